@@ -1,0 +1,75 @@
+// Package cli is memledger-agent's command line: it parses flags, runs the
+// work and reports errors; only main exits.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memledger/memledger/internal/version"
+)
+
+// ExitError carries a specific exit status (for example 3: policy
+// violations found) out to main.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Execute runs the command line args (without the program name).
+func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	root := newRootCommand(stdin, stdout, stderr)
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
+}
+
+func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "memledger-agent",
+		Short: "Inventory a host's memory hardware and who made it",
+		Long: `memledger-agent finds every memory module (and, with SPD and storage
+scanning, every DRAM die maker and drive) in a host, identifies its maker with
+evidence (Crucial is Micron; a Kingston module may carry Micron DRAM), and
+prints or sends the inventory.
+
+Run "memledger-agent scan" for a one-shot scan of this host.`,
+		Version:       version.String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newScanCommand(stdin, stdout, stderr))
+	return root
+}
+
+// parseLabels turns repeated k=v flags into a map.
+func parseLabels(pairs []string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	labels := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--label %q: want KEY=VALUE", p)
+		}
+		labels[k] = v
+	}
+	return labels, nil
+}

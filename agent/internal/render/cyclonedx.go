@@ -1,0 +1,179 @@
+package render
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/memledger/memledger/internal/inventory"
+	"github.com/memledger/memledger/internal/version"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// propertyPrefix namespaces memledger's own facts inside CycloneDX
+// properties, as the CycloneDX property taxonomy asks of tools.
+const propertyPrefix = "memledger:"
+
+// CycloneDX writes the inventory as a CycloneDX 1.6 JSON hardware BOM: the
+// host is the BOM's subject (metadata.component), every memory module and
+// drive a component of type "device" with its manufacturer, and everything
+// memledger knows that CycloneDX has no field for (part number, serial,
+// slot, the maker's evidence, the DRAM maker) as memledger: properties.
+func CycloneDX(w io.Writer, inv *memledgerv1.Inventory) error {
+	bom := cdx.NewBOM()
+	digest, err := inventory.Digest(inv)
+	if err != nil {
+		return err
+	}
+	// A serial derived from the content: the same inventory always yields
+	// the same BOM, so BOMs can be diffed and deduplicated.
+	bom.SerialNumber = "urn:uuid:" + uuidFromDigest(digest)
+	host := inv.GetHost()
+	hostComponent := &cdx.Component{
+		BOMRef: "host",
+		Type:   cdx.ComponentTypeDevice,
+		Name:   firstNonEmpty(host.GetHostname(), host.GetHostId(), "host"),
+		Properties: properties(
+			"host_id", host.GetHostId(),
+			"system_manufacturer", host.GetSystemManufacturer(),
+			"system_product", host.GetSystemProduct(),
+			"system_serial", host.GetSystemSerial(),
+			"system_uuid", host.GetSystemUuid(),
+			"baseboard_manufacturer", host.GetBaseboardManufacturer(),
+			"baseboard_product", host.GetBaseboardProduct(),
+			"memory_slots", strconv.FormatUint(uint64(host.GetMemorySlots()), 10),
+			"os", host.GetOs(),
+			"kernel", host.GetKernel(),
+		),
+	}
+	if host.GetSystemManufacturer() != "" {
+		hostComponent.Manufacturer = &cdx.OrganizationalEntity{Name: host.GetSystemManufacturer()}
+	}
+	bom.Metadata = &cdx.Metadata{
+		Component: hostComponent,
+		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{
+			Type: cdx.ComponentTypeApplication, Name: "memledger-agent", Version: version.String(),
+		}}},
+	}
+	if t := inv.GetCollectedAt(); t != nil {
+		bom.Metadata.Timestamp = t.AsTime().UTC().Format("2006-01-02T15:04:05Z")
+	}
+	var components []cdx.Component
+	for i, m := range inv.GetMemoryModules() {
+		c := cdx.Component{
+			BOMRef:       fmt.Sprintf("memory-%d", i),
+			Type:         cdx.ComponentTypeDevice,
+			Name:         firstNonEmpty(m.GetPartNumber(), m.GetMemoryType()+" memory module"),
+			Description:  strings.TrimSpace(fmt.Sprintf("%s %s %s memory module in slot %s", Bytes(m.GetSizeBytes()), m.GetMemoryType(), m.GetFormFactor(), inventory.Slot(m))),
+			Manufacturer: organization(m.GetModuleVendor()),
+			Properties: properties(
+				"component", "memory_module",
+				"slot", inventory.Slot(m),
+				"part_number", m.GetPartNumber(),
+				"serial_number", m.GetSerialNumber(),
+				"size_bytes", strconv.FormatUint(m.GetSizeBytes(), 10),
+				"memory_type", m.GetMemoryType(),
+				"speed_mts", uintString(m.GetSpeedMts()),
+				"manufacturer_raw", m.GetManufacturerRaw(),
+				"source", m.GetSource(),
+			),
+		}
+		*c.Properties = append(*c.Properties, vendorProperties("module_vendor", m.GetModuleVendor())...)
+		*c.Properties = append(*c.Properties, vendorProperties("dram_vendor", m.GetDramVendor())...)
+		components = append(components, c)
+	}
+	for i, d := range inv.GetStorageDevices() {
+		c := cdx.Component{
+			BOMRef:       fmt.Sprintf("storage-%d", i),
+			Type:         cdx.ComponentTypeDevice,
+			Name:         firstNonEmpty(d.GetModel(), d.GetName()),
+			Version:      d.GetFirmware(),
+			Description:  strings.TrimSpace(fmt.Sprintf("%s %s drive %s", Bytes(d.GetSizeBytes()), d.GetTransport(), d.GetName())),
+			Manufacturer: organization(d.GetVendor()),
+			Properties: properties(
+				"component", "storage_device",
+				"device_name", d.GetName(),
+				"model", d.GetModel(),
+				"serial_number", d.GetSerialNumber(),
+				"firmware", d.GetFirmware(),
+				"size_bytes", strconv.FormatUint(d.GetSizeBytes(), 10),
+				"transport", d.GetTransport(),
+				"wwn", d.GetWwn(),
+				"pci_vendor_id", d.GetPciVendorId(),
+				"pci_device_id", d.GetPciDeviceId(),
+				"pci_subsystem_vendor_id", d.GetPciSubsystemVendorId(),
+			),
+		}
+		*c.Properties = append(*c.Properties, vendorProperties("vendor", d.GetVendor())...)
+		*c.Properties = append(*c.Properties, vendorProperties("controller_vendor", d.GetControllerVendor())...)
+		components = append(components, c)
+	}
+	bom.Components = &components
+	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
+	enc.SetPretty(true)
+	if err := enc.EncodeVersion(bom, cdx.SpecVersion1_6); err != nil {
+		return fmt.Errorf("encoding CycloneDX BOM: %w", err)
+	}
+	return nil
+}
+
+func organization(v *memledgerv1.Vendor) *cdx.OrganizationalEntity {
+	if v.GetId() == "" {
+		return nil
+	}
+	return &cdx.OrganizationalEntity{Name: v.GetName()}
+}
+
+func vendorProperties(prefix string, v *memledgerv1.Vendor) []cdx.Property {
+	if v.GetId() == "" {
+		return nil
+	}
+	return *properties(
+		prefix+".id", v.GetId(),
+		prefix+".name", v.GetName(),
+		prefix+".parent", v.GetParent(),
+		prefix+".evidence", strings.Join(v.GetEvidence(), ","),
+		prefix+".jep106", v.GetJep106(),
+	)
+}
+
+// properties builds memledger: properties from name/value pairs, leaving
+// out empty values.
+func properties(kv ...string) *[]cdx.Property {
+	props := make([]cdx.Property, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" && kv[i+1] != "0" {
+			props = append(props, cdx.Property{Name: propertyPrefix + kv[i], Value: kv[i+1]})
+		}
+	}
+	return &props
+}
+
+func uintString(v uint32) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.FormatUint(uint64(v), 10)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// uuidFromDigest shapes a hex digest into an RFC 9562 version-8 UUID.
+func uuidFromDigest(hexDigest string) string {
+	sum := sha256.Sum256([]byte(hexDigest))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x80 // version 8: custom
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,255 @@
+package scan
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jaypipes/ghw"
+	"github.com/memledger/memledger/internal/dmidecode"
+	"github.com/memledger/memledger/internal/smbios"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// Paths of the SMBIOS tables as the Linux kernel exports them (root-only:
+// mode 0400, or CAP_DAC_READ_SEARCH).
+const (
+	sysEntryPointPath = "sys/firmware/dmi/tables/smbios_entry_point"
+	sysDMITablePath   = "sys/firmware/dmi/tables/DMI"
+	sysDMIIDDir       = "sys/class/dmi/id"
+)
+
+// maxInputBytes bounds what we read from a single table, dump or text file.
+// Real SMBIOS tables are a few KiB to a few hundred KiB; dmidecode texts of
+// big servers a few MiB.
+const maxInputBytes = 64 << 20
+
+// dmiFacts is what one DMI source (kernel tables, a dump file, dmidecode
+// text or the udev database) says about the platform and its memory.
+type dmiFacts struct {
+	source        string // "smbios", "dmidecode" or "udev"
+	smbiosVersion string
+	system        *smbios.SystemInfo
+	baseboard     *smbios.BaseboardInfo
+	devices       []smbios.MemoryDevice
+	warnings      []*memledgerv1.Warning
+}
+
+// readLimited reads a whole file, refusing files larger than maxInputBytes
+// rather than exhausting memory. name "-" reads stdin.
+func readLimited(name string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader
+	if name == "-" {
+		r = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInputBytes {
+		return nil, fmt.Errorf("larger than %d MiB", maxInputBytes>>20)
+	}
+	return data, nil
+}
+
+// fromSMBIOSFile decodes a `dmidecode --dump-bin` file or a raw table. An
+// explicitly named file must decode completely: a truncated table is an
+// error, because the user asked about that file and would otherwise get a
+// silently short answer.
+func fromSMBIOSFile(name string, stdin io.Reader) (*dmiFacts, error) {
+	data, err := readLimited(name, stdin)
+	if err != nil {
+		return nil, fmt.Errorf("reading SMBIOS file %s: %w", name, err)
+	}
+	table, err := smbios.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("SMBIOS file %s: %w", name, err)
+	}
+	if len(table.Structures) == 0 {
+		return nil, fmt.Errorf("SMBIOS file %s: no SMBIOS structures found (%d bytes): not a dmidecode --dump-bin file or SMBIOS table", name, len(data))
+	}
+	return factsFromTable(table, "smbios", name), nil
+}
+
+// fromDmidecodeFile parses dmidecode text ("-" for stdin).
+func fromDmidecodeFile(name string, stdin io.Reader) (*dmiFacts, error) {
+	data, err := readLimited(name, stdin)
+	if err != nil {
+		return nil, fmt.Errorf("reading dmidecode text %s: %w", displayName(name), err)
+	}
+	dump, err := dmidecode.Parse(strings.NewReader(string(data)))
+	if err != nil {
+		return nil, fmt.Errorf("dmidecode text %s: %w", displayName(name), err)
+	}
+	facts := &dmiFacts{
+		source:        "dmidecode",
+		smbiosVersion: dump.SMBIOSVersion,
+		system:        dump.System,
+		baseboard:     dump.Baseboard,
+		devices:       dump.MemoryDevices,
+	}
+	for _, w := range dump.Warnings {
+		facts.warnings = append(facts.warnings, warning("dmidecode", w, displayName(name)))
+	}
+	return facts, nil
+}
+
+func displayName(name string) string {
+	if name == "-" {
+		return "(stdin)"
+	}
+	return name
+}
+
+func factsFromTable(table *smbios.Table, source, subject string) *dmiFacts {
+	facts := &dmiFacts{source: source, smbiosVersion: table.Version.String()}
+	if sys, ok := table.System(); ok {
+		facts.system = &sys
+	}
+	if bb, ok := table.Baseboard(); ok {
+		facts.baseboard = &bb
+	}
+	devices, errs := table.MemoryDevices()
+	facts.devices = devices
+	for _, err := range errs {
+		facts.warnings = append(facts.warnings, warning(source, err.Error(), subject))
+	}
+	return facts
+}
+
+// fromLiveHost reads the kernel's SMBIOS tables under root, and falls back to
+// the udev database when they are unreadable (not root) or absent. It never
+// fails: a host without SMBIOS (many virtual machines, some ARM boards) is
+// still a host, and the warnings say what could not be read and why.
+func fromLiveHost(root string) *dmiFacts {
+	var warnings []*memledgerv1.Warning
+	entry, errEntry := os.ReadFile(filepath.Join(root, sysEntryPointPath))
+	table, errTable := readCapped(filepath.Join(root, sysDMITablePath))
+	switch {
+	case errEntry == nil && errTable == nil:
+		t, err := smbios.ParseSysfs(entry, table)
+		if t != nil {
+			facts := factsFromTable(t, "smbios", "/"+sysDMITablePath)
+			if err != nil {
+				// The kernel hands us what the firmware wrote; a damaged
+				// table still carries the structures before the damage.
+				facts.warnings = append(facts.warnings, warning("smbios", "SMBIOS table is damaged, using the structures before the damage: "+err.Error(), "/"+sysDMITablePath))
+			}
+			return facts
+		}
+		warnings = append(warnings, warning("smbios", "cannot decode the kernel's SMBIOS tables: "+err.Error(), "/"+sysDMITablePath))
+	default:
+		err := errEntry
+		if err == nil {
+			err = errTable
+		}
+		warnings = append(warnings, warning("smbios", explainReadError("cannot read the SMBIOS tables", err), "/sys/firmware/dmi/tables"))
+	}
+
+	udev, err := os.ReadFile(filepath.Join(root, udevDMIPath))
+	if err == nil {
+		devices, perr := parseUdevDMI(udev)
+		if perr == nil {
+			facts := &dmiFacts{source: "udev", devices: devices, warnings: warnings}
+			facts.warnings = append(facts.warnings, warning("udev", "using the udev database (systemd's dmi_memory_id) instead of the SMBIOS tables: module manufacturer ids are kept, but some fields may be missing", "/"+udevDMIPath))
+			facts.system, facts.baseboard = readDMIID(root)
+			return facts
+		}
+		warnings = append(warnings, warning("udev", "cannot parse the udev DMI database: "+perr.Error(), "/"+udevDMIPath))
+	} else {
+		warnings = append(warnings, warning("udev", explainReadError("cannot read the udev DMI database", err), "/"+udevDMIPath))
+	}
+	facts := &dmiFacts{source: "", warnings: warnings}
+	facts.system, facts.baseboard = readDMIID(root)
+	facts.warnings = append(facts.warnings, warning("smbios", "no memory module information available on this host: no readable SMBIOS tables and no udev DMI data (typical of virtual machines and containers)", ""))
+	return facts
+}
+
+// readCapped reads a file, refusing to go beyond maxInputBytes.
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxInputBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInputBytes {
+		return nil, fmt.Errorf("%s: larger than %d MiB", path, maxInputBytes>>20)
+	}
+	return data, nil
+}
+
+// explainReadError turns a file error into advice an operator can act on.
+func explainReadError(what string, err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return what + ": permission denied (run as root, or grant CAP_DAC_READ_SEARCH as the packaged systemd unit does)"
+	case errors.Is(err, fs.ErrNotExist):
+		return what + ": not present on this host (virtual machine, container, or a kernel without DMI support)"
+	default:
+		return what + ": " + err.Error()
+	}
+}
+
+// readDMIID reads the platform identity the kernel exports under
+// /sys/class/dmi/id (or the device tree on boards without DMI) through ghw.
+// Serial numbers and the UUID there are root-only and stay empty when
+// unreadable.
+func readDMIID(root string) (*smbios.SystemInfo, *smbios.BaseboardInfo) {
+	opts := []any{ghw.WithChroot(root), ghw.WithDisableWarnings()}
+	var sys *smbios.SystemInfo
+	if p, err := ghw.Product(opts...); err == nil {
+		s := smbios.SystemInfo{
+			Manufacturer: known(p.Vendor),
+			ProductName:  known(p.Name),
+			Version:      known(p.Version),
+			SerialNumber: known(p.SerialNumber),
+			UUID:         known(p.UUID),
+			SKUNumber:    known(p.SKU),
+			Family:       known(p.Family),
+		}
+		if s != (smbios.SystemInfo{}) {
+			sys = &s
+		}
+	}
+	var bb *smbios.BaseboardInfo
+	if b, err := ghw.Baseboard(opts...); err == nil {
+		s := smbios.BaseboardInfo{
+			Manufacturer: known(b.Vendor),
+			Product:      known(b.Product),
+			Version:      known(b.Version),
+			SerialNumber: known(b.SerialNumber),
+			AssetTag:     known(b.AssetTag),
+		}
+		if s != (smbios.BaseboardInfo{}) {
+			bb = &s
+		}
+	}
+	return sys, bb
+}
+
+// known maps ghw's placeholder for an unreadable value to empty.
+func known(s string) string {
+	if s == "unknown" {
+		return ""
+	}
+	return s
+}
+
+func warning(source, message, subject string) *memledgerv1.Warning {
+	return &memledgerv1.Warning{Source: source, Message: message, Subject: subject}
+}

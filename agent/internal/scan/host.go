@@ -1,0 +1,146 @@
+package scan
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/shirou/gopsutil/v4/common"
+	"github.com/shirou/gopsutil/v4/host"
+
+	"github.com/memledger/memledger/internal/smbios"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// machineIDPaths are tried in order for the host identity: systemd's
+// machine-id, then the D-Bus copy older distributions keep. Both are
+// world-readable and survive reboots, so root and non-root scans agree.
+var machineIDPaths = []string{"etc/machine-id", "var/lib/dbus/machine-id"}
+
+// collectHost fills the host identity and operating system facts. Every path
+// is read under root; for the live root ("/") gopsutil's syscalls (uname)
+// are used too.
+func collectHost(ctx context.Context, root, hostID string, labels map[string]string, facts *dmiFacts) (*memledgerv1.Host, []*memledgerv1.Warning) {
+	var warnings []*memledgerv1.Warning
+	h := &memledgerv1.Host{HostId: hostID, Labels: labels}
+	if h.HostId == "" {
+		for _, p := range machineIDPaths {
+			if id := readTrimmed(filepath.Join(root, p)); id != "" {
+				h.HostId = id
+				break
+			}
+		}
+		if h.HostId == "" {
+			warnings = append(warnings, warning("host", "no machine id found (/etc/machine-id): set --host-id so this host keeps one identity across scans", ""))
+		}
+	}
+
+	env := common.EnvMap{
+		common.HostEtcEnvKey:  filepath.Join(root, "etc"),
+		common.HostProcEnvKey: filepath.Join(root, "proc"),
+		common.HostSysEnvKey:  filepath.Join(root, "sys"),
+		common.HostRunEnvKey:  filepath.Join(root, "run"),
+		common.HostVarEnvKey:  filepath.Join(root, "var"),
+		common.HostRootEnvKey: root,
+	}
+	ctx = context.WithValue(ctx, common.EnvKey, env)
+	if platform, _, version, err := host.PlatformInformationWithContext(ctx); err == nil && platform != "" {
+		h.Os = strings.TrimSpace(platform + " " + version)
+	}
+	if virt, role, err := host.VirtualizationWithContext(ctx); err == nil && role == "guest" {
+		h.Virtualization = virt
+	}
+	if isLiveRoot(root) {
+		h.Hostname, _ = os.Hostname()
+		h.Kernel, _ = host.KernelVersionWithContext(ctx)
+		h.Architecture, _ = host.KernelArch()
+	} else {
+		// uname and gethostname describe the machine we run on, not the
+		// captured tree: read the tree's own files instead.
+		h.Hostname = readTrimmed(filepath.Join(root, "proc/sys/kernel/hostname"))
+		if h.Hostname == "" {
+			h.Hostname = readTrimmed(filepath.Join(root, "etc/hostname"))
+		}
+		h.Kernel = readTrimmed(filepath.Join(root, "proc/sys/kernel/osrelease"))
+		h.Architecture = readTrimmed(filepath.Join(root, "proc/sys/kernel/arch"))
+	}
+
+	if facts != nil {
+		applyPlatform(h, facts.system, facts.baseboard)
+		h.SmbiosVersion = facts.smbiosVersion
+	}
+	return h, warnings
+}
+
+func applyPlatform(h *memledgerv1.Host, sys *smbios.SystemInfo, bb *smbios.BaseboardInfo) {
+	if sys != nil {
+		h.SystemManufacturer = sys.Manufacturer
+		h.SystemProduct = sys.ProductName
+		h.SystemVersion = sys.Version
+		h.SystemSerial = sys.SerialNumber
+		h.SystemUuid = sys.UUID
+	}
+	if bb != nil {
+		h.BaseboardManufacturer = bb.Manufacturer
+		h.BaseboardProduct = bb.Product
+		h.BaseboardSerial = bb.SerialNumber
+	}
+}
+
+func isLiveRoot(root string) bool {
+	return filepath.Clean(root) == "/"
+}
+
+func readTrimmed(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// fileHost builds the host of an inventory read from a dump or dmidecode
+// text. Without --host-id its identity comes from the dump itself: the
+// SMBIOS system UUID when it is a real one, else the system serial number.
+func fileHost(hostID string, labels map[string]string, facts *dmiFacts) (*memledgerv1.Host, []*memledgerv1.Warning) {
+	h := &memledgerv1.Host{HostId: hostID, Labels: labels}
+	applyPlatform(h, facts.system, facts.baseboard)
+	h.SmbiosVersion = facts.smbiosVersion
+	if h.HostId != "" {
+		return h, nil
+	}
+	switch {
+	case realUUID(h.SystemUuid):
+		h.HostId = "smbios-uuid:" + strings.ToLower(h.SystemUuid)
+	case !placeholder(h.SystemSerial):
+		h.HostId = "smbios-serial:" + h.SystemManufacturer + ":" + h.SystemSerial
+	default:
+		return h, []*memledgerv1.Warning{warning("host", "the input names no system UUID or serial number to identify its host: pass --host-id", "")}
+	}
+	return h, nil
+}
+
+// realUUID rejects the all-zero and all-FF UUIDs firmware uses as "not set".
+func realUUID(u string) bool {
+	hex := strings.Map(func(r rune) rune {
+		if r == '-' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(u))
+	if len(hex) != 32 {
+		return false
+	}
+	return strings.Trim(hex, "0") != "" && strings.Trim(hex, "f") != ""
+}
+
+// placeholder reports serial numbers that firmware vendors leave unset.
+func placeholder(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "not specified", "to be filled by o.e.m.", "default string", "system serial number",
+		"0", "00000000", "0123456789", "none", "n/a", "unknown", "not available", "--":
+		return true
+	}
+	return false
+}

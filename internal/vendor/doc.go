@@ -1,0 +1,76 @@
+// Package vendor identifies who made a memory module, its DRAM, or a drive,
+// and says how it knows. It is used by every source (SMBIOS tables,
+// dmidecode text, udev, SPD, storage scans) and does not depend on the proto
+// package; Vendor mirrors proto memledger.v1.Vendor field for field.
+//
+// # Makers
+//
+// The catalogue (Makers) lists the makers the product cares about under fixed
+// slugs, each with the company that owns it today as Parent: crucial, elpida
+// and spectek belong to micron; solidigm to skhynix; lexar to longsys; hgst
+// to westerndigital. Judgement calls are recorded in each Maker's Note; the
+// main ones:
+//
+//   - sandisk is its own parent: SanDisk was spun off from Western Digital in
+//     February 2025 and took the flash business with it, including WD-branded
+//     SSDs (WDS..., WD_BLACK SN..., PC SN...), PCI vendor 15b7 and JEP106
+//     1:0x45. WD's hard disks stay westerndigital.
+//   - Toshiba's memory business became Kioxia: JEP106 1:0x18, PCI 1179 and
+//     Toshiba SSD families are kioxia; Toshiba hard disks, the name
+//     "Toshiba" and JEP106 5:0x71 "Toshiba Corporation" are toshiba.
+//   - Intel-branded SSDs are intel (the model does not tell whether a drive
+//     was built before or after the Solidigm sale); SOLIDIGM models are
+//     solidigm, even on Intel's PCI id.
+//   - "Micron CMS" (JEP106 2:0x45) is micron. "Patriot Scientific",
+//     "Bright Micron", "HT Micron" and "Hyundai Technology" are other
+//     companies than patriot, micron and skhynix.
+//
+// Every other id in the JEP106 table is still an identification: its maker
+// gets a slug derived from the JEP106 name (lower-case ASCII letters and
+// digits, parenthetical notes and trailing corporate words such as "Co Ltd",
+// "Technology", "Inc", "Corporation" dropped: 11:0x48 "Advantech Co Ltd" ->
+// "advantech") and is its own parent. BySlug and IsKnownSlug know both kinds,
+// so policies may name them; Makers lists only the catalogue.
+//
+// # Modules
+//
+// IdentifyModule weighs evidence in this order, strongest first:
+//
+//  1. "smbios-module-id": the SMBIOS 3.2 Module Manufacturer ID word
+//     (continuation count, id byte with odd parity).
+//  2. "jep106-code-in-string": a JEP106 code written into the Manufacturer
+//     string, in any encoding seen in the field: a (count, id) pair ("859B",
+//     "0B2C", "0416"), the SMBIOS word printed as a number ("2C00",
+//     "Unknown - [0x9B85]"), written-out continuation codes
+//     ("7F7FFE0000000000", "CE00000000000000"), Dell/HP's six bytes of module
+//     id, two unknown bytes and DRAM id ("002C00B3002C", "01980000802C"),
+//     "JEDEC ID:80 2C", "Bank 5, Hex 0x16". A reading is believed only when
+//     its parity is valid, its bank exists, the id is listed, and no other
+//     valid reading of the same digits disagrees: "1315" (seen on Crucial
+//     modules) has no valid reading and is ignored with a warning.
+//  3. "name": the Manufacturer string as a maker's name or alias
+//     ("Hynix Semiconductor", "Micron_Technolog", "Crucial Technology"),
+//     ignoring case, punctuation and corporate suffixes.
+//  4. "part-number": the module part number follows a maker's scheme
+//     (Micron MTA.../18ASF..., Crucial CT..., Samsung M393..., SK hynix
+//     HMA..., Kingston KVR..., G.Skill F4-..., ...). OEM part numbers name
+//     nobody.
+//
+// Placeholder strings ("Unknown", "Not Specified", "0000", "Manufacturer00",
+// "NO DIMM", ...) are no evidence. All kinds of evidence are examined; those
+// that agree with the strongest are listed in Vendor.Evidence, those that
+// disagree produce a warning, and the stronger kind wins. The DRAM maker is
+// reported only when a source states it (the last id of a six-byte string).
+// Unknown stays unknown: nothing is guessed.
+//
+// # Drives
+//
+// IdentifyDrive weighs: the PCI subsystem vendor when it is a drive maker
+// ("pci-subsystem-vendor"; OEM subsystem ids such as Dell's are skipped), the
+// PCI vendor when it is a drive maker rather than a controller maker
+// ("pci-vendor"; Phison, Silicon Motion, Marvell, Maxio and Realtek set
+// DriveResult.Controller instead), the model ("model-prefix", or
+// "model-name" for a maker's name inside the model), and the SCSI vendor
+// string unless it is "ATA", a USB bridge, a hypervisor or an array
+// ("scsi-vendor"). Virtual and cloud disks are unknown, with a warning.
+package vendor

@@ -1,0 +1,142 @@
+package vendor
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/testcorpus"
+)
+
+// moduleSeeds are real-looking inputs: every encoding the tests cover.
+var moduleSeeds = []ModuleFacts{
+	{"859B", 0, "CT51264BF1339.C16F"}, {"002C00B3002C", 0, "18ASF2G72PDZ-2G3B1"}, {"01980000802C", 0x9801, "XVTW4H-MIE"},
+	{"7F7FFE0000000000", 0, "EBE21UE8ACUA-8G-E"}, {"0B2C", 0x2C0B, "HKED4161DAA1D0MA1"}, {"Unknown - [0x9B85]", 0x9B05, "CT32G4SFD832A.M16FF"},
+	{"JEDEC ID:80 2C", 0, "18JSF25672AZ-1G4G1"}, {"1315", 0, "CT8G4DFD8213.C16FAR2"}, {"Micron_Technolog", 0, ""},
+	{"Bank 5, Hex 0x16", 0, ""}, {"0xCE00000000000000", 0, "0x4D332037385432393533455A332D43453620"},
+	{"Undefined", 0, "F3-12800CL9-2GBXL"}, {"Kingston", 0x2C80, "KHX2933C17D4/16G"}, {"", 0xFFFF, "\xff\xff"},
+}
+
+// corpusModuleSeeds adds the corpus' raw manufacturer strings, when present.
+func corpusModuleSeeds() []ModuleFacts {
+	var out []ModuleFacts
+	for _, folder := range []string{"smbios-binary-dumps", "glpi-agent-dmidecode", "linuxhw-dmi"} {
+		f, err := os.Open(filepath.Join(testcorpus.SharedDir(), "corpus", folder, "expected.tsv"))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		var mfr, pn = -1, -1
+		for sc.Scan() {
+			fields := strings.Split(sc.Text(), "\t")
+			if mfr < 0 {
+				mfr, pn = slices.Index(fields, "manufacturer_raw"), slices.Index(fields, "part_number_raw")
+				if mfr < 0 || pn < 0 {
+					break
+				}
+				continue
+			}
+			if mfr < len(fields) && pn < len(fields) {
+				out = append(out, ModuleFacts{ManufacturerRaw: fields[mfr], PartNumber: fields[pn]})
+			}
+		}
+		f.Close()
+	}
+	return out
+}
+
+func FuzzIdentifyModule(f *testing.F) {
+	for _, s := range append(moduleSeeds, corpusModuleSeeds()...) {
+		f.Add(s.ManufacturerRaw, s.ModuleManufacturerID, s.PartNumber)
+	}
+	f.Fuzz(func(t *testing.T, mfr string, word uint16, pn string) {
+		in := ModuleFacts{ManufacturerRaw: mfr, ModuleManufacturerID: word, PartNumber: pn}
+		got := IdentifyModule(in)
+		for _, v := range []Vendor{got.Module, got.DRAM} {
+			if !v.Known() {
+				if len(v.Evidence) != 0 || v.Name != "" {
+					t.Fatalf("unknown vendor with evidence or name: %+v", v)
+				}
+				continue
+			}
+			m, ok := BySlug(v.ID)
+			if !ok || m.Name != v.Name || m.Parent != v.Parent || len(v.Evidence) == 0 {
+				t.Fatalf("IdentifyModule(%q, 0x%04X, %q) gave %+v, not a consistent known maker", mfr, word, pn, v)
+			}
+		}
+		if got.Module.Known() && got.Module.Evidence[0] == EvidenceModuleID && word == 0 {
+			t.Fatalf("module id evidence without a module id word: %+v", got.Module)
+		}
+		again := IdentifyModule(in)
+		if again.Module.ID != got.Module.ID || again.DRAM.ID != got.DRAM.ID || !slices.Equal(again.Warnings, got.Warnings) {
+			t.Fatalf("IdentifyModule is not deterministic for %+v", in)
+		}
+	})
+}
+
+func FuzzCleanPartNumber(f *testing.F) {
+	for _, s := range moduleSeeds {
+		f.Add(s.PartNumber)
+	}
+	for _, s := range []string{"0x4B0000000000000000000000000000000000", "GSOG42F-18----------", "  KVR16N11/8 \x00", "0x", "0x00FF", "0xZZ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, changed := CleanPartNumber(raw)
+		if changed == (got == raw) {
+			t.Fatalf("CleanPartNumber(%q) = %q, changed=%v", raw, got, changed)
+		}
+		if got != strings.TrimSpace(got) {
+			t.Fatalf("CleanPartNumber(%q) = %q: not trimmed", raw, got)
+		}
+		if len(got) > len(raw) {
+			t.Fatalf("CleanPartNumber(%q) = %q: grew", raw, got)
+		}
+		if utf8.ValidString(raw) && !utf8.ValidString(got) {
+			t.Fatalf("CleanPartNumber(%q) = %q: broke UTF-8", raw, got)
+		}
+	})
+}
+
+func FuzzParseCodeString(f *testing.F) {
+	for _, s := range moduleSeeds {
+		f.Add(s.ManufacturerRaw)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cs := parseCodeString(s)
+		if !cs.isCode && (cs.module.Valid() || cs.dram.Valid() || len(cs.problems) > 0) {
+			t.Fatalf("parseCodeString(%q) = %+v: result without a code shape", s, cs)
+		}
+		for _, id := range []jep106.ID{cs.module, cs.dram} {
+			if id == (jep106.ID{}) {
+				continue
+			}
+			if _, ok := id.Name(); !ok {
+				t.Fatalf("parseCodeString(%q) believed unlisted id %s", s, id)
+			}
+		}
+	})
+}
+
+func FuzzIdentifyDrive(f *testing.F) {
+	f.Add("CT2000MX500SSD1", "ATA", "sata", uint16(0), uint16(0))
+	f.Add("WD_BLACK SN850X 2000GB", "", "nvme", uint16(0x15b7), uint16(0x15b7))
+	f.Add("SOLIDIGM SSDPFKNU010TZ", "", "nvme", uint16(0x8086), uint16(0x8086))
+	f.Add("", "", "virtio", uint16(0x1af4), uint16(0))
+	f.Add("PX05SMB040", "TOSHIBA", "sas", uint16(0), uint16(0))
+	f.Fuzz(func(t *testing.T, model, vendorRaw, transport string, pciVendor, pciSubsystem uint16) {
+		got := IdentifyDrive(DriveFacts{Model: model, VendorRaw: vendorRaw, Transport: transport, PCIVendor: pciVendor, PCISubsystemVendor: pciSubsystem})
+		for _, v := range []Vendor{got.Vendor, got.Controller} {
+			if v.Known() {
+				if m, ok := BySlug(v.ID); !ok || m.Name != v.Name || len(v.Evidence) == 0 {
+					t.Fatalf("inconsistent vendor %+v", v)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,268 @@
+package vendor
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/memledger/memledger/internal/jep106"
+)
+
+// Vendor mirrors proto memledger.v1.Vendor: who made a part and how we know.
+type Vendor struct {
+	ID     string // slug: lower-case ASCII letters and digits, e.g. "crucial"; "" = unknown
+	Name   string // display name, e.g. "Crucial"
+	Parent string // slug of the owning company; equals ID when independent
+	// Evidence says how the maker was identified, strongest first, using
+	// the Evidence* constants.
+	Evidence []string
+	// JEP106 is the id "BANK:0xCODE" (e.g. "1:0x2C") when the evidence
+	// carried one.
+	JEP106 string
+}
+
+// Known reports whether v identifies a maker.
+func (v Vendor) Known() bool { return v.ID != "" }
+
+// Evidence kinds, strongest first within each family.
+const (
+	EvidenceModuleID     = "smbios-module-id"      // SMBIOS 3.2 Module Manufacturer ID word
+	EvidenceJEP106String = "jep106-code-in-string" // a JEP106 code written in the manufacturer string
+	EvidenceName         = "name"                  // the manufacturer string names the maker
+	EvidencePartNumber   = "part-number"           // the module part number follows the maker's scheme
+	EvidencePCISubsystem = "pci-subsystem-vendor"  // PCI subsystem vendor id of the drive
+	EvidencePCIVendor    = "pci-vendor"            // PCI vendor id of the drive
+	EvidenceModelPrefix  = "model-prefix"          // the drive model starts with the maker's prefix
+	EvidenceModelName    = "model-name"            // the drive model contains the maker's name
+	EvidenceSCSIVendor   = "scsi-vendor"           // the SCSI/sysfs vendor string names the maker
+)
+
+// Maker is one maker known to the package: a curated catalogue entry or a
+// company derived from the JEP106 table.
+type Maker struct {
+	ID, Name, Parent string
+	// JEP106 lists the ids registered to the maker ("1:0x2C"), primary first.
+	JEP106 []string
+	// Curated is true for catalogue makers, false for makers derived from a
+	// JEP106 name.
+	Curated bool
+	// Note records judgement calls (ownership, brand lineage); may be empty.
+	Note string
+}
+
+// vendor returns the maker as a Vendor with no evidence.
+func (m *Maker) vendor() Vendor {
+	return Vendor{ID: m.ID, Name: m.Name, Parent: m.Parent}
+}
+
+// registry holds the lookup tables, built once.
+type registry struct {
+	bySlug   map[string]*Maker
+	byJEP106 map[jep106.ID]*Maker
+	curated  []*Maker
+	// names maps a name key (see nameKeys) to a slug; "" marks a key that
+	// names more than one maker and so identifies none.
+	names map[string]string
+	// aliasKeys are the curated aliases' keys, for matching truncated
+	// strings ("Micron_Technolog") by prefix.
+	aliasKeys []aliasKey
+}
+
+type aliasKey struct{ key, slug string }
+
+var reg = sync.OnceValue(buildRegistry)
+
+func buildRegistry() *registry {
+	r := &registry{
+		bySlug:   map[string]*Maker{},
+		byJEP106: map[jep106.ID]*Maker{},
+		names:    map[string]string{},
+	}
+	for _, d := range catalogue {
+		m := &Maker{ID: d.id, Name: d.name, Parent: d.parent, Curated: true, Note: d.note}
+		for _, s := range d.jep106 {
+			id, err := jep106.ParseID(s)
+			if err != nil {
+				continue // caught by TestCatalogueJEP106
+			}
+			m.JEP106 = append(m.JEP106, id.String())
+			r.byJEP106[id] = m
+		}
+		r.bySlug[m.ID] = m
+		r.curated = append(r.curated, m)
+	}
+	// Curated aliases first: they win over JEP106 names on the same key.
+	curatedKeys := map[string]string{}
+	addCurated := func(key, slug string) {
+		if key == "" {
+			return
+		}
+		if old, ok := curatedKeys[key]; ok && old != slug {
+			curatedKeys[key] = "" // two curated makers share the key: identify neither
+			return
+		}
+		curatedKeys[key] = slug
+	}
+	for _, d := range catalogue {
+		for _, a := range append([]string{d.name, d.id}, d.aliases...) {
+			full, stripped := nameKeys(a)
+			addCurated(full, d.id)
+			addCurated(stripped, d.id)
+			r.aliasKeys = append(r.aliasKeys, aliasKey{full, d.id})
+		}
+	}
+	// Every listed JEP106 id is a maker: a curated one, or one derived from
+	// its name.
+	jepKeys := map[string]string{}
+	addJEP := func(key, slug string) {
+		if key == "" {
+			return
+		}
+		if old, ok := jepKeys[key]; ok && old != slug {
+			jepKeys[key] = ""
+			return
+		}
+		jepKeys[key] = slug
+	}
+	for _, e := range jep106.Entries() {
+		m, ok := r.byJEP106[e.ID]
+		if !ok {
+			slug := slugFor(e.ID, e.Name)
+			if o, ok := derivedSlugOverrides[e.ID.String()]; ok {
+				slug = o
+			}
+			m, ok = r.bySlug[slug]
+			if !ok {
+				m = &Maker{ID: slug, Name: displayName(e.Name), Parent: slug}
+				r.bySlug[slug] = m
+			}
+			if m.Curated {
+				// A JEP106 name whose slug collides with a curated maker
+				// that does not list the id (TestDerivedSlugsDoNotShadowCatalogue
+				// keeps this from happening): keep the id unnamed rather
+				// than misattribute it.
+				continue
+			}
+			m.JEP106 = append(m.JEP106, e.ID.String())
+			r.byJEP106[e.ID] = m
+		}
+		for _, n := range append([]string{e.Name}, formerNames(e.Name)...) {
+			full, stripped := nameKeys(n)
+			addJEP(full, m.ID)
+			addJEP(stripped, m.ID)
+		}
+	}
+	for k, v := range jepKeys {
+		r.names[k] = v
+	}
+	for k, v := range curatedKeys {
+		r.names[k] = v
+	}
+	sort.Slice(r.curated, func(i, j int) bool { return r.curated[i].ID < r.curated[j].ID })
+	return r
+}
+
+// Makers returns the curated catalogue, sorted by slug. Makers derived from
+// JEP106 names are not listed but are found by BySlug.
+func Makers() []Maker {
+	r := reg()
+	out := make([]Maker, len(r.curated))
+	for i, m := range r.curated {
+		out[i] = *m
+		out[i].JEP106 = slices.Clone(m.JEP106)
+	}
+	return out
+}
+
+// BySlug returns the maker with the given slug: a catalogue maker or one
+// derived from a JEP106 name (e.g. "advantech").
+func BySlug(slug string) (Maker, bool) {
+	m, ok := reg().bySlug[slug]
+	if !ok {
+		return Maker{}, false
+	}
+	out := *m
+	out.JEP106 = slices.Clone(m.JEP106)
+	return out, true
+}
+
+// IsKnownSlug reports whether BySlug knows slug. Policy files are validated
+// with it.
+func IsKnownSlug(slug string) bool {
+	_, ok := reg().bySlug[slug]
+	return ok
+}
+
+// ByJEP106 returns the maker registered under id, with JEP106 set to id and
+// no evidence (the caller adds its own, e.g. "spd-module-id"). It fails for
+// ids the table does not list: an unlisted id names nobody.
+func ByJEP106(id jep106.ID) (Vendor, bool) {
+	m, ok := reg().byJEP106[id]
+	if !ok {
+		return Vendor{}, false
+	}
+	v := m.vendor()
+	v.JEP106 = id.String()
+	return v, true
+}
+
+// byName finds the maker a manufacturer string names: exact name or alias
+// first, then without trailing corporate words, then, for strings cut short
+// by a fixed-width field ("Micron_Technolog"), a unique curated alias that
+// starts with the string. ambiguous is true when the string names more than
+// one maker.
+func byName(s string) (m *Maker, ambiguous bool) {
+	r := reg()
+	full, stripped := nameKeys(s)
+	if full == "" {
+		return nil, false
+	}
+	for _, k := range []string{full, stripped} {
+		if slug, ok := r.names[k]; ok {
+			if slug == "" {
+				return nil, true
+			}
+			return r.bySlug[slug], false
+		}
+	}
+	const minPrefix = 6 // shorter fragments ("micro") say too little
+	if len(full) < minPrefix {
+		return nil, false
+	}
+	var found string
+	for _, a := range r.aliasKeys {
+		if strings.HasPrefix(a.key, full) {
+			if found != "" && found != a.slug {
+				return nil, true
+			}
+			found = a.slug
+		}
+	}
+	if found == "" {
+		return nil, false
+	}
+	return r.bySlug[found], false
+}
+
+// related reports whether two makers are the same company family: one owns
+// the other, they share a parent, or one succeeded the other's business.
+func related(a, b string) bool {
+	if a == b {
+		return true
+	}
+	r := reg()
+	ma, mb := r.bySlug[a], r.bySlug[b]
+	if ma != nil && mb != nil && (ma.Parent == mb.Parent || ma.Parent == b || mb.Parent == a) {
+		return true
+	}
+	return lineage[[2]string{a, b}] || lineage[[2]string{b, a}]
+}
+
+// lineage pairs makers where one took over the other's business, so a part
+// can carry either name.
+var lineage = map[[2]string]bool{
+	{"kioxia", "toshiba"}:         true, // Toshiba Memory became Kioxia
+	{"intel", "solidigm"}:         true, // Intel's SSD business became Solidigm
+	{"sandisk", "westerndigital"}: true, // WD-branded SSDs are SanDisk's flash business
+}
