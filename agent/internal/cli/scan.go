@@ -10,6 +10,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/render"
 	"github.com/memledger/memledger/agent/internal/scan"
 	"github.com/memledger/memledger/internal/fileutil"
+	"github.com/memledger/memledger/internal/policy"
 )
 
 type scanFlags struct {
@@ -21,7 +22,14 @@ type scanFlags struct {
 	hostID        string
 	hostname      string
 	labels        []string
+	spdFiles      []string
+	policyFile    string
+	assumeNew     bool
 }
+
+// ExitViolations is the exit status of a scan that found policy violations,
+// so a provisioning pipeline can gate on it.
+const ExitViolations = 3
 
 func newScanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var f scanFlags
@@ -38,18 +46,31 @@ A maker that cannot be identified is reported unknown, never guessed.
 Instead of this host, scan can read a "dmidecode --dump-bin" file or raw
 table (--smbios) or dmidecode text from a support bundle (--dmidecode).
 
-Exit status: 0 success (warnings included), 1 error.`,
+With --spd, SPD EEPROM images (binary, hexdump -C, i2cdump or plain hex) are
+decoded and merged: the SPD names the DRAM die maker as well as the module
+maker. On a live host the EEPROMs exposed by the ee1004, spd5118 and at24
+drivers are read automatically (root only).
+
+With --policy, every part is checked against a procurement policy (see
+docs/policy.md). A one-shot scan has no history, so its parts count as the
+host's existing installs unless --assume-new treats them all as new installs,
+the acceptance gate for a new server.
+
+Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`,
 		Example: `  memledger-agent scan
   memledger-agent scan --format json --output inventory.json
   memledger-agent scan --smbios dump.bin
-  sudo dmidecode -t 17 | memledger-agent scan --dmidecode - --host-id db-17`,
+  sudo dmidecode -t 17 | memledger-agent scan --dmidecode - --host-id db-17
+  memledger-agent scan --spd dimm0.hex --spd dimm1.bin
+  memledger-agent scan --format cyclonedx --output hbom.cdx.json
+  memledger-agent scan --policy /etc/memledger/policy.yaml --assume-new`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runScan(cmd, f, stdin, stdout)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.format, "format", "f", "table", "output format: table or json (protojson of memledger.v1.Inventory)")
+	fl.StringVarP(&f.format, "format", "f", "table", "output format: table, json (protojson of memledger.v1.Inventory) or cyclonedx (CycloneDX 1.6 hardware BOM)")
 	fl.StringVarP(&f.output, "output", "o", "", "write to `FILE` instead of standard output (replaced atomically)")
 	fl.StringVar(&f.smbiosFile, "smbios", "", "read SMBIOS from `FILE` (dmidecode --dump-bin output or a raw table) instead of this host")
 	fl.StringVar(&f.dmidecodeFile, "dmidecode", "", "read dmidecode text from `FILE` (\"-\" for stdin) instead of this host")
@@ -57,17 +78,31 @@ Exit status: 0 success (warnings included), 1 error.`,
 	fl.StringVar(&f.hostID, "host-id", "", "host identity to report (default: /etc/machine-id; for dumps: the SMBIOS system UUID)")
 	fl.StringVar(&f.hostname, "hostname", "", "host name to report (default: this host's; useful with --smbios/--dmidecode)")
 	fl.StringArrayVar(&f.labels, "label", nil, "attach a host label `KEY=VALUE` (repeatable), e.g. --label site=fra1 --label cii=true")
+	fl.StringArrayVar(&f.spdFiles, "spd", nil, "decode the SPD EEPROM image in `FILE` (binary or hex dump; repeatable) instead of this host's")
+	fl.StringVar(&f.policyFile, "policy", "", "check every part against the policy in `FILE` (exit 3 on violations)")
+	fl.BoolVar(&f.assumeNew, "assume-new", false, "with --policy: treat every part as a new install (acceptance gate for new servers)")
 	cmd.MarkFlagsMutuallyExclusive("smbios", "dmidecode")
 	return cmd
 }
 
 func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout io.Writer) error {
-	if f.format != "table" && f.format != "json" {
-		return fmt.Errorf("--format %q: want table or json", f.format)
+	if f.format != "table" && f.format != "json" && f.format != "cyclonedx" {
+		return fmt.Errorf("--format %q: want table, json or cyclonedx", f.format)
+	}
+	if f.assumeNew && f.policyFile == "" {
+		return fmt.Errorf("--assume-new needs --policy")
 	}
 	labels, err := parseLabels(f.labels)
 	if err != nil {
 		return err
+	}
+	var pol *policy.Policy
+	if f.policyFile != "" {
+		// Load the policy before scanning: a broken policy must not cost a
+		// scan, and must never read as "no violations".
+		if pol, err = policy.LoadFile(f.policyFile); err != nil {
+			return fmt.Errorf("policy: %w", err)
+		}
 	}
 	inv, err := scan.Scan(cmd.Context(), scan.Options{
 		Root:          f.root,
@@ -76,15 +111,22 @@ func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout io.Writer)
 		HostID:        f.hostID,
 		Hostname:      f.hostname,
 		Labels:        labels,
+		SPDFiles:      f.spdFiles,
 		Stdin:         stdin,
 	})
 	if err != nil {
 		return err
 	}
+	violations := 0
+	if pol != nil {
+		violations = scan.ApplyPolicy(inv, pol, f.assumeNew)
+	}
 	var buf bytes.Buffer
 	switch f.format {
 	case "json":
 		err = render.JSON(&buf, inv)
+	case "cyclonedx":
+		err = render.CycloneDX(&buf, inv)
 	default:
 		err = render.Table(&buf, inv)
 	}
@@ -92,8 +134,15 @@ func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout io.Writer)
 		return err
 	}
 	if f.output != "" {
-		return fileutil.WriteAtomic(f.output, buf.Bytes(), 0o644)
+		err = fileutil.WriteAtomic(f.output, buf.Bytes(), 0o644)
+	} else {
+		_, err = stdout.Write(buf.Bytes())
 	}
-	_, err = stdout.Write(buf.Bytes())
-	return err
+	if err != nil {
+		return err
+	}
+	if violations > 0 {
+		return &ExitError{Code: ExitViolations, Err: fmt.Errorf("%d part(s) violate the policy in %s", violations, f.policyFile)}
+	}
+	return nil
 }

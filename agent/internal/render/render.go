@@ -3,6 +3,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/memledger/memledger/internal/inventory"
+	"github.com/memledger/memledger/internal/policy"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -35,6 +37,7 @@ func Table(w io.Writer, inv *memledgerv1.Inventory) error {
 	writeHost(ew, inv)
 	writeModules(ew, inv.GetMemoryModules())
 	writeStorage(ew, inv.GetStorageDevices())
+	writePolicy(ew, inv)
 	writeWarnings(ew, inv.GetWarnings())
 	return ew.err
 }
@@ -86,12 +89,24 @@ func writeModules(w io.Writer, modules []*memledgerv1.MemoryModule) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SLOT\tSIZE\tTYPE\tSPEED\tMAKER\tDRAM\tPART\tSERIAL\tEVIDENCE")
+	withPolicy := false
 	for _, m := range modules {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		withPolicy = withPolicy || len(m.GetPolicy()) > 0
+	}
+	header := "SLOT\tSIZE\tTYPE\tSPEED\tMAKER\tDRAM\tPART\tSERIAL\tEVIDENCE"
+	if withPolicy {
+		header += "\tPOLICY"
+	}
+	fmt.Fprintln(tw, header)
+	for _, m := range modules {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s",
 			dash(inventory.Slot(m)), Bytes(m.GetSizeBytes()), dash(m.GetMemoryType()), Speed(m.GetSpeedMts()),
 			Maker(m.GetModuleVendor(), m.GetManufacturerRaw()), dash(Maker(m.GetDramVendor(), "")),
 			dash(m.GetPartNumber()), dash(m.GetSerialNumber()), dash(strings.Join(m.GetModuleVendor().GetEvidence(), ",")))
+		if withPolicy {
+			fmt.Fprintf(tw, "\t%s", dash(WorstStatus(m.GetPolicy())))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 	writeParentSummary(w, modules)
@@ -151,18 +166,79 @@ func writeStorage(w io.Writer, drives []*memledgerv1.StorageDevice) {
 	}
 	fmt.Fprintln(w, "\nStorage")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEVICE\tSIZE\tBUS\tMAKER\tMODEL\tSERIAL\tFIRMWARE\tEVIDENCE")
+	withPolicy := false
+	for _, d := range drives {
+		withPolicy = withPolicy || len(d.GetPolicy()) > 0
+	}
+	header := "DEVICE\tSIZE\tBUS\tMAKER\tMODEL\tSERIAL\tFIRMWARE\tEVIDENCE"
+	if withPolicy {
+		header += "\tPOLICY"
+	}
+	fmt.Fprintln(tw, header)
 	for _, d := range drives {
 		maker := Maker(d.GetVendor(), d.GetVendorRaw())
 		if c := d.GetControllerVendor(); c.GetId() != "" && c.GetId() != d.GetVendor().GetId() {
 			maker += ", controller " + c.GetName()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s",
 			d.GetName(), Bytes(d.GetSizeBytes()), dash(d.GetTransport()), dash(maker),
 			dash(d.GetModel()), dash(d.GetSerialNumber()), dash(d.GetFirmware()),
 			dash(strings.Join(d.GetVendor().GetEvidence(), ",")))
+		if withPolicy {
+			fmt.Fprintf(tw, "\t%s", dash(WorstStatus(d.GetPolicy())))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+}
+
+// writePolicy lists every finding that is not plain "allowed", so the
+// reasons (dates, rules, waivers) are on the page, not only the status.
+func writePolicy(w io.Writer, inv *memledgerv1.Inventory) {
+	type line struct{ part, status, rule, reason string }
+	var lines []line
+	counts := map[string]int{}
+	evaluated := false
+	add := func(part string, findings []*memledgerv1.PolicyFinding) {
+		if len(findings) > 0 {
+			evaluated = true
+			counts[WorstStatus(findings)]++
+		}
+		for _, f := range findings {
+			if f.GetStatus() != "allowed" {
+				lines = append(lines, line{part, f.GetStatus(), f.GetRuleId(), f.GetReason()})
+			}
+		}
+	}
+	for _, m := range inv.GetMemoryModules() {
+		add(cmp.Or(inventory.Slot(m), m.GetPartNumber()), m.GetPolicy())
+	}
+	for _, d := range inv.GetStorageDevices() {
+		add(d.GetName(), d.GetPolicy())
+	}
+	if !evaluated {
+		return
+	}
+	fmt.Fprintf(w, "\nPolicy    %d violation, %d waived, %d recorded, %d removed, %d allowed\n",
+		counts["violation"], counts["waived"], counts["recorded"], counts["removed"], counts["allowed"])
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, l := range lines {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.part, strings.ToUpper(l.status), l.rule, l.reason)
+	}
+	tw.Flush()
+}
+
+// WorstStatus is a part's overall policy status ("" when not evaluated),
+// ranked as the policy engine ranks findings.
+func WorstStatus(findings []*memledgerv1.PolicyFinding) string {
+	if len(findings) == 0 {
+		return ""
+	}
+	fs := make([]policy.Finding, len(findings))
+	for i, f := range findings {
+		fs[i] = policy.Finding{Status: policy.Status(f.GetStatus())}
+	}
+	return string(policy.Worst(fs))
 }
 
 func writeWarnings(w io.Writer, warnings []*memledgerv1.Warning) {

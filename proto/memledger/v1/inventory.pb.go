@@ -496,7 +496,10 @@ type MemoryModule struct {
 	// part numbers) or trimmed.
 	PartNumberRaw string `protobuf:"bytes,21,opt,name=part_number_raw,json=partNumberRaw,proto3" json:"part_number_raw,omitempty"`
 	// SPD facts when an SPD EEPROM was read for this module.
-	Spd           *SPDInfo `protobuf:"bytes,22,opt,name=spd,proto3" json:"spd,omitempty"`
+	Spd *SPDInfo `protobuf:"bytes,22,opt,name=spd,proto3" json:"spd,omitempty"`
+	// Policy findings when the scan was evaluated against a policy
+	// (`scan --policy`); empty otherwise.
+	Policy        []*PolicyFinding `protobuf:"bytes,23,rep,name=policy,proto3" json:"policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -685,6 +688,86 @@ func (x *MemoryModule) GetSpd() *SPDInfo {
 	return nil
 }
 
+func (x *MemoryModule) GetPolicy() []*PolicyFinding {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
+// PolicyFinding is the status of a part under one policy rule.
+type PolicyFinding struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rule's id; empty for "allowed" (no rule matched).
+	RuleId string `protobuf:"bytes,1,opt,name=rule_id,json=ruleId,proto3" json:"rule_id,omitempty"`
+	// "recorded", "violation", "waived", "removed" or "allowed".
+	Status string `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	// Which of the part's makers matched: "module", "dram" or "storage".
+	Component string `protobuf:"bytes,3,opt,name=component,proto3" json:"component,omitempty"`
+	// Why, in words a compliance owner can sign.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyFinding) Reset() {
+	*x = PolicyFinding{}
+	mi := &file_memledger_v1_inventory_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyFinding) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyFinding) ProtoMessage() {}
+
+func (x *PolicyFinding) ProtoReflect() protoreflect.Message {
+	mi := &file_memledger_v1_inventory_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyFinding.ProtoReflect.Descriptor instead.
+func (*PolicyFinding) Descriptor() ([]byte, []int) {
+	return file_memledger_v1_inventory_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PolicyFinding) GetRuleId() string {
+	if x != nil {
+		return x.RuleId
+	}
+	return ""
+}
+
+func (x *PolicyFinding) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *PolicyFinding) GetComponent() string {
+	if x != nil {
+		return x.Component
+	}
+	return ""
+}
+
+func (x *PolicyFinding) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // SPDInfo is what the module's own SPD EEPROM says.
 type SPDInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -710,7 +793,7 @@ type SPDInfo struct {
 
 func (x *SPDInfo) Reset() {
 	*x = SPDInfo{}
-	mi := &file_memledger_v1_inventory_proto_msgTypes[5]
+	mi := &file_memledger_v1_inventory_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -722,7 +805,7 @@ func (x *SPDInfo) String() string {
 func (*SPDInfo) ProtoMessage() {}
 
 func (x *SPDInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_memledger_v1_inventory_proto_msgTypes[5]
+	mi := &file_memledger_v1_inventory_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -735,7 +818,7 @@ func (x *SPDInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SPDInfo.ProtoReflect.Descriptor instead.
 func (*SPDInfo) Descriptor() ([]byte, []int) {
-	return file_memledger_v1_inventory_proto_rawDescGZIP(), []int{5}
+	return file_memledger_v1_inventory_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SPDInfo) GetModuleType() string {
@@ -818,13 +901,15 @@ type StorageDevice struct {
 	// Controller maker when it differs from the drive maker (Phison, Silicon Motion).
 	ControllerVendor *Vendor `protobuf:"bytes,15,opt,name=controller_vendor,json=controllerVendor,proto3" json:"controller_vendor,omitempty"`
 	Source           string  `protobuf:"bytes,16,opt,name=source,proto3" json:"source,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Policy findings when the scan was evaluated against a policy.
+	Policy        []*PolicyFinding `protobuf:"bytes,17,rep,name=policy,proto3" json:"policy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StorageDevice) Reset() {
 	*x = StorageDevice{}
-	mi := &file_memledger_v1_inventory_proto_msgTypes[6]
+	mi := &file_memledger_v1_inventory_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -836,7 +921,7 @@ func (x *StorageDevice) String() string {
 func (*StorageDevice) ProtoMessage() {}
 
 func (x *StorageDevice) ProtoReflect() protoreflect.Message {
-	mi := &file_memledger_v1_inventory_proto_msgTypes[6]
+	mi := &file_memledger_v1_inventory_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -849,7 +934,7 @@ func (x *StorageDevice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorageDevice.ProtoReflect.Descriptor instead.
 func (*StorageDevice) Descriptor() ([]byte, []int) {
-	return file_memledger_v1_inventory_proto_rawDescGZIP(), []int{6}
+	return file_memledger_v1_inventory_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StorageDevice) GetName() string {
@@ -964,6 +1049,13 @@ func (x *StorageDevice) GetSource() string {
 	return ""
 }
 
+func (x *StorageDevice) GetPolicy() []*PolicyFinding {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
 var File_memledger_v1_inventory_proto protoreflect.FileDescriptor
 
 const file_memledger_v1_inventory_proto_rawDesc = "" +
@@ -1009,7 +1101,7 @@ const file_memledger_v1_inventory_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
 	"\x06parent\x18\x03 \x01(\tR\x06parent\x12\x1a\n" +
 	"\bevidence\x18\x04 \x03(\tR\bevidence\x12\x16\n" +
-	"\x06jep106\x18\x05 \x01(\tR\x06jep106\"\xd3\x06\n" +
+	"\x06jep106\x18\x05 \x01(\tR\x06jep106\"\x88\a\n" +
 	"\fMemoryModule\x12\x18\n" +
 	"\alocator\x18\x01 \x01(\tR\alocator\x12!\n" +
 	"\fbank_locator\x18\x02 \x01(\tR\vbankLocator\x12\x1d\n" +
@@ -1039,7 +1131,13 @@ const file_memledger_v1_inventory_proto_rawDesc = "" +
 	"\x0fdata_width_bits\x18\x13 \x01(\rR\rdataWidthBits\x12(\n" +
 	"\x10total_width_bits\x18\x14 \x01(\rR\x0etotalWidthBits\x12&\n" +
 	"\x0fpart_number_raw\x18\x15 \x01(\tR\rpartNumberRaw\x12'\n" +
-	"\x03spd\x18\x16 \x01(\v2\x15.memledger.v1.SPDInfoR\x03spd\"\x8e\x02\n" +
+	"\x03spd\x18\x16 \x01(\v2\x15.memledger.v1.SPDInfoR\x03spd\x123\n" +
+	"\x06policy\x18\x17 \x03(\v2\x1b.memledger.v1.PolicyFindingR\x06policy\"v\n" +
+	"\rPolicyFinding\x12\x17\n" +
+	"\arule_id\x18\x01 \x01(\tR\x06ruleId\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x12\x1c\n" +
+	"\tcomponent\x18\x03 \x01(\tR\tcomponent\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x8e\x02\n" +
 	"\aSPDInfo\x12\x1f\n" +
 	"\vmodule_type\x18\x01 \x01(\tR\n" +
 	"moduleType\x12)\n" +
@@ -1049,7 +1147,7 @@ const file_memledger_v1_inventory_proto_rawDesc = "" +
 	"\x04path\x18\x05 \x01(\tR\x04path\x12!\n" +
 	"\feeprom_bytes\x18\x06 \x01(\rR\veepromBytes\x12*\n" +
 	"\x11module_size_bytes\x18\a \x01(\x04R\x0fmoduleSizeBytes\x12\x1a\n" +
-	"\bwarnings\x18\b \x03(\tR\bwarnings\"\xc7\x04\n" +
+	"\bwarnings\x18\b \x03(\tR\bwarnings\"\xfc\x04\n" +
 	"\rStorageDevice\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
 	"\ttransport\x18\x02 \x01(\tR\ttransport\x12\x14\n" +
@@ -1071,7 +1169,8 @@ const file_memledger_v1_inventory_proto_rawDesc = "" +
 	"\n" +
 	"vendor_raw\x18\x0e \x01(\tR\tvendorRaw\x12A\n" +
 	"\x11controller_vendor\x18\x0f \x01(\v2\x14.memledger.v1.VendorR\x10controllerVendor\x12\x16\n" +
-	"\x06source\x18\x10 \x01(\tR\x06sourceB?Z=github.com/memledger/memledger/proto/memledger/v1;memledgerv1b\x06proto3"
+	"\x06source\x18\x10 \x01(\tR\x06source\x123\n" +
+	"\x06policy\x18\x11 \x03(\v2\x1b.memledger.v1.PolicyFindingR\x06policyB?Z=github.com/memledger/memledger/proto/memledger/v1;memledgerv1b\x06proto3"
 
 var (
 	file_memledger_v1_inventory_proto_rawDescOnce sync.Once
@@ -1085,35 +1184,38 @@ func file_memledger_v1_inventory_proto_rawDescGZIP() []byte {
 	return file_memledger_v1_inventory_proto_rawDescData
 }
 
-var file_memledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_memledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_memledger_v1_inventory_proto_goTypes = []any{
 	(*Inventory)(nil),             // 0: memledger.v1.Inventory
 	(*Warning)(nil),               // 1: memledger.v1.Warning
 	(*Host)(nil),                  // 2: memledger.v1.Host
 	(*Vendor)(nil),                // 3: memledger.v1.Vendor
 	(*MemoryModule)(nil),          // 4: memledger.v1.MemoryModule
-	(*SPDInfo)(nil),               // 5: memledger.v1.SPDInfo
-	(*StorageDevice)(nil),         // 6: memledger.v1.StorageDevice
-	nil,                           // 7: memledger.v1.Host.LabelsEntry
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*PolicyFinding)(nil),         // 5: memledger.v1.PolicyFinding
+	(*SPDInfo)(nil),               // 6: memledger.v1.SPDInfo
+	(*StorageDevice)(nil),         // 7: memledger.v1.StorageDevice
+	nil,                           // 8: memledger.v1.Host.LabelsEntry
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_memledger_v1_inventory_proto_depIdxs = []int32{
 	2,  // 0: memledger.v1.Inventory.host:type_name -> memledger.v1.Host
-	8,  // 1: memledger.v1.Inventory.collected_at:type_name -> google.protobuf.Timestamp
+	9,  // 1: memledger.v1.Inventory.collected_at:type_name -> google.protobuf.Timestamp
 	4,  // 2: memledger.v1.Inventory.memory_modules:type_name -> memledger.v1.MemoryModule
-	6,  // 3: memledger.v1.Inventory.storage_devices:type_name -> memledger.v1.StorageDevice
+	7,  // 3: memledger.v1.Inventory.storage_devices:type_name -> memledger.v1.StorageDevice
 	1,  // 4: memledger.v1.Inventory.warnings:type_name -> memledger.v1.Warning
-	7,  // 5: memledger.v1.Host.labels:type_name -> memledger.v1.Host.LabelsEntry
+	8,  // 5: memledger.v1.Host.labels:type_name -> memledger.v1.Host.LabelsEntry
 	3,  // 6: memledger.v1.MemoryModule.module_vendor:type_name -> memledger.v1.Vendor
 	3,  // 7: memledger.v1.MemoryModule.dram_vendor:type_name -> memledger.v1.Vendor
-	5,  // 8: memledger.v1.MemoryModule.spd:type_name -> memledger.v1.SPDInfo
-	3,  // 9: memledger.v1.StorageDevice.vendor:type_name -> memledger.v1.Vendor
-	3,  // 10: memledger.v1.StorageDevice.controller_vendor:type_name -> memledger.v1.Vendor
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	6,  // 8: memledger.v1.MemoryModule.spd:type_name -> memledger.v1.SPDInfo
+	5,  // 9: memledger.v1.MemoryModule.policy:type_name -> memledger.v1.PolicyFinding
+	3,  // 10: memledger.v1.StorageDevice.vendor:type_name -> memledger.v1.Vendor
+	3,  // 11: memledger.v1.StorageDevice.controller_vendor:type_name -> memledger.v1.Vendor
+	5,  // 12: memledger.v1.StorageDevice.policy:type_name -> memledger.v1.PolicyFinding
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_memledger_v1_inventory_proto_init() }
@@ -1127,7 +1229,7 @@ func file_memledger_v1_inventory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_memledger_v1_inventory_proto_rawDesc), len(file_memledger_v1_inventory_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

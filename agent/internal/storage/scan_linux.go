@@ -1,0 +1,546 @@
+//go:build linux
+
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jaypipes/ghw"
+	"github.com/jaypipes/ghw/pkg/block"
+)
+
+// ghwUnknown is the value ghw puts in a string field it could not read.
+const ghwUnknown = "unknown"
+
+// Scan enumerates the physical drives under root ("/" for the live host).
+// Warnings say what could not be read, for which drive, and why; a scan that
+// finds some facts missing still succeeds. The error is kept for a scan that
+// cannot run at all: root without a readable sys/block, or ctx done.
+//
+// ghw's enumeration does not take a context, so ctx is checked before it
+// and between drives.
+func Scan(ctx context.Context, root string) ([]Drive, []Warning, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("storage scan: %w", err)
+	}
+	if root == "" {
+		return nil, nil, errors.New(`storage scan: empty root directory (use "/" for the live host)`)
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage scan: root %q: %w", root, err)
+	}
+	// ghw answers an unreadable /sys/block with an empty list and no error;
+	// check first so that "no drives" and "could not look" differ.
+	sysBlock := filepath.Join(abs, "sys", "block")
+	if _, err := os.ReadDir(sysBlock); err != nil {
+		return nil, nil, fmt.Errorf("storage scan: list block devices: %w", err)
+	}
+	// ghw logs what it cannot read (to stderr by default) and carries on with
+	// "unknown" or 0. Scan re-reads what matters and reports it as Warnings,
+	// so ghw's own log lines are dropped rather than printed.
+	info, err := ghw.Block(ghw.WithChroot(abs), ghw.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage scan: ghw block enumeration under %s: %w", abs, err)
+	}
+
+	s := &scanner{root: abs}
+	s.checkUdevDB()
+	disks := slices.Clone(info.Disks)
+	slices.SortFunc(disks, func(a, b *block.Disk) int { return naturalCompare(a.Name, b.Name) })
+	var drives []Drive
+	byNVMe := map[string]int{} // NVMe controller or subsystem dir -> index in drives
+	for _, d := range disks {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("storage scan: %w", err)
+		}
+		drv, nvmeKey, keep := s.drive(d)
+		if !keep {
+			continue
+		}
+		if nvmeKey != "" {
+			if i, seen := byNVMe[nvmeKey]; seen {
+				// Another namespace of a drive already listed.
+				drives[i].Namespaces = append(drives[i].Namespaces, drv.Name)
+				drives[i].SizeBytes += drv.SizeBytes
+				continue
+			}
+			byNVMe[nvmeKey] = len(drives)
+		}
+		drives = append(drives, drv)
+	}
+	return drives, s.warnings, nil
+}
+
+// scanner holds one scan's root and the warnings it collects.
+type scanner struct {
+	root     string
+	warnings []Warning
+	udevWhy  string // why the udev database is unusable, "" when present
+}
+
+func (s *scanner) warn(subject, format string, args ...any) {
+	s.warnings = append(s.warnings, Warning{Subject: subject, Message: fmt.Sprintf(format, args...)})
+}
+
+// read reads a file given relative to root.
+func (s *scanner) read(rel string) ([]byte, error) {
+	return readFileLimited(filepath.Join(s.root, filepath.FromSlash(rel)))
+}
+
+// text reads a sysfs attribute as cleaned text.
+func (s *scanner) text(rel string) (string, error) {
+	b, err := s.read(rel)
+	if err != nil {
+		return "", err
+	}
+	return cleanText(string(b)), nil
+}
+
+func (s *scanner) exists(rel string) bool {
+	_, err := os.Lstat(filepath.Join(s.root, filepath.FromSlash(rel)))
+	return err == nil
+}
+
+// checkUdevDB notes, once per scan, a missing udev database (containers,
+// initramfs, systems without systemd-udevd).
+func (s *scanner) checkUdevDB() {
+	dir := filepath.Join(s.root, "run", "udev", "data")
+	if _, err := os.Stat(dir); err != nil {
+		s.udevWhy = fmt.Sprintf("no udev database (%v)", err)
+		s.warn("udev", "%s: models, serials and firmware come from sysfs alone, where SCSI models are cut to 16 characters", s.udevWhy)
+	}
+}
+
+// driveCtx is what one drive's fill steps share.
+type driveCtx struct {
+	name    string
+	devpath string            // resolved sysfs path relative to root, "" if unknown
+	udev    map[string]string // udev E: properties, nil when none
+	udevWhy string            // why udev is nil
+	ghw     *block.Disk
+
+	transport      string
+	udevModelTried bool // modelFromUdev ran (it may warn; once is enough)
+}
+
+// drive builds the Drive for one /sys/block entry. keep is false for block
+// devices that are not physical drives. nvmeKey groups NVMe namespaces of
+// one controller.
+func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
+	dc := &driveCtx{name: d.Name, ghw: d}
+	if skipNameRE.MatchString(dc.name) {
+		return Drive{}, "", false
+	}
+	devpath, err := resolveInRoot(s.root, "sys/block/"+dc.name)
+	if err != nil {
+		s.warn(dc.name, "resolve sys/block/%s: %v; how the drive is attached is unknown", dc.name, err)
+	}
+	dc.devpath = devpath
+	if skipReason(dc.name, devpath) != "" {
+		return Drive{}, "", false
+	}
+	if devpath != "" && s.exists(devpath+"/partition") {
+		return Drive{}, "", false
+	}
+	s.loadUdev(dc)
+
+	drv = Drive{
+		Name:       dc.name,
+		SizeBytes:  d.SizeBytes,
+		Rotational: d.DriveType == block.DriveTypeHDD,
+	}
+	vendor := ghwString(d.Vendor)
+	drv.Transport = classifyTransport(devpath, vendor)
+	if drv.Transport == "" {
+		drv.Transport = transportFromUdevBus(dc.udev["ID_BUS"])
+	}
+	if drv.Transport == "" {
+		switch d.StorageController {
+		case block.StorageControllerNVMe:
+			drv.Transport = TransportNVMe
+		case block.StorageControllerVirtIO:
+			drv.Transport = TransportVirtio
+		case block.StorageControllerMMC:
+			drv.Transport = TransportMMC
+		}
+	}
+	dc.transport = drv.Transport
+
+	var kernelWWN, identifyWWN string
+	switch drv.Transport {
+	case TransportNVMe:
+		nvmeKey = s.fillNVMe(&drv, dc)
+		if devpath != "" {
+			kernelWWN, _ = s.text(devpath + "/wwid")
+		}
+	case TransportMMC:
+		s.fillMMC(&drv, dc)
+	case TransportSATA, TransportSAS, TransportUSB, TransportSCSI:
+		drv.VendorRaw = cleanText(vendor)
+		kernelWWN, identifyWWN = s.fillSCSI(&drv, dc)
+	}
+
+	// What the transport-specific steps left empty, udev and ghw may know.
+	if drv.Model == "" {
+		s.modelFromUdev(&drv, dc)
+	}
+	if drv.SerialNumber == "" {
+		drv.SerialNumber = cleanText(ghwString(d.SerialNumber))
+	}
+	if drv.SerialNumber == "" && drv.Transport == TransportVirtio && devpath != "" {
+		// virtio_blk's own attribute; empty when the host set no serial.
+		drv.SerialNumber, _ = s.text(devpath + "/serial")
+	}
+	if drv.Firmware == "" {
+		drv.Firmware = cleanText(dc.udev["ID_REVISION"])
+	}
+
+	drv.WWN = normalizeWWN(kernelWWN)
+	for _, w := range []string{dc.udev["ID_WWN_WITH_EXTENSION"], dc.udev["ID_WWN"], identifyWWN} {
+		if drv.WWN == "" {
+			drv.WWN = normalizeWWN(w)
+		}
+	}
+	if drv.SizeBytes == 0 {
+		s.checkSize(dc)
+	}
+	return drv, nvmeKey, true
+}
+
+// ghwString maps ghw's "unknown" to "".
+func ghwString(v string) string {
+	if v == ghwUnknown {
+		return ""
+	}
+	return v
+}
+
+var devNumRE = regexp.MustCompile(`^[0-9]+:[0-9]+$`)
+
+// loadUdev reads the drive's udev database record.
+func (s *scanner) loadUdev(dc *driveCtx) {
+	if s.udevWhy != "" {
+		dc.udevWhy = s.udevWhy
+		return
+	}
+	dev, err := s.text("sys/block/" + dc.name + "/dev")
+	if err != nil {
+		dc.udevWhy = fmt.Sprintf("its dev attribute is unreadable (%v)", err)
+		s.warn(dc.name, "udev data not consulted: %s", dc.udevWhy)
+		return
+	}
+	if !devNumRE.MatchString(dev) {
+		dc.udevWhy = fmt.Sprintf("its dev attribute %q is not major:minor", dev)
+		s.warn(dc.name, "udev data not consulted: %s", dc.udevWhy)
+		return
+	}
+	rel := "run/udev/data/b" + dev
+	data, err := s.read(rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		dc.udevWhy = "udev has no record " + rel
+		return
+	}
+	if err != nil {
+		dc.udevWhy = err.Error()
+		s.warn(dc.name, "udev record unreadable: %v", err)
+		return
+	}
+	rec, err := ParseUdevRecord(data)
+	if err != nil {
+		dc.udevWhy = fmt.Sprintf("%s is corrupt", rel)
+		s.warn(dc.name, "%s not used: %v", rel, err)
+		return
+	}
+	dc.udev = rec.Properties
+}
+
+// fillNVMe reads model, serial and firmware of the namespace's controller
+// (or, with native multipath, subsystem) and the controller's PCI ids. It
+// returns the directory that identifies the drive.
+func (s *scanner) fillNVMe(drv *Drive, dc *driveCtx) string {
+	drv.Namespaces = []string{dc.name}
+	if dc.devpath == "" {
+		return ""
+	}
+	parent := path.Dir(dc.devpath)
+	var infoDir, ctrlDir string
+	switch base := path.Base(parent); {
+	case nvmeCtrlRE.MatchString(base):
+		infoDir, ctrlDir = parent, parent
+	case nvmeSubsysRE.MatchString(base):
+		infoDir, ctrlDir = parent, s.subsystemController(dc.name, parent)
+	default:
+		s.warn(dc.name, "NVMe namespace %s is under neither a controller nor a subsystem; its model, serial and PCI ids were not read from sysfs", dc.devpath)
+		return ""
+	}
+	for _, f := range []struct {
+		attr string
+		dst  *string
+	}{{"model", &drv.Model}, {"serial", &drv.SerialNumber}, {"firmware_rev", &drv.Firmware}} {
+		v, err := s.text(infoDir + "/" + f.attr)
+		if err != nil {
+			s.warn(dc.name, "NVMe %s unreadable: %v", f.attr, err)
+			continue
+		}
+		*f.dst = v
+	}
+	if drv.Model != "" {
+		drv.ModelSource = ModelFromNVMe
+	}
+	if ctrlDir != "" {
+		s.fillPCI(drv, dc.name, ctrlDir)
+	}
+	return infoDir
+}
+
+// subsystemController picks the controller of an NVMe subsystem whose PCI
+// ids to report: the first (by number) attached over PCIe, else the first.
+func (s *scanner) subsystemController(name, subsysDir string) string {
+	entries, err := os.ReadDir(filepath.Join(s.root, filepath.FromSlash(subsysDir)))
+	if err != nil {
+		s.warn(name, "NVMe subsystem %s unreadable: %v; PCI ids unknown", subsysDir, err)
+		return ""
+	}
+	var ctrls []string
+	for _, e := range entries {
+		if nvmeCtrlRE.MatchString(e.Name()) {
+			ctrls = append(ctrls, e.Name())
+		}
+	}
+	slices.SortFunc(ctrls, naturalCompare)
+	first := ""
+	for _, c := range ctrls {
+		dir, err := resolveInRoot(s.root, subsysDir+"/"+c)
+		if err != nil {
+			continue
+		}
+		if t, _ := s.text(dir + "/transport"); t == "pcie" {
+			return dir
+		}
+		if first == "" {
+			first = dir
+		}
+	}
+	if first == "" {
+		s.warn(name, "NVMe subsystem %s lists no readable controller; PCI ids unknown", subsysDir)
+	}
+	return first
+}
+
+// fillPCI reads the PCI ids of an NVMe controller's function.
+func (s *scanner) fillPCI(drv *Drive, name, ctrlDir string) {
+	// Fabrics controllers (tcp, rdma, fc, loop) have no PCI function.
+	if t, err := s.text(ctrlDir + "/transport"); err == nil && t != "pcie" {
+		return
+	}
+	pciDir, err := resolveInRoot(s.root, ctrlDir+"/device")
+	if err != nil {
+		s.warn(name, "NVMe controller %s: PCI function not found (%v); PCI ids unknown", path.Base(ctrlDir), err)
+		return
+	}
+	var ids [4]uint16
+	for i, attr := range []string{"vendor", "device", "subsystem_vendor", "subsystem_device"} {
+		v, err := s.text(pciDir + "/" + attr)
+		if err != nil {
+			s.warn(name, "PCI function %s: %s unreadable (%v); PCI ids unknown", path.Base(pciDir), attr, err)
+			return
+		}
+		ids[i], err = parsePCIID(v)
+		if err != nil {
+			s.warn(name, "PCI function %s: %s: %v; PCI ids unknown", path.Base(pciDir), attr, err)
+			return
+		}
+	}
+	drv.PCIVendor, drv.PCIDevice, drv.PCISubsystemVendor, drv.PCISubsystemDevice = ids[0], ids[1], ids[2], ids[3]
+}
+
+// fillSCSI fills a SCSI-attached disk (SATA, SAS, USB, other SCSI) from the
+// ATA IDENTIFY data when libata exports it, then udev, then the SCSI
+// device's own attributes. It returns the kernel's wwid and the IDENTIFY
+// WWN for the WWN choice.
+func (s *scanner) fillSCSI(drv *Drive, dc *driveCtx) (kernelWWN, identifyWWN string) {
+	sdev := ""
+	if dc.devpath != "" {
+		if p, err := resolveInRoot(s.root, "sys/block/"+dc.name+"/device"); err == nil {
+			sdev = p
+		}
+	}
+	if drv.Transport == TransportSATA {
+		if id := s.ataIdentify(dc); id != nil {
+			if id.Model != "" {
+				drv.Model, drv.ModelSource = id.Model, ModelFromATAIdentify
+			}
+			drv.SerialNumber = id.Serial
+			drv.Firmware = id.Firmware
+			if id.WWN != 0 {
+				identifyWWN = fmt.Sprintf("naa.%016x", id.WWN)
+			}
+		}
+	}
+	if drv.Model == "" {
+		s.modelFromUdev(drv, dc)
+	}
+	if drv.Model == "" && sdev != "" {
+		raw, err := s.read(sdev + "/model")
+		if err == nil {
+			drv.Model, drv.ModelSource = cleanText(string(raw)), ModelFromSysfs
+			// The INQUIRY product field is 16 bytes; a model filling it
+			// may have been longer.
+			if len(strings.TrimRight(string(raw), "\n")) >= 16 && len(drv.Model) >= 16 {
+				s.warn(dc.name, "model %q is the 16-character SCSI INQUIRY product and may be cut (%s)", drv.Model, dc.whyNoUdev())
+			}
+		}
+	}
+	if drv.Firmware == "" {
+		drv.Firmware = cleanText(dc.udev["ID_REVISION"])
+		if drv.Firmware != "" && dc.udev["ID_ATA"] == "1" && dc.udev["SCSI_REVISION"] == dc.udev["ID_REVISION"] {
+			s.warn(dc.name, "firmware %q is the 4-character SCSI INQUIRY revision (sg3_utils' udev rules replaced ata_id's); the drive's own revision may be longer", drv.Firmware)
+		}
+	}
+	if drv.Firmware == "" && sdev != "" {
+		if rev, err := s.text(sdev + "/rev"); err == nil && rev != "" {
+			drv.Firmware = rev
+			if drv.Transport == TransportSATA {
+				s.warn(dc.name, "firmware %q is the 4-character SCSI revision libata derives from the ATA one (%s)", rev, dc.whyNoUdev())
+			}
+		}
+	}
+	if sdev != "" {
+		kernelWWN, _ = s.text(sdev + "/wwid")
+	}
+	return kernelWWN, identifyWWN
+}
+
+func (dc *driveCtx) whyNoUdev() string {
+	if dc.udevWhy != "" {
+		return dc.udevWhy
+	}
+	return "udev does not have it either"
+}
+
+// ataIdentify reads libata's IDENTIFY DEVICE data for a SATA disk, or nil
+// when there is none (not libata, kernels before the attribute) or it is
+// unusable (then with a warning).
+func (s *scanner) ataIdentify(dc *driveCtx) *ATAIdentity {
+	p := ataIdentifyPath(dc.devpath)
+	if p == "" {
+		return nil
+	}
+	data, err := s.read(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		s.warn(dc.name, "ATA identify data unreadable: %v", err)
+		return nil
+	}
+	id, err := ParseATAIdentify(data)
+	if err != nil {
+		s.warn(dc.name, "%s not used: %v", p, err)
+		return nil
+	}
+	return &id
+}
+
+// modelFromUdev takes the model from udev: ID_MODEL_ENC unescaped (exact),
+// else ID_MODEL (in which ata_id, scsi_id and usb_id wrote spaces as '_';
+// for NVMe udev copies the sysfs attribute, spaces and all). Hosts with
+// sg3_utils' udev rules cut both to the 16-character SCSI INQUIRY product
+// while ata_id's ID_SERIAL ("<model>_<serial>", spaces as '_') keeps the
+// whole model: a longer model there is used.
+func (s *scanner) modelFromUdev(drv *Drive, dc *driveCtx) {
+	if dc.udev == nil || dc.udevModelTried {
+		return
+	}
+	dc.udevModelTried = true
+	model, source := "", ""
+	if enc := dc.udev["ID_MODEL_ENC"]; enc != "" {
+		m, err := UnescapeUdev(enc)
+		if err != nil {
+			s.warn(dc.name, "udev ID_MODEL_ENC not used: %v", err)
+		} else {
+			model, source = cleanText(m), ModelFromUdev
+		}
+	}
+	if model == "" {
+		model, source = cleanText(dc.udev["ID_MODEL"]), ModelFromUdevID
+		if dc.transport == TransportNVMe {
+			source = ModelFromUdev
+		}
+	}
+	if model == "" {
+		return
+	}
+	if dc.transport == TransportNVMe {
+		drv.Model, drv.ModelSource = model, source
+		return
+	}
+	serial, short := dc.udev["ID_SERIAL"], dc.udev["ID_SERIAL_SHORT"]
+	if full, ok := strings.CutSuffix(serial, "_"+short); ok && short != "" && len(model) <= 16 {
+		underscored := strings.Join(strings.Fields(model), "_")
+		if len(full) > len(underscored) && strings.HasPrefix(full, underscored) {
+			rest := full[len(underscored):]
+			if strings.Contains(rest, "_") {
+				// Past the cut, '_' may have been a space or an '_':
+				// keep udev's spelling rather than guess.
+				model, source = cleanText(full), ModelFromUdevSerial
+				s.warn(dc.name, "udev's ID_MODEL is cut to 16 characters; model %q taken from ID_SERIAL, where udev wrote spaces as '_'", model)
+			} else {
+				model = cleanText(model + rest)
+			}
+		}
+	}
+	drv.Model, drv.ModelSource = model, source
+}
+
+// fillMMC reads an MMC/SD card's CID fields.
+func (s *scanner) fillMMC(drv *Drive, dc *driveCtx) {
+	if dc.devpath == "" {
+		return
+	}
+	card, err := resolveInRoot(s.root, "sys/block/"+dc.name+"/device")
+	if err != nil {
+		s.warn(dc.name, "MMC card directory not found: %v", err)
+		return
+	}
+	for _, f := range []struct {
+		attr string
+		dst  *string
+	}{{"name", &drv.Model}, {"serial", &drv.SerialNumber}, {"fwrev", &drv.Firmware}, {"manfid", &drv.VendorRaw}} {
+		v, err := s.text(card + "/" + f.attr)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) || f.attr != "fwrev" {
+				s.warn(dc.name, "MMC %s unreadable: %v", f.attr, err)
+			}
+			continue
+		}
+		*f.dst = v
+	}
+	if drv.Model != "" {
+		drv.ModelSource = ModelFromMMC
+	}
+}
+
+// checkSize explains a zero size when the size attribute is the cause.
+func (s *scanner) checkSize(dc *driveCtx) {
+	v, err := s.text("sys/block/" + dc.name + "/size")
+	if err != nil {
+		s.warn(dc.name, "size unknown: %v", err)
+		return
+	}
+	if _, err := strconv.ParseUint(v, 10, 64); err != nil {
+		s.warn(dc.name, "size unknown: size attribute %q is not a sector count", v)
+	}
+}

@@ -1,0 +1,105 @@
+// Package storage enumerates the physical drives of a Linux host under an
+// injected root directory ("/" for the live host, a fixture tree in tests)
+// and reports raw facts about each: kernel name, transport, full model,
+// serial, firmware, size, WWN, the SCSI/ATA vendor string and, for NVMe, the
+// controller's PCI ids. Deciding who made a drive is not done here (see
+// internal/vendor); this package only says what the host reports.
+//
+// Enumeration is ghw's (github.com/jaypipes/ghw, block package, chrooted to
+// root). ghw does not expose everything a drive ledger needs, so Scan reads a
+// few more things itself, all under root:
+//
+//   - the udev database entry /run/udev/data/b<major>:<minor>, for the
+//     unabridged ID_MODEL_ENC, ID_REVISION and ID_WWN (ghw reads this file
+//     too, but only hands out ID_MODEL, in which udev turned spaces into '_');
+//   - for ATA disks on libata, the IDENTIFY DEVICE words the kernel exports
+//     at .../ata<N>/link<N>/dev<N>.0/ata_device/dev<N>.0/id, the drive's own
+//     40-character model, 20-character serial and 8-character firmware,
+//     readable without root and without udev;
+//   - for NVMe, the controller's model/serial/firmware_rev attributes and
+//     the vendor/device/subsystem ids of its PCI function;
+//   - the resolved sysfs device path, from which the transport is derived
+//     (ghw's StorageController only looks at the name prefix, so every sdX
+//     is "SCSI" to it, be it SATA, SAS or USB).
+//
+// Block devices that are not physical drives are left out: partitions,
+// loop, ram, zram, device-mapper, md arrays (their member disks stay),
+// optical drives, network block devices, eMMC boot areas, NVMe per-path
+// devices, and anything under /sys/devices/virtual except NVMe multipath
+// heads. The namespaces of one NVMe controller are one drive.
+package storage
+
+// Transport values of Drive.Transport.
+const (
+	TransportNVMe   = "nvme"
+	TransportSATA   = "sata"
+	TransportSAS    = "sas"
+	TransportUSB    = "usb"
+	TransportVirtio = "virtio"
+	TransportMMC    = "mmc"
+	TransportSCSI   = "scsi"
+)
+
+// Model sources of Drive.ModelSource, strongest first.
+const (
+	ModelFromNVMe        = "nvme"         // NVMe controller/subsystem "model" attribute
+	ModelFromATAIdentify = "ata-identify" // libata's IDENTIFY DEVICE words
+	ModelFromMMC         = "mmc"          // MMC/SD card CID product name
+	ModelFromUdev        = "udev"         // ID_MODEL_ENC, unescaped (exact)
+	ModelFromUdevSerial  = "udev-serial"  // rebuilt from ID_SERIAL: spaces may read '_'
+	ModelFromUdevID      = "udev-id"      // ID_MODEL: spaces read '_'
+	ModelFromSysfs       = "sysfs"        // SCSI INQUIRY product: at most 16 characters
+)
+
+// Drive holds the raw facts about one physical drive. Text fields are
+// trimmed, and any byte sequence that is not valid UTF-8 or is a control
+// character is replaced by U+FFFD; "" means unknown.
+type Drive struct {
+	// Name is the kernel name, "nvme0n1", "sda". For NVMe it is the first
+	// namespace; Namespaces lists them all.
+	Name string
+	// Namespaces lists every namespace block device of an NVMe drive, in
+	// order; nil for other transports.
+	Namespaces []string
+	// Transport is one of the Transport constants, or "" when the sysfs
+	// path, udev and ghw all fail to tell. SATA disks behind a SAS HBA are
+	// "sata" (their SCSI vendor is "ATA"); PATA disks on libata read "sata"
+	// as well, sysfs paths do not tell them apart.
+	Transport string
+	// Model is the drive's full model string (see ModelSource for where it
+	// came from).
+	Model string
+	// ModelSource is one of the ModelFrom constants, or "" when Model is "".
+	ModelSource string
+	// SerialNumber is the drive's serial: NVMe "serial" attribute, ATA
+	// IDENTIFY, or udev (SCSI_IDENT_SERIAL, ID_SCSI_SERIAL, ID_SERIAL_SHORT,
+	// ID_SERIAL in that order, ghw's choice); MMC: the CID serial ("0x...").
+	SerialNumber string
+	// Firmware is the firmware revision (NVMe firmware_rev, ATA IDENTIFY,
+	// udev ID_REVISION, else the 4-character SCSI revision).
+	Firmware string
+	// SizeBytes is the capacity; for NVMe the sum of its namespaces.
+	SizeBytes uint64
+	// Rotational is true for spinning media (ghw's drive type HDD, from
+	// queue/rotational; ghw always counts NVMe and MMC as solid state).
+	Rotational bool
+	// WWN is the world wide name in the kernel's wwid notation:
+	// "naa.5000c500a1b2c3d4", "eui.0025388b91b2c3d4", "nvme.1344-...".
+	// udev's "0x5000..." form is rewritten as "naa.5000...". Vendor-specific
+	// T10 identifiers ("t10.ATA ...") are not world wide names and are left
+	// out. For NVMe it is the first namespace's.
+	WWN string
+	// VendorRaw is the T10 vendor field of SCSI-attached disks as sysfs has
+	// it ("ATA" for every ATA disk, "SEAGATE", "SanDisk"), and for MMC the
+	// card's manfid attribute ("0x000013"); "" for other transports.
+	VendorRaw string
+	// PCI ids of an NVMe drive's controller function; zero otherwise (and for
+	// NVMe over fabrics).
+	PCIVendor, PCIDevice, PCISubsystemVendor, PCISubsystemDevice uint16
+}
+
+// Warning says what could not be read for a drive, or for the scan, and why.
+type Warning struct {
+	Subject string // drive name, or "udev"/"ghw" for scan-wide warnings
+	Message string
+}
