@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/memledger/memledger/internal/jep106"
 )
@@ -72,8 +73,9 @@ func parseCodeString(s string) codeString {
 		return decodeIDBytes(s, b, prefixed)
 	}
 	if spacedHexRE.MatchString(s) {
-		b, _ := hexBytes(s)
-		return decodeIDBytes(s, b, true)
+		if b, ok := hexBytes(s); ok {
+			return decodeIDBytes(s, b, true)
+		}
 	}
 	return codeString{}
 }
@@ -82,7 +84,7 @@ func parseCodeString(s string) codeString {
 // bytes.
 func hexBytes(s string) ([]byte, bool) {
 	s = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\t' || r == ':' || r == '-' {
+		if unicode.IsSpace(r) || r == ':' || r == '-' {
 			return -1
 		}
 		return r
@@ -131,6 +133,10 @@ func decodeBankHex(s, bankStr, codeStr string) codeString {
 //     "CE00000000000000"), or a (count, id) pair followed by zero padding.
 func decodeIDBytes(s string, b []byte, labelled bool) codeString {
 	out := codeString{isCode: true}
+	if len(b) == 0 {
+		out.problems = append(out.problems, fmt.Sprintf("%q holds no bytes", s))
+		return out
+	}
 	if allBytes(b, 0x00) || allBytes(b, 0xFF) {
 		out.problems = append(out.problems, fmt.Sprintf("%q holds no id (all 0x%02X)", s, b[0]))
 		return out
@@ -157,7 +163,7 @@ func decodeIDBytes(s string, b []byte, labelled bool) codeString {
 			break
 		}
 		mod, errM := jep106.FromBytes(b[0], b[1])
-		if errM != nil {
+		if errM != nil && (b[0] != 0 || b[1] != 0) { // 00 00: module id not given
 			out.problems = append(out.problems, fmt.Sprintf("%q: module id bytes %02X %02X: %v", s, b[0], b[1], errM))
 		}
 		if b[4] != 0 || b[5] != 0 {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/memledger/memledger/internal/jep106"
 )
@@ -175,16 +177,12 @@ func CleanPartNumber(raw string) (string, bool) {
 // ("GSOG42F-18----------").
 var trailingDashes = regexp.MustCompile(`-{2,}$`)
 
+// trimPadding drops leading and trailing white space, NULs and bytes that
+// are not UTF-8 (0xFF fill), then a run of trailing dashes.
 func trimPadding(s string) string {
-	isPad := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x00 || c == 0xFF }
-	start, end := 0, len(s)
-	for start < end && isPad(s[start]) {
-		start++
-	}
-	for end > start && isPad(s[end-1]) {
-		end--
-	}
-	return strings.TrimRight(trailingDashes.ReplaceAllString(s[start:end], ""), " ")
+	isPad := func(r rune) bool { return unicode.IsSpace(r) || r == 0 || r == utf8.RuneError }
+	s = strings.TrimFunc(s, isPad)
+	return strings.TrimRightFunc(trailingDashes.ReplaceAllString(s, ""), isPad)
 }
 
 func printableASCII(b []byte) bool {

@@ -47,6 +47,7 @@ func TestIdentifyModule(t *testing.T) {
 		{"bad parity id", ModuleFacts{"802D", 0, ""}, "", nil, "", "", "not a valid JEP106 code"},
 		{"valid but unlisted id", ModuleFacts{"0D2C", 0, ""}, "", nil, "", "", "does not list"},
 		{"six bytes with broken module id keep the DRAM id", ModuleFacts{"002D0000802C", 0, ""}, "", nil, "", "micron", "module id bytes 00 2D"},
+		{"six bytes with only a DRAM id", ModuleFacts{"00000000802C", 0, ""}, "", nil, "", "micron", ""},
 		{"odd hex digits with 0x", ModuleFacts{"0x2C0", 0, ""}, "", nil, "", "", "odd number of hex digits"},
 
 		// Names and aliases.
@@ -151,6 +152,8 @@ func TestCleanPartNumber(t *testing.T) {
 		{"0x4D3", "0x4D3", false},                                       // odd digits: not hex
 		{"0xZZ11", "0xZZ11", false},                                     // not hex
 		{"4D332037385432393533455A", "4D332037385432393533455A", false}, // no 0x: could be a real part number
+		{"\f", "", true},
+		{"\xff\xffKVR16N11/8\xff", "KVR16N11/8", true},
 		{"", "", false},
 	}
 	for _, tt := range tests {
@@ -206,7 +209,7 @@ func TestParseCodeStringShapes(t *testing.T) {
 		isCode bool
 	}{
 		{"859B", true}, {"0x2C00", true}, {"JEDEC ID:80 2C", true}, {"Unknown - [0x9B85]", true}, {"Bank 5 0x16", true},
-		{"80 2C", true}, {"1315", true},
+		{"80 2C", true}, {"1315", true}, {"00\r00", true}, {"80\t2C", true},
 		{"Samsung", false}, {"CAFE", false}, {"ACE", false}, {"123", false}, {"Micron", false}, {"Bank 0/1", false},
 	}
 	for _, tt := range tests {

@@ -39,9 +39,22 @@ var foldASCII = strings.NewReplacer(
 // words lower-cases s, folds accents, removes apostrophes, drops
 // parenthetical notes ("(R)", "(former ...)") and splits on anything that
 // is not an ASCII letter or digit.
+//
+// It runs for every JEP106 name when the registry is built, on the start-up
+// path of every one-shot scan, so the common ASCII case avoids the regexp
+// and the replacer.
 func words(s string) []string {
-	s = parenRE.ReplaceAllString(s, " ")
-	s = foldASCII.Replace(strings.ToLower(s))
+	if strings.IndexByte(s, '(') >= 0 {
+		s = parenRE.ReplaceAllString(s, " ")
+	}
+	s = strings.ToLower(s)
+	if isASCII(s) {
+		if strings.IndexByte(s, '\'') >= 0 {
+			s = strings.ReplaceAll(s, "'", "")
+		}
+	} else {
+		s = foldASCII.Replace(s)
+	}
 	return strings.FieldsFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 	})
@@ -77,14 +90,28 @@ func slugFor(id jep106.ID, name string) string {
 // displayName cleans a JEP106 name for display: "(former ...)" notes and a
 // trailing full stop are dropped, spaces collapsed.
 func displayName(name string) string {
-	name = formerRE.ReplaceAllString(name, "")
+	if strings.IndexByte(name, '(') >= 0 {
+		name = formerRE.ReplaceAllString(name, "")
+	}
 	name = strings.Join(strings.Fields(name), " ")
 	return strings.TrimSuffix(name, ".")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // formerNames returns the names in "(former X)" notes, e.g. "Toshiba Memory
 // Corporation" for Kioxia.
 func formerNames(name string) []string {
+	if strings.IndexByte(name, '(') < 0 {
+		return nil
+	}
 	var out []string
 	for _, m := range formerRE.FindAllStringSubmatch(name, -1) {
 		for part := range strings.SplitSeq(m[1], ",") {

@@ -74,10 +74,12 @@ type aliasKey struct{ key, slug string }
 var reg = sync.OnceValue(buildRegistry)
 
 func buildRegistry() *registry {
+	// Sized for the full JEP106 table, so building (on the start-up path
+	// of every one-shot scan) does not rehash.
 	r := &registry{
-		bySlug:   map[string]*Maker{},
-		byJEP106: map[jep106.ID]*Maker{},
-		names:    map[string]string{},
+		bySlug:   make(map[string]*Maker, 2048),
+		byJEP106: make(map[jep106.ID]*Maker, 2048),
+		names:    make(map[string]string, 4096),
 	}
 	for _, d := range catalogue {
 		m := &Maker{ID: d.id, Name: d.name, Parent: d.parent, Curated: true, Note: d.note}

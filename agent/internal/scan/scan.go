@@ -111,6 +111,15 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 	}
 	inv.MemoryModules = modules
 
+	if !fromFiles {
+		drives, warnings := scanStorage(ctx, opts.Root)
+		inv.StorageDevices = drives
+		inv.Warnings = append(inv.Warnings, warnings...)
+		if len(drives) > 0 {
+			inv.Sources = append(inv.Sources, "sysfs")
+		}
+	}
+
 	var host *memledgerv1.Host
 	if fromFiles {
 		// The file describes some other machine: nothing of the host we

@@ -129,7 +129,6 @@ type driveCtx struct {
 	devpath string            // resolved sysfs path relative to root, "" if unknown
 	udev    map[string]string // udev E: properties, nil when none
 	udevWhy string            // why udev is nil
-	ghw     *block.Disk
 
 	transport      string
 	udevModelTried bool // modelFromUdev ran (it may warn; once is enough)
@@ -139,7 +138,7 @@ type driveCtx struct {
 // devices that are not physical drives. nvmeKey groups NVMe namespaces of
 // one controller.
 func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
-	dc := &driveCtx{name: d.Name, ghw: d}
+	dc := &driveCtx{name: d.Name}
 	if skipNameRE.MatchString(dc.name) {
 		return Drive{}, "", false
 	}
@@ -196,7 +195,10 @@ func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
 	if drv.Model == "" {
 		s.modelFromUdev(&drv, dc)
 	}
-	if drv.SerialNumber == "" {
+	if drv.SerialNumber == "" && dc.udev != nil {
+		// ghw's serial comes from the same udev record (SCSI_IDENT_SERIAL,
+		// ID_SCSI_SERIAL, ID_SERIAL_SHORT, ID_SERIAL); a record Scan
+		// rejected as corrupt is not trusted through ghw either.
 		drv.SerialNumber = cleanText(ghwString(d.SerialNumber))
 	}
 	if drv.SerialNumber == "" && drv.Transport == TransportVirtio && devpath != "" {

@@ -7,11 +7,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/jaypipes/ghw"
+	"github.com/jaypipes/ghw/pkg/block"
 
 	"github.com/memledger/memledger/internal/hosttree"
 )
@@ -163,6 +167,57 @@ func TestScanFullTree(t *testing.T) {
 	assertDrives(t, drives, want)
 	if len(warnings) != 0 {
 		t.Errorf("warnings = %+v, want none", warnings)
+	}
+}
+
+// ghw, the enumerator, reads a hosttree tree as it reads a host.
+func TestGHWReadsHostTree(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	buildFullTree(t, dir)
+	info, err := ghw.Block(ghw.WithChroot(dir), ghw.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatalf("ghw.Block: %v", err)
+	}
+	type fact struct {
+		size          uint64
+		vendor, model string
+		ctrl          block.StorageController
+		parts         int
+		serial        string
+		driveType     block.DriveType
+	}
+	got := map[string]fact{}
+	for _, d := range info.Disks {
+		got[d.Name] = fact{d.SizeBytes, d.Vendor, d.Model, d.StorageController, len(d.Partitions), d.SerialNumber, d.DriveType}
+	}
+	want := map[string]fact{
+		"nvme0n1": {size960G, "unknown", "Micron_7450_MTFDKCC960TFR", block.StorageControllerNVMe, 3, "2231390A1B2C", block.DriveTypeSSD},
+		"nvme1n1": {size1T, "unknown", "CT1000P5PSSD8", block.StorageControllerNVMe, 1, "22193A4B5C6D", block.DriveTypeSSD},
+		"nvme2n1": {size960G, "unknown", "SAMSUNG MZQL2960HCJR-00A07", block.StorageControllerNVMe, 0, "S64FNE0R123456", block.DriveTypeSSD},
+		"nvme2n2": {100 << 30, "unknown", "SAMSUNG MZQL2960HCJR-00A07", block.StorageControllerNVMe, 0, "S64FNE0R123456", block.DriveTypeSSD},
+		"nvme3n1": {size2T, "unknown", "KINGSTON SFYRD2000G", block.StorageControllerNVMe, 0, "50026B7686A1B2C3", block.DriveTypeSSD},
+		"sda":     {size480G, "ATA", "Micron_5300_MTFDDAK480TDS", block.StorageControllerSCSI, 0, "21032C1A2B3C", block.DriveTypeSSD},
+		"sdb":     {size500G, "ATA", "CT500MX500SSD1", block.StorageControllerSCSI, 2, "2041E4C1A2B3", block.DriveTypeSSD},
+		"sdc":     {size64G, "SanDisk", "Ultra_Fit", block.StorageControllerSCSI, 0, "4C530001230814117293", block.DriveTypeHDD},
+		"vda":     {size100G, "0x1af4", "unknown", block.StorageControllerVirtIO, 1, "vol-0a1b2c3d", block.DriveTypeHDD},
+		"sr0":     {0, "HL-DT-ST", "DVD+-RW_GHB0N", block.StorageControllerSCSI, 0, "unknown", block.DriveTypeODD},
+		"loop0":   {64 << 20, "unknown", "unknown", block.StorageControllerLoop, 0, "unknown", block.DriveTypeVirtual},
+		"zram0":   {8 << 30, "unknown", "unknown", block.StorageControllerUnknown, 0, "unknown", block.DriveTypeUnknown},
+		"dm-0":    {400 << 30, "unknown", "unknown", block.StorageControllerUnknown, 0, "unknown", block.DriveTypeUnknown},
+		"md0":     {200 << 30, "unknown", "unknown", block.StorageControllerUnknown, 0, "unknown", block.DriveTypeUnknown},
+	}
+	if !reflect.DeepEqual(got, want) {
+		for name, w := range want {
+			if got[name] != w {
+				t.Errorf("ghw %s = %+v, want %+v", name, got[name], w)
+			}
+		}
+		for name := range got {
+			if _, ok := want[name]; !ok {
+				t.Errorf("ghw lists unexpected %s", name)
+			}
+		}
 	}
 }
 

@@ -29,6 +29,8 @@
 // heads. The namespaces of one NVMe controller are one drive.
 package storage
 
+import "errors"
+
 // Transport values of Drive.Transport.
 const (
 	TransportNVMe   = "nvme"
@@ -103,3 +105,6 @@ type Warning struct {
 	Subject string // drive name, or "udev"/"ghw" for scan-wide warnings
 	Message string
 }
+
+// ErrUnsupported is returned by Scan on systems other than Linux.
+var ErrUnsupported = errors.New("storage scanning is Linux-only (it reads sysfs and the udev database)")

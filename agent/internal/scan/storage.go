@@ -1,0 +1,80 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/memledger/memledger/agent/internal/storage"
+	"github.com/memledger/memledger/internal/vendor"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// scanStorage lists the host's physical drives and identifies their makers.
+// It never fails the scan: a host whose drives cannot be listed still has
+// its memory inventoried, and the warning says why.
+func scanStorage(ctx context.Context, root string) ([]*memledgerv1.StorageDevice, []*memledgerv1.Warning) {
+	drives, storageWarnings, err := storage.Scan(ctx, root)
+	var warnings []*memledgerv1.Warning
+	for _, w := range storageWarnings {
+		warnings = append(warnings, warning("storage", w.Message, w.Subject))
+	}
+	if err != nil {
+		if errors.Is(err, storage.ErrUnsupported) {
+			return nil, append(warnings, warning("storage", err.Error(), ""))
+		}
+		return nil, append(warnings, warning("storage", explainReadError("cannot list drives", err), "/sys/block"))
+	}
+	devices := make([]*memledgerv1.StorageDevice, 0, len(drives))
+	for i := range drives {
+		d, w := storageDevice(&drives[i])
+		devices = append(devices, d)
+		warnings = append(warnings, w...)
+	}
+	return devices, warnings
+}
+
+func storageDevice(d *storage.Drive) (*memledgerv1.StorageDevice, []*memledgerv1.Warning) {
+	dev := &memledgerv1.StorageDevice{
+		Name:         d.Name,
+		Transport:    d.Transport,
+		Model:        d.Model,
+		SerialNumber: d.SerialNumber,
+		Firmware:     d.Firmware,
+		SizeBytes:    d.SizeBytes,
+		Rotational:   d.Rotational,
+		Wwn:          d.WWN,
+		VendorRaw:    d.VendorRaw,
+		Source:       "sysfs",
+	}
+	if d.PCIVendor != 0 {
+		dev.PciVendorId = pciID(d.PCIVendor)
+		dev.PciDeviceId = pciID(d.PCIDevice)
+		dev.PciSubsystemVendorId = pciID(d.PCISubsystemVendor)
+		dev.PciSubsystemDeviceId = pciID(d.PCISubsystemDevice)
+	}
+	res := vendor.IdentifyDrive(vendor.DriveFacts{
+		Model:              d.Model,
+		VendorRaw:          d.VendorRaw,
+		Transport:          d.Transport,
+		PCIVendor:          d.PCIVendor,
+		PCIDevice:          d.PCIDevice,
+		PCISubsystemVendor: d.PCISubsystemVendor,
+		PCISubsystemDevice: d.PCISubsystemDevice,
+	})
+	dev.Vendor = vendorProto(res.Vendor)
+	dev.ControllerVendor = vendorProto(res.Controller)
+	var warnings []*memledgerv1.Warning
+	for _, w := range res.Warnings {
+		warnings = append(warnings, warning("vendor", w, d.Name))
+	}
+	return dev, warnings
+}
+
+// pciID renders a PCI id as the 4 lowercase hex digits lspci and sysfs use.
+func pciID(id uint16) string {
+	if id == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%04x", id)
+}
