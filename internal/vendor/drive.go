@@ -185,7 +185,7 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 		claims []claim
 	)
 	if p, ok := pciVendors[f.PCISubsystemVendor]; ok && p.role == pciDriveMaker {
-		claims = append(claims, claim{EvidencePCISubsystem, reg().bySlug[p.slug].vendor(),
+		claims = append(claims, claim{EvidencePCISubsystem, lookupSlug(p.slug).vendor(),
 			fmt.Sprintf("PCI subsystem vendor %04x (%s)", f.PCISubsystemVendor, p.name)})
 	}
 	virtual := false
@@ -193,9 +193,9 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 		src := fmt.Sprintf("PCI vendor %04x (%s)", f.PCIVendor, p.name)
 		switch p.role {
 		case pciDriveMaker:
-			claims = append(claims, claim{EvidencePCIVendor, reg().bySlug[p.slug].vendor(), src})
+			claims = append(claims, claim{EvidencePCIVendor, lookupSlug(p.slug).vendor(), src})
 		case pciController:
-			res.Controller = reg().bySlug[p.slug].vendor()
+			res.Controller = lookupSlug(p.slug).vendor()
 			res.Controller.Evidence = []string{EvidencePCIVendor}
 		case pciVirtual:
 			virtual = true
@@ -207,7 +207,7 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 		if virtualModelRE.MatchString(model) {
 			virtual = true
 		} else if r, ok := matchModel(model); ok {
-			claims = append(claims, claim{EvidenceModelPrefix, reg().bySlug[r.slug].vendor(), fmt.Sprintf("model %q", f.Model)})
+			claims = append(claims, claim{EvidenceModelPrefix, lookupSlug(r.slug).vendor(), fmt.Sprintf("model %q", f.Model)})
 			if r.note != "" {
 				res.Warnings = append(res.Warnings, r.note)
 			}
@@ -217,7 +217,7 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 				slug = modelBrandSlug[strings.ReplaceAll(m, " ", "")]
 			}
 			if slug != "" {
-				claims = append(claims, claim{EvidenceModelName, reg().bySlug[slug].vendor(), fmt.Sprintf("model %q", f.Model)})
+				claims = append(claims, claim{EvidenceModelName, lookupSlug(slug).vendor(), fmt.Sprintf("model %q", f.Model)})
 			}
 		}
 	}
@@ -227,7 +227,7 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 		case notMakers[v]:
 			virtual = virtual || isVirtualVendor(v)
 		case scsiVendors[v] != "":
-			claims = append(claims, claim{EvidenceSCSIVendor, reg().bySlug[scsiVendors[v]].vendor(), fmt.Sprintf("SCSI vendor %q", f.VendorRaw)})
+			claims = append(claims, claim{EvidenceSCSIVendor, lookupSlug(scsiVendors[v]).vendor(), fmt.Sprintf("SCSI vendor %q", f.VendorRaw)})
 		default:
 			if m, _ := byName(v); m != nil {
 				claims = append(claims, claim{EvidenceSCSIVendor, m.vendor(), fmt.Sprintf("SCSI vendor %q", f.VendorRaw)})

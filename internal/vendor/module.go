@@ -97,7 +97,7 @@ func IdentifyModule(f ModuleFacts) ModuleResult {
 		switch len(slugs) {
 		case 0:
 		case 1:
-			claims = append(claims, claim{EvidencePartNumber, reg().bySlug[slugs[0]].vendor(), fmt.Sprintf("part number %q", pn)})
+			claims = append(claims, claim{EvidencePartNumber, lookupSlug(slugs[0]).vendor(), fmt.Sprintf("part number %q", pn)})
 		default:
 			res.Warnings = append(res.Warnings, fmt.Sprintf("part number %q fits several makers' schemes (%s): ignored", pn, strings.Join(slugs, ", ")))
 		}

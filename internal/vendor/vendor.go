@@ -1,6 +1,7 @@
 package vendor
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -71,15 +72,22 @@ type registry struct {
 
 type aliasKey struct{ key, slug string }
 
-var reg = sync.OnceValue(buildRegistry)
+// The registry comes in two tiers. A one-shot scan pays for building it on
+// its start-up path, and deriving makers and name keys from all ~1,500
+// JEP106 entries costs milliseconds, while almost every real part is named
+// by a catalogue maker. So lookups try the small curated tier first and
+// build the full tier (catalogue plus every JEP106 maker) only on a miss.
+var (
+	curatedReg = sync.OnceValue(buildCurated)
+	reg        = sync.OnceValue(buildRegistry)
+)
 
-func buildRegistry() *registry {
-	// Sized for the full JEP106 table, so building (on the start-up path
-	// of every one-shot scan) does not rehash.
+// buildCurated builds the tables of the catalogue alone.
+func buildCurated() *registry {
 	r := &registry{
-		bySlug:   make(map[string]*Maker, 2048),
-		byJEP106: make(map[jep106.ID]*Maker, 2048),
-		names:    make(map[string]string, 4096),
+		bySlug:   make(map[string]*Maker, len(catalogue)),
+		byJEP106: make(map[jep106.ID]*Maker, 2*len(catalogue)),
+		names:    make(map[string]string, 8*len(catalogue)),
 	}
 	for _, d := range catalogue {
 		m := &Maker{ID: d.id, Name: d.name, Parent: d.parent, Curated: true, Note: d.note}
@@ -94,28 +102,44 @@ func buildRegistry() *registry {
 		r.bySlug[m.ID] = m
 		r.curated = append(r.curated, m)
 	}
-	// Curated aliases first: they win over JEP106 names on the same key.
-	curatedKeys := map[string]string{}
-	addCurated := func(key, slug string) {
+	// Curated aliases win over JEP106 names on the same key.
+	add := func(key, slug string) {
 		if key == "" {
 			return
 		}
-		if old, ok := curatedKeys[key]; ok && old != slug {
-			curatedKeys[key] = "" // two curated makers share the key: identify neither
+		if old, ok := r.names[key]; ok && old != slug {
+			r.names[key] = "" // two curated makers share the key: identify neither
 			return
 		}
-		curatedKeys[key] = slug
+		r.names[key] = slug
 	}
 	for _, d := range catalogue {
 		for _, a := range append([]string{d.name, d.id}, d.aliases...) {
 			full, stripped := nameKeys(a)
-			addCurated(full, d.id)
-			addCurated(stripped, d.id)
+			add(full, d.id)
+			add(stripped, d.id)
 			r.aliasKeys = append(r.aliasKeys, aliasKey{full, d.id})
 		}
 	}
-	// Every listed JEP106 id is a maker: a curated one, or one derived from
-	// its name.
+	sort.Slice(r.curated, func(i, j int) bool { return r.curated[i].ID < r.curated[j].ID })
+	return r
+}
+
+// buildRegistry builds the full tables: the catalogue plus a maker for every
+// listed JEP106 id, curated or derived from its name.
+func buildRegistry() *registry {
+	c := curatedReg()
+	// Sized for the full JEP106 table so building does not rehash; the
+	// curated tier's maps are copied, never written, as others read them.
+	r := &registry{
+		bySlug:    make(map[string]*Maker, 2048),
+		byJEP106:  make(map[jep106.ID]*Maker, 2048),
+		names:     make(map[string]string, 4096),
+		curated:   c.curated,
+		aliasKeys: c.aliasKeys,
+	}
+	maps.Copy(r.bySlug, c.bySlug)
+	maps.Copy(r.byJEP106, c.byJEP106)
 	jepKeys := map[string]string{}
 	addJEP := func(key, slug string) {
 		if key == "" {
@@ -155,20 +179,24 @@ func buildRegistry() *registry {
 			addJEP(stripped, m.ID)
 		}
 	}
-	for k, v := range jepKeys {
-		r.names[k] = v
-	}
-	for k, v := range curatedKeys {
-		r.names[k] = v
-	}
-	sort.Slice(r.curated, func(i, j int) bool { return r.curated[i].ID < r.curated[j].ID })
+	maps.Copy(r.names, jepKeys)
+	maps.Copy(r.names, c.names)
 	return r
+}
+
+// lookupSlug finds a maker by slug, building the full tier only for slugs
+// the catalogue does not have.
+func lookupSlug(slug string) *Maker {
+	if m, ok := curatedReg().bySlug[slug]; ok {
+		return m
+	}
+	return reg().bySlug[slug]
 }
 
 // Makers returns the curated catalogue, sorted by slug. Makers derived from
 // JEP106 names are not listed but are found by BySlug.
 func Makers() []Maker {
-	r := reg()
+	r := curatedReg()
 	out := make([]Maker, len(r.curated))
 	for i, m := range r.curated {
 		out[i] = *m
@@ -180,8 +208,8 @@ func Makers() []Maker {
 // BySlug returns the maker with the given slug: a catalogue maker or one
 // derived from a JEP106 name (e.g. "advantech").
 func BySlug(slug string) (Maker, bool) {
-	m, ok := reg().bySlug[slug]
-	if !ok {
+	m := lookupSlug(slug)
+	if m == nil {
 		return Maker{}, false
 	}
 	out := *m
@@ -192,15 +220,17 @@ func BySlug(slug string) (Maker, bool) {
 // IsKnownSlug reports whether BySlug knows slug. Policy files are validated
 // with it.
 func IsKnownSlug(slug string) bool {
-	_, ok := reg().bySlug[slug]
-	return ok
+	return lookupSlug(slug) != nil
 }
 
 // ByJEP106 returns the maker registered under id, with JEP106 set to id and
 // no evidence (the caller adds its own, e.g. "spd-module-id"). It fails for
 // ids the table does not list: an unlisted id names nobody.
 func ByJEP106(id jep106.ID) (Vendor, bool) {
-	m, ok := reg().byJEP106[id]
+	m, ok := curatedReg().byJEP106[id]
+	if !ok {
+		m, ok = reg().byJEP106[id]
+	}
 	if !ok {
 		return Vendor{}, false
 	}
@@ -215,11 +245,19 @@ func ByJEP106(id jep106.ID) (Vendor, bool) {
 // starts with the string. ambiguous is true when the string names more than
 // one maker.
 func byName(s string) (m *Maker, ambiguous bool) {
-	r := reg()
 	full, stripped := nameKeys(s)
 	if full == "" {
 		return nil, false
 	}
+	// A curated key answers at once: in the full tables curated keys
+	// overlay JEP106 ones, so the answer would be the same.
+	if slug, ok := curatedReg().names[full]; ok {
+		if slug == "" {
+			return nil, true
+		}
+		return lookupSlug(slug), false
+	}
+	r := reg()
 	for _, k := range []string{full, stripped} {
 		if slug, ok := r.names[k]; ok {
 			if slug == "" {
@@ -253,8 +291,7 @@ func related(a, b string) bool {
 	if a == b {
 		return true
 	}
-	r := reg()
-	ma, mb := r.bySlug[a], r.bySlug[b]
+	ma, mb := lookupSlug(a), lookupSlug(b)
 	if ma != nil && mb != nil && (ma.Parent == mb.Parent || ma.Parent == b || mb.Parent == a) {
 		return true
 	}
