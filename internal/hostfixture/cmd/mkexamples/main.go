@@ -17,7 +17,16 @@ import (
 
 func main() {
 	out := flag.String("out", "examples", "directory to write the example trees into")
+	large := flag.String("large", "", "instead, write the 24-DIMM, 8-drive benchmark host to `DIR`")
 	flag.Parse()
+	if *large != "" {
+		if err := hostfixture.Build(*large, hostfixture.LargeServer(24, 8)); err != nil {
+			fmt.Fprintf(os.Stderr, "mkexamples: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Println("wrote", *large)
+		return
+	}
 	for name, h := range hostfixture.Examples() {
 		dir := filepath.Join(*out, name)
 		if err := os.RemoveAll(dir); err != nil {
