@@ -54,6 +54,7 @@ Run "memledger-agent scan" for a one-shot scan of this host.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newScanCommand(stdin, stdout, stderr))
+	root.AddCommand(newSnapshotCommand(stdout, stderr))
 	return root
 }
 

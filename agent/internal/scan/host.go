@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/shirou/gopsutil/v4/common"
 	"github.com/shirou/gopsutil/v4/host"
 
 	"github.com/memledger/memledger/internal/smbios"
@@ -36,32 +35,27 @@ func collectHost(ctx context.Context, root, hostID string, labels map[string]str
 		}
 	}
 
-	env := common.EnvMap{
-		common.HostEtcEnvKey:  filepath.Join(root, "etc"),
-		common.HostProcEnvKey: filepath.Join(root, "proc"),
-		common.HostSysEnvKey:  filepath.Join(root, "sys"),
-		common.HostRunEnvKey:  filepath.Join(root, "run"),
-		common.HostVarEnvKey:  filepath.Join(root, "var"),
-		common.HostRootEnvKey: root,
-	}
-	ctx = context.WithValue(ctx, common.EnvKey, env)
-	if platform, _, version, err := host.PlatformInformationWithContext(ctx); err == nil && platform != "" {
-		h.Os = strings.TrimSpace(platform + " " + version)
-	}
-	if virt, role, err := host.VirtualizationWithContext(ctx); err == nil && role == "guest" {
-		h.Virtualization = virt
-	}
 	if isLiveRoot(root) {
 		h.Hostname, _ = os.Hostname()
+		if platform, _, version, err := host.PlatformInformationWithContext(ctx); err == nil && platform != "" {
+			h.Os = strings.TrimSpace(platform + " " + version)
+		}
+		if virt, role, err := host.VirtualizationWithContext(ctx); err == nil && role == "guest" {
+			h.Virtualization = virt
+		}
 		h.Kernel, _ = host.KernelVersionWithContext(ctx)
 		h.Architecture, _ = host.KernelArch()
 	} else {
-		// uname and gethostname describe the machine we run on, not the
-		// captured tree: read the tree's own files instead.
+		// A captured tree describes another machine. gopsutil cannot be
+		// confined to it: it runs /usr/bin/lsb_release, looks at real
+		// /usr/bin files and caches virtualization for the process. So
+		// the tree's own files are read instead, and nothing of the
+		// machine we run on leaks into the inventory.
 		h.Hostname = readTrimmed(filepath.Join(root, "proc/sys/kernel/hostname"))
 		if h.Hostname == "" {
 			h.Hostname = readTrimmed(filepath.Join(root, "etc/hostname"))
 		}
+		h.Os = osRelease(root)
 		h.Kernel = readTrimmed(filepath.Join(root, "proc/sys/kernel/osrelease"))
 		h.Architecture = readTrimmed(filepath.Join(root, "proc/sys/kernel/arch"))
 	}
@@ -143,4 +137,31 @@ func placeholder(s string) bool {
 		return true
 	}
 	return false
+}
+
+// osRelease describes the operating system of a captured tree from its
+// os-release file as gopsutil does for the live host: "ID VERSION_ID".
+func osRelease(root string) string {
+	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
+		data, err := os.ReadFile(filepath.Join(root, p))
+		if err != nil {
+			continue
+		}
+		var id, version string
+		for line := range strings.SplitSeq(string(data), "\n") {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+			if !ok {
+				continue
+			}
+			v = strings.Trim(v, `"'`)
+			switch k {
+			case "ID":
+				id = v
+			case "VERSION_ID":
+				version = v
+			}
+		}
+		return strings.TrimSpace(id + " " + version)
+	}
+	return ""
 }

@@ -118,7 +118,15 @@ func (s *scanner) exists(rel string) bool {
 func (s *scanner) checkUdevDB() {
 	dir := filepath.Join(s.root, "run", "udev", "data")
 	if _, err := os.Stat(dir); err != nil {
-		s.udevWhy = fmt.Sprintf("no udev database (%v)", err)
+		// Name the path as the host sees it, not under the scan root, so a
+		// host and its snapshot give the same warning.
+		why := "unreadable"
+		if errors.Is(err, fs.ErrNotExist) {
+			why = "absent"
+		} else if errors.Is(err, fs.ErrPermission) {
+			why = "permission denied"
+		}
+		s.udevWhy = fmt.Sprintf("no udev database (/run/udev/data %s)", why)
 		s.warn("udev", "%s: models, serials and firmware come from sysfs alone, where SCSI models are cut to 16 characters", s.udevWhy)
 	}
 }

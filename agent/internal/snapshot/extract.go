@@ -1,0 +1,344 @@
+package snapshot
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// Limits Extract enforces, generous for any real snapshot (a large server's
+// is a few thousand entries and a few MiB) and small enough that a hostile
+// archive cannot fill a disk.
+const (
+	MaxExtractEntries    = 200_000
+	MaxExtractFileBytes  = 16 << 20
+	MaxExtractTotalBytes = 1 << 30 // decompressed, headers included
+)
+
+type limits struct {
+	entries               int
+	fileBytes, totalBytes int64
+}
+
+var defaultLimits = limits{entries: MaxExtractEntries, fileBytes: MaxExtractFileBytes, totalBytes: MaxExtractTotalBytes}
+
+// Extract unpacks a snapshot (a gzip'ed tar archive) into dir, which must
+// be empty or not exist yet. It accepts only regular files, directories and
+// relative symbolic links, and refuses, with an error naming the entry:
+// absolute names and names with "..", links whose target is absolute or
+// leads outside dir (also through other links, checked once everything is
+// unpacked), any entry that would be written through a symbolic link,
+// duplicate entries, hard links, devices and FIFOs, entries over
+// MaxExtractFileBytes, more than MaxExtractEntries entries, and archives
+// that decompress to more than MaxExtractTotalBytes.
+//
+// Nothing is ever written outside dir (all writes go through an os.Root).
+// On error dir may hold the entries before the bad one; no link leading
+// outside it is left behind.
+func Extract(ctx context.Context, r io.Reader, dir string) error {
+	return extract(ctx, r, dir, defaultLimits)
+}
+
+func extract(ctx context.Context, r io.Reader, dir string, lim limits) error {
+	if err := prepareDir(dir); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("snapshot: extract: %w", err)
+	}
+	defer root.Close()
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		return fmt.Errorf("snapshot: extract: not a gzip'ed tar archive: %w", err)
+	}
+	defer gz.Close()
+	tr := tar.NewReader(&capReader{r: gz, left: lim.totalBytes})
+	x := &extractor{root: root, lim: lim, dirs: map[string]bool{}}
+	err = x.entries(ctx, tr)
+	// Links are checked however the archive ended: one that stopped half
+	// way may already have laid a link leading out.
+	if lerr := x.checkLinks(); err == nil {
+		err = lerr
+	}
+	return err
+}
+
+func (x *extractor) entries(ctx context.Context, tr *tar.Reader) error {
+	for n := 1; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("snapshot: extract interrupted: %w", err)
+		}
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("snapshot: extract: archive entry %d: %w", n, err)
+		}
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue
+		}
+		if n > x.lim.entries {
+			return fmt.Errorf("snapshot: extract: more than %d entries", x.lim.entries)
+		}
+		if err := x.entry(hdr, tr); err != nil {
+			return fmt.Errorf("snapshot: extract: archive entry %d %q: %w", n, hdr.Name, err)
+		}
+	}
+}
+
+// prepareDir creates dir, or checks that it is an empty directory.
+func prepareDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	switch {
+	case err == nil && len(ents) > 0:
+		return fmt.Errorf("snapshot: extract: %s is not empty", dir)
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("snapshot: extract: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("snapshot: extract: %w", err)
+}
+
+// errArchiveTooLarge is returned when an archive decompresses past the
+// limit.
+var errArchiveTooLarge = errors.New("archive decompresses to more than the limit")
+
+// capReader fails once more than left bytes have been read.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		n, err := c.r.Read(one[:])
+		if n == 0 && err != nil {
+			return 0, err // the end (or a read error) right at the limit
+		}
+		return 0, fmt.Errorf("%w (%d bytes)", errArchiveTooLarge, MaxExtractTotalBytes)
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+type extractor struct {
+	root  *os.Root
+	lim   limits
+	links []string        // symbolic links created, checked at the end
+	dirs  map[string]bool // directories made or checked, so parents are checked once
+}
+
+func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
+	name, err := entryName(hdr.Name)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		return nil // the archive's own top directory
+	}
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		if err := x.parents(name); err != nil {
+			return err
+		}
+		fi, err := x.root.Lstat(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return x.root.Mkdir(name, 0o755)
+		case err != nil:
+			return err
+		case fi.IsDir() && fi.Mode()&fs.ModeSymlink == 0:
+			return nil
+		}
+		return errors.New("directory entry conflicts with an earlier entry of another type")
+	case tar.TypeReg: // the reader turns old archives' '\x00' into TypeReg
+		if hdr.Size < 0 || hdr.Size > x.lim.fileBytes {
+			return fmt.Errorf("file of %d bytes is over the %d-byte limit", hdr.Size, x.lim.fileBytes)
+		}
+		if err := x.parents(name); err != nil {
+			return err
+		}
+		f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return errors.New("duplicate entry")
+			}
+			return err
+		}
+		_, err = io.Copy(f, r) // the tar reader stops at hdr.Size
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	case tar.TypeSymlink:
+		target := hdr.Linkname
+		switch {
+		case target == "":
+			return errors.New("symbolic link without a target")
+		case strings.ContainsRune(target, 0):
+			return errors.New("NUL byte in symbolic link target")
+		case path.IsAbs(target):
+			return fmt.Errorf("absolute symbolic link target %q: %w", target, errEscape)
+		case !lexicallyInside(path.Dir(name), target):
+			return fmt.Errorf("symbolic link target %q: %w", target, errEscape)
+		}
+		if err := x.parents(name); err != nil {
+			return err
+		}
+		if err := x.root.Symlink(target, name); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return errors.New("duplicate entry")
+			}
+			return err
+		}
+		x.links = append(x.links, name)
+		return nil
+	case tar.TypeLink:
+		return errors.New("hard links are not allowed in a snapshot")
+	}
+	return fmt.Errorf("entry type %q is not allowed (only files, directories and symbolic links)", string(hdr.Typeflag))
+}
+
+// parents creates the missing parents of name and refuses to go through a
+// symbolic link or a file: a snapshot never needs to write through a link,
+// and a hostile one would use that to write elsewhere.
+func (x *extractor) parents(name string) error {
+	comps := strings.Split(name, "/")
+	for i := 1; i < len(comps); i++ {
+		p := strings.Join(comps[:i], "/")
+		if x.dirs[p] {
+			continue
+		}
+		fi, err := x.root.Lstat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := x.root.Mkdir(p, 0o755); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return fmt.Errorf("parent %s is a symbolic link: refusing to write through it", p)
+		case !fi.IsDir():
+			return fmt.Errorf("parent %s is not a directory", p)
+		}
+		// Only this extractor writes here, and it never replaces a
+		// directory: once checked, a parent stays a directory.
+		x.dirs[p] = true
+	}
+	return nil
+}
+
+// entryName checks and cleans an entry name: relative, slash-separated,
+// no "." or ".." or empty components (a leading "./" is accepted, as tar
+// -C dir . writes it). "" stands for the top directory itself.
+func entryName(name string) (string, error) {
+	switch {
+	case name == "":
+		return "", errors.New("empty entry name")
+	case strings.ContainsRune(name, 0):
+		return "", errors.New("NUL byte in entry name")
+	case strings.ContainsRune(name, '\\'):
+		return "", errors.New("backslash in entry name")
+	case path.IsAbs(name):
+		return "", errors.New("absolute entry name")
+	}
+	for strings.HasPrefix(name, "./") {
+		name = name[2:]
+	}
+	name = strings.TrimSuffix(name, "/")
+	if name == "" || name == "." {
+		return "", nil
+	}
+	for _, c := range strings.Split(name, "/") {
+		switch c {
+		case "..":
+			return "", errors.New(`".." in entry name`)
+		case "", ".":
+			return "", errors.New("entry name is not a clean path")
+		}
+	}
+	return name, nil
+}
+
+// lexicallyInside reports whether target, read from directory dir (both
+// relative to the top), stays inside the top as text.
+func lexicallyInside(dir, target string) bool {
+	depth := len(splitPath(cleanRel(dir)))
+	for _, c := range splitPath(target) {
+		switch c {
+		case ".":
+		case "..":
+			if depth--; depth < 0 {
+				return false
+			}
+		default:
+			depth++
+		}
+	}
+	return true
+}
+
+// checkLinks resolves every link created, now that the whole tree is on
+// disk: a link may stay inside as text and still lead out through other
+// links ("m -> d/.." then "x -> m/.."). Every such link is removed.
+func (x *extractor) checkLinks() error {
+	view := rootView{x.root}
+	var first error
+	for _, name := range x.links {
+		fi, err := x.root.Lstat(name)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		target, err := x.root.Readlink(name)
+		if err == nil {
+			err = checkLink(view, name, target)
+		}
+		if err != nil {
+			x.root.Remove(name)
+			if first == nil {
+				first = fmt.Errorf("snapshot: extract: symbolic link %q removed: %w", name, err)
+			}
+		}
+	}
+	return first
+}
+
+// rootView is linkView over an extracted tree.
+type rootView struct{ root *os.Root }
+
+func (v rootView) lookup(p string) (kind, string, bool) {
+	fi, err := v.root.Lstat(p)
+	if err != nil {
+		return 0, "", false
+	}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := v.root.Readlink(p)
+		if err != nil {
+			return 0, "", false
+		}
+		return kindLink, target, true
+	case fi.IsDir():
+		return kindDir, "", true
+	}
+	return kindFile, "", true
+}
