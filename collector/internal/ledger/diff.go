@@ -1,0 +1,433 @@
+package ledger
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// Row is a part row the store holds for the host being diffed (active or
+// removed), reduced to what Diff needs.
+type Row struct {
+	ID         int64
+	Identity   string
+	Kind       PartKind
+	RealSerial bool
+	Slot       string
+	SlotKey    string
+	// Proto is the stored encoding of the part's last known record
+	// (MemoryModule or StorageDevice by Kind).
+	Proto     []byte
+	Removed   bool
+	RemovedAt time.Time
+}
+
+// Remote is the most recent row holding a real-serial identity on another
+// host than the one being diffed.
+type Remote struct {
+	PartID int64
+	HostID string
+	Slot   string
+	Active bool
+	// ArrivedAt is when the part last arrived on that host (added, returned
+	// or moved in).
+	ArrivedAt time.Time
+}
+
+// Lookup finds the most recent row of identity on another host; ok is false
+// when there is none.
+type Lookup func(identity string) (r Remote, ok bool, err error)
+
+// Input is what Diff compares.
+type Input struct {
+	HostID string
+	// At is when the inventory was received: removals, returns and moves
+	// happen at this time.
+	At time.Time
+	// Rows are all part rows of the host, removed ones included.
+	Rows []Row
+	// Parts is Observe of the new inventory.
+	Parts []Observed
+	// Elsewhere looks identities up on other hosts; nil disables cross-host
+	// move detection.
+	Elsewhere Lookup
+}
+
+// Op is what a Change does to a part row.
+type Op int
+
+const (
+	// OpAdd inserts a new row for Change.Part on Input.HostID.
+	OpAdd Op = iota + 1
+	// OpReopen clears removed_at of row PartID (a part returned or moved
+	// back in) and stores Change.Part as its record and slot.
+	OpReopen
+	// OpUpdate stores Change.Part as the record and slot of active row
+	// PartID.
+	OpUpdate
+	// OpRemove marks row PartID, on host Change.HostID (possibly another
+	// host than Input.HostID), removed at Input.At.
+	OpRemove
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpAdd:
+		return "add"
+	case OpReopen:
+		return "reopen"
+	case OpUpdate:
+		return "update"
+	case OpRemove:
+		return "remove"
+	}
+	return fmt.Sprintf("op(%d)", int(o))
+}
+
+// Change is one row operation and the events it produces. All events are
+// about the change's row; for OpAdd the store learns the row id on insert.
+type Change struct {
+	Op     Op
+	PartID int64
+	HostID string
+	// Part is the new state (nil for OpRemove).
+	Part   *Observed
+	Events []Draft
+}
+
+// Draft is an event before it has an id and a part id.
+type Draft struct {
+	HostID  string
+	Kind    EventKind
+	Message string
+	Details map[string]any
+}
+
+// Result is the outcome of Diff: the changes in the order they must be
+// applied (removals first, so that a part leaving one row can enter
+// another).
+type Result struct {
+	Changes []Change
+}
+
+// EventCount is the number of events of all changes.
+func (r Result) EventCount() int {
+	n := 0
+	for _, c := range r.Changes {
+		n += len(c.Events)
+	}
+	return n
+}
+
+// Diff computes what a new inventory changes in a host's parts:
+//   - a part already active (same identity) with the same record: nothing;
+//   - with another memory slot: OpUpdate + part_moved; with other fields:
+//     OpUpdate + fields_changed (a drive's kernel name is such a field);
+//   - a new identity: OpAdd + part_added;
+//   - the identity of a removed row of this host: OpReopen + part_returned
+//     (+ fields_changed when its record changed meanwhile);
+//   - a real-serial identity active on another host, or that arrived on
+//     another host after it left this one: OpRemove of the other row (when
+//     still active there, with a part_moved event on that host) then
+//     OpAdd/OpReopen here with part_moved naming both hosts;
+//   - an active row whose identity is absent: OpRemove + part_removed.
+//
+// Diff is pure apart from calling in.Elsewhere.
+func Diff(in Input) (Result, error) {
+	var res Result
+	byIdentity := make(map[string]*Row, len(in.Rows))
+	for i := range in.Rows {
+		r := &in.Rows[i]
+		if _, dup := byIdentity[r.Identity]; !dup {
+			byIdentity[r.Identity] = r
+		}
+	}
+	present := make(map[string]bool, len(in.Parts))
+	for i := range in.Parts {
+		present[in.Parts[i].Identity] = true
+	}
+
+	// Removals first, by slot, so that a swap reads "removed, added".
+	var gone []*Row
+	for i := range in.Rows {
+		r := &in.Rows[i]
+		if !r.Removed && !present[r.Identity] && byIdentity[r.Identity] == r {
+			gone = append(gone, r)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool {
+		if gone[i].Kind != gone[j].Kind {
+			return gone[i].Kind < gone[j].Kind
+		}
+		if gone[i].Slot != gone[j].Slot {
+			return gone[i].Slot < gone[j].Slot
+		}
+		return gone[i].ID < gone[j].ID
+	})
+	for _, r := range gone {
+		desc := describeRow(r)
+		res.Changes = append(res.Changes, Change{
+			Op: OpRemove, PartID: r.ID, HostID: in.HostID,
+			Events: []Draft{{
+				HostID:  in.HostID,
+				Kind:    EventPartRemoved,
+				Message: fmt.Sprintf("part removed: %s %s", desc, slotPhrase(r.Kind, r.Slot)),
+				Details: map[string]any{"identity": r.Identity, "slot": r.Slot},
+			}},
+		})
+	}
+
+	for i := range in.Parts {
+		o := &in.Parts[i]
+		r := byIdentity[o.Identity]
+		if r != nil && !r.Removed {
+			if c, ok := updateActive(in.HostID, r, o); ok {
+				res.Changes = append(res.Changes, c)
+			}
+			continue
+		}
+		var remote Remote
+		var hasRemote bool
+		if o.RealSerial && in.Elsewhere != nil {
+			var err error
+			remote, hasRemote, err = in.Elsewhere(o.Identity)
+			if err != nil {
+				return Result{}, fmt.Errorf("diff host %q: look up part %q on other hosts: %w", in.HostID, o.Identity, err)
+			}
+			if hasRemote && remote.HostID == in.HostID {
+				hasRemote = false // the lookup must exclude this host; be safe
+			}
+		}
+		movedIn := hasRemote && (remote.Active || r == nil || !remote.ArrivedAt.Before(r.RemovedAt))
+		desc := describeObserved(o)
+		switch {
+		case movedIn:
+			if remote.Active {
+				res.Changes = append(res.Changes, Change{
+					Op: OpRemove, PartID: remote.PartID, HostID: remote.HostID,
+					Events: []Draft{{
+						HostID: remote.HostID,
+						Kind:   EventPartMoved,
+						Message: fmt.Sprintf("part moved: %s from %s of host %s to %s of host %s",
+							desc, slotWord(o.Kind, remote.Slot), CleanText(remote.HostID), slotWord(o.Kind, o.Slot), CleanText(in.HostID)),
+						Details: map[string]any{
+							"identity": o.Identity, "from_host_id": remote.HostID, "from_slot": remote.Slot,
+							"to_host_id": in.HostID, "to_slot": o.Slot,
+						},
+					}},
+				})
+			}
+			c := Change{Op: OpAdd, HostID: in.HostID, Part: o}
+			if r != nil {
+				c.Op, c.PartID = OpReopen, r.ID
+			}
+			c.Events = []Draft{{
+				HostID: in.HostID,
+				Kind:   EventPartMoved,
+				Message: fmt.Sprintf("part moved: %s from %s of host %s to %s of host %s",
+					desc, slotWord(o.Kind, remote.Slot), CleanText(remote.HostID), slotWord(o.Kind, o.Slot), CleanText(in.HostID)),
+				Details: map[string]any{
+					"identity": o.Identity, "from_host_id": remote.HostID, "from_part_id": remote.PartID,
+					"from_slot": remote.Slot, "to_host_id": in.HostID, "to_slot": o.Slot,
+					"was_active_on_from_host": remote.Active,
+				},
+			}}
+			res.Changes = append(res.Changes, c)
+		case r != nil: // removed here, back again
+			c := Change{Op: OpReopen, PartID: r.ID, HostID: in.HostID, Part: o}
+			c.Events = append(c.Events, Draft{
+				HostID:  in.HostID,
+				Kind:    EventPartReturned,
+				Message: fmt.Sprintf("part returned: %s %s", desc, slotPhrase(o.Kind, o.Slot)),
+				Details: map[string]any{
+					"identity": o.Identity, "slot": o.Slot, "previous_slot": r.Slot,
+					"removed_at": r.RemovedAt.UTC().Format(time.RFC3339Nano),
+				},
+			})
+			if fc := recordChanges(r, o); len(fc) > 0 {
+				c.Events = append(c.Events, fieldsChangedDraft(in.HostID, desc, o.Identity, fc))
+			}
+			res.Changes = append(res.Changes, c)
+		default:
+			res.Changes = append(res.Changes, Change{
+				Op: OpAdd, HostID: in.HostID, Part: o,
+				Events: []Draft{{
+					HostID:  in.HostID,
+					Kind:    EventPartAdded,
+					Message: fmt.Sprintf("part added: %s %s", desc, slotPhrase(o.Kind, o.Slot)),
+					Details: map[string]any{"identity": o.Identity, "slot": o.Slot, "real_serial": o.RealSerial},
+				}},
+			})
+		}
+	}
+	return res, nil
+}
+
+// updateActive compares an active row with its new observation.
+func updateActive(hostID string, r *Row, o *Observed) (Change, bool) {
+	sameRecord := bytes.Equal(r.Proto, o.Proto)
+	moved := o.Kind == KindMemory && r.SlotKey != o.SlotKey
+	if sameRecord && !moved && r.Slot == o.Slot {
+		return Change{}, false
+	}
+	c := Change{Op: OpUpdate, PartID: r.ID, HostID: hostID, Part: o}
+	desc := describeObserved(o)
+	if moved {
+		c.Events = append(c.Events, Draft{
+			HostID:  hostID,
+			Kind:    EventPartMoved,
+			Message: fmt.Sprintf("part moved: %s from slot %s to slot %s", desc, r.Slot, o.Slot),
+			Details: map[string]any{
+				"identity": o.Identity, "from_slot": r.Slot, "to_slot": o.Slot,
+				"from_slot_key": r.SlotKey, "to_slot_key": o.SlotKey,
+			},
+		})
+	}
+	if !sameRecord {
+		if fc := recordChanges(r, o); len(fc) > 0 {
+			c.Events = append(c.Events, fieldsChangedDraft(hostID, desc, o.Identity, fc))
+		}
+	}
+	return c, true
+}
+
+// recordChanges lists the field changes between a row's stored record and
+// an observation, leaving out what a move already reports (memory locators).
+func recordChanges(r *Row, o *Observed) []FieldChange {
+	if bytes.Equal(r.Proto, o.Proto) {
+		return nil
+	}
+	switch o.Kind {
+	case KindMemory:
+		old := &memledgerv1.MemoryModule{}
+		if err := proto.Unmarshal(r.Proto, old); err != nil {
+			return []FieldChange{{Field: "(record)", Old: fmt.Sprintf("undecodable stored record: %v", err), New: nil}}
+		}
+		return FieldChanges(old, o.Memory, "locator", "bank_locator")
+	default:
+		old := &memledgerv1.StorageDevice{}
+		if err := proto.Unmarshal(r.Proto, old); err != nil {
+			return []FieldChange{{Field: "(record)", Old: fmt.Sprintf("undecodable stored record: %v", err), New: nil}}
+		}
+		return FieldChanges(old, o.Drive)
+	}
+}
+
+func fieldsChangedDraft(hostID, desc, identity string, fc []FieldChange) Draft {
+	names := make([]string, len(fc))
+	for i, c := range fc {
+		names[i] = c.Field
+	}
+	return Draft{
+		HostID:  hostID,
+		Kind:    EventFieldsChanged,
+		Message: fmt.Sprintf("fields changed: %s: %s", desc, summarizeChanges(fc)),
+		Details: map[string]any{"identity": identity, "fields": names, "changes": fc},
+	}
+}
+
+// describeObserved renders "Micron DIMM 36ASF8G72PZ-2G3B1 serial 12345678".
+func describeObserved(o *Observed) string {
+	if o.Memory != nil {
+		return describeMemory(o.Memory)
+	}
+	return describeDrive(o.Drive)
+}
+
+// describeRow renders a stored row like describeObserved, from its record.
+func describeRow(r *Row) string {
+	if r.Kind == KindMemory {
+		m := &memledgerv1.MemoryModule{}
+		if proto.Unmarshal(r.Proto, m) == nil {
+			return describeMemory(m)
+		}
+	} else {
+		d := &memledgerv1.StorageDevice{}
+		if proto.Unmarshal(r.Proto, d) == nil {
+			return describeDrive(d)
+		}
+	}
+	return string(r.Kind) + " " + r.Identity
+}
+
+func describeMemory(m *memledgerv1.MemoryModule) string {
+	what := strings.TrimSpace(m.GetFormFactor())
+	if what == "" || strings.EqualFold(what, "unknown") || strings.EqualFold(what, "other") {
+		what = "memory module"
+	}
+	return describe(vendorName(m.GetModuleVendor()), what, m.GetPartNumber(), m.GetSerialNumber())
+}
+
+func describeDrive(d *memledgerv1.StorageDevice) string {
+	what := "drive"
+	switch t := strings.ToLower(strings.TrimSpace(d.GetTransport())); t {
+	case "":
+	case "nvme":
+		what = "NVMe drive"
+	default:
+		what = strings.ToUpper(t) + " drive"
+	}
+	return describe(vendorName(d.GetVendor()), what, d.GetModel(), d.GetSerialNumber())
+}
+
+func vendorName(v *memledgerv1.Vendor) string {
+	switch {
+	case v.GetName() != "":
+		return v.GetName()
+	case v.GetId() != "":
+		return v.GetId()
+	}
+	return "unknown-maker"
+}
+
+func describe(maker, what, pn, serial string) string {
+	var b strings.Builder
+	b.WriteString(CleanText(maker))
+	b.WriteByte(' ')
+	b.WriteString(what)
+	if pn = strings.TrimSpace(pn); pn != "" {
+		b.WriteByte(' ')
+		b.WriteString(CleanText(pn))
+	}
+	if IsPlaceholderSerial(serial) {
+		b.WriteString(" without serial")
+	} else {
+		b.WriteString(" serial ")
+		b.WriteString(CleanText(strings.TrimSpace(serial)))
+	}
+	return b.String()
+}
+
+// slotPhrase is "in slot B2" for memory and "as nvme0n1" for drives.
+func slotPhrase(kind PartKind, slot string) string {
+	if kind == KindDrive {
+		if slot == "" {
+			return "(no device name)"
+		}
+		return "as " + slot
+	}
+	if slot == "" {
+		return "in an unnamed slot"
+	}
+	return "in slot " + slot
+}
+
+// slotWord is "slot B2" for memory and "nvme0n1" for drives.
+func slotWord(kind PartKind, slot string) string {
+	if kind == KindDrive {
+		if slot == "" {
+			return "(no device name)"
+		}
+		return slot
+	}
+	if slot == "" {
+		return "an unnamed slot"
+	}
+	return "slot " + slot
+}

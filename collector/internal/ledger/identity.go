@@ -1,0 +1,291 @@
+package ledger
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// placeholderWords are serial numbers firmware writes when it has none,
+// compared after normalizeWord (lowercase, letters and digits only).
+var placeholderWords = map[string]bool{
+	"notspecified":    true, // "Not Specified"
+	"unknown":         true,
+	"tobefilledbyoem": true, // "To Be Filled By O.E.M."
+	"defaultstring":   true,
+	"nodimm":          true, // "NO DIMM"
+	"na":              true, // "N/A"
+	"none":            true,
+	"null":            true,
+	"nil":             true,
+	"empty":           true,
+	"notavailable":    true,
+	"notprovided":     true,
+	"notapplicable":   true,
+	"notset":          true,
+	"notpresent":      true,
+	"noserial":        true,
+	"serial":          true,
+	"serialnumber":    true,
+	"sernum":          true,
+	"outofspec":       true, // dmidecode "<OUT OF SPEC>"
+	"badindex":        true, // dmidecode "<BAD INDEX>"
+	"invalid":         true,
+	"unknownserial":   true,
+	"systemserial":    true,
+	"oem":             true,
+}
+
+// IsPlaceholderSerial reports whether s is not a real serial number: empty,
+// a filler word ("Not Specified", "Unknown", "To Be Filled By O.E.M.",
+// "Default string", "NO DIMM", "N/A", ...), "SerNum" followed by digits
+// ("SerNum0", "SerNum 3": the same on every board of a model), or one
+// character repeated once separators (space - _ . :) and a "0x" prefix are
+// dropped ("0", "00000000", "FFFFFFFF", "--", "0x00000000").
+func IsPlaceholderSerial(s string) bool {
+	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
+	if s == "" {
+		return true
+	}
+	w := normalizeWord(s)
+	if placeholderWords[w] {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(w, "sernum"); ok && isDigits(rest) {
+		return true
+	}
+	// One character repeated, ignoring separators and a hex prefix.
+	t := s
+	if len(t) > 2 && (t[:2] == "0x" || t[:2] == "0X") {
+		t = t[2:]
+	}
+	var first rune = -1
+	for _, r := range t {
+		if strings.ContainsRune(" -_.:", r) || r == 0 {
+			continue
+		}
+		r = unicode.ToLower(r)
+		if first == -1 {
+			first = r
+		} else if r != first {
+			return false
+		}
+	}
+	return true // all the same, or only separators
+}
+
+// normalizeWord lowercases s and keeps letters and digits only.
+func normalizeWord(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// CleanText makes s storable in any text column: invalid UTF-8 becomes
+// U+FFFD and NUL bytes become the four characters `\x00` (PostgreSQL text
+// cannot hold NUL). The exact original survives in the stored proto bytes.
+func CleanText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", `\x00`)
+	}
+	return s
+}
+
+// Observed is one part as listed in a new inventory, with its identity.
+type Observed struct {
+	Kind PartKind
+	// Identity is the ledger key of the part (see Identity rules on
+	// Observe). Always CleanText-clean.
+	Identity string
+	// RealSerial says the identity rests on a real serial (or drive WWN) and
+	// so may be recognised on another host.
+	RealSerial bool
+	// Slot is the memory locator (bank locator when the locator is empty) or
+	// the drive's kernel name, CleanText-clean.
+	Slot string
+	// SlotKey is what a slot move is detected on: bank locator and locator
+	// for memory, the name for drives.
+	SlotKey string
+	// Exactly one of Memory and Drive is set; they alias the inventory.
+	Memory *memledgerv1.MemoryModule
+	Drive  *memledgerv1.StorageDevice
+	// Proto is the deterministic encoding of Memory or Drive.
+	Proto []byte
+}
+
+// Observe lists the parts of inv with their identities, memory modules first
+// then drives, each in inventory order.
+//
+// Identity rules:
+//   - A part with a real serial number (IsPlaceholderSerial false) is
+//     "kind|maker|part number|serial", where maker is the identified vendor
+//     slug (module vendor for memory, vendor for drives; empty when unknown)
+//     and part number and serial are trimmed and uppercased. A drive whose
+//     serial is a placeholder but whose WWN is not uses "wwn:"+WWN instead.
+//   - Otherwise the fingerprint "kind@host|slot key|part number|size".
+//   - When a real-serial identity occurs more than once in inv (a firmware
+//     that repeats one serial), all those parts fall back to the fingerprint:
+//     two physical parts are never merged into one.
+//   - When a fingerprint still occurs more than once (same slot key twice,
+//     e.g. empty locators), the second gets "#2" appended, the third "#3",
+//     in inventory order.
+func Observe(hostID string, inv *memledgerv1.Inventory) ([]Observed, error) {
+	if inv == nil {
+		return nil, fmt.Errorf("observe parts of host %q: nil inventory", hostID)
+	}
+	out := make([]Observed, 0, len(inv.GetMemoryModules())+len(inv.GetStorageDevices()))
+	marshal := proto.MarshalOptions{Deterministic: true}
+	for i, m := range inv.GetMemoryModules() {
+		if m == nil {
+			return nil, fmt.Errorf("observe parts of host %q: memory_modules[%d] is null", hostID, i)
+		}
+		b, err := marshal.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("observe parts of host %q: encode memory_modules[%d] (locator %q): %w", hostID, i, CleanText(m.GetLocator()), err)
+		}
+		slot := strings.TrimSpace(m.GetLocator())
+		if slot == "" {
+			slot = strings.TrimSpace(m.GetBankLocator())
+		}
+		o := Observed{
+			Kind:    KindMemory,
+			Slot:    CleanText(slot),
+			SlotKey: CleanText(memorySlotKey(m)),
+			Memory:  m,
+			Proto:   b,
+		}
+		if serial := m.GetSerialNumber(); !IsPlaceholderSerial(serial) {
+			o.RealSerial = true
+			o.Identity = realIdentity(KindMemory, m.GetModuleVendor().GetId(), m.GetPartNumber(), serial)
+		}
+		out = append(out, o)
+	}
+	for i, d := range inv.GetStorageDevices() {
+		if d == nil {
+			return nil, fmt.Errorf("observe parts of host %q: storage_devices[%d] is null", hostID, i)
+		}
+		b, err := marshal.Marshal(d)
+		if err != nil {
+			return nil, fmt.Errorf("observe parts of host %q: encode storage_devices[%d] (%q): %w", hostID, i, CleanText(d.GetName()), err)
+		}
+		name := CleanText(strings.TrimSpace(d.GetName()))
+		o := Observed{Kind: KindDrive, Slot: name, SlotKey: name, Drive: d, Proto: b}
+		switch {
+		case !IsPlaceholderSerial(d.GetSerialNumber()):
+			o.RealSerial = true
+			o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), d.GetSerialNumber())
+		case !IsPlaceholderSerial(d.GetWwn()):
+			o.RealSerial = true
+			o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), "wwn:"+d.GetWwn())
+		}
+		out = append(out, o)
+	}
+
+	// Real identities repeated within the inventory are not trusted.
+	count := make(map[string]int, len(out))
+	for _, o := range out {
+		if o.RealSerial {
+			count[o.Identity]++
+		}
+	}
+	for i := range out {
+		o := &out[i]
+		if o.RealSerial && count[o.Identity] > 1 {
+			o.RealSerial = false
+		}
+		if !o.RealSerial {
+			o.Identity = fingerprint(hostID, o)
+		}
+	}
+	// Fingerprints repeated: number them in inventory order.
+	seen := make(map[string]int, len(out))
+	for i := range out {
+		o := &out[i]
+		if o.RealSerial {
+			continue
+		}
+		seen[o.Identity]++
+		if n := seen[o.Identity]; n > 1 {
+			o.Identity += "#" + strconv.Itoa(n)
+		}
+	}
+	return out, nil
+}
+
+// realIdentity builds "kind|maker|PN|SERIAL".
+func realIdentity(kind PartKind, maker, pn, serial string) string {
+	return joinKey(string(kind), strings.ToLower(strings.TrimSpace(maker)), normID(pn), normID(serial))
+}
+
+// fingerprint builds "kind@host|slot key|PN|size".
+func fingerprint(hostID string, o *Observed) string {
+	var pn string
+	var size uint64
+	if o.Memory != nil {
+		pn, size = o.Memory.GetPartNumber(), o.Memory.GetSizeBytes()
+	} else {
+		pn, size = o.Drive.GetModel(), o.Drive.GetSizeBytes()
+	}
+	return joinKey(string(o.Kind)+"@"+hostID, rawSlotKey(o), normID(pn), strconv.FormatUint(size, 10))
+}
+
+// memorySlotKey is "bank locator/locator", trimmed.
+func memorySlotKey(m *memledgerv1.MemoryModule) string {
+	return strings.TrimSpace(m.GetBankLocator()) + "/" + strings.TrimSpace(m.GetLocator())
+}
+
+// rawSlotKey is Observed.SlotKey before CleanText, so that the fingerprint
+// escapes NUL itself instead of inheriting CleanText's lossy form.
+func rawSlotKey(o *Observed) string {
+	if o.Memory != nil {
+		return memorySlotKey(o.Memory)
+	}
+	return strings.TrimSpace(o.Drive.GetName())
+}
+
+func normID(s string) string {
+	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == 0 }))
+}
+
+// joinKey joins components with '|', escaping '\' and '|' inside them (and
+// NUL as `\0`) so that distinct component lists never give the same key.
+func joinKey(parts ...string) string {
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte('|')
+		}
+		if !utf8.ValidString(p) {
+			p = strings.ToValidUTF8(p, "\uFFFD")
+		}
+		if strings.ContainsAny(p, "\\|\x00") {
+			p = strings.ReplaceAll(p, `\`, `\\`)
+			p = strings.ReplaceAll(p, `|`, `\|`)
+			p = strings.ReplaceAll(p, "\x00", `\0`)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}

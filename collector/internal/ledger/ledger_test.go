@@ -1,0 +1,513 @@
+package ledger
+
+import (
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	agentinventory "github.com/memledger/memledger/internal/inventory"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+var (
+	t0      = time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+	micron  = &memledgerv1.Vendor{Id: "micron", Name: "Micron", Parent: "micron"}
+	samsung = &memledgerv1.Vendor{Id: "samsung", Name: "Samsung", Parent: "samsung"}
+)
+
+func dimm(slot, serial string) *memledgerv1.MemoryModule {
+	return &memledgerv1.MemoryModule{
+		Locator: slot, SizeBytes: 32 << 30, MemoryType: "DDR4", FormFactor: "DIMM",
+		PartNumber: "36ASF8G72PZ-2G3B1", SerialNumber: serial, ModuleVendor: micron,
+	}
+}
+
+func nvme(name, serial, fw string) *memledgerv1.StorageDevice {
+	return &memledgerv1.StorageDevice{
+		Name: name, Transport: "nvme", Model: "SAMSUNG MZQL2960HCJR-00A07", SerialNumber: serial,
+		Firmware: fw, SizeBytes: 960197124096, Vendor: samsung,
+	}
+}
+
+func inventory(mods []*memledgerv1.MemoryModule, drives ...*memledgerv1.StorageDevice) *memledgerv1.Inventory {
+	return &memledgerv1.Inventory{
+		Host:           &memledgerv1.Host{HostId: "h1", Hostname: "h1.example.net"},
+		CollectedAt:    timestamppb.New(t0),
+		MemoryModules:  mods,
+		StorageDevices: drives,
+	}
+}
+
+// rowsOf turns an inventory into the rows a store would hold after it,
+// numbering ids from 1.
+func rowsOf(t *testing.T, inv *memledgerv1.Inventory) []Row {
+	t.Helper()
+	obs, err := Observe("h1", inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]Row, len(obs))
+	for i, o := range obs {
+		rows[i] = Row{ID: int64(i + 1), Identity: o.Identity, Kind: o.Kind, RealSerial: o.RealSerial, Slot: o.Slot, SlotKey: o.SlotKey, Proto: o.Proto}
+	}
+	return rows
+}
+
+// summary renders a diff result as "op:partID:slot[kinds]" strings.
+func summary(res Result) []string {
+	var out []string
+	for _, c := range res.Changes {
+		s := c.Op.String()
+		if c.PartID != 0 {
+			s += ":" + strconv.FormatInt(c.PartID, 10)
+		}
+		if c.Part != nil {
+			s += ":" + c.Part.Slot
+		}
+		if c.HostID != "h1" {
+			s += "@" + c.HostID
+		}
+		var kinds []string
+		for _, e := range c.Events {
+			kinds = append(kinds, string(e.Kind))
+		}
+		out = append(out, s+"["+strings.Join(kinds, ",")+"]")
+	}
+	return out
+}
+
+func TestDiff(t *testing.T) {
+	base := inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001"), dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q"))
+	removedRow := func(rows []Row, id int64, at time.Time) []Row {
+		out := append([]Row(nil), rows...)
+		for i := range out {
+			if out[i].ID == id {
+				out[i].Removed, out[i].RemovedAt = true, at
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		rows      func(t *testing.T) []Row
+		inv       *memledgerv1.Inventory
+		elsewhere map[string]Remote
+		want      []string
+	}{
+		{
+			name: "first inventory adds everything",
+			rows: func(t *testing.T) []Row { return nil },
+			inv:  base,
+			want: []string{"add:B1[part_added]", "add:B2[part_added]", "add:nvme0n1[part_added]"},
+		},
+		{
+			name: "same inventory again changes nothing",
+			rows: func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:  base,
+			want: nil,
+		},
+		{
+			name: "module swap is removed + added",
+			rows: func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:  inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001"), dimm("B2", "SER00099")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
+			want: []string{"remove:2[part_removed]", "add:B2[part_added]"},
+		},
+		{
+			name: "slot move keeps the part",
+			rows: func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:  inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001"), dimm("C4", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
+			want: []string{"update:2:C4[part_moved]"},
+		},
+		{
+			name: "firmware change",
+			rows: func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:  inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001"), dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5A02Q")),
+			want: []string{"update:3:nvme0n1[fields_changed]"},
+		},
+		{
+			name: "drive renamed by the kernel is a field change, not a move",
+			rows: func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:  inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001"), dimm("B2", "SER00002")}, nvme("nvme1n1", "S64F0001", "GDC5602Q")),
+			want: []string{"update:3:nvme1n1[fields_changed]"},
+		},
+		{
+			name: "removed part comes back: returned",
+			rows: func(t *testing.T) []Row { return removedRow(rowsOf(t, base), 2, t0) },
+			inv:  base,
+			want: []string{"reopen:2:B2[part_returned]"},
+		},
+		{
+			name: "returned with a changed size: returned + fields_changed",
+			rows: func(t *testing.T) []Row { return removedRow(rowsOf(t, base), 2, t0) },
+			inv: func() *memledgerv1.Inventory {
+				inv := proto.Clone(base).(*memledgerv1.Inventory)
+				inv.MemoryModules[1].SizeBytes = 16 << 30
+				return inv
+			}(),
+			want: []string{"reopen:2:B2[part_returned,fields_changed]"},
+		},
+		{
+			name:      "part active on another host moves here",
+			rows:      func(t *testing.T) []Row { return nil },
+			inv:       inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001")}),
+			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0}},
+			want:      []string{"remove:77@h2[part_moved]", "add:B1[part_moved]"},
+		},
+		{
+			name:      "part last seen on another host, already removed there",
+			rows:      func(t *testing.T) []Row { return nil },
+			inv:       inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001")}),
+			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0}},
+			want:      []string{"add:B1[part_moved]"},
+		},
+		{
+			name:      "removed here, then on another host: moved back, old row reopened",
+			rows:      func(t *testing.T) []Row { return removedRow(rowsOf(t, base), 1, t0) },
+			inv:       base,
+			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0.Add(time.Hour)}},
+			want:      []string{"reopen:1:B1[part_moved]"},
+		},
+		{
+			name:      "on another host before it was here: returned",
+			rows:      func(t *testing.T) []Row { return removedRow(rowsOf(t, base), 1, t0) },
+			inv:       base,
+			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0.Add(-time.Hour)}},
+			want:      []string{"reopen:1:B1[part_returned]"},
+		},
+		{
+			name: "placeholder serials in two slots stay two parts",
+			rows: func(t *testing.T) []Row { return nil },
+			inv:  inventory([]*memledgerv1.MemoryModule{dimm("A1", "00000000"), dimm("A2", "00000000")}),
+			// Placeholder identities are never looked up elsewhere.
+			elsewhere: map[string]Remote{"memory@h1|/A1|36ASF8G72PZ-2G3B1|34359738368": {PartID: 9, HostID: "h2", Active: true}},
+			want:      []string{"add:A1[part_added]", "add:A2[part_added]"},
+		},
+		{
+			name: "placeholder part in another slot is removed + added",
+			rows: func(t *testing.T) []Row {
+				return rowsOf(t, inventory([]*memledgerv1.MemoryModule{dimm("A1", "Not Specified")}))
+			},
+			inv:  inventory([]*memledgerv1.MemoryModule{dimm("A3", "Not Specified")}),
+			want: []string{"remove:1[part_removed]", "add:A3[part_added]"},
+		},
+		{
+			name: "everything removed",
+			rows: func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:  inventory(nil),
+			want: []string{"remove:3[part_removed]", "remove:1[part_removed]", "remove:2[part_removed]"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			obs, err := Observe("h1", tc.inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Diff(Input{
+				HostID: "h1", At: t0.Add(24 * time.Hour), Rows: tc.rows(t), Parts: obs,
+				Elsewhere: func(id string) (Remote, bool, error) { r, ok := tc.elsewhere[id]; return r, ok, nil },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := summary(res); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("diff:\n got %v\nwant %v", got, tc.want)
+			}
+			if res.EventCount() != countEvents(res) {
+				t.Errorf("EventCount %d", res.EventCount())
+			}
+		})
+	}
+}
+
+func countEvents(r Result) int {
+	n := 0
+	for _, c := range r.Changes {
+		n += len(c.Events)
+	}
+	return n
+}
+
+func TestDiffLookupError(t *testing.T) {
+	obs, err := Observe("h1", inventory([]*memledgerv1.MemoryModule{dimm("A1", "SER1")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("database gone")
+	_, err = Diff(Input{HostID: "h1", At: t0, Parts: obs, Elsewhere: func(string) (Remote, bool, error) { return Remote{}, false, boom }})
+	if !errors.Is(err, boom) {
+		t.Errorf("err %v, want wrapping %v", err, boom)
+	}
+}
+
+func TestDiffMessages(t *testing.T) {
+	rows := rowsOf(t, inventory([]*memledgerv1.MemoryModule{dimm("B2", "12345678")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")))
+	obs, err := Observe("h1", inventory([]*memledgerv1.MemoryModule{dimm("B3", "12345678")}, nvme("nvme0n1", "S64F0001", "GDC5A02Q")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Diff(Input{HostID: "h1", At: t0, Rows: rows, Parts: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, c := range res.Changes {
+		for _, e := range c.Events {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	want := []string{
+		"part moved: Micron DIMM 36ASF8G72PZ-2G3B1 serial 12345678 from slot B2 to slot B3",
+		"fields changed: Samsung NVMe drive SAMSUNG MZQL2960HCJR-00A07 serial S64F0001: firmware GDC5602Q -> GDC5A02Q",
+	}
+	if !reflect.DeepEqual(msgs, want) {
+		t.Errorf("messages:\n got %q\nwant %q", msgs, want)
+	}
+	// Added message, with an unknown maker: never guessed.
+	m := dimm("A1", "ABC123")
+	m.ModuleVendor = nil
+	m.ManufacturerRaw = "859B"
+	obs, _ = Observe("h1", inventory([]*memledgerv1.MemoryModule{m}))
+	res, _ = Diff(Input{HostID: "h1", At: t0, Parts: obs})
+	if got, want := res.Changes[0].Events[0].Message, "part added: unknown-maker DIMM 36ASF8G72PZ-2G3B1 serial ABC123 in slot A1"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+}
+
+func TestIsPlaceholderSerial(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"", true},
+		{"   ", true},
+		{"0", true},
+		{"00000000", true},
+		{"0x00000000", true},
+		{"FFFFFFFF", true},
+		{"ffffffff", true},
+		{"--", true},
+		{"00-00-00-00", true},
+		{"Not Specified", true},
+		{"NOT SPECIFIED ", true},
+		{"SerNum0", true},
+		{"SerNum 0", true},
+		{"SerNum12", true},
+		{"Unknown", true},
+		{"To Be Filled By O.E.M.", true},
+		{"Default string", true},
+		{"NO DIMM", true},
+		{"N/A", true},
+		{"None", true},
+		{"\x00\x00", true},
+		{"12345678", false},
+		{"1C2D3E4F", false},
+		{"S64FNE0R123456", false},
+		{"SerNumber7A", false},
+		{"0x1234ABCD", false},
+		{"E0000001", false},
+		{"AA", true},
+		{"AB", false},
+	}
+	for _, tc := range tests {
+		if got := IsPlaceholderSerial(tc.in); got != tc.want {
+			t.Errorf("IsPlaceholderSerial(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestObserveIdentities(t *testing.T) {
+	wwnOnly := nvme("sda", "", "FW1")
+	wwnOnly.Wwn = "0x5000c500a1b2c3d4"
+	noID := nvme("vda", "", "")
+	noID.Transport = "virtio"
+	inv := inventory([]*memledgerv1.MemoryModule{
+		dimm("A1", " ser0001 "),
+		dimm("A2", "DUP"), dimm("A3", "DUP"), // repeated serial: not trusted
+		dimm("", "0"), dimm("", "0"), // same fingerprint twice: numbered
+	}, wwnOnly, noID)
+	obs, err := Observe("h|1", inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		identity string
+		real     bool
+	}{
+		{"memory|micron|36ASF8G72PZ-2G3B1|SER0001", true},
+		{`memory@h\|1|/A2|36ASF8G72PZ-2G3B1|34359738368`, false},
+		{`memory@h\|1|/A3|36ASF8G72PZ-2G3B1|34359738368`, false},
+		{`memory@h\|1|/|36ASF8G72PZ-2G3B1|34359738368`, false},
+		{`memory@h\|1|/|36ASF8G72PZ-2G3B1|34359738368#2`, false},
+		{"drive|samsung|SAMSUNG MZQL2960HCJR-00A07|WWN:0X5000C500A1B2C3D4", true},
+		{`drive@h\|1|vda|SAMSUNG MZQL2960HCJR-00A07|960197124096`, false},
+	}
+	if len(obs) != len(want) {
+		t.Fatalf("%d observed, want %d", len(obs), len(want))
+	}
+	for i, w := range want {
+		if obs[i].Identity != w.identity || obs[i].RealSerial != w.real {
+			t.Errorf("part %d: identity %q real %v, want %q %v", i, obs[i].Identity, obs[i].RealSerial, w.identity, w.real)
+		}
+	}
+	if _, err := Observe("h1", nil); err == nil {
+		t.Error("Observe(nil) succeeded")
+	}
+	if _, err := Observe("h1", &memledgerv1.Inventory{MemoryModules: []*memledgerv1.MemoryModule{nil}}); err == nil || !strings.Contains(err.Error(), "memory_modules[0]") {
+		t.Errorf("Observe with null module: %v", err)
+	}
+}
+
+func TestJoinKeyInjective(t *testing.T) {
+	pairs := [][2][]string{
+		{{"a|b", "c"}, {"a", "b|c"}},
+		{{`a\`, "b"}, {"a", `\b`}},
+		{{"a\x00"}, {`a\0`}},
+		{{"a\x00"}, {`a\x00`}},
+	}
+	for _, p := range pairs {
+		if a, b := joinKey(p[0]...), joinKey(p[1]...); a == b {
+			t.Errorf("joinKey(%q) == joinKey(%q) == %q", p[0], p[1], a)
+		}
+	}
+}
+
+func TestDigest(t *testing.T) {
+	inv := inventory([]*memledgerv1.MemoryModule{dimm("A1", "S1")})
+	inv.Host.Labels = map[string]string{"b": "2", "a": "1", "c": "3"}
+	d1, err := Digest(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d1) != 64 || strings.Trim(d1, "0123456789abcdef") != "" {
+		t.Fatalf("digest %q is not 64 lowercase hex digits", d1)
+	}
+	later := proto.Clone(inv).(*memledgerv1.Inventory)
+	later.CollectedAt = timestamppb.New(t0.Add(time.Hour))
+	if d2, _ := Digest(later); d2 != d1 {
+		t.Errorf("collected_at changes the digest")
+	}
+	if inv.CollectedAt == nil || !inv.CollectedAt.AsTime().Equal(t0) {
+		t.Errorf("Digest modified its input")
+	}
+	changed := proto.Clone(inv).(*memledgerv1.Inventory)
+	changed.MemoryModules[0].SerialNumber = "S2"
+	if d3, _ := Digest(changed); d3 == d1 {
+		t.Errorf("a changed serial keeps the digest")
+	}
+	// Map order never matters (deterministic encoding).
+	for i := 0; i < 20; i++ {
+		c := proto.Clone(inv).(*memledgerv1.Inventory)
+		if d, _ := Digest(c); d != d1 {
+			t.Fatalf("digest not deterministic")
+		}
+	}
+	if _, err := Digest(nil); err == nil {
+		t.Error("Digest(nil) succeeded")
+	}
+	bad := inventory([]*memledgerv1.MemoryModule{dimm("A1", "S\xff")})
+	if _, err := Digest(bad); err == nil {
+		t.Error("Digest of invalid UTF-8 succeeded")
+	}
+}
+
+// TestDigestMatchesAgent: the agent computes heartbeat digests with
+// internal/inventory.Digest; ledger.Digest (a faster shallow copy instead
+// of a clone) must agree byte for byte, or every heartbeat would get
+// NeedFull.
+func TestDigestMatchesAgent(t *testing.T) {
+	withUnknown := inventory([]*memledgerv1.MemoryModule{dimm("A1", "S1")})
+	withUnknown.ProtoReflect().SetUnknown([]byte{0xf8, 0x01, 0x05}) // field 31, varint 5
+	labels := inventory(nil, nvme("nvme0n1", "S2", "FW"))
+	labels.Host.Labels = map[string]string{"z": "1", "a": "2", "m": ""}
+	labels.Warnings = []*memledgerv1.Warning{{Source: "spd", Message: "crc mismatch", Subject: "0-0050"}}
+	for name, inv := range map[string]*memledgerv1.Inventory{
+		"empty":           {},
+		"no collected_at": {Host: &memledgerv1.Host{HostId: "h"}},
+		"parts":           inventory([]*memledgerv1.MemoryModule{dimm("A1", "S1"), dimm("A2", "00000000")}, nvme("nvme0n1", "S2", "FW")),
+		"labels":          labels,
+		"unknown fields":  withUnknown,
+	} {
+		got, err := Digest(inv)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, err := agentinventory.Digest(inv)
+		if err != nil {
+			t.Fatalf("%s: agent digest: %v", name, err)
+		}
+		if got != want {
+			t.Errorf("%s: ledger digest %s, agent digest %s", name, got, want)
+		}
+	}
+}
+
+func TestFieldChanges(t *testing.T) {
+	a := nvme("nvme0n1", "S1", "FW1")
+	b := proto.Clone(a).(*memledgerv1.StorageDevice)
+	b.Firmware = "FW2"
+	b.Vendor = &memledgerv1.Vendor{Id: "kingston"}
+	b.Rotational = true
+	got := FieldChanges(a, b)
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Field)
+	}
+	if want := []string{"firmware", "rotational", "vendor"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("fields %v, want %v", names, want)
+	}
+	if got[0].Old != "FW1" || got[0].New != "FW2" || got[1].Old != nil || got[1].New != true {
+		t.Errorf("values %+v", got)
+	}
+	if s := summarizeChanges(got); s != "firmware FW1 -> FW2, rotational (none) -> true, vendor samsung -> kingston" {
+		t.Errorf("summary %q", s)
+	}
+	if c := FieldChanges(a, proto.Clone(a)); len(c) != 0 {
+		t.Errorf("equal records: %v", c)
+	}
+	if c := FieldChanges(a, b, "firmware", "vendor", "rotational"); len(c) != 0 {
+		t.Errorf("skipped fields reported: %v", c)
+	}
+}
+
+func TestLabels(t *testing.T) {
+	agent := map[string]string{"env": "prod", "rack": "r1"}
+	eff := EffectiveLabels(agent, map[string]string{"env": "staging", "team": "db"}, []string{"rack", "absent"})
+	if want := map[string]string{"env": "staging", "team": "db"}; !reflect.DeepEqual(eff, want) {
+		t.Errorf("effective %v, want %v", eff, want)
+	}
+	if agent["env"] != "prod" {
+		t.Error("EffectiveLabels modified its input")
+	}
+	ch := LabelChanges(agent, eff)
+	if len(ch) != 3 || ch[0].Key != "env" || *ch[0].Old != "prod" || *ch[0].New != "staging" ||
+		ch[1].Key != "rack" || ch[1].New != nil || ch[2].Key != "team" || ch[2].Old != nil {
+		t.Errorf("changes %+v", ch)
+	}
+	d, ok := LabelsDraft("h1", "collector", ch)
+	if !ok || d.Message != "labels changed by collector: env=staging, rack removed, team=db" {
+		t.Errorf("draft %q", d.Message)
+	}
+	if _, ok := LabelsDraft("h1", "agent", nil); ok {
+		t.Error("draft for no changes")
+	}
+}
+
+func TestCleanText(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":   "plain",
+		"a\x00b":  `a\x00b`,
+		"bad\xff": "bad\uFFFD",
+		"":        "",
+	} {
+		if got := CleanText(in); got != want {
+			t.Errorf("CleanText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,922 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/memledger/memledger/collector/internal/ledger"
+	"github.com/memledger/memledger/collector/internal/store"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// maxHostIDLen bounds host ids: they are primary keys and appear in every
+// event row.
+const maxHostIDLen = 1024
+
+// rowsPerInsert caps multi-row INSERTs, far below both databases' limits on
+// bound parameters (SQLite 32766, PostgreSQL 65535).
+const rowsPerInsert = 500
+
+// Engine implements store.Store over a driver's Conn.
+type Engine struct {
+	conn   Conn
+	d      Dialect
+	closed atomic.Bool
+	// Now is the clock for zero ReceivedAt and event times; tests may set it.
+	Now func() time.Time
+}
+
+// New returns an engine over conn.
+func New(conn Conn, d Dialect) *Engine {
+	return &Engine{conn: conn, d: d, Now: time.Now}
+}
+
+var _ store.Store = (*Engine)(nil)
+
+// Close implements store.Store.
+func (e *Engine) Close() error {
+	if e.closed.Swap(true) {
+		return nil
+	}
+	return e.conn.Close()
+}
+
+// Optimize refreshes the database's planner statistics. The database does
+// this by itself over time (PostgreSQL autovacuum; SQLite on Close); call it
+// after a bulk load into a young database, whose cached query plans were
+// made while its tables were nearly empty.
+func (e *Engine) Optimize(ctx context.Context) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	if e.d.OptimizeSQL == "" {
+		return nil
+	}
+	err := e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
+		_, err := tx.Exec(ctx, e.d.OptimizeSQL)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("optimize %s: %w", e.d.Name, err)
+	}
+	return nil
+}
+
+func (e *Engine) checkOpen() error {
+	if e.closed.Load() {
+		return store.ErrClosed
+	}
+	return nil
+}
+
+// prepared is a report validated and digested outside the transaction
+// (pure CPU work; doing it before taking the write lock keeps transactions
+// short).
+type prepared struct {
+	rep    store.Report
+	at     time.Time
+	seq    int64
+	digest string
+	// parts is Observe of the inventory, computed only when the digest
+	// differs from the held one (most full reports repeat the held
+	// inventory) and kept across transaction retries.
+	parts    []ledger.Observed
+	observed bool
+	rejected error
+}
+
+// observe computes p.parts once.
+func (p *prepared) observe() ([]ledger.Observed, error) {
+	if !p.observed {
+		parts, err := ledger.Observe(p.rep.HostID, p.rep.Inventory)
+		if err != nil {
+			return nil, err
+		}
+		p.parts, p.observed = parts, true
+	}
+	return p.parts, nil
+}
+
+func (e *Engine) prepare(r store.Report) *prepared {
+	p := &prepared{rep: r}
+	reject := func(format string, args ...any) *prepared {
+		p.rejected = fmt.Errorf("report of host %q sequence %d: %s: %w",
+			ledger.CleanText(truncate(r.HostID, 80)), r.Sequence, fmt.Sprintf(format, args...), store.ErrInvalid)
+		return p
+	}
+	switch {
+	case r.HostID == "":
+		return reject("empty host id")
+	case len(r.HostID) > maxHostIDLen:
+		return reject("host id is %d bytes, more than %d", len(r.HostID), maxHostIDLen)
+	case !utf8.ValidString(r.HostID):
+		return reject("host id is not valid UTF-8")
+	case strings.IndexByte(r.HostID, 0) >= 0:
+		return reject("host id contains a NUL byte at offset %d", strings.IndexByte(r.HostID, 0))
+	case r.Sequence == 0:
+		return reject("sequence 0 is invalid")
+	case r.Sequence > math.MaxInt64:
+		return reject("sequence exceeds %d", int64(math.MaxInt64))
+	case r.Inventory == nil && r.HeartbeatDigest == "":
+		return reject("neither an inventory nor a heartbeat digest")
+	case r.Inventory != nil && r.HeartbeatDigest != "":
+		return reject("both an inventory and a heartbeat digest")
+	}
+	p.seq = int64(r.Sequence)
+	p.at = r.ReceivedAt
+	if p.at.IsZero() {
+		p.at = e.Now()
+	}
+	p.at = Norm(p.at)
+	if r.Inventory == nil {
+		if !isDigest(r.HeartbeatDigest) {
+			return reject("heartbeat digest %q is not 64 lowercase hex digits", ledger.CleanText(truncate(r.HeartbeatDigest, 80)))
+		}
+		p.digest = r.HeartbeatDigest
+		return p
+	}
+	if id := r.Inventory.GetHost().GetHostId(); id != "" && id != r.HostID {
+		return reject("inventory names host %q", ledger.CleanText(truncate(id, 80)))
+	}
+	// Observe fails only on null list elements (a message built in Go, not
+	// decoded) and on encoding errors, which Digest meets first; checking
+	// the former here means Observe cannot fail inside the transaction.
+	for i, m := range r.Inventory.GetMemoryModules() {
+		if m == nil {
+			return reject("memory_modules[%d] is null", i)
+		}
+	}
+	for i, d := range r.Inventory.GetStorageDevices() {
+		if d == nil {
+			return reject("storage_devices[%d] is null", i)
+		}
+	}
+	var err error
+	if p.digest, err = ledger.Digest(r.Inventory); err != nil {
+		return reject("%v", err)
+	}
+	return p
+}
+
+func isDigest(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// hostState is a host row loaded (and locked) for the batch, updated in
+// memory by each report and written back once at the end.
+type hostState struct {
+	id              string
+	hostname        string
+	agentLabels     map[string]string
+	overrides       map[string]string
+	unset           []string
+	firstSeen       time.Time
+	lastSeen        time.Time
+	lastReportAt    time.Time
+	inventorySeenAt time.Time
+	lastSeq         int64
+	digest          string
+	agentVersion    string
+	os, kernel      string
+	sysMfr, sysProd string
+	sysSerial       string
+	platform        []byte
+
+	enrolledNow bool // the row was inserted by this batch
+	touched     bool // sighting columns changed
+	factsDirty  bool // hostname, platform, digest, agent labels changed
+	labelsDirty bool // host_labels must be rewritten
+}
+
+func (h *hostState) effectiveLabels() map[string]string {
+	return ledger.EffectiveLabels(h.agentLabels, h.overrides, h.unset)
+}
+
+// Apply implements store.Store.
+func (e *Engine) Apply(ctx context.Context, reports []store.Report) ([]store.Outcome, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	if len(reports) == 0 {
+		return nil, nil
+	}
+	prep := make([]*prepared, len(reports))
+	for i, r := range reports {
+		prep[i] = e.prepare(r)
+	}
+	var outcomes []store.Outcome
+	err := e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		outcomes, err = e.applyTx(ctx, tx, prep)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apply %d reports (%s): %w", len(reports), e.d.Name, err)
+	}
+	return outcomes, nil
+}
+
+// writer queues statements that need no result and flushes them before any
+// query and at the end of the transaction.
+type writer struct {
+	tx      Tx
+	pending []Stmt
+}
+
+func (w *writer) queue(sql string, args ...any) {
+	w.pending = append(w.pending, Stmt{SQL: sql, Args: args})
+}
+
+func (w *writer) flush(ctx context.Context) error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	err := w.tx.ExecBatch(ctx, w.pending)
+	w.pending = w.pending[:0]
+	return err
+}
+
+func (w *writer) query(ctx context.Context, sql string, args ...any) (Rows, error) {
+	if err := w.flush(ctx); err != nil {
+		return nil, err
+	}
+	return w.tx.Query(ctx, sql, args...)
+}
+
+func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.Outcome, error) {
+	outcomes := make([]store.Outcome, len(prep))
+	firstAt := map[string]time.Time{}
+	for i, p := range prep {
+		if p.rejected != nil {
+			outcomes[i] = store.Outcome{Status: store.Rejected, Message: p.rejected.Error(), Err: p.rejected}
+			continue
+		}
+		if t, ok := firstAt[p.rep.HostID]; !ok || p.at.Before(t) {
+			firstAt[p.rep.HostID] = p.at
+		}
+	}
+	if len(firstAt) == 0 {
+		return outcomes, nil
+	}
+	ids := make([]string, 0, len(firstAt))
+	for id := range firstAt {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // one lock order for every batch: no deadlock between collectors
+
+	w := &writer{tx: tx}
+	enrolled, err := e.insertHosts(ctx, w, ids, firstAt)
+	if err != nil {
+		return nil, err
+	}
+	states, err := e.loadHosts(ctx, w, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		st := states[id]
+		if st == nil {
+			return nil, fmt.Errorf("host %q vanished after insert", id)
+		}
+		st.enrolledNow = enrolled[id]
+	}
+
+	for i, p := range prep {
+		if p.rejected != nil {
+			continue
+		}
+		o, err := e.applyOne(ctx, w, states, p)
+		if err != nil {
+			return nil, fmt.Errorf("report %d (host %q sequence %d): %w", i, ledger.CleanText(p.rep.HostID), p.seq, err)
+		}
+		outcomes[i] = o
+	}
+	for _, id := range ids {
+		e.queueHostUpdate(w, states[id])
+	}
+	if err := w.flush(ctx); err != nil {
+		return nil, err
+	}
+	return outcomes, nil
+}
+
+// insertHosts creates missing host rows (sorted by id) and returns the ids
+// it created.
+func (e *Engine) insertHosts(ctx context.Context, w *writer, ids []string, firstAt map[string]time.Time) (map[string]bool, error) {
+	var b strings.Builder
+	b.WriteString("INSERT INTO hosts (host_id, first_seen, last_seen, last_sequence) VALUES ")
+	args := make([]any, 0, 3*len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "($%d,$%d,$%d,0)", n+1, n+2, n+3)
+		args = append(args, id, firstAt[id], firstAt[id])
+	}
+	b.WriteString(" ON CONFLICT (host_id) DO NOTHING RETURNING host_id")
+	rows, err := w.query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("insert hosts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("insert hosts: %w", err)
+		}
+		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("insert hosts: %w", err)
+	}
+	return out, rows.Close()
+}
+
+const hostColumns = `h.host_id, h.hostname, h.agent_labels, h.label_overrides, h.labels_unset,
+ h.first_seen, h.last_seen, h.last_report_at, h.inventory_seen_at, h.last_sequence, h.inventory_digest,
+ h.agent_version, h.os, h.kernel, h.system_manufacturer, h.system_product, h.system_serial, h.platform`
+
+func scanHost(rows Rows, extra ...any) (*hostState, error) {
+	var st hostState
+	var agent, over, unset string
+	var first, last, lastRep, invSeen Time
+	dest := []any{&st.id, &st.hostname, &agent, &over, &unset,
+		&first, &last, &lastRep, &invSeen, &st.lastSeq, &st.digest,
+		&st.agentVersion, &st.os, &st.kernel, &st.sysMfr, &st.sysProd, &st.sysSerial, &st.platform}
+	if err := rows.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	st.firstSeen, st.lastSeen, st.lastReportAt, st.inventorySeenAt = first.T, last.T, lastRep.T, invSeen.T
+	if err := json.Unmarshal([]byte(agent), &st.agentLabels); err != nil {
+		return nil, fmt.Errorf("host %q: column agent_labels: %w", st.id, err)
+	}
+	if err := json.Unmarshal([]byte(over), &st.overrides); err != nil {
+		return nil, fmt.Errorf("host %q: column label_overrides: %w", st.id, err)
+	}
+	if err := json.Unmarshal([]byte(unset), &st.unset); err != nil {
+		return nil, fmt.Errorf("host %q: column labels_unset: %w", st.id, err)
+	}
+	return &st, nil
+}
+
+// loadHosts reads host rows, locking them when lock is set.
+func (e *Engine) loadHosts(ctx context.Context, w *writer, ids []string, lock bool) (map[string]*hostState, error) {
+	a := e.newArgs()
+	q := "SELECT " + hostColumns + " FROM hosts h WHERE " + a.inStrings("h.host_id", ids) + " ORDER BY h.host_id"
+	if lock {
+		q += e.d.LockSuffix
+	}
+	rows, err := w.query(ctx, q, a.vals...)
+	if err != nil {
+		return nil, fmt.Errorf("load hosts: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]*hostState, len(ids))
+	for rows.Next() {
+		st, err := scanHost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load hosts: %w", err)
+		}
+		out[st.id] = st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load hosts: %w", err)
+	}
+	return out, rows.Close()
+}
+
+func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hostState, p *prepared) (store.Outcome, error) {
+	st := states[p.rep.HostID]
+	if p.seq <= st.lastSeq {
+		return store.Outcome{
+			Status:  store.Duplicate,
+			Digest:  st.digest,
+			Message: fmt.Sprintf("sequence %d already seen (last sequence %d)", p.seq, st.lastSeq),
+		}, nil
+	}
+	var drafts []eventDraft
+	if st.enrolledNow {
+		st.enrolledNow = false
+		drafts = append(drafts, eventDraft{Draft: ledger.EnrolledDraft(st.id, p.rep.Inventory.GetHost().GetHostname())})
+	}
+	st.lastSeq = p.seq
+	st.touched = true
+	if p.at.After(st.lastSeen) {
+		st.lastSeen = p.at
+	}
+	out := store.Outcome{Status: store.Committed}
+
+	if p.rep.Inventory == nil { // heartbeat
+		if st.digest != "" && p.digest == st.digest {
+			if p.at.After(st.inventorySeenAt) {
+				st.inventorySeenAt = p.at
+			}
+		} else {
+			out.Status = store.NeedFull
+			if st.digest == "" {
+				out.Message = "no inventory held for this host; send a full inventory"
+			} else {
+				out.Message = fmt.Sprintf("heartbeat digest %s differs from held digest %s; send a full inventory", p.digest, st.digest)
+			}
+		}
+	} else {
+		st.lastReportAt = p.at
+		prevSeen := st.inventorySeenAt
+		st.inventorySeenAt = p.at
+		if p.digest != st.digest {
+			d, err := e.applyInventory(ctx, w, st, p, prevSeen, states)
+			if err != nil {
+				return store.Outcome{}, err
+			}
+			drafts = append(drafts, d...)
+		}
+	}
+	out.Digest = st.digest
+	out.Events = len(drafts)
+	e.queueEvents(w, p.at, drafts)
+	return out, nil
+}
+
+// eventDraft is a ledger draft with the part it is about.
+type eventDraft struct {
+	ledger.Draft
+	partID int64
+}
+
+// applyInventory diffs a changed full inventory against the host's parts
+// and queues the writes; it returns the events.
+func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p *prepared, prevSeen time.Time, states map[string]*hostState) ([]eventDraft, error) {
+	parts, err := p.observe()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.loadPartRows(ctx, w, st.id)
+	if err != nil {
+		return nil, err
+	}
+	remotes, err := e.lookupElsewhere(ctx, w, st.id, rows, parts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := ledger.Diff(ledger.Input{
+		HostID: st.id,
+		At:     p.at,
+		Rows:   rows,
+		Parts:  parts,
+		Elsewhere: func(identity string) (ledger.Remote, bool, error) {
+			r, ok := remotes[identity]
+			return r, ok, nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	var drafts []eventDraft
+	var adds []*ledger.Change
+	var arrived []int64 // rows starting a presence interval
+	for i := range res.Changes {
+		c := &res.Changes[i]
+		switch c.Op {
+		case ledger.OpRemove:
+			// last_seen of a removed part is its host's last confirmation
+			// before the removal. Host rows are written at the end of the
+			// batch, so hosts of this batch use their in-memory state.
+			switch other, inBatch := states[c.HostID]; {
+			case c.HostID == st.id:
+				w.queue(`UPDATE parts SET removed_at = $1, last_seen = $2 WHERE id = $3 AND removed_at IS NULL`,
+					p.at, nullTime(prevSeen), c.PartID)
+			case inBatch:
+				w.queue(`UPDATE parts SET removed_at = $1, last_seen = $2 WHERE id = $3 AND removed_at IS NULL`,
+					p.at, nullTime(other.inventorySeenAt), c.PartID)
+			default:
+				w.queue(`UPDATE parts SET removed_at = $1,
+ last_seen = (SELECT inventory_seen_at FROM hosts WHERE hosts.host_id = parts.host_id)
+ WHERE id = $2 AND removed_at IS NULL`, p.at, c.PartID)
+			}
+			w.queue(`UPDATE part_presence SET until_at = $1 WHERE part_id = $2 AND until_at IS NULL`, p.at, c.PartID)
+		case ledger.OpReopen:
+			args := append([]any{c.PartID, p.at}, partValues(c.Part)...)
+			w.queue(`UPDATE parts SET removed_at = NULL, last_seen = NULL, arrived_at = $2, `+partUpdateSet(3)+` WHERE id = $1`, args...)
+			arrived = append(arrived, c.PartID)
+		case ledger.OpUpdate:
+			args := append([]any{c.PartID}, partValues(c.Part)...)
+			w.queue(`UPDATE parts SET `+partUpdateSet(2)+` WHERE id = $1`, args...)
+		case ledger.OpAdd:
+			adds = append(adds, c)
+			continue // events after the insert, which gives the id
+		}
+		for _, d := range c.Events {
+			drafts = append(drafts, eventDraft{Draft: d, partID: c.PartID})
+		}
+	}
+	if len(adds) > 0 {
+		ids, err := e.insertParts(ctx, w, st.id, p.at, adds)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range adds {
+			id := ids[c.Part.Identity]
+			if id == 0 {
+				return nil, fmt.Errorf("insert parts: no id returned for %q", c.Part.Identity)
+			}
+			arrived = append(arrived, id)
+			for _, d := range c.Events {
+				drafts = append(drafts, eventDraft{Draft: d, partID: id})
+			}
+		}
+	}
+
+	queuePresence(w, st.id, p.at, arrived)
+
+	// Host facts and agent labels.
+	newHost := p.rep.Inventory.GetHost()
+	var oldHost *memledgerv1.Host
+	if st.platform != nil {
+		oldHost = &memledgerv1.Host{}
+		if err := proto.Unmarshal(st.platform, oldHost); err != nil {
+			oldHost = nil // undecodable old record: report no field changes rather than fail ingest
+		}
+	}
+	if d, ok := ledger.HostFieldsDraft(st.id, ledger.HostFieldChanges(oldHost, newHost)); ok {
+		drafts = append(drafts, eventDraft{Draft: d})
+	}
+	before := st.effectiveLabels()
+	st.agentLabels = newHost.GetLabels()
+	if st.agentLabels == nil {
+		st.agentLabels = map[string]string{}
+	}
+	if changes := ledger.LabelChanges(before, st.effectiveLabels()); len(changes) > 0 {
+		st.labelsDirty = true
+		// The first inventory's labels are part of the enrollment, not a
+		// change worth an event.
+		if d, ok := ledger.LabelsDraft(st.id, "agent", changes); ok && st.platform != nil {
+			drafts = append(drafts, eventDraft{Draft: d})
+		}
+	}
+	platform, err := proto.MarshalOptions{Deterministic: true}.Marshal(newHost)
+	if err != nil {
+		return nil, fmt.Errorf("encode host record: %w", err)
+	}
+	if platform == nil {
+		platform = []byte{}
+	}
+	st.digest = p.digest
+	if st.platform != nil && bytes.Equal(platform, st.platform) && st.agentVersion == p.rep.Inventory.GetAgentVersion() {
+		return drafts, nil // only parts changed: the host row's facts stay
+	}
+	st.platform = platform
+	st.hostname = newHost.GetHostname()
+	st.agentVersion = p.rep.Inventory.GetAgentVersion()
+	st.os, st.kernel = newHost.GetOs(), newHost.GetKernel()
+	st.sysMfr, st.sysProd, st.sysSerial = newHost.GetSystemManufacturer(), newHost.GetSystemProduct(), newHost.GetSystemSerial()
+	st.factsDirty = true
+	return drafts, nil
+}
+
+const partRowColumns = `id, identity, kind, real_serial, slot, slot_key, record, removed_at`
+
+func (e *Engine) loadPartRows(ctx context.Context, w *writer, hostID string) ([]ledger.Row, error) {
+	rows, err := w.query(ctx, `SELECT `+partRowColumns+` FROM parts WHERE host_id = $1`, hostID)
+	if err != nil {
+		return nil, fmt.Errorf("load parts of host: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Row
+	for rows.Next() {
+		var r ledger.Row
+		var kind string
+		var removed Time
+		if err := rows.Scan(&r.ID, &r.Identity, &kind, &r.RealSerial, &r.Slot, &r.SlotKey, &r.Proto, &removed); err != nil {
+			return nil, fmt.Errorf("load parts of host: %w", err)
+		}
+		r.Kind = ledger.PartKind(kind)
+		r.Removed, r.RemovedAt = removed.Valid, removed.T
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load parts of host: %w", err)
+	}
+	return out, rows.Close()
+}
+
+// lookupElsewhere finds, for each real-serial identity the host does not
+// hold actively, the most relevant row on another host: an active one, or
+// else the one that arrived last.
+func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, rows []ledger.Row, parts []ledger.Observed) (map[string]ledger.Remote, error) {
+	active := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		if !r.Removed {
+			active[r.Identity] = true
+		}
+	}
+	var want []string
+	for _, o := range parts {
+		if o.RealSerial && !active[o.Identity] {
+			want = append(want, o.Identity)
+		}
+	}
+	out := map[string]ledger.Remote{}
+	for len(want) > 0 {
+		chunk := want[:min(len(want), rowsPerInsert)]
+		want = want[len(chunk):]
+		a := e.newArgs()
+		q := `SELECT id, host_id, slot, identity, removed_at, arrived_at FROM parts WHERE host_id <> ` + a.add(hostID) +
+			` AND ` + a.inStrings("identity", chunk)
+		res, err := w.query(ctx, q, a.vals...)
+		if err != nil {
+			return nil, fmt.Errorf("look up parts on other hosts: %w", err)
+		}
+		for res.Next() {
+			var r ledger.Remote
+			var identity string
+			var removed, arrived Time
+			if err := res.Scan(&r.PartID, &r.HostID, &r.Slot, &identity, &removed, &arrived); err != nil {
+				res.Close()
+				return nil, fmt.Errorf("look up parts on other hosts: %w", err)
+			}
+			r.Active, r.ArrivedAt = !removed.Valid, arrived.T
+			prev, seen := out[identity]
+			if !seen || betterRemote(r, prev) {
+				out[identity] = r
+			}
+		}
+		err = res.Err()
+		res.Close()
+		if err != nil {
+			return nil, fmt.Errorf("look up parts on other hosts: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func betterRemote(a, b ledger.Remote) bool {
+	if a.Active != b.Active {
+		return a.Active
+	}
+	if !a.ArrivedAt.Equal(b.ArrivedAt) {
+		return a.ArrivedAt.After(b.ArrivedAt)
+	}
+	return a.PartID > b.PartID
+}
+
+// partInsertColumns are the columns of a new part row, in partValues order
+// after host_id and before first_seen, arrived_at.
+var partDataColumns = []string{
+	"kind", "identity", "real_serial", "slot", "slot_key",
+	"manufacturer_raw", "part_number", "serial_number", "size_bytes", "firmware",
+	"memory_type", "form_factor", "speed_mts", "transport",
+	"maker_id", "maker_parent", "maker_evidence", "dram_id", "dram_parent",
+	"controller_id", "controller_parent", "record",
+}
+
+// partUpdateSet renders "kind = $n, identity = $n+1, ..." starting at $first.
+func partUpdateSet(first int) string {
+	var b strings.Builder
+	for i, c := range partDataColumns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s = $%d", c, first+i)
+	}
+	return b.String()
+}
+
+// partValues are the values of partDataColumns for an observation. Text
+// columns go through CleanText (the exact strings stay in record).
+func partValues(o *ledger.Observed) []any {
+	c := ledger.CleanText
+	if o.Memory != nil {
+		m := o.Memory
+		return []any{
+			string(o.Kind), o.Identity, o.RealSerial, o.Slot, o.SlotKey,
+			c(m.GetManufacturerRaw()), c(m.GetPartNumber()), c(m.GetSerialNumber()), clampInt64(m.GetSizeBytes()), "",
+			c(m.GetMemoryType()), c(m.GetFormFactor()), int64(m.GetSpeedMts()), "",
+			c(m.GetModuleVendor().GetId()), c(m.GetModuleVendor().GetParent()), c(strings.Join(m.GetModuleVendor().GetEvidence(), ",")),
+			c(m.GetDramVendor().GetId()), c(m.GetDramVendor().GetParent()),
+			"", "", o.Proto,
+		}
+	}
+	d := o.Drive
+	return []any{
+		string(o.Kind), o.Identity, o.RealSerial, o.Slot, o.SlotKey,
+		c(d.GetVendorRaw()), c(d.GetModel()), c(d.GetSerialNumber()), clampInt64(d.GetSizeBytes()), c(d.GetFirmware()),
+		"", "", int64(0), c(d.GetTransport()),
+		c(d.GetVendor().GetId()), c(d.GetVendor().GetParent()), c(strings.Join(d.GetVendor().GetEvidence(), ",")),
+		"", "",
+		c(d.GetControllerVendor().GetId()), c(d.GetControllerVendor().GetParent()), o.Proto,
+	}
+}
+
+func clampInt64(v uint64) int64 {
+	if v > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(v)
+}
+
+// insertParts inserts new rows and returns their ids by identity.
+func (e *Engine) insertParts(ctx context.Context, w *writer, hostID string, at time.Time, adds []*ledger.Change) (map[string]int64, error) {
+	ids := make(map[string]int64, len(adds))
+	cols := "host_id, " + strings.Join(partDataColumns, ", ") + ", first_seen, arrived_at"
+	perRow := len(partDataColumns) + 3
+	for len(adds) > 0 {
+		chunk := adds[:min(len(adds), rowsPerInsert)]
+		adds = adds[len(chunk):]
+		var b strings.Builder
+		b.WriteString("INSERT INTO parts (" + cols + ") VALUES ")
+		args := make([]any, 0, perRow*len(chunk))
+		for i, c := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(" + placeholders(len(args)+1, perRow) + ")")
+			args = append(args, hostID)
+			args = append(args, partValues(c.Part)...)
+			args = append(args, at, at)
+		}
+		b.WriteString(" RETURNING id, identity")
+		rows, err := w.query(ctx, b.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("insert parts: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var identity string
+			if err := rows.Scan(&id, &identity); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("insert parts: %w", err)
+			}
+			ids[identity] = id
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("insert parts: %w", err)
+		}
+	}
+	return ids, nil
+}
+
+// queuePresence opens presence intervals at at for the part rows ids.
+func queuePresence(w *writer, hostID string, at time.Time, ids []int64) {
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), rowsPerInsert)]
+		ids = ids[len(chunk):]
+		var b strings.Builder
+		b.WriteString("INSERT INTO part_presence (part_id, host_id, since_at) VALUES ")
+		args := make([]any, 0, 3*len(chunk))
+		for i, id := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(" + placeholders(len(args)+1, 3) + ")")
+			args = append(args, id, hostID, at)
+		}
+		w.queue(b.String(), args...)
+	}
+}
+
+// queueEvents queues multi-row inserts of events.
+func (e *Engine) queueEvents(w *writer, at time.Time, drafts []eventDraft) {
+	for len(drafts) > 0 {
+		chunk := drafts[:min(len(drafts), rowsPerInsert)]
+		drafts = drafts[len(chunk):]
+		var b strings.Builder
+		b.WriteString("INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ")
+		args := make([]any, 0, 6*len(chunk))
+		for i, d := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(" + placeholders(len(args)+1, 6) + ")")
+			var part any
+			if d.partID != 0 {
+				part = d.partID
+			}
+			args = append(args, at, d.HostID, part, string(d.Kind), ledger.CleanText(d.Message), detailsJSON(d.Details))
+		}
+		w.queue(b.String(), args...)
+	}
+}
+
+// detailsJSON encodes event details; it cannot fail for the values the
+// ledger produces, and degrades to an error object rather than losing the
+// event if it ever does.
+func detailsJSON(d map[string]any) string {
+	if d == nil {
+		return "{}"
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"details_error": err.Error()})
+	}
+	return string(b)
+}
+
+func (e *Engine) queueHostUpdate(w *writer, st *hostState) {
+	if st.factsDirty {
+		w.queue(`UPDATE hosts SET hostname = $2, agent_labels = $3, last_seen = $4, last_report_at = $5,
+ inventory_seen_at = $6, last_sequence = $7, inventory_digest = $8, agent_version = $9, os = $10, kernel = $11,
+ system_manufacturer = $12, system_product = $13, system_serial = $14, platform = $15 WHERE host_id = $1`,
+			st.id, ledger.CleanText(st.hostname), labelsJSON(st.agentLabels), st.lastSeen, nullTime(st.lastReportAt),
+			nullTime(st.inventorySeenAt), st.lastSeq, st.digest, ledger.CleanText(st.agentVersion),
+			ledger.CleanText(st.os), ledger.CleanText(st.kernel), ledger.CleanText(st.sysMfr),
+			ledger.CleanText(st.sysProd), ledger.CleanText(st.sysSerial), st.platform)
+	} else if st.touched {
+		w.queue(`UPDATE hosts SET last_seen = $2, last_report_at = $3, inventory_seen_at = $4, last_sequence = $5,
+ inventory_digest = $6 WHERE host_id = $1`,
+			st.id, st.lastSeen, nullTime(st.lastReportAt), nullTime(st.inventorySeenAt), st.lastSeq, st.digest)
+	}
+	if st.labelsDirty {
+		queueHostLabels(w, st.id, st.effectiveLabels())
+	}
+}
+
+// queueHostLabels rewrites the materialized effective labels used by label
+// selectors.
+func queueHostLabels(w *writer, hostID string, labels map[string]string) {
+	w.queue(`DELETE FROM host_labels WHERE host_id = $1`, hostID)
+	if len(labels) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	// CleanText may map two distinct keys to one; keep the first.
+	seen := map[string]bool{}
+	var b strings.Builder
+	b.WriteString("INSERT INTO host_labels (host_id, key, value) VALUES ")
+	args := []any{}
+	for _, k := range keys {
+		ck := ledger.CleanText(k)
+		if seen[ck] {
+			continue
+		}
+		seen[ck] = true
+		if len(args) > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(" + placeholders(len(args)+1, 3) + ")")
+		args = append(args, hostID, ck, ledger.CleanText(labels[k]))
+	}
+	w.queue(b.String(), args...)
+}
+
+// labelsJSON encodes a label map or key list. encoding/json cannot fail on
+// maps and slices of strings (invalid UTF-8 becomes U+FFFD), so an error
+// here would be a broken invariant; it falls back to an empty value.
+func labelsJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		if _, isList := v.([]string); isList {
+			return "[]"
+		}
+		return "{}"
+	}
+	return string(b)
+}
+
+// placeholders renders "$first, $first+1, ..." (n of them).
+func placeholders(first, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(first + i))
+	}
+	return b.String()
+}

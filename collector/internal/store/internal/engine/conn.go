@@ -1,0 +1,110 @@
+// Package engine implements store.Store once, over a small SQL abstraction
+// that the sqlite and postgres drivers provide. SQL is written with $N
+// placeholders and portable syntax (INSERT ... ON CONFLICT, RETURNING,
+// multi-row VALUES); the drivers translate placeholders and time values
+// where their database needs it.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Conn is a driver's database handle.
+type Conn interface {
+	// Write runs fn in one read-write transaction and commits it durably.
+	// The driver may call fn again when the transaction failed for a
+	// transient reason (lock conflict, serialization failure); fn must
+	// therefore derive everything from what it reads in tx.
+	Write(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Reader returns a querier for read-only statements outside a write
+	// transaction.
+	Reader() Querier
+	// Close releases the database.
+	Close() error
+}
+
+// Querier runs queries.
+type Querier interface {
+	// Query runs a statement that returns rows.
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+}
+
+// Tx is a write transaction.
+type Tx interface {
+	Querier
+	// Exec runs one statement and returns the number of rows affected.
+	Exec(ctx context.Context, sql string, args ...any) (int64, error)
+	// ExecBatch runs statements in order (pipelined where the database
+	// allows it); the first error stops it.
+	ExecBatch(ctx context.Context, stmts []Stmt) error
+}
+
+// Stmt is one statement of an ExecBatch.
+type Stmt struct {
+	SQL  string
+	Args []any
+}
+
+// Rows is a result set; Close must be called.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// Dialect holds the few SQL differences the engine must know.
+type Dialect struct {
+	// Name is "sqlite" or "postgres", for error messages.
+	Name string
+	// LockSuffix is appended to SELECTs of host rows inside Apply to lock
+	// them (" FOR UPDATE" on PostgreSQL; "" on SQLite, whose write
+	// transactions already exclude each other).
+	LockSuffix string
+	// ArrayParams renders IN lists as "col = ANY($n)" with one array
+	// argument (PostgreSQL): one statement text whatever the list length,
+	// so prepared statements are reused and their generic plans use the
+	// index.
+	ArrayParams bool
+	// OptimizeSQL refreshes the planner's statistics ("ANALYZE",
+	// "PRAGMA optimize").
+	OptimizeSQL string
+}
+
+// Time is a nullable time scanned from either an INTEGER of Unix
+// microseconds (SQLite) or a timestamp (PostgreSQL).
+type Time struct {
+	T     time.Time
+	Valid bool
+}
+
+// Scan implements sql.Scanner.
+func (t *Time) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*t = Time{}
+	case int64:
+		*t = Time{T: time.UnixMicro(v).UTC(), Valid: true}
+	case time.Time:
+		*t = Time{T: v.UTC(), Valid: true}
+	default:
+		return fmt.Errorf("scan time: unsupported value of type %T", src)
+	}
+	return nil
+}
+
+var _ sql.Scanner = (*Time)(nil)
+
+// Norm normalizes a time as the store keeps it: UTC, microseconds.
+func Norm(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// nullTime is t as a statement argument: nil when zero.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}

@@ -1,0 +1,572 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/memledger/memledger/collector/internal/ledger"
+	"github.com/memledger/memledger/collector/internal/store"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// args collects statement arguments and hands out their placeholders.
+type args struct {
+	vals []any
+	// array renders IN lists as one array parameter (PostgreSQL).
+	array bool
+}
+
+func (e *Engine) newArgs() *args { return &args{array: e.d.ArrayParams} }
+
+func (a *args) add(v any) string {
+	a.vals = append(a.vals, v)
+	return "$" + strconv.Itoa(len(a.vals))
+}
+
+// inStrings renders "col IN (...)" for vs (non-empty).
+func (a *args) inStrings(col string, vs []string) string {
+	if a.array {
+		return col + " = ANY(" + a.add(vs) + ")"
+	}
+	ph := make([]string, len(vs))
+	for i, v := range vs {
+		ph[i] = a.add(v)
+	}
+	return col + " IN (" + strings.Join(ph, ",") + ")"
+}
+
+// inInt64s renders "col IN (...)" for vs (non-empty).
+func (a *args) inInt64s(col string, vs []int64) string {
+	if a.array {
+		return col + " = ANY(" + a.add(vs) + ")"
+	}
+	ph := make([]string, len(vs))
+	for i, v := range vs {
+		ph[i] = a.add(v)
+	}
+	return col + " IN (" + strings.Join(ph, ",") + ")"
+}
+
+// labelConds renders label selectors as conditions on the host column
+// hostCol.
+func labelConds(a *args, hostCol string, sels []store.LabelSelector) ([]string, error) {
+	var out []string
+	for _, s := range sels {
+		if s.Key == "" {
+			return nil, fmt.Errorf("label selector with empty key: %w", store.ErrInvalid)
+		}
+		key := a.add(ledger.CleanText(s.Key))
+		sub := "SELECT 1 FROM host_labels l WHERE l.host_id = " + hostCol + " AND l.key = " + key
+		switch s.Op {
+		case store.LabelEquals:
+			out = append(out, "EXISTS ("+sub+" AND l.value = "+a.add(ledger.CleanText(s.Value))+")")
+		case store.LabelNotEquals:
+			out = append(out, "NOT EXISTS ("+sub+" AND l.value = "+a.add(ledger.CleanText(s.Value))+")")
+		case store.LabelExists:
+			out = append(out, "EXISTS ("+sub+")")
+		case store.LabelNotExists:
+			out = append(out, "NOT EXISTS ("+sub+")")
+		default:
+			return nil, fmt.Errorf("label selector %q: unknown operator %d: %w", s.Key, s.Op, store.ErrInvalid)
+		}
+	}
+	return out, nil
+}
+
+func where(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// storableID reports whether s can be a stored host id (valid UTF-8, no
+// NUL; see prepare). Lookups by other strings match nothing, and must not
+// reach PostgreSQL, which rejects such text with an error.
+func storableID(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// storableIDs keeps the storable ids; ok is false when ids was non-empty and
+// none is storable (the filter then matches nothing).
+func storableIDs(ids []string) (out []string, ok bool) {
+	for _, id := range ids {
+		if storableID(id) {
+			out = append(out, id)
+		}
+	}
+	return out, len(ids) == 0 || len(out) > 0
+}
+
+// Host implements store.Store.
+func (e *Engine) Host(ctx context.Context, id string) (store.Host, error) {
+	if !storableID(id) {
+		return store.Host{}, fmt.Errorf("host %q: %w", ledger.CleanText(id), store.ErrNotFound)
+	}
+	hs, err := e.Hosts(ctx, store.HostFilter{IDs: []string{id}})
+	if err != nil {
+		return store.Host{}, err
+	}
+	if len(hs) == 0 {
+		return store.Host{}, fmt.Errorf("host %q: %w", ledger.CleanText(id), store.ErrNotFound)
+	}
+	return hs[0], nil
+}
+
+// Hosts implements store.Store.
+func (e *Engine) Hosts(ctx context.Context, f store.HostFilter) ([]store.Host, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	a := e.newArgs()
+	var conds []string
+	ids, ok := storableIDs(f.IDs)
+	if !ok {
+		return nil, nil
+	}
+	if len(ids) > 0 {
+		conds = append(conds, a.inStrings("h.host_id", ids))
+	}
+	if len(f.Hostnames) > 0 {
+		names := make([]string, len(f.Hostnames))
+		for i, n := range f.Hostnames {
+			names[i] = ledger.CleanText(n)
+		}
+		conds = append(conds, a.inStrings("h.hostname", names))
+	}
+	lc, err := labelConds(a, "h.host_id", f.Labels)
+	if err != nil {
+		return nil, err
+	}
+	conds = append(conds, lc...)
+	q := "SELECT " + hostColumns + `, (SELECT COUNT(*) FROM parts p WHERE p.host_id = h.host_id AND p.removed_at IS NULL)
+ FROM hosts h` + where(conds) + " ORDER BY h.host_id"
+	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
+	if err != nil {
+		return nil, fmt.Errorf("list hosts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Host
+	for rows.Next() {
+		var active int64
+		st, err := scanHost(rows, &active)
+		if err != nil {
+			return nil, fmt.Errorf("list hosts: %w", err)
+		}
+		out = append(out, st.toHost(int(active)))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list hosts: %w", err)
+	}
+	return out, nil
+}
+
+func (h *hostState) toHost(active int) store.Host {
+	out := store.Host{
+		ID:                 h.id,
+		Hostname:           h.hostname,
+		Labels:             h.effectiveLabels(),
+		AgentLabels:        nonNilMap(h.agentLabels),
+		LabelOverrides:     nonNilMap(h.overrides),
+		LabelsUnset:        h.unset,
+		FirstSeen:          h.firstSeen,
+		LastSeen:           h.lastSeen,
+		LastReportAt:       h.lastReportAt,
+		InventorySeenAt:    h.inventorySeenAt,
+		LastSequence:       uint64(h.lastSeq),
+		InventoryDigest:    h.digest,
+		AgentVersion:       h.agentVersion,
+		OS:                 h.os,
+		Kernel:             h.kernel,
+		SystemManufacturer: h.sysMfr,
+		SystemProduct:      h.sysProd,
+		SystemSerial:       h.sysSerial,
+		ActiveParts:        active,
+	}
+	if h.platform != nil {
+		p := &memledgerv1.Host{}
+		if proto.Unmarshal(h.platform, p) == nil {
+			out.Platform = p
+			// Exact strings (the columns went through CleanText).
+			out.Hostname, out.OS, out.Kernel = p.GetHostname(), p.GetOs(), p.GetKernel()
+			out.SystemManufacturer, out.SystemProduct, out.SystemSerial = p.GetSystemManufacturer(), p.GetSystemProduct(), p.GetSystemSerial()
+		}
+	}
+	return out
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+const partColumns = `p.id, p.host_id, p.kind, p.identity, p.real_serial, p.slot, p.record, p.first_seen,
+ CASE WHEN p.removed_at IS NULL THEN h.inventory_seen_at ELSE p.last_seen END, p.removed_at`
+
+// Parts implements store.Store.
+func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	a := e.newArgs()
+	var conds []string
+	if len(f.IDs) > 0 {
+		conds = append(conds, a.inInt64s("p.id", f.IDs))
+	}
+	hostIDs, ok := storableIDs(f.HostIDs)
+	if !ok {
+		return nil, nil
+	}
+	if len(hostIDs) > 0 {
+		conds = append(conds, a.inStrings("p.host_id", hostIDs))
+	}
+	if f.Vendor != "" {
+		v := a.add(ledger.CleanText(strings.ToLower(strings.TrimSpace(f.Vendor))))
+		c := "(p.maker_id = " + v + " OR p.maker_parent = " + v
+		if !f.MakerOnly {
+			c += " OR p.dram_id = " + v + " OR p.dram_parent = " + v
+		}
+		conds = append(conds, c+")")
+	}
+	if len(f.Kinds) > 0 {
+		ks := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			ks[i] = ledger.CleanText(string(k))
+		}
+		conds = append(conds, a.inStrings("p.kind", ks))
+	}
+	lc, err := labelConds(a, "p.host_id", f.HostLabels)
+	if err != nil {
+		return nil, err
+	}
+	conds = append(conds, lc...)
+	switch {
+	case !f.AsOf.IsZero():
+		t := a.add(Norm(f.AsOf))
+		conds = append(conds, "EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.since_at <= "+t+
+			" AND (pp.until_at IS NULL OR pp.until_at > "+t+"))")
+	case f.Removed == store.ActiveOnly:
+		conds = append(conds, "p.removed_at IS NULL")
+	case f.Removed == store.OnlyRemoved:
+		conds = append(conds, "p.removed_at IS NOT NULL")
+	case f.Removed == store.IncludeRemoved:
+	default:
+		return nil, fmt.Errorf("part filter: unknown removed filter %d: %w", f.Removed, store.ErrInvalid)
+	}
+	q := "SELECT " + partColumns + " FROM parts p JOIN hosts h ON h.host_id = p.host_id" + where(conds) +
+		" ORDER BY p.host_id, p.kind, p.slot, p.id"
+	if f.Limit > 0 {
+		q += " LIMIT " + a.add(int64(f.Limit))
+	}
+	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
+	if err != nil {
+		return nil, fmt.Errorf("list parts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Part
+	for rows.Next() {
+		p, err := scanPart(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list parts: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list parts: %w", err)
+	}
+	return out, nil
+}
+
+func scanPart(rows Rows) (store.Part, error) {
+	var p store.Part
+	var kind string
+	var record []byte
+	var first, last, removed Time
+	if err := rows.Scan(&p.ID, &p.HostID, &kind, &p.Identity, &p.RealSerial, &p.Slot, &record, &first, &last, &removed); err != nil {
+		return p, err
+	}
+	p.Kind = ledger.PartKind(kind)
+	p.FirstSeen, p.LastSeen = first.T, last.T
+	if removed.Valid {
+		t := removed.T
+		p.RemovedAt = &t
+	}
+	switch p.Kind {
+	case ledger.KindMemory:
+		m := &memledgerv1.MemoryModule{}
+		if err := proto.Unmarshal(record, m); err != nil {
+			return p, fmt.Errorf("part %d: decode stored memory record: %w", p.ID, err)
+		}
+		p.Memory = m
+		p.Maker, p.DRAM = vendor(m.GetModuleVendor()), vendor(m.GetDramVendor())
+		p.ManufacturerRaw, p.PartNumber, p.SerialNumber = m.GetManufacturerRaw(), m.GetPartNumber(), m.GetSerialNumber()
+		p.SizeBytes, p.MemoryType, p.FormFactor, p.SpeedMTs = m.GetSizeBytes(), m.GetMemoryType(), m.GetFormFactor(), m.GetSpeedMts()
+	case ledger.KindDrive:
+		d := &memledgerv1.StorageDevice{}
+		if err := proto.Unmarshal(record, d); err != nil {
+			return p, fmt.Errorf("part %d: decode stored drive record: %w", p.ID, err)
+		}
+		p.Drive = d
+		p.Maker, p.Controller = vendor(d.GetVendor()), vendor(d.GetControllerVendor())
+		p.ManufacturerRaw, p.PartNumber, p.SerialNumber = d.GetVendorRaw(), d.GetModel(), d.GetSerialNumber()
+		p.SizeBytes, p.Firmware, p.Transport = d.GetSizeBytes(), d.GetFirmware(), d.GetTransport()
+	default:
+		return p, fmt.Errorf("part %d: unknown kind %q", p.ID, kind)
+	}
+	return p, nil
+}
+
+func vendor(v *memledgerv1.Vendor) store.Vendor {
+	if v == nil {
+		return store.Vendor{}
+	}
+	return store.Vendor{ID: v.GetId(), Name: v.GetName(), Parent: v.GetParent(), Evidence: v.GetEvidence(), JEP106: v.GetJep106()}
+}
+
+// Events implements store.Store.
+func (e *Engine) Events(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	a := e.newArgs()
+	var conds []string
+	if f.HostID != "" {
+		if !storableID(f.HostID) {
+			return nil, nil
+		}
+		conds = append(conds, "host_id = "+a.add(f.HostID))
+	}
+	if f.PartID != 0 {
+		conds = append(conds, "part_id = "+a.add(f.PartID))
+	}
+	if len(f.Kinds) > 0 {
+		ks := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			ks[i] = ledger.CleanText(string(k))
+		}
+		conds = append(conds, a.inStrings("kind", ks))
+	}
+	if !f.Since.IsZero() {
+		conds = append(conds, "at >= "+a.add(Norm(f.Since)))
+	}
+	if !f.Until.IsZero() {
+		conds = append(conds, "at < "+a.add(Norm(f.Until)))
+	}
+	if f.AfterID != 0 {
+		conds = append(conds, "id > "+a.add(f.AfterID))
+	}
+	q := "SELECT id, at, host_id, part_id, kind, message, details FROM events" + where(conds)
+	if f.Newest {
+		q += " ORDER BY id DESC"
+	} else {
+		q += " ORDER BY id"
+	}
+	if f.Limit > 0 {
+		q += " LIMIT " + a.add(int64(f.Limit))
+	}
+	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var ev store.Event
+		var at Time
+		var part *int64
+		var kind, details string
+		if err := rows.Scan(&ev.ID, &at, &ev.HostID, &part, &kind, &ev.Message, &details); err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		ev.Time, ev.Kind, ev.Details = at.T, store.EventKind(kind), json.RawMessage(details)
+		if part != nil {
+			ev.PartID = *part
+		}
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return out, nil
+}
+
+// SetLabels implements store.Store.
+func (e *Engine) SetLabels(ctx context.Context, hostID string, set map[string]string, unset []string) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	for k, v := range set {
+		if err := store.ValidateLabelKey(k); err != nil {
+			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), err)
+		}
+		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			return fmt.Errorf("set labels of host %q: value of %q is not valid UTF-8 without NUL: %w", ledger.CleanText(hostID), k, store.ErrInvalid)
+		}
+	}
+	for _, k := range unset {
+		if err := store.ValidateLabelKey(k); err != nil {
+			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), err)
+		}
+		if _, both := set[k]; both {
+			return fmt.Errorf("set labels of host %q: key %q both set and unset: %w", ledger.CleanText(hostID), k, store.ErrInvalid)
+		}
+	}
+	if !storableID(hostID) {
+		return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), store.ErrNotFound)
+	}
+	now := Norm(e.Now())
+	return e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
+		w := &writer{tx: tx}
+		states, err := e.loadHosts(ctx, w, []string{hostID}, true)
+		if err != nil {
+			return err
+		}
+		st := states[hostID]
+		if st == nil {
+			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), store.ErrNotFound)
+		}
+		before := st.effectiveLabels()
+		oldOver, oldUnset := labelsJSON(nonNilMap(st.overrides)), labelsJSON(st.unset)
+
+		over := map[string]string{}
+		for k, v := range st.overrides {
+			over[k] = v
+		}
+		hidden := map[string]bool{}
+		for _, k := range st.unset {
+			hidden[k] = true
+		}
+		for k, v := range set {
+			over[k] = v
+			delete(hidden, k)
+		}
+		for _, k := range unset {
+			delete(over, k)
+			hidden[k] = true
+		}
+		st.overrides = over
+		st.unset = make([]string, 0, len(hidden))
+		for k := range hidden {
+			st.unset = append(st.unset, k)
+		}
+		sort.Strings(st.unset)
+		newOver, newUnset := labelsJSON(over), labelsJSON(st.unset)
+		if newOver == oldOver && newUnset == oldUnset {
+			return nil // nothing changed: no write, no event
+		}
+		after := st.effectiveLabels()
+		w.queue(`UPDATE hosts SET label_overrides = $2, labels_unset = $3 WHERE host_id = $1`, hostID, newOver, newUnset)
+		queueHostLabels(w, hostID, after)
+		d, ok := ledger.LabelsDraft(hostID, "collector", ledger.LabelChanges(before, after))
+		if !ok {
+			d = ledger.Draft{
+				HostID:  hostID,
+				Kind:    ledger.EventLabelsChanged,
+				Message: "label overrides changed by collector (effective labels unchanged)",
+				Details: map[string]any{"source": "collector", "changes": []any{}},
+			}
+		}
+		d.Details["overrides"] = over
+		d.Details["unset"] = st.unset
+		e.queueEvents(w, now, []eventDraft{{Draft: d}})
+		return w.flush(ctx)
+	})
+}
+
+// AppendEvents implements store.Store.
+func (e *Engine) AppendEvents(ctx context.Context, events []store.Event) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	now := Norm(e.Now())
+	type row struct {
+		at      time.Time
+		ev      store.Event
+		details string
+	}
+	rows := make([]row, len(events))
+	hostSet := map[string]bool{}
+	parts := map[int64]string{}
+	for i, ev := range events {
+		switch {
+		case ev.Kind == "":
+			return fmt.Errorf("append events: event %d: empty kind: %w", i, store.ErrInvalid)
+		case ev.HostID == "":
+			return fmt.Errorf("append events: event %d: empty host id: %w", i, store.ErrInvalid)
+		case !storableID(ev.HostID):
+			return fmt.Errorf("append events: event %d: host %q: %w", i, ledger.CleanText(ev.HostID), store.ErrNotFound)
+		case ev.PartID < 0:
+			return fmt.Errorf("append events: event %d: negative part id %d: %w", i, ev.PartID, store.ErrInvalid)
+		}
+		details := "{}"
+		if len(ev.Details) > 0 {
+			var obj map[string]any
+			if err := json.Unmarshal(ev.Details, &obj); err != nil || obj == nil {
+				return fmt.Errorf("append events: event %d: details are not a JSON object: %w", i, store.ErrInvalid)
+			}
+			details = string(ev.Details)
+			if !utf8.ValidString(details) {
+				return fmt.Errorf("append events: event %d: details are not valid UTF-8: %w", i, store.ErrInvalid)
+			}
+		}
+		at := now
+		if !ev.Time.IsZero() {
+			at = Norm(ev.Time)
+		}
+		rows[i] = row{at: at, ev: ev, details: details}
+		hostSet[ev.HostID] = true
+		if ev.PartID != 0 {
+			parts[ev.PartID] = ev.HostID
+		}
+	}
+	return e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
+		w := &writer{tx: tx}
+		for id := range hostSet {
+			if err := e.mustExist(ctx, w, `SELECT host_id FROM hosts WHERE host_id = $1`, id); err != nil {
+				return fmt.Errorf("append events: host %q: %w", ledger.CleanText(id), err)
+			}
+		}
+		for id, host := range parts {
+			if err := e.mustExist(ctx, w, `SELECT host_id FROM parts WHERE id = $1 AND host_id = $2`, id, host); err != nil {
+				return fmt.Errorf("append events: part %d of host %q: %w", id, ledger.CleanText(host), err)
+			}
+		}
+		for _, r := range rows {
+			var part any
+			if r.ev.PartID != 0 {
+				part = r.ev.PartID
+			}
+			w.queue(`INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+				r.at, r.ev.HostID, part, ledger.CleanText(string(r.ev.Kind)), ledger.CleanText(r.ev.Message), r.details)
+		}
+		return w.flush(ctx)
+	})
+}
+
+func (e *Engine) mustExist(ctx context.Context, w *writer, q string, args ...any) error {
+	rows, err := w.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return store.ErrNotFound
+	}
+	return rows.Close()
+}

@@ -1,0 +1,211 @@
+// Package postgres is the PostgreSQL driver of the collector's store
+// (pgx/v5 pgxpool). Importing it registers the "postgres" and "postgresql"
+// DSN schemes with store.Open; the DSN is a pgx connection URL, e.g.
+// "postgres://memledger@db:5432/memledger?sslmode=require". A
+// "search_path=SCHEMA" parameter selects the schema (tests use one schema
+// each).
+//
+// Several collectors may share one database:
+//   - migrations run in one transaction under a transaction-level advisory
+//     lock keyed on the current schema, so concurrent starts apply them
+//     once;
+//   - Apply locks the host rows of its batch (SELECT ... FOR UPDATE, in host
+//     id order, so two batches never deadlock on hosts), which serializes
+//     reports of one host across collectors;
+//   - a transaction that still fails on a deadlock, a serialization failure
+//     or a unique violation (two collectors adding the same real-serial part
+//     at once) is retried from the start, a few times.
+//
+// Commits use the server's synchronous_commit (on by default): Apply
+// returns after the commit record is flushed.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/store/internal/engine"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+func init() {
+	store.Register(Open, "postgres", "postgresql")
+}
+
+// maxAttempts bounds retries of a transaction that failed transiently.
+const maxAttempts = 5
+
+// Open connects, migrates and returns the store named by dsn.
+func Open(ctx context.Context, dsn string) (store.Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx errors may echo the DSN; do not leak a password.
+		return nil, fmt.Errorf("open postgres store %s: parse dsn: %w", store.RedactDSN(dsn), store.ErrInvalid)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store %s: %w", store.RedactDSN(dsn), err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store %s: %w", store.RedactDSN(dsn), err)
+	}
+	c := &conn{pool: pool}
+	migrations, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: embedded migrations: %w", err)
+	}
+	if _, err := engine.Migrate(ctx, c, engine.Migrations{
+		FS: migrations,
+		// Two-key advisory lock: a constant for memledger and the schema, so
+		// collectors of different schemas in one database do not wait.
+		Lock: `SELECT pg_advisory_xact_lock(1835363692, hashtext(current_schema()))`,
+		CreateTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`,
+		Now: time.Now().UTC(),
+	}); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store %s: migrate: %w", store.RedactDSN(dsn), err)
+	}
+	return engine.New(c, engine.Dialect{Name: "postgres", LockSuffix: " FOR UPDATE", ArrayParams: true, OptimizeSQL: "ANALYZE"}), nil
+}
+
+type conn struct {
+	pool *pgxpool.Pool
+}
+
+func (c *conn) Write(ctx context.Context, fn func(context.Context, engine.Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = c.writeOnce(ctx, fn)
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return err
+		}
+		// Back off a little, longer each time, so that the competing
+		// transaction can commit.
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("after %d attempts: %w", maxAttempts, err)
+}
+
+func (c *conn) writeOnce(ctx context.Context, fn func(context.Context, engine.Tx) error) error {
+	tx, err := c.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(ctx, &pgTx{tx: tx}); err != nil {
+		if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+			return fmt.Errorf("%w (rollback: %v)", err, rbErr)
+		}
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// transient reports errors worth retrying the whole transaction for.
+func transient(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "40001", // serialization_failure
+		"40P01", // deadlock_detected
+		"23505": // unique_violation: a concurrent collector inserted the same part or host
+		return true
+	}
+	return false
+}
+
+func (c *conn) Reader() engine.Querier { return poolQuerier{c.pool} }
+
+func (c *conn) Close() error {
+	c.pool.Close()
+	return nil
+}
+
+type poolQuerier struct{ pool *pgxpool.Pool }
+
+func (q poolQuerier) Query(ctx context.Context, sql string, args ...any) (engine.Rows, error) {
+	rows, err := q.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return &pgRows{rows}, nil
+}
+
+type pgTx struct{ tx pgx.Tx }
+
+func (t *pgTx) Query(ctx context.Context, sql string, args ...any) (engine.Rows, error) {
+	rows, err := t.tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return &pgRows{rows}, nil
+}
+
+func (t *pgTx) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+// ExecBatch pipelines the statements: one round trip for the batch.
+func (t *pgTx) ExecBatch(ctx context.Context, stmts []engine.Stmt) error {
+	if len(stmts) == 1 {
+		_, err := t.tx.Exec(ctx, stmts[0].SQL, stmts[0].Args...)
+		return err
+	}
+	b := &pgx.Batch{}
+	for _, s := range stmts {
+		b.Queue(s.SQL, s.Args...)
+	}
+	br := t.tx.SendBatch(ctx, b)
+	for i := range stmts {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return fmt.Errorf("statement %d of batch (%s): %w", i, firstLine(stmts[i].SQL), err)
+		}
+	}
+	return br.Close()
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 60 {
+		s = s[:60] + "..."
+	}
+	return s
+}
+
+// pgRows adapts pgx.Rows (whose Close returns nothing) to engine.Rows.
+type pgRows struct{ pgx.Rows }
+
+func (r *pgRows) Close() error {
+	r.Rows.Close()
+	return r.Rows.Err()
+}

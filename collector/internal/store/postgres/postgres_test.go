@@ -1,0 +1,267 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/memledger/memledger/collector/internal/store"
+	_ "github.com/memledger/memledger/collector/internal/store/postgres"
+	"github.com/memledger/memledger/collector/internal/store/storetest"
+)
+
+// envDSN names the server the tests use, e.g.
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+const envDSN = "MEMLEDGER_TEST_POSTGRES"
+
+// testDSN returns the server DSN or skips.
+func testDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv(envDSN)
+	if dsn == "" {
+		tb.Skipf("PostgreSQL tests skipped: set %s to a server DSN (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", envDSN)
+	}
+	return dsn
+}
+
+// freshSchema creates a uniquely named schema, dropped at cleanup, and
+// returns a DSN whose search_path selects it.
+func freshSchema(tb testing.TB) string {
+	tb.Helper()
+	dsn := testDSN(tb)
+	ctx := context.Background()
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		tb.Fatal(err)
+	}
+	schema := "memledger_test_" + hex.EncodeToString(b[:])
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatalf("connect to %s: %v", store.RedactDSN(dsn), err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatalf("%s is not a URL DSN: %v", envDSN, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func openFresh(tb testing.TB) store.Store {
+	tb.Helper()
+	dsn := freshSchema(tb)
+	s, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	testDSN(t)
+	storetest.Run(t, openFresh)
+}
+
+func BenchmarkApplyFull(b *testing.B)      { storetest.BenchApplyFull(b, openFresh) }
+func BenchmarkApplyHeartbeat(b *testing.B) { storetest.BenchApplyHeartbeat(b, openFresh) }
+
+// TestSharedDatabase runs two stores ("collectors") on one schema: opened
+// concurrently (migrations run once under the advisory lock), then applying
+// reports of the same hosts concurrently, including one real-serial module
+// that both collectors see appear on two hosts at once.
+func TestSharedDatabase(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	const collectors = 3
+	stores := make([]store.Store, collectors)
+	errs := make(chan error, collectors)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			s, err := store.Open(ctx, dsn)
+			stores[i] = s
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent open: %v", err)
+		}
+	}
+	for _, s := range stores {
+		t.Cleanup(func() { s.Close() })
+	}
+
+	// Every collector sends every report of hosts h0..h3 (as if agents
+	// re-sent after lost acks to different collectors): each sequence must
+	// be committed exactly once.
+	const hosts, seqs = 4, 6
+	var mu sync.Mutex
+	committed := map[string]int{}
+	errs = make(chan error, collectors)
+	for c, s := range stores {
+		wg.Add(1)
+		go func(c int, s store.Store) {
+			defer wg.Done()
+			for seq := 1; seq <= seqs; seq++ {
+				var batch []store.Report
+				for h := 0; h < hosts; h++ {
+					inv := storetest.FullHost(fmt.Sprintf("h%d", h))
+					inv.MemoryModules[0].SerialNumber = fmt.Sprintf("H%d-SEQ%d", h, seq)
+					// The same real-serial module appears on two hosts in
+					// the same report round: a move either way, never two
+					// active rows.
+					inv.MemoryModules[1].SerialNumber = "SHARED-0001"
+					inv.MemoryModules[1].Locator = fmt.Sprintf("h%d-slot", h)
+					batch = append(batch, storetest.Full(inv, uint64(seq), storetest.At(seq)))
+				}
+				if c%2 == 1 { // other lock order: must not deadlock
+					for i, j := 0, len(batch)-1; i < j; i, j = i+1, j-1 {
+						batch[i], batch[j] = batch[j], batch[i]
+					}
+				}
+				out, err := s.Apply(ctx, batch)
+				if err != nil {
+					errs <- fmt.Errorf("collector %d seq %d: %w", c, seq, err)
+					return
+				}
+				mu.Lock()
+				for i, o := range out {
+					if o.Status == store.Committed {
+						committed[fmt.Sprintf("%s/%d", batch[i].HostID, batch[i].Sequence)]++
+					}
+				}
+				mu.Unlock()
+			}
+		}(c, s)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for key, n := range committed {
+		if n != 1 {
+			t.Errorf("report %s committed %d times", key, n)
+		}
+	}
+	// Disjoint hosts per collector, all carrying one module: the host locks
+	// do not serialize them, the one-active-row index does (a losing
+	// transaction is retried and sees a move).
+	errs = make(chan error, collectors)
+	for c, s := range stores {
+		wg.Add(1)
+		go func(c int, s store.Store) {
+			defer wg.Done()
+			for seq := 1; seq <= seqs; seq++ {
+				inv := storetest.FullHost(fmt.Sprintf("solo%d", c))
+				inv.MemoryModules[2].SerialNumber = "SHARED-0002"
+				if _, err := s.Apply(ctx, []store.Report{storetest.Full(inv, uint64(seq), storetest.At(seq))}); err != nil {
+					errs <- fmt.Errorf("collector %d seq %d: %w", c, seq, err)
+					return
+				}
+			}
+		}(c, s)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	s := stores[0]
+	if solo, err := s.Parts(ctx, store.PartFilter{}); err != nil {
+		t.Fatal(err)
+	} else {
+		n := 0
+		for _, p := range solo {
+			if p.SerialNumber == "SHARED-0002" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("SHARED-0002 active on %d hosts, want 1", n)
+		}
+	}
+	active, err := s.Parts(ctx, store.PartFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := 0
+	for _, p := range active {
+		if p.SerialNumber == "SHARED-0001" {
+			shared++
+		}
+	}
+	if shared != 1 {
+		t.Errorf("SHARED-0001 active on %d hosts, want 1", shared)
+	}
+	all, err := s.Parts(ctx, store.PartFilter{Removed: store.IncludeRemoved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, p := range all {
+		key := p.HostID + "|" + p.Identity
+		if seen[key] {
+			t.Errorf("part %s stored twice", key)
+		}
+		seen[key] = true
+	}
+	for h := 0; h < hosts; h++ {
+		host, err := s.Host(ctx, fmt.Sprintf("h%d", h))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host.LastSequence != seqs {
+			t.Errorf("host %s last sequence %d, want %d", host.ID, host.LastSequence, seqs)
+		}
+		enrolled, err := s.Events(ctx, store.EventFilter{HostID: host.ID, Kinds: []store.EventKind{store.EventHostEnrolled}})
+		if err != nil || len(enrolled) != 1 {
+			t.Errorf("host %s: %d host_enrolled events (%v), want 1", host.ID, len(enrolled), err)
+		}
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dsn := testDSN(t)
+	ctx := context.Background()
+	if _, err := store.Open(ctx, "postgres://nobody:secret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("open of an unreachable server: %v", err)
+	}
+	if _, err := store.Open(ctx, "postgres://x:y@[bad"); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("open of a malformed dsn: %v", err)
+	}
+	_ = dsn
+}

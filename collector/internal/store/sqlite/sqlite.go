@@ -1,0 +1,364 @@
+// Package sqlite is the SQLite driver of the collector's store
+// (modernc.org/sqlite, pure Go). Importing it registers the "sqlite" DSN
+// scheme with store.Open.
+//
+// DSN: "sqlite:PATH" or "sqlite:PATH?synchronous=normal&busy_timeout=5000".
+// "sqlite:///abs/path" is accepted as "/abs/path". In-memory databases are
+// refused (the store uses separate reader and writer connections, which
+// would see different memory databases).
+//
+// Durability: the database runs in WAL mode with synchronous=FULL, so a
+// commit is fsynced before Apply returns and an acknowledged report
+// survives a power loss. synchronous=normal keeps every commit across a
+// crash of the collector process (the WAL is written before commit
+// returns; only the fsync is deferred to checkpoints) but may lose the
+// last commits on an OS crash or power loss; agents would then re-send as
+// NeedFull heartbeats reveal the gap, yet ledger times would shift, so FULL
+// is the default.
+//
+// Concurrency: one writer connection (Apply, SetLabels and AppendEvents
+// are serialized in-process and use BEGIN IMMEDIATE against other
+// processes, with a busy timeout), and a small pool of read-only
+// connections that WAL lets run beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/store/internal/engine"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+func init() {
+	store.Register(Open, "sqlite")
+}
+
+// Options are the settings a DSN may carry.
+type Options struct {
+	// Path of the database file; created when missing.
+	Path string
+	// Synchronous is "full" (default) or "normal".
+	Synchronous string
+	// BusyTimeout is how long a statement waits for another process's lock
+	// (default 10s).
+	BusyTimeout time.Duration
+	// Readers is the size of the read-only connection pool (default 4).
+	Readers int
+}
+
+// ParseDSN parses "sqlite:PATH[?synchronous=full|normal&busy_timeout=MS&readers=N]".
+func ParseDSN(dsn string) (Options, error) {
+	rest, ok := strings.CutPrefix(dsn, "sqlite:")
+	if !ok {
+		return Options{}, fmt.Errorf("sqlite dsn %q: want sqlite:PATH: %w", dsn, store.ErrInvalid)
+	}
+	if strings.HasPrefix(rest, "//") {
+		rest = rest[2:]
+	}
+	path, query, _ := strings.Cut(rest, "?")
+	o := Options{Path: path, Synchronous: "full", BusyTimeout: 10 * time.Second, Readers: 4}
+	switch {
+	case path == "":
+		return Options{}, fmt.Errorf("sqlite dsn %q: empty path: %w", dsn, store.ErrInvalid)
+	case path == ":memory:" || strings.HasPrefix(path, "file::memory:") || strings.Contains(path, "mode=memory"):
+		return Options{}, fmt.Errorf("sqlite dsn %q: in-memory databases are not supported, use a file: %w", dsn, store.ErrInvalid)
+	case strings.HasPrefix(path, "file:"):
+		return Options{}, fmt.Errorf("sqlite dsn %q: give a plain path, not a file: URI: %w", dsn, store.ErrInvalid)
+	case strings.ContainsAny(path, "#\x00"):
+		return Options{}, fmt.Errorf("sqlite dsn %q: path contains '#' or NUL: %w", dsn, store.ErrInvalid)
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return Options{}, fmt.Errorf("sqlite dsn %q: options: %v: %w", dsn, err, store.ErrInvalid)
+	}
+	for k, vs := range q {
+		v := vs[len(vs)-1]
+		switch k {
+		case "synchronous":
+			switch strings.ToLower(v) {
+			case "full", "normal":
+				o.Synchronous = strings.ToLower(v)
+			default:
+				return Options{}, fmt.Errorf("sqlite dsn: synchronous=%q: want full or normal: %w", v, store.ErrInvalid)
+			}
+		case "busy_timeout":
+			ms, err := strconv.Atoi(v)
+			if err != nil || ms < 0 {
+				return Options{}, fmt.Errorf("sqlite dsn: busy_timeout=%q: want milliseconds: %w", v, store.ErrInvalid)
+			}
+			o.BusyTimeout = time.Duration(ms) * time.Millisecond
+		case "readers":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 64 {
+				return Options{}, fmt.Errorf("sqlite dsn: readers=%q: want 1..64: %w", v, store.ErrInvalid)
+			}
+			o.Readers = n
+		default:
+			return Options{}, fmt.Errorf("sqlite dsn: unknown option %q (known: synchronous, busy_timeout, readers): %w", k, store.ErrInvalid)
+		}
+	}
+	return o, nil
+}
+
+// Open opens (creating if needed) and migrates the database named by dsn.
+func Open(ctx context.Context, dsn string) (store.Store, error) {
+	o, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return OpenOptions(ctx, o)
+}
+
+// OpenOptions is Open with parsed options.
+func OpenOptions(ctx context.Context, o Options) (store.Store, error) {
+	if dir := filepath.Dir(o.Path); dir != "" {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("open sqlite store %s: directory: %w", o.Path, err)
+		}
+	}
+	// A plain name, not a file: URI: the driver strips the query and hands
+	// SQLite the path verbatim (no %XX decoding).
+	base := o.Path + "?_pragma=busy_timeout(" + strconv.FormatInt(o.BusyTimeout.Milliseconds(), 10) + ")" +
+		"&_pragma=foreign_keys(1)" +
+		// Statement journals (one per statement that may need a partial
+		// rollback) in memory instead of temp files, and a page cache
+		// large enough for the hot part of the ledger (parts of the hosts
+		// reporting): both were syscalls dominating small writes.
+		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)"
+	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=synchronous("+o.Synchronous+")&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", o.Path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", o.Path, err)
+	}
+	c := &conn{w: w}
+	migrations, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("open sqlite store %s: embedded migrations: %w", o.Path, err)
+	}
+	if _, err := engine.Migrate(ctx, c, engine.Migrations{
+		FS: migrations,
+		CreateTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+		Now: time.Now().UnixMicro(),
+	}); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("open sqlite store %s: migrate: %w", o.Path, err)
+	}
+	// Readers open after the migration so they never see a half-made schema.
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("open sqlite store %s: readers: %w", o.Path, err)
+	}
+	r.SetMaxOpenConns(o.Readers)
+	r.SetMaxIdleConns(o.Readers)
+	c.r = r
+	return engine.New(c, engine.Dialect{Name: "sqlite", OptimizeSQL: "PRAGMA optimize"}), nil
+}
+
+// maxCachedStmts bounds the writer's prepared statement cache. The engine's
+// write statements are a small set of texts (multi-row INSERTs vary only by
+// row count), so the cache rarely fills; when it does it starts afresh.
+const maxCachedStmts = 256
+
+// conn adapts database/sql to engine.Conn.
+type conn struct {
+	w, r *sql.DB
+	// mu serializes write transactions of this process (the writer pool has
+	// one connection) and guards stmts.
+	mu sync.Mutex
+	// stmts caches statements prepared on the writer pool (whose only
+	// connection they are prepared on): parsing SQL is a large share of a
+	// small write's cost in SQLite. A statement first met inside a
+	// transaction runs unprepared and is prepared after it, since the
+	// transaction holds the pool's only connection.
+	stmts map[string]*sql.Stmt
+}
+
+// prepareMissing prepares, outside any transaction, the statements a
+// transaction ran unprepared. Failures only mean no caching.
+func (c *conn) prepareMissing(ctx context.Context, missing map[string]bool) {
+	for q := range missing {
+		if len(c.stmts) >= maxCachedStmts {
+			for k, old := range c.stmts {
+				old.Close()
+				delete(c.stmts, k)
+			}
+		}
+		st, err := c.w.PrepareContext(ctx, rewrite(q))
+		if err != nil {
+			continue
+		}
+		if c.stmts == nil {
+			c.stmts = map[string]*sql.Stmt{}
+		}
+		c.stmts[q] = st
+	}
+}
+
+func (c *conn) Write(ctx context.Context, fn func(context.Context, engine.Tx) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tx, err := c.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &sqlTx{tx: tx, c: c}
+	defer func() { c.prepareMissing(context.WithoutCancel(ctx), t.missing) }()
+	if err := fn(ctx, t); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return fmt.Errorf("%w (rollback: %v)", err, rbErr)
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (c *conn) Reader() engine.Querier { return reader{c.r} }
+
+func (c *conn) Close() error {
+	var errs []error
+	if c.r != nil {
+		errs = append(errs, c.r.Close())
+	}
+	c.mu.Lock()
+	for _, st := range c.stmts {
+		errs = append(errs, st.Close())
+	}
+	c.stmts = nil
+	c.mu.Unlock()
+	// Closing the last connection checkpoints the WAL.
+	errs = append(errs, c.w.Close())
+	return errors.Join(errs...)
+}
+
+type reader struct{ db *sql.DB }
+
+func (r reader) Query(ctx context.Context, q string, args ...any) (engine.Rows, error) {
+	return r.db.QueryContext(ctx, rewrite(q), convertArgs(args)...)
+}
+
+type sqlTx struct {
+	tx *sql.Tx
+	c  *conn // its mu is held by Write
+	// missing are the statements run unprepared, to prepare after the
+	// transaction.
+	missing map[string]bool
+}
+
+// stmt returns the cached prepared statement for q bound to the
+// transaction (database/sql reuses the driver statement prepared on the
+// pool's single connection), or nil after noting q as missing.
+func (t *sqlTx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if st, ok := t.c.stmts[q]; ok {
+		return t.tx.StmtContext(ctx, st)
+	}
+	if t.missing == nil {
+		t.missing = map[string]bool{}
+	}
+	t.missing[q] = true
+	return nil
+}
+
+func (t *sqlTx) Query(ctx context.Context, q string, args ...any) (engine.Rows, error) {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, convertArgs(args)...)
+	}
+	return t.tx.QueryContext(ctx, rewrite(q), convertArgs(args)...)
+}
+
+func (t *sqlTx) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	var res sql.Result
+	var err error
+	switch st := t.stmt(ctx, q); {
+	case len(args) == 0:
+		// Migrations: multi-statement scripts, run once; never prepared.
+		delete(t.missing, q)
+		res, err = t.tx.ExecContext(ctx, q)
+	case st != nil:
+		res, err = st.ExecContext(ctx, convertArgs(args)...)
+	default:
+		res, err = t.tx.ExecContext(ctx, rewrite(q), convertArgs(args)...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (t *sqlTx) ExecBatch(ctx context.Context, stmts []engine.Stmt) error {
+	for i, s := range stmts {
+		var err error
+		if st := t.stmt(ctx, s.SQL); st != nil {
+			_, err = st.ExecContext(ctx, convertArgs(s.Args)...)
+		} else {
+			_, err = t.tx.ExecContext(ctx, rewrite(s.SQL), convertArgs(s.Args)...)
+		}
+		if err != nil {
+			return fmt.Errorf("statement %d of batch: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// rewrite turns the engine's $N placeholders into SQLite's ?N (which bind by
+// number, as $N does in PostgreSQL; SQLite's own $NAME would bind by order
+// of appearance). The engine's SQL has no '$' inside literals.
+func rewrite(q string) string {
+	if !strings.Contains(q, "$") {
+		return q
+	}
+	b := []byte(q)
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == '$' && b[i+1] >= '0' && b[i+1] <= '9' {
+			b[i] = '?'
+		}
+	}
+	return string(b)
+}
+
+// convertArgs stores times as INTEGER Unix microseconds. It copies args
+// only when it must change one.
+func convertArgs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			if out == nil {
+				out = append([]any(nil), args...)
+			}
+			out[i] = t.UnixMicro()
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}

@@ -1,0 +1,160 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/store/sqlite"
+	"github.com/memledger/memledger/collector/internal/store/storetest"
+)
+
+func openTemp(tb testing.TB) store.Store {
+	tb.Helper()
+	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(tb.TempDir(), "ledger.db"))
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, openTemp)
+}
+
+func BenchmarkApplyFull(b *testing.B)      { storetest.BenchApplyFull(b, openTemp) }
+func BenchmarkApplyHeartbeat(b *testing.B) { storetest.BenchApplyHeartbeat(b, openTemp) }
+
+func TestParseDSN(t *testing.T) {
+	tests := []struct {
+		dsn     string
+		want    sqlite.Options
+		wantErr string
+	}{
+		{dsn: "sqlite:/var/lib/memledger/ledger.db", want: sqlite.Options{Path: "/var/lib/memledger/ledger.db", Synchronous: "full", BusyTimeout: 10 * time.Second, Readers: 4}},
+		{dsn: "sqlite:///abs/x.db", want: sqlite.Options{Path: "/abs/x.db", Synchronous: "full", BusyTimeout: 10 * time.Second, Readers: 4}},
+		{dsn: "sqlite:rel.db?synchronous=NORMAL&busy_timeout=250&readers=2", want: sqlite.Options{Path: "rel.db", Synchronous: "normal", BusyTimeout: 250 * time.Millisecond, Readers: 2}},
+		{dsn: "ledger.db", wantErr: "want sqlite:PATH"},
+		{dsn: "sqlite:", wantErr: "empty path"},
+		{dsn: "sqlite::memory:", wantErr: "in-memory"},
+		{dsn: "sqlite:file::memory:?cache=shared", wantErr: "in-memory"},
+		{dsn: "sqlite:/tmp/x.db?mode=memory", wantErr: "unknown option"},
+		{dsn: "sqlite:x.db?synchronous=off", wantErr: "synchronous"},
+		{dsn: "sqlite:x.db?busy_timeout=-1", wantErr: "busy_timeout"},
+		{dsn: "sqlite:x.db?readers=0", wantErr: "readers"},
+		{dsn: "sqlite:x.db?_pragma=journal_mode(DELETE)", wantErr: "unknown option"},
+		{dsn: "sqlite:x#y.db", wantErr: "'#'"},
+		{dsn: "sqlite:file:/x.db", wantErr: "file: URI"},
+		{dsn: "sqlite:x.db?%zz", wantErr: "options"},
+	}
+	for _, tc := range tests {
+		got, err := sqlite.ParseDSN(tc.dsn)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.Is(err, store.ErrInvalid) {
+				t.Errorf("ParseDSN(%q) error %v, want one containing %q wrapping ErrInvalid", tc.dsn, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseDSN(%q) = %+v, %v; want %+v", tc.dsn, got, err, tc.want)
+		}
+	}
+}
+
+func FuzzParseDSN(f *testing.F) {
+	for _, s := range []string{"sqlite:/x.db", "sqlite:x.db?synchronous=normal", "sqlite:///a", "sqlite::memory:", "sqlite:x?%", "postgres://x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, dsn string) {
+		o, err := sqlite.ParseDSN(dsn)
+		if err != nil {
+			return
+		}
+		if o.Path == "" || (o.Synchronous != "full" && o.Synchronous != "normal") || o.Readers < 1 {
+			t.Fatalf("ParseDSN(%q) accepted %+v", dsn, o)
+		}
+	})
+}
+
+// TestReopen checks that the ledger survives a restart and that migrations
+// run once.
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	s, err := store.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := storetest.FullHost("persist")
+	if _, err := s.Apply(ctx, []store.Report{storetest.Full(inv, 7, storetest.At(0))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.Open(ctx, "sqlite:"+path+"?synchronous=normal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := s.Host(ctx, "persist")
+	if err != nil || host.LastSequence != 7 || host.ActiveParts != 20 {
+		t.Fatalf("after reopen: %+v, %v", host, err)
+	}
+	out, err := s.Apply(ctx, []store.Report{storetest.Heartbeat("persist", 8, storetest.At(1), storetest.Digest(t, inv))})
+	if err != nil || out[0].Status != store.Committed {
+		t.Fatalf("heartbeat after reopen: %+v, %v", out, err)
+	}
+	s.Close()
+
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("schema_migrations rows %d, %v; want 1", n, err)
+	}
+	var mode string
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode %q, %v; want wal", mode, err)
+	}
+	// A database migrated by a newer collector is refused.
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Open(ctx, "sqlite:"+path); err == nil || !strings.Contains(err.Error(), "999") {
+		t.Errorf("open of a newer schema: %v", err)
+	}
+}
+
+func TestOpenMissingDirectory(t *testing.T) {
+	_, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "no", "such", "ledger.db"))
+	if err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("open in a missing directory: %v", err)
+	}
+}
+
+// TestOddPath: a path with spaces and '%' is used verbatim.
+func TestOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a dir %20 with 100%")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "led ger.db")
+	s, err := store.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at %q: %v", path, err)
+	}
+}

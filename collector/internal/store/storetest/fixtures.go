@@ -1,0 +1,146 @@
+// Package storetest is the conformance suite every store driver runs
+// (Run), plus the shared benchmarks (BenchApplyFull, BenchApplyHeartbeat)
+// and inventory fixtures.
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/memledger/memledger/collector/internal/ledger"
+	"github.com/memledger/memledger/collector/internal/store"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// T0 is the base time of the suite's reports.
+var T0 = time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// At returns T0 plus d days.
+func At(days int) time.Time { return T0.Add(time.Duration(days) * 24 * time.Hour) }
+
+// Vendors used by the fixtures, as the agent's vendor resolution reports
+// them.
+var (
+	Micron   = &memledgerv1.Vendor{Id: "micron", Name: "Micron", Parent: "micron", Evidence: []string{"smbios-module-id"}, Jep106: "1:0x2C"}
+	Crucial  = &memledgerv1.Vendor{Id: "crucial", Name: "Crucial", Parent: "micron", Evidence: []string{"name"}}
+	Kingston = &memledgerv1.Vendor{Id: "kingston", Name: "Kingston", Parent: "kingston", Evidence: []string{"spd-module-id"}, Jep106: "2:0x18"}
+	Samsung  = &memledgerv1.Vendor{Id: "samsung", Name: "Samsung", Parent: "samsung", Evidence: []string{"smbios-module-id"}, Jep106: "1:0x4E"}
+	Hynix    = &memledgerv1.Vendor{Id: "skhynix", Name: "SK hynix", Parent: "skhynix", Evidence: []string{"smbios-module-id"}, Jep106: "1:0x2D"}
+	Phison   = &memledgerv1.Vendor{Id: "phison", Name: "Phison", Parent: "phison", Evidence: []string{"pci-vendor"}}
+)
+
+// DIMM returns a DDR4 RDIMM record.
+func DIMM(slot string, v *memledgerv1.Vendor, pn, serial string) *memledgerv1.MemoryModule {
+	return &memledgerv1.MemoryModule{
+		Locator:            slot,
+		BankLocator:        "P0_Node0_Channel0_Dimm0",
+		SizeBytes:          32 << 30,
+		MemoryType:         "DDR4",
+		FormFactor:         "DIMM",
+		SpeedMts:           3200,
+		ConfiguredSpeedMts: 2933,
+		ManufacturerRaw:    v.GetName(),
+		PartNumber:         pn,
+		SerialNumber:       serial,
+		ModuleVendor:       v,
+		Source:             "smbios",
+		TypeDetail:         "Synchronous Registered (Buffered)",
+		Rank:               2,
+		DataWidthBits:      64,
+		TotalWidthBits:     72,
+	}
+}
+
+// Drive returns an NVMe drive record.
+func Drive(name string, v *memledgerv1.Vendor, model, serial, firmware string) *memledgerv1.StorageDevice {
+	return &memledgerv1.StorageDevice{
+		Name:         name,
+		Transport:    "nvme",
+		Model:        model,
+		SerialNumber: serial,
+		Firmware:     firmware,
+		SizeBytes:    960197124096,
+		Vendor:       v,
+		Source:       "sysfs",
+	}
+}
+
+// Inventory returns an inventory of host id with the given parts.
+func Inventory(hostID string, mods []*memledgerv1.MemoryModule, drives []*memledgerv1.StorageDevice) *memledgerv1.Inventory {
+	return &memledgerv1.Inventory{
+		Host: &memledgerv1.Host{
+			HostId:             hostID,
+			Hostname:           hostID + ".example.net",
+			Labels:             map[string]string{"env": "prod", "rack": "r1"},
+			Os:                 "debian 12.5",
+			Kernel:             "6.1.0-18-amd64",
+			SystemManufacturer: "Supermicro",
+			SystemProduct:      "SYS-1029P-WTR",
+			SystemSerial:       "S" + hostID,
+			MemorySlots:        16,
+		},
+		CollectedAt:    timestamppb.New(T0),
+		AgentVersion:   "0.1.0",
+		MemoryModules:  mods,
+		StorageDevices: drives,
+		Sources:        []string{"smbios", "sysfs"},
+	}
+}
+
+// FullHost returns a realistic server inventory: 16 modules (12 Micron, 2
+// Crucial, 2 Kingston with Micron DRAM) and 4 drives, serials derived from
+// hostID so that hosts never share parts.
+func FullHost(hostID string) *memledgerv1.Inventory {
+	var mods []*memledgerv1.MemoryModule
+	for i := 0; i < 16; i++ {
+		slot := fmt.Sprintf("P%d-DIMM%c%d", i/8+1, 'A'+rune(i%8/2), i%2+1)
+		serial := fmt.Sprintf("%s-%02d", serialBase(hostID), i)
+		switch {
+		case i < 12:
+			mods = append(mods, DIMM(slot, Micron, "36ASF4G72PZ-2G9E2", serial))
+		case i < 14:
+			mods = append(mods, DIMM(slot, Crucial, "CT32G4RFD4293", serial))
+		default:
+			m := DIMM(slot, Kingston, "KSM32RD4/32MRR", serial)
+			m.DramVendor = Micron
+			mods = append(mods, m)
+		}
+	}
+	var drives []*memledgerv1.StorageDevice
+	for i := 0; i < 4; i++ {
+		drives = append(drives, Drive(fmt.Sprintf("nvme%dn1", i), Samsung, "SAMSUNG MZQL2960HCJR-00A07",
+			fmt.Sprintf("S64F%sD%d", serialBase(hostID), i), "GDC5602Q"))
+	}
+	return Inventory(hostID, mods, drives)
+}
+
+func serialBase(hostID string) string {
+	var h uint32 = 2166136261
+	for i := 0; i < len(hostID); i++ {
+		h = (h ^ uint32(hostID[i])) * 16777619
+	}
+	return fmt.Sprintf("%08X", h)
+}
+
+// Full is a full report.
+func Full(inv *memledgerv1.Inventory, seq uint64, at time.Time) store.Report {
+	return store.Report{HostID: inv.GetHost().GetHostId(), Sequence: seq, ReceivedAt: at, Inventory: inv}
+}
+
+// Heartbeat is a heartbeat report.
+func Heartbeat(hostID string, seq uint64, at time.Time, digest string) store.Report {
+	return store.Report{HostID: hostID, Sequence: seq, ReceivedAt: at, HeartbeatDigest: digest}
+}
+
+// Digest is ledger.Digest, failing tb on error.
+func Digest(tb testing.TB, inv *memledgerv1.Inventory) string {
+	tb.Helper()
+	d, err := ledger.Digest(inv)
+	if err != nil {
+		tb.Fatalf("digest of fixture: %v", err)
+	}
+	return d
+}

@@ -1,0 +1,1256 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/memledger/memledger/collector/internal/store"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// Opener returns a fresh, empty store for one test; it registers its own
+// cleanup (close, drop) with t.Cleanup.
+type Opener func(t testing.TB) store.Store
+
+// Run runs the conformance suite against a driver.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, *harness)
+	}{
+		{"Enrollment", testEnrollment},
+		{"DuplicateAndStaleSequence", testDuplicateSequence},
+		{"Heartbeat", testHeartbeat},
+		{"SameInventoryAgain", testSameInventoryAgain},
+		{"ModuleSwap", testModuleSwap},
+		{"RemovalInBatch", testRemovalInBatch},
+		{"SlotMove", testSlotMove},
+		{"ReturnedPart", testReturnedPart},
+		{"MovedBetweenHosts", testMovedBetweenHosts},
+		{"MovedAfterRemoval", testMovedAfterRemoval},
+		{"PlaceholderSerials", testPlaceholderSerials},
+		{"FieldsChanged", testFieldsChanged},
+		{"HostFactsChanged", testHostFactsChanged},
+		{"Labels", testLabels},
+		{"AsOf", testAsOf},
+		{"VendorFilter", testVendorFilter},
+		{"HostFilter", testHostFilter},
+		{"EventFilter", testEventFilter},
+		{"AppendEvents", testAppendEvents},
+		{"RejectedReports", testRejected},
+		{"ConcurrentDifferentHosts", testConcurrentDifferentHosts},
+		{"ConcurrentSameHost", testConcurrentSameHost},
+		{"HostileValues", testHostileValues},
+		{"Closed", testClosed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t)
+			tc.fn(t, &harness{t: t, s: s, ctx: context.Background()})
+		})
+	}
+}
+
+type harness struct {
+	t   *testing.T
+	s   store.Store
+	ctx context.Context
+}
+
+func (h *harness) apply(reps ...store.Report) []store.Outcome {
+	h.t.Helper()
+	out, err := h.s.Apply(h.ctx, reps)
+	if err != nil {
+		h.t.Fatalf("Apply: %v", err)
+	}
+	if len(out) != len(reps) {
+		h.t.Fatalf("Apply returned %d outcomes for %d reports", len(out), len(reps))
+	}
+	return out
+}
+
+// expect applies reports and checks their statuses.
+func (h *harness) expect(want []store.Status, reps ...store.Report) []store.Outcome {
+	h.t.Helper()
+	out := h.apply(reps...)
+	for i, o := range out {
+		if o.Status != want[i] {
+			h.t.Fatalf("report %d (host %q seq %d): status %v (%s), want %v", i, reps[i].HostID, reps[i].Sequence, o.Status, o.Message, want[i])
+		}
+	}
+	return out
+}
+
+func (h *harness) committed(reps ...store.Report) []store.Outcome {
+	h.t.Helper()
+	want := make([]store.Status, len(reps))
+	for i := range want {
+		want[i] = store.Committed
+	}
+	return h.expect(want, reps...)
+}
+
+func (h *harness) host(id string) store.Host {
+	h.t.Helper()
+	host, err := h.s.Host(h.ctx, id)
+	if err != nil {
+		h.t.Fatalf("Host(%q): %v", id, err)
+	}
+	return host
+}
+
+func (h *harness) parts(f store.PartFilter) []store.Part {
+	h.t.Helper()
+	ps, err := h.s.Parts(h.ctx, f)
+	if err != nil {
+		h.t.Fatalf("Parts(%+v): %v", f, err)
+	}
+	return ps
+}
+
+func (h *harness) events(f store.EventFilter) []store.Event {
+	h.t.Helper()
+	evs, err := h.s.Events(h.ctx, f)
+	if err != nil {
+		h.t.Fatalf("Events(%+v): %v", f, err)
+	}
+	return evs
+}
+
+// lastEventID is the id of the newest event (0 when none).
+func (h *harness) lastEventID() int64 {
+	h.t.Helper()
+	evs := h.events(store.EventFilter{Newest: true, Limit: 1})
+	if len(evs) == 0 {
+		return 0
+	}
+	return evs[0].ID
+}
+
+// kindsSince lists the kinds of a host's events after id.
+func (h *harness) kindsSince(hostID string, after int64) []store.EventKind {
+	h.t.Helper()
+	var out []store.EventKind
+	for _, ev := range h.events(store.EventFilter{HostID: hostID, AfterID: after}) {
+		out = append(out, ev.Kind)
+	}
+	return out
+}
+
+func (h *harness) wantKinds(hostID string, after int64, want ...store.EventKind) []store.Event {
+	h.t.Helper()
+	evs := h.events(store.EventFilter{HostID: hostID, AfterID: after})
+	var got []store.EventKind
+	for _, ev := range evs {
+		got = append(got, ev.Kind)
+	}
+	if !reflect.DeepEqual(got, want) {
+		var msgs []string
+		for _, ev := range evs {
+			msgs = append(msgs, string(ev.Kind)+": "+ev.Message)
+		}
+		h.t.Fatalf("events of %s after %d: %v, want %v\n%s", hostID, after, got, want, strings.Join(msgs, "\n"))
+	}
+	return evs
+}
+
+func bySerial(ps []store.Part) map[string]store.Part {
+	out := map[string]store.Part{}
+	for _, p := range ps {
+		out[p.SerialNumber] = p
+	}
+	return out
+}
+
+func serials(ps []store.Part) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.SerialNumber)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func details(t *testing.T, ev store.Event) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(ev.Details, &m); err != nil {
+		t.Fatalf("event %d details %q: %v", ev.ID, ev.Details, err)
+	}
+	return m
+}
+
+func testEnrollment(t *testing.T, h *harness) {
+	inv := Inventory("host-a",
+		[]*memledgerv1.MemoryModule{DIMM("B2", Micron, "36ASF8G72PZ-2G3B1", "12345678"), DIMM("B1", Micron, "36ASF8G72PZ-2G3B1", "12345679")},
+		[]*memledgerv1.StorageDevice{Drive("nvme0n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "S64FNE0R123456", "GDC5602Q")})
+	out := h.committed(Full(inv, 1, At(0)))
+	if out[0].Digest != Digest(t, inv) {
+		t.Errorf("outcome digest %q, want %q", out[0].Digest, Digest(t, inv))
+	}
+	if out[0].Events != 4 {
+		t.Errorf("outcome events %d, want 4 (enrolled + 3 added)", out[0].Events)
+	}
+
+	host := h.host("host-a")
+	if host.Hostname != "host-a.example.net" || host.OS != "debian 12.5" || host.Kernel != "6.1.0-18-amd64" ||
+		host.SystemManufacturer != "Supermicro" || host.SystemProduct != "SYS-1029P-WTR" || host.SystemSerial != "Shost-a" ||
+		host.AgentVersion != "0.1.0" {
+		t.Errorf("host facts: %+v", host)
+	}
+	if !host.FirstSeen.Equal(At(0)) || !host.LastSeen.Equal(At(0)) || !host.LastReportAt.Equal(At(0)) || !host.InventorySeenAt.Equal(At(0)) {
+		t.Errorf("host times first %v last %v report %v inv %v, want all %v", host.FirstSeen, host.LastSeen, host.LastReportAt, host.InventorySeenAt, At(0))
+	}
+	if host.LastSequence != 1 || host.InventoryDigest != Digest(t, inv) || host.ActiveParts != 3 {
+		t.Errorf("host seq %d digest %q active %d", host.LastSequence, host.InventoryDigest, host.ActiveParts)
+	}
+	if want := map[string]string{"env": "prod", "rack": "r1"}; !reflect.DeepEqual(host.Labels, want) || !reflect.DeepEqual(host.AgentLabels, want) {
+		t.Errorf("labels %v agent %v, want %v", host.Labels, host.AgentLabels, want)
+	}
+	if !proto.Equal(host.Platform, inv.Host) {
+		t.Errorf("platform %v, want %v", host.Platform, inv.Host)
+	}
+	if _, err := h.s.Host(h.ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Host(unknown): %v, want ErrNotFound", err)
+	}
+
+	ps := h.parts(store.PartFilter{HostIDs: []string{"host-a"}})
+	if len(ps) != 3 {
+		t.Fatalf("parts: %d, want 3", len(ps))
+	}
+	// Ordered by host, kind ("drive" < "memory"), slot.
+	if ps[0].Kind != store.KindDrive || ps[1].Slot != "B1" || ps[2].Slot != "B2" {
+		t.Errorf("part order: %s/%s, %s/%s, %s/%s", ps[0].Kind, ps[0].Slot, ps[1].Kind, ps[1].Slot, ps[2].Kind, ps[2].Slot)
+	}
+	p := ps[2]
+	if !p.RealSerial || p.Maker.ID != "micron" || p.Maker.Parent != "micron" || p.Maker.Name != "Micron" ||
+		!reflect.DeepEqual(p.Maker.Evidence, []string{"smbios-module-id"}) || p.Maker.JEP106 != "1:0x2C" ||
+		p.PartNumber != "36ASF8G72PZ-2G3B1" || p.SerialNumber != "12345678" || p.SizeBytes != 32<<30 ||
+		p.MemoryType != "DDR4" || p.FormFactor != "DIMM" || p.SpeedMTs != 3200 || p.HostID != "host-a" {
+		t.Errorf("memory part: %+v", p)
+	}
+	if !proto.Equal(p.Memory, inv.MemoryModules[0]) || p.Drive != nil {
+		t.Errorf("memory record %v, want %v", p.Memory, inv.MemoryModules[0])
+	}
+	if !p.FirstSeen.Equal(At(0)) || !p.LastSeen.Equal(At(0)) || !p.Active() {
+		t.Errorf("memory part times: first %v last %v removed %v", p.FirstSeen, p.LastSeen, p.RemovedAt)
+	}
+	d := ps[0]
+	if d.Firmware != "GDC5602Q" || d.Transport != "nvme" || d.Slot != "nvme0n1" || d.Maker.ID != "samsung" || !proto.Equal(d.Drive, inv.StorageDevices[0]) {
+		t.Errorf("drive part: %+v", d)
+	}
+
+	evs := h.wantKinds("host-a", 0, store.EventHostEnrolled, store.EventPartAdded, store.EventPartAdded, store.EventPartAdded)
+	if evs[0].PartID != 0 || !evs[0].Time.Equal(At(0)) {
+		t.Errorf("enrolled event: %+v", evs[0])
+	}
+	if want := "part added: Micron DIMM 36ASF8G72PZ-2G3B1 serial 12345678 in slot B2"; evs[1].Message != want {
+		t.Errorf("message %q, want %q", evs[1].Message, want)
+	}
+	if evs[1].PartID != p.ID {
+		t.Errorf("part_added event part %d, want %d", evs[1].PartID, p.ID)
+	}
+	if m := details(t, evs[1]); m["slot"] != "B2" {
+		t.Errorf("details %v", m)
+	}
+}
+
+func testDuplicateSequence(t *testing.T, h *harness) {
+	inv := FullHost("h1")
+	h.committed(Full(inv, 5, At(0)))
+	before := h.lastEventID()
+
+	changed := FullHost("h1")
+	changed.MemoryModules = changed.MemoryModules[1:]
+	out := h.expect([]store.Status{store.Duplicate, store.Duplicate, store.Duplicate},
+		Full(changed, 5, At(1)), Full(changed, 3, At(1)), Heartbeat("h1", 4, At(1), Digest(t, inv)))
+	if out[0].Message == "" || out[0].Digest != Digest(t, inv) {
+		t.Errorf("duplicate outcome: %+v", out[0])
+	}
+	host := h.host("h1")
+	if host.LastSequence != 5 || !host.LastSeen.Equal(At(0)) || host.ActiveParts != 20 {
+		t.Errorf("after duplicates: seq %d last seen %v active %d", host.LastSequence, host.LastSeen, host.ActiveParts)
+	}
+	if id := h.lastEventID(); id != before {
+		t.Errorf("duplicates produced events (%d -> %d)", before, id)
+	}
+	// Within one batch, the second report with the same sequence is a duplicate.
+	h.expect([]store.Status{store.Committed, store.Duplicate}, Full(changed, 6, At(2)), Full(inv, 6, At(2)))
+	if host := h.host("h1"); host.ActiveParts != 19 || host.InventoryDigest != Digest(t, changed) {
+		t.Errorf("batch with duplicate: active %d", host.ActiveParts)
+	}
+}
+
+func testHeartbeat(t *testing.T, h *harness) {
+	inv := FullHost("hb")
+	digest := Digest(t, inv)
+	h.committed(Full(inv, 1, At(0)))
+	before := h.lastEventID()
+
+	out := h.committed(Heartbeat("hb", 2, At(1), digest))
+	if out[0].Digest != digest || out[0].Events != 0 {
+		t.Errorf("heartbeat outcome %+v", out[0])
+	}
+	host := h.host("hb")
+	if !host.LastSeen.Equal(At(1)) || !host.InventorySeenAt.Equal(At(1)) || !host.LastReportAt.Equal(At(0)) || host.LastSequence != 2 {
+		t.Errorf("after known heartbeat: last %v inv %v report %v seq %d", host.LastSeen, host.InventorySeenAt, host.LastReportAt, host.LastSequence)
+	}
+	for _, p := range h.parts(store.PartFilter{HostIDs: []string{"hb"}}) {
+		if !p.LastSeen.Equal(At(1)) || !p.FirstSeen.Equal(At(0)) {
+			t.Fatalf("part %s last seen %v first %v, want %v %v", p.Slot, p.LastSeen, p.FirstSeen, At(1), At(0))
+		}
+	}
+
+	other := strings.Repeat("ab", 32)
+	out = h.expect([]store.Status{store.NeedFull}, Heartbeat("hb", 3, At(2), other))
+	if out[0].Message == "" || out[0].Digest != digest {
+		t.Errorf("need-full outcome %+v", out[0])
+	}
+	host = h.host("hb")
+	if !host.LastSeen.Equal(At(2)) || !host.InventorySeenAt.Equal(At(1)) || host.LastSequence != 3 || host.InventoryDigest != digest {
+		t.Errorf("after unknown heartbeat: last %v inv %v seq %d digest %q", host.LastSeen, host.InventorySeenAt, host.LastSequence, host.InventoryDigest)
+	}
+	if got := h.kindsSince("hb", before); len(got) != 0 {
+		t.Errorf("heartbeats produced events %v", got)
+	}
+
+	// A heartbeat from a host never seen enrolls it and asks for a full report.
+	h.expect([]store.Status{store.NeedFull}, Heartbeat("newcomer", 1, At(3), digest))
+	host = h.host("newcomer")
+	if host.InventoryDigest != "" || !host.FirstSeen.Equal(At(3)) || !host.InventorySeenAt.IsZero() || host.ActiveParts != 0 {
+		t.Errorf("host enrolled by heartbeat: %+v", host)
+	}
+	h.wantKinds("newcomer", 0, store.EventHostEnrolled)
+	// Its full report then adds its parts without a second enrollment.
+	inv2 := FullHost("newcomer")
+	h.committed(Full(inv2, 2, At(3)), Heartbeat("newcomer", 3, At(4), Digest(t, inv2)))
+	if host := h.host("newcomer"); host.ActiveParts != 20 || !host.InventorySeenAt.Equal(At(4)) {
+		t.Errorf("newcomer after full + heartbeat: %+v", host)
+	}
+}
+
+func testSameInventoryAgain(t *testing.T, h *harness) {
+	inv := FullHost("same")
+	h.committed(Full(inv, 1, At(0)))
+	before := h.lastEventID()
+	partsBefore := h.parts(store.PartFilter{HostIDs: []string{"same"}})
+
+	again := FullHost("same")
+	again.CollectedAt = nil // collected_at is outside the digest
+	out := h.committed(Full(again, 2, At(1)))
+	if out[0].Events != 0 || out[0].Digest != Digest(t, inv) {
+		t.Errorf("same inventory outcome %+v", out[0])
+	}
+	if id := h.lastEventID(); id != before {
+		t.Errorf("same inventory produced events")
+	}
+	partsAfter := h.parts(store.PartFilter{HostIDs: []string{"same"}})
+	if len(partsAfter) != len(partsBefore) {
+		t.Fatalf("parts %d -> %d", len(partsBefore), len(partsAfter))
+	}
+	for i := range partsAfter {
+		if partsAfter[i].ID != partsBefore[i].ID || !partsAfter[i].LastSeen.Equal(At(1)) {
+			t.Errorf("part %d: id %d->%d last seen %v", i, partsBefore[i].ID, partsAfter[i].ID, partsAfter[i].LastSeen)
+		}
+	}
+	if host := h.host("same"); !host.LastReportAt.Equal(At(1)) {
+		t.Errorf("last report at %v", host.LastReportAt)
+	}
+}
+
+func testModuleSwap(t *testing.T, h *harness) {
+	old := DIMM("B2", Micron, "36ASF8G72PZ-2G3B1", "OLD00001")
+	keep := DIMM("B1", Micron, "36ASF8G72PZ-2G3B1", "KEEP0001")
+	h.committed(Full(Inventory("swap", []*memledgerv1.MemoryModule{keep, old}, nil), 1, At(0)))
+	before := h.lastEventID()
+
+	repl := DIMM("B2", Samsung, "M393A4K40DB3-CWE", "NEW00001")
+	out := h.committed(Full(Inventory("swap", []*memledgerv1.MemoryModule{keep, repl}, nil), 2, At(1)))
+	if out[0].Events != 2 {
+		t.Errorf("swap events %d, want 2", out[0].Events)
+	}
+	evs := h.wantKinds("swap", before, store.EventPartRemoved, store.EventPartAdded)
+	if want := "part removed: Micron DIMM 36ASF8G72PZ-2G3B1 serial OLD00001 in slot B2"; evs[0].Message != want {
+		t.Errorf("removed message %q, want %q", evs[0].Message, want)
+	}
+
+	active := h.parts(store.PartFilter{HostIDs: []string{"swap"}})
+	if got := serials(active); !reflect.DeepEqual(got, []string{"KEEP0001", "NEW00001"}) {
+		t.Errorf("active serials %v", got)
+	}
+	removed := h.parts(store.PartFilter{HostIDs: []string{"swap"}, Removed: store.OnlyRemoved})
+	if len(removed) != 1 || removed[0].SerialNumber != "OLD00001" {
+		t.Fatalf("removed parts %v", serials(removed))
+	}
+	r := removed[0]
+	if r.RemovedAt == nil || !r.RemovedAt.Equal(At(1)) || !r.LastSeen.Equal(At(0)) || !r.FirstSeen.Equal(At(0)) {
+		t.Errorf("removed part times: first %v last %v removed %v", r.FirstSeen, r.LastSeen, r.RemovedAt)
+	}
+	if evs[0].PartID != r.ID {
+		t.Errorf("removed event part %d, want %d", evs[0].PartID, r.ID)
+	}
+	if all := h.parts(store.PartFilter{HostIDs: []string{"swap"}, Removed: store.IncludeRemoved}); len(all) != 3 {
+		t.Errorf("include removed: %d parts, want 3", len(all))
+	}
+	// Part history by part id.
+	if pe := h.events(store.EventFilter{PartID: r.ID}); len(pe) != 2 || pe[0].Kind != store.EventPartAdded || pe[1].Kind != store.EventPartRemoved {
+		t.Errorf("events of removed part: %+v", pe)
+	}
+}
+
+// testRemovalInBatch: a heartbeat and a removal of the same host in one
+// batch: the removed part was last seen at the heartbeat.
+func testRemovalInBatch(t *testing.T, h *harness) {
+	a := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "BATCH001")
+	b := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "BATCH002")
+	inv := Inventory("inbatch", []*memledgerv1.MemoryModule{a, b}, nil)
+	h.committed(Full(inv, 1, At(0)))
+	h.committed(Heartbeat("inbatch", 2, At(1), Digest(t, inv)), Full(Inventory("inbatch", []*memledgerv1.MemoryModule{a}, nil), 3, At(2)))
+	removed := h.parts(store.PartFilter{HostIDs: []string{"inbatch"}, Removed: store.OnlyRemoved})
+	if len(removed) != 1 || !removed[0].LastSeen.Equal(At(1)) || !removed[0].RemovedAt.Equal(At(2)) {
+		t.Fatalf("removed part: %+v", removed)
+	}
+	if host := h.host("inbatch"); !host.InventorySeenAt.Equal(At(2)) || host.LastSequence != 3 {
+		t.Errorf("host: inventory seen %v seq %d", host.InventorySeenAt, host.LastSequence)
+	}
+}
+
+func testSlotMove(t *testing.T, h *harness) {
+	m := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "MOVE0001")
+	h.committed(Full(Inventory("slots", []*memledgerv1.MemoryModule{m}, nil), 1, At(0)))
+	id := h.parts(store.PartFilter{HostIDs: []string{"slots"}})[0].ID
+	before := h.lastEventID()
+
+	moved := proto.Clone(m).(*memledgerv1.MemoryModule)
+	moved.Locator = "C3"
+	h.committed(Full(Inventory("slots", []*memledgerv1.MemoryModule{moved}, nil), 2, At(1)))
+	evs := h.wantKinds("slots", before, store.EventPartMoved)
+	if want := "part moved: Micron DIMM 36ASF8G72PZ-2G3B1 serial MOVE0001 from slot A1 to slot C3"; evs[0].Message != want {
+		t.Errorf("message %q, want %q", evs[0].Message, want)
+	}
+	ps := h.parts(store.PartFilter{HostIDs: []string{"slots"}, Removed: store.IncludeRemoved})
+	if len(ps) != 1 || ps[0].ID != id || ps[0].Slot != "C3" || !ps[0].Active() || ps[0].Memory.GetLocator() != "C3" {
+		t.Errorf("after slot move: %+v", ps)
+	}
+	if d := details(t, evs[0]); d["from_slot"] != "A1" || d["to_slot"] != "C3" {
+		t.Errorf("details %v", d)
+	}
+}
+
+func testReturnedPart(t *testing.T, h *harness) {
+	a := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "RET00001")
+	b := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "RET00002")
+	both := Inventory("ret", []*memledgerv1.MemoryModule{a, b}, nil)
+	h.committed(Full(both, 1, At(0)))
+	id := bySerial(h.parts(store.PartFilter{HostIDs: []string{"ret"}}))["RET00002"].ID
+
+	h.committed(Full(Inventory("ret", []*memledgerv1.MemoryModule{a}, nil), 2, At(2)))
+	before := h.lastEventID()
+	h.committed(Full(both, 3, At(5)))
+	evs := h.wantKinds("ret", before, store.EventPartReturned)
+	if evs[0].PartID != id {
+		t.Errorf("returned event part %d, want %d", evs[0].PartID, id)
+	}
+	p := bySerial(h.parts(store.PartFilter{HostIDs: []string{"ret"}}))["RET00002"]
+	if p.ID != id || !p.Active() || !p.FirstSeen.Equal(At(0)) || !p.LastSeen.Equal(At(5)) {
+		t.Errorf("returned part: %+v", p)
+	}
+	// History: present, absent during the gap, present again.
+	for _, c := range []struct {
+		day  int
+		want []string
+	}{
+		{-1, nil},
+		{1, []string{"RET00001", "RET00002"}},
+		{3, []string{"RET00001"}},
+		{5, []string{"RET00001", "RET00002"}},
+		{9, []string{"RET00001", "RET00002"}},
+	} {
+		got := serials(h.parts(store.PartFilter{HostIDs: []string{"ret"}, AsOf: At(c.day)}))
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("AsOf day %d: %v, want %v", c.day, got, c.want)
+		}
+	}
+}
+
+func testMovedBetweenHosts(t *testing.T, h *harness) {
+	traveller := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "TRAV0001")
+	stay := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "STAY0001")
+	h.committed(Full(Inventory("mv-a", []*memledgerv1.MemoryModule{traveller, stay}, nil), 1, At(0)))
+	idA := bySerial(h.parts(store.PartFilter{HostIDs: []string{"mv-a"}}))["TRAV0001"].ID
+	before := h.lastEventID()
+
+	// Host B reports the module while host A still holds it (A has not
+	// reported since): the ledger believes the part moved.
+	onB := proto.Clone(traveller).(*memledgerv1.MemoryModule)
+	onB.Locator = "B4"
+	h.committed(Full(Inventory("mv-b", []*memledgerv1.MemoryModule{onB}, nil), 1, At(1)))
+
+	evA := h.wantKinds("mv-a", before, store.EventPartMoved)
+	evB := h.wantKinds("mv-b", before, store.EventHostEnrolled, store.EventPartMoved)
+	want := "part moved: Micron DIMM 36ASF8G72PZ-2G3B1 serial TRAV0001 from slot A1 of host mv-a to slot B4 of host mv-b"
+	if evA[0].Message != want || evB[1].Message != want {
+		t.Errorf("move messages %q / %q, want %q", evA[0].Message, evB[1].Message, want)
+	}
+	dB := details(t, evB[1])
+	if dB["from_host_id"] != "mv-a" || dB["to_host_id"] != "mv-b" || dB["from_part_id"] != float64(idA) {
+		t.Errorf("move details on B: %v", dB)
+	}
+	if evA[0].PartID != idA {
+		t.Errorf("move event on A about part %d, want %d", evA[0].PartID, idA)
+	}
+
+	onA := bySerial(h.parts(store.PartFilter{HostIDs: []string{"mv-a"}, Removed: store.IncludeRemoved}))["TRAV0001"]
+	if onA.RemovedAt == nil || !onA.RemovedAt.Equal(At(1)) || !onA.LastSeen.Equal(At(0)) {
+		t.Errorf("part on A: %+v", onA)
+	}
+	pB := h.parts(store.PartFilter{HostIDs: []string{"mv-b"}})
+	if len(pB) != 1 || pB[0].ID == idA || pB[0].Slot != "B4" || !pB[0].FirstSeen.Equal(At(1)) {
+		t.Fatalf("parts on B: %+v", pB)
+	}
+	if host := h.host("mv-a"); host.ActiveParts != 1 {
+		t.Errorf("host A active parts %d, want 1", host.ActiveParts)
+	}
+	// Fleet on day 0: the module on A; on day 2: on B. Never on both.
+	for _, c := range []struct {
+		day  int
+		want string
+	}{{0, "mv-a"}, {2, "mv-b"}} {
+		var hosts []string
+		for _, p := range h.parts(store.PartFilter{AsOf: At(c.day)}) {
+			if p.SerialNumber == "TRAV0001" {
+				hosts = append(hosts, p.HostID)
+			}
+		}
+		if !reflect.DeepEqual(hosts, []string{c.want}) {
+			t.Errorf("day %d: TRAV0001 on %v, want [%s]", c.day, hosts, c.want)
+		}
+	}
+
+	// A's next report no longer lists it: nothing more happens to it.
+	before = h.lastEventID()
+	h.committed(Full(Inventory("mv-a", []*memledgerv1.MemoryModule{stay}, nil), 2, At(2)))
+	if got := h.kindsSince("mv-a", before); len(got) != 0 {
+		t.Errorf("A after the move: events %v", got)
+	}
+	// And it goes back to A later: moved again, A's old row reopened.
+	before = h.lastEventID()
+	h.committed(Full(Inventory("mv-a", []*memledgerv1.MemoryModule{traveller, stay}, nil), 3, At(3)))
+	h.wantKinds("mv-a", before, store.EventPartMoved)
+	h.wantKinds("mv-b", before, store.EventPartMoved)
+	back := bySerial(h.parts(store.PartFilter{HostIDs: []string{"mv-a"}}))["TRAV0001"]
+	if back.ID != idA || !back.Active() {
+		t.Errorf("back on A: %+v", back)
+	}
+	if n := len(h.parts(store.PartFilter{HostIDs: []string{"mv-b"}})); n != 0 {
+		t.Errorf("B still holds %d active parts", n)
+	}
+	var hosts []string
+	for _, p := range h.parts(store.PartFilter{AsOf: At(2)}) {
+		if p.SerialNumber == "TRAV0001" {
+			hosts = append(hosts, p.HostID)
+		}
+	}
+	if !reflect.DeepEqual(hosts, []string{"mv-b"}) {
+		t.Errorf("day 2 after the return: TRAV0001 on %v, want [mv-b]", hosts)
+	}
+}
+
+func testMovedAfterRemoval(t *testing.T, h *harness) {
+	m := DIMM("A1", Crucial, "CT32G4RFD4293", "LATE0001")
+	h.committed(Full(Inventory("rm-a", []*memledgerv1.MemoryModule{m}, nil), 1, At(0)))
+	h.committed(Full(Inventory("rm-a", nil, nil), 2, At(1)))
+	before := h.lastEventID()
+
+	h.committed(Full(Inventory("rm-b", []*memledgerv1.MemoryModule{m}, nil), 1, At(4)))
+	if got := h.kindsSince("rm-a", before); len(got) != 0 {
+		t.Errorf("events on A: %v", got)
+	}
+	evs := h.wantKinds("rm-b", before, store.EventHostEnrolled, store.EventPartMoved)
+	if d := details(t, evs[1]); d["from_host_id"] != "rm-a" || d["was_active_on_from_host"] != false {
+		t.Errorf("details %v", d)
+	}
+	onA := h.parts(store.PartFilter{HostIDs: []string{"rm-a"}, Removed: store.OnlyRemoved})
+	if len(onA) != 1 || !onA[0].RemovedAt.Equal(At(1)) {
+		t.Errorf("A's removal time changed: %+v", onA)
+	}
+
+	// B drops it, then A reports it again: it was on B after it left A, so
+	// it moved back (not "returned" as if it never left A's shelf).
+	h.committed(Full(Inventory("rm-b", nil, nil), 2, At(5)))
+	before = h.lastEventID()
+	h.committed(Full(Inventory("rm-a", []*memledgerv1.MemoryModule{m}, nil), 3, At(6)))
+	evs = h.wantKinds("rm-a", before, store.EventPartMoved)
+	if d := details(t, evs[0]); d["from_host_id"] != "rm-b" {
+		t.Errorf("details %v", d)
+	}
+	// A drops it and gets it back, with no other host in between: returned.
+	h.committed(Full(Inventory("rm-a", nil, nil), 4, At(7)))
+	before = h.lastEventID()
+	h.committed(Full(Inventory("rm-a", []*memledgerv1.MemoryModule{m}, nil), 5, At(8)))
+	h.wantKinds("rm-a", before, store.EventPartReturned)
+	h.wantKinds("rm-b", before)
+}
+
+func testPlaceholderSerials(t *testing.T, h *harness) {
+	var mods []*memledgerv1.MemoryModule
+	for _, c := range []struct{ slot, serial string }{
+		{"DIMM_A1", "00000000"}, {"DIMM_A2", "00000000"}, {"DIMM_B1", "SerNum0"}, {"DIMM_B2", "Not Specified"}, {"DIMM_C1", ""},
+	} {
+		mods = append(mods, DIMM(c.slot, Hynix, "HMA84GR7CJR4N-XN", c.serial))
+	}
+	inv := Inventory("ph-a", mods, nil)
+	h.committed(Full(inv, 1, At(0)))
+	ps := h.parts(store.PartFilter{HostIDs: []string{"ph-a"}})
+	if len(ps) != 5 {
+		t.Fatalf("parts %d, want 5 (placeholder serials must not merge modules)", len(ps))
+	}
+	for _, p := range ps {
+		if p.RealSerial {
+			t.Errorf("part in %s with serial %q counted as real", p.Slot, p.SerialNumber)
+		}
+	}
+	if want := "part added: SK hynix DIMM HMA84GR7CJR4N-XN without serial in slot DIMM_A1"; h.events(store.EventFilter{HostID: "ph-a", Kinds: []store.EventKind{store.EventPartAdded}})[0].Message != want {
+		t.Errorf("placeholder message, want %q", want)
+	}
+	// Same report again: no change.
+	before := h.lastEventID()
+	h.committed(Full(Inventory("ph-a", mods, nil), 2, At(1)))
+	h.wantKinds("ph-a", before)
+
+	// Another host with identical modules: its own parts, no move.
+	h.committed(Full(Inventory("ph-b", mods, nil), 1, At(2)))
+	h.wantKinds("ph-a", before)
+	if n := len(h.parts(store.PartFilter{HostIDs: []string{"ph-b"}})); n != 5 {
+		t.Errorf("host B parts %d, want 5", n)
+	}
+	if n := len(h.parts(store.PartFilter{HostIDs: []string{"ph-a"}})); n != 5 {
+		t.Errorf("host A parts %d after B, want 5", n)
+	}
+
+	// A placeholder module moved to another slot cannot be recognised:
+	// removed + added.
+	moved := append([]*memledgerv1.MemoryModule{}, mods[1:]...)
+	m := proto.Clone(mods[0]).(*memledgerv1.MemoryModule)
+	m.Locator = "DIMM_D1"
+	moved = append(moved, m)
+	before = h.lastEventID()
+	h.committed(Full(Inventory("ph-a", moved, nil), 3, At(3)))
+	h.wantKinds("ph-a", before, store.EventPartRemoved, store.EventPartAdded)
+
+	// A repeated real-looking serial within one inventory is not trusted.
+	dup := []*memledgerv1.MemoryModule{DIMM("X1", Micron, "36ASF8G72PZ", "12345678"), DIMM("X2", Micron, "36ASF8G72PZ", "12345678")}
+	h.committed(Full(Inventory("ph-c", dup, nil), 1, At(4)))
+	if ps := h.parts(store.PartFilter{HostIDs: []string{"ph-c"}}); len(ps) != 2 || ps[0].RealSerial || ps[1].RealSerial {
+		t.Errorf("repeated serial: %+v", ps)
+	}
+}
+
+func testFieldsChanged(t *testing.T, h *harness) {
+	d := Drive("nvme0n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "S64FNE0R900001", "GDC5602Q")
+	h.committed(Full(Inventory("fw", nil, []*memledgerv1.StorageDevice{d}), 1, At(0)))
+	id := h.parts(store.PartFilter{HostIDs: []string{"fw"}})[0].ID
+	before := h.lastEventID()
+
+	up := proto.Clone(d).(*memledgerv1.StorageDevice)
+	up.Firmware = "GDC5A02Q"
+	h.committed(Full(Inventory("fw", nil, []*memledgerv1.StorageDevice{up}), 2, At(1)))
+	evs := h.wantKinds("fw", before, store.EventFieldsChanged)
+	if evs[0].PartID != id || !strings.Contains(evs[0].Message, "firmware GDC5602Q -> GDC5A02Q") {
+		t.Errorf("fields event %+v", evs[0])
+	}
+	det := details(t, evs[0])
+	if fields, _ := det["fields"].([]any); len(fields) != 1 || fields[0] != "firmware" {
+		t.Errorf("details fields %v", det["fields"])
+	}
+	p := h.parts(store.PartFilter{HostIDs: []string{"fw"}})
+	if len(p) != 1 || p[0].ID != id || p[0].Firmware != "GDC5A02Q" || p[0].Drive.GetFirmware() != "GDC5A02Q" {
+		t.Errorf("after firmware change: %+v", p)
+	}
+
+	// A drive renamed by the kernel (nvme0n1 -> nvme1n1) is the same drive
+	// with a changed field, not a move.
+	before = h.lastEventID()
+	ren := proto.Clone(up).(*memledgerv1.StorageDevice)
+	ren.Name = "nvme1n1"
+	h.committed(Full(Inventory("fw", nil, []*memledgerv1.StorageDevice{ren}), 3, At(2)))
+	evs = h.wantKinds("fw", before, store.EventFieldsChanged)
+	if !strings.Contains(evs[0].Message, "name nvme0n1 -> nvme1n1") {
+		t.Errorf("rename message %q", evs[0].Message)
+	}
+	if p := h.parts(store.PartFilter{HostIDs: []string{"fw"}}); p[0].Slot != "nvme1n1" || p[0].ID != id {
+		t.Errorf("after rename: %+v", p[0])
+	}
+}
+
+func testHostFactsChanged(t *testing.T, h *harness) {
+	inv := Inventory("facts", nil, nil)
+	h.committed(Full(inv, 1, At(0)))
+	before := h.lastEventID()
+	up := Inventory("facts", nil, nil)
+	up.Host.Kernel = "6.1.0-21-amd64"
+	h.committed(Full(up, 2, At(1)))
+	evs := h.wantKinds("facts", before, store.EventFieldsChanged)
+	if evs[0].PartID != 0 || !strings.Contains(evs[0].Message, "kernel 6.1.0-18-amd64 -> 6.1.0-21-amd64") {
+		t.Errorf("host fields event %+v", evs[0])
+	}
+	if host := h.host("facts"); host.Kernel != "6.1.0-21-amd64" {
+		t.Errorf("kernel %q", host.Kernel)
+	}
+}
+
+func testLabels(t *testing.T, h *harness) {
+	h.committed(Full(Inventory("lab", nil, nil), 1, At(0)), Full(Inventory("lab2", nil, nil), 1, At(0)))
+	before := h.lastEventID()
+
+	if err := h.s.SetLabels(h.ctx, "lab", map[string]string{"env": "staging", "owner": "team-db"}, []string{"rack"}); err != nil {
+		t.Fatalf("SetLabels: %v", err)
+	}
+	host := h.host("lab")
+	if want := map[string]string{"env": "staging", "owner": "team-db"}; !reflect.DeepEqual(host.Labels, want) {
+		t.Errorf("effective labels %v, want %v", host.Labels, want)
+	}
+	if want := map[string]string{"env": "prod", "rack": "r1"}; !reflect.DeepEqual(host.AgentLabels, want) {
+		t.Errorf("agent labels %v", host.AgentLabels)
+	}
+	if !reflect.DeepEqual(host.LabelsUnset, []string{"rack"}) || host.LabelOverrides["env"] != "staging" {
+		t.Errorf("overrides %v unset %v", host.LabelOverrides, host.LabelsUnset)
+	}
+	evs := h.wantKinds("lab", before, store.EventLabelsChanged)
+	if !strings.Contains(evs[0].Message, "env=staging") || !strings.Contains(evs[0].Message, "rack removed") {
+		t.Errorf("labels event %q", evs[0].Message)
+	}
+
+	sel := func(s string) []string {
+		t.Helper()
+		sels, err := store.ParseSelectors(s)
+		if err != nil {
+			t.Fatalf("ParseSelectors(%q): %v", s, err)
+		}
+		hs, err := h.s.Hosts(h.ctx, store.HostFilter{Labels: sels})
+		if err != nil {
+			t.Fatalf("Hosts(%q): %v", s, err)
+		}
+		var ids []string
+		for _, x := range hs {
+			ids = append(ids, x.ID)
+		}
+		return ids
+	}
+	for _, c := range []struct {
+		sel  string
+		want []string
+	}{
+		{"env=staging", []string{"lab"}},
+		{"env=prod", []string{"lab2"}},
+		{"env!=prod", []string{"lab"}},
+		{"rack", []string{"lab2"}},
+		{"!rack", []string{"lab"}},
+		{"env=prod,rack=r1", []string{"lab2"}},
+		{"owner=team-db,!rack", []string{"lab"}},
+		{"env=nowhere", nil},
+		{"", []string{"lab", "lab2"}},
+	} {
+		if got := sel(c.sel); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("selector %q: %v, want %v", c.sel, got, c.want)
+		}
+	}
+
+	// The agent changes its labels: the overrides still win, the hidden key
+	// stays hidden, a new agent key shows.
+	before = h.lastEventID()
+	inv := Inventory("lab", nil, nil)
+	inv.Host.Labels = map[string]string{"env": "prod", "rack": "r9", "zone": "eu-1"}
+	h.committed(Full(inv, 2, At(1)))
+	host = h.host("lab")
+	if want := map[string]string{"env": "staging", "owner": "team-db", "zone": "eu-1"}; !reflect.DeepEqual(host.Labels, want) {
+		t.Errorf("effective labels after agent change %v, want %v", host.Labels, want)
+	}
+	h.wantKinds("lab", before, store.EventLabelsChanged)
+	if got := sel("zone=eu-1"); !reflect.DeepEqual(got, []string{"lab"}) {
+		t.Errorf("zone selector %v", got)
+	}
+	// Parts filter by host label.
+	if _, err := h.s.Parts(h.ctx, store.PartFilter{HostLabels: []store.LabelSelector{{Key: "env", Op: store.LabelEquals, Value: "staging"}}}); err != nil {
+		t.Errorf("Parts by label: %v", err)
+	}
+
+	// Setting an unset key shows it again; same overrides twice: no event.
+	if err := h.s.SetLabels(h.ctx, "lab", map[string]string{"rack": "r10"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if host := h.host("lab"); host.Labels["rack"] != "r10" || len(host.LabelsUnset) != 0 {
+		t.Errorf("after re-set: %v unset %v", host.Labels, host.LabelsUnset)
+	}
+	before = h.lastEventID()
+	if err := h.s.SetLabels(h.ctx, "lab", map[string]string{"rack": "r10"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.wantKinds("lab", before)
+
+	for _, c := range []struct {
+		name  string
+		host  string
+		set   map[string]string
+		unset []string
+		want  error
+	}{
+		{"unknown host", "nope", map[string]string{"a": "b"}, nil, store.ErrNotFound},
+		{"empty key", "lab", map[string]string{"": "b"}, nil, store.ErrInvalid},
+		{"key with =", "lab", map[string]string{"a=b": "c"}, nil, store.ErrInvalid},
+		{"key with comma", "lab", nil, []string{"a,b"}, store.ErrInvalid},
+		{"NUL in value", "lab", map[string]string{"a": "b\x00c"}, nil, store.ErrInvalid},
+		{"set and unset", "lab", map[string]string{"a": "b"}, []string{"a"}, store.ErrInvalid},
+	} {
+		if err := h.s.SetLabels(h.ctx, c.host, c.set, c.unset); !errors.Is(err, c.want) {
+			t.Errorf("SetLabels %s: %v, want %v", c.name, err, c.want)
+		}
+	}
+}
+
+func testAsOf(t *testing.T, h *harness) {
+	// A Micron DIMM present before the rule took effect (day 10), another
+	// that appeared afterwards (day 12).
+	early := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "EARLY001")
+	late := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "LATE0001")
+	h.committed(Full(Inventory("asof", []*memledgerv1.MemoryModule{early}, nil), 1, At(3)))
+	h.committed(Full(Inventory("asof", []*memledgerv1.MemoryModule{early, late}, nil), 2, At(12)))
+	h.committed(Full(Inventory("asof", []*memledgerv1.MemoryModule{late}, nil), 3, At(20)))
+	for _, c := range []struct {
+		at   time.Time
+		want []string
+	}{
+		{At(2), nil},
+		{At(3), []string{"EARLY001"}}, // first_seen <= t
+		{At(10), []string{"EARLY001"}},
+		{At(12), []string{"EARLY001", "LATE0001"}},
+		{At(20), []string{"LATE0001"}}, // removed_at > t fails at equality
+		{At(30), []string{"LATE0001"}},
+	} {
+		got := serials(h.parts(store.PartFilter{AsOf: c.at, Vendor: "micron", HostIDs: []string{"asof"}}))
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("AsOf %v: %v, want %v", c.at, got, c.want)
+		}
+	}
+}
+
+func testVendorFilter(t *testing.T, h *harness) {
+	kingstonMicronDies := DIMM("A3", Kingston, "KSM32RD4/32MRR", "KING0001")
+	kingstonMicronDies.DramVendor = Micron
+	kingstonHynixDies := DIMM("A4", Kingston, "KSM32RD4/32HDR", "KING0002")
+	kingstonHynixDies.DramVendor = Hynix
+	unknown := DIMM("A5", nil, "XYZ-UNKNOWN", "UNKN0001")
+	unknown.ManufacturerRaw = "859B"
+	phisonCtl := Drive("nvme0n1", Kingston, "KINGSTON SNV2S500G", "50026B7785A1", "SBI02102")
+	phisonCtl.ControllerVendor = Phison
+	mods := []*memledgerv1.MemoryModule{
+		DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "MICR0001"),
+		DIMM("A2", Crucial, "CT32G4RFD4293", "CRUC0001"),
+		kingstonMicronDies, kingstonHynixDies,
+		DIMM("A6", Samsung, "M393A4K40DB3-CWE", "SAMS0001"),
+		unknown,
+	}
+	h.committed(Full(Inventory("vend", mods, []*memledgerv1.StorageDevice{phisonCtl}), 1, At(0)))
+	for _, c := range []struct {
+		vendor    string
+		makerOnly bool
+		want      []string
+	}{
+		{"micron", false, []string{"CRUC0001", "KING0001", "MICR0001"}},
+		{"micron", true, []string{"CRUC0001", "MICR0001"}},
+		{"MICRON", true, []string{"CRUC0001", "MICR0001"}},
+		{"crucial", false, []string{"CRUC0001"}},
+		{"kingston", false, []string{"50026B7785A1", "KING0001", "KING0002"}},
+		{"skhynix", false, []string{"KING0002"}},
+		{"phison", false, nil}, // controller makers are not makers of the drive
+		{"859b", false, nil},   // raw strings are never a vendor
+		{"", false, []string{"50026B7785A1", "CRUC0001", "KING0001", "KING0002", "MICR0001", "SAMS0001", "UNKN0001"}},
+	} {
+		got := serials(h.parts(store.PartFilter{Vendor: c.vendor, MakerOnly: c.makerOnly}))
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("vendor %q makerOnly %v: %v, want %v", c.vendor, c.makerOnly, got, c.want)
+		}
+	}
+	ps := bySerial(h.parts(store.PartFilter{}))
+	if u := ps["UNKN0001"]; u.Maker.ID != "" || u.ManufacturerRaw != "859B" {
+		t.Errorf("unknown maker part: %+v", u.Maker)
+	}
+	if k := ps["KING0001"]; k.DRAM.ID != "micron" || k.Maker.ID != "kingston" {
+		t.Errorf("kingston part: maker %+v dram %+v", k.Maker, k.DRAM)
+	}
+	if d := ps["50026B7785A1"]; d.Controller.ID != "phison" {
+		t.Errorf("drive controller %+v", d.Controller)
+	}
+	// Kinds and limit.
+	if got := h.parts(store.PartFilter{Kinds: []store.PartKind{store.KindDrive}}); len(got) != 1 {
+		t.Errorf("drives: %d", len(got))
+	}
+	if got := h.parts(store.PartFilter{Limit: 2}); len(got) != 2 {
+		t.Errorf("limit 2: %d", len(got))
+	}
+}
+
+func testHostFilter(t *testing.T, h *harness) {
+	h.committed(Full(Inventory("hf-1", nil, nil), 1, At(0)), Full(Inventory("hf-2", nil, nil), 1, At(0)), Full(Inventory("hf-3", nil, nil), 1, At(0)))
+	get := func(f store.HostFilter) []string {
+		t.Helper()
+		hs, err := h.s.Hosts(h.ctx, f)
+		if err != nil {
+			t.Fatalf("Hosts: %v", err)
+		}
+		var ids []string
+		for _, x := range hs {
+			ids = append(ids, x.ID)
+		}
+		return ids
+	}
+	for _, c := range []struct {
+		f    store.HostFilter
+		want []string
+	}{
+		{store.HostFilter{}, []string{"hf-1", "hf-2", "hf-3"}},
+		{store.HostFilter{IDs: []string{"hf-3", "hf-1", "zz"}}, []string{"hf-1", "hf-3"}},
+		{store.HostFilter{Hostnames: []string{"hf-2.example.net"}}, []string{"hf-2"}},
+		{store.HostFilter{IDs: []string{"hf-1"}, Hostnames: []string{"hf-2.example.net"}}, nil},
+		{store.HostFilter{IDs: []string{"x' OR '1'='1"}}, nil},
+	} {
+		if got := get(c.f); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Hosts(%+v): %v, want %v", c.f, got, c.want)
+		}
+	}
+}
+
+func testEventFilter(t *testing.T, h *harness) {
+	m1 := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "EVT00001")
+	m2 := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "EVT00002")
+	h.committed(Full(Inventory("ev", []*memledgerv1.MemoryModule{m1}, nil), 1, At(0)))
+	h.committed(Full(Inventory("ev", []*memledgerv1.MemoryModule{m1, m2}, nil), 2, At(2)))
+	h.committed(Full(Inventory("ev", []*memledgerv1.MemoryModule{m2}, nil), 3, At(4)))
+	h.committed(Full(Inventory("other", nil, nil), 1, At(4)))
+
+	all := h.events(store.EventFilter{HostID: "ev"})
+	if len(all) != 4 {
+		t.Fatalf("events %d, want 4", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].ID <= all[i-1].ID {
+			t.Fatalf("events not in id order")
+		}
+	}
+	count := func(f store.EventFilter) int { t.Helper(); return len(h.events(f)) }
+	for _, c := range []struct {
+		name string
+		f    store.EventFilter
+		want int
+	}{
+		{"since day 2", store.EventFilter{HostID: "ev", Since: At(2)}, 2},
+		{"until day 2", store.EventFilter{HostID: "ev", Until: At(2)}, 2},
+		{"window", store.EventFilter{HostID: "ev", Since: At(1), Until: At(3)}, 1},
+		{"kinds", store.EventFilter{HostID: "ev", Kinds: []store.EventKind{store.EventPartAdded, store.EventPartRemoved}}, 3},
+		{"limit", store.EventFilter{HostID: "ev", Limit: 3}, 3},
+		{"after id", store.EventFilter{HostID: "ev", AfterID: all[1].ID}, 2},
+		{"all hosts", store.EventFilter{}, 5},
+		{"unknown host", store.EventFilter{HostID: "nope"}, 0},
+		{"part", store.EventFilter{PartID: all[1].PartID}, 2},
+	} {
+		if got := count(c.f); got != c.want {
+			t.Errorf("%s: %d events, want %d", c.name, got, c.want)
+		}
+	}
+	newest := h.events(store.EventFilter{HostID: "ev", Newest: true, Limit: 2})
+	if len(newest) != 2 || newest[0].ID != all[3].ID || newest[1].ID != all[2].ID {
+		t.Errorf("newest: %+v", newest)
+	}
+}
+
+func testAppendEvents(t *testing.T, h *harness) {
+	h.committed(Full(Inventory("pol", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "POL00001")}, nil), 1, At(0)))
+	h.committed(Full(Inventory("pol2", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "POL00002")}, nil), 1, At(0)))
+	part := h.parts(store.PartFilter{HostIDs: []string{"pol"}})[0]
+	other := h.parts(store.PartFilter{HostIDs: []string{"pol2"}})[0]
+
+	err := h.s.AppendEvents(h.ctx, []store.Event{
+		{Time: At(5), HostID: "pol", PartID: part.ID, Kind: store.EventPolicyStatus, Message: "policy: micron-ddr4 denied", Details: json.RawMessage(`{"rule":"no-micron","status":"denied"}`)},
+		{HostID: "pol", Kind: store.EventPolicyStatus, Message: "host status changed"},
+	})
+	if err != nil {
+		t.Fatalf("AppendEvents: %v", err)
+	}
+	evs := h.events(store.EventFilter{Kinds: []store.EventKind{store.EventPolicyStatus}})
+	if len(evs) != 2 || evs[0].PartID != part.ID || !evs[0].Time.Equal(At(5)) || evs[0].Message != "policy: micron-ddr4 denied" {
+		t.Fatalf("policy events: %+v", evs)
+	}
+	if d := details(t, evs[0]); d["rule"] != "no-micron" {
+		t.Errorf("details %v", d)
+	}
+	if string(evs[1].Details) != "{}" || evs[1].Time.IsZero() {
+		t.Errorf("defaults: details %q time %v", evs[1].Details, evs[1].Time)
+	}
+
+	before := h.lastEventID()
+	for _, c := range []struct {
+		name string
+		ev   store.Event
+		want error
+	}{
+		{"no kind", store.Event{HostID: "pol"}, store.ErrInvalid},
+		{"no host", store.Event{Kind: store.EventPolicyStatus}, store.ErrInvalid},
+		{"unknown host", store.Event{HostID: "nope", Kind: store.EventPolicyStatus}, store.ErrNotFound},
+		{"unknown part", store.Event{HostID: "pol", PartID: 1 << 40, Kind: store.EventPolicyStatus}, store.ErrNotFound},
+		{"part of another host", store.Event{HostID: "pol", PartID: other.ID, Kind: store.EventPolicyStatus}, store.ErrNotFound},
+		{"details not JSON", store.Event{HostID: "pol", Kind: store.EventPolicyStatus, Details: json.RawMessage(`{"a":`)}, store.ErrInvalid},
+		{"details not an object", store.Event{HostID: "pol", Kind: store.EventPolicyStatus, Details: json.RawMessage(`[1]`)}, store.ErrInvalid},
+	} {
+		// The valid first event must not be committed when a later one fails.
+		batch := []store.Event{{HostID: "pol", Kind: store.EventPolicyStatus, Message: "ok"}, c.ev}
+		if err := h.s.AppendEvents(h.ctx, batch); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if id := h.lastEventID(); id != before {
+		t.Errorf("failed AppendEvents committed events")
+	}
+}
+
+func testRejected(t *testing.T, h *harness) {
+	good := FullHost("rej")
+	wrongHost := FullHost("rej")
+	wrongHost.Host.HostId = "someone-else"
+	out := h.expect([]store.Status{store.Committed, store.Rejected, store.Rejected, store.Rejected, store.Rejected, store.Rejected, store.Rejected, store.Committed},
+		Full(good, 1, At(0)),
+		store.Report{HostID: "rej", Sequence: 0, Inventory: good},                         // sequence 0
+		store.Report{HostID: "", Sequence: 2, Inventory: good},                            // no host
+		store.Report{HostID: "rej", Sequence: 2},                                          // no body
+		store.Report{HostID: "rej", Sequence: 2, Inventory: good, HeartbeatDigest: "ab"},  // both bodies
+		store.Report{HostID: "rej", Sequence: 2, HeartbeatDigest: "not-a-digest"},         // bad digest
+		store.Report{HostID: "rej", Sequence: 2, ReceivedAt: At(1), Inventory: wrongHost}, // host id mismatch
+		Heartbeat("rej", 2, At(1), Digest(t, good)),
+	)
+	for i := 1; i <= 6; i++ {
+		if !errors.Is(out[i].Err, store.ErrInvalid) || out[i].Message == "" {
+			t.Errorf("rejected outcome %d: %+v", i, out[i])
+		}
+	}
+	if host := h.host("rej"); host.LastSequence != 2 {
+		t.Errorf("last sequence %d, want 2", host.LastSequence)
+	}
+	if _, err := h.s.Host(h.ctx, "someone-else"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("mismatched host enrolled: %v", err)
+	}
+	// An all-rejected batch, and an empty one, change nothing and do not fail.
+	h.expect([]store.Status{store.Rejected}, store.Report{HostID: "rej"})
+	if out, err := h.s.Apply(h.ctx, nil); err != nil || len(out) != 0 {
+		t.Errorf("empty batch: %v %v", out, err)
+	}
+}
+
+func testConcurrentDifferentHosts(t *testing.T, h *harness) {
+	const workers, hostsPer, reports = 4, 3, 4
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for r := 1; r <= reports; r++ {
+				var batch []store.Report
+				for i := 0; i < hostsPer; i++ {
+					inv := FullHost(fmt.Sprintf("cc-%d-%d", w, i))
+					if r%2 == 0 { // every other report swaps a module
+						inv.MemoryModules[0].SerialNumber = fmt.Sprintf("SWAP-%d-%d-%d", w, i, r)
+					}
+					batch = append(batch, Full(inv, uint64(r), At(r)))
+				}
+				out, err := h.s.Apply(h.ctx, batch)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, o := range out {
+					if o.Status != store.Committed {
+						errs <- fmt.Errorf("worker %d report %d: %v %s", w, r, o.Status, o.Message)
+						return
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	hosts, err := h.s.Hosts(h.ctx, store.HostFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hosts) != workers*hostsPer {
+		t.Fatalf("hosts %d, want %d", len(hosts), workers*hostsPer)
+	}
+	for _, host := range hosts {
+		if host.ActiveParts != 20 || host.LastSequence != reports {
+			t.Errorf("host %s: active %d seq %d", host.ID, host.ActiveParts, host.LastSequence)
+		}
+	}
+	// Per host: 20 + 2 swapped-in modules (reports 2 and 4) + the original
+	// module back (report 3) reuses its row: 22 rows.
+	all := h.parts(store.PartFilter{Removed: store.IncludeRemoved})
+	if want := workers * hostsPer * 22; len(all) != want {
+		t.Errorf("part rows %d, want %d", len(all), want)
+	}
+	added := h.events(store.EventFilter{Kinds: []store.EventKind{store.EventPartAdded}})
+	if len(added) != len(all) {
+		t.Errorf("part_added events %d for %d part rows", len(added), len(all))
+	}
+}
+
+func testConcurrentSameHost(t *testing.T, h *harness) {
+	const workers, perWorker = 4, 10
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[store.Status]int{}
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < perWorker; i++ {
+				seq := uint64(i*workers + w + 1) // sequences interleave across workers
+				inv := FullHost("shared")
+				inv.MemoryModules[int(seq)%16].SerialNumber = fmt.Sprintf("VAR-%d", seq)
+				out, err := h.s.Apply(h.ctx, []store.Report{Full(inv, seq, At(int(seq)))})
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				counts[out[0].Status]++
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if counts[store.Committed]+counts[store.Duplicate] != workers*perWorker || counts[store.Committed] == 0 {
+		t.Fatalf("outcomes %v", counts)
+	}
+	host := h.host("shared")
+	if host.LastSequence != workers*perWorker || host.ActiveParts != 20 {
+		t.Errorf("host seq %d active %d", host.LastSequence, host.ActiveParts)
+	}
+	all := h.parts(store.PartFilter{HostIDs: []string{"shared"}, Removed: store.IncludeRemoved})
+	seen := map[string]bool{}
+	for _, p := range all {
+		if seen[p.Identity] {
+			t.Errorf("identity %q stored twice", p.Identity)
+		}
+		seen[p.Identity] = true
+	}
+	added := h.events(store.EventFilter{HostID: "shared", Kinds: []store.EventKind{store.EventPartAdded}})
+	if len(added) != len(all) {
+		t.Errorf("part_added events %d for %d rows", len(added), len(all))
+	}
+	enrolled := h.events(store.EventFilter{HostID: "shared", Kinds: []store.EventKind{store.EventHostEnrolled}})
+	if len(enrolled) != 1 {
+		t.Errorf("host_enrolled events %d, want 1", len(enrolled))
+	}
+}
+
+func testHostileValues(t *testing.T, h *harness) {
+	const inject = `x'); DROP TABLE parts; --`
+	m := DIMM("A1\x00evil", Micron, "PN'\"|\\\x00;--", "SER|IAL\\1\x00")
+	m.ManufacturerRaw = inject
+	m.AssetTag = strings.Repeat("€", 3000)
+	d := Drive("nvme0n1", nil, inject, "S'"+inject, "FW\x00")
+	inv := Inventory(inject, []*memledgerv1.MemoryModule{m}, []*memledgerv1.StorageDevice{d})
+	inv.Host.Hostname = "host\x00name"
+	inv.Host.Labels = map[string]string{"k\x00": "v\x00", "quote'": `"dq"`, "$1": "?1"}
+	out := h.committed(Full(inv, 1, At(0)))
+	if out[0].Events != 3 {
+		t.Errorf("events %d, want 3", out[0].Events)
+	}
+	host := h.host(inject)
+	if host.Hostname != "host\x00name" || !proto.Equal(host.Platform, inv.Host) {
+		t.Errorf("hostname %q", host.Hostname)
+	}
+	if !reflect.DeepEqual(host.AgentLabels, inv.Host.Labels) {
+		t.Errorf("agent labels %q, want %q", host.AgentLabels, inv.Host.Labels)
+	}
+	ps := h.parts(store.PartFilter{HostIDs: []string{inject}})
+	if len(ps) != 2 {
+		t.Fatalf("parts %d, want 2", len(ps))
+	}
+	mem := ps[1]
+	if !proto.Equal(mem.Memory, m) || mem.PartNumber != m.PartNumber || mem.SerialNumber != m.SerialNumber || mem.ManufacturerRaw != inject {
+		t.Errorf("memory part not stored exactly: %q %q", mem.PartNumber, mem.SerialNumber)
+	}
+	if !proto.Equal(ps[0].Drive, d) {
+		t.Errorf("drive not stored exactly")
+	}
+	// Same report again: identities with NUL and separators are stable.
+	h.committed(Full(inv, 2, At(1)))
+	inv2 := proto.Clone(inv).(*memledgerv1.Inventory)
+	inv2.AgentVersion = "0.1.1"
+	h.committed(Full(inv2, 3, At(2)))
+	if n := len(h.parts(store.PartFilter{HostIDs: []string{inject}, Removed: store.IncludeRemoved})); n != 2 {
+		t.Errorf("parts after re-report %d, want 2", n)
+	}
+	for _, ev := range h.events(store.EventFilter{HostID: inject}) {
+		if strings.ContainsRune(ev.Message, 0) || !json.Valid(ev.Details) {
+			t.Errorf("event %d: message %q details %q", ev.ID, ev.Message, ev.Details)
+		}
+	}
+	// Selectors and filters with hostile values match nothing and fail
+	// nothing.
+	sels := []store.LabelSelector{{Key: "quote'", Op: store.LabelEquals, Value: `"dq"`}}
+	if hs, err := h.s.Hosts(h.ctx, store.HostFilter{Labels: sels}); err != nil || len(hs) != 1 {
+		t.Errorf("hostile selector: %d hosts, %v", len(hs), err)
+	}
+	if ps, err := h.s.Parts(h.ctx, store.PartFilter{Vendor: inject}); err != nil || len(ps) != 0 {
+		t.Errorf("hostile vendor: %d parts, %v", len(ps), err)
+	}
+	if evs, err := h.s.Events(h.ctx, store.EventFilter{HostID: "a\x00b", Kinds: []store.EventKind{inject}}); err != nil || len(evs) != 0 {
+		t.Errorf("hostile event filter: %d, %v", len(evs), err)
+	}
+	if _, err := h.s.Host(h.ctx, "a\x00b"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Host with NUL: %v, want ErrNotFound", err)
+	}
+	// Host ids that cannot be stored exactly are rejected, not mangled.
+	for _, id := range []string{"a\x00b", "bad\xffutf8", strings.Repeat("h", 2000)} {
+		h.expect([]store.Status{store.Rejected}, store.Report{HostID: id, Sequence: 1, HeartbeatDigest: strings.Repeat("0", 64)})
+	}
+	// Invalid UTF-8 inside the inventory cannot be encoded as protobuf: rejected.
+	bad := Inventory("utf8", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "PN\xff", "S1")}, nil)
+	h.expect([]store.Status{store.Rejected}, Full(bad, 1, At(0)))
+	// The tables are intact.
+	if hs, err := h.s.Hosts(h.ctx, store.HostFilter{}); err != nil || len(hs) != 1 {
+		t.Errorf("hosts after hostile input: %d, %v", len(hs), err)
+	}
+}
+
+func testClosed(t *testing.T, h *harness) {
+	h.committed(Full(FullHost("closed"), 1, At(0)))
+	if err := h.s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := h.s.Apply(h.ctx, []store.Report{Full(FullHost("closed"), 2, At(1))}); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("Apply after Close: %v", err)
+	}
+	if _, err := h.s.Hosts(h.ctx, store.HostFilter{}); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("Hosts after Close: %v", err)
+	}
+}
