@@ -55,6 +55,7 @@ Run "memledger-agent scan" for a one-shot scan of this host.`,
 	root.SetErr(stderr)
 	root.AddCommand(newScanCommand(stdin, stdout, stderr))
 	root.AddCommand(newSnapshotCommand(stdout, stderr))
+	root.AddCommand(newSimulateCommand(stdout, stderr))
 	return root
 }
 

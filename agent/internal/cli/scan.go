@@ -9,6 +9,7 @@ import (
 
 	"github.com/memledger/memledger/agent/internal/render"
 	"github.com/memledger/memledger/agent/internal/scan"
+	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/policy"
 )
@@ -25,6 +26,8 @@ type scanFlags struct {
 	spdFiles      []string
 	policyFile    string
 	assumeNew     bool
+	sendAddr      string
+	insecure      bool
 }
 
 // ExitViolations is the exit status of a scan that found policy violations,
@@ -63,10 +66,11 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
   sudo dmidecode -t 17 | memledger-agent scan --dmidecode - --host-id db-17
   memledger-agent scan --spd dimm0.hex --spd dimm1.bin
   memledger-agent scan --format cyclonedx --output hbom.cdx.json
-  memledger-agent scan --policy /etc/memledger/policy.yaml --assume-new`,
+  memledger-agent scan --policy /etc/memledger/policy.yaml --assume-new
+  memledger-agent scan --send collector.example:7420 --label site=fra1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runScan(cmd, f, stdin, stdout)
+			return runScan(cmd, f, stdin, stdout, stderr)
 		},
 	}
 	fl := cmd.Flags()
@@ -81,11 +85,13 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
 	fl.StringArrayVar(&f.spdFiles, "spd", nil, "decode the SPD EEPROM image in `FILE` (binary or hex dump; repeatable) instead of this host's")
 	fl.StringVar(&f.policyFile, "policy", "", "check every part against the policy in `FILE` (exit 3 on violations)")
 	fl.BoolVar(&f.assumeNew, "assume-new", false, "with --policy: treat every part as a new install (acceptance gate for new servers)")
+	fl.StringVar(&f.sendAddr, "send", "", "also send the inventory to the collector at `ADDR` (host:port) and wait for its acknowledgement")
+	fl.BoolVar(&f.insecure, "insecure", false, "with --send: talk to the collector in plaintext (test setups only)")
 	cmd.MarkFlagsMutuallyExclusive("smbios", "dmidecode")
 	return cmd
 }
 
-func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout io.Writer) error {
+func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout, stderr io.Writer) error {
 	if f.format != "table" && f.format != "json" && f.format != "cyclonedx" {
 		return fmt.Errorf("--format %q: want table, json or cyclonedx", f.format)
 	}
@@ -120,6 +126,14 @@ func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout io.Writer)
 	violations := 0
 	if pol != nil {
 		violations = scan.ApplyPolicy(inv, pol, f.assumeNew)
+	}
+	if f.sendAddr != "" {
+		// Sent before printing: a failed send must not look like success.
+		ack, err := send.Send(cmd.Context(), f.sendAddr, inv, send.Options{Insecure: f.insecure, Gzip: true})
+		if err != nil {
+			return fmt.Errorf("sending to %s: %w", f.sendAddr, err)
+		}
+		fmt.Fprintf(stderr, "sent to %s: %s\n", f.sendAddr, ack)
 	}
 	var buf bytes.Buffer
 	switch f.format {

@@ -1,0 +1,576 @@
+// Package simulate is a fleet simulator (in the spirit of Fleet's
+// osquery-perf): N synthetic hosts with a realistic vendor mix stream
+// inventory reports to a collector, each on its own jittered schedule, with
+// hardware churn, while the simulator measures reports/s, acks/s and ack
+// latency. It drives the collector exactly as agents do, through
+// agent/internal/send.
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/memledger/memledger/agent/internal/send"
+	"github.com/memledger/memledger/internal/inventory"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// Mode says what a report carries when the host's hardware did not change.
+type Mode string
+
+const (
+	// ModeFull: every report is a full inventory.
+	ModeFull Mode = "full"
+	// ModeHeartbeat: heartbeats, except a host's first report, reports
+	// after a change and answers to NEED_FULL (what real agents do).
+	ModeHeartbeat Mode = "heartbeat"
+	// ModeMixed: like heartbeat, but a share of unchanged reports
+	// (FullRatio) are full inventories anyway, as after agent restarts.
+	ModeMixed Mode = "mixed"
+)
+
+// Options configure a simulation.
+type Options struct {
+	// Collector is the collector's address, host:port.
+	Collector string
+	// Hosts is the number of simulated hosts (default 100).
+	Hosts int
+	// Duration is how long hosts report; then the simulator waits up to
+	// DrainTimeout for outstanding acks (default 30s).
+	Duration time.Duration
+	// Interval is a host's mean time between reports, each jittered by
+	// ±50% (default 10s). 0 sends back to back, as fast as the Window of
+	// unacknowledged reports allows: a throughput benchmark.
+	Interval time.Duration
+	// Mode (default mixed) and FullRatio, the share of unchanged reports
+	// sent as full inventories in mixed mode (default 0.1).
+	Mode      Mode
+	FullRatio float64
+	// Churn is the probability that a report follows a hardware change: a
+	// module swapped, a drive added or removed (default 0.01).
+	Churn float64
+	// Modules and Drives per host (defaults 16 and 4).
+	Modules, Drives int
+	// Connections is the number of gRPC connections the hosts share;
+	// 0 gives each host its own, as real agents have.
+	Connections int
+	// Window is the most unacknowledged reports per host (default 1: send,
+	// wait for the ack; more pipelines).
+	Window int
+	// ReportsPerHost stops each host after that many reports (0: report
+	// until Duration ends); with Interval 0 it replays, say, a year of
+	// daily reports in seconds.
+	ReportsPerHost int
+	// Seed makes the fleet and its schedule reproducible (0: random).
+	Seed uint64
+	// HostPrefix starts every host id (default "sim-<seed>").
+	HostPrefix string
+	// Send configures the connections (Insecure must be true for now).
+	Send send.Options
+	// Progress receives a progress line every ProgressEvery (default 1s);
+	// nil disables it. With Terminal the line is rewritten in place.
+	Progress      io.Writer
+	ProgressEvery time.Duration
+	Terminal      bool
+	// DrainTimeout bounds the wait for outstanding acks after Duration
+	// (default 10s).
+	DrainTimeout time.Duration
+}
+
+func (o *Options) setDefaults() error {
+	if o.Collector == "" {
+		return errors.New("simulate: no collector address")
+	}
+	if o.Hosts == 0 {
+		o.Hosts = 100
+	}
+	if o.Duration == 0 {
+		o.Duration = 30 * time.Second
+	}
+	if o.Mode == "" {
+		o.Mode = ModeMixed
+	}
+	if o.FullRatio == 0 && o.Mode == ModeMixed {
+		o.FullRatio = 0.1
+	}
+	if o.Modules == 0 {
+		o.Modules = 16
+	}
+	if o.Drives == 0 {
+		o.Drives = 4
+	}
+	if o.Window == 0 {
+		o.Window = 1
+	}
+	if o.Seed == 0 {
+		o.Seed = rand.Uint64()
+	}
+	if o.HostPrefix == "" {
+		o.HostPrefix = fmt.Sprintf("sim-%d", o.Seed%100000)
+	}
+	if o.ProgressEvery == 0 {
+		o.ProgressEvery = time.Second
+	}
+	if o.DrainTimeout == 0 {
+		o.DrainTimeout = 10 * time.Second
+	}
+	switch {
+	case o.Hosts < 0:
+		return fmt.Errorf("simulate: hosts %d: want at least 1", o.Hosts)
+	case o.Duration < 0:
+		return fmt.Errorf("simulate: duration %v: want a positive duration", o.Duration)
+	case o.Interval < 0:
+		return fmt.Errorf("simulate: interval %v: want 0 or more", o.Interval)
+	case o.Mode != ModeFull && o.Mode != ModeHeartbeat && o.Mode != ModeMixed:
+		return fmt.Errorf("simulate: mode %q: want full, heartbeat or mixed", o.Mode)
+	case o.FullRatio < 0 || o.FullRatio > 1:
+		return fmt.Errorf("simulate: full ratio %v: want 0 to 1", o.FullRatio)
+	case o.Churn < 0 || o.Churn > 1:
+		return fmt.Errorf("simulate: churn %v: want 0 to 1", o.Churn)
+	case o.Modules < 0 || o.Modules > 1024 || o.Drives < 0 || o.Drives > 1000:
+		return fmt.Errorf("simulate: %d modules and %d drives per host: want 0-1024 and 0-1000", o.Modules, o.Drives)
+	case o.Connections < 0:
+		return fmt.Errorf("simulate: connections %d: want 0 or more", o.Connections)
+	case o.Window < 1:
+		return fmt.Errorf("simulate: window %d: want at least 1", o.Window)
+	case o.ReportsPerHost < 0:
+		return fmt.Errorf("simulate: reports per host %d: want 0 or more", o.ReportsPerHost)
+	}
+	return nil
+}
+
+// Summary is what a simulation measured.
+type Summary struct {
+	Hosts int
+	// Connected is the most host streams open at once.
+	Connected int64
+	// Elapsed is the sending phase (Duration, or less when cancelled).
+	Elapsed time.Duration
+	// Sent counts reports sent, split into full and heartbeat.
+	Sent, FullSent, HeartbeatSent uint64
+	// Acked counts acknowledgements received, by status.
+	Acked, Committed, Duplicate, NeedFull uint64
+	// Changes counts hardware changes (churn) simulated.
+	Changes uint64
+	// StreamErrors counts streams that broke (hosts reconnect and go on).
+	StreamErrors uint64
+	// Latency is from sending a report to receiving its ack.
+	Latency Latency
+	// FirstError is the first stream error, for the report.
+	FirstError string
+}
+
+// ReportsPerSecond is the send rate over Elapsed.
+func (s Summary) ReportsPerSecond() float64 { return perSecond(s.Sent, s.Elapsed) }
+
+// AckedPerSecond is the ack rate over Elapsed.
+func (s Summary) AckedPerSecond() float64 { return perSecond(s.Acked, s.Elapsed) }
+
+func perSecond(n uint64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// String is the final report printed by "memledger-agent simulate".
+func (s Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "hosts:        %d (at most %d streams open at once)\n", s.Hosts, s.Connected)
+	fmt.Fprintf(&b, "elapsed:      %s\n", s.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "sent:         %d reports (%d full, %d heartbeats), %.0f reports/s\n", s.Sent, s.FullSent, s.HeartbeatSent, s.ReportsPerSecond())
+	fmt.Fprintf(&b, "acked:        %d (%d committed, %d duplicate, %d need full), %.0f acked/s\n", s.Acked, s.Committed, s.Duplicate, s.NeedFull, s.AckedPerSecond())
+	fmt.Fprintf(&b, "ack latency:  p50 %s  p90 %s  p99 %s  max %s\n", fmtDur(s.Latency.P50), fmtDur(s.Latency.P90), fmtDur(s.Latency.P99), fmtDur(s.Latency.Max))
+	fmt.Fprintf(&b, "churn:        %d hardware changes\n", s.Changes)
+	fmt.Fprintf(&b, "errors:       %d broken streams", s.StreamErrors)
+	if s.FirstError != "" {
+		fmt.Fprintf(&b, " (first: %s)", s.FirstError)
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%dµs", d/time.Microsecond)
+	}
+}
+
+// counters are shared by all hosts.
+type counters struct {
+	sent, full, heartbeat          atomic.Uint64
+	acked, committed, dup, needAll atomic.Uint64
+	changes, streamErrs            atomic.Uint64
+	open, maxOpen                  atomic.Int64
+	latency                        histogram
+	firstErr                       atomic.Pointer[string]
+}
+
+func (c *counters) streamOpened() {
+	n := c.open.Add(1)
+	for {
+		m := c.maxOpen.Load()
+		if n <= m || c.maxOpen.CompareAndSwap(m, n) {
+			return
+		}
+	}
+}
+
+func (c *counters) streamError(err error) {
+	c.streamErrs.Add(1)
+	msg := err.Error()
+	c.firstErr.CompareAndSwap(nil, &msg)
+}
+
+// Run simulates the fleet until Duration has passed or ctx is cancelled,
+// then waits for outstanding acks and returns the summary. It fails only
+// when the simulation cannot start (bad options, no connection); broken
+// streams are counted, and their hosts reconnect.
+func Run(ctx context.Context, opts Options) (Summary, error) {
+	if err := opts.setDefaults(); err != nil {
+		return Summary{}, err
+	}
+	nconn := opts.Connections
+	if nconn == 0 || nconn > opts.Hosts {
+		nconn = opts.Hosts
+	}
+	conns := make([]*grpc.ClientConn, nconn)
+	for i := range conns {
+		cc, err := send.Dial(opts.Collector, opts.Send)
+		if err != nil {
+			for _, c := range conns[:i] {
+				c.Close()
+			}
+			return Summary{}, fmt.Errorf("simulate: %w", err)
+		}
+		conns[i] = cc
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+
+	var c counters
+	start := time.Now()
+	sendCtx, stopSending := context.WithTimeout(ctx, opts.Duration)
+	defer stopSending()
+	// Acks are awaited a little longer than sends; a cancelled ctx ends
+	// everything at once.
+	ackCtx, stopAcks := context.WithCancel(ctx)
+	defer stopAcks()
+
+	var wg sync.WaitGroup
+	for i := 0; i < opts.Hosts; i++ {
+		// Each host has its own random stream: reproducible per seed, and
+		// no lock shared by thousands of goroutines.
+		r := rand.New(rand.NewPCG(opts.Seed, uint64(i)))
+		h := newHost(r, opts.HostPrefix, i, opts.Modules, opts.Drives)
+		sim := &hostSim{opts: &opts, c: &c, h: h, r: r, cc: conns[i%nconn]}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sim.run(sendCtx, ackCtx)
+		}()
+	}
+
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	progress := newProgressPrinter(opts, &c, start)
+	ticker := time.NewTicker(opts.ProgressEvery)
+	defer ticker.Stop()
+	var elapsed time.Duration
+	sendingDone := sendCtx.Done()
+	var drainTimer <-chan time.Time
+loop:
+	for {
+		select {
+		case <-done:
+			break loop
+		case <-ticker.C:
+			progress.line(false)
+		case <-sendingDone:
+			elapsed = time.Since(start)
+			sendingDone = nil
+			drainTimer = time.After(opts.DrainTimeout)
+		case <-drainTimer:
+			stopAcks() // give up on acks that did not come
+			drainTimer = nil
+		}
+	}
+	if elapsed == 0 {
+		elapsed = time.Since(start)
+	}
+	progress.line(true)
+	return Summary{
+		Hosts:         opts.Hosts,
+		Connected:     c.maxOpen.Load(),
+		Elapsed:       elapsed,
+		Sent:          c.sent.Load(),
+		FullSent:      c.full.Load(),
+		HeartbeatSent: c.heartbeat.Load(),
+		Acked:         c.acked.Load(),
+		Committed:     c.committed.Load(),
+		Duplicate:     c.dup.Load(),
+		NeedFull:      c.needAll.Load(),
+		Changes:       c.changes.Load(),
+		StreamErrors:  c.streamErrs.Load(),
+		Latency:       c.latency.snapshot(),
+		FirstError:    deref(c.firstErr.Load()),
+	}, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// hostSim is one simulated agent.
+type hostSim struct {
+	opts *Options
+	c    *counters
+	h    *host
+	r    *rand.Rand
+	cc   grpc.ClientConnInterface
+
+	seq      uint64
+	digest   string // of h.inv
+	needFull atomic.Bool
+	sent     int // reports sent, for ReportsPerHost
+	// firstAt delays the host's first report (zero: at once).
+	firstAt time.Time
+}
+
+// run reports until sendCtx ends, reconnecting after a broken stream, and
+// then waits (up to ackCtx) for the outstanding acks.
+func (s *hostSim) run(sendCtx, ackCtx context.Context) {
+	s.needFull.Store(true) // a host's first report is full
+	// Hosts connect at once but spread their first reports over an
+	// interval (at most 30s), so they do not all report in step.
+	if spread := min(s.opts.Interval, 30*time.Second); spread > 0 {
+		s.firstAt = time.Now().Add(time.Duration(s.r.Int64N(int64(spread))))
+	}
+	for sendCtx.Err() == nil {
+		err := s.stream(sendCtx, ackCtx)
+		if err == nil || s.done() {
+			return
+		}
+		s.c.streamError(err)
+		s.needFull.Store(true) // after reconnecting, resynchronise
+		// Back off before reconnecting, like an agent would.
+		if !sleep(sendCtx, time.Second+time.Duration(s.r.Int64N(int64(time.Second)))) {
+			return
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// stream runs one Report stream: it returns nil when the sending phase
+// ended and every ack arrived (or ackCtx ended), an error when the stream
+// broke.
+func (s *hostSim) stream(sendCtx, ackCtx context.Context) error {
+	st, err := send.OpenStream(ackCtx, s.cc)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s.c.streamOpened()
+	defer s.c.open.Add(-1)
+
+	// sentAt carries the send time of each unacknowledged report, in
+	// order; its capacity is the window, so a full channel means wait.
+	sentAt := make(chan time.Time, s.opts.Window)
+	recvErr := make(chan error, 1)
+	go func() { recvErr <- s.receive(st, sentAt) }()
+
+	next := time.Now()
+	if s.firstAt.After(next) {
+		next, s.firstAt = s.firstAt, time.Time{}
+	}
+sending:
+	for !s.done() {
+		if s.opts.Interval > 0 {
+			if !sleepUntil(sendCtx, next, recvErr) {
+				break sending
+			}
+			// Jitter each interval by ±50%.
+			next = next.Add(s.opts.Interval/2 + time.Duration(s.r.Int64N(int64(s.opts.Interval)+1)))
+		}
+		req := s.nextReport()
+		// Wait for room in the window (an ack) before sending.
+		select {
+		case sentAt <- time.Now():
+		case <-sendCtx.Done():
+			break sending
+		case err := <-recvErr:
+			return streamEnded(err)
+		}
+		if err := st.Send(req); err != nil {
+			// The receiver has the stream's status.
+			return streamEnded(<-recvErr)
+		}
+		s.c.sent.Add(1)
+		s.sent++
+		if req.GetHeartbeat() != nil {
+			s.c.heartbeat.Add(1)
+		} else {
+			s.c.full.Add(1)
+		}
+	}
+	// Sending is over: let the collector acknowledge what is in flight.
+	if err := st.CloseSend(); err != nil {
+		return nil
+	}
+	if err := <-recvErr; err != nil && ackCtx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+// done reports whether the host sent all its reports.
+func (s *hostSim) done() bool {
+	return s.opts.ReportsPerHost > 0 && s.sent >= s.opts.ReportsPerHost
+}
+
+// streamEnded turns the end of a stream while still sending into an error.
+func streamEnded(err error) error {
+	if err == nil {
+		return errors.New("the collector ended the stream")
+	}
+	return err
+}
+
+// sleepUntil waits for t; false when ctx ends first or the stream broke
+// (the error is put back for the caller).
+func sleepUntil(ctx context.Context, t time.Time, recvErr chan error) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case err := <-recvErr:
+		recvErr <- err
+		return false
+	}
+}
+
+// receive reads acks until the stream ends; nil at a clean end.
+func (s *hostSim) receive(st *send.Stream, sentAt chan time.Time) error {
+	for {
+		ack, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			if status.Code(err) == codes.Canceled {
+				return nil
+			}
+			return err
+		}
+		t0 := <-sentAt
+		s.c.latency.record(time.Since(t0))
+		s.c.acked.Add(1)
+		switch ack.Status {
+		case memledgerv1.AckStatus_ACK_STATUS_COMMITTED:
+			s.c.committed.Add(1)
+		case memledgerv1.AckStatus_ACK_STATUS_DUPLICATE:
+			s.c.dup.Add(1)
+		case memledgerv1.AckStatus_ACK_STATUS_NEED_FULL:
+			s.c.needAll.Add(1)
+			s.needFull.Store(true)
+		}
+	}
+}
+
+// nextReport decides what the host reports now: a full inventory after a
+// change, when the collector asked for one, or as the mode says; a
+// heartbeat otherwise.
+func (s *hostSim) nextReport() *memledgerv1.ReportRequest {
+	now := time.Now()
+	s.seq = send.NextSequence(s.seq, now)
+	full := s.needFull.Swap(false)
+	if s.opts.Churn > 0 && s.r.Float64() < s.opts.Churn {
+		s.h.churn(s.r)
+		s.digest = ""
+		s.c.changes.Add(1)
+		full = true
+	}
+	switch s.opts.Mode {
+	case ModeFull:
+		full = true
+	case ModeMixed:
+		if !full && s.r.Float64() < s.opts.FullRatio {
+			full = true
+		}
+	}
+	if full {
+		// A shallow copy with this report's collected_at: the host's
+		// inventory is replaced, never modified, on churn, so reports in
+		// flight keep their content, and a deep copy per report would cost
+		// the simulator CPU the collector needs on a shared machine.
+		src := s.h.inv
+		inv := &memledgerv1.Inventory{
+			Host:           src.Host,
+			CollectedAt:    timestamppb.New(now),
+			AgentVersion:   src.AgentVersion,
+			MemoryModules:  src.MemoryModules,
+			StorageDevices: src.StorageDevices,
+			Warnings:       src.Warnings,
+			Sources:        src.Sources,
+		}
+		if s.digest == "" {
+			if d, err := inventory.Digest(inv); err == nil {
+				s.digest = d
+			}
+		}
+		return send.FullReport(inv, s.seq, now)
+	}
+	if s.digest == "" {
+		d, err := inventory.Digest(s.h.inv)
+		if err == nil {
+			s.digest = d
+		}
+	}
+	return send.HeartbeatReport(s.h.inv.GetHost().GetHostId(), s.seq, s.digest, now, now)
+}

@@ -1,0 +1,37 @@
+// Command memledger-collector receives memory inventories from memledger
+// agents, keeps the fleet's ledger of parts and answers questions about it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/memledger/memledger/collector/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal starts a graceful shutdown, a second one
+		// kills the process the default way.
+		<-ctx.Done()
+		stop()
+	}()
+	err := cli.Execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var exit *cli.ExitError
+		if errors.As(err, &exit) {
+			if exit.Err != nil {
+				fmt.Fprintf(os.Stderr, "memledger-collector: %v\n", exit.Err)
+			}
+			os.Exit(exit.Code)
+		}
+		fmt.Fprintf(os.Stderr, "memledger-collector: %v\n", err)
+		os.Exit(1)
+	}
+}

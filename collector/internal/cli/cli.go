@@ -1,0 +1,205 @@
+// Package cli is memledger-collector's command line: serve (the gRPC ingest
+// service), ingest (inventory files made offline), label, and the read
+// commands hosts, parts and history. It parses flags, runs the work and
+// returns errors; only main exits.
+//
+// Every flag can also be given as an environment variable
+// (MEMLEDGER_<FLAG>) or as a key of the YAML file named by --config; see
+// package config for the precedence.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/memledger/memledger/collector/internal/config"
+	"github.com/memledger/memledger/collector/internal/store"
+	_ "github.com/memledger/memledger/collector/internal/store/alldrivers" // sqlite: and postgres:// DSNs
+	"github.com/memledger/memledger/collector/internal/store/sqlite"
+	"github.com/memledger/memledger/internal/version"
+)
+
+// DefaultDB is the ledger used when --db is not given.
+const DefaultDB = "sqlite:/var/lib/memledger/ledger.db"
+
+// ExitError carries a specific exit status out to main.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Execute runs the command line args (without the program name) with the
+// process environment.
+func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return run(ctx, args, stdin, stdout, stderr, os.LookupEnv)
+}
+
+// run is Execute with an injected environment, for tests.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, lookupEnv: lookupEnv}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
+}
+
+// app holds what all commands share.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	lookupEnv      func(string) (string, bool)
+
+	configPath string
+	db         string
+	logLevel   string
+	logFormat  string
+	logger     *slog.Logger
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "memledger-collector",
+		Short: "Receive memory inventories from agents and keep the fleet's ledger",
+		Long: `memledger-collector receives inventories from memledger agents over gRPC,
+keeps a ledger of every memory module and drive of every host (first seen,
+last seen, removed: nothing is ever deleted) and answers questions about it.
+
+Every flag may also be set in the environment as MEMLEDGER_<FLAG> (e.g.
+MEMLEDGER_DB, MEMLEDGER_BATCH_MAX) or in the YAML file named by --config,
+whose keys are the flag names. A flag on the command line wins over the
+environment, which wins over the file.`,
+		Example: `  memledger-collector serve --db sqlite:/var/lib/memledger/ledger.db --listen :7420
+  memledger-collector parts --vendor micron --label env=prod
+  memledger-collector history --host db-17`,
+		Version:       version.String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.configure(cmd)
+		},
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configPath, "config", "", "read flag values from the YAML `FILE` (keys are flag names; env MEMLEDGER_CONFIG)")
+	pf.StringVar(&a.db, "db", DefaultDB, "the ledger `DSN`: sqlite:PATH or postgres://USER@HOST/DB")
+	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	pf.StringVar(&a.logFormat, "log-format", "text", "log format on standard error: text or json")
+	root.AddCommand(
+		a.serveCommand(),
+		a.ingestCommand(),
+		a.labelCommand(),
+		a.hostsCommand(),
+		a.partsCommand(),
+		a.historyCommand(),
+	)
+	return root
+}
+
+// configure applies the environment and the config file to cmd's flags,
+// then sets up logging. It runs before every command.
+func (a *app) configure(cmd *cobra.Command) error {
+	path := a.configPath
+	if !cmd.Flags().Changed("config") {
+		if env, ok := a.lookupEnv(config.EnvName("config")); ok {
+			path = env
+		}
+	}
+	var file *config.File
+	if path != "" {
+		known := allFlagNames(cmd.Root())
+		var err error
+		if file, err = config.Load(path, func(k string) bool { return known[k] }); err != nil {
+			return err
+		}
+	}
+	if err := config.Apply(cmd.Flags(), file, a.lookupEnv); err != nil {
+		return err
+	}
+	logger, err := newLogger(a.stderr, a.logLevel, a.logFormat)
+	if err != nil {
+		return err
+	}
+	a.logger = logger
+	return nil
+}
+
+// allFlagNames lists the flags of every command, the keys a config file may
+// use.
+func allFlagNames(root *cobra.Command) map[string]bool {
+	names := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		add := func(f *pflag.Flag) { names[f.Name] = true }
+		c.Flags().VisitAll(add)
+		c.PersistentFlags().VisitAll(add)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	return names
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// openStore opens the ledger named by --db. With mustExist, a SQLite file
+// that does not exist is an error instead of a new empty ledger: a read
+// command pointed at the wrong path should say so.
+func (a *app) openStore(ctx context.Context, mustExist bool) (store.Store, error) {
+	if mustExist && strings.HasPrefix(a.db, "sqlite:") {
+		o, err := sqlite.ParseDSN(a.db)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(o.Path); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("no ledger at %s (serve creates it; choose another with --db or MEMLEDGER_DB)", o.Path)
+			}
+			return nil, fmt.Errorf("ledger %s: %w", o.Path, err)
+		}
+	}
+	st, err := store.Open(ctx, a.db)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", store.RedactDSN(a.db), err)
+	}
+	return st, nil
+}
+
+// closeStore closes st, adding its error to *errp.
+func closeStore(st store.Store, errp *error) {
+	if err := st.Close(); err != nil && *errp == nil {
+		*errp = fmt.Errorf("close ledger: %w", err)
+	}
+}

@@ -1,0 +1,539 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memledger/memledger/collector/internal/store"
+)
+
+// readFlags are the filters shared by hosts and parts.
+type readFlags struct {
+	hosts   []string
+	labels  []string
+	vendor  string
+	removed string
+	format  string
+}
+
+func (f *readFlags) register(cmd *cobra.Command, removedHelp string) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.hosts, "host", nil, "only the host with this id or hostname `H` (repeatable)")
+	fl.StringArrayVar(&f.labels, "label", nil, "only hosts whose labels match `SEL`: k=v, k!=v, k, !k, or several joined by commas (repeatable: all must match)")
+	fl.StringVar(&f.vendor, "vendor", "", "only parts by maker `SLUG` or its parent company (micron finds Micron, Crucial and Micron DRAM on Kingston modules)")
+	fl.StringVarP(&f.format, "format", "f", formatTable, "output format: table, json (one array) or csv")
+	fl.StringVar(&f.removed, "removed", "", removedHelp)
+	fl.Lookup("removed").NoOptDefVal = "include"
+}
+
+// removedFilter maps --removed to the store's filter.
+func removedFilter(v string) (store.RemovedFilter, error) {
+	switch v {
+	case "", "false", "no":
+		return store.ActiveOnly, nil
+	case "include", "true", "yes":
+		return store.IncludeRemoved, nil
+	case "only":
+		return store.OnlyRemoved, nil
+	}
+	return 0, fmt.Errorf("--removed=%q: want --removed (include removed parts) or --removed=only", v)
+}
+
+func parseSelectors(terms []string) ([]store.LabelSelector, error) {
+	var sels []store.LabelSelector
+	for _, t := range terms {
+		s, err := store.ParseSelectors(t)
+		if err != nil {
+			return nil, fmt.Errorf("--label %q: %w", t, err)
+		}
+		sels = append(sels, s...)
+	}
+	return sels, nil
+}
+
+// resolveHosts turns host ids or hostnames into host ids; a name that
+// matches no host is an error (a typo must not look like an empty fleet).
+func resolveHosts(ctx context.Context, st store.Store, names []string) ([]string, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for _, n := range names {
+		byID, err := st.Hosts(ctx, store.HostFilter{IDs: []string{n}})
+		if err != nil {
+			return nil, fmt.Errorf("look up host %q: %w", n, err)
+		}
+		byName, err := st.Hosts(ctx, store.HostFilter{Hostnames: []string{n}})
+		if err != nil {
+			return nil, fmt.Errorf("look up host %q: %w", n, err)
+		}
+		found := append(byID, byName...)
+		if len(found) == 0 {
+			return nil, fmt.Errorf("no host %q in the ledger (neither a host id nor a hostname)", n)
+		}
+		for _, h := range found {
+			if !seen[h.ID] {
+				seen[h.ID] = true
+				ids = append(ids, h.ID)
+			}
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func (a *app) hostsCommand() *cobra.Command {
+	var f readFlags
+	cmd := &cobra.Command{
+		Use:   "hosts",
+		Short: "List the hosts in the ledger",
+		Long: `hosts lists the hosts the collector heard from: id, hostname, effective labels
+(the agent's, overridden by "memledger-collector label"), number of parts on
+the host now, when it was last seen (any report) and when its last full
+inventory arrived.
+
+With --vendor only hosts carrying a part of that maker are listed (with
+--removed, also hosts where such a part was removed).`,
+		Example: `  memledger-collector hosts
+  memledger-collector hosts --vendor micron --label env=prod
+  memledger-collector hosts --format csv > hosts.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runHosts(cmd.Context(), f)
+		},
+	}
+	f.register(cmd, "with --vendor: also match hosts where such a part was removed (--removed=only: only those)")
+	return cmd
+}
+
+func (a *app) runHosts(ctx context.Context, f readFlags) (err error) {
+	if err := checkFormat(f.format); err != nil {
+		return err
+	}
+	removed, err := removedFilter(f.removed)
+	if err != nil {
+		return err
+	}
+	if removed != store.ActiveOnly && f.vendor == "" {
+		return errors.New("hosts: --removed needs --vendor (it selects hosts by their removed parts)")
+	}
+	sels, err := parseSelectors(f.labels)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, &err)
+
+	filter := store.HostFilter{Labels: sels}
+	if len(f.hosts) > 0 {
+		if filter.IDs, err = resolveHosts(ctx, st, f.hosts); err != nil {
+			return err
+		}
+	}
+	if f.vendor != "" {
+		parts, err := st.Parts(ctx, store.PartFilter{HostIDs: filter.IDs, Vendor: strings.ToLower(f.vendor), HostLabels: sels, Removed: removed})
+		if err != nil {
+			return fmt.Errorf("list parts by %s: %w", f.vendor, err)
+		}
+		ids := map[string]bool{}
+		for _, p := range parts {
+			ids[p.HostID] = true
+		}
+		filter.IDs = filter.IDs[:0]
+		for id := range ids {
+			filter.IDs = append(filter.IDs, id)
+		}
+		sort.Strings(filter.IDs)
+		if len(filter.IDs) == 0 {
+			return render(a.stdout, f.format, hostColumns, nil, hostToJSON)
+		}
+	}
+	hosts, err := st.Hosts(ctx, filter)
+	if err != nil {
+		return fmt.Errorf("list hosts: %w", err)
+	}
+	return render(a.stdout, f.format, hostColumns, hosts, hostToJSON)
+}
+
+var hostColumns = []column[store.Host]{
+	{header: "HOST", text: func(h store.Host) string { return h.ID }},
+	{header: "HOSTNAME", text: func(h store.Host) string { return h.Hostname }},
+	{header: "LABELS", text: func(h store.Host) string { return labelsText(h.Labels) }},
+	{header: "PARTS", text: func(h store.Host) string { return strconv.Itoa(h.ActiveParts) }},
+	{header: "LAST SEEN", text: func(h store.Host) string { return tableTime(h.LastSeen) }, raw: func(h store.Host) string { return rawTime(h.LastSeen) }},
+	{header: "LAST REPORT", text: func(h store.Host) string { return tableTime(h.LastReportAt) }, raw: func(h store.Host) string { return rawTime(h.LastReportAt) }},
+	{header: "SYSTEM", text: func(h store.Host) string { return strings.TrimSpace(h.SystemManufacturer + " " + h.SystemProduct) }},
+	{header: "AGENT", text: func(h store.Host) string { return h.AgentVersion }},
+}
+
+// hostJSON is the JSON form of a host (hosts --format json).
+type hostJSON struct {
+	HostID             string            `json:"host_id"`
+	Hostname           string            `json:"hostname"`
+	Labels             map[string]string `json:"labels"`
+	AgentLabels        map[string]string `json:"agent_labels,omitempty"`
+	LabelOverrides     map[string]string `json:"label_overrides,omitempty"`
+	LabelsUnset        []string          `json:"labels_unset,omitempty"`
+	ActiveParts        int               `json:"active_parts"`
+	FirstSeen          *time.Time        `json:"first_seen,omitempty"`
+	LastSeen           *time.Time        `json:"last_seen,omitempty"`
+	LastReportAt       *time.Time        `json:"last_report_at,omitempty"`
+	InventorySeenAt    *time.Time        `json:"inventory_seen_at,omitempty"`
+	LastSequence       uint64            `json:"last_sequence"`
+	InventoryDigest    string            `json:"inventory_digest,omitempty"`
+	AgentVersion       string            `json:"agent_version,omitempty"`
+	OS                 string            `json:"os,omitempty"`
+	Kernel             string            `json:"kernel,omitempty"`
+	SystemManufacturer string            `json:"system_manufacturer,omitempty"`
+	SystemProduct      string            `json:"system_product,omitempty"`
+	SystemSerial       string            `json:"system_serial,omitempty"`
+}
+
+func hostToJSON(h store.Host) any {
+	labels := h.Labels
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	return hostJSON{
+		HostID:             h.ID,
+		Hostname:           h.Hostname,
+		Labels:             labels,
+		AgentLabels:        h.AgentLabels,
+		LabelOverrides:     h.LabelOverrides,
+		LabelsUnset:        h.LabelsUnset,
+		ActiveParts:        h.ActiveParts,
+		FirstSeen:          timePtr(h.FirstSeen),
+		LastSeen:           timePtr(h.LastSeen),
+		LastReportAt:       timePtr(h.LastReportAt),
+		InventorySeenAt:    timePtr(h.InventorySeenAt),
+		LastSequence:       h.LastSequence,
+		InventoryDigest:    h.InventoryDigest,
+		AgentVersion:       h.AgentVersion,
+		OS:                 h.OS,
+		Kernel:             h.Kernel,
+		SystemManufacturer: h.SystemManufacturer,
+		SystemProduct:      h.SystemProduct,
+		SystemSerial:       h.SystemSerial,
+	}
+}
+
+type partsFlags struct {
+	readFlags
+	kind      string
+	makerOnly bool
+	asOf      string
+	limit     int
+}
+
+func (a *app) partsCommand() *cobra.Command {
+	var f partsFlags
+	cmd := &cobra.Command{
+		Use:   "parts",
+		Short: "List memory modules and drives in the ledger",
+		Long: `parts lists the parts of the fleet, one line per module or drive per host:
+slot, maker (with its parent company, e.g. "Crucial (Micron Technology)"),
+the DRAM maker of a module when known, part number, serial, size and when it
+was first seen. A maker that could not be identified is shown as "-": the
+ledger never guesses.
+
+By default only parts on their hosts now are listed; --removed adds removed
+parts (with the time of removal), --removed=only lists only those, and
+--as-of lists what the hosts carried at a past instant.`,
+		Example: `  memledger-collector parts --vendor micron
+  memledger-collector parts --host db-17 --removed
+  memledger-collector parts --vendor samsung --kind drive --label env=prod --format json
+  memledger-collector parts --as-of 2025-01-01`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runParts(cmd.Context(), f)
+		},
+	}
+	f.register(cmd, "include removed parts (--removed=only: only removed parts)")
+	fl := cmd.Flags()
+	fl.StringVar(&f.kind, "kind", "", "only parts of this `KIND`: memory or drive")
+	fl.BoolVar(&f.makerOnly, "maker-only", false, "with --vendor, match the module or drive maker only, not the DRAM maker")
+	fl.StringVar(&f.asOf, "as-of", "", "list the parts present at `TIME` (RFC 3339, YYYY-MM-DD, or a duration ago such as 720h)")
+	fl.IntVar(&f.limit, "limit", 0, "list at most `N` parts (0: all)")
+	return cmd
+}
+
+func (a *app) runParts(ctx context.Context, f partsFlags) (err error) {
+	if err := checkFormat(f.format); err != nil {
+		return err
+	}
+	filter := store.PartFilter{Vendor: strings.ToLower(f.vendor), MakerOnly: f.makerOnly, Limit: f.limit}
+	if filter.Removed, err = removedFilter(f.removed); err != nil {
+		return err
+	}
+	if f.makerOnly && f.vendor == "" {
+		return errors.New("--maker-only needs --vendor")
+	}
+	if f.limit < 0 {
+		return fmt.Errorf("--limit %d: want 0 or more", f.limit)
+	}
+	switch f.kind {
+	case "":
+	case string(store.KindMemory), string(store.KindDrive):
+		filter.Kinds = []store.PartKind{store.PartKind(f.kind)}
+	default:
+		return fmt.Errorf("--kind %q: want memory or drive", f.kind)
+	}
+	if f.asOf != "" {
+		if filter.AsOf, err = parseTime(f.asOf, time.Now()); err != nil {
+			return fmt.Errorf("--as-of: %w", err)
+		}
+	}
+	if filter.HostLabels, err = parseSelectors(f.labels); err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, &err)
+	if len(f.hosts) > 0 {
+		if filter.HostIDs, err = resolveHosts(ctx, st, f.hosts); err != nil {
+			return err
+		}
+	}
+	parts, err := st.Parts(ctx, filter)
+	if err != nil {
+		return fmt.Errorf("list parts: %w", err)
+	}
+	cols := partColumns
+	if filter.Removed != store.ActiveOnly {
+		cols = append(cols[:len(cols):len(cols)], column[store.Part]{
+			header: "REMOVED",
+			text:   func(p store.Part) string { return tableTime(deref(p.RemovedAt)) },
+			raw:    func(p store.Part) string { return rawTime(deref(p.RemovedAt)) },
+		})
+	}
+	return render(a.stdout, f.format, cols, parts, partToJSON)
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+var partColumns = []column[store.Part]{
+	{header: "HOST", text: func(p store.Part) string { return p.HostID }},
+	{header: "KIND", text: func(p store.Part) string { return string(p.Kind) }},
+	{header: "SLOT", text: func(p store.Part) string { return p.Slot }},
+	{header: "MAKER", text: func(p store.Part) string { return makerText(p.Maker) }, raw: func(p store.Part) string { return p.Maker.ID }},
+	{header: "DRAM", text: func(p store.Part) string { return makerText(p.DRAM) }, raw: func(p store.Part) string { return p.DRAM.ID }},
+	{header: "PART NUMBER", text: func(p store.Part) string { return p.PartNumber }},
+	{header: "SERIAL", text: func(p store.Part) string { return p.SerialNumber }},
+	{header: "SIZE", text: func(p store.Part) string { return sizeText(p.Kind, p.SizeBytes) }, raw: func(p store.Part) string { return strconv.FormatUint(p.SizeBytes, 10) }},
+	{header: "FIRST SEEN", text: func(p store.Part) string { return tableTime(p.FirstSeen) }, raw: func(p store.Part) string { return rawTime(p.FirstSeen) }},
+}
+
+// vendorJSON is a maker in JSON output; absent when unknown.
+type vendorJSON struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name,omitempty"`
+	Parent   string   `json:"parent,omitempty"`
+	Evidence []string `json:"evidence,omitempty"`
+	JEP106   string   `json:"jep106,omitempty"`
+}
+
+func vendorToJSON(v store.Vendor) *vendorJSON {
+	if v.ID == "" {
+		return nil
+	}
+	return &vendorJSON{ID: v.ID, Name: v.Name, Parent: v.Parent, Evidence: v.Evidence, JEP106: v.JEP106}
+}
+
+// partJSON is the JSON form of a part (parts --format json).
+type partJSON struct {
+	ID              int64       `json:"id"`
+	HostID          string      `json:"host_id"`
+	Kind            string      `json:"kind"`
+	Slot            string      `json:"slot"`
+	Maker           *vendorJSON `json:"maker,omitempty"`
+	DRAM            *vendorJSON `json:"dram_maker,omitempty"`
+	Controller      *vendorJSON `json:"controller_maker,omitempty"`
+	ManufacturerRaw string      `json:"manufacturer_raw,omitempty"`
+	PartNumber      string      `json:"part_number"`
+	SerialNumber    string      `json:"serial_number"`
+	RealSerial      bool        `json:"real_serial"`
+	SizeBytes       uint64      `json:"size_bytes"`
+	MemoryType      string      `json:"memory_type,omitempty"`
+	FormFactor      string      `json:"form_factor,omitempty"`
+	SpeedMTs        uint32      `json:"speed_mts,omitempty"`
+	Transport       string      `json:"transport,omitempty"`
+	Firmware        string      `json:"firmware,omitempty"`
+	FirstSeen       *time.Time  `json:"first_seen,omitempty"`
+	LastSeen        *time.Time  `json:"last_seen,omitempty"`
+	RemovedAt       *time.Time  `json:"removed_at,omitempty"`
+	Identity        string      `json:"identity"`
+}
+
+func partToJSON(p store.Part) any {
+	return partJSON{
+		ID:              p.ID,
+		HostID:          p.HostID,
+		Kind:            string(p.Kind),
+		Slot:            p.Slot,
+		Maker:           vendorToJSON(p.Maker),
+		DRAM:            vendorToJSON(p.DRAM),
+		Controller:      vendorToJSON(p.Controller),
+		ManufacturerRaw: p.ManufacturerRaw,
+		PartNumber:      p.PartNumber,
+		SerialNumber:    p.SerialNumber,
+		RealSerial:      p.RealSerial,
+		SizeBytes:       p.SizeBytes,
+		MemoryType:      p.MemoryType,
+		FormFactor:      p.FormFactor,
+		SpeedMTs:        p.SpeedMTs,
+		Transport:       p.Transport,
+		Firmware:        p.Firmware,
+		FirstSeen:       timePtr(p.FirstSeen),
+		LastSeen:        timePtr(p.LastSeen),
+		RemovedAt:       p.RemovedAt,
+		Identity:        p.Identity,
+	}
+}
+
+type historyFlags struct {
+	host   string
+	kinds  []string
+	since  string
+	until  string
+	limit  int
+	newest bool
+	format string
+}
+
+func (a *app) historyCommand() *cobra.Command {
+	var f historyFlags
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "Show the ledger's event log",
+		Long: `history prints the append-only event log, oldest first: hosts enrolled,
+parts added, removed, returned or moved, decoded facts changed, labels
+changed, policy verdicts. A module swapped between two reports shows as one
+part removed and one part added.`,
+		Example: `  memledger-collector history --host db-17
+  memledger-collector history --kind part_removed --since 720h
+  memledger-collector history --host db-17 --newest --limit 20 --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runHistory(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.host, "host", "", "only events of the host with this id or hostname `H`")
+	fl.StringArrayVar(&f.kinds, "kind", nil, "only events of `KIND` (repeatable): host_enrolled, part_added, part_removed, part_returned, part_moved, fields_changed, labels_changed, policy_status")
+	fl.StringVar(&f.since, "since", "", "only events at or after `TIME` (RFC 3339, YYYY-MM-DD, or a duration ago such as 24h)")
+	fl.StringVar(&f.until, "until", "", "only events before `TIME`")
+	fl.IntVar(&f.limit, "limit", 0, "at most `N` events (0: all); with --newest the last N")
+	fl.BoolVar(&f.newest, "newest", false, "newest events first")
+	fl.StringVarP(&f.format, "format", "f", formatTable, "output format: table, json (one array) or csv")
+	return cmd
+}
+
+var eventKinds = map[store.EventKind]bool{
+	store.EventHostEnrolled: true, store.EventPartAdded: true, store.EventPartRemoved: true,
+	store.EventPartReturned: true, store.EventPartMoved: true, store.EventFieldsChanged: true,
+	store.EventLabelsChanged: true, store.EventPolicyStatus: true,
+}
+
+func (a *app) runHistory(ctx context.Context, f historyFlags) (err error) {
+	if err := checkFormat(f.format); err != nil {
+		return err
+	}
+	if f.limit < 0 {
+		return fmt.Errorf("--limit %d: want 0 or more", f.limit)
+	}
+	filter := store.EventFilter{Limit: f.limit, Newest: f.newest}
+	for _, k := range f.kinds {
+		if !eventKinds[store.EventKind(k)] {
+			return fmt.Errorf("--kind %q: not an event kind (see --help)", k)
+		}
+		filter.Kinds = append(filter.Kinds, store.EventKind(k))
+	}
+	now := time.Now()
+	if f.since != "" {
+		if filter.Since, err = parseTime(f.since, now); err != nil {
+			return fmt.Errorf("--since: %w", err)
+		}
+	}
+	if f.until != "" {
+		if filter.Until, err = parseTime(f.until, now); err != nil {
+			return fmt.Errorf("--until: %w", err)
+		}
+	}
+	st, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, &err)
+	if f.host != "" {
+		ids, err := resolveHosts(ctx, st, []string{f.host})
+		if err != nil {
+			return err
+		}
+		if len(ids) > 1 {
+			return fmt.Errorf("--host %q names %d hosts (%s): give a host id", f.host, len(ids), strings.Join(ids, ", "))
+		}
+		filter.HostID = ids[0]
+	}
+	events, err := st.Events(ctx, filter)
+	if err != nil {
+		return fmt.Errorf("list events: %w", err)
+	}
+	return render(a.stdout, f.format, eventColumns, events, eventToJSON)
+}
+
+var eventColumns = []column[store.Event]{
+	{header: "TIME", text: func(e store.Event) string { return tableTime(e.Time) }, raw: func(e store.Event) string { return rawTime(e.Time) }},
+	{header: "HOST", text: func(e store.Event) string { return e.HostID }},
+	{header: "EVENT", text: func(e store.Event) string { return string(e.Kind) }},
+	{header: "MESSAGE", text: func(e store.Event) string { return e.Message }},
+}
+
+// eventJSON is the JSON form of an event (history --format json).
+type eventJSON struct {
+	ID      int64           `json:"id"`
+	Time    time.Time       `json:"time"`
+	HostID  string          `json:"host_id"`
+	PartID  int64           `json:"part_id,omitempty"`
+	Kind    string          `json:"kind"`
+	Message string          `json:"message"`
+	Details json.RawMessage `json:"details"`
+}
+
+func eventToJSON(e store.Event) any {
+	details := e.Details
+	if len(details) == 0 {
+		details = json.RawMessage("{}")
+	}
+	return eventJSON{ID: e.ID, Time: e.Time.UTC(), HostID: e.HostID, PartID: e.PartID, Kind: string(e.Kind), Message: e.Message, Details: details}
+}
+
+// parseTime reads an instant: RFC 3339, a date (midnight UTC), or a Go
+// duration meaning that long before now ("24h").
+func parseTime(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want RFC 3339 (2025-03-01T12:00:00Z), a date (2025-03-01) or a duration ago (24h)", s)
+}

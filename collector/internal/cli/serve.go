@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memledger/memledger/collector/internal/server"
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/fileutil"
+)
+
+type serveFlags struct {
+	listen          string
+	addrFile        string
+	batchMax        int
+	committers      int
+	batchWait       time.Duration
+	queueSize       int
+	streamWindow    int
+	maxInflight     byteSize
+	maxReport       byteSize
+	maxStreams      int
+	commitTimeout   time.Duration
+	shutdownTimeout time.Duration
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	f := serveFlags{maxInflight: 128 << 20, maxReport: 4 << 20}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Receive agents' inventory reports over gRPC and commit them to the ledger",
+		Long: `serve runs the gRPC service memledger.v1.IngestService. Agents open a Report
+stream and send full inventories when something changed and small heartbeats
+when nothing did; each report is acknowledged only once it is durably
+committed (reports from all agents are committed together in batches: group
+commit). A report whose sequence the ledger already holds is acknowledged as
+a duplicate and changes nothing. A malformed report ends its stream with
+InvalidArgument and the reason.
+
+gRPC health checking and server reflection are on, so grpcurl works:
+  grpcurl -plaintext localhost:7420 list
+
+The transport is plaintext for now (TLS comes in a later release): run it on
+a trusted network. SIGINT or SIGTERM stops accepting reports, acknowledges
+those received, closes the ledger and exits 0.
+
+With --listen 127.0.0.1:0 the system picks a free port; the address bound is
+logged ("listening") and written to --addr-file.`,
+		Example: `  memledger-collector serve
+  memledger-collector serve --db postgres://memledger@db.internal/memledger --listen :7420
+  MEMLEDGER_DB=sqlite:/srv/ledger.db memledger-collector serve --listen 127.0.0.1:0 --addr-file /run/memledger/addr`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runServe(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.listen, "listen", ":7420", "listen on `ADDR` (host:port; port 0 picks a free one)")
+	fl.StringVar(&f.addrFile, "addr-file", "", "write the bound address to `FILE` once listening (replaced atomically)")
+	fl.IntVar(&f.batchMax, "batch-max", 256, "most reports committed in one transaction")
+	fl.IntVar(&f.committers, "committers", 2, "group committers; hosts are spread over them (one prepares a batch while another commits)")
+	fl.DurationVar(&f.batchWait, "batch-wait", 0, "wait up to this long for more reports before committing a batch that is not full (0: commit what is queued at once)")
+	fl.IntVar(&f.queueSize, "queue-size", 4096, "most reports waiting for a commit; beyond it agents are slowed down (backpressure)")
+	fl.IntVar(&f.streamWindow, "stream-window", 64, "most unacknowledged reports per agent stream")
+	fl.Var(&f.maxInflight, "max-inflight-bytes", "most bytes of received, uncommitted reports over all agents (e.g. 128MiB)")
+	fl.Var(&f.maxReport, "max-report-bytes", "largest report accepted (e.g. 4MiB)")
+	fl.IntVar(&f.maxStreams, "max-streams", 20000, "most agent streams at once; more are refused with ResourceExhausted")
+	fl.DurationVar(&f.commitTimeout, "commit-timeout", time.Minute, "longest one batch commit may take")
+	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "longest the drain on SIGINT/SIGTERM may take before streams are cut")
+	return cmd
+}
+
+func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
+	st, err := a.openStore(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, &err)
+
+	var lc net.ListenConfig
+	lis, err := lc.Listen(ctx, "tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.listen, err)
+	}
+	addr := lis.Addr().String()
+	if f.addrFile != "" {
+		if err := fileutil.WriteAtomic(f.addrFile, []byte(addr+"\n"), 0o644); err != nil {
+			lis.Close()
+			return fmt.Errorf("--addr-file: %w", err)
+		}
+	}
+	srv := server.New(st, server.Options{
+		Committer: server.CommitterOptions{
+			MaxBatch:      f.batchMax,
+			MaxWait:       f.batchWait,
+			QueueSize:     f.queueSize,
+			CommitTimeout: f.commitTimeout,
+		},
+		Committers:       f.committers,
+		StreamWindow:     f.streamWindow,
+		MaxInflightBytes: int64(f.maxInflight),
+		MaxRecvMsgSize:   int(f.maxReport),
+		MaxStreams:       f.maxStreams,
+		ShutdownTimeout:  f.shutdownTimeout,
+		Logger:           a.logger,
+	})
+	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))
+	if err := srv.Serve(ctx, lis); err != nil {
+		return err
+	}
+	return nil
+}
+
+// byteSize is a flag value in bytes that accepts units: 4194304, 4MiB, 4M,
+// 512KiB.
+type byteSize int64
+
+func (b *byteSize) String() string {
+	n := int64(*b)
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n != 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func (b *byteSize) Set(s string) error {
+	v, err := parseByteSize(s)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(v)
+	return nil
+}
+
+func (b *byteSize) Type() string { return "bytes" }
+
+func parseByteSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{
+		{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
+		{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1},
+	} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.size
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errors.New("want a positive size such as 4194304, 4MiB or 512KiB")
+	}
+	if n > (1<<62)/mult {
+		return 0, errors.New("size too large")
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,533 @@
+// Package server is the collector's gRPC ingest service: agents open a
+// Report stream (memledger.v1.IngestService) and send inventory reports;
+// the server validates each one, hands it to a single group-committing
+// writer (Committer) and acknowledges it, in order per stream, only once it
+// is durably committed.
+//
+// Untrusted input: every report is decoded and validated by this package
+// (so that a bad one ends its stream with InvalidArgument and a reason, not
+// a generic decoding failure), bounded in size, count and bytes in flight.
+// A stream that cannot make progress (a slow agent, a full commit queue)
+// stops reading, and gRPC flow control pushes back on that agent only.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	_ "google.golang.org/grpc/encoding/gzip" // agents may compress reports
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/memledger/memledger/collector/internal/store"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// Options configure a Server. Zero fields take the defaults named.
+type Options struct {
+	// Limits bound each report (DefaultLimits).
+	Limits Limits
+	// Committer tunes group commit.
+	Committer CommitterOptions
+	// Committers is the number of group committers (default 2). Hosts are
+	// spread over them, each host always on the same one so its reports
+	// stay in order; with two, one prepares a batch while the other's
+	// transaction is written and synced. The queue size applies to each.
+	Committers int
+	// StreamWindow is the most reports one stream may have received but
+	// not yet acknowledged (default 64). Agents may pipeline that many.
+	StreamWindow int
+	// MaxInflightBytes bounds the encoded size of all reports received and
+	// not yet committed, over all streams (default 128 MiB).
+	MaxInflightBytes int64
+	// MaxRecvMsgSize bounds one report's encoded size (default 4 MiB).
+	MaxRecvMsgSize int
+	// MaxStreams bounds the concurrently open Report streams (default
+	// 20000); more are refused with ResourceExhausted.
+	MaxStreams int
+	// MaxStreamsPerConn bounds the streams on one connection (default 1024).
+	MaxStreamsPerConn int
+	// ShutdownTimeout bounds the drain on shutdown (default 30s).
+	ShutdownTimeout time.Duration
+	// Logger receives the server's log; nil discards it.
+	Logger *slog.Logger
+	// Now returns the time a report is received (default time.Now).
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	o.Limits = o.Limits.withDefaults()
+	if o.Committers <= 0 {
+		o.Committers = 2
+	}
+	if o.StreamWindow <= 0 {
+		o.StreamWindow = 64
+	}
+	if o.MaxInflightBytes <= 0 {
+		o.MaxInflightBytes = 128 << 20
+	}
+	if o.MaxRecvMsgSize <= 0 {
+		o.MaxRecvMsgSize = 4 << 20
+	}
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = 20000
+	}
+	if o.MaxStreamsPerConn <= 0 {
+		o.MaxStreamsPerConn = 1024
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Committer.Logger == nil {
+		o.Committer.Logger = o.Logger
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// IngestServiceName is the gRPC service the server implements.
+const IngestServiceName = "memledger.v1.IngestService"
+
+// Server serves IngestService, gRPC health and server reflection. A Server
+// serves once: after Serve returns it cannot be restarted.
+type Server struct {
+	opts      Options
+	grpc      *grpc.Server
+	health    *health.Server
+	committer *committerGroup
+	budget    *budget
+
+	// intake guards draining: a stream submits a report and queues its
+	// ticket under the read lock, so that once shutdown holds the write
+	// lock every submitted report is in its stream's queue.
+	intake   sync.RWMutex
+	draining bool
+	drainCh  chan struct{}
+
+	streams  atomic.Int64
+	rejected atomic.Uint64
+}
+
+// New returns a server that commits to st. The caller keeps ownership of
+// st and closes it after Serve returns.
+func New(st store.Store, opts Options) *Server {
+	opts = opts.withDefaults()
+	s := &Server{
+		opts:      opts,
+		committer: newCommitterGroup(st, opts.Committers, opts.Committer),
+		budget:    newBudget(opts.MaxInflightBytes),
+		drainCh:   make(chan struct{}),
+		health:    health.NewServer(),
+	}
+	s.grpc = grpc.NewServer(
+		grpc.ForceServerCodecV2(reportCodec{base: encoding.GetCodecV2("proto")}),
+		grpc.MaxRecvMsgSize(opts.MaxRecvMsgSize),
+		grpc.MaxConcurrentStreams(uint32(opts.MaxStreamsPerConn)),
+		// Agents stream for days and report rarely: keep idle connections,
+		// but find dead peers, and refuse pings more frequent than this.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second, PermitWithoutStream: true}),
+		grpc.ConnectionTimeout(20*time.Second),
+		// Ten thousand idle agents: smaller per-connection read buffers
+		// (the default is 32 KiB each); write buffers are shared.
+		grpc.ReadBufferSize(8<<10),
+	)
+	s.grpc.RegisterService(&ingestServiceDesc, s)
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	s.health.SetServingStatus(IngestServiceName, healthpb.HealthCheckResponse_SERVING)
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	reflection.Register(s.grpc)
+	return s
+}
+
+// Serve accepts agents on lis until ctx is cancelled, then shuts down
+// gracefully: it stops accepting, lets every stream acknowledge the reports
+// it already received (committing them), ends the streams with Unavailable
+// and waits for the last batch. It returns nil after a clean shutdown.
+// The listener is closed on return.
+func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.grpc.Serve(lis) }()
+	select {
+	case err := <-errc:
+		shutErr := s.shutdown()
+		return errors.Join(fmt.Errorf("serve on %s: %w", lis.Addr(), err), shutErr)
+	case <-ctx.Done():
+		s.opts.Logger.Info("shutdown_started", "streams", s.streams.Load())
+		err := s.shutdown()
+		<-errc // Serve returns once stopped
+		return err
+	}
+}
+
+// shutdown drains the streams, stops the gRPC server and the committer.
+func (s *Server) shutdown() error {
+	s.health.Shutdown()
+	s.intake.Lock()
+	if !s.draining {
+		s.draining = true
+		close(s.drainCh)
+	}
+	s.intake.Unlock()
+
+	stopped := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(stopped)
+	}()
+	timer := time.NewTimer(s.opts.ShutdownTimeout)
+	defer timer.Stop()
+	var errs []error
+	select {
+	case <-stopped:
+	case <-timer.C:
+		// Streams stuck on agents that do not read their acks: cut them.
+		// Their unacknowledged reports are sent again after reconnecting.
+		s.opts.Logger.Warn("shutdown_timeout", "streams", s.streams.Load(), "timeout", s.opts.ShutdownTimeout)
+		s.grpc.Stop()
+		<-stopped
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	if err := s.committer.Close(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	st := s.committer.Stats()
+	s.opts.Logger.Info("shutdown_finished", "batches", st.Batches, "reports", st.Reports)
+	return errors.Join(errs...)
+}
+
+// Stats are a snapshot of the server's counters.
+type Stats struct {
+	// Streams is the number of open Report streams.
+	Streams int64
+	// InflightBytes is the encoded size of reports received and not yet
+	// committed.
+	InflightBytes int64
+	// Rejected counts streams ended with InvalidArgument.
+	Rejected  uint64
+	Committer CommitterStats
+}
+
+// Stats returns the server's counters.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Streams:       s.streams.Load(),
+		InflightBytes: s.budget.inUse(),
+		Rejected:      s.rejected.Load(),
+		Committer:     s.committer.Stats(),
+	}
+}
+
+// rawReport is a received report not yet decoded: the server decodes it
+// itself so that a malformed one (invalid UTF-8, bad wire format) is
+// answered InvalidArgument with a reason; gRPC's own decoding would answer
+// Internal.
+type rawReport struct{ b []byte }
+
+// reportCodec is the proto codec, except that it hands rawReport the bytes.
+type reportCodec struct{ base encoding.CodecV2 }
+
+func (c reportCodec) Marshal(v any) (mem.BufferSlice, error) { return c.base.Marshal(v) }
+
+func (c reportCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	if r, ok := v.(*rawReport); ok {
+		r.b = data.Materialize() // data is reused after we return: copy
+		return nil
+	}
+	return c.base.Unmarshal(data, v)
+}
+
+func (c reportCodec) Name() string { return c.base.Name() }
+
+// reportHandler is what ingestServiceDesc's handler needs.
+type reportHandler interface {
+	handleReport(grpc.ServerStream) error
+}
+
+// ingestServiceDesc is memledgerv1.IngestService_ServiceDesc with a handler
+// that receives raw reports (see rawReport). Service and method names and
+// the proto file are the same, so clients and reflection see the generated
+// service.
+var ingestServiceDesc = grpc.ServiceDesc{
+	ServiceName: memledgerv1.IngestService_ServiceDesc.ServiceName,
+	HandlerType: (*reportHandler)(nil),
+	Streams: []grpc.StreamDesc{{
+		StreamName: "Report",
+		Handler: func(srv any, stream grpc.ServerStream) error {
+			return srv.(reportHandler).handleReport(stream)
+		},
+		ServerStreams: true,
+		ClientStreams: true,
+	}},
+	Metadata: memledgerv1.IngestService_ServiceDesc.Metadata,
+}
+
+// handleReport serves one Report stream.
+func (s *Server) handleReport(ss grpc.ServerStream) error {
+	if n := s.streams.Add(1); n > int64(s.opts.MaxStreams) {
+		s.streams.Add(-1)
+		return status.Errorf(codes.ResourceExhausted, "collector serves at most %d agent streams; retry later", s.opts.MaxStreams)
+	}
+	defer s.streams.Add(-1)
+	ctx, cancel := context.WithCancel(ss.Context())
+	defer cancel()
+	r := &reportStream{
+		s:        s,
+		ss:       ss,
+		ctx:      ctx,
+		slots:    make(chan struct{}, s.opts.StreamWindow),
+		inflight: make(chan *inflight, s.opts.StreamWindow),
+		recvDone: make(chan error, 1),
+	}
+	if p, ok := peer.FromContext(ctx); ok {
+		r.peer = p.Addr.String()
+	}
+	go r.recvLoop()
+	err := r.run()
+	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument {
+		s.rejected.Add(1)
+		host := ""
+		if h := r.logHost.Load(); h != nil {
+			host = *h
+		}
+		s.opts.Logger.Warn("report_rejected", "peer", r.peer, "host_id", host, "reason", st.Message())
+	}
+	return err
+}
+
+// reportStream is one agent's stream: recvLoop reads, validates and submits
+// reports; run acknowledges them in order.
+type reportStream struct {
+	s    *Server
+	ss   grpc.ServerStream
+	ctx  context.Context
+	peer string
+
+	// slots holds one token per report received and not yet acknowledged;
+	// recvLoop takes one before reading, so it stops reading at the window.
+	slots chan struct{}
+	// inflight is the queue of received reports in order; it never blocks
+	// a sender holding a slot.
+	inflight chan *inflight
+	// recvDone gets recvLoop's final error (nil at the agent's end of
+	// stream) after its last push to inflight.
+	recvDone chan error
+
+	// hostID is the host of the stream's first report and last the last
+	// sequence decoded; both belong to recvLoop.
+	hostID string
+	last   uint64
+	// logHost is hostID for the log, readable from any goroutine.
+	logHost atomic.Pointer[string]
+}
+
+// inflight is one received report: its ticket, or the error that ends the
+// stream at this point.
+type inflight struct {
+	seq    uint64
+	ticket *Ticket
+	err    error
+}
+
+func (r *reportStream) recvLoop() {
+	r.recvDone <- r.receive()
+}
+
+// receive reads reports until the stream ends, a report is bad or the
+// collector drains; see recvLoop.
+func (r *reportStream) receive() error {
+	s := r.s
+	for {
+		select {
+		case r.slots <- struct{}{}:
+		case <-r.ctx.Done():
+			return nil
+		}
+		var raw rawReport
+		if err := r.ss.RecvMsg(&raw); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		held, err := s.budget.acquire(r.ctx, int64(len(raw.b)))
+		if err != nil {
+			return nil // the stream is gone
+		}
+		rep, err := r.decode(raw.b)
+		if err != nil {
+			s.budget.release(held)
+			r.inflight <- &inflight{seq: rep.Sequence, err: err}
+			return nil
+		}
+		s.intake.RLock()
+		if s.draining {
+			s.intake.RUnlock()
+			s.budget.release(held)
+			return nil
+		}
+		t, err := s.committer.Submit(r.ctx, rep, func() { s.budget.release(held) })
+		if err != nil {
+			s.intake.RUnlock()
+			s.budget.release(held)
+			return nil // stream gone or committer closed: the report stays unacknowledged
+		}
+		r.inflight <- &inflight{seq: rep.Sequence, ticket: t}
+		s.intake.RUnlock()
+	}
+}
+
+// decode turns raw bytes into a validated store report, or an
+// InvalidArgument status naming the problem.
+func (r *reportStream) decode(b []byte) (store.Report, error) {
+	req, err := DecodeReport(b, r.s.opts.Limits)
+	if err != nil {
+		if req == nil {
+			if r.last == 0 {
+				return store.Report{}, status.Errorf(codes.InvalidArgument, "first report of the stream: %v", err)
+			}
+			return store.Report{}, status.Errorf(codes.InvalidArgument, "report after sequence %d: %v", r.last, err)
+		}
+		return store.Report{Sequence: req.GetSequence()}, status.Errorf(codes.InvalidArgument, "report sequence %d: %v", req.GetSequence(), err)
+	}
+	if r.hostID == "" {
+		r.hostID = req.GetHostId()
+		r.logHost.Store(&r.hostID)
+	} else if req.GetHostId() != r.hostID {
+		return store.Report{Sequence: req.GetSequence()}, status.Errorf(codes.InvalidArgument,
+			"report sequence %d: host_id %.80q differs from this stream's host %.80q (one stream per host)", req.GetSequence(), req.GetHostId(), r.hostID)
+	}
+	r.last = req.GetSequence()
+	return ToStoreReport(req, r.s.opts.Now()), nil
+}
+
+// DecodeReport decodes and validates one encoded ReportRequest. On a
+// decoding error it returns a nil request; on a validation error the decoded
+// request too (for its sequence). Errors wrap ErrInvalidReport.
+func DecodeReport(b []byte, lim Limits) (*memledgerv1.ReportRequest, error) {
+	req := new(memledgerv1.ReportRequest)
+	if err := proto.Unmarshal(b, req); err != nil {
+		return nil, fmt.Errorf("cannot decode %d bytes as memledger.v1.ReportRequest: %v: %w", len(b), err, ErrInvalidReport)
+	}
+	if err := ValidateReport(req, lim); err != nil {
+		return req, err
+	}
+	return req, nil
+}
+
+// ToStoreReport converts a validated report received at receivedAt.
+func ToStoreReport(req *memledgerv1.ReportRequest, receivedAt time.Time) store.Report {
+	rep := store.Report{
+		HostID:     req.GetHostId(),
+		Sequence:   req.GetSequence(),
+		ReceivedAt: receivedAt.UTC().Truncate(time.Microsecond),
+	}
+	if hb := req.GetHeartbeat(); hb != nil {
+		rep.HeartbeatDigest = hb.GetInventoryDigest()
+	} else {
+		rep.Inventory = req.GetInventory()
+	}
+	return rep
+}
+
+// run acknowledges the stream's reports in order until it ends.
+func (r *reportStream) run() error {
+	for {
+		select {
+		case it := <-r.inflight:
+			if err := r.ack(it); err != nil {
+				return err
+			}
+		case recvErr := <-r.recvDone:
+			// Everything recvLoop queued is in inflight by now.
+			if err := r.ackQueued(); err != nil {
+				return err
+			}
+			return recvErr
+		case <-r.s.drainCh:
+			// Intake is closed: every submitted report is in inflight.
+			if err := r.ackQueued(); err != nil {
+				return err
+			}
+			return status.Error(codes.Unavailable, "collector is shutting down: reconnect and send unacknowledged reports again")
+		case <-r.ctx.Done():
+			return status.FromContextError(r.ctx.Err()).Err()
+		}
+	}
+}
+
+// ackQueued acknowledges the reports already queued.
+func (r *reportStream) ackQueued() error {
+	for {
+		select {
+		case it := <-r.inflight:
+			if err := r.ack(it); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+// ack waits for one report's outcome and sends its acknowledgement; it
+// returns the status that ends the stream when the report was rejected or
+// not committed.
+func (r *reportStream) ack(it *inflight) error {
+	defer func() { <-r.slots }()
+	if it.err != nil {
+		return it.err
+	}
+	out, err := it.ticket.Wait(r.ctx)
+	if err != nil {
+		if r.ctx.Err() != nil {
+			return status.FromContextError(r.ctx.Err()).Err()
+		}
+		// The details are in the collector's log (committer); agents get
+		// no database internals.
+		return status.Errorf(codes.Unavailable, "report sequence %d was not committed (database error): send it again", it.seq)
+	}
+	resp := &memledgerv1.ReportResponse{Sequence: it.seq, Message: out.Message}
+	switch out.Status {
+	case store.Committed:
+		resp.Status = memledgerv1.AckStatus_ACK_STATUS_COMMITTED
+	case store.Duplicate:
+		resp.Status = memledgerv1.AckStatus_ACK_STATUS_DUPLICATE
+	case store.NeedFull:
+		resp.Status = memledgerv1.AckStatus_ACK_STATUS_NEED_FULL
+	case store.Rejected:
+		msg := out.Message
+		if out.Err != nil {
+			msg = out.Err.Error()
+		}
+		return status.Errorf(codes.InvalidArgument, "report sequence %d: %s", it.seq, msg)
+	default:
+		return status.Errorf(codes.Internal, "report sequence %d: store returned unknown status %v", it.seq, out.Status)
+	}
+	if err := r.ss.SendMsg(resp); err != nil {
+		return err
+	}
+	return nil
+}
