@@ -5,27 +5,61 @@ package inventory
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
-// Digest identifies an inventory's content: the hex SHA-256 of its
-// deterministic protobuf encoding with collected_at cleared, so two scans of
-// an unchanged host have the same digest. Agents send it in heartbeats; the
-// collector compares it with the last full inventory it holds.
+// collectedAtField is the Inventory field left out of the digest: two scans
+// of an unchanged host differ only by it.
+const collectedAtField protoreflect.Name = "collected_at"
+
+// Digest identifies an inventory's content: the lowercase hex SHA-256 of its
+// deterministic protobuf encoding (proto.MarshalOptions{Deterministic: true})
+// with collected_at cleared, so two scans of an unchanged host have the same
+// digest. Agents send it in heartbeats; the collector compares it with the
+// last full inventory it holds. Deterministic encoding is stable for one
+// protobuf library version and one schema: agent and collector built from
+// this module agree. inv is not modified.
 func Digest(inv *memledgerv1.Inventory) (string, error) {
-	c := proto.Clone(inv).(*memledgerv1.Inventory)
-	c.CollectedAt = nil
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	b, err := DigestInput(inv)
 	if err != nil {
-		return "", fmt.Errorf("encoding inventory for its digest: %w", err)
+		return "", err
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// DigestInput returns the bytes Digest hashes, for debugging digest
+// mismatches between agent and collector.
+func DigestInput(inv *memledgerv1.Inventory) ([]byte, error) {
+	if inv == nil {
+		return nil, errors.New("inventory digest: nil inventory")
+	}
+	// A shallow copy without collected_at: cheaper than proto.Clone and
+	// leaves the caller's message untouched. Fields added to the schema
+	// later are carried over by the reflective copy.
+	src := inv.ProtoReflect()
+	dst := src.New()
+	src.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if fd.Name() != collectedAtField {
+			dst.Set(fd, v)
+		}
+		return true
+	})
+	if u := src.GetUnknown(); len(u) > 0 {
+		dst.SetUnknown(u)
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(dst.Interface())
+	if err != nil {
+		return nil, fmt.Errorf("inventory digest: encode inventory: %w", err)
+	}
+	return b, nil
 }
 
 // Slot names a module's slot for people: its locator, qualified by the bank

@@ -6,7 +6,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	agentinventory "github.com/memledger/memledger/internal/inventory"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -37,12 +36,8 @@ func FuzzDiff(f *testing.F) {
 		if proto.Unmarshal(oldBytes, oldInv) != nil || proto.Unmarshal(newBytes, newInv) != nil {
 			return
 		}
-		d, err := Digest(newInv)
-		if err != nil {
+		if _, err := Digest(newInv); err != nil {
 			return
-		}
-		if agent, err := agentinventory.Digest(newInv); err != nil || agent != d {
-			t.Fatalf("ledger digest %s, agent digest %s (%v)", d, agent, err)
 		}
 		oldObs, err := Observe("h1", oldInv)
 		if err != nil {

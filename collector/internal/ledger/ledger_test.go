@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	agentinventory "github.com/memledger/memledger/internal/inventory"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -414,37 +413,6 @@ func TestDigest(t *testing.T) {
 	bad := inventory([]*memledgerv1.MemoryModule{dimm("A1", "S\xff")})
 	if _, err := Digest(bad); err == nil {
 		t.Error("Digest of invalid UTF-8 succeeded")
-	}
-}
-
-// TestDigestMatchesAgent: the agent computes heartbeat digests with
-// internal/inventory.Digest; ledger.Digest (a faster shallow copy instead
-// of a clone) must agree byte for byte, or every heartbeat would get
-// NeedFull.
-func TestDigestMatchesAgent(t *testing.T) {
-	withUnknown := inventory([]*memledgerv1.MemoryModule{dimm("A1", "S1")})
-	withUnknown.ProtoReflect().SetUnknown([]byte{0xf8, 0x01, 0x05}) // field 31, varint 5
-	labels := inventory(nil, nvme("nvme0n1", "S2", "FW"))
-	labels.Host.Labels = map[string]string{"z": "1", "a": "2", "m": ""}
-	labels.Warnings = []*memledgerv1.Warning{{Source: "spd", Message: "crc mismatch", Subject: "0-0050"}}
-	for name, inv := range map[string]*memledgerv1.Inventory{
-		"empty":           {},
-		"no collected_at": {Host: &memledgerv1.Host{HostId: "h"}},
-		"parts":           inventory([]*memledgerv1.MemoryModule{dimm("A1", "S1"), dimm("A2", "00000000")}, nvme("nvme0n1", "S2", "FW")),
-		"labels":          labels,
-		"unknown fields":  withUnknown,
-	} {
-		got, err := Digest(inv)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		want, err := agentinventory.Digest(inv)
-		if err != nil {
-			t.Fatalf("%s: agent digest: %v", name, err)
-		}
-		if got != want {
-			t.Errorf("%s: ledger digest %s, agent digest %s", name, got, want)
-		}
 	}
 }
 
