@@ -592,16 +592,16 @@ func (p *parser) memoryDevice(rec *record) (smbios.MemoryDevice, error) {
 		case "Configured Memory Speed", "Configured Clock Speed":
 			md.ConfiguredSpeedMTs, err = parseSpeed(v)
 		case "Module Manufacturer ID":
-			md.ModuleManufacturerID, err = parseJEDECID(v)
+			md.ModuleManufacturerID, err = ParseManufacturerID(v)
 			md.HasModuleIDs = true
 		case "Module Product ID":
-			md.ModuleProductID, err = parseHexWord(v)
+			md.ModuleProductID, err = ParseProductID(v)
 			md.HasModuleIDs = true
 		case "Memory Subsystem Controller Manufacturer ID":
-			md.SubsystemControllerManufacturerID, err = parseJEDECID(v)
+			md.SubsystemControllerManufacturerID, err = ParseManufacturerID(v)
 			md.HasModuleIDs = true
 		case "Memory Subsystem Controller Product ID":
-			md.SubsystemControllerProductID, err = parseHexWord(v)
+			md.SubsystemControllerProductID, err = ParseProductID(v)
 			md.HasModuleIDs = true
 		}
 		if err != nil && pr.cut {

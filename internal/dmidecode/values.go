@@ -128,13 +128,14 @@ func parseRank(v string) (uint8, error) {
 	return uint8(n), nil
 }
 
-// parseJEDECID decodes a "Module Manufacturer ID:" or "Memory Subsystem
-// Controller Manufacturer ID:" value, "Bank 2, Hex 0x98", back into the
+// ParseManufacturerID decodes a "Module Manufacturer ID:" or "Memory
+// Subsystem Controller Manufacturer ID:" value (dmidecode's rendering, which
+// systemd's udev dmi_memory_id builtin uses too), "Bank 2, Hex 0x98", back into the
 // SMBIOS word dmidecode printed it from: low byte = bank-1 (the number of
 // JEP106 continuation codes), high byte = the manufacturer code. dmidecode
 // masks the low byte's parity bit before printing, so it is 0 here.
 // "Unknown" is the word 0.
-func parseJEDECID(v string) (uint16, error) {
+func ParseManufacturerID(v string) (uint16, error) {
 	if v == valUnknown {
 		return 0, nil
 	}
@@ -155,9 +156,10 @@ func parseJEDECID(v string) (uint16, error) {
 	return uint16(bank-1) | uint16(code)<<8, nil
 }
 
-// parseHexWord decodes "Module Product ID:"-style values: "0x1234" or
+// ParseProductID decodes "Module Product ID:"-style values (dmidecode's
+// and udev's rendering): "0x1234" or
 // "Unknown" (0).
-func parseHexWord(v string) (uint16, error) {
+func ParseProductID(v string) (uint16, error) {
 	if v == valUnknown {
 		return 0, nil
 	}

@@ -145,14 +145,14 @@ func TestParseJEDECID(t *testing.T) {
 		{in: "0x9801", wantErr: true},
 	}
 	for _, tt := range tests {
-		got, err := parseJEDECID(tt.in)
+		got, err := ParseManufacturerID(tt.in)
 		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("parseJEDECID(%q) = %#04x, %v; want %#04x, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			t.Errorf("ParseManufacturerID(%q) = %#04x, %v; want %#04x, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
 	// Round trip through the binary decoder's own reading of the word.
 	md := smbios.MemoryDevice{HasModuleIDs: true}
-	md.ModuleManufacturerID, _ = parseJEDECID("Bank 6, Hex 0x9B")
+	md.ModuleManufacturerID, _ = ParseManufacturerID("Bank 6, Hex 0x9B")
 	if bank, code, ok := md.ModuleManufacturerBank(); !ok || bank != 6 || code != 0x9B {
 		t.Errorf("ModuleManufacturerBank() of parsed \"Bank 6, Hex 0x9B\" = %d, %#02x, %v", bank, code, ok)
 	}
@@ -173,17 +173,17 @@ func TestParseHexWords(t *testing.T) {
 		{in: "0xZZ", wantErr: true},
 	}
 	for _, tt := range tests {
-		got, err := parseHexWord(tt.in)
+		got, err := ParseProductID(tt.in)
 		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("parseHexWord(%q) = %#x, %v; want %#x, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			t.Errorf("ParseProductID(%q) = %#x, %v; want %#x, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 		got, err = parseHandle(tt.in)
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("parseHandle(%q) = %#x, %v; want %#x, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
-	if got, err := parseHexWord("Unknown"); err != nil || got != 0 {
-		t.Errorf("parseHexWord(Unknown) = %d, %v; want 0, nil", got, err)
+	if got, err := ParseProductID("Unknown"); err != nil || got != 0 {
+		t.Errorf("ParseProductID(Unknown) = %d, %v; want 0, nil", got, err)
 	}
 	if _, err := parseHandle("Unknown"); err == nil {
 		t.Error("parseHandle(Unknown) succeeded; a handle is never Unknown")

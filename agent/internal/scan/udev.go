@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/memledger/memledger/internal/dmidecode"
 	"github.com/memledger/memledger/internal/smbios"
 )
 
@@ -118,12 +119,11 @@ func setUdevField(dev *smbios.MemoryDevice, field, value string) error {
 		w, err = parseUint32(value)
 		dev.TotalWidth = uint16(min(w, 0xFFFF))
 	case "MODULE_MANUFACTURER_ID":
-		dev.ModuleManufacturerID, err = parseBankHex(value)
+		// systemd renders the SMBIOS 3.2 word exactly as dmidecode does.
+		dev.ModuleManufacturerID, err = dmidecode.ParseManufacturerID(value)
 		dev.HasModuleIDs = err == nil
 	case "MODULE_PRODUCT_ID":
-		var id uint64
-		id, err = strconv.ParseUint(strings.TrimPrefix(value, "0x"), 16, 16)
-		dev.ModuleProductID = uint16(id)
+		dev.ModuleProductID, err = dmidecode.ParseProductID(value)
 	}
 	return err
 }
@@ -131,20 +131,6 @@ func setUdevField(dev *smbios.MemoryDevice, field, value string) error {
 func parseUint32(s string) (uint32, error) {
 	v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
 	return uint32(v), err
-}
-
-// parseBankHex turns the "Bank 2, Hex 0x98" rendering used by systemd and
-// dmidecode back into the SMBIOS 3.2 word: low byte = number of continuation
-// codes (bank - 1), high byte = the id byte with its parity bit.
-func parseBankHex(s string) (uint16, error) {
-	var bank, code uint
-	if _, err := fmt.Sscanf(strings.TrimSpace(s), "Bank %d, Hex 0x%x", &bank, &code); err != nil {
-		return 0, fmt.Errorf("want \"Bank N, Hex 0xXX\", got %q", truncate(s, 40))
-	}
-	if bank < 1 || bank > 128 || code > 0xFF {
-		return 0, fmt.Errorf("bank %d or code 0x%X out of range", bank, code)
-	}
-	return uint16(code)<<8 | uint16(bank-1), nil
 }
 
 func truncate(s string, n int) string {

@@ -75,7 +75,7 @@ func TestParseUdevDMIErrors(t *testing.T) {
 		"bad size":         {"E:MEMORY_DEVICE_0_SIZE=12x\n", "MEMORY_DEVICE_0_SIZE"},
 		"bad id":           {"E:X=1\nE:MEMORY_DEVICE_0_MODULE_MANUFACTURER_ID=Samsung\n", "line 2"},
 		"huge index":       {"E:MEMORY_DEVICE_99999999_SIZE=1\n", "out of range"},
-		"bank out of spec": {"E:MEMORY_DEVICE_0_MODULE_MANUFACTURER_ID=Bank 0, Hex 0x2C\n", "out of range"},
+		"bank out of spec": {"E:MEMORY_DEVICE_0_MODULE_MANUFACTURER_ID=Bank 0, Hex 0x2C\n", "bank must be 1 to 128"},
 	} {
 		_, err := parseUdevDMI([]byte(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
