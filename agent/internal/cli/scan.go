@@ -11,6 +11,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/scan"
 	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/internal/fileutil"
+	"github.com/memledger/memledger/internal/pki"
 	"github.com/memledger/memledger/internal/policy"
 )
 
@@ -28,6 +29,9 @@ type scanFlags struct {
 	assumeNew     bool
 	sendAddr      string
 	insecure      bool
+	tlsCert       string
+	tlsKey        string
+	tlsCA         string
 }
 
 // ExitViolations is the exit status of a scan that found policy violations,
@@ -87,6 +91,9 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
 	fl.BoolVar(&f.assumeNew, "assume-new", false, "with --policy: treat every part as a new install (acceptance gate for new servers)")
 	fl.StringVar(&f.sendAddr, "send", "", "also send the inventory to the collector at `ADDR` (host:port) and wait for its acknowledgement")
 	fl.BoolVar(&f.insecure, "insecure", false, "with --send: talk to the collector in plaintext (test setups only)")
+	fl.StringVar(&f.tlsCert, "tls-cert", "/var/lib/memledger/tls/agent.crt", "with --send: this host's client certificate `FILE` (see memledger-agent enroll)")
+	fl.StringVar(&f.tlsKey, "tls-key", "/var/lib/memledger/tls/agent.key", "with --send: the client certificate's key `FILE`")
+	fl.StringVar(&f.tlsCA, "tls-ca", "/var/lib/memledger/tls/ca.crt", "with --send: the CA `FILE` that signed the collector's certificate")
 	cmd.MarkFlagsMutuallyExclusive("smbios", "dmidecode")
 	return cmd
 }
@@ -129,7 +136,13 @@ func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout, stderr io
 	}
 	if f.sendAddr != "" {
 		// Sent before printing: a failed send must not look like success.
-		ack, err := send.Send(cmd.Context(), f.sendAddr, inv, send.Options{Insecure: f.insecure, Gzip: true})
+		opts := send.Options{Insecure: f.insecure, Gzip: true}
+		if !f.insecure {
+			if opts.TLS, err = pki.ClientTLSConfig(f.tlsCert, f.tlsKey, f.tlsCA); err != nil {
+				return fmt.Errorf("sending to %s: %w (enroll this host with memledger-agent enroll, or pass --insecure for a test collector)", f.sendAddr, err)
+			}
+		}
+		ack, err := send.Send(cmd.Context(), f.sendAddr, inv, opts)
 		if err != nil {
 			return fmt.Errorf("sending to %s: %w", f.sendAddr, err)
 		}

@@ -13,6 +13,7 @@ package send
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -42,10 +44,12 @@ func NextSequence(last uint64, now time.Time) uint64 {
 
 // Options configure the connection to the collector.
 type Options struct {
-	// Insecure sends in plaintext. It must be true for now: TLS comes in a
-	// later release, and a false value is refused rather than silently
-	// ignored.
+	// Insecure sends in plaintext (test setups only). Without it TLS is
+	// required: a nil TLS is refused rather than silently downgraded.
 	Insecure bool
+	// TLS configures (mutual) TLS to the collector; see
+	// agentconfig.Config.TLSConfig. Ignored when Insecure is set.
+	TLS *tls.Config
 	// Timeout bounds a whole Send: connect, report, acknowledgement
 	// (default 30s). Streams are bounded by their context only.
 	Timeout time.Duration
@@ -55,21 +59,26 @@ type Options struct {
 	DialOptions []grpc.DialOption
 }
 
-// ErrTLSUnsupported is returned when Options.Insecure is false.
-var ErrTLSUnsupported = errors.New("TLS to the collector is not supported yet: pass --insecure (plaintext) for now")
+// ErrTLSUnsupported is returned when Options.Insecure is false and no TLS
+// configuration is given.
+var ErrTLSUnsupported = errors.New("no TLS configuration for the collector: give --tls-ca, --tls-cert and --tls-key, or --insecure for plaintext (test setups only)")
 
 // Dial returns a connection to the collector at addr (host:port). It
 // connects lazily, on first use.
 func Dial(addr string, opts Options) (*grpc.ClientConn, error) {
-	if !opts.Insecure {
-		return nil, ErrTLSUnsupported
-	}
 	if addr == "" {
 		return nil, errors.New("collector address: empty (want host:port)")
 	}
-	dialOpts := append([]grpc.DialOption{
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-	}, opts.DialOptions...)
+	var creds credentials.TransportCredentials
+	switch {
+	case opts.Insecure:
+		creds = insecure.NewCredentials()
+	case opts.TLS != nil:
+		creds = credentials.NewTLS(opts.TLS)
+	default:
+		return nil, ErrTLSUnsupported
+	}
+	dialOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, opts.DialOptions...)
 	if opts.Gzip {
 		dialOpts = append(dialOpts, grpc.WithDefaultCallOptions(grpc.UseCompressor(gzip.Name)))
 	}

@@ -2,6 +2,7 @@ package send
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -12,6 +13,8 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -148,7 +151,7 @@ func TestSendErrors(t *testing.T) {
 		wantCode codes.Code
 		wantIn   string
 	}{
-		{"TLS requested", rejectAddr, testInventory("h1"), Options{}, codes.Unknown, "not supported yet: pass --insecure"},
+		{"TLS requested", rejectAddr, testInventory("h1"), Options{}, codes.Unknown, "or --insecure for plaintext"},
 		{"no host id", rejectAddr, testInventory(""), Options{Insecure: true}, codes.Unknown, "no host id"},
 		{"rejected", rejectAddr, testInventory("h1"), Options{Insecure: true}, codes.InvalidArgument, "part_number: 2000 bytes"},
 		{"no collector", deadAddr, testInventory("h1"), Options{Insecure: true, Timeout: 5 * time.Second}, codes.Unavailable, deadAddr},
@@ -251,5 +254,65 @@ func TestAckString(t *testing.T) {
 		if got := tt.ack.String(); got != tt.want {
 			t.Errorf("String() = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+func TestDialNeedsTLSOrInsecure(t *testing.T) {
+	if _, err := Dial("127.0.0.1:1", Options{}); !errors.Is(err, ErrTLSUnsupported) || !strings.Contains(err.Error(), "--insecure") {
+		t.Fatalf("Dial without TLS or Insecure: %v, want ErrTLSUnsupported naming --insecure", err)
+	}
+	cc, err := Dial("127.0.0.1:1", Options{TLS: &tls.Config{MinVersion: tls.VersionTLS13}})
+	if err != nil {
+		t.Fatalf("Dial with a TLS config: %v", err)
+	}
+	cc.Close()
+}
+
+func TestCheckHealth(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	cc, err := Dial(lis.Addr().String(), Options{Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tests := []struct {
+		name    string
+		status  healthpb.HealthCheckResponse_ServingStatus
+		set     bool
+		wantErr string
+	}{
+		{"serving", healthpb.HealthCheckResponse_SERVING, true, ""},
+		{"not serving", healthpb.HealthCheckResponse_NOT_SERVING, true, "NOT_SERVING"},
+		{"collector stopped", 0, false, "NOT_SERVING"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.set {
+				hs.SetServingStatus(IngestService, tt.status)
+			} else {
+				hs.Shutdown()
+				srv.Stop()
+			}
+			err := CheckHealth(ctx, cc)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || (!strings.Contains(err.Error(), tt.wantErr) && !strings.Contains(err.Error(), "Unavailable")) {
+				t.Fatalf("CheckHealth: %v, want error containing %q", err, tt.wantErr)
+			}
+		})
 	}
 }

@@ -86,7 +86,7 @@ func startCollector(t *testing.T, db string, args ...string) *collectorProc {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	p := &collectorProc{log: &bytes.Buffer{}, logMu: &sync.Mutex{}, exited: make(chan error, 1)}
-	p.cmd = exec.Command(buildCollector(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)...)
+	p.cmd = exec.Command(buildCollector(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure"}, args...)...)
 	p.cmd.Stderr = lockedWriter{p.logMu, p.log}
 	p.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=")
 	if err := p.cmd.Start(); err != nil {

@@ -126,7 +126,7 @@ func startCollector(t *testing.T, db string, args ...string) *collector {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	c := &collector{stderr: &syncBuffer{}, done: make(chan error, 1)}
-	c.cmd = exec.Command(collectorBinary(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)...)
+	c.cmd = exec.Command(collectorBinary(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure"}, args...)...)
 	c.cmd.Stderr = c.stderr
 	c.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=") // no config file from the environment
 	if err := c.cmd.Start(); err != nil {

@@ -110,6 +110,9 @@ environment, which wins over the file.`,
 		a.hostsCommand(),
 		a.partsCommand(),
 		a.historyCommand(),
+		a.reportCommand(),
+		a.caCommand(),
+		a.enrollTokenCommand(),
 	)
 	return root
 }

@@ -29,6 +29,10 @@ type serveFlags struct {
 	maxStreams      int
 	commitTimeout   time.Duration
 	shutdownTimeout time.Duration
+	// sec: mutual TLS, enrollment and HTTP bearer tokens (ca.go).
+	sec securityFlags
+	// http: policy, HTTP listener and metrics (httpserve.go).
+	http httpFlags
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -45,11 +49,16 @@ a duplicate and changes nothing. A malformed report ends its stream with
 InvalidArgument and the reason.
 
 gRPC health checking and server reflection are on, so grpcurl works:
-  grpcurl -plaintext localhost:7420 list
+  grpcurl -cacert ca.crt -cert agent.crt -key agent.key localhost:7420 list
 
-The transport is plaintext for now (TLS comes in a later release): run it on
-a trusted network. SIGINT or SIGTERM stops accepting reports, acknowledges
-those received, closes the ledger and exits 0.
+The transport is mutual TLS: agents need a certificate from the fleet CA
+(--tls-ca), and each may report only for the host named in its certificate
+(PermissionDenied otherwise). --ca-dir also serves enrollment (see ca init,
+enroll-token create and docs/security.md). --insecure serves plaintext with
+no authentication, for test setups only.
+
+SIGINT or SIGTERM stops accepting reports, acknowledges those received,
+closes the ledger and exits 0.
 
 With --listen 127.0.0.1:0 the system picks a free port; the address bound is
 logged ("listening") and written to --addr-file.`,
@@ -74,6 +83,8 @@ logged ("listening") and written to --addr-file.`,
 	fl.IntVar(&f.maxStreams, "max-streams", 20000, "most agent streams at once; more are refused with ResourceExhausted")
 	fl.DurationVar(&f.commitTimeout, "commit-timeout", time.Minute, "longest one batch commit may take")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "longest the drain on SIGINT/SIGTERM may take before streams are cut")
+	addSecurityFlags(fl, &f.sec)
+	addHTTPFlags(fl, &f.http)
 	return cmd
 }
 
@@ -84,6 +95,21 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 	}
 	defer closeStore(st, &err)
 
+	tlsCfg, enrollSvc, err := a.serveSecurity(f.sec)
+	if err != nil {
+		return err
+	}
+	// Policy evaluation, metrics and the HTTP listener (httpserve.go),
+	// stopped after the gRPC drain and before the ledger is closed.
+	httpMW, err := f.sec.httpMiddleware()
+	if err != nil {
+		return err
+	}
+	rt, err := a.startPolicyRuntime(ctx, st, f.http, httpMW)
+	if err != nil {
+		return err
+	}
+	defer rt.stopInto(f.shutdownTimeout, &err)
 	var lc net.ListenConfig
 	lis, err := lc.Listen(ctx, "tcp", f.listen)
 	if err != nil {
@@ -102,6 +128,7 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 			MaxWait:       f.batchWait,
 			QueueSize:     f.queueSize,
 			CommitTimeout: f.commitTimeout,
+			OnCommit:      rt.onCommit,
 		},
 		Committers:       f.committers,
 		StreamWindow:     f.streamWindow,
@@ -110,6 +137,8 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		MaxStreams:       f.maxStreams,
 		ShutdownTimeout:  f.shutdownTimeout,
 		Logger:           a.logger,
+		TLS:              tlsCfg,
+		Enroll:           enrollSvc,
 	})
 	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))
 	if err := srv.Serve(ctx, lis); err != nil {

@@ -34,6 +34,12 @@ type CommitterOptions struct {
 	CommitTimeout time.Duration
 	// Logger receives commit failures; nil discards them.
 	Logger *slog.Logger
+	// OnCommit, when set, is called after every store.Apply call, once its
+	// outcomes are handed out (so it never delays an acknowledgement), with
+	// the reports, their outcomes (nil on failure), the time Apply took and
+	// its error. It runs on the committer's goroutine: it must not block
+	// (metrics, queueing hosts for policy evaluation).
+	OnCommit func(reports []store.Report, outcomes []store.Outcome, took time.Duration, err error)
 }
 
 func (o CommitterOptions) withDefaults() CommitterOptions {
@@ -256,8 +262,13 @@ func (c *Committer) apply(part []*Ticket) error {
 		reports[i] = t.report
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.CommitTimeout)
+	began := time.Now()
 	outcomes, err := c.st.Apply(ctx, reports)
+	took := time.Since(began)
 	cancel()
+	if c.opts.OnCommit != nil {
+		defer func() { c.opts.OnCommit(reports, outcomes, took, err) }()
+	}
 	c.batches.Add(1)
 	if err == nil && len(outcomes) != len(part) {
 		err = fmt.Errorf("store returned %d outcomes for %d reports", len(outcomes), len(part))

@@ -130,6 +130,10 @@ func (f *fakeStore) Parts(context.Context, store.PartFilter) ([]store.Part, erro
 	return nil, errFakeUnsupported
 }
 
+func (f *fakeStore) ForEachPart(context.Context, store.PartFilter, func(store.PartBrief) error) error {
+	return errFakeUnsupported
+}
+
 func (f *fakeStore) Events(context.Context, store.EventFilter) ([]store.Event, error) {
 	return nil, errFakeUnsupported
 }

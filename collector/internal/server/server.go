@@ -13,6 +13,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +70,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the time a report is received (default time.Now).
 	Now func() time.Time
+	// TLS, when set, serves over TLS with this configuration and binds
+	// every Report stream to the host id of the agent's verified client
+	// certificate (identity.go). Nil serves plaintext with no binding
+	// (--insecure).
+	TLS *tls.Config
+	// Enroll, when set, is served as memledger.v1.EnrollService on the
+	// same listener.
+	Enroll memledgerv1.EnrollServiceServer
 }
 
 func (o Options) withDefaults() Options {
@@ -152,8 +161,10 @@ func New(st store.Store, opts Options) *Server {
 		// Ten thousand idle agents: smaller per-connection read buffers
 		// (the default is 32 KiB each); write buffers are shared.
 		grpc.ReadBufferSize(8<<10),
+		opts.transportOption(), // TLS, unless --insecure
 	)
 	s.grpc.RegisterService(&ingestServiceDesc, s)
+	s.registerEnroll()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.health.SetServingStatus(IngestServiceName, healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
@@ -304,6 +315,9 @@ func (s *Server) handleReport(ss grpc.ServerStream) error {
 	if p, ok := peer.FromContext(ctx); ok {
 		r.peer = p.Addr.String()
 	}
+	if err := r.bindIdentity(); err != nil {
+		return err
+	}
 	go r.recvLoop()
 	err := r.run()
 	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument {
@@ -339,6 +353,9 @@ type reportStream struct {
 	// sequence decoded; both belong to recvLoop.
 	hostID string
 	last   uint64
+	// certHost is the host id of the agent's client certificate, when
+	// the server runs with TLS (identity.go).
+	certHost string
 	// logHost is hostID for the log, readable from any goroutine.
 	logHost atomic.Pointer[string]
 }
@@ -411,6 +428,9 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 			return store.Report{}, status.Errorf(codes.InvalidArgument, "report after sequence %d: %v", r.last, err)
 		}
 		return store.Report{Sequence: req.GetSequence()}, status.Errorf(codes.InvalidArgument, "report sequence %d: %v", req.GetSequence(), err)
+	}
+	if err := r.checkIdentity(req); err != nil {
+		return store.Report{Sequence: req.GetSequence()}, err
 	}
 	if r.hostID == "" {
 		r.hostID = req.GetHostId()

@@ -70,6 +70,13 @@ type Store interface {
 	// slot, then part id.
 	Parts(ctx context.Context, f PartFilter) ([]Part, error)
 
+	// ForEachPart streams the parts matching the filter to fn as PartBriefs,
+	// in no particular order, without decoding the stored records: the pass
+	// reports and policy evaluation make over a whole fleet. It stops at
+	// and returns fn's first error. f.Limit, when set, takes the parts with
+	// the lowest ids.
+	ForEachPart(ctx context.Context, f PartFilter, fn func(PartBrief) error) error
+
 	// Events lists events matching the filter in the order they were
 	// recorded (ascending id), or newest first when f.Newest is set.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
@@ -309,6 +316,29 @@ type Part struct {
 	LastSeen time.Time
 	// RemovedAt is nil while the part is on its host.
 	RemovedAt *time.Time
+}
+
+// PartBrief is the part of a Part that fleet-wide passes need (policy
+// evaluation, reports), read from indexed columns only.
+type PartBrief struct {
+	ID     int64
+	HostID string
+	Kind   PartKind
+	Slot   string
+	// MakerID and MakerParent are the maker's vendor slug and its parent
+	// company's; DRAMID and DRAMParent the DRAM maker's (memory only).
+	// Empty when unidentified.
+	MakerID, MakerParent string
+	DRAMID, DRAMParent   string
+	// PartNumber is a module's part number or a drive's model.
+	PartNumber   string
+	SerialNumber string
+	FirstSeen    time.Time
+	// RemovedAt is zero while the part is on its host.
+	RemovedAt time.Time
+	// InBaseline: the part was in its host's first inventory, i.e. its
+	// first_seen equals the earliest first_seen of the host's parts.
+	InBaseline bool
 }
 
 // Active reports whether the part is currently on its host.

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"HostFactsChanged", testHostFactsChanged},
 		{"Labels", testLabels},
 		{"AsOf", testAsOf},
+		{"ForEachPart", testForEachPart},
 		{"VendorFilter", testVendorFilter},
 		{"HostFilter", testHostFilter},
 		{"EventFilter", testEventFilter},
@@ -842,6 +843,70 @@ func testAsOf(t *testing.T, h *harness) {
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("AsOf %v: %v, want %v", c.at, got, c.want)
 		}
+	}
+}
+
+func testForEachPart(t *testing.T, h *harness) {
+	// Day 3: first inventory (baseline) with one DIMM and one drive; day 12:
+	// a second DIMM arrives; day 20: the first DIMM is removed.
+	early := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "FEPEARLY")
+	late := DIMM("A2", Crucial, "CT32G4RFD4", "FEPLATE1")
+	late.DramVendor = Micron
+	drive := Drive("nvme0n1", Phison, "PS5021-E21", "FEPDRIVE", "1.0")
+	h.committed(Full(Inventory("fep", []*memledgerv1.MemoryModule{early}, []*memledgerv1.StorageDevice{drive}), 1, At(3)))
+	h.committed(Full(Inventory("fep", []*memledgerv1.MemoryModule{early, late}, []*memledgerv1.StorageDevice{drive}), 2, At(12)))
+	h.committed(Full(Inventory("fep", []*memledgerv1.MemoryModule{late}, []*memledgerv1.StorageDevice{drive}), 3, At(20)))
+	collect := func(f store.PartFilter) map[string]store.PartBrief {
+		t.Helper()
+		got := map[string]store.PartBrief{}
+		if err := h.s.ForEachPart(h.ctx, f, func(p store.PartBrief) error {
+			got[p.SerialNumber] = p
+			return nil
+		}); err != nil {
+			t.Fatalf("ForEachPart(%+v): %v", f, err)
+		}
+		return got
+	}
+	all := collect(store.PartFilter{HostIDs: []string{"fep"}, Removed: store.IncludeRemoved})
+	full := bySerial(h.parts(store.PartFilter{HostIDs: []string{"fep"}, Removed: store.IncludeRemoved}))
+	if len(all) != 3 || len(full) != 3 {
+		t.Fatalf("ForEachPart gave %d parts, Parts %d; want 3", len(all), len(full))
+	}
+	for serial, want := range full {
+		got := all[serial]
+		var removed time.Time
+		if want.RemovedAt != nil {
+			removed = *want.RemovedAt
+		}
+		if got.ID != want.ID || got.HostID != "fep" || got.Kind != want.Kind || got.Slot != want.Slot ||
+			got.MakerID != want.Maker.ID || got.MakerParent != want.Maker.Parent ||
+			got.DRAMID != want.DRAM.ID || got.DRAMParent != want.DRAM.Parent ||
+			got.PartNumber != want.PartNumber || !got.FirstSeen.Equal(want.FirstSeen) || !got.RemovedAt.Equal(removed) {
+			t.Errorf("%s: brief %+v does not agree with part %+v", serial, got, want)
+		}
+	}
+	for serial, want := range map[string]bool{"FEPEARLY": true, "FEPDRIVE": true, "FEPLATE1": false} {
+		if all[serial].InBaseline != want {
+			t.Errorf("%s: InBaseline %v, want %v", serial, all[serial].InBaseline, want)
+		}
+	}
+	if got := collect(store.PartFilter{HostIDs: []string{"fep"}}); len(got) != 2 || got["FEPEARLY"].ID != 0 {
+		t.Errorf("active only: %v, want FEPLATE1 and FEPDRIVE", got)
+	}
+	if got := collect(store.PartFilter{HostIDs: []string{"fep"}, AsOf: At(12)}); len(got) != 3 {
+		t.Errorf("AsOf day 12: %d parts, want 3", len(got))
+	}
+	if got := collect(store.PartFilter{HostIDs: []string{"fep"}, Vendor: "micron", Removed: store.IncludeRemoved}); len(got) != 2 {
+		t.Errorf("vendor micron: %d parts, want 2 (Micron DIMM, Crucial DIMM)", len(got))
+	}
+	stop := errors.New("stop")
+	n := 0
+	err := h.s.ForEachPart(h.ctx, store.PartFilter{HostIDs: []string{"fep"}, Removed: store.IncludeRemoved}, func(store.PartBrief) error {
+		n++
+		return stop
+	})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("callback error: got %v after %d calls, want stop after 1", err, n)
 	}
 }
 

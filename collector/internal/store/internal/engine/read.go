@@ -219,49 +219,9 @@ func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, e
 		return nil, err
 	}
 	a := e.newArgs()
-	var conds []string
-	if len(f.IDs) > 0 {
-		conds = append(conds, a.inInt64s("p.id", f.IDs))
-	}
-	hostIDs, ok := storableIDs(f.HostIDs)
-	if !ok {
-		return nil, nil
-	}
-	if len(hostIDs) > 0 {
-		conds = append(conds, a.inStrings("p.host_id", hostIDs))
-	}
-	if f.Vendor != "" {
-		v := a.add(ledger.CleanText(strings.ToLower(strings.TrimSpace(f.Vendor))))
-		c := "(p.maker_id = " + v + " OR p.maker_parent = " + v
-		if !f.MakerOnly {
-			c += " OR p.dram_id = " + v + " OR p.dram_parent = " + v
-		}
-		conds = append(conds, c+")")
-	}
-	if len(f.Kinds) > 0 {
-		ks := make([]string, len(f.Kinds))
-		for i, k := range f.Kinds {
-			ks[i] = ledger.CleanText(string(k))
-		}
-		conds = append(conds, a.inStrings("p.kind", ks))
-	}
-	lc, err := labelConds(a, "p.host_id", f.HostLabels)
-	if err != nil {
+	conds, ok, err := partConds(a, f)
+	if err != nil || !ok {
 		return nil, err
-	}
-	conds = append(conds, lc...)
-	switch {
-	case !f.AsOf.IsZero():
-		t := a.add(Norm(f.AsOf))
-		conds = append(conds, "EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.since_at <= "+t+
-			" AND (pp.until_at IS NULL OR pp.until_at > "+t+"))")
-	case f.Removed == store.ActiveOnly:
-		conds = append(conds, "p.removed_at IS NULL")
-	case f.Removed == store.OnlyRemoved:
-		conds = append(conds, "p.removed_at IS NOT NULL")
-	case f.Removed == store.IncludeRemoved:
-	default:
-		return nil, fmt.Errorf("part filter: unknown removed filter %d: %w", f.Removed, store.ErrInvalid)
 	}
 	q := "SELECT " + partColumns + " FROM parts p JOIN hosts h ON h.host_id = p.host_id" + where(conds) +
 		" ORDER BY p.host_id, p.kind, p.slot, p.id"
@@ -285,6 +245,104 @@ func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, e
 		return nil, fmt.Errorf("list parts: %w", err)
 	}
 	return out, nil
+}
+
+// partConds turns a part filter into WHERE conditions on parts p. ok is
+// false when the filter can match nothing (a host id the database cannot
+// hold).
+func partConds(a *args, f store.PartFilter) (conds []string, ok bool, err error) {
+	if len(f.IDs) > 0 {
+		conds = append(conds, a.inInt64s("p.id", f.IDs))
+	}
+	hostIDs, ok := storableIDs(f.HostIDs)
+	if !ok {
+		return nil, false, nil
+	}
+	if len(hostIDs) > 0 {
+		conds = append(conds, a.inStrings("p.host_id", hostIDs))
+	}
+	if f.Vendor != "" {
+		v := a.add(ledger.CleanText(strings.ToLower(strings.TrimSpace(f.Vendor))))
+		c := "(p.maker_id = " + v + " OR p.maker_parent = " + v
+		if !f.MakerOnly {
+			c += " OR p.dram_id = " + v + " OR p.dram_parent = " + v
+		}
+		conds = append(conds, c+")")
+	}
+	if len(f.Kinds) > 0 {
+		ks := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			ks[i] = ledger.CleanText(string(k))
+		}
+		conds = append(conds, a.inStrings("p.kind", ks))
+	}
+	lc, err := labelConds(a, "p.host_id", f.HostLabels)
+	if err != nil {
+		return nil, false, err
+	}
+	conds = append(conds, lc...)
+	switch {
+	case !f.AsOf.IsZero():
+		t := a.add(Norm(f.AsOf))
+		conds = append(conds, "EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.since_at <= "+t+
+			" AND (pp.until_at IS NULL OR pp.until_at > "+t+"))")
+	case f.Removed == store.ActiveOnly:
+		conds = append(conds, "p.removed_at IS NULL")
+	case f.Removed == store.OnlyRemoved:
+		conds = append(conds, "p.removed_at IS NOT NULL")
+	case f.Removed == store.IncludeRemoved:
+	default:
+		return nil, false, fmt.Errorf("part filter: unknown removed filter %d: %w", f.Removed, store.ErrInvalid)
+	}
+	return conds, true, nil
+}
+
+// ForEachPart implements store.Store. It reads the indexed columns only
+// (no protobuf record is decoded) and computes the baseline flag in the
+// same query: a part is in its host's baseline when its first_seen equals
+// the earliest first_seen of any part row of that host.
+func (e *Engine) ForEachPart(ctx context.Context, f store.PartFilter, fn func(store.PartBrief) error) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	a := e.newArgs()
+	conds, ok, err := partConds(a, f)
+	if err != nil || !ok {
+		return err
+	}
+	q := `SELECT p.id, p.host_id, p.kind, p.slot, p.maker_id, p.maker_parent, p.dram_id, p.dram_parent,
+ p.part_number, p.serial_number, p.first_seen, p.removed_at, b.first_at
+ FROM parts p JOIN (SELECT host_id, MIN(first_seen) AS first_at FROM parts GROUP BY host_id) b ON b.host_id = p.host_id` + where(conds)
+	if f.Limit > 0 {
+		q += " ORDER BY p.id LIMIT " + a.add(int64(f.Limit))
+	}
+	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
+	if err != nil {
+		return fmt.Errorf("stream parts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p store.PartBrief
+		var kind string
+		var first, removed, base Time
+		if err := rows.Scan(&p.ID, &p.HostID, &kind, &p.Slot, &p.MakerID, &p.MakerParent, &p.DRAMID, &p.DRAMParent,
+			&p.PartNumber, &p.SerialNumber, &first, &removed, &base); err != nil {
+			return fmt.Errorf("stream parts: %w", err)
+		}
+		p.Kind = ledger.PartKind(kind)
+		p.FirstSeen = first.T
+		if removed.Valid {
+			p.RemovedAt = removed.T
+		}
+		p.InBaseline = base.Valid && first.T.Equal(base.T)
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("stream parts: %w", err)
+	}
+	return nil
 }
 
 func scanPart(rows Rows) (store.Part, error) {

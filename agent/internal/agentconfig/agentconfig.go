@@ -1,0 +1,275 @@
+// Package agentconfig is the configuration of the long-running agent
+// ("memledger-agent run" and "doctor"): every setting is a flag, an
+// environment variable MEMLEDGER_<FLAG_UPPER_SNAKE> and a key of the YAML
+// file /etc/memledger/agent.yaml (the key is the flag name, dashes
+// included), in this order of precedence:
+//
+//	flag > environment > config file > default
+//
+// An unknown key in the file is an error naming file:line.
+package agentconfig
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/memledger/memledger/internal/cliconfig"
+	"github.com/memledger/memledger/internal/pki"
+)
+
+// DefaultPath is the config file read when --config is not given. It may be
+// missing; a file named explicitly must exist.
+const DefaultPath = "/etc/memledger/agent.yaml"
+
+// Defaults.
+const (
+	DefaultCollector = "localhost:7420"
+	DefaultInterval  = time.Hour
+	DefaultJitter    = 5 * time.Minute
+	DefaultStateDir  = "/var/lib/memledger"
+)
+
+// Config is the agent daemon's configuration.
+type Config struct {
+	// ConfigFile is the config file read ("" when none was).
+	ConfigFile string
+
+	Collector string
+	Interval  time.Duration
+	// Jitter is the most random time added to each interval, so that a
+	// fleet restarted together does not report together.
+	Jitter          time.Duration
+	StateDir        string
+	Labels          []string
+	HostID          string
+	TLSCert         string
+	TLSKey          string
+	TLSCA           string
+	Insecure        bool
+	SpoolMaxEntries int
+	SpoolMaxBytes   int64
+	// Root is the host root to scan ("/"; a captured tree in tests).
+	Root     string
+	LogLevel string
+
+	configFlag string
+}
+
+// Register adds every setting's flag (and --config) to fs and returns the
+// Config they fill; call Resolve after fs is parsed.
+func Register(fs *pflag.FlagSet) *Config {
+	c := &Config{SpoolMaxBytes: 64 << 20}
+	fs.StringVar(&c.configFlag, "config", DefaultPath, "read settings from the YAML `FILE` (keys are these flag names)")
+	fs.StringVar(&c.Collector, "collector", DefaultCollector, "the collector's gRPC address `HOST:PORT`")
+	fs.DurationVar(&c.Interval, "interval", DefaultInterval, "scan and report every `DURATION`")
+	fs.DurationVar(&c.Jitter, "jitter", DefaultJitter, "add a random delay of up to `DURATION` to each interval")
+	fs.StringVar(&c.StateDir, "state-dir", DefaultStateDir, "keep the report spool and sequence in `DIR`")
+	fs.StringArrayVar(&c.Labels, "label", nil, "attach a host label `KEY=VALUE` (repeatable)")
+	fs.StringVar(&c.HostID, "host-id", "", "host identity to report (default: /etc/machine-id)")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "this agent's client certificate `FILE` (PEM)")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "this agent's private key `FILE` (PEM)")
+	fs.StringVar(&c.TLSCA, "tls-ca", "", "the CA certificate `FILE` that signed the collector's certificate")
+	fs.BoolVar(&c.Insecure, "insecure", false, "talk to the collector in plaintext, without TLS (test setups only)")
+	fs.IntVar(&c.SpoolMaxEntries, "spool-max-entries", 1000, "most reports kept while the collector is unreachable")
+	fs.Var((*byteSize)(&c.SpoolMaxBytes), "spool-max-bytes", "most bytes of reports kept while the collector is unreachable (e.g. 64MiB)")
+	fs.StringVar(&c.Root, "root", "/", "scan the host files under `DIR` instead of / (tests, captured trees)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return c
+}
+
+// Resolve fills the settings the command line left unset from the
+// environment (lookupEnv, usually os.LookupEnv) and the config file, then
+// validates them. The config file is --config, else MEMLEDGER_CONFIG, else
+// DefaultPath when it exists.
+func (c *Config) Resolve(flags *pflag.FlagSet, lookupEnv func(string) (string, bool)) error {
+	path, explicit := c.configFlag, flags.Changed("config")
+	if !explicit && lookupEnv != nil {
+		if env, ok := lookupEnv(cliconfig.EnvName("config")); ok && env != "" {
+			path, explicit = env, true
+		}
+	}
+	known := cliconfig.Known{
+		Key:  func(k string) bool { return flags.Lookup(k) != nil },
+		Hint: "keys are the flag names of memledger-agent run, e.g. collector, interval, tls-ca",
+	}
+	var file *cliconfig.File
+	if path != "" {
+		f, err := cliconfig.Load(path, known)
+		switch {
+		case err == nil:
+			file = f
+			c.ConfigFile = path
+		case !explicit && errors.Is(err, fs.ErrNotExist):
+			// No config file at the default place: flags and
+			// environment only.
+		default:
+			return err
+		}
+	}
+	if err := cliconfig.Apply(flags, file, lookupEnv); err != nil {
+		return err
+	}
+	c.defaultTLSPaths()
+	return c.Validate()
+}
+
+// Validate checks the settings' values.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Collector == "" {
+		errs = append(errs, errors.New("collector: empty (want host:port)"))
+	}
+	if c.Interval < time.Second {
+		errs = append(errs, fmt.Errorf("interval %v: want at least 1s", c.Interval))
+	}
+	if c.Jitter < 0 {
+		errs = append(errs, fmt.Errorf("jitter %v: must not be negative", c.Jitter))
+	}
+	if c.StateDir == "" {
+		errs = append(errs, errors.New("state-dir: empty"))
+	}
+	if c.SpoolMaxEntries < 1 {
+		errs = append(errs, fmt.Errorf("spool-max-entries %d: want at least 1", c.SpoolMaxEntries))
+	}
+	if c.SpoolMaxBytes < 1<<10 {
+		errs = append(errs, fmt.Errorf("spool-max-bytes %d: want at least 1KiB", c.SpoolMaxBytes))
+	}
+	if _, err := c.LabelMap(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	set := 0
+	for _, f := range []string{c.TLSCert, c.TLSKey, c.TLSCA} {
+		if f != "" {
+			set++
+		}
+	}
+	if set != 0 && set != 3 {
+		errs = append(errs, errors.New("tls-cert, tls-key and tls-ca go together: set all three or none"))
+	}
+	return errors.Join(errs...)
+}
+
+// LabelMap returns the labels as a map.
+func (c *Config) LabelMap() (map[string]string, error) {
+	if len(c.Labels) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]string, len(c.Labels))
+	for _, p := range c.Labels {
+		k, v, ok := strings.Cut(p, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("label %q: want KEY=VALUE", p)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// SpoolDir is where reports wait for their acknowledgement.
+func (c *Config) SpoolDir() string { return filepath.Join(c.StateDir, "spool") }
+
+// StateFile holds the last sequence and the digest of the last full
+// inventory spooled.
+func (c *Config) StateFile() string { return filepath.Join(c.StateDir, "state.json") }
+
+// defaultTLSPaths points the TLS files, when none is configured, at the
+// ones `memledger-agent enroll` writes and renews under the state directory
+// (the only place the hardened service may write).
+func (c *Config) defaultTLSPaths() {
+	if c.TLSCert == "" && c.TLSKey == "" && c.TLSCA == "" {
+		dir := filepath.Join(c.StateDir, "tls")
+		c.TLSCert, c.TLSKey, c.TLSCA = filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key"), filepath.Join(dir, "ca.crt")
+	}
+}
+
+// HasTLS reports whether client certificates are configured.
+func (c *Config) HasTLS() bool { return c.TLSCert != "" && c.TLSKey != "" && c.TLSCA != "" }
+
+// ErrNoTransport says neither TLS nor --insecure is configured.
+var ErrNoTransport = errors.New("no TLS configuration: set tls-ca, tls-cert and tls-key (memledger-agent enroll writes them), or --insecure for plaintext (test setups only)")
+
+// TLSConfig returns the mutual TLS configuration for the collector, nil
+// with Insecure. Without certificates and without Insecure it returns
+// ErrNoTransport: plaintext is never a silent fallback.
+func (c *Config) TLSConfig() (*tls.Config, error) {
+	if c.Insecure {
+		return nil, nil
+	}
+	if !c.HasTLS() {
+		return nil, ErrNoTransport
+	}
+	cfg, err := clientTLS(c.TLSCert, c.TLSKey, c.TLSCA)
+	if err != nil {
+		return nil, fmt.Errorf("%w (enroll this host with memledger-agent enroll, set tls-cert, tls-key and tls-ca, or pass --insecure for a test collector)", err)
+	}
+	return cfg, nil
+}
+
+// clientTLS builds the client TLS configuration (internal/pki: TLS 1.3,
+// certificate re-read when renewed).
+var clientTLS = pki.ClientTLSConfig
+
+// ParseLevel parses a log level name.
+func ParseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info", "":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("log-level %q: want debug, info, warn or error", s)
+}
+
+// byteSize is a flag value in bytes that accepts 1048576, 64KiB, 64MiB,
+// 1GiB (also KB/MB/GB as powers of 1000).
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+func (b *byteSize) Type() string   { return "bytes" }
+
+func (b *byteSize) Set(s string) error {
+	n, err := ParseByteSize(s)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+// ParseByteSize parses a size such as "64MiB", "500KB" or "1048576".
+func ParseByteSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("size %q: want a non-negative number of bytes, optionally with KiB, MiB, GiB, KB, MB or GB", s)
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/memledger/memledger/collector/internal/enroll"
+	"github.com/memledger/memledger/collector/internal/httpauth"
+	"github.com/memledger/memledger/internal/pki"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// Defaults of the fleet PKI files (docs/security.md). The packaged
+// collector.yaml names the same paths.
+const (
+	DefaultCADir      = "/etc/memledger/tls"
+	DefaultTokensFile = "/var/lib/memledger/tokens.json"
+)
+
+// File names inside --ca-dir, as `ca init` writes them.
+const (
+	caCertName     = "ca.crt"
+	caKeyName      = "ca.key"
+	serverCertName = "collector.crt"
+	serverKeyName  = "collector.key"
+)
+
+// securityFlags are serve's transport security and HTTP authentication
+// flags.
+type securityFlags struct {
+	tlsCert, tlsKey, tlsCA string
+	insecure               bool
+	caDir                  string
+	tokensFile             string
+	httpTokenFile          string
+	metricsOpen            bool
+}
+
+func addSecurityFlags(fl *pflag.FlagSet, f *securityFlags) {
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "the collector's TLS certificate `FILE` (PEM; may hold the chain; default with --ca-dir: DIR/collector.crt)")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "the collector's TLS private key `FILE` (default with --ca-dir: DIR/collector.key)")
+	fl.StringVar(&f.tlsCA, "tls-ca", "", "the CA `FILE` that signs agent certificates; agents without one are refused (default with --ca-dir: DIR/ca.crt)")
+	fl.BoolVar(&f.insecure, "insecure", false, "serve plaintext gRPC with no client authentication (test setups only; any agent may report for any host)")
+	fl.StringVar(&f.caDir, "ca-dir", "", "enable enrollment (memledger-agent enroll) with the fleet CA in `DIR` made by `ca init`")
+	fl.StringVar(&f.tokensFile, "tokens-file", DefaultTokensFile, "enrollment tokens `FILE` (hashes only; see enroll-token create)")
+	fl.StringVar(&f.httpTokenFile, "http-token-file", "", "`FILE` of bearer tokens (one a line) the HTTP API requires")
+	fl.BoolVar(&f.metricsOpen, "metrics-open", false, "serve /metrics on the HTTP listener without a bearer token")
+}
+
+// serveSecurity turns the flags into the gRPC server's TLS configuration
+// and, with --ca-dir, the enrollment service. With --insecure both are nil
+// and a loud warning is logged.
+func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollServiceServer, error) {
+	if f.insecure {
+		a.logger.Warn("insecure_plaintext",
+			"detail", "--insecure: gRPC is plaintext and unauthenticated; any agent on the network can report for any host. Use only in test setups.")
+		return nil, nil, nil
+	}
+	if f.caDir != "" {
+		def := func(p *string, name string) {
+			if *p == "" {
+				*p = filepath.Join(f.caDir, name)
+			}
+		}
+		def(&f.tlsCert, serverCertName)
+		def(&f.tlsKey, serverKeyName)
+		def(&f.tlsCA, caCertName)
+	}
+	if f.tlsCert == "" || f.tlsKey == "" || f.tlsCA == "" {
+		return nil, nil, errors.New("serve needs mutual TLS: --tls-cert, --tls-key and --tls-ca (or --ca-dir from `memledger-collector ca init`); --insecure serves plaintext for test setups")
+	}
+	var svc memledgerv1.EnrollServiceServer
+	if f.caDir != "" {
+		ca, err := pki.LoadCA(filepath.Join(f.caDir, caCertName), filepath.Join(f.caDir, caKeyName))
+		if err != nil {
+			return nil, nil, fmt.Errorf("--ca-dir: %w", err)
+		}
+		// Certificates the CA issues must pass the client check.
+		trusted, err := pki.LoadCerts(f.tlsCA)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--tls-ca: %w", err)
+		}
+		found := false
+		for _, c := range trusted {
+			found = found || pki.Fingerprint(c) == pki.Fingerprint(ca.Cert)
+		}
+		if !found {
+			return nil, nil, fmt.Errorf("--tls-ca %s does not hold the enrollment CA of --ca-dir %s: enrolled agents would be refused", f.tlsCA, f.caDir)
+		}
+		svc = &enroll.Service{CA: ca, Tokens: enroll.NewTokens(f.tokensFile), Logger: a.logger}
+		a.logger.Info("enrollment_enabled", "ca_sha256", pki.Fingerprint(ca.Cert), "tokens_file", f.tokensFile)
+	}
+	// Without enrollment every connection must present a certificate at
+	// the handshake; with it, Enroll is reachable without one and the
+	// other RPCs check per call.
+	cfg, err := pki.ServerTLSConfig(f.tlsCert, f.tlsKey, f.tlsCA, svc == nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve TLS: %w", err)
+	}
+	return cfg, svc, nil
+}
+
+// httpMiddleware is the HTTP API's bearer-token guard from
+// --http-token-file and --metrics-open (/healthz is always open). Without a
+// token file every other path is refused: the API never opens by accident.
+func (f securityFlags) httpMiddleware() (func(http.Handler) http.Handler, error) {
+	var tokens []string
+	if f.httpTokenFile != "" {
+		var err error
+		if tokens, err = httpauth.LoadTokens(f.httpTokenFile); err != nil {
+			return nil, fmt.Errorf("--http-token-file: %w", err)
+		}
+	}
+	var open []string
+	if f.metricsOpen {
+		open = append(open, httpauth.MetricsPath)
+	}
+	return httpauth.Bearer(tokens, open...), nil
+}
+
+type caInitFlags struct {
+	dir         string
+	serverNames []string
+	commonName  string
+	force       bool
+}
+
+func (a *app) caCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ca",
+		Short: "Manage the fleet CA that signs agent certificates",
+		Long: `ca manages the certificate authority of fleets without their own PKI: it
+signs the agents' client certificates (memledger-agent enroll) and the
+collector's server certificate. Fleets with their own PKI skip it and point
+serve's --tls-cert, --tls-key and --tls-ca at their files.`,
+		Example: `  memledger-collector ca init --server-name collector.example.com,10.0.0.5`,
+		Args:    cobra.NoArgs,
+	}
+	cmd.AddCommand(a.caInitCommand())
+	return cmd
+}
+
+func (a *app) caInitCommand() *cobra.Command {
+	var f caInitFlags
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create the fleet CA (and the collector's server certificate)",
+		Long: `ca init creates a certificate authority for fleets without their own PKI:
+ECDSA P-256, self-signed, valid 10 years, written to --ca-dir as ca.crt (0644)
+and ca.key (0600). With --server-name it also issues the collector's server
+certificate for those names (DNS names or IP addresses), collector.crt (the
+certificate followed by the CA, so agents can check a pinned CA) and
+collector.key (0600).
+
+It prints the CA's SHA-256 fingerprint: give it to agents as --ca-sha256 when
+they enroll without a copy of ca.crt. Serve with --ca-dir to enable
+enrollment; see docs/security.md.
+
+An existing CA is never overwritten unless --force is given (that would
+invalidate every agent certificate).`,
+		Example: `  memledger-collector ca init --server-name collector.example.com,10.0.0.5
+  memledger-collector ca init --ca-dir /srv/memledger/tls --server-name localhost`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runCAInit(f, time.Now())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.dir, "ca-dir", DefaultCADir, "write the CA (and server certificate) to `DIR`")
+	fl.StringSliceVar(&f.serverNames, "server-name", nil, "also issue the collector's server certificate for these `NAMES` (comma-separated DNS names or IPs)")
+	fl.StringVar(&f.commonName, "common-name", "memledger fleet CA", "the CA's subject common name")
+	fl.BoolVar(&f.force, "force", false, "replace an existing CA (every agent must enroll again)")
+	return cmd
+}
+
+func (a *app) runCAInit(f caInitFlags, now time.Time) error {
+	caCert, caKey := filepath.Join(f.dir, caCertName), filepath.Join(f.dir, caKeyName)
+	if !f.force {
+		for _, p := range []string{caCert, caKey} {
+			if _, err := os.Stat(p); err == nil {
+				return fmt.Errorf("%s exists: a new CA would invalidate every agent certificate (--force replaces it)", p)
+			}
+		}
+	}
+	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+		return fmt.Errorf("--ca-dir: %w", err)
+	}
+	ca, err := pki.NewCA(f.commonName, now)
+	if err != nil {
+		return err
+	}
+	// Key first: a certificate without its key is useless, the reverse is
+	// just retried.
+	if err := pki.WriteKey(caKey, ca.Key); err != nil {
+		return err
+	}
+	if err := pki.WriteCerts(caCert, ca.Cert); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "CA certificate: %s\nCA key:         %s (keep it secret)\n", caCert, caKey)
+	if len(f.serverNames) > 0 {
+		cert, key, err := ca.NewServerCert(f.serverNames, now)
+		if err != nil {
+			return err
+		}
+		srvCert, srvKey := filepath.Join(f.dir, serverCertName), filepath.Join(f.dir, serverKeyName)
+		if err := pki.WriteKey(srvKey, key); err != nil {
+			return err
+		}
+		if err := pki.WriteCerts(srvCert, cert, ca.Cert); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "server certificate: %s for %s (valid until %s)\nserver key:         %s\n",
+			srvCert, strings.Join(f.serverNames, ", "), cert.NotAfter.Format(time.DateOnly), srvKey)
+	}
+	fmt.Fprintf(a.stdout, "CA SHA-256 fingerprint (agents: --ca-sha256): %s\n", pki.Fingerprint(ca.Cert))
+	return nil
+}

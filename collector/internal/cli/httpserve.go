@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/memledger/memledger/collector/internal/httpapi"
+	"github.com/memledger/memledger/collector/internal/metrics"
+	"github.com/memledger/memledger/collector/internal/report"
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/fileutil"
+	"github.com/memledger/memledger/internal/policy"
+)
+
+// httpFlags are serve's policy, HTTP listener and metrics flags.
+type httpFlags struct {
+	httpListen      string
+	httpAddrFile    string
+	policy          string
+	reportingWindow time.Duration
+}
+
+func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
+	fl.StringVar(&f.httpListen, "http-listen", "", "serve the report dashboard, the HTTP API and /metrics on `ADDR` (host:port; empty: no HTTP listener)")
+	fl.StringVar(&f.httpAddrFile, "http-addr-file", "", "write the bound HTTP address to `FILE` once listening")
+	fl.StringVar(&f.policy, "policy", "", "procurement policy `FILE` (docs/policy.md) the ledger is evaluated against; reloaded on SIGHUP and POST /api/v1/policy/reload")
+	fl.DurationVar(&f.reportingWindow, "reporting-window", 2*time.Hour, "a host counts in memledger_hosts_reporting when seen this recently (twice the agents' report interval)")
+}
+
+// policyRuntime is what serve runs besides gRPC ingest: the policy (with
+// reload), the status tracker, the metrics and the HTTP listener.
+type policyRuntime struct {
+	logger  *slog.Logger
+	holder  *policy.Holder // nil without --policy
+	reload  sync.Mutex     // one reload at a time
+	tracker *report.Tracker
+	metrics *metrics.Metrics
+	http    *http.Server
+	httpErr chan error
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+}
+
+// startPolicyRuntime loads the policy, starts the evaluation loop, the
+// SIGHUP handler and the HTTP listener. stop undoes it; serve calls it
+// after the gRPC drain and before closing the ledger.
+func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlags, mw func(http.Handler) http.Handler) (*policyRuntime, error) {
+	rt := &policyRuntime{logger: a.logger}
+	if f.policy != "" {
+		h, err := policy.NewHolder(f.policy)
+		if err != nil {
+			return nil, fmt.Errorf("--policy: %w", err)
+		}
+		rt.holder = h
+		a.logger.Info("policy_loaded", "policy", f.policy, "rules", len(h.Policy().Rules))
+	}
+	rt.tracker = report.NewTracker(st, rt.currentPolicy, report.TrackerOptions{Logger: a.logger})
+	rt.metrics = metrics.New(metrics.Options{Tracker: rt.tracker, Store: st, ReportingWindow: f.reportingWindow})
+
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	rt.cancel = cancel
+	rt.done.Add(1)
+	go func() {
+		defer rt.done.Done()
+		rt.tracker.Run(bg)
+	}()
+	if rt.holder != nil {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		rt.done.Add(1)
+		go func() {
+			defer rt.done.Done()
+			defer signal.Stop(hup)
+			for {
+				select {
+				case <-bg.Done():
+					return
+				case <-hup:
+					_ = rt.Reload(bg) // logged by Reload
+				}
+			}
+		}()
+	}
+	if f.httpListen == "" {
+		return rt, nil
+	}
+	var reload func(context.Context) error
+	if rt.holder != nil {
+		reload = rt.Reload
+	}
+	handler := httpapi.New(httpapi.Options{
+		Store: st, Policy: rt.currentPolicy, Reload: reload, Registry: rt.metrics.Registry,
+		Middleware: mw, Logger: a.logger,
+	})
+	var lc net.ListenConfig
+	lis, err := lc.Listen(ctx, "tcp", f.httpListen)
+	if err != nil {
+		rt.stop(context.Background())
+		return nil, fmt.Errorf("--http-listen %s: %w", f.httpListen, err)
+	}
+	addr := lis.Addr().String()
+	if f.httpAddrFile != "" {
+		if err := fileutil.WriteAtomic(f.httpAddrFile, []byte(addr+"\n"), 0o644); err != nil {
+			lis.Close()
+			rt.stop(context.Background())
+			return nil, fmt.Errorf("--http-addr-file: %w", err)
+		}
+	}
+	rt.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// A report over a large fleet takes a few seconds to compute.
+		WriteTimeout: 2 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	rt.httpErr = make(chan error, 1)
+	go func() { rt.httpErr <- rt.http.Serve(lis) }()
+	a.logger.Info("http_listening", "addr", addr)
+	return rt, nil
+}
+
+func (rt *policyRuntime) currentPolicy() *policy.Policy {
+	if rt.holder == nil {
+		return nil
+	}
+	return rt.holder.Policy()
+}
+
+// Reload re-reads the policy file; on success the whole fleet is
+// re-evaluated, on failure the old policy stays and the error is logged
+// and returned.
+func (rt *policyRuntime) Reload(context.Context) error {
+	if rt.holder == nil {
+		return errors.New("no policy file (--policy)")
+	}
+	rt.reload.Lock()
+	defer rt.reload.Unlock()
+	if err := rt.holder.Reload(); err != nil {
+		rt.logger.Error("policy_reload_failed", "error", err)
+		return err
+	}
+	rt.logger.Info("policy_reloaded", "policy", rt.holder.Policy().Source, "rules", len(rt.holder.Policy().Rules))
+	rt.tracker.RequestFull()
+	return nil
+}
+
+// onCommit observes a group commit and queues the hosts whose inventory
+// may have changed for evaluation. It never blocks.
+func (rt *policyRuntime) onCommit(reports []store.Report, outcomes []store.Outcome, took time.Duration, err error) {
+	rt.metrics.ObserveCommit(reports, outcomes, took, err)
+	if err != nil || rt.holder == nil {
+		return
+	}
+	var hosts []string
+	for i, r := range reports {
+		if i < len(outcomes) && outcomes[i].Status == store.Committed && outcomes[i].Events > 0 {
+			hosts = append(hosts, r.HostID)
+		}
+	}
+	rt.tracker.Notify(hosts...)
+}
+
+// stop closes the HTTP listener (letting requests finish until ctx ends)
+// and the evaluation loop. Work still queued is redone by the full
+// evaluation of the next start.
+func (rt *policyRuntime) stop(ctx context.Context) error {
+	var err error
+	if rt.http != nil {
+		if e := rt.http.Shutdown(ctx); e != nil {
+			err = fmt.Errorf("close HTTP listener: %w", e)
+			rt.http.Close()
+		}
+		if e := <-rt.httpErr; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+			err = fmt.Errorf("HTTP listener: %w", e)
+		}
+	}
+	rt.cancel()
+	rt.done.Wait()
+	return err
+}
+
+// stopInto stops the runtime within timeout, adding its error to *errp.
+func (rt *policyRuntime) stopInto(timeout time.Duration, errp *error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := rt.stop(ctx); err != nil && *errp == nil {
+		*errp = err
+	}
+}

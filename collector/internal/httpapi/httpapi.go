@@ -1,0 +1,319 @@
+// Package httpapi is the collector's HTTP listener: the exposure report
+// dashboard, the JSON/CSV API, policy reload, Prometheus metrics and a
+// health check.
+//
+//	GET  /                        the HTML report (query as /api/v1/report)
+//	GET  /api/v1/report           JSON (default) or CSV (?format=csv; with
+//	                              &violations=1 the violation list); query
+//	                              as_of=DATE, rule=ID (repeatable),
+//	                              group_by=LABEL
+//	GET  /api/v1/hosts/{id}       one host with its parts and their policy
+//	                              findings; JSON, or CSV of the parts
+//	POST /api/v1/policy/reload    reload the policy file: 200 with the new
+//	                              policy's rules, 422 with the file:line
+//	                              errors (the old policy stays in force)
+//	GET  /metrics                 Prometheus metrics
+//	GET  /healthz                 200 "ok" while the ledger answers
+//
+// Authentication is not this package's job: Options.Middleware wraps every
+// route (the collector installs its bearer-token guard there, which keeps
+// /healthz open).
+package httpapi
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/memledger/memledger/collector/internal/report"
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/policy"
+)
+
+// Options configure the handler.
+type Options struct {
+	Store store.Store
+	// Policy returns the policy in force; nil or returning nil: none.
+	Policy func() *policy.Policy
+	// Reload reloads the policy file; nil: the reload endpoint answers 409
+	// (the collector runs without --policy).
+	Reload func(ctx context.Context) error
+	// Registry is served at /metrics; nil: 404.
+	Registry *prometheus.Registry
+	// Middleware wraps every route (authentication); nil: none.
+	Middleware func(http.Handler) http.Handler
+	// Logger receives request errors; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock of reports (default time.Now).
+	Now func() time.Time
+}
+
+// New returns the HTTP handler.
+func New(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Policy == nil {
+		o.Policy = func() *policy.Policy { return nil }
+	}
+	a := &api{o: o}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", a.dashboard)
+	mux.HandleFunc("GET /api/v1/report", a.report)
+	mux.HandleFunc("GET /api/v1/hosts/{id}", a.host)
+	mux.HandleFunc("POST /api/v1/policy/reload", a.reload)
+	mux.HandleFunc("GET /healthz", a.healthz)
+	if o.Registry != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{ErrorLog: slogErrorLog{o.Logger}}))
+	}
+	var h http.Handler = mux
+	if o.Middleware != nil {
+		h = o.Middleware(h)
+	}
+	return h
+}
+
+type api struct{ o Options }
+
+// slogErrorLog adapts promhttp's error log to slog.
+type slogErrorLog struct{ l *slog.Logger }
+
+func (s slogErrorLog) Println(v ...any) { s.l.Error("metrics_error", "error", fmt.Sprint(v...)) }
+
+// httpError is an error with the status it answers.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	msg := "internal error (see the collector's log)"
+	var he *httpError
+	switch {
+	case errors.As(err, &he):
+		status, msg = he.status, he.msg
+	case errors.Is(err, store.ErrNotFound):
+		status, msg = http.StatusNotFound, err.Error()
+	case errors.Is(err, store.ErrInvalid):
+		status, msg = http.StatusBadRequest, err.Error()
+	default:
+		a.o.Logger.Error("http_request_failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away: nothing to do
+}
+
+// reportOptions reads as_of, rule and group_by.
+func reportOptions(r *http.Request, now func() time.Time) (report.Options, error) {
+	q := r.URL.Query()
+	o := report.Options{Rules: q["rule"], GroupBy: q.Get("group_by"), Now: now}
+	if s := q.Get("as_of"); s != "" {
+		t, err := ParseAsOf(s)
+		if err != nil {
+			return o, badRequest("as_of: %v", err)
+		}
+		o.AsOf = t
+	}
+	return o, nil
+}
+
+// ParseAsOf reads a report date: YYYY-MM-DD (the end of that day, UTC: the
+// fleet as it stood that day) or an RFC 3339 instant.
+func ParseAsOf(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Add(24*time.Hour - time.Microsecond), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q: want YYYY-MM-DD or an RFC 3339 time such as 2025-03-01T12:00:00Z", s)
+	}
+	return t.UTC(), nil
+}
+
+func (a *api) build(r *http.Request) (*report.Report, error) {
+	o, err := reportOptions(r, a.o.Now)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := report.Build(r.Context(), a.o.Store, a.o.Policy(), o)
+	if errors.Is(err, report.ErrUnknownRule) {
+		return nil, badRequest("%v", err)
+	}
+	return rep, err
+}
+
+func (a *api) dashboard(w http.ResponseWriter, r *http.Request) {
+	rep, err := a.build(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// The page's only script is inline; nothing may be loaded from elsewhere.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:")
+	if err := report.WriteHTML(w, rep); err != nil {
+		a.o.Logger.Error("http_write_failed", "path", r.URL.Path, "error", err)
+	}
+}
+
+func (a *api) report(w http.ResponseWriter, r *http.Request) {
+	rep, err := a.build(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		writeJSON(w, http.StatusOK, rep)
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		violations, _ := strconv.ParseBool(r.URL.Query().Get("violations"))
+		if err := report.Write(w, rep, "csv", violations); err != nil {
+			a.o.Logger.Error("http_write_failed", "path", r.URL.Path, "error", err)
+		}
+	default:
+		a.fail(w, r, badRequest("format %q: want json or csv", f))
+	}
+}
+
+// HostView is the JSON of /api/v1/hosts/{id}.
+type HostView struct {
+	ID        string            `json:"id"`
+	Hostname  string            `json:"hostname"`
+	Labels    map[string]string `json:"labels"`
+	FirstSeen time.Time         `json:"first_seen"`
+	LastSeen  time.Time         `json:"last_seen"`
+	Parts     []PartView        `json:"parts"`
+}
+
+// PartView is one part of a HostView, judged now.
+type PartView struct {
+	ID         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	Slot       string     `json:"slot"`
+	Maker      string     `json:"maker"`
+	DRAM       string     `json:"dram,omitempty"`
+	PartNumber string     `json:"part"`
+	Serial     string     `json:"serial"`
+	FirstSeen  time.Time  `json:"first_seen"`
+	RemovedAt  *time.Time `json:"removed_at,omitempty"`
+	InBaseline bool       `json:"in_baseline"`
+	// Status is the worst of Findings; "" without a policy.
+	Status   string        `json:"status,omitempty"`
+	Findings []FindingView `json:"findings,omitempty"`
+}
+
+// FindingView is one rule's finding for a part.
+type FindingView struct {
+	Rule      string `json:"rule,omitempty"`
+	Status    string `json:"status"`
+	Component string `json:"component"`
+	Reason    string `json:"reason"`
+}
+
+func (a *api) host(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	h, err := a.o.Store.Host(ctx, r.PathValue("id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	view := HostView{ID: h.ID, Hostname: h.Hostname, Labels: h.Labels, FirstSeen: h.FirstSeen, LastSeen: h.LastSeen, Parts: []PartView{}}
+	pol := a.o.Policy()
+	now := a.o.Now()
+	err = a.o.Store.ForEachPart(ctx, store.PartFilter{HostIDs: []string{h.ID}, Removed: store.IncludeRemoved}, func(p store.PartBrief) error {
+		pv := PartView{ID: p.ID, Kind: string(p.Kind), Slot: p.Slot, Maker: p.MakerID, DRAM: p.DRAMID, PartNumber: p.PartNumber,
+			Serial: p.SerialNumber, FirstSeen: p.FirstSeen, InBaseline: p.InBaseline}
+		if !p.RemovedAt.IsZero() {
+			t := p.RemovedAt
+			pv.RemovedAt = &t
+		}
+		if pol != nil {
+			fs := pol.Evaluate(report.PolicyPart(p, h.Labels), now, policy.EvalOptions{})
+			pv.Status = string(policy.Worst(fs))
+			for _, f := range fs {
+				pv.Findings = append(pv.Findings, FindingView{Rule: f.RuleID, Status: string(f.Status), Component: f.Component, Reason: f.Reason})
+			}
+		}
+		view.Parts = append(view.Parts, pv)
+		return nil
+	})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("format") != "csv" {
+		writeJSON(w, http.StatusOK, view)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "kind", "slot", "maker", "dram", "part", "serial", "first_seen", "removed_at", "in_baseline", "status"})
+	for _, p := range view.Parts {
+		removed := ""
+		if p.RemovedAt != nil {
+			removed = p.RemovedAt.UTC().Format(time.RFC3339)
+		}
+		_ = cw.Write([]string{strconv.FormatInt(p.ID, 10), p.Kind, p.Slot, p.Maker, p.DRAM, p.PartNumber, p.Serial,
+			p.FirstSeen.UTC().Format(time.RFC3339), removed, strconv.FormatBool(p.InBaseline), p.Status})
+	}
+	cw.Flush()
+}
+
+func (a *api) reload(w http.ResponseWriter, r *http.Request) {
+	if a.o.Reload == nil {
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "the collector runs without a policy file (--policy)"})
+		return
+	}
+	if err := a.o.Reload(r.Context()); err != nil {
+		// The policy's own errors name the file and line; they are what the
+		// operator needs to fix it.
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": err.Error()})
+		return
+	}
+	out := map[string]any{"status": "reloaded"}
+	if pol := a.o.Policy(); pol != nil {
+		out["policy"] = pol.Source
+		out["rules"] = pol.RuleIDs()
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *api) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	// Any answer of the database, "not found" included, shows it is up.
+	if _, err := a.o.Store.Host(ctx, "healthz-probe"); err != nil && !errors.Is(err, store.ErrNotFound) {
+		a.o.Logger.Warn("healthz_failed", "error", err)
+		http.Error(w, "ledger unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}

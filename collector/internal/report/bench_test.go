@@ -1,0 +1,149 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/memledger/memledger/collector/internal/store"
+	_ "github.com/memledger/memledger/collector/internal/store/alldrivers"
+	fx "github.com/memledger/memledger/collector/internal/store/storetest"
+	"github.com/memledger/memledger/internal/policy"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// benchPolicy matches every part of storetest.FullHost (Micron, Crucial,
+// Kingston with Micron dies) on half the hosts, and Samsung drives on all.
+const benchPolicy = `
+rules:
+  - id: cii-micron
+    title: "No new Micron in critical infrastructure"
+    match: {vendors: [micron]}
+    scope: {cii: "true"}
+    effective: 2025-03-01
+    action: restrict-new
+  - id: samsung-drives
+    title: "Samsung drives recorded"
+    match: {vendors: [samsung], components: [storage]}
+    effective: 2030-01-01
+    action: deny
+`
+
+// BenchmarkBuild measures the exposure report over a seeded ledger:
+//
+//	MEMLEDGER_BENCH_HOSTS  hosts (default 2000); each carries 20 parts
+//	                       (storetest.FullHost: 16 modules, 4 drives), so
+//	                       100000 gives the 2,000,000-part fleet of the
+//	                       target; every 50th host later swaps a module
+//	                       (a violation)
+//	MEMLEDGER_BENCH_DSN    the ledger (default: a new SQLite file in a
+//	                       temporary directory). It is seeded when it holds
+//	                       fewer hosts than asked, so a seeded database can
+//	                       be reused: sqlite:/var/tmp/bench.db or a
+//	                       dedicated, empty PostgreSQL database.
+//
+// Example (about 2 minutes of seeding on the first run):
+//
+//	MEMLEDGER_BENCH_HOSTS=100000 MEMLEDGER_BENCH_DSN=sqlite:/var/tmp/bench.db \
+//	  go test -run '^$' -bench BenchmarkBuild -benchtime 3x -timeout 60m ./collector/internal/report/
+func BenchmarkBuild(b *testing.B) {
+	hosts := 2000
+	if s := os.Getenv("MEMLEDGER_BENCH_HOSTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("MEMLEDGER_BENCH_HOSTS=%q: want a positive number", s)
+		}
+		hosts = n
+	}
+	dsn := os.Getenv("MEMLEDGER_BENCH_DSN")
+	if dsn == "" {
+		dsn = "sqlite:" + filepath.Join(b.TempDir(), "bench.db")
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatalf("open %s: %v", store.RedactDSN(dsn), err)
+	}
+	defer st.Close()
+	seedBench(b, st, hosts)
+	pol, err := policy.Parse([]byte(benchPolicy), "bench.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var rep *Report
+	for i := 0; i < b.N; i++ {
+		rep, err = Build(ctx, st, pol, Options{GroupBy: "cii"})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(rep.Totals.Parts), "parts")
+	b.ReportMetric(float64(rep.Totals.Hosts), "hosts")
+	b.ReportMetric(float64(len(rep.Violations)), "violations")
+}
+
+func seedBench(b *testing.B, st store.Store, hosts int) {
+	ctx := context.Background()
+	have, err := st.Hosts(ctx, store.HostFilter{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(have) >= hosts {
+		return
+	}
+	began := time.Now()
+	id := func(i int) string { return fmt.Sprintf("bench-%06d", i) }
+	inv := func(i int) *memledgerv1.Inventory {
+		inv := fx.FullHost(id(i))
+		inv.Host.Labels = map[string]string{"cii": strconv.FormatBool(i%2 == 0), "site": fmt.Sprintf("site-%d", i%7)}
+		return inv
+	}
+	const batch = 256
+	for start := len(have); start < hosts; start += batch {
+		var reps []store.Report
+		for i := start; i < min(start+batch, hosts); i++ {
+			reps = append(reps, fx.Full(inv(i), 1, fx.At(0)))
+		}
+		apply(b, st, reps)
+	}
+	var reps []store.Report
+	for i := len(have); i < hosts; i += 50 {
+		later := proto.Clone(inv(i)).(*memledgerv1.Inventory)
+		later.MemoryModules[0].SerialNumber = fmt.Sprintf("SWAP-%06d", i)
+		reps = append(reps, fx.Full(later, 2, fx.At(5)))
+		if len(reps) == batch {
+			apply(b, st, reps)
+			reps = nil
+		}
+	}
+	if len(reps) > 0 {
+		apply(b, st, reps)
+	}
+	if o, ok := st.(store.Optimizer); ok {
+		if err := o.Optimize(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("seeded %d hosts in %v", hosts-len(have), time.Since(began).Round(time.Second))
+}
+
+func apply(b *testing.B, st store.Store, reps []store.Report) {
+	b.Helper()
+	out, err := st.Apply(context.Background(), reps)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, o := range out {
+		if o.Status != store.Committed {
+			b.Fatalf("report %d: %v %s", i, o.Status, o.Message)
+		}
+	}
+}

@@ -1,0 +1,311 @@
+// Package report computes the collector's policy exposure report from the
+// ledger, renders it (table, CSV, JSON, self-contained HTML) and keeps the
+// last known policy status of every part so that a change becomes a
+// policy_status event (Tracker).
+//
+// A report is computed in one streaming pass over the ledger's parts
+// (store.Store.ForEachPart, which decodes no stored record), each part
+// judged by the pure policy engine at the report's as-of time. The JSON
+// shape is documented in docs/reports.md.
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/policy"
+)
+
+// ErrUnknownRule: Options.Rules names a rule the policy lacks.
+var ErrUnknownRule = errors.New("unknown rule")
+
+// Options select what a report covers.
+type Options struct {
+	// AsOf is the instant the fleet is judged at: the parts installed then,
+	// the rules and waivers in force then. Zero means Now.
+	AsOf time.Time
+	// Rules restricts the per-rule sections and the violation list to these
+	// rule ids; empty means every rule. Unknown ids are an error.
+	Rules []string
+	// GroupBy is a host label key: per rule, parts are also counted by the
+	// value of this label ("" for hosts without it).
+	GroupBy string
+	// Now is when the report is made (default time.Now).
+	Now func() time.Time
+}
+
+// Counts holds part counts by policy status.
+type Counts struct {
+	Violation int `json:"violation"`
+	Waived    int `json:"waived"`
+	Recorded  int `json:"recorded"`
+	Removed   int `json:"removed"`
+	Allowed   int `json:"allowed"`
+}
+
+func (c *Counts) add(s policy.Status, n int) {
+	switch s {
+	case policy.StatusViolation:
+		c.Violation += n
+	case policy.StatusWaived:
+		c.Waived += n
+	case policy.StatusRecorded:
+		c.Recorded += n
+	case policy.StatusRemoved:
+		c.Removed += n
+	case policy.StatusAllowed:
+		c.Allowed += n
+	}
+}
+
+// Get returns the count of one status.
+func (c Counts) Get(s policy.Status) int {
+	switch s {
+	case policy.StatusViolation:
+		return c.Violation
+	case policy.StatusWaived:
+		return c.Waived
+	case policy.StatusRecorded:
+		return c.Recorded
+	case policy.StatusRemoved:
+		return c.Removed
+	case policy.StatusAllowed:
+		return c.Allowed
+	}
+	return 0
+}
+
+// Total is the sum of all statuses.
+func (c Counts) Total() int { return c.Violation + c.Waived + c.Recorded + c.Removed + c.Allowed }
+
+// Statuses lists the statuses in report order, worst first.
+var Statuses = []policy.Status{policy.StatusViolation, policy.StatusWaived, policy.StatusRecorded, policy.StatusRemoved, policy.StatusAllowed}
+
+// Report is the exposure report. Its JSON form is documented in
+// docs/reports.md.
+type Report struct {
+	GeneratedAt time.Time `json:"generated_at"`
+	AsOf        time.Time `json:"as_of"`
+	// Policy names the policy file; "" when the collector has none.
+	Policy  string `json:"policy"`
+	GroupBy string `json:"group_by,omitempty"`
+	Totals  Totals `json:"totals"`
+	Rules   []Rule `json:"rules"`
+	// Violations lists every part in violation of a selected rule at AsOf,
+	// ordered by host, slot, rule.
+	Violations []Violation `json:"violations"`
+}
+
+// Totals are fleet-wide numbers at AsOf.
+type Totals struct {
+	// Hosts known to the ledger at AsOf (first seen at or before it).
+	Hosts int `json:"hosts"`
+	// HostsWithViolations have at least one part in violation.
+	HostsWithViolations int `json:"hosts_with_violations"`
+	// Parts installed at AsOf (memory modules and drives).
+	Parts  int `json:"parts"`
+	Memory int `json:"memory"`
+	Drives int `json:"drives"`
+	// ByStatus counts each part judged at AsOf once, by its worst status
+	// over all rules (removed parts included).
+	ByStatus Counts `json:"by_status"`
+}
+
+// Rule is one rule's section of the report.
+type Rule struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title,omitempty"`
+	Action    string    `json:"action"`
+	Effective time.Time `json:"effective"`
+	// HostsExposed is the number of hosts carrying at least one installed
+	// part the rule matches (violation, waived or recorded).
+	HostsExposed int `json:"hosts_exposed"`
+	// HostsInViolation carry at least one part in violation of it.
+	HostsInViolation int    `json:"hosts_in_violation"`
+	Counts           Counts `json:"counts"`
+	// ByVendor groups by the maker's parent slug of the matching component
+	// ("unknown" when unidentified), ByComponent by module/dram/storage,
+	// ByGroup by the value of the GroupBy label (absent without GroupBy).
+	ByVendor    []Group `json:"by_vendor"`
+	ByComponent []Group `json:"by_component"`
+	ByGroup     []Group `json:"by_group,omitempty"`
+	// Exposure is the rule's exposure over time, one point per day on
+	// which a count changed, up to AsOf.
+	Exposure []Point `json:"exposure"`
+}
+
+// Group is a count of parts under one key.
+type Group struct {
+	Key    string `json:"key"`
+	Counts Counts `json:"counts"`
+}
+
+// Point is the state of one rule at the end of a day.
+type Point struct {
+	Date   string `json:"date"`
+	Counts Counts `json:"counts"`
+}
+
+// Violation is one part in violation of one rule.
+type Violation struct {
+	RuleID     string    `json:"rule"`
+	HostID     string    `json:"host"`
+	Hostname   string    `json:"hostname,omitempty"`
+	Slot       string    `json:"slot"`
+	Kind       string    `json:"kind"`
+	Component  string    `json:"component"`
+	Vendor     string    `json:"vendor"`
+	PartNumber string    `json:"part"`
+	Serial     string    `json:"serial"`
+	FirstSeen  time.Time `json:"first_seen"`
+	Reason     string    `json:"reason"`
+}
+
+// Build computes the report for pol (nil: no policy, totals only) from st.
+func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options) (*Report, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	gen := now().UTC().Truncate(time.Second)
+	asOf := opts.AsOf
+	if asOf.IsZero() {
+		asOf = gen
+	}
+	asOf = asOf.UTC()
+	rep := &Report{GeneratedAt: gen, AsOf: asOf, GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}}
+	if pol == nil {
+		pol = &policy.Policy{}
+	} else {
+		rep.Policy = pol.Source
+	}
+	selected, err := selectRules(pol, opts.Rules)
+	if err != nil {
+		return nil, err
+	}
+	hosts, err := LoadHosts(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	b := newBuilder(pol, selected, asOf, opts.GroupBy)
+	for _, h := range hosts.byID {
+		if !h.firstSeen.After(asOf) {
+			rep.Totals.Hosts++
+		}
+	}
+	err = st.ForEachPart(ctx, store.PartFilter{Removed: store.IncludeRemoved}, func(p store.PartBrief) error {
+		h := hosts.get(p.HostID)
+		if h == nil || h.firstSeen.After(asOf) {
+			return nil
+		}
+		b.add(p, h)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	b.finish(rep)
+	return rep, nil
+}
+
+// selectRules returns the rule indexes the report covers.
+func selectRules(pol *policy.Policy, ids []string) ([]bool, error) {
+	sel := make([]bool, len(pol.Rules))
+	if len(ids) == 0 {
+		for i := range sel {
+			sel[i] = true
+		}
+		return sel, nil
+	}
+	for _, id := range ids {
+		i := slices.IndexFunc(pol.Rules, func(r policy.Rule) bool { return r.ID == id })
+		if i < 0 {
+			known := strings.Join(pol.RuleIDs(), ", ")
+			if known == "" {
+				known = "none"
+			}
+			return nil, fmt.Errorf("report: unknown rule %q (policy rules: %s): %w", id, known, ErrUnknownRule)
+		}
+		sel[i] = true
+	}
+	return sel, nil
+}
+
+// hostInfo is what evaluation needs of a host.
+type hostInfo struct {
+	id, hostname string
+	labels       map[string]string
+	// labelsKey identifies the label set, for the evaluation cache.
+	labelsKey int
+	firstSeen time.Time
+	lastSeen  time.Time
+}
+
+// Hosts is a snapshot of the fleet's hosts, for evaluation.
+type Hosts struct {
+	byID map[string]*hostInfo
+}
+
+func (h *Hosts) get(id string) *hostInfo {
+	if h == nil {
+		return nil
+	}
+	return h.byID[id]
+}
+
+// LoadHosts reads every host of the ledger.
+func LoadHosts(ctx context.Context, st store.Store) (*Hosts, error) {
+	return loadHosts(ctx, st, store.HostFilter{})
+}
+
+func loadHosts(ctx context.Context, st store.Store, f store.HostFilter) (*Hosts, error) {
+	hs, err := st.Hosts(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("load hosts: %w", err)
+	}
+	out := &Hosts{byID: make(map[string]*hostInfo, len(hs))}
+	keys := map[string]int{}
+	for _, h := range hs {
+		k := labelsCanon(h.Labels)
+		n, ok := keys[k]
+		if !ok {
+			n = len(keys)
+			keys[k] = n
+		}
+		out.byID[h.ID] = &hostInfo{id: h.ID, hostname: h.Hostname, labels: h.Labels, labelsKey: n, firstSeen: h.FirstSeen, lastSeen: h.LastSeen}
+	}
+	return out, nil
+}
+
+// Reporting counts the hosts last seen at or after since.
+func (h *Hosts) Reporting(since time.Time) int {
+	n := 0
+	for _, hi := range h.byID {
+		if !hi.lastSeen.Before(since) {
+			n++
+		}
+	}
+	return n
+}
+
+func labelsCanon(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(m[k])
+		b.WriteByte(0)
+	}
+	return b.String()
+}

@@ -1,0 +1,239 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	rt "github.com/memledger/memledger/collector/internal/report/reporttest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	fx "github.com/memledger/memledger/collector/internal/store/storetest"
+)
+
+func TestBuildAsOf(t *testing.T) {
+	st := rt.OpenStore(t)
+	rt.SeedFleet(t, st, 20)
+	pol := rt.MustPolicy(t, rt.Policy)
+	withWaiver := rt.MustPolicy(t, rt.Policy+rt.Waiver)
+	tests := []struct {
+		name       string
+		asOf       time.Time
+		waiver     bool
+		hosts      int
+		parts      int
+		want       Counts
+		exposed    int
+		violations []string // serials
+	}{
+		{name: "before any report", asOf: fx.At(1), want: Counts{}},
+		{name: "rule not in force yet", asOf: fx.At(5), hosts: 3, parts: 5, want: Counts{Recorded: 2}, exposed: 2},
+		{name: "in force, baseline grandfathered", asOf: fx.At(11), hosts: 3, parts: 5, want: Counts{Recorded: 2}, exposed: 2},
+		{name: "new Micron SSD", asOf: fx.At(13), hosts: 3, parts: 6, want: Counts{Violation: 1, Recorded: 2}, exposed: 2, violations: []string{"MICSSD01"}},
+		{name: "Micron DIMM removed", asOf: fx.At(25), hosts: 3, parts: 6, want: Counts{Violation: 1, Recorded: 1, Removed: 1}, exposed: 2, violations: []string{"MICSSD01"}},
+		{name: "waived", asOf: fx.At(25), waiver: true, hosts: 3, parts: 6, want: Counts{Waived: 1, Recorded: 1, Removed: 1}, exposed: 2},
+		{name: "waiver expired", asOf: fx.At(40), waiver: true, hosts: 3, parts: 6, want: Counts{Violation: 1, Recorded: 1, Removed: 1}, exposed: 2, violations: []string{"MICSSD01"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := pol
+			if tc.waiver {
+				p = withWaiver
+			}
+			rep, err := Build(context.Background(), st, p, Options{AsOf: tc.asOf, Now: rt.FixedNow(fx.At(50))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Totals.Hosts != tc.hosts || rep.Totals.Parts != tc.parts {
+				t.Errorf("totals %+v, want %d hosts %d parts", rep.Totals, tc.hosts, tc.parts)
+			}
+			if len(rep.Rules) != 1 {
+				t.Fatalf("%d rules, want 1", len(rep.Rules))
+			}
+			r := rep.Rules[0]
+			if r.Counts != tc.want {
+				t.Errorf("counts %+v, want %+v", r.Counts, tc.want)
+			}
+			if r.HostsExposed != tc.exposed {
+				t.Errorf("hosts exposed %d, want %d", r.HostsExposed, tc.exposed)
+			}
+			var got []string
+			for _, v := range rep.Violations {
+				got = append(got, v.Serial)
+			}
+			if !reflect.DeepEqual(got, tc.violations) {
+				t.Errorf("violations %v, want %v", got, tc.violations)
+			}
+		})
+	}
+}
+
+func TestBuildDetails(t *testing.T) {
+	st := rt.OpenStore(t)
+	rt.SeedFleet(t, st, 20)
+	rep, err := Build(context.Background(), st, rt.MustPolicy(t, rt.Policy), Options{AsOf: fx.At(25), GroupBy: "env", Now: rt.FixedNow(fx.At(50))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTotals := Totals{Hosts: 3, HostsWithViolations: 1, Parts: 6, Memory: 4, Drives: 2,
+		ByStatus: Counts{Violation: 1, Recorded: 1, Removed: 1, Allowed: 4}}
+	if rep.Totals != wantTotals {
+		t.Errorf("totals %+v\nwant   %+v", rep.Totals, wantTotals)
+	}
+	r := rep.Rules[0]
+	if r.HostsInViolation != 1 {
+		t.Errorf("hosts in violation %d, want 1", r.HostsInViolation)
+	}
+	checkGroups := func(name string, got []Group, want map[string]Counts) {
+		t.Helper()
+		m := map[string]Counts{}
+		for _, g := range got {
+			m[g.Key] = g.Counts
+		}
+		if !reflect.DeepEqual(m, want) {
+			t.Errorf("%s: %v, want %v", name, m, want)
+		}
+	}
+	checkGroups("by vendor", r.ByVendor, map[string]Counts{"micron": {Violation: 1, Recorded: 1, Removed: 1}})
+	checkGroups("by component", r.ByComponent, map[string]Counts{
+		"storage": {Violation: 1}, "dram": {Recorded: 1}, "module": {Removed: 1}})
+	checkGroups("by env", r.ByGroup, map[string]Counts{"prod": {Violation: 1, Removed: 1}, "staging": {Recorded: 1}})
+	wantExp := []Point{
+		{Date: "2025-03-04", Counts: Counts{Recorded: 2}},
+		{Date: "2025-03-13", Counts: Counts{Violation: 1, Recorded: 2}},
+		{Date: "2025-03-21", Counts: Counts{Violation: 1, Recorded: 1, Removed: 1}},
+	}
+	if !reflect.DeepEqual(r.Exposure, wantExp) {
+		t.Errorf("exposure %+v\nwant     %+v", r.Exposure, wantExp)
+	}
+	v := rep.Violations[0]
+	if v.HostID != "db-17" || v.Slot != "nvme1n1" || v.PartNumber != "MTFDKCC960TFR" || v.Vendor != "micron" ||
+		v.Component != "storage" || !v.FirstSeen.Equal(fx.At(12)) || !strings.Contains(v.Reason, "new Micron") {
+		t.Errorf("violation %+v", v)
+	}
+}
+
+func TestBuildRuleSelectionAndNoPolicy(t *testing.T) {
+	st := rt.OpenStore(t)
+	rt.SeedFleet(t, st, 12)
+	ctx := context.Background()
+	if _, err := Build(ctx, st, rt.MustPolicy(t, rt.Policy), Options{Rules: []string{"nope"}}); err == nil ||
+		!strings.Contains(err.Error(), `unknown rule "nope"`) || !strings.Contains(err.Error(), "cii-micron") {
+		t.Errorf("unknown rule: err %v", err)
+	}
+	two := rt.MustPolicy(t, rt.Policy+`
+  - id: deny-samsung-drives
+    title: "no Samsung drives"
+    match: {vendors: [samsung], components: [storage]}
+    effective: 2025-01-01
+    action: deny
+`)
+	rep, err := Build(ctx, st, two, Options{Rules: []string{"deny-samsung-drives"}, AsOf: fx.At(13)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rules) != 1 || rep.Rules[0].ID != "deny-samsung-drives" || rep.Rules[0].Counts != (Counts{Violation: 1}) {
+		t.Errorf("selected rules %+v", rep.Rules)
+	}
+	if len(rep.Violations) != 1 || rep.Violations[0].Serial != "SAMDRV0" {
+		t.Errorf("violations of the selected rule only: %+v", rep.Violations)
+	}
+	// Totals judge every rule: both violations count.
+	if rep.Totals.ByStatus.Violation != 2 {
+		t.Errorf("fleet violations %d, want 2", rep.Totals.ByStatus.Violation)
+	}
+	rep, err = Build(ctx, st, nil, Options{AsOf: fx.At(13)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Policy != "" || len(rep.Rules) != 0 || rep.Totals.Parts != 6 || rep.Totals.ByStatus.Allowed != 6 {
+		t.Errorf("no policy: %+v", rep)
+	}
+}
+
+func TestRenderers(t *testing.T) {
+	st := rt.OpenStore(t)
+	rt.SeedFleet(t, st, 20)
+	rep, err := Build(context.Background(), st, rt.MustPolicy(t, rt.Policy), Options{AsOf: fx.At(25), GroupBy: "env", Now: rt.FixedNow(fx.At(50))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		format     string
+		violations bool
+		check      func(t *testing.T, out string)
+	}{
+		{"json", false, func(t *testing.T, out string) {
+			var back Report
+			if err := json.Unmarshal([]byte(out), &back); err != nil {
+				t.Fatal(err)
+			}
+			if back.Rules[0].Counts != rep.Rules[0].Counts || len(back.Violations) != 1 {
+				t.Errorf("round trip: %+v", back)
+			}
+		}},
+		{"csv", false, func(t *testing.T, out string) {
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"cii-micron", "rule", "", "2", "1", "0", "1", "1", "0"}
+			if !reflect.DeepEqual(rows[2], want) {
+				t.Errorf("rule row %q, want %q", rows[2], want)
+			}
+		}},
+		{"csv", true, func(t *testing.T, out string) {
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 2 || rows[1][1] != "db-17" || rows[1][8] != "MICSSD01" || rows[1][9] != "2025-03-13T08:00:00Z" {
+				t.Errorf("violation rows %q", rows)
+			}
+		}},
+		{"table", false, func(t *testing.T, out string) {
+			for _, want := range []string{"3 hosts (1 with violations)", "Rule cii-micron", "hosts exposed 2", "MICSSD01", "staging"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("table lacks %q:\n%s", want, out)
+				}
+			}
+		}},
+		{"html", false, func(t *testing.T, out string) {
+			for _, want := range []string{`<script type="application/json" id="report-data">`, `"serial":"MICSSD01"`,
+				`data-rule="cii-micron"`, "<td>MICSSD01</td>"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("html lacks %q", want)
+				}
+			}
+			if strings.Contains(out, "http://") && !strings.Contains(out, `"http://www.w3.org/2000/svg"`) || strings.Contains(out, "<link") || strings.Contains(out, "src=") {
+				t.Errorf("html references external assets")
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, rep, tc.format, tc.violations); err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, buf.String())
+		})
+	}
+	if err := Write(&bytes.Buffer{}, rep, "pdf", false); err == nil {
+		t.Error("unknown format accepted")
+	}
+}
+
+func TestHTMLEscapesHostileValues(t *testing.T) {
+	rep := &Report{Rules: []Rule{}, Violations: []Violation{{RuleID: "r", HostID: "</script><script>alert(1)</script>", Serial: "<b>x"}}}
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "<script>alert(1)") || strings.Contains(buf.String(), "<b>x") {
+		t.Errorf("hostile value not escaped:\n%s", buf.String())
+	}
+}

@@ -1,0 +1,63 @@
+package server
+
+import (
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+
+	"github.com/memledger/memledger/collector/internal/enroll"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// Host binding (docs/security.md): with Options.TLS set, every Report stream
+// belongs to the host named in the agent's verified client certificate, and
+// a report for any other host ends the stream with PermissionDenied before
+// it reaches the ledger. Without TLS (--insecure) there is no binding.
+
+// transportOption is the gRPC server option of o.TLS.
+func (o Options) transportOption() grpc.ServerOption {
+	if o.TLS == nil {
+		return grpc.EmptyServerOption{}
+	}
+	return grpc.Creds(credentials.NewTLS(o.TLS.Clone()))
+}
+
+// registerEnroll serves opts.Enroll, when set, on the server's listener.
+func (s *Server) registerEnroll() {
+	if s.opts.Enroll != nil {
+		memledgerv1.RegisterEnrollServiceServer(s.grpc, s.opts.Enroll)
+	}
+}
+
+// bindIdentity records the host of the stream's client certificate; with
+// TLS on, a stream without a verified certificate is refused (enrollment
+// lets connections without one in, for EnrollService only).
+func (r *reportStream) bindIdentity() error {
+	if r.s.opts.TLS == nil {
+		return nil
+	}
+	id, _, err := enroll.PeerHostID(r.ctx)
+	if err != nil {
+		r.s.opts.Logger.Warn("report_unauthenticated", "peer", r.peer, "reason", err.Error())
+		return status.Errorf(codes.Unauthenticated, "reports need this host's client certificate from the fleet CA: %v", err)
+	}
+	r.certHost = id
+	return nil
+}
+
+// checkIdentity refuses a report for a host other than the certificate's.
+func (r *reportStream) checkIdentity(req *memledgerv1.ReportRequest) error {
+	if r.s.opts.TLS == nil {
+		return nil
+	}
+	got := req.GetHostId()
+	if inv := req.GetInventory(); got == r.certHost && inv != nil {
+		got = inv.GetHost().GetHostId() // validation makes them equal; check anyway
+	}
+	if got == r.certHost {
+		return nil
+	}
+	r.s.opts.Logger.Warn("report_host_mismatch", "peer", r.peer, "cert_host_id", r.certHost, "report_host_id", got)
+	return status.Errorf(codes.PermissionDenied, "report sequence %d: host_id %.80q is not this agent's host %.80q (from its certificate)", req.GetSequence(), got, r.certHost)
+}
