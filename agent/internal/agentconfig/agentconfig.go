@@ -62,12 +62,22 @@ type Config struct {
 	LogLevel string
 
 	configFlag string
+	// keys are the flags Register added: the keys a config file may
+	// hold, whatever other flags a command has.
+	keys map[string]bool
 }
 
 // Register adds every setting's flag (and --config) to fs and returns the
 // Config they fill; call Resolve after fs is parsed.
 func Register(fs *pflag.FlagSet) *Config {
-	c := &Config{SpoolMaxBytes: 64 << 20}
+	c := &Config{SpoolMaxBytes: 64 << 20, keys: map[string]bool{}}
+	before := map[string]bool{}
+	fs.VisitAll(func(f *pflag.Flag) { before[f.Name] = true })
+	defer fs.VisitAll(func(f *pflag.Flag) {
+		if !before[f.Name] {
+			c.keys[f.Name] = true
+		}
+	})
 	fs.StringVar(&c.configFlag, "config", DefaultPath, "read settings from the YAML `FILE` (keys are these flag names)")
 	fs.StringVar(&c.Collector, "collector", DefaultCollector, "the collector's gRPC address `HOST:PORT`")
 	fs.DurationVar(&c.Interval, "interval", DefaultInterval, "scan and report every `DURATION`")
@@ -98,7 +108,7 @@ func (c *Config) Resolve(flags *pflag.FlagSet, lookupEnv func(string) (string, b
 		}
 	}
 	known := cliconfig.Known{
-		Key:  func(k string) bool { return flags.Lookup(k) != nil },
+		Key:  func(k string) bool { return c.keys[k] },
 		Hint: "keys are the flag names of memledger-agent run, e.g. collector, interval, tls-ca",
 	}
 	var file *cliconfig.File

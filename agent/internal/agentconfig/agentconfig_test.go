@@ -177,3 +177,35 @@ func TestParseByteSize(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseByteSize(f *testing.F) {
+	for _, s := range []string{"64MiB", "1048576", "2 KiB", "1GB", "-1", "", "99999999999GiB", "1.5MiB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseByteSize(s)
+		if err != nil {
+			if n != 0 || !strings.Contains(err.Error(), "size") {
+				t.Fatalf("ParseByteSize(%q) = %d, %v", s, n, err)
+			}
+			return
+		}
+		if n < 0 {
+			t.Fatalf("ParseByteSize(%q) = %d: negative", s, n)
+		}
+	})
+}
+
+// A command's own extra flags (doctor --timeout) are not config file keys:
+// the file is shared with run, which would reject them.
+func TestOtherFlagsAreNotFileKeys(t *testing.T) {
+	fs := pflag.NewFlagSet("doctor", pflag.ContinueOnError)
+	c := Register(fs)
+	fs.Duration("timeout", time.Second, "")
+	p := filepath.Join(t.TempDir(), "agent.yaml")
+	os.WriteFile(p, []byte("collector: a:1\ntimeout: 5s\n"), 0o600)
+	fs.Parse([]string{"--config", p})
+	if err := c.Resolve(fs, func(string) (string, bool) { return "", false }); err == nil || !strings.Contains(err.Error(), `agent.yaml:2: unknown key "timeout"`) {
+		t.Fatalf("Resolve: %v, want timeout rejected at line 2", err)
+	}
+}

@@ -45,7 +45,9 @@ scanning, every DRAM die maker and drive) in a host, identifies its maker with
 evidence (Crucial is Micron; a Kingston module may carry Micron DRAM), and
 prints or sends the inventory.
 
-Run "memledger-agent scan" for a one-shot scan of this host.`,
+Run "memledger-agent scan" for a one-shot scan of this host; "run" is the
+daemon the systemd unit starts; "enroll" obtains this host's certificate;
+"doctor" checks that everything the agent needs is in place.`,
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -56,6 +58,9 @@ Run "memledger-agent scan" for a one-shot scan of this host.`,
 	root.AddCommand(newScanCommand(stdin, stdout, stderr))
 	root.AddCommand(newSnapshotCommand(stdout, stderr))
 	root.AddCommand(newSimulateCommand(stdout, stderr))
+	root.AddCommand(newRunCommand(stdout, stderr))
+	root.AddCommand(newEnrollCommand(stdout, stderr))
+	root.AddCommand(newDoctorCommand(stdout, stderr))
 	return root
 }
 

@@ -24,6 +24,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"time"
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
@@ -234,6 +235,11 @@ func (d *daemon) mainLoop(ctx context.Context) {
 	for {
 		if scanNow {
 			d.scanAndSpool(ctx, reason, forceFull)
+			// The daemon sleeps for an hour between scans: hand the
+			// scan's garbage back to the OS now rather than keep it
+			// resident (idle RSS budget: 20 MB). One GC per scan costs
+			// about a millisecond.
+			debug.FreeOSMemory()
 			scanNow, forceFull = false, false
 			timer.Reset(d.nextInterval())
 		}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/memledger/memledger/agent/internal/scan"
@@ -39,6 +41,9 @@ type fakeCollector struct {
 	acks      []memledgerv1.AckStatus
 	// onRecv, when set, runs for each report received before it is acked.
 	onRecv func(*memledgerv1.ReportRequest)
+	// reject, when set, says which reports end the stream with
+	// InvalidArgument, as the collector does with a malformed one.
+	reject func(*memledgerv1.ReportRequest) bool
 }
 
 func newFake() *fakeCollector {
@@ -56,6 +61,9 @@ func (f *fakeCollector) Report(stream grpc.BidiStreamingServer[memledgerv1.Repor
 		}
 		if f.onRecv != nil {
 			f.onRecv(req)
+		}
+		if f.reject != nil && f.reject(req) {
+			return status.Errorf(codes.InvalidArgument, "report %d: part_number: 2000 bytes, want at most 64", req.GetSequence())
 		}
 		st := f.commit(req)
 		if err := stream.Send(&memledgerv1.ReportResponse{Sequence: req.GetSequence(), Status: st}); err != nil {
@@ -348,14 +356,12 @@ func TestCollectorDownThenUp(t *testing.T) {
 	serve(t, f, addr)
 	eventually(t, "all 5 delivered", func() bool { c, _, _ := f.snapshot(); return len(c) == 5 })
 	eventually(t, "spool drained", func() bool { return len(spoolFiles(t, state)) == 0 })
+	eventually(t, "collector_reachable logged after recovery", func() bool { return strings.Contains(a.log.String(), "collector_reachable") })
 	a.stop()
 	assertExactlyOnce(t, f, 5)
 	_, kinds, _ := f.snapshot()
 	if got, want := strings.Join(kinds, ","), "full,hb,hb,hb,hb"; got != want {
 		t.Errorf("reports %s, want %s", got, want)
-	}
-	if !strings.Contains(a.log.String(), "collector_reachable") {
-		t.Errorf("no collector_reachable log after recovery:\n%s", a.log)
 	}
 }
 
@@ -514,6 +520,33 @@ func TestCorruptSpoolEntryAtStart(t *testing.T) {
 	}
 	if !strings.Contains(a.log.String(), "spool_entry_quarantined") {
 		t.Errorf("no quarantine warning:\n%s", a.log)
+	}
+}
+
+// A report the collector rejects as malformed is quarantined, so that it
+// does not block the reports behind it forever.
+func TestRejectedReportQuarantined(t *testing.T) {
+	state := t.TempDir()
+	sdir := filepath.Join(state, "spool")
+	os.MkdirAll(sdir, 0o700)
+	bad := send.HeartbeatReport("5f2a9c1e8b7d4e6fa1b2c3d4e5f60718", 7, strings.Repeat("0", 64), time.Unix(1, 0), time.Unix(1, 0))
+	data, _ := proto.Marshal(bad)
+	os.WriteFile(filepath.Join(sdir, spool.FileName(7, spool.Heartbeat)), data, 0o600)
+
+	f := newFake()
+	f.reject = func(r *memledgerv1.ReportRequest) bool { return r.GetSequence() == 7 }
+	addr, _ := serve(t, f, "127.0.0.1:0")
+	a := start(t, baseOptions(t, addr, state, newFixtureScan(t)))
+	eventually(t, "the scan delivered past the rejected report", func() bool { c, _, _ := f.snapshot(); return len(c) == 1 })
+	eventually(t, "spool drained", func() bool { return len(spoolFiles(t, state)) == 0 })
+	a.stop()
+	if _, err := os.Stat(filepath.Join(sdir, spool.QuarantineDir, spool.FileName(7, spool.Heartbeat))); err != nil {
+		t.Errorf("rejected report not quarantined: %v", err)
+	}
+	for _, want := range []string{"report_rejected", "part_number: 2000 bytes"} {
+		if !strings.Contains(a.log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, a.log)
+		}
 	}
 }
 

@@ -329,3 +329,22 @@ func TestQuarantineAndMemory(t *testing.T) {
 		t.Fatalf("memory spool Ack: %v, %d left", err, m.Len())
 	}
 }
+
+// BenchmarkPutAck is the spool's cost per report: an fsynced write, then
+// the removal once acknowledged (a full inventory of one module).
+func BenchmarkPutAck(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := full(1)
+	for i := 0; i < b.N; i++ {
+		r.Sequence = uint64(i + 1)
+		if _, err := s.Put(r); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Ack(r.Sequence); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -20,10 +20,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/memledger/memledger/collector/internal/config"
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/alldrivers" // sqlite: and postgres:// DSNs
 	"github.com/memledger/memledger/collector/internal/store/sqlite"
+	"github.com/memledger/memledger/internal/cliconfig"
 	"github.com/memledger/memledger/internal/version"
 )
 
@@ -122,19 +122,22 @@ environment, which wins over the file.`,
 func (a *app) configure(cmd *cobra.Command) error {
 	path := a.configPath
 	if !cmd.Flags().Changed("config") {
-		if env, ok := a.lookupEnv(config.EnvName("config")); ok {
+		if env, ok := a.lookupEnv(cliconfig.EnvName("config")); ok {
 			path = env
 		}
 	}
-	var file *config.File
+	var file *cliconfig.File
 	if path != "" {
 		known := allFlagNames(cmd.Root())
 		var err error
-		if file, err = config.Load(path, func(k string) bool { return known[k] }); err != nil {
+		if file, err = cliconfig.Load(path, cliconfig.Known{
+			Key:  func(k string) bool { return known[k] },
+			Hint: "keys are the flag names of memledger-collector commands, e.g. db, listen",
+		}); err != nil {
 			return err
 		}
 	}
-	if err := config.Apply(cmd.Flags(), file, a.lookupEnv); err != nil {
+	if err := cliconfig.Apply(cmd.Flags(), file, a.lookupEnv); err != nil {
 		return err
 	}
 	logger, err := newLogger(a.stderr, a.logLevel, a.logFormat)

@@ -99,34 +99,79 @@ type builder struct {
 	asOf     time.Time
 	groupBy  string
 	judge    *judge
+	ruleIdx  map[string]int
 	// waiverExpiries[rule][host] lists the expiries of the waivers there:
 	// the instants a violation may turn into a waived or back.
 	waiverExpiries map[string]map[string][]time.Time
+	// waivedHosts[host] says whether a waiver names the host, and
+	// serialWaivers[host] whether one of them names a serial: such parts
+	// are not judged alike.
+	waivedHosts   map[string]bool
+	serialWaivers map[string]bool
 
-	totals     Totals
-	hostsViol  map[string]bool
-	rules      []*ruleAcc
-	violations []Violation
+	// Parts come grouped by host: memo holds the verdicts of the current
+	// host's distinct parts (a server's 16 modules are mostly one part
+	// number with one first-seen date), and the host counters compare
+	// with the last host counted.
+	memoHost string
+	memo     map[verdictKey]*verdict
+
+	totals       Totals
+	lastViolHost string
+	rules        []*ruleAcc
+	violations   []Violation
 }
 
 type ruleAcc struct {
-	counts      Counts
-	hostsExp    map[string]bool
-	hostsViol   map[string]bool
-	byVendor    map[string]*Counts
-	byComponent map[string]*Counts
-	byGroup     map[string]*Counts
+	counts                   Counts
+	hostsExp, hostsViol      int
+	lastExpHost, lastViolHst string
+	byVendor                 map[string]*Counts
+	byComponent              map[string]*Counts
+	byGroup                  map[string]*Counts
 	// deltas[day] is the change of each status's count on that day.
 	deltas map[string]*Counts
 }
 
+// verdictKey is everything a part's verdict depends on, except the serial
+// and slot (which only the reason mentions) unless a waiver names the
+// serial.
+type verdictKey struct {
+	unmatchedKey
+	firstSeen, removedAt int64
+	inBaseline           bool
+	serial               string
+}
+
+// verdict is the memoized judgement of a part: its findings under the
+// selected rules, its worst status, and its exposure deltas.
+type verdict struct {
+	hits     []hit
+	worst    policy.Status
+	matched  bool
+	exposure []delta
+}
+
+type hit struct {
+	rule      int
+	status    policy.Status
+	component string
+}
+
+type delta struct {
+	rule     int
+	day      string
+	from, to policy.Status
+}
+
 func newBuilder(pol *policy.Policy, selected []bool, asOf time.Time, groupBy string) *builder {
 	b := &builder{pol: pol, selected: selected, asOf: asOf, groupBy: groupBy, judge: newJudge(pol),
-		hostsViol: map[string]bool{}, waiverExpiries: map[string]map[string][]time.Time{}}
-	for range pol.Rules {
-		b.rules = append(b.rules, &ruleAcc{hostsExp: map[string]bool{}, hostsViol: map[string]bool{},
-			byVendor: map[string]*Counts{}, byComponent: map[string]*Counts{}, byGroup: map[string]*Counts{},
-			deltas: map[string]*Counts{}})
+		ruleIdx: map[string]int{}, waiverExpiries: map[string]map[string][]time.Time{},
+		waivedHosts: map[string]bool{}, serialWaivers: map[string]bool{}, memo: map[verdictKey]*verdict{}}
+	for i, r := range pol.Rules {
+		b.ruleIdx[r.ID] = i
+		b.rules = append(b.rules, &ruleAcc{byVendor: map[string]*Counts{}, byComponent: map[string]*Counts{},
+			byGroup: map[string]*Counts{}, deltas: map[string]*Counts{}})
 	}
 	for _, w := range pol.Waivers {
 		m := b.waiverExpiries[w.RuleID]
@@ -135,102 +180,206 @@ func newBuilder(pol *policy.Policy, selected []bool, asOf time.Time, groupBy str
 			b.waiverExpiries[w.RuleID] = m
 		}
 		m[w.HostID] = append(m[w.HostID], w.Expires)
+		b.waivedHosts[w.HostID] = true
+		if w.Serial != "" {
+			b.serialWaivers[w.HostID] = true
+		}
 	}
 	return b
 }
 
-func bump(m map[string]*Counts, key string, s policy.Status) {
+func bumpN(m map[string]*Counts, key string, s policy.Status, n int) {
 	c := m[key]
 	if c == nil {
 		c = &Counts{}
 		m[key] = c
 	}
-	c.add(s, 1)
+	c.add(s, n)
 }
 
-// ruleIndex maps a finding's rule id to its index in the policy.
-func (b *builder) ruleIndex(id string) int {
-	for i := range b.pol.Rules {
-		if b.pol.Rules[i].ID == id {
-			return i
-		}
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
 	}
-	return -1
+	return t.UnixMicro()
 }
 
-func (b *builder) add(p store.PartBrief, h *hostInfo) {
+// verdictOf judges a part, from the memo when an alike part of the same
+// host was judged already. nil: not installed yet at asOf.
+func (b *builder) verdictOf(p store.PartBrief, h *hostInfo) *verdict {
+	if !p.FirstSeen.IsZero() && p.FirstSeen.After(b.asOf) {
+		return nil
+	}
+	uk := unmatchedKey{h.labelsKey, p.Kind, p.MakerID, p.MakerParent, p.DRAMID, p.DRAMParent, p.PartNumber}
+	if b.judge.unmatched[uk] {
+		return unmatchedVerdict
+	}
+	if p.HostID != b.memoHost {
+		clear(b.memo)
+		b.memoHost = p.HostID
+	}
+	k := verdictKey{unmatchedKey: uk, firstSeen: micros(p.FirstSeen), removedAt: micros(p.RemovedAt), inBaseline: p.InBaseline}
+	if b.serialWaivers[p.HostID] {
+		k.serial = p.SerialNumber
+	}
+	if v := b.memo[k]; v != nil {
+		return v
+	}
 	fs, matched := b.judge.eval(p, h, b.asOf)
-	if len(fs) == 0 {
-		return
-	}
-	installed := p.RemovedAt.IsZero() || p.RemovedAt.After(b.asOf)
-	if installed {
-		b.totals.Parts++
-		if p.Kind == store.KindDrive {
-			b.totals.Drives++
-		} else {
-			b.totals.Memory++
-		}
-	}
 	if !matched {
-		if installed {
-			b.totals.ByStatus.add(policy.StatusAllowed, 1)
-		}
-		return
+		return unmatchedVerdict
 	}
-	worst := policy.Worst(fs)
-	b.totals.ByStatus.add(worst, 1)
-	if worst == policy.StatusViolation {
-		b.hostsViol[p.HostID] = true
-	}
-	var idx []int
+	v := &verdict{matched: true, worst: policy.Worst(fs)}
 	for _, f := range fs {
-		i := b.ruleIndex(f.RuleID)
-		if i < 0 || !b.selected[i] {
+		i, ok := b.ruleIdx[f.RuleID]
+		if !ok || !b.selected[i] {
 			continue
 		}
-		idx = append(idx, i)
-		r := b.rules[i]
-		r.counts.add(f.Status, 1)
-		switch f.Status {
-		case policy.StatusViolation:
-			r.hostsViol[p.HostID] = true
-			r.hostsExp[p.HostID] = true
-			b.violations = append(b.violations, Violation{
-				RuleID: f.RuleID, HostID: p.HostID, Hostname: h.hostname, Slot: p.Slot, Kind: string(p.Kind),
-				Component: f.Component, Vendor: vendorOf(p, f.Component), PartNumber: p.PartNumber,
-				Serial: p.SerialNumber, FirstSeen: p.FirstSeen, Reason: f.Reason,
-			})
-		case policy.StatusWaived, policy.StatusRecorded:
-			r.hostsExp[p.HostID] = true
-		}
-		bump(r.byVendor, vendorOf(p, f.Component), f.Status)
-		bump(r.byComponent, f.Component, f.Status)
-		if b.groupBy != "" {
-			bump(r.byGroup, h.labels[b.groupBy], f.Status)
+		v.hits = append(v.hits, hit{rule: i, status: f.Status, component: f.Component})
+	}
+	if len(v.hits) > 0 && !p.FirstSeen.IsZero() {
+		v.exposure = b.exposure(p, h, v.hits)
+	}
+	b.memo[k] = v
+	return v
+}
+
+var unmatchedVerdict = &verdict{worst: policy.StatusAllowed}
+
+// add counts one part and lists its violations.
+func (b *builder) add(p store.PartBrief, h *hostInfo) {
+	v := b.verdictOf(p, h)
+	if v == nil {
+		return
+	}
+	b.count(p, h, v, 1)
+	b.listViolations(p, h, v)
+}
+
+// addGroup counts a group of alike parts; it reports whether the group
+// holds violations, whose parts the caller must then list (addViolations).
+func (b *builder) addGroup(g store.PartGroup, h *hostInfo) bool {
+	p := store.PartBrief{HostID: g.HostID, Kind: g.Kind, MakerID: g.MakerID, MakerParent: g.MakerParent,
+		DRAMID: g.DRAMID, DRAMParent: g.DRAMParent, PartNumber: g.PartNumber, FirstSeen: g.FirstSeen,
+		RemovedAt: g.RemovedAt, InBaseline: g.InBaseline}
+	v := b.verdictOf(p, h)
+	if v == nil {
+		return false
+	}
+	b.count(p, h, v, g.Count)
+	for _, ht := range v.hits {
+		if ht.status == policy.StatusViolation {
+			return true
 		}
 	}
-	if len(idx) > 0 && !p.FirstSeen.IsZero() {
-		b.exposure(p, h, idx)
+	return false
+}
+
+// addViolations lists the violations of one part whose group was counted.
+func (b *builder) addViolations(p store.PartBrief, h *hostInfo) {
+	if v := b.verdictOf(p, h); v != nil {
+		b.listViolations(p, h, v)
 	}
 }
 
-// exposure records, for each selected rule matching the part, how its
-// status changed over time up to asOf. A status can only change at the
-// part's arrival or removal, a rule's effective date or a waiver's expiry,
-// so the engine is asked at those instants only.
-func (b *builder) exposure(p store.PartBrief, h *hostInfo, idx []int) {
+// count adds n parts judged v.
+func (b *builder) count(p store.PartBrief, h *hostInfo, v *verdict, n int) {
+	installed := p.RemovedAt.IsZero() || p.RemovedAt.After(b.asOf)
+	if installed {
+		b.totals.Parts += n
+		if p.Kind == store.KindDrive {
+			b.totals.Drives += n
+		} else {
+			b.totals.Memory += n
+		}
+	}
+	if !v.matched {
+		if installed {
+			b.totals.ByStatus.add(policy.StatusAllowed, n)
+		}
+		return
+	}
+	b.totals.ByStatus.add(v.worst, n)
+	if v.worst == policy.StatusViolation && b.lastViolHost != p.HostID {
+		b.lastViolHost = p.HostID
+		b.totals.HostsWithViolations++
+	}
+	for _, ht := range v.hits {
+		r := b.rules[ht.rule]
+		r.counts.add(ht.status, n)
+		switch ht.status {
+		case policy.StatusViolation:
+			if r.lastViolHst != p.HostID {
+				r.lastViolHst = p.HostID
+				r.hostsViol++
+			}
+			fallthrough
+		case policy.StatusWaived, policy.StatusRecorded:
+			if r.lastExpHost != p.HostID {
+				r.lastExpHost = p.HostID
+				r.hostsExp++
+			}
+		}
+		bumpN(r.byVendor, vendorOf(p, ht.component), ht.status, n)
+		bumpN(r.byComponent, ht.component, ht.status, n)
+		if b.groupBy != "" {
+			bumpN(r.byGroup, h.labels[b.groupBy], ht.status, n)
+		}
+	}
+	for _, d := range v.exposure {
+		acc := b.rules[d.rule].deltas[d.day]
+		if acc == nil {
+			acc = &Counts{}
+			b.rules[d.rule].deltas[d.day] = acc
+		}
+		acc.add(d.from, -n)
+		acc.add(d.to, n)
+	}
+}
+
+// listViolations appends the part's violations, with the engine's reason
+// for this very part (it names the serial and slot).
+func (b *builder) listViolations(p store.PartBrief, h *hostInfo, v *verdict) {
+	var reasons []policy.Finding
+	for _, ht := range v.hits {
+		if ht.status != policy.StatusViolation {
+			continue
+		}
+		if reasons == nil {
+			reasons = b.pol.Evaluate(PolicyPart(p, h.labels), b.asOf, policy.EvalOptions{})
+		}
+		ruleID := b.pol.Rules[ht.rule].ID
+		reason := ""
+		for _, f := range reasons {
+			if f.RuleID == ruleID {
+				reason = f.Reason
+			}
+		}
+		b.violations = append(b.violations, Violation{
+			RuleID: ruleID, HostID: p.HostID, Hostname: h.hostname, Slot: p.Slot, Kind: string(p.Kind),
+			Component: ht.component, Vendor: vendorOf(p, ht.component), PartNumber: p.PartNumber,
+			Serial: p.SerialNumber, FirstSeen: p.FirstSeen, Reason: reason,
+		})
+	}
+}
+
+// exposure returns how the part's status under each hit rule changed over
+// time up to asOf. A status can only change at the part's arrival or
+// removal, a rule's effective date or a waiver's expiry, so the engine is
+// asked at those instants only.
+func (b *builder) exposure(p store.PartBrief, h *hostInfo, hits []hit) []delta {
 	times := []time.Time{p.FirstSeen}
 	if !p.RemovedAt.IsZero() {
 		times = append(times, p.RemovedAt)
 	}
-	for _, i := range idx {
-		r := &b.pol.Rules[i]
+	for _, ht := range hits {
+		r := &b.pol.Rules[ht.rule]
 		times = append(times, r.Effective)
 		times = append(times, b.waiverExpiries[r.ID][p.HostID]...)
 	}
 	sort.Slice(times, func(x, y int) bool { return times[x].Before(times[y]) })
-	prev := make([]policy.Status, len(idx))
+	prev := make([]policy.Status, len(hits))
+	var out []delta
 	var last time.Time
 	for _, t := range times {
 		if t.Before(p.FirstSeen) || t.After(b.asOf) || t.Equal(last) {
@@ -239,27 +388,21 @@ func (b *builder) exposure(p store.PartBrief, h *hostInfo, idx []int) {
 		last = t
 		fs, _ := b.judge.eval(p, h, t)
 		day := t.UTC().Format(time.DateOnly)
-		for k, i := range idx {
+		for k, ht := range hits {
 			var now policy.Status
 			for _, f := range fs {
-				if f.RuleID == b.pol.Rules[i].ID {
+				if f.RuleID == b.pol.Rules[ht.rule].ID {
 					now = f.Status
 					break
 				}
 			}
-			if now == prev[k] {
-				continue
+			if now != prev[k] {
+				out = append(out, delta{rule: ht.rule, day: day, from: prev[k], to: now})
+				prev[k] = now
 			}
-			d := b.rules[i].deltas[day]
-			if d == nil {
-				d = &Counts{}
-				b.rules[i].deltas[day] = d
-			}
-			d.add(prev[k], -1)
-			d.add(now, 1)
-			prev[k] = now
 		}
 	}
+	return out
 }
 
 func groups(m map[string]*Counts) []Group {
@@ -283,7 +426,6 @@ func (b *builder) finish(rep *Report) {
 	hosts := rep.Totals.Hosts
 	rep.Totals = b.totals
 	rep.Totals.Hosts = hosts
-	rep.Totals.HostsWithViolations = len(b.hostsViol)
 	for i := range b.pol.Rules {
 		if !b.selected[i] {
 			continue
@@ -291,7 +433,7 @@ func (b *builder) finish(rep *Report) {
 		r, acc := &b.pol.Rules[i], b.rules[i]
 		out := Rule{
 			ID: r.ID, Title: r.Title, Action: string(r.Action), Effective: r.Effective.UTC(),
-			HostsExposed: len(acc.hostsExp), HostsInViolation: len(acc.hostsViol), Counts: acc.counts,
+			HostsExposed: acc.hostsExp, HostsInViolation: acc.hostsViol, Counts: acc.counts,
 			ByVendor: groups(acc.byVendor), ByComponent: groups(acc.byComponent), Exposure: []Point{},
 		}
 		if b.groupBy != "" {

@@ -189,30 +189,110 @@ func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options
 	if err != nil {
 		return nil, err
 	}
-	hosts, err := LoadHosts(ctx, st)
-	if err != nil {
-		return nil, err
-	}
 	b := newBuilder(pol, selected, asOf, opts.GroupBy)
-	for _, h := range hosts.byID {
-		if !h.firstSeen.After(asOf) {
-			rep.Totals.Hosts++
+	// One set-based pass counts groups of alike parts. Hosts whose
+	// waivers name serials are judged part by part, and the parts of
+	// groups in violation are listed, in a second pass over those hosts
+	// only. The database streams groups while another goroutine judges
+	// them (and, first, loads the hosts): the two halves of the work
+	// overlap on a multi-core machine.
+	perPart := map[string]bool{}   // hosts counted part by part
+	violating := map[string]bool{} // hosts whose violations to list
+	var hosts *Hosts
+	var hostsErr error
+	hostsLoaded := make(chan struct{})
+	go func() {
+		defer close(hostsLoaded)
+		hosts, hostsErr = LoadHosts(ctx, st)
+	}()
+	// Room for a good share of a large fleet's groups, so the database
+	// keeps streaming while the hosts load.
+	batches := make(chan []store.PartGroup, 64)
+	judged := make(chan error, 1)
+	go func() {
+		<-hostsLoaded
+		err := hostsErr
+		if err == nil {
+			for _, h := range hosts.byID {
+				if !h.firstSeen.After(asOf) {
+					rep.Totals.Hosts++
+				}
+			}
 		}
-	}
-	err = st.ForEachPart(ctx, store.PartFilter{Removed: store.IncludeRemoved}, func(p store.PartBrief) error {
-		h := hosts.get(p.HostID)
-		if h == nil || h.firstSeen.After(asOf) {
-			return nil
+		for batch := range batches {
+			if err != nil {
+				continue // drain: the producer stops at its next send
+			}
+			for _, g := range batch {
+				h := hosts.get(g.HostID)
+				if h == nil || h.firstSeen.After(asOf) {
+					continue
+				}
+				if b.serialWaivers[g.HostID] {
+					perPart[g.HostID] = true
+					continue
+				}
+				if b.addGroup(g, h) {
+					violating[g.HostID] = true
+				}
+			}
 		}
-		b.add(p, h)
+		judged <- err
+	}()
+	const batchSize = 1024
+	batch := make([]store.PartGroup, 0, batchSize)
+	err = st.ForEachPartGroup(ctx, store.PartFilter{Removed: store.IncludeRemoved}, func(g store.PartGroup) error {
+		batch = append(batch, g)
+		if len(batch) == batchSize {
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch = make([]store.PartGroup, 0, batchSize)
+		}
 		return nil
 	})
+	if err == nil && len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	if jerr := <-judged; jerr != nil && err == nil {
+		err = jerr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
+	}
+	detail := make([]string, 0, len(perPart)+len(violating))
+	for id := range perPart {
+		detail = append(detail, id)
+	}
+	for id := range violating {
+		detail = append(detail, id)
+	}
+	sort.Strings(detail)
+	for len(detail) > 0 {
+		chunk := detail[:min(len(detail), detailChunk)]
+		detail = detail[len(chunk):]
+		err = st.ForEachPart(ctx, store.PartFilter{HostIDs: chunk, Removed: store.IncludeRemoved}, func(p store.PartBrief) error {
+			h := hosts.get(p.HostID)
+			if perPart[p.HostID] {
+				b.add(p, h)
+			} else {
+				b.addViolations(p, h)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
 	}
 	b.finish(rep)
 	return rep, nil
 }
+
+// detailChunk bounds the host ids of one query of the second pass.
+const detailChunk = 2000
 
 // selectRules returns the rule indexes the report covers.
 func selectRules(pol *policy.Policy, ids []string) ([]bool, error) {
@@ -265,13 +345,9 @@ func LoadHosts(ctx context.Context, st store.Store) (*Hosts, error) {
 }
 
 func loadHosts(ctx context.Context, st store.Store, f store.HostFilter) (*Hosts, error) {
-	hs, err := st.Hosts(ctx, f)
-	if err != nil {
-		return nil, fmt.Errorf("load hosts: %w", err)
-	}
-	out := &Hosts{byID: make(map[string]*hostInfo, len(hs))}
+	out := &Hosts{byID: map[string]*hostInfo{}}
 	keys := map[string]int{}
-	for _, h := range hs {
+	err := st.ForEachHost(ctx, f, func(h store.HostBrief) error {
 		k := labelsCanon(h.Labels)
 		n, ok := keys[k]
 		if !ok {
@@ -279,6 +355,10 @@ func loadHosts(ctx context.Context, st store.Store, f store.HostFilter) (*Hosts,
 			keys[k] = n
 		}
 		out.byID[h.ID] = &hostInfo{id: h.ID, hostname: h.Hostname, labels: h.Labels, labelsKey: n, firstSeen: h.FirstSeen, lastSeen: h.LastSeen}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load hosts: %w", err)
 	}
 	return out, nil
 }

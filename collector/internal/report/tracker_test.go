@@ -153,3 +153,41 @@ func TestTrackerWithoutPolicy(t *testing.T) {
 		t.Errorf("no policy: %d events, %v", n, err)
 	}
 }
+
+// TestTrackerRun: Run evaluates the fleet at start, then the hosts Notify
+// names, and stops with its context.
+func TestTrackerRun(t *testing.T) {
+	st := rt.OpenStore(t)
+	rt.SeedFleet(t, st, 3)
+	pol := rt.MustPolicy(t, rt.Policy)
+	tr := NewTracker(st, func() *policy.Policy { return pol }, TrackerOptions{Now: rt.FixedNow(fx.At(25))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		tr.Run(ctx)
+		close(done)
+	}()
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitUntil("the start's full evaluation", func() bool { return tr.Evaluations() >= 1 })
+	if evs := policyEvents(t, st, 0); len(evs) != 0 {
+		t.Fatalf("events before the SSD: %v", evs)
+	}
+	seedFleet2(t, st, 12)
+	tr.Notify("db-17")
+	waitUntil("the SSD's violation event", func() bool { return len(policyEvents(t, st, 0)) == 1 })
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+}

@@ -134,6 +134,14 @@ func (f *fakeStore) ForEachPart(context.Context, store.PartFilter, func(store.Pa
 	return errFakeUnsupported
 }
 
+func (f *fakeStore) ForEachPartGroup(context.Context, store.PartFilter, func(store.PartGroup) error) error {
+	return errFakeUnsupported
+}
+
+func (f *fakeStore) ForEachHost(context.Context, store.HostFilter, func(store.HostBrief) error) error {
+	return errFakeUnsupported
+}
+
 func (f *fakeStore) Events(context.Context, store.EventFilter) ([]store.Event, error) {
 	return nil, errFakeUnsupported
 }

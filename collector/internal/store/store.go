@@ -71,11 +71,26 @@ type Store interface {
 	Parts(ctx context.Context, f PartFilter) ([]Part, error)
 
 	// ForEachPart streams the parts matching the filter to fn as PartBriefs,
-	// in no particular order, without decoding the stored records: the pass
-	// reports and policy evaluation make over a whole fleet. It stops at
-	// and returns fn's first error. f.Limit, when set, takes the parts with
-	// the lowest ids.
+	// grouped by host (hosts in id order, a host's parts in first_seen
+	// order), without decoding the stored records: the pass reports and
+	// policy evaluation make over a whole fleet. It stops at and returns
+	// fn's first error. f.Limit caps the number of parts passed to fn.
 	ForEachPart(ctx context.Context, f PartFilter, fn func(PartBrief) error) error
+
+	// ForEachPartGroup streams the parts matching the filter to fn counted
+	// in groups of one host's parts that look alike to the policy engine
+	// (same kind, makers, part number, first seen and removed at), in
+	// host id order, a host's groups in first_seen order. It is the
+	// set-based pass of fleet reports: a server's sixteen modules of one
+	// part number installed together are one group. Only HostIDs,
+	// HostLabels and Removed of f are supported; other set fields are an
+	// error wrapping ErrInvalid.
+	ForEachPartGroup(ctx context.Context, f PartFilter, fn func(PartGroup) error) error
+
+	// ForEachHost streams the hosts matching the filter to fn as
+	// HostBriefs, in host id order, without decoding their platform
+	// records. It stops at and returns fn's first error.
+	ForEachHost(ctx context.Context, f HostFilter, fn func(HostBrief) error) error
 
 	// Events lists events matching the filter in the order they were
 	// recorded (ascending id), or newest first when f.Newest is set.
@@ -316,6 +331,32 @@ type Part struct {
 	LastSeen time.Time
 	// RemovedAt is nil while the part is on its host.
 	RemovedAt *time.Time
+}
+
+// PartGroup counts alike parts of one host (see ForEachPartGroup).
+type PartGroup struct {
+	HostID               string
+	Kind                 PartKind
+	MakerID, MakerParent string
+	DRAMID, DRAMParent   string
+	PartNumber           string
+	FirstSeen            time.Time
+	// RemovedAt is zero for parts on their host.
+	RemovedAt time.Time
+	// InBaseline: the parts were in the host's first inventory (see
+	// PartBrief).
+	InBaseline bool
+	Count      int
+}
+
+// HostBrief is the part of a Host that fleet-wide passes need.
+type HostBrief struct {
+	ID       string
+	Hostname string
+	// Labels are the effective labels; never nil.
+	Labels    map[string]string
+	FirstSeen time.Time
+	LastSeen  time.Time
 }
 
 // PartBrief is the part of a Part that fleet-wide passes need (policy

@@ -44,6 +44,8 @@ func Run(t *testing.T, open Opener) {
 		{"Labels", testLabels},
 		{"AsOf", testAsOf},
 		{"ForEachPart", testForEachPart},
+		{"ForEachPartGroup", testForEachPartGroup},
+		{"ForEachHost", testForEachHost},
 		{"VendorFilter", testVendorFilter},
 		{"HostFilter", testHostFilter},
 		{"EventFilter", testEventFilter},
@@ -907,6 +909,112 @@ func testForEachPart(t *testing.T, h *harness) {
 	})
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("callback error: got %v after %d calls, want stop after 1", err, n)
+	}
+}
+
+func testForEachPartGroup(t *testing.T, h *harness) {
+	// Day 3: two Micron DIMMs of one part number and a drive (baseline);
+	// day 12: a third Micron DIMM; day 20: one of the first two removed.
+	a1 := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "GRPA1")
+	a2 := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "GRPA2")
+	b1 := DIMM("B1", Micron, "36ASF8G72PZ-2G3B1", "GRPB1")
+	drive := Drive("nvme0n1", Phison, "PS5021-E21", "GRPDRIVE", "1.0")
+	drives := []*memledgerv1.StorageDevice{drive}
+	h.committed(Full(Inventory("grp", []*memledgerv1.MemoryModule{a1, a2}, drives), 1, At(3)))
+	h.committed(Full(Inventory("grp", []*memledgerv1.MemoryModule{a1, a2, b1}, drives), 2, At(12)))
+	h.committed(Full(Inventory("grp", []*memledgerv1.MemoryModule{a2, b1}, drives), 3, At(20)))
+	h.committed(Full(Inventory("grp2", nil, []*memledgerv1.StorageDevice{Drive("nvme0n1", Phison, "PS5021-E21", "GRP2DRV", "1.0")}), 1, At(5)))
+	collect := func(f store.PartFilter) []string {
+		t.Helper()
+		var out []string
+		if err := h.s.ForEachPartGroup(h.ctx, f, func(g store.PartGroup) error {
+			removed := "-"
+			if !g.RemovedAt.IsZero() {
+				removed = g.RemovedAt.Format(time.DateOnly)
+			}
+			out = append(out, fmt.Sprintf("%s %s %s/%s %s first=%s removed=%s baseline=%v n=%d", g.HostID, g.Kind, g.MakerID, g.MakerParent,
+				g.PartNumber, g.FirstSeen.Format(time.DateOnly), removed, g.InBaseline, g.Count))
+			return nil
+		}); err != nil {
+			t.Fatalf("ForEachPartGroup(%+v): %v", f, err)
+		}
+		sort.Strings(out)
+		return out
+	}
+	grp := []string{"grp", "grp2"}
+	want := []string{
+		"grp drive phison/phison PS5021-E21 first=2025-03-04 removed=- baseline=true n=1",
+		"grp memory micron/micron 36ASF8G72PZ-2G3B1 first=2025-03-04 removed=- baseline=true n=1",
+		"grp memory micron/micron 36ASF8G72PZ-2G3B1 first=2025-03-04 removed=2025-03-21 baseline=true n=1",
+		"grp memory micron/micron 36ASF8G72PZ-2G3B1 first=2025-03-13 removed=- baseline=false n=1",
+		"grp2 drive phison/phison PS5021-E21 first=2025-03-06 removed=- baseline=true n=1",
+	}
+	if got := collect(store.PartFilter{HostIDs: grp, Removed: store.IncludeRemoved}); !reflect.DeepEqual(got, want) {
+		t.Errorf("groups:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Alike parts are one group.
+	h.committed(Full(Inventory("grp3", []*memledgerv1.MemoryModule{
+		DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "G3A1"), DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "G3A2"),
+		DIMM("A3", Micron, "36ASF8G72PZ-2G3B1", "G3A3")}, nil), 1, At(3)))
+	if got := collect(store.PartFilter{HostIDs: []string{"grp3"}}); len(got) != 1 || !strings.HasSuffix(got[0], "n=3") {
+		t.Errorf("three alike DIMMs: %v, want one group of 3", got)
+	}
+	// The removal filter hides groups but not the host's baseline date.
+	active := collect(store.PartFilter{HostIDs: grp})
+	if len(active) != 4 || !strings.Contains(strings.Join(active, "\n"), "first=2025-03-04 removed=- baseline=true") {
+		t.Errorf("active groups: %v", active)
+	}
+	if got := collect(store.PartFilter{HostIDs: grp, Removed: store.OnlyRemoved}); len(got) != 1 || !strings.Contains(got[0], "baseline=true") {
+		t.Errorf("removed groups: %v", got)
+	}
+	if got := collect(store.PartFilter{HostIDs: grp, HostLabels: []store.LabelSelector{{Key: "env", Op: store.LabelEquals, Value: "test"}}}); len(got) != 0 {
+		t.Errorf("label filter env=test: %v, want none", got)
+	}
+	for _, bad := range []store.PartFilter{{Vendor: "micron"}, {AsOf: At(3)}, {Limit: 1}, {IDs: []int64{1}}, {Kinds: []store.PartKind{store.KindDrive}}} {
+		err := h.s.ForEachPartGroup(h.ctx, bad, func(store.PartGroup) error { return nil })
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("unsupported filter %+v: %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+func testForEachHost(t *testing.T, h *harness) {
+	h.committed(Full(Inventory("feh-1", nil, nil), 1, At(1)), Full(Inventory("feh-2", nil, nil), 1, At(2)))
+	// A heartbeat enrolls an unknown host without labels (NeedFull).
+	h.expect([]store.Status{store.NeedFull}, Heartbeat("feh-3", 1, At(3), strings.Repeat("0", 64)))
+	if err := h.s.SetLabels(h.ctx, "feh-2", map[string]string{"team": "db"}, []string{"rack"}); err != nil {
+		t.Fatal(err)
+	}
+	var got []store.HostBrief
+	err := h.s.ForEachHost(h.ctx, store.HostFilter{IDs: []string{"feh-3", "feh-2", "feh-1"}}, func(b store.HostBrief) error {
+		got = append(got, b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].ID != "feh-1" || got[1].ID != "feh-2" || got[2].ID != "feh-3" {
+		t.Fatalf("hosts %+v, want feh-1, feh-2, feh-3", got)
+	}
+	full := h.host("feh-2")
+	if !reflect.DeepEqual(got[1].Labels, full.Labels) || got[1].Hostname != full.Hostname ||
+		!got[1].FirstSeen.Equal(full.FirstSeen) || !got[1].LastSeen.Equal(full.LastSeen) {
+		t.Errorf("brief %+v does not agree with host %+v", got[1], full)
+	}
+	if got[2].Labels == nil || len(got[2].Labels) != 0 {
+		t.Errorf("host without labels: %v, want an empty map", got[2].Labels)
+	}
+	var sel []string
+	err = h.s.ForEachHost(h.ctx, store.HostFilter{Labels: []store.LabelSelector{{Key: "team", Op: store.LabelEquals, Value: "db"}}}, func(b store.HostBrief) error {
+		sel = append(sel, b.ID)
+		return nil
+	})
+	if err != nil || !reflect.DeepEqual(sel, []string{"feh-2"}) {
+		t.Errorf("team=db: %v, %v", sel, err)
+	}
+	stop := errors.New("stop")
+	if err := h.s.ForEachHost(h.ctx, store.HostFilter{}, func(store.HostBrief) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("callback error: %v", err)
 	}
 }
 

@@ -297,50 +297,219 @@ func partConds(a *args, f store.PartFilter) (conds []string, ok bool, err error)
 	return conds, true, nil
 }
 
-// ForEachPart implements store.Store. It reads the indexed columns only
-// (no protobuf record is decoded) and computes the baseline flag in the
-// same query: a part is in its host's baseline when its first_seen equals
-// the earliest first_seen of any part row of that host.
+// ForEachPart implements store.Store. It reads the parts_brief covering
+// index in host order (no wide row, no protobuf record is read) and
+// computes the baseline flag while streaming: a part is in its host's
+// baseline when its first_seen equals the earliest first_seen of any part
+// row of that host. The earliest is taken over all the host's parts, so the
+// part conditions of the filter are evaluated as a column (keep) rather
+// than in the WHERE clause; host conditions (ids, labels) do filter rows.
 func (e *Engine) ForEachPart(ctx context.Context, f store.PartFilter, fn func(store.PartBrief) error) error {
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
 	a := e.newArgs()
-	conds, ok, err := partConds(a, f)
+	hostOnly := store.PartFilter{HostIDs: f.HostIDs, HostLabels: f.HostLabels, Removed: store.IncludeRemoved}
+	hostConds, ok, err := partConds(a, hostOnly)
 	if err != nil || !ok {
 		return err
 	}
-	q := `SELECT p.id, p.host_id, p.kind, p.slot, p.maker_id, p.maker_parent, p.dram_id, p.dram_parent,
- p.part_number, p.serial_number, p.first_seen, p.removed_at, b.first_at
- FROM parts p JOIN (SELECT host_id, MIN(first_seen) AS first_at FROM parts GROUP BY host_id) b ON b.host_id = p.host_id` + where(conds)
-	if f.Limit > 0 {
-		q += " ORDER BY p.id LIMIT " + a.add(int64(f.Limit))
+	partOnly := f
+	partOnly.HostIDs, partOnly.HostLabels = nil, nil
+	keepConds, _, err := partConds(a, partOnly)
+	if err != nil {
+		return err
 	}
+	keep := "1"
+	if len(keepConds) > 0 {
+		keep = "CASE WHEN " + strings.Join(keepConds, " AND ") + " THEN 1 ELSE 0 END"
+	}
+	q := `SELECT p.id, p.host_id, p.kind, p.slot, p.maker_id, p.maker_parent, p.dram_id, p.dram_parent,
+ p.part_number, p.serial_number, p.first_seen, p.removed_at, ` + keep + `
+ FROM parts p` + where(hostConds) + " ORDER BY p.host_id, p.first_seen"
 	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
 	if err != nil {
 		return fmt.Errorf("stream parts: %w", err)
 	}
 	defer rows.Close()
+	var (
+		host     []store.PartBrief // the current host's kept parts
+		hostID   string
+		baseline time.Time
+		sent     int
+	)
+	flush := func() error {
+		for _, p := range host {
+			if f.Limit > 0 && sent >= f.Limit {
+				return nil
+			}
+			p.InBaseline = p.FirstSeen.Equal(baseline)
+			sent++
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		host = host[:0]
+		return nil
+	}
 	for rows.Next() {
 		var p store.PartBrief
 		var kind string
-		var first, removed, base Time
+		var first, removed Time
+		var kept int64
 		if err := rows.Scan(&p.ID, &p.HostID, &kind, &p.Slot, &p.MakerID, &p.MakerParent, &p.DRAMID, &p.DRAMParent,
-			&p.PartNumber, &p.SerialNumber, &first, &removed, &base); err != nil {
+			&p.PartNumber, &p.SerialNumber, &first, &removed, &kept); err != nil {
 			return fmt.Errorf("stream parts: %w", err)
+		}
+		if p.HostID != hostID {
+			if err := flush(); err != nil {
+				return err
+			}
+			// Rows come in first_seen order within a host: the first is the
+			// earliest.
+			hostID, baseline = p.HostID, first.T
+		}
+		if kept == 0 {
+			continue
 		}
 		p.Kind = ledger.PartKind(kind)
 		p.FirstSeen = first.T
 		if removed.Valid {
 			p.RemovedAt = removed.T
 		}
-		p.InBaseline = base.Valid && first.T.Equal(base.T)
-		if err := fn(p); err != nil {
+		host = append(host, p)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("stream parts: %w", err)
+	}
+	return flush()
+}
+
+// ForEachPartGroup implements store.Store. The GROUP BY follows the
+// parts_brief index's column order, so the database aggregates while
+// scanning the index in order, without a sort.
+func (e *Engine) ForEachPartGroup(ctx context.Context, f store.PartFilter, fn func(store.PartGroup) error) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	if len(f.IDs) > 0 || f.Vendor != "" || f.MakerOnly || len(f.Kinds) > 0 || !f.AsOf.IsZero() || f.Limit != 0 {
+		return fmt.Errorf("part groups: only host ids, host labels and removal state filter groups: %w", store.ErrInvalid)
+	}
+	a := e.newArgs()
+	conds, ok, err := partConds(a, f)
+	if err != nil || !ok {
+		return err
+	}
+	// The earliest first_seen of a host is needed even when the removal
+	// filter hides those parts: it comes from the host's first group.
+	removed := ""
+	switch f.Removed {
+	case store.ActiveOnly:
+		removed = "p.removed_at IS NULL"
+	case store.OnlyRemoved:
+		removed = "p.removed_at IS NOT NULL"
+	}
+	if removed != "" {
+		conds = conds[:len(conds)-1] // partConds put the removal condition last
+	}
+	const cols = "p.host_id, p.first_seen, p.kind, p.maker_id, p.maker_parent, p.dram_id, p.dram_parent, p.part_number, p.removed_at"
+	q := "SELECT " + cols + ", COUNT(*) FROM parts p" + where(conds) + " GROUP BY " + cols + " ORDER BY " + cols
+	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
+	if err != nil {
+		return fmt.Errorf("stream part groups: %w", err)
+	}
+	defer rows.Close()
+	var hostID string
+	var baseline time.Time
+	for rows.Next() {
+		var g store.PartGroup
+		var kind string
+		var first, rem Time
+		var n int64
+		if err := rows.Scan(&g.HostID, &first, &kind, &g.MakerID, &g.MakerParent, &g.DRAMID, &g.DRAMParent, &g.PartNumber, &rem, &n); err != nil {
+			return fmt.Errorf("stream part groups: %w", err)
+		}
+		if g.HostID != hostID {
+			hostID, baseline = g.HostID, first.T
+		}
+		if (f.Removed == store.ActiveOnly && rem.Valid) || (f.Removed == store.OnlyRemoved && !rem.Valid) {
+			continue
+		}
+		g.Kind = ledger.PartKind(kind)
+		g.FirstSeen = first.T
+		if rem.Valid {
+			g.RemovedAt = rem.T
+		}
+		g.InBaseline = first.T.Equal(baseline)
+		g.Count = int(n)
+		if err := fn(g); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("stream parts: %w", err)
+		return fmt.Errorf("stream part groups: %w", err)
+	}
+	return nil
+}
+
+// ForEachHost implements store.Store.
+func (e *Engine) ForEachHost(ctx context.Context, f store.HostFilter, fn func(store.HostBrief) error) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	a := e.newArgs()
+	var conds []string
+	ids, ok := storableIDs(f.IDs)
+	if !ok {
+		return nil
+	}
+	if len(ids) > 0 {
+		conds = append(conds, a.inStrings("h.host_id", ids))
+	}
+	if len(f.Hostnames) > 0 {
+		names := make([]string, len(f.Hostnames))
+		for i, n := range f.Hostnames {
+			names[i] = ledger.CleanText(n)
+		}
+		conds = append(conds, a.inStrings("h.hostname", names))
+	}
+	lc, err := labelConds(a, "h.host_id", f.Labels)
+	if err != nil {
+		return err
+	}
+	conds = append(conds, lc...)
+	q := `SELECT h.host_id, h.hostname, h.first_seen, h.last_seen, l.key, l.value
+ FROM hosts h LEFT JOIN host_labels l ON l.host_id = h.host_id` + where(conds) + " ORDER BY h.host_id"
+	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
+	if err != nil {
+		return fmt.Errorf("stream hosts: %w", err)
+	}
+	defer rows.Close()
+	var cur store.HostBrief
+	for rows.Next() {
+		var id, name string
+		var first, last Time
+		var key, value *string
+		if err := rows.Scan(&id, &name, &first, &last, &key, &value); err != nil {
+			return fmt.Errorf("stream hosts: %w", err)
+		}
+		if id != cur.ID {
+			if cur.ID != "" {
+				if err := fn(cur); err != nil {
+					return err
+				}
+			}
+			cur = store.HostBrief{ID: id, Hostname: name, FirstSeen: first.T, LastSeen: last.T, Labels: map[string]string{}}
+		}
+		if key != nil && value != nil {
+			cur.Labels[*key] = *value
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("stream hosts: %w", err)
+	}
+	if cur.ID != "" {
+		return fn(cur)
 	}
 	return nil
 }
