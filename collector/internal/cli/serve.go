@@ -141,6 +141,8 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		Enroll:           enrollSvc,
 	})
 	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))
+	stopping := notifySystemd(ctx, a.logger)
+	defer stopping()
 	if err := srv.Serve(ctx, lis); err != nil {
 		return err
 	}
