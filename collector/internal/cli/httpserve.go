@@ -75,23 +75,27 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 		defer rt.done.Done()
 		rt.tracker.Run(bg)
 	}()
-	if rt.holder != nil {
-		hup := make(chan os.Signal, 1)
-		signal.Notify(hup, syscall.SIGHUP)
-		rt.done.Add(1)
-		go func() {
-			defer rt.done.Done()
-			defer signal.Stop(hup)
-			for {
-				select {
-				case <-bg.Done():
-					return
-				case <-hup:
-					_ = rt.Reload(bg) // logged by Reload
+	// SIGHUP reloads the policy; without one it is logged and ignored
+	// rather than ending the process (its default action).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	rt.done.Add(1)
+	go func() {
+		defer rt.done.Done()
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-hup:
+				if rt.holder == nil {
+					rt.logger.Info("sighup_ignored", "reason", "no policy file (--policy)")
+					continue
 				}
+				_ = rt.Reload(bg) // logged by Reload
 			}
-		}()
-	}
+		}
+	}()
 	if f.httpListen == "" {
 		return rt, nil
 	}

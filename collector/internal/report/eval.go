@@ -109,12 +109,13 @@ type builder struct {
 	waivedHosts   map[string]bool
 	serialWaivers map[string]bool
 
-	// Parts come grouped by host: memo holds the verdicts of the current
-	// host's distinct parts (a server's 16 modules are mostly one part
-	// number with one first-seen date), and the host counters compare
-	// with the last host counted.
-	memoHost string
+	// memo holds the verdicts of alike parts (see verdictKey); instants
+	// are the rules' effective dates and asOf, sorted: a verdict depends
+	// on a part's dates only through their order among these (and their
+	// days, for the exposure). Parts come grouped by host: the host
+	// counters compare with the last host counted.
 	memo     map[verdictKey]*verdict
+	instants []time.Time
 
 	totals       Totals
 	lastViolHost string
@@ -133,14 +134,43 @@ type ruleAcc struct {
 	deltas map[string]*Counts
 }
 
-// verdictKey is everything a part's verdict depends on, except the serial
-// and slot (which only the reason mentions) unless a waiver names the
-// serial.
+// verdictKey is everything a part's verdict depends on. The serial and
+// slot only appear in the reason, which is not memoized. On a host that
+// no waiver names, the dates matter only through their order among the
+// builder's instants and their days, so parts of hosts enrolled the same
+// day share verdicts; on a waived host the host, the exact dates and (for
+// serial waivers) the serial are part of the key.
 type verdictKey struct {
 	unmatchedKey
-	firstSeen, removedAt int64
-	inBaseline           bool
+	host                 string
 	serial               string
+	first, removed       int64 // order codes, or exact microseconds on a waived host
+	firstDay, removedDay int64
+	inBaseline           bool
+}
+
+// memoLimit bounds the memo; past it the memo starts afresh.
+const memoLimit = 1 << 20
+
+// orderCode places t among the sorted instants: 2i when it equals
+// instants[i], 2i+1 when it lies between instants[i] and instants[i+1]
+// (-1 before the first, as 2*0-1); -2 for the zero time.
+func orderCode(instants []time.Time, t time.Time) int64 {
+	if t.IsZero() {
+		return -2
+	}
+	i := sort.Search(len(instants), func(i int) bool { return !instants[i].Before(t) })
+	if i < len(instants) && instants[i].Equal(t) {
+		return int64(2 * i)
+	}
+	return int64(2*i - 1)
+}
+
+func dayOf(t time.Time) int64 {
+	if t.IsZero() {
+		return -1 << 40
+	}
+	return t.Unix() / 86400
 }
 
 // verdict is the memoized judgement of a part: its findings under the
@@ -168,11 +198,14 @@ func newBuilder(pol *policy.Policy, selected []bool, asOf time.Time, groupBy str
 	b := &builder{pol: pol, selected: selected, asOf: asOf, groupBy: groupBy, judge: newJudge(pol),
 		ruleIdx: map[string]int{}, waiverExpiries: map[string]map[string][]time.Time{},
 		waivedHosts: map[string]bool{}, serialWaivers: map[string]bool{}, memo: map[verdictKey]*verdict{}}
+	b.instants = append(b.instants, asOf)
 	for i, r := range pol.Rules {
+		b.instants = append(b.instants, r.Effective)
 		b.ruleIdx[r.ID] = i
 		b.rules = append(b.rules, &ruleAcc{byVendor: map[string]*Counts{}, byComponent: map[string]*Counts{},
 			byGroup: map[string]*Counts{}, deltas: map[string]*Counts{}})
 	}
+	sort.Slice(b.instants, func(i, j int) bool { return b.instants[i].Before(b.instants[j]) })
 	for _, w := range pol.Waivers {
 		m := b.waiverExpiries[w.RuleID]
 		if m == nil {
@@ -214,16 +247,20 @@ func (b *builder) verdictOf(p store.PartBrief, h *hostInfo) *verdict {
 	if b.judge.unmatched[uk] {
 		return unmatchedVerdict
 	}
-	if p.HostID != b.memoHost {
-		clear(b.memo)
-		b.memoHost = p.HostID
-	}
-	k := verdictKey{unmatchedKey: uk, firstSeen: micros(p.FirstSeen), removedAt: micros(p.RemovedAt), inBaseline: p.InBaseline}
-	if b.serialWaivers[p.HostID] {
-		k.serial = p.SerialNumber
+	k := verdictKey{unmatchedKey: uk, inBaseline: p.InBaseline, firstDay: dayOf(p.FirstSeen), removedDay: dayOf(p.RemovedAt)}
+	if b.waivedHosts[p.HostID] {
+		k.host, k.first, k.removed = p.HostID, micros(p.FirstSeen), micros(p.RemovedAt)
+		if b.serialWaivers[p.HostID] {
+			k.serial = p.SerialNumber
+		}
+	} else {
+		k.first, k.removed = orderCode(b.instants, p.FirstSeen), orderCode(b.instants, p.RemovedAt)
 	}
 	if v := b.memo[k]; v != nil {
 		return v
+	}
+	if len(b.memo) >= memoLimit {
+		clear(b.memo)
 	}
 	fs, matched := b.judge.eval(p, h, b.asOf)
 	if !matched {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	fx "github.com/memledger/memledger/collector/internal/store/storetest"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
 func TestBuildAsOf(t *testing.T) {
@@ -235,5 +236,54 @@ func TestHTMLEscapesHostileValues(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "<script>alert(1)") || strings.Contains(buf.String(), "<b>x") {
 		t.Errorf("hostile value not escaped:\n%s", buf.String())
+	}
+}
+
+func TestOrderCode(t *testing.T) {
+	in := []time.Time{fx.At(10), fx.At(20)}
+	tests := []struct {
+		t    time.Time
+		want int64
+	}{
+		{time.Time{}, -2},
+		{fx.At(5), -1},
+		{fx.At(10), 0},
+		{fx.At(15), 1},
+		{fx.At(20), 2},
+		{fx.At(25), 3},
+	}
+	for _, tc := range tests {
+		if got := orderCode(in, tc.t); got != tc.want {
+			t.Errorf("orderCode(%v) = %d, want %d", tc.t, got, tc.want)
+		}
+	}
+}
+
+// TestVerdictsSharedAcrossHosts: hosts enrolled the same day share
+// verdicts, yet each host's violations keep their own serial and reason.
+func TestVerdictsSharedAcrossHosts(t *testing.T) {
+	st := rt.OpenStore(t)
+	cii := map[string]string{"cii": "true"}
+	for i, host := range []string{"h1", "h2", "h3"} {
+		mods := []*memledgerv1.MemoryModule{fx.DIMM("A1", fx.Micron, "36ASF8G72PZ-2G3B1", "BASE-"+host)}
+		rt.Apply(t, st, fx.Full(rt.WithLabels(fx.Inventory(host, mods, nil), cii), 1, fx.At(3).Add(time.Duration(i)*time.Hour)))
+		mods = append(mods, fx.DIMM("A2", fx.Micron, "36ASF8G72PZ-2G3B1", "NEW-"+host))
+		rt.Apply(t, st, fx.Full(rt.WithLabels(fx.Inventory(host, mods, nil), cii), 2, fx.At(12).Add(time.Duration(i)*time.Hour)))
+	}
+	rep, err := Build(context.Background(), st, rt.MustPolicy(t, rt.Policy), Options{AsOf: fx.At(30)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Rules[0].Counts; c != (Counts{Violation: 3, Recorded: 3}) {
+		t.Errorf("counts %+v", c)
+	}
+	for i, v := range rep.Violations {
+		host := []string{"h1", "h2", "h3"}[i]
+		if v.HostID != host || v.Serial != "NEW-"+host || !strings.Contains(v.Reason, "serial NEW-"+host) {
+			t.Errorf("violation %d: %+v", i, v)
+		}
+	}
+	if n := len(rep.Rules[0].Exposure); n != 2 {
+		t.Errorf("exposure %+v, want the two days", rep.Rules[0].Exposure)
 	}
 }
