@@ -33,6 +33,8 @@ type Engine struct {
 	conn   Conn
 	d      Dialect
 	closed atomic.Bool
+	// parts caches hosts' part rows where the dialect allows it.
+	parts partCache
 	// Now is the clock for zero ReceivedAt and event times; tests may set it.
 	Now func() time.Time
 }
@@ -232,13 +234,24 @@ func (e *Engine) Apply(ctx context.Context, reports []store.Report) ([]store.Out
 		prep[i] = e.prepare(r)
 	}
 	var outcomes []store.Outcome
+	var pt *partTx
+	if e.d.CacheVersionSQL != "" {
+		e.parts.mu.Lock()
+		defer e.parts.mu.Unlock()
+	}
 	err := e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
-		outcomes, err = e.applyTx(ctx, tx, prep)
+		outcomes, pt, err = e.applyTx(ctx, tx, prep)
 		return err
 	})
 	if err != nil {
+		if e.d.CacheVersionSQL != "" {
+			e.parts.reset()
+		}
 		return nil, fmt.Errorf("apply %d reports (%s): %w", len(reports), e.d.Name, err)
+	}
+	if pt != nil {
+		pt.commit()
 	}
 	return outcomes, nil
 }
@@ -248,6 +261,46 @@ func (e *Engine) Apply(ctx context.Context, reports []store.Report) ([]store.Out
 type writer struct {
 	tx      Tx
 	pending []Stmt
+	// parts is the transaction's view of the part row cache (nil: none).
+	parts *partTx
+	// events are the batch's events, in report order, inserted together
+	// at the end of the batch (nothing in the transaction reads them).
+	events []eventRow
+	// presence are the presence intervals opened by the batch, inserted
+	// together at the end of the batch; open indexes those still open by
+	// part id, so that a removal later in the batch closes the pending row
+	// instead of updating the table.
+	presence []presenceRow
+	open     map[int64]int
+}
+
+// presenceRow is a part_presence row to insert.
+type presenceRow struct {
+	partID int64
+	hostID string
+	since  time.Time
+	until  time.Time // zero: open
+}
+
+// openPresence opens presence intervals at at for the part rows ids.
+func (w *writer) openPresence(hostID string, at time.Time, ids []int64) {
+	for _, id := range ids {
+		if w.open == nil {
+			w.open = map[int64]int{}
+		}
+		w.open[id] = len(w.presence)
+		w.presence = append(w.presence, presenceRow{partID: id, hostID: hostID, since: at})
+	}
+}
+
+// closePresence closes the open presence interval of part id at at.
+func (w *writer) closePresence(id int64, at time.Time) {
+	if i, ok := w.open[id]; ok {
+		w.presence[i].until = at
+		delete(w.open, id)
+		return
+	}
+	w.queue(`UPDATE part_presence SET until_at = $1 WHERE part_id = $2 AND until_at IS NULL`, at, id)
 }
 
 func (w *writer) queue(sql string, args ...any) {
@@ -270,7 +323,7 @@ func (w *writer) query(ctx context.Context, sql string, args ...any) (Rows, erro
 	return w.tx.Query(ctx, sql, args...)
 }
 
-func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.Outcome, error) {
+func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.Outcome, *partTx, error) {
 	outcomes := make([]store.Outcome, len(prep))
 	firstAt := map[string]time.Time{}
 	for i, p := range prep {
@@ -283,7 +336,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 		}
 	}
 	if len(firstAt) == 0 {
-		return outcomes, nil
+		return outcomes, nil, nil
 	}
 	ids := make([]string, 0, len(firstAt))
 	for id := range firstAt {
@@ -292,18 +345,23 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 	sort.Strings(ids) // one lock order for every batch: no deadlock between collectors
 
 	w := &writer{tx: tx}
+	pt, err := e.beginPartTx(ctx, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	w.parts = pt
 	enrolled, err := e.insertHosts(ctx, w, ids, firstAt)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	states, err := e.loadHosts(ctx, w, ids, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, id := range ids {
 		st := states[id]
 		if st == nil {
-			return nil, fmt.Errorf("host %q vanished after insert", id)
+			return nil, nil, fmt.Errorf("host %q vanished after insert", id)
 		}
 		st.enrolledNow = enrolled[id]
 	}
@@ -314,17 +372,19 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 		}
 		o, err := e.applyOne(ctx, w, states, p)
 		if err != nil {
-			return nil, fmt.Errorf("report %d (host %q sequence %d): %w", i, ledger.CleanText(p.rep.HostID), p.seq, err)
+			return nil, nil, fmt.Errorf("report %d (host %q sequence %d): %w", i, ledger.CleanText(p.rep.HostID), p.seq, err)
 		}
 		outcomes[i] = o
 	}
+	queuePresenceRows(w, w.presence)
+	queueEventRows(w, w.events)
 	for _, id := range ids {
 		e.queueHostUpdate(w, states[id])
 	}
 	if err := w.flush(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return outcomes, nil
+	return outcomes, pt, nil
 }
 
 // insertHosts creates missing host rows (sorted by id) and returns the ids
@@ -462,7 +522,9 @@ func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hos
 	}
 	out.Digest = st.digest
 	out.Events = len(drafts)
-	e.queueEvents(w, p.at, drafts)
+	for _, d := range drafts {
+		w.events = append(w.events, eventRow{at: p.at, eventDraft: d})
+	}
 	return out, nil
 }
 
@@ -503,6 +565,7 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 
 	var drafts []eventDraft
 	var adds []*ledger.Change
+	var addedIDs map[string]int64
 	var arrived []int64 // rows starting a presence interval
 	for i := range res.Changes {
 		c := &res.Changes[i]
@@ -523,7 +586,7 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
  last_seen = (SELECT inventory_seen_at FROM hosts WHERE hosts.host_id = parts.host_id)
  WHERE id = $2 AND removed_at IS NULL`, p.at, c.PartID)
 			}
-			w.queue(`UPDATE part_presence SET until_at = $1 WHERE part_id = $2 AND until_at IS NULL`, p.at, c.PartID)
+			w.closePresence(c.PartID, p.at)
 		case ledger.OpReopen:
 			args := append([]any{c.PartID, p.at}, partValues(c.Part)...)
 			w.queue(`UPDATE parts SET removed_at = NULL, last_seen = NULL, arrived_at = $2, `+partUpdateSet(3)+` WHERE id = $1`, args...)
@@ -544,6 +607,7 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 		if err != nil {
 			return nil, err
 		}
+		addedIDs = ids
 		for _, c := range adds {
 			id := ids[c.Part.Identity]
 			if id == 0 {
@@ -556,7 +620,8 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 		}
 	}
 
-	queuePresence(w, st.id, p.at, arrived)
+	w.openPresence(st.id, p.at, arrived)
+	w.parts.applyChanges(st.id, rows, res, p.at, addedIDs)
 
 	// Host facts and agent labels.
 	newHost := p.rep.Inventory.GetHost()
@@ -606,6 +671,9 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 const partRowColumns = `id, identity, kind, real_serial, slot, slot_key, record, removed_at`
 
 func (e *Engine) loadPartRows(ctx context.Context, w *writer, hostID string) ([]ledger.Row, error) {
+	if rows, ok := w.parts.get(hostID); ok {
+		return rows, nil
+	}
 	rows, err := w.query(ctx, `SELECT `+partRowColumns+` FROM parts WHERE host_id = $1`, hostID)
 	if err != nil {
 		return nil, fmt.Errorf("load parts of host: %w", err)
@@ -626,7 +694,11 @@ func (e *Engine) loadPartRows(ctx context.Context, w *writer, hostID string) ([]
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load parts of host: %w", err)
 	}
-	return out, rows.Close()
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("load parts of host: %w", err)
+	}
+	w.parts.put(hostID, out, true)
+	return out, nil
 }
 
 // lookupElsewhere finds, for each real-serial identity the host does not
@@ -787,30 +859,60 @@ func (e *Engine) insertParts(ctx context.Context, w *writer, hostID string, at t
 	return ids, nil
 }
 
-// queuePresence opens presence intervals at at for the part rows ids.
-func queuePresence(w *writer, hostID string, at time.Time, ids []int64) {
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), rowsPerInsert)]
-		ids = ids[len(chunk):]
+// queuePresenceRows queues multi-row inserts of presence rows, in order,
+// in chunks like queueEventRows.
+func queuePresenceRows(w *writer, rows []presenceRow) {
+	for len(rows) > 0 {
+		n := rowsPerStmt
+		for n > len(rows) {
+			n /= 2
+		}
+		chunk := rows[:n]
+		rows = rows[n:]
 		var b strings.Builder
-		b.WriteString("INSERT INTO part_presence (part_id, host_id, since_at) VALUES ")
-		args := make([]any, 0, 3*len(chunk))
-		for i, id := range chunk {
+		b.WriteString("INSERT INTO part_presence (part_id, host_id, since_at, until_at) VALUES ")
+		args := make([]any, 0, 4*len(chunk))
+		for i, r := range chunk {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(" + placeholders(len(args)+1, 3) + ")")
-			args = append(args, id, hostID, at)
+			b.WriteString("(" + placeholders(len(args)+1, 4) + ")")
+			args = append(args, r.partID, r.hostID, r.since, nullTime(r.until))
 		}
 		w.queue(b.String(), args...)
 	}
 }
 
-// queueEvents queues multi-row inserts of events.
+// eventRow is an event draft with its time.
+type eventRow struct {
+	at time.Time
+	eventDraft
+}
+
+// rowsPerStmt is the largest multi-row INSERT of a batch's events or
+// presence rows. Smaller remainders go in power-of-two chunks, so that at
+// most a handful of statement texts exist (each is prepared once and cached
+// by the driver).
+const rowsPerStmt = 64
+
+// queueEvents queues inserts of events that all happen at at.
 func (e *Engine) queueEvents(w *writer, at time.Time, drafts []eventDraft) {
-	for len(drafts) > 0 {
-		chunk := drafts[:min(len(drafts), rowsPerInsert)]
-		drafts = drafts[len(chunk):]
+	rows := make([]eventRow, len(drafts))
+	for i, d := range drafts {
+		rows[i] = eventRow{at: at, eventDraft: d}
+	}
+	queueEventRows(w, rows)
+}
+
+// queueEventRows queues multi-row inserts of events, in order.
+func queueEventRows(w *writer, events []eventRow) {
+	for len(events) > 0 {
+		n := rowsPerStmt
+		for n > len(events) {
+			n /= 2
+		}
+		chunk := events[:n]
+		events = events[n:]
 		var b strings.Builder
 		b.WriteString("INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ")
 		args := make([]any, 0, 6*len(chunk))
@@ -823,7 +925,7 @@ func (e *Engine) queueEvents(w *writer, at time.Time, drafts []eventDraft) {
 			if d.partID != 0 {
 				part = d.partID
 			}
-			args = append(args, at, d.HostID, part, string(d.Kind), ledger.CleanText(d.Message), detailsJSON(d.Details))
+			args = append(args, d.at, d.HostID, part, string(d.Kind), ledger.CleanText(d.Message), detailsJSON(d.Details))
 		}
 		w.queue(b.String(), args...)
 	}

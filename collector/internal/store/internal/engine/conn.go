@@ -69,6 +69,13 @@ type Dialect struct {
 	// so prepared statements are reused and their generic plans use the
 	// index.
 	ArrayParams bool
+	// CacheVersionSQL, where set, enables the engine's cache of hosts' part
+	// rows: a query of one integer that changes whenever another connection
+	// committed to the database ("PRAGMA data_version" on SQLite), checked
+	// at the start of each write transaction. Leave it empty where several
+	// collectors share the database and that cannot be observed cheaply
+	// (PostgreSQL).
+	CacheVersionSQL string
 	// OptimizeSQL refreshes the planner's statistics ("ANALYZE",
 	// "PRAGMA optimize").
 	OptimizeSQL string

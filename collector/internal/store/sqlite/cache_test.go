@@ -1,0 +1,81 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/store/storetest"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// The engine caches each host's part rows between Apply calls on SQLite.
+// Another process writing the same database must invalidate that cache:
+// here two stores (two writer connections) take turns on one host, each
+// diffing against what the other committed.
+func TestPartCacheSeesOtherWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	open := func() store.Store {
+		s, err := store.Open(context.Background(), "sqlite:"+path)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	inv := storetest.FullHost("shared")
+	apply := func(s store.Store, name string, seq uint64, swapSlot int, serial string, wantEvents int) {
+		t.Helper()
+		if swapSlot >= 0 {
+			inv = proto.Clone(inv).(*memledgerv1.Inventory)
+			inv.MemoryModules[swapSlot].SerialNumber = serial
+		}
+		out, err := s.Apply(context.Background(), []store.Report{storetest.Full(inv, seq, storetest.At(int(seq)))})
+		if err != nil {
+			t.Fatalf("%s: Apply seq %d: %v", name, seq, err)
+		}
+		if out[0].Status != store.Committed || out[0].Events != wantEvents {
+			t.Fatalf("%s: seq %d: outcome %v %q with %d events, want committed with %d", name, seq, out[0].Status, out[0].Message, out[0].Events, wantEvents)
+		}
+	}
+	apply(a, "a", 1, -1, "", 21)         // enrolled + 20 parts added; a caches the rows
+	apply(b, "b", 2, 0, "OTHER-0001", 2) // b swaps slot 0
+	apply(a, "a", 3, 1, "OTHER-0002", 2) // a must see b's swap, not re-add OTHER-0001
+	apply(b, "b", 4, 0, "OTHER-0003", 2) // and b must see a's
+	apply(a, "a", 5, -1, "", 0)          // unchanged inventory: nothing to do
+	apply(a, "a", 6, 2, "OTHER-0004", 2) // a's own cache after its own commits
+	apply(b, "b", 7, 2, "OTHER-0005", 2) // b's cached rows are stale since seq 4
+
+	parts, err := a.Parts(context.Background(), store.PartFilter{HostIDs: []string{"shared"}, Removed: store.IncludeRemoved})
+	if err != nil {
+		t.Fatalf("Parts: %v", err)
+	}
+	var active, removed []string
+	for _, p := range parts {
+		if p.RemovedAt == nil {
+			active = append(active, p.SerialNumber)
+		} else {
+			removed = append(removed, p.SerialNumber)
+		}
+	}
+	sort.Strings(removed)
+	if len(active) != 20 {
+		t.Errorf("%d active parts, want 20: %v", len(active), active)
+	}
+	base := storetest.FullHost("shared").GetMemoryModules()
+	want := []string{base[0].GetSerialNumber(), base[1].GetSerialNumber(), base[2].GetSerialNumber(), "OTHER-0001", "OTHER-0004"}
+	sort.Strings(want)
+	if len(removed) != len(want) {
+		t.Fatalf("removed parts %v, want %v", removed, want)
+	}
+	for i := range want {
+		if removed[i] != want[i] {
+			t.Fatalf("removed parts %v, want %v", removed, want)
+		}
+	}
+}
