@@ -5,6 +5,9 @@
 package ledger
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+
 	inv "github.com/memledger/memledger/internal/inventory"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -17,3 +20,14 @@ func Digest(i *memledgerv1.Inventory) (string, error) { return inv.Digest(i) }
 // DigestInput returns the bytes Digest hashes, for debugging digest
 // mismatches.
 func DigestInput(i *memledgerv1.Inventory) ([]byte, error) { return inv.DigestInput(i) }
+
+// DigestWithInput returns Digest(i) and DigestInput(i) with one encoding,
+// for ObserveEncoded.
+func DigestWithInput(i *memledgerv1.Inventory) (string, []byte, error) {
+	b, err := inv.DigestInput(i)
+	if err != nil {
+		return "", nil, err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), b, nil
+}

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -152,6 +153,66 @@ type Observed struct {
 //     e.g. empty locators), the second gets "#2" appended, the third "#3",
 //     in inventory order.
 func Observe(hostID string, inv *memledgerv1.Inventory) ([]Observed, error) {
+	return observe(hostID, inv, nil, nil)
+}
+
+// ObserveEncoded is Observe for an inventory whose DigestInput is at hand
+// (see DigestWithInput): each part's Proto is copied out of that encoding
+// instead of encoding the part again. The deterministic encoding of a
+// message embeds each sub-message exactly as encoding it alone would, and
+// DigestInput shares the parts with inv. digestInput must be
+// DigestInput(inv); when it is malformed or does not hold one record per
+// part, the parts are encoded as by Observe.
+func ObserveEncoded(hostID string, inv *memledgerv1.Inventory, digestInput []byte) ([]Observed, error) {
+	if inv == nil {
+		return nil, fmt.Errorf("observe parts of host %q: nil inventory", hostID)
+	}
+	mods, drives, ok := splitParts(digestInput)
+	if !ok || len(mods) != len(inv.GetMemoryModules()) || len(drives) != len(inv.GetStorageDevices()) {
+		mods, drives = nil, nil
+	}
+	return observe(hostID, inv, mods, drives)
+}
+
+var (
+	memoryModulesField  = (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields().ByName("memory_modules").Number()
+	storageDevicesField = (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields().ByName("storage_devices").Number()
+)
+
+// splitParts returns the memory_modules and storage_devices records of an
+// encoded Inventory, in order; ok is false when b is not well formed.
+func splitParts(b []byte) (mods, drives [][]byte, ok bool) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil, nil, false
+		}
+		b = b[n:]
+		if typ == protowire.BytesType && (num == memoryModulesField || num == storageDevicesField) {
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return nil, nil, false
+			}
+			if num == memoryModulesField {
+				mods = append(mods, v)
+			} else {
+				drives = append(drives, v)
+			}
+			b = b[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return nil, nil, false
+		}
+		b = b[n:]
+	}
+	return mods, drives, true
+}
+
+// observe is Observe; mods and drives, when not nil, are the parts'
+// encodings (copied, so that rows do not keep the whole input alive).
+func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte) ([]Observed, error) {
 	if inv == nil {
 		return nil, fmt.Errorf("observe parts of host %q: nil inventory", hostID)
 	}
@@ -161,8 +222,11 @@ func Observe(hostID string, inv *memledgerv1.Inventory) ([]Observed, error) {
 		if m == nil {
 			return nil, fmt.Errorf("observe parts of host %q: memory_modules[%d] is null", hostID, i)
 		}
-		b, err := marshal.Marshal(m)
-		if err != nil {
+		var b []byte
+		var err error
+		if mods != nil {
+			b = append([]byte{}, mods[i]...)
+		} else if b, err = marshal.Marshal(m); err != nil {
 			return nil, fmt.Errorf("observe parts of host %q: encode memory_modules[%d] (locator %q): %w", hostID, i, CleanText(m.GetLocator()), err)
 		}
 		slot := strings.TrimSpace(m.GetLocator())
@@ -186,8 +250,11 @@ func Observe(hostID string, inv *memledgerv1.Inventory) ([]Observed, error) {
 		if d == nil {
 			return nil, fmt.Errorf("observe parts of host %q: storage_devices[%d] is null", hostID, i)
 		}
-		b, err := marshal.Marshal(d)
-		if err != nil {
+		var b []byte
+		var err error
+		if drives != nil {
+			b = append([]byte{}, drives[i]...)
+		} else if b, err = marshal.Marshal(d); err != nil {
 			return nil, fmt.Errorf("observe parts of host %q: encode storage_devices[%d] (%q): %w", hostID, i, CleanText(d.GetName()), err)
 		}
 		name := CleanText(strings.TrimSpace(d.GetName()))

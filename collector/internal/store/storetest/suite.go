@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReturnedPart", testReturnedPart},
 		{"MovedBetweenHosts", testMovedBetweenHosts},
 		{"MovedAfterRemoval", testMovedAfterRemoval},
+		{"MovesWithinOneBatch", testMovesWithinOneBatch},
 		{"PlaceholderSerials", testPlaceholderSerials},
 		{"FieldsChanged", testFieldsChanged},
 		{"HostFactsChanged", testHostFactsChanged},
@@ -60,7 +61,7 @@ func Run(t *testing.T, open Opener) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := open(t)
-			tc.fn(t, &harness{t: t, s: s, ctx: context.Background()})
+			tc.fn(t, &harness{t: t, s: s, ctx: context.Background(), open: open})
 		})
 	}
 }
@@ -69,6 +70,8 @@ type harness struct {
 	t   *testing.T
 	s   store.Store
 	ctx context.Context
+	// open opens another, empty store of the same driver.
+	open Opener
 }
 
 func (h *harness) apply(reps ...store.Report) []store.Outcome {
@@ -1425,5 +1428,79 @@ func testClosed(t *testing.T, h *harness) {
 	}
 	if _, err := h.s.Hosts(h.ctx, store.HostFilter{}); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("Hosts after Close: %v", err)
+	}
+}
+
+// testMovesWithinOneBatch applies reports that move parts between hosts
+// back and forth as one batch and, on a second store, one report per
+// batch: every later report of a batch must see what earlier ones wrote
+// (rows added, removed, moved), so both ledgers must come out the same.
+func testMovesWithinOneBatch(t *testing.T, h *harness) {
+	x := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "BTCH0001")
+	y := DIMM("A2", Crucial, "CT32G4RFD4293", "BTCH0002")
+	z := DIMM("A3", Micron, "36ASF8G72PZ-2G3B1", "BTCH0003")
+	in := func(m *memledgerv1.MemoryModule, slot string) *memledgerv1.MemoryModule {
+		c := proto.Clone(m).(*memledgerv1.MemoryModule)
+		c.Locator = slot
+		return c
+	}
+	mods := func(ms ...*memledgerv1.MemoryModule) []*memledgerv1.MemoryModule { return ms }
+	setup := []store.Report{
+		Full(Inventory("bm-a", mods(x, y), nil), 1, At(0)),
+		Full(Inventory("bm-b", mods(z), nil), 1, At(0)),
+		Full(Inventory("bm-c", nil, nil), 1, At(0)),
+	}
+	batch := []store.Report{
+		// B takes x while A still lists it: moved, A's row removed.
+		Full(Inventory("bm-b", mods(z, in(x, "B2")), nil), 2, At(1)),
+		// A reports without x and y; y goes to C, a new part appears on A.
+		Full(Inventory("bm-a", mods(DIMM("A4", Micron, "36ASF8G72PZ-2G3B1", "BTCH0004")), nil), 2, At(2)),
+		Full(Inventory("bm-c", mods(in(y, "C1")), nil), 2, At(2)),
+		// x moves on to C, then back to A (A's old row reopened), while
+		// z travels from B to A.
+		Full(Inventory("bm-c", mods(in(y, "C1"), in(x, "C2")), nil), 3, At(3)),
+		Full(Inventory("bm-a", mods(x, in(z, "A3"), DIMM("A4", Micron, "36ASF8G72PZ-2G3B1", "BTCH0004")), nil), 3, At(4)),
+		Full(Inventory("bm-b", nil, nil), 3, At(4)),
+		// C drops y, and B gets it: moved after removal.
+		Full(Inventory("bm-c", mods(in(x, "C2")), nil), 4, At(5)),
+		Full(Inventory("bm-b", mods(in(y, "B1")), nil), 4, At(6)),
+	}
+	ledgerOf := func(h *harness, batches ...[]store.Report) ([]store.Part, []store.Event) {
+		for _, b := range batches {
+			h.committed(b...)
+		}
+		parts := h.parts(store.PartFilter{Removed: store.IncludeRemoved})
+		sort.Slice(parts, func(i, j int) bool { return parts[i].ID < parts[j].ID })
+		return parts, h.events(store.EventFilter{})
+	}
+	whole := &harness{t: t, s: h.s, ctx: h.ctx}
+	gotParts, gotEvents := ledgerOf(whole, setup, batch)
+	singles := [][]store.Report{setup}
+	for _, r := range batch {
+		singles = append(singles, []store.Report{r})
+	}
+	other := &harness{t: t, s: h.open(t), ctx: h.ctx}
+	wantParts, wantEvents := ledgerOf(other, singles...)
+
+	if !reflect.DeepEqual(gotParts, wantParts) {
+		t.Errorf("parts after one batch:\n%+v\nafter one report per batch:\n%+v", gotParts, wantParts)
+	}
+	if len(gotEvents) != len(wantEvents) {
+		t.Fatalf("%d events after one batch, %d after one report per batch", len(gotEvents), len(wantEvents))
+	}
+	moves := 0
+	for i := range gotEvents {
+		g, w := gotEvents[i], wantEvents[i]
+		if g.HostID != w.HostID || g.Kind != w.Kind || g.PartID != w.PartID || g.Message != w.Message || !g.Time.Equal(w.Time) || string(g.Details) != string(w.Details) {
+			t.Errorf("event %d: one batch %+v\none report per batch %+v", i, g, w)
+		}
+		if g.Kind == store.EventPartMoved {
+			moves++
+		}
+	}
+	// Moves: x A->B (2 events), y A->C (2), x B->C (2), x C->A (2),
+	// z B->A (2), y C->B (2).
+	if moves != 12 {
+		t.Errorf("%d part_moved events, want 12", moves)
 	}
 }

@@ -90,6 +90,9 @@ type prepared struct {
 	at     time.Time
 	seq    int64
 	digest string
+	// input is the encoding digest hashes (full reports), from which
+	// observe takes the parts' records instead of encoding them again.
+	input []byte
 	// parts is Observe of the inventory, computed only when the digest
 	// differs from the held one (most full reports repeat the held
 	// inventory) and kept across transaction retries.
@@ -101,7 +104,7 @@ type prepared struct {
 // observe computes p.parts once.
 func (p *prepared) observe() ([]ledger.Observed, error) {
 	if !p.observed {
-		parts, err := ledger.Observe(p.rep.HostID, p.rep.Inventory)
+		parts, err := ledger.ObserveEncoded(p.rep.HostID, p.rep.Inventory, p.input)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +168,7 @@ func (e *Engine) prepare(r store.Report) *prepared {
 		}
 	}
 	var err error
-	if p.digest, err = ledger.Digest(r.Inventory); err != nil {
+	if p.digest, p.input, err = ledger.DigestWithInput(r.Inventory); err != nil {
 		return reject("%v", err)
 	}
 	return p
@@ -272,6 +275,24 @@ type writer struct {
 	// instead of updating the table.
 	presence []presenceRow
 	open     map[int64]int
+	// remotes answers lookupElsewhere from one query at the batch's start
+	// where it can (nil: off).
+	remotes *remotePrefetch
+}
+
+// remotePrefetch holds, for identities the batch's changed reports may
+// look up on other hosts, every part row with that identity as the
+// transaction found it before its first write. An identity stays
+// answerable from here until a report of the batch touches it: touched
+// gets every identity a processed report observed or its host held, a
+// superset of the identities whose rows that report may have written
+// (adds, updates, reopens and removals are all of the host's rows or of
+// its observed parts, moves included). Used only with the part cache,
+// where one process writes the database.
+type remotePrefetch struct {
+	known   map[string]bool
+	rows    map[string][]ledger.Remote
+	touched map[string]bool
 }
 
 // presenceRow is a part_presence row to insert.
@@ -366,6 +387,11 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 		st.enrolledNow = enrolled[id]
 	}
 
+	if w.parts != nil {
+		if w.remotes, err = e.prefetchRemotes(ctx, w, prep, states); err != nil {
+			return nil, nil, err
+		}
+	}
 	for i, p := range prep {
 		if p.rejected != nil {
 			continue
@@ -718,6 +744,31 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 		}
 	}
 	out := map[string]ledger.Remote{}
+	if pf := w.remotes; pf != nil {
+		rest := want[:0:0]
+		for _, id := range want {
+			if !pf.known[id] || pf.touched[id] {
+				rest = append(rest, id)
+				continue
+			}
+			for _, r := range pf.rows[id] {
+				if r.HostID == hostID {
+					continue
+				}
+				if prev, seen := out[id]; !seen || betterRemote(r, prev) {
+					out[id] = r
+				}
+			}
+		}
+		want = rest
+		// This report's writes concern only these identities.
+		for _, r := range rows {
+			pf.touched[r.Identity] = true
+		}
+		for _, o := range parts {
+			pf.touched[o.Identity] = true
+		}
+	}
 	for len(want) > 0 {
 		chunk := want[:min(len(want), rowsPerInsert)]
 		want = want[len(chunk):]
@@ -749,6 +800,68 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 		}
 	}
 	return out, nil
+}
+
+// prefetchRemotes reads, before the batch writes anything, every part row
+// whose identity a changed report of the batch may look up on other hosts
+// (a real serial its host does not hold actively), in one query per
+// rowsPerInsert identities instead of one per report.
+func (e *Engine) prefetchRemotes(ctx context.Context, w *writer, prep []*prepared, states map[string]*hostState) (*remotePrefetch, error) {
+	pf := &remotePrefetch{known: map[string]bool{}, rows: map[string][]ledger.Remote{}, touched: map[string]bool{}}
+	var want []string
+	for _, p := range prep {
+		st := states[p.rep.HostID]
+		if p.rejected != nil || p.rep.Inventory == nil || st == nil || p.digest == st.digest || p.seq <= st.lastSeq {
+			continue // no lookup will happen for it
+		}
+		parts, err := p.observe()
+		if err != nil {
+			continue // applyInventory reports it, if the report gets there
+		}
+		rows, err := e.loadPartRows(ctx, w, st.id)
+		if err != nil {
+			return nil, err
+		}
+		active := make(map[string]bool, len(rows))
+		for _, r := range rows {
+			if !r.Removed {
+				active[r.Identity] = true
+			}
+		}
+		for _, o := range parts {
+			if o.RealSerial && !active[o.Identity] && !pf.known[o.Identity] {
+				pf.known[o.Identity] = true
+				want = append(want, o.Identity)
+			}
+		}
+	}
+	for len(want) > 0 {
+		chunk := want[:min(len(want), rowsPerInsert)]
+		want = want[len(chunk):]
+		a := e.newArgs()
+		q := `SELECT id, host_id, slot, identity, removed_at, arrived_at FROM parts WHERE ` + a.inStrings("identity", chunk)
+		res, err := w.query(ctx, q, a.vals...)
+		if err != nil {
+			return nil, fmt.Errorf("look up parts on other hosts: %w", err)
+		}
+		for res.Next() {
+			var r ledger.Remote
+			var identity string
+			var removed, arrived Time
+			if err := res.Scan(&r.PartID, &r.HostID, &r.Slot, &identity, &removed, &arrived); err != nil {
+				res.Close()
+				return nil, fmt.Errorf("look up parts on other hosts: %w", err)
+			}
+			r.Active, r.ArrivedAt = !removed.Valid, arrived.T
+			pf.rows[identity] = append(pf.rows[identity], r)
+		}
+		err = res.Err()
+		res.Close()
+		if err != nil {
+			return nil, fmt.Errorf("look up parts on other hosts: %w", err)
+		}
+	}
+	return pf, nil
 }
 
 func betterRemote(a, b ledger.Remote) bool {
@@ -821,6 +934,9 @@ func (e *Engine) insertParts(ctx context.Context, w *writer, hostID string, at t
 	ids := make(map[string]int64, len(adds))
 	cols := "host_id, " + strings.Join(partDataColumns, ", ") + ", first_seen, arrived_at"
 	perRow := len(partDataColumns) + 3
+	if w.parts != nil {
+		return e.queueParts(ctx, w, hostID, at, adds, ids, cols, perRow)
+	}
 	for len(adds) > 0 {
 		chunk := adds[:min(len(adds), rowsPerInsert)]
 		adds = adds[len(chunk):]
@@ -855,6 +971,54 @@ func (e *Engine) insertParts(ctx context.Context, w *writer, hostID string, at t
 		if err != nil {
 			return nil, fmt.Errorf("insert parts: %w", err)
 		}
+	}
+	return ids, nil
+}
+
+// queueParts is insertParts where the part cache is on: it chooses the
+// ids itself and queues the inserts, which saves a round trip per report;
+// every later read flushes them first, so the transaction sees the rows.
+func (e *Engine) queueParts(ctx context.Context, w *writer, hostID string, at time.Time, adds []*ledger.Change, ids map[string]int64, cols string, perRow int) (map[string]int64, error) {
+	if w.parts.nextID == 0 {
+		rows, err := w.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM parts`)
+		if err != nil {
+			return nil, fmt.Errorf("insert parts: read last id: %w", err)
+		}
+		var last int64
+		if rows.Next() {
+			err = rows.Scan(&last)
+		} else if err = rows.Err(); err == nil {
+			err = fmt.Errorf("no row")
+		}
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("insert parts: read last id: %w", err)
+		}
+		w.parts.nextID = last + 1
+	}
+	perRow++ // id
+	for len(adds) > 0 {
+		chunk := adds[:min(len(adds), rowsPerInsert)]
+		adds = adds[len(chunk):]
+		var b strings.Builder
+		b.WriteString("INSERT INTO parts (id, " + cols + ") VALUES ")
+		args := make([]any, 0, perRow*len(chunk))
+		for i, c := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if _, dup := ids[c.Part.Identity]; dup {
+				return nil, fmt.Errorf("insert parts: identity %q added twice", c.Part.Identity)
+			}
+			id := w.parts.nextID
+			w.parts.nextID++
+			ids[c.Part.Identity] = id
+			b.WriteString("(" + placeholders(len(args)+1, perRow) + ")")
+			args = append(args, id, hostID)
+			args = append(args, partValues(c.Part)...)
+			args = append(args, at, at)
+		}
+		w.queue(b.String(), args...)
 	}
 	return ids, nil
 }

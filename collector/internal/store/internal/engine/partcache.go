@@ -48,6 +48,12 @@ type partTx struct {
 	// the cache), which later reports of the batch may change in place.
 	owned   map[string]bool
 	version int64
+	// nextID is the id the attempt gives its next new part row (0: not
+	// read yet). The cache is on only where one process owns the database
+	// and writes under e.parts.mu, so ids chosen here are those SQLite
+	// would choose (max(id)+1: parts has no AUTOINCREMENT and no deletes),
+	// and inserts need not return them: they can be queued.
+	nextID int64
 }
 
 // beginPartTx validates the cache inside a write transaction and returns the

@@ -1,0 +1,137 @@
+package ledger
+
+import (
+	"reflect"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// encodedCases are inventories whose parts ObserveEncoded must take from
+// the digest input exactly as Observe encodes them.
+func encodedCases() map[string]*memledgerv1.Inventory {
+	withUnknown := dimm("B3", "UNKN0001")
+	withUnknown.ProtoReflect().SetUnknown([]byte{0xf8, 0x3f, 0x01}) // field 1023, varint 1
+	labels := inventory([]*memledgerv1.MemoryModule{dimm("A1", "LBL00001")})
+	labels.Host.Labels = map[string]string{"rack": "r1", "zone": "z", "app": "db"}
+	return map[string]*memledgerv1.Inventory{
+		"modules and drives": inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001"), dimm("B2", "SER00002")},
+			nvme("nvme0n1", "S64F0001", "GDC5602Q"), nvme("nvme1n1", "S64F0002", "GDC5602Q")),
+		"drives only":           inventory(nil, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
+		"empty":                 inventory(nil),
+		"placeholders, repeats": inventory([]*memledgerv1.MemoryModule{dimm("", "00000000"), dimm("", "00000000"), dimm("A1", "DUP"), dimm("A2", "DUP")}),
+		"unknown fields":        inventory([]*memledgerv1.MemoryModule{withUnknown}),
+		"host labels":           labels,
+	}
+}
+
+func TestDigestWithInput(t *testing.T) {
+	for name, inv := range encodedCases() {
+		d, in, err := DigestWithInput(inv)
+		if err != nil {
+			t.Fatalf("%s: DigestWithInput: %v", name, err)
+		}
+		wantD, err := Digest(inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantIn, err := DigestInput(inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d != wantD || string(in) != string(wantIn) {
+			t.Errorf("%s: DigestWithInput = %s (%d bytes), want %s (%d bytes)", name, d, len(in), wantD, len(wantIn))
+		}
+	}
+	if _, _, err := DigestWithInput(nil); err == nil {
+		t.Error("DigestWithInput(nil): no error")
+	}
+}
+
+func TestObserveEncoded(t *testing.T) {
+	for name, inv := range encodedCases() {
+		t.Run(name, func(t *testing.T) {
+			want, err := Observe("h1", inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := DigestInput(inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The real input, and inputs that must fall back to encoding.
+			for _, c := range []struct {
+				name  string
+				input []byte
+			}{
+				{"digest input", in},
+				{"nil", nil},
+				{"truncated", in[:len(in)/2+1]},
+				{"bad tag", append([]byte{0x00}, in...)},
+			} {
+				got, err := ObserveEncoded("h1", inv, c.input)
+				if err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: ObserveEncoded differs from Observe:\n%+v\n%+v", c.name, got, want)
+				}
+				if len(got) > 0 && len(c.input) > 0 && &got[0].Proto[0] == &c.input[0] {
+					t.Errorf("%s: Proto aliases the input", c.name)
+				}
+			}
+		})
+	}
+	if _, err := ObserveEncoded("h1", nil, nil); err == nil {
+		t.Error("ObserveEncoded(nil inventory): no error")
+	}
+	nullElem := &memledgerv1.Inventory{MemoryModules: []*memledgerv1.MemoryModule{nil}}
+	if _, err := ObserveEncoded("h1", nullElem, nil); err == nil {
+		t.Error("ObserveEncoded with a null module: no error")
+	}
+}
+
+// FuzzObserveEncoded: for any inventory, ObserveEncoded with its digest
+// input equals Observe; with arbitrary bytes as the input it never panics
+// and returns one part per module and drive.
+func FuzzObserveEncoded(f *testing.F) {
+	for _, inv := range encodedCases() {
+		b, err := proto.Marshal(inv)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, []byte{})
+		f.Add(b, b)
+	}
+	f.Add([]byte{0x22, 0x02, 0x08, 0x01}, []byte{0x22, 0x05, 0x01})
+	f.Fuzz(func(t *testing.T, invBytes, input []byte) {
+		inv := &memledgerv1.Inventory{}
+		if proto.Unmarshal(invBytes, inv) != nil {
+			return
+		}
+		want, err := Observe("h", inv)
+		if err != nil {
+			return
+		}
+		in, err := DigestInput(inv)
+		if err != nil {
+			return
+		}
+		got, err := ObserveEncoded("h", inv, in)
+		if err != nil {
+			t.Fatalf("ObserveEncoded: %v", err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("ObserveEncoded differs from Observe")
+		}
+		odd, err := ObserveEncoded("h", inv, input)
+		if err != nil {
+			t.Fatalf("ObserveEncoded with arbitrary input: %v", err)
+		}
+		if len(odd) != len(want) {
+			t.Fatalf("%d parts from arbitrary input, want %d", len(odd), len(want))
+		}
+	})
+}
