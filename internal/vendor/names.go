@@ -131,6 +131,7 @@ var (
 		"oem": true, "systemmanufacturer": true, "manufacturer": true, "jedecid": true,
 		"unknownmanufacturer": true, "noname": true, "notapplicable": true, "reserved": true,
 		"partnumber": true, "serialnumber": true, "assettag": true,
+		"systemserialnumber": true, "systemproductname": true, "0123456789": true,
 	}
 	// placeholderRE matches numbered BIOS template strings: "Manufacturer00",
 	// "Array1_PartNumber0", "ModulePartNumber01", "SerNum3", "PartNum1".

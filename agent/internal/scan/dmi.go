@@ -135,7 +135,7 @@ func factsFromTable(table *smbios.Table, source, subject string) *dmiFacts {
 func fromLiveHost(root string) *dmiFacts {
 	var warnings []*memledgerv1.Warning
 	entry, errEntry := os.ReadFile(filepath.Join(root, sysEntryPointPath))
-	table, errTable := readCapped(filepath.Join(root, sysDMITablePath))
+	table, errTable := readLimited(filepath.Join(root, sysDMITablePath), nil)
 	switch {
 	case errEntry == nil && errTable == nil:
 		t, err := smbios.ParseSysfs(entry, table)
@@ -174,23 +174,6 @@ func fromLiveHost(root string) *dmiFacts {
 	facts.system, facts.baseboard = readDMIID(root)
 	facts.warnings = append(facts.warnings, warning("smbios", "no memory module information available on this host: no readable SMBIOS tables and no udev DMI data (typical of virtual machines and containers)", ""))
 	return facts
-}
-
-// readCapped reads a file, refusing to go beyond maxInputBytes.
-func readCapped(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxInputBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxInputBytes {
-		return nil, fmt.Errorf("%s: larger than %d MiB", path, maxInputBytes>>20)
-	}
-	return data, nil
 }
 
 // explainReadError turns a file error into advice an operator can act on.

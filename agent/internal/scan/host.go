@@ -9,6 +9,7 @@ import (
 	"github.com/shirou/gopsutil/v4/host"
 
 	"github.com/memledger/memledger/internal/smbios"
+	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -107,7 +108,7 @@ func fileHost(hostID string, labels map[string]string, facts *dmiFacts) (*memled
 	switch {
 	case realUUID(h.SystemUuid):
 		h.HostId = "smbios-uuid:" + strings.ToLower(h.SystemUuid)
-	case !placeholder(h.SystemSerial):
+	case !vendor.IsPlaceholder(h.SystemSerial):
 		h.HostId = "smbios-serial:" + h.SystemManufacturer + ":" + h.SystemSerial
 	default:
 		return h, []*memledgerv1.Warning{warning("host", "the input names no system UUID or serial number to identify its host: pass --host-id", "")}
@@ -127,16 +128,6 @@ func realUUID(u string) bool {
 		return false
 	}
 	return strings.Trim(hex, "0") != "" && strings.Trim(hex, "f") != ""
-}
-
-// placeholder reports serial numbers that firmware vendors leave unset.
-func placeholder(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "not specified", "to be filled by o.e.m.", "default string", "system serial number",
-		"0", "00000000", "0123456789", "none", "n/a", "unknown", "not available", "--":
-		return true
-	}
-	return false
 }
 
 // osRelease describes the operating system of a captured tree from its

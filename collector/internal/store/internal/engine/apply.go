@@ -1023,9 +1023,17 @@ func (e *Engine) queueParts(ctx context.Context, w *writer, hostID string, at ti
 	return ids, nil
 }
 
-// queuePresenceRows queues multi-row inserts of presence rows, in order,
-// in chunks like queueEventRows.
+// queuePresenceRows queues multi-row inserts of presence rows, in order.
 func queuePresenceRows(w *writer, rows []presenceRow) {
+	queueRows(w, "INSERT INTO part_presence (part_id, host_id, since_at, until_at) VALUES ", 4, rows,
+		func(r presenceRow) []any { return []any{r.partID, r.hostID, r.since, nullTime(r.until)} })
+}
+
+// queueRows queues multi-row INSERTs of rows, in order: prefix is the
+// statement up to VALUES, values gives one row's cols arguments. Rows go in
+// chunks of rowsPerStmt and power-of-two remainders, so at most a handful of
+// statement texts exist.
+func queueRows[T any](w *writer, prefix string, cols int, rows []T, values func(T) []any) {
 	for len(rows) > 0 {
 		n := rowsPerStmt
 		for n > len(rows) {
@@ -1034,14 +1042,14 @@ func queuePresenceRows(w *writer, rows []presenceRow) {
 		chunk := rows[:n]
 		rows = rows[n:]
 		var b strings.Builder
-		b.WriteString("INSERT INTO part_presence (part_id, host_id, since_at, until_at) VALUES ")
-		args := make([]any, 0, 4*len(chunk))
+		b.WriteString(prefix)
+		args := make([]any, 0, cols*len(chunk))
 		for i, r := range chunk {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(" + placeholders(len(args)+1, 4) + ")")
-			args = append(args, r.partID, r.hostID, r.since, nullTime(r.until))
+			b.WriteString("(" + placeholders(len(args)+1, cols) + ")")
+			args = append(args, values(r)...)
 		}
 		w.queue(b.String(), args...)
 	}
@@ -1070,29 +1078,14 @@ func (e *Engine) queueEvents(w *writer, at time.Time, drafts []eventDraft) {
 
 // queueEventRows queues multi-row inserts of events, in order.
 func queueEventRows(w *writer, events []eventRow) {
-	for len(events) > 0 {
-		n := rowsPerStmt
-		for n > len(events) {
-			n /= 2
-		}
-		chunk := events[:n]
-		events = events[n:]
-		var b strings.Builder
-		b.WriteString("INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ")
-		args := make([]any, 0, 6*len(chunk))
-		for i, d := range chunk {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(" + placeholders(len(args)+1, 6) + ")")
+	queueRows(w, "INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ", 6, events,
+		func(d eventRow) []any {
 			var part any
 			if d.partID != 0 {
 				part = d.partID
 			}
-			args = append(args, d.at, d.HostID, part, string(d.Kind), ledger.CleanText(d.Message), detailsJSON(d.Details))
-		}
-		w.queue(b.String(), args...)
-	}
+			return []any{d.at, d.HostID, part, string(d.Kind), ledger.CleanText(d.Message), detailsJSON(d.Details)}
+		})
 }
 
 // detailsJSON encodes event details; it cannot fail for the values the
