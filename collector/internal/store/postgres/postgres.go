@@ -80,7 +80,11 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store %s: migrate: %w", store.RedactDSN(dsn), err)
 	}
-	return engine.New(c, engine.Dialect{Name: "postgres", LockSuffix: " FOR UPDATE", ArrayParams: true, OptimizeSQL: "ANALYZE"}), nil
+	return engine.New(c, engine.Dialect{
+		Name: "postgres", LockSuffix: " FOR UPDATE", ArrayParams: true, OptimizeSQL: "ANALYZE",
+		ReserveIDsSQL:  `SELECT nextval(pg_get_serial_sequence('parts', 'id')) FROM generate_series(1, $1)`,
+		InsertIDClause: " OVERRIDING SYSTEM VALUE",
+	}), nil
 }
 
 type conn struct {

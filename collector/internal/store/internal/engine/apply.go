@@ -276,7 +276,7 @@ type writer struct {
 	presence []presenceRow
 	open     map[int64]int
 	// remotes answers lookupElsewhere from one query at the batch's start
-	// where it can (nil: off).
+	// where it can.
 	remotes *remotePrefetch
 }
 
@@ -287,8 +287,14 @@ type writer struct {
 // gets every identity a processed report observed or its host held, a
 // superset of the identities whose rows that report may have written
 // (adds, updates, reopens and removals are all of the host's rows or of
-// its observed parts, moves included). Used only with the part cache,
-// where one process writes the database.
+// its observed parts, moves included).
+//
+// Where several collectors share a database (PostgreSQL), another one may
+// change a row of a host outside this batch after the read. A read per
+// report has the same window, only shorter (READ COMMITTED): what keeps
+// the ledger sound is that removals guard on removed_at IS NULL and that
+// the unique index on active real identities turns a race into a
+// unique_violation, which retries the transaction.
 type remotePrefetch struct {
 	known   map[string]bool
 	rows    map[string][]ledger.Remote
@@ -387,10 +393,8 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 		st.enrolledNow = enrolled[id]
 	}
 
-	if w.parts != nil {
-		if w.remotes, err = e.prefetchRemotes(ctx, w, prep, states); err != nil {
-			return nil, nil, err
-		}
+	if w.remotes, err = e.planBatch(ctx, w, prep, states); err != nil {
+		return nil, nil, err
 	}
 	for i, p := range prep {
 		if p.rejected != nil {
@@ -700,31 +704,50 @@ func (e *Engine) loadPartRows(ctx context.Context, w *writer, hostID string) ([]
 	if rows, ok := w.parts.get(hostID); ok {
 		return rows, nil
 	}
-	rows, err := w.query(ctx, `SELECT `+partRowColumns+` FROM parts WHERE host_id = $1`, hostID)
-	if err != nil {
-		return nil, fmt.Errorf("load parts of host: %w", err)
+	if err := e.loadHostsPartRows(ctx, w, []string{hostID}); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	var out []ledger.Row
-	for rows.Next() {
-		var r ledger.Row
-		var kind string
-		var removed Time
-		if err := rows.Scan(&r.ID, &r.Identity, &kind, &r.RealSerial, &r.Slot, &r.SlotKey, &r.Proto, &removed); err != nil {
-			return nil, fmt.Errorf("load parts of host: %w", err)
+	rows, _ := w.parts.get(hostID)
+	return rows, nil
+}
+
+// loadHostsPartRows reads the part rows of hosts (in id order) into the
+// attempt's view, in one query per rowsPerInsert hosts.
+func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []string) error {
+	for len(hostIDs) > 0 {
+		chunk := hostIDs[:min(len(hostIDs), rowsPerInsert)]
+		hostIDs = hostIDs[len(chunk):]
+		a := e.newArgs()
+		q := `SELECT host_id, ` + partRowColumns + ` FROM parts WHERE ` + a.inStrings("host_id", chunk) + ` ORDER BY host_id, id`
+		rows, err := w.query(ctx, q, a.vals...)
+		if err != nil {
+			return fmt.Errorf("load parts of hosts: %w", err)
 		}
-		r.Kind = ledger.PartKind(kind)
-		r.Removed, r.RemovedAt = removed.Valid, removed.T
-		out = append(out, r)
+		byHost := make(map[string][]ledger.Row, len(chunk))
+		for rows.Next() {
+			var r ledger.Row
+			var hostID, kind string
+			var removed Time
+			if err := rows.Scan(&hostID, &r.ID, &r.Identity, &kind, &r.RealSerial, &r.Slot, &r.SlotKey, &r.Proto, &removed); err != nil {
+				rows.Close()
+				return fmt.Errorf("load parts of hosts: %w", err)
+			}
+			r.Kind = ledger.PartKind(kind)
+			r.Removed, r.RemovedAt = removed.Valid, removed.T
+			byHost[hostID] = append(byHost[hostID], r)
+		}
+		err = rows.Err()
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("load parts of hosts: %w", err)
+		}
+		for _, h := range chunk {
+			w.parts.put(h, byHost[h], true)
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load parts of host: %w", err)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("load parts of host: %w", err)
-	}
-	w.parts.put(hostID, out, true)
-	return out, nil
+	return nil
 }
 
 // lookupElsewhere finds, for each real-serial identity the host does not
@@ -802,37 +825,63 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 	return out, nil
 }
 
-// prefetchRemotes reads, before the batch writes anything, every part row
-// whose identity a changed report of the batch may look up on other hosts
-// (a real serial its host does not hold actively), in one query per
-// rowsPerInsert identities instead of one per report.
-func (e *Engine) prefetchRemotes(ctx context.Context, w *writer, prep []*prepared, states map[string]*hostState) (*remotePrefetch, error) {
+// planBatch reads, before the batch writes anything, what its changed full
+// reports will need, in a few queries for the whole batch instead of several
+// per report: the part rows of their hosts (those the cache does not hold),
+// every part row whose identity a report may look up on other hosts (a real
+// serial its host does not hold actively), and, where the dialect reserves
+// ids, as many new part ids as the reports can add (observed identities
+// their hosts hold no row of).
+func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, states map[string]*hostState) (*remotePrefetch, error) {
 	pf := &remotePrefetch{known: map[string]bool{}, rows: map[string][]ledger.Remote{}, touched: map[string]bool{}}
-	var want []string
+	var changed []*prepared
+	var load []string
+	listed := map[string]bool{}
 	for _, p := range prep {
 		st := states[p.rep.HostID]
 		if p.rejected != nil || p.rep.Inventory == nil || st == nil || p.digest == st.digest || p.seq <= st.lastSeq {
-			continue // no lookup will happen for it
+			continue // not diffed (as far as the batch's start tells)
 		}
+		changed = append(changed, p)
+		if !listed[st.id] {
+			listed[st.id] = true
+			if _, ok := w.parts.get(st.id); !ok {
+				load = append(load, st.id)
+			}
+		}
+	}
+	if err := e.loadHostsPartRows(ctx, w, load); err != nil {
+		return nil, err
+	}
+	var want []string
+	adds := 0
+	for _, p := range changed {
 		parts, err := p.observe()
 		if err != nil {
 			continue // applyInventory reports it, if the report gets there
 		}
-		rows, err := e.loadPartRows(ctx, w, st.id)
-		if err != nil {
-			return nil, err
-		}
+		rows, _ := w.parts.get(p.rep.HostID)
+		held := make(map[string]bool, len(rows))
 		active := make(map[string]bool, len(rows))
 		for _, r := range rows {
+			held[r.Identity] = true
 			if !r.Removed {
 				active[r.Identity] = true
 			}
 		}
 		for _, o := range parts {
+			if !held[o.Identity] {
+				adds++
+			}
 			if o.RealSerial && !active[o.Identity] && !pf.known[o.Identity] {
 				pf.known[o.Identity] = true
 				want = append(want, o.Identity)
 			}
+		}
+	}
+	if e.d.ReserveIDsSQL != "" && adds > 0 {
+		if err := e.reserveIDs(ctx, w, adds); err != nil {
+			return nil, err
 		}
 	}
 	for len(want) > 0 {
@@ -929,79 +978,19 @@ func clampInt64(v uint64) int64 {
 	return int64(v)
 }
 
-// insertParts inserts new rows and returns their ids by identity.
+// insertParts queues the inserts of new rows and returns their ids by
+// identity. The engine chooses the ids (newPartID), which saves a round
+// trip per report; every later read flushes the inserts first, so the
+// transaction sees the rows.
 func (e *Engine) insertParts(ctx context.Context, w *writer, hostID string, at time.Time, adds []*ledger.Change) (map[string]int64, error) {
 	ids := make(map[string]int64, len(adds))
-	cols := "host_id, " + strings.Join(partDataColumns, ", ") + ", first_seen, arrived_at"
-	perRow := len(partDataColumns) + 3
-	if w.parts != nil {
-		return e.queueParts(ctx, w, hostID, at, adds, ids, cols, perRow)
-	}
+	cols := "id, host_id, " + strings.Join(partDataColumns, ", ") + ", first_seen, arrived_at"
+	perRow := len(partDataColumns) + 4
 	for len(adds) > 0 {
 		chunk := adds[:min(len(adds), rowsPerInsert)]
 		adds = adds[len(chunk):]
 		var b strings.Builder
-		b.WriteString("INSERT INTO parts (" + cols + ") VALUES ")
-		args := make([]any, 0, perRow*len(chunk))
-		for i, c := range chunk {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(" + placeholders(len(args)+1, perRow) + ")")
-			args = append(args, hostID)
-			args = append(args, partValues(c.Part)...)
-			args = append(args, at, at)
-		}
-		b.WriteString(" RETURNING id, identity")
-		rows, err := w.query(ctx, b.String(), args...)
-		if err != nil {
-			return nil, fmt.Errorf("insert parts: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var identity string
-			if err := rows.Scan(&id, &identity); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("insert parts: %w", err)
-			}
-			ids[identity] = id
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("insert parts: %w", err)
-		}
-	}
-	return ids, nil
-}
-
-// queueParts is insertParts where the part cache is on: it chooses the
-// ids itself and queues the inserts, which saves a round trip per report;
-// every later read flushes them first, so the transaction sees the rows.
-func (e *Engine) queueParts(ctx context.Context, w *writer, hostID string, at time.Time, adds []*ledger.Change, ids map[string]int64, cols string, perRow int) (map[string]int64, error) {
-	if w.parts.nextID == 0 {
-		rows, err := w.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM parts`)
-		if err != nil {
-			return nil, fmt.Errorf("insert parts: read last id: %w", err)
-		}
-		var last int64
-		if rows.Next() {
-			err = rows.Scan(&last)
-		} else if err = rows.Err(); err == nil {
-			err = fmt.Errorf("no row")
-		}
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("insert parts: read last id: %w", err)
-		}
-		w.parts.nextID = last + 1
-	}
-	perRow++ // id
-	for len(adds) > 0 {
-		chunk := adds[:min(len(adds), rowsPerInsert)]
-		adds = adds[len(chunk):]
-		var b strings.Builder
-		b.WriteString("INSERT INTO parts (id, " + cols + ") VALUES ")
+		b.WriteString("INSERT INTO parts (" + cols + ")" + e.d.InsertIDClause + " VALUES ")
 		args := make([]any, 0, perRow*len(chunk))
 		for i, c := range chunk {
 			if i > 0 {
@@ -1010,8 +999,10 @@ func (e *Engine) queueParts(ctx context.Context, w *writer, hostID string, at ti
 			if _, dup := ids[c.Part.Identity]; dup {
 				return nil, fmt.Errorf("insert parts: identity %q added twice", c.Part.Identity)
 			}
-			id := w.parts.nextID
-			w.parts.nextID++
+			id, err := e.newPartID(ctx, w)
+			if err != nil {
+				return nil, err
+			}
 			ids[c.Part.Identity] = id
 			b.WriteString("(" + placeholders(len(args)+1, perRow) + ")")
 			args = append(args, id, hostID)
@@ -1021,6 +1012,70 @@ func (e *Engine) queueParts(ctx context.Context, w *writer, hostID string, at ti
 		w.queue(b.String(), args...)
 	}
 	return ids, nil
+}
+
+// newPartID returns the id of the attempt's next new part row: a reserved
+// one where the dialect reserves ids (more are reserved if planBatch's
+// estimate fell short), else max(id)+1 onwards.
+func (e *Engine) newPartID(ctx context.Context, w *writer) (int64, error) {
+	t := w.parts
+	if e.d.ReserveIDsSQL != "" {
+		if len(t.reserved) == 0 {
+			if err := e.reserveIDs(ctx, w, 1); err != nil {
+				return 0, err
+			}
+		}
+		id := t.reserved[0]
+		t.reserved = t.reserved[1:]
+		return id, nil
+	}
+	if t.c == nil {
+		return 0, fmt.Errorf("insert parts: dialect %s neither reserves ids nor caches part rows", e.d.Name)
+	}
+	if t.nextID == 0 {
+		rows, err := w.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM parts`)
+		if err != nil {
+			return 0, fmt.Errorf("insert parts: read last id: %w", err)
+		}
+		var last int64
+		if rows.Next() {
+			err = rows.Scan(&last)
+		} else if err = rows.Err(); err == nil {
+			err = fmt.Errorf("no row")
+		}
+		rows.Close()
+		if err != nil {
+			return 0, fmt.Errorf("insert parts: read last id: %w", err)
+		}
+		t.nextID = last + 1
+	}
+	id := t.nextID
+	t.nextID++
+	return id, nil
+}
+
+// reserveIDs takes n new part ids from the database (Dialect.ReserveIDsSQL).
+func (e *Engine) reserveIDs(ctx context.Context, w *writer, n int) error {
+	rows, err := w.query(ctx, e.d.ReserveIDsSQL, n)
+	if err != nil {
+		return fmt.Errorf("reserve %d part ids: %w", n, err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("reserve %d part ids: %w", n, err)
+		}
+		w.parts.reserved = append(w.parts.reserved, id)
+	}
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("reserve %d part ids: %w", n, err)
+	}
+	return nil
 }
 
 // queuePresenceRows queues multi-row inserts of presence rows, in order.

@@ -79,6 +79,16 @@ type Dialect struct {
 	// OptimizeSQL refreshes the planner's statistics ("ANALYZE",
 	// "PRAGMA optimize").
 	OptimizeSQL string
+	// ReserveIDsSQL, where set, returns $1 new part row ids, one per row
+	// (PostgreSQL: nextval of the identity's sequence), so that a batch
+	// chooses its new parts' ids with one query and queues their inserts.
+	// Where empty, the engine needs CacheVersionSQL (one writer): it
+	// continues from max(id).
+	ReserveIDsSQL string
+	// InsertIDClause goes between an INSERT's column list and VALUES when
+	// the engine supplies ids (" OVERRIDING SYSTEM VALUE" for a
+	// PostgreSQL GENERATED ALWAYS identity).
+	InsertIDClause string
 }
 
 // Time is a nullable time scanned from either an INTEGER of Unix

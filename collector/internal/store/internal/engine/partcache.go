@@ -36,8 +36,11 @@ type partCache struct {
 	versionSet bool
 }
 
-// partTx is one transaction attempt's view of the cache.
+// partTx is one transaction attempt's view of hosts' part rows: the rows
+// it read or changed, over the shared cache where the dialect has one.
 type partTx struct {
+	// c is the shared cache; nil where the dialect has none (the rows then
+	// live only as long as the attempt).
 	c *partCache
 	// rows are hosts' rows as this transaction left them (or read them).
 	rows map[string][]ledger.Row
@@ -48,19 +51,23 @@ type partTx struct {
 	// the cache), which later reports of the batch may change in place.
 	owned   map[string]bool
 	version int64
-	// nextID is the id the attempt gives its next new part row (0: not
-	// read yet). The cache is on only where one process owns the database
-	// and writes under e.parts.mu, so ids chosen here are those SQLite
-	// would choose (max(id)+1: parts has no AUTOINCREMENT and no deletes),
-	// and inserts need not return them: they can be queued.
+	// nextID is the id the attempt gives its next new part row where the
+	// dialect reserves none (0: not read yet). That needs the shared cache,
+	// which is on only where one process owns the database and writes
+	// under e.parts.mu, so ids chosen here are those SQLite would choose
+	// (max(id)+1: parts has no AUTOINCREMENT and no deletes), and inserts
+	// need not return them: they can be queued.
 	nextID int64
+	// reserved are ids taken from the database for new rows
+	// (Dialect.ReserveIDsSQL), used first to last.
+	reserved []int64
 }
 
 // beginPartTx validates the cache inside a write transaction and returns the
-// attempt's view; nil when the dialect has no cache.
+// attempt's view; one over no shared cache where the dialect has none.
 func (e *Engine) beginPartTx(ctx context.Context, w *writer) (*partTx, error) {
 	if e.d.CacheVersionSQL == "" {
-		return nil, nil
+		return &partTx{rows: map[string][]ledger.Row{}, stale: map[string]bool{}, owned: map[string]bool{}}, nil
 	}
 	rows, err := w.query(ctx, e.d.CacheVersionSQL)
 	if err != nil {
@@ -93,6 +100,9 @@ func (t *partTx) get(hostID string) ([]ledger.Row, bool) {
 	if r, ok := t.rows[hostID]; ok {
 		return r, true
 	}
+	if t.c == nil {
+		return nil, false
+	}
 	r, ok := t.c.hosts[hostID]
 	return r, ok
 }
@@ -121,6 +131,9 @@ func (t *partTx) invalidate(hostID string) {
 // commit merges a committed attempt into the cache.
 func (t *partTx) commit() {
 	c := t.c
+	if c == nil {
+		return
+	}
 	for h := range t.stale {
 		c.drop(h)
 	}
