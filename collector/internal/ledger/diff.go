@@ -141,26 +141,36 @@ func (r Result) EventCount() int {
 // Diff is pure apart from calling in.Elsewhere.
 func Diff(in Input) (Result, error) {
 	var res Result
-	byIdentity := make(map[string]*Row, len(in.Rows))
+	// One pass over the rows, which include every part the host ever
+	// held: maps are built over the inventory's identities and the rows
+	// that matter (observed or gone), not over the host's whole history.
+	// A host's rows have distinct identities (UNIQUE (host_id, identity));
+	// were that broken, the first row of an identity would count.
+	byIdentity := make(map[string]*Row, len(in.Parts))
+	for i := range in.Parts {
+		byIdentity[in.Parts[i].Identity] = nil
+	}
+	var gone []*Row
+	var goneSeen map[string]bool
 	for i := range in.Rows {
 		r := &in.Rows[i]
-		if _, dup := byIdentity[r.Identity]; !dup {
-			byIdentity[r.Identity] = r
+		if held, present := byIdentity[r.Identity]; present {
+			if held == nil {
+				byIdentity[r.Identity] = r
+			}
+			continue
 		}
-	}
-	present := make(map[string]bool, len(in.Parts))
-	for i := range in.Parts {
-		present[in.Parts[i].Identity] = true
+		if r.Removed || goneSeen[r.Identity] {
+			continue
+		}
+		if goneSeen == nil {
+			goneSeen = map[string]bool{}
+		}
+		goneSeen[r.Identity] = true
+		gone = append(gone, r)
 	}
 
 	// Removals first, by slot, so that a swap reads "removed, added".
-	var gone []*Row
-	for i := range in.Rows {
-		r := &in.Rows[i]
-		if !r.Removed && !present[r.Identity] && byIdentity[r.Identity] == r {
-			gone = append(gone, r)
-		}
-	}
 	sort.Slice(gone, func(i, j int) bool {
 		if gone[i].Kind != gone[j].Kind {
 			return gone[i].Kind < gone[j].Kind

@@ -353,6 +353,10 @@ type reportStream struct {
 	// sequence decoded; both belong to recvLoop.
 	hostID string
 	last   uint64
+	// lastDigest is the digest of the stream's last full inventory: a
+	// report repeating it is not observed ahead of Apply, which will most
+	// likely find it held and not need the parts.
+	lastDigest string
 	// certHost is the host id of the agent's client certificate, when
 	// the server runs with TLS (identity.go).
 	certHost string
@@ -440,7 +444,16 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 			"report sequence %d: host_id %.80q differs from this stream's host %.80q (one stream per host)", req.GetSequence(), req.GetHostId(), r.hostID)
 	}
 	r.last = req.GetSequence()
-	return ToStoreReport(req, r.s.opts.Now()), nil
+	rep := ToStoreReport(req, r.s.opts.Now())
+	// Digest (and observe a changed inventory) here, in parallel with the
+	// committer, whose goroutine is the ingest's bottleneck.
+	if rep.Pre = store.Precompute(rep); rep.Pre != nil {
+		if rep.Pre.Digest != r.lastDigest {
+			rep.Pre.Observe(rep)
+		}
+		r.lastDigest = rep.Pre.Digest
+	}
+	return rep, nil
 }
 
 // DecodeReport decodes and validates one encoded ReportRequest. On a

@@ -180,6 +180,46 @@ type Report struct {
 	// HeartbeatDigest is the digest (ledger.Digest) the agent claims its
 	// inventory still has; only for heartbeats.
 	HeartbeatDigest string
+	// Pre, when set, is Precompute of this report: work Apply would
+	// otherwise do on the database's write path.
+	Pre *Precomputed
+}
+
+// Precomputed is the CPU work on a full report that a caller may do before
+// Apply, off the write path: the server does it on the goroutine that
+// received the report, in parallel with the committer. Apply trusts it, so
+// it must come from the report's own HostID and Inventory.
+type Precomputed struct {
+	// Digest and Input are ledger.DigestWithInput of the inventory.
+	Digest string
+	Input  []byte
+	// Parts are ledger.ObserveEncoded of the inventory, where Observed.
+	Parts    []ledger.Observed
+	Observed bool
+}
+
+// Precompute digests r's inventory; nil for a heartbeat or an inventory
+// that cannot be encoded (Apply then rejects the report with the reason).
+func Precompute(r Report) *Precomputed {
+	if r.Inventory == nil {
+		return nil
+	}
+	d, input, err := ledger.DigestWithInput(r.Inventory)
+	if err != nil {
+		return nil
+	}
+	return &Precomputed{Digest: d, Input: input}
+}
+
+// Observe adds the parts observed in r's inventory, which Apply needs when
+// the inventory differs from the one it holds for the host. On failure it
+// leaves them to Apply.
+func (p *Precomputed) Observe(r Report) {
+	parts, err := ledger.ObserveEncoded(r.HostID, r.Inventory, p.Input)
+	if err != nil {
+		return
+	}
+	p.Parts, p.Observed = parts, true
 }
 
 // Status is what Apply did with one report.

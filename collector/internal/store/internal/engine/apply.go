@@ -167,6 +167,11 @@ func (e *Engine) prepare(r store.Report) *prepared {
 			return reject("storage_devices[%d] is null", i)
 		}
 	}
+	if pre := r.Pre; pre != nil {
+		p.digest, p.input = pre.Digest, pre.Input
+		p.parts, p.observed = pre.Parts, pre.Observed
+		return p
+	}
 	var err error
 	if p.digest, p.input, err = ledger.DigestWithInput(r.Inventory); err != nil {
 		return reject("%v", err)
@@ -754,12 +759,7 @@ func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []str
 // hold actively, the most relevant row on another host: an active one, or
 // else the one that arrived last.
 func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, rows []ledger.Row, parts []ledger.Observed) (map[string]ledger.Remote, error) {
-	active := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		if !r.Removed {
-			active[r.Identity] = true
-		}
-	}
+	active := activeIdentities(rows, len(parts))
 	var want []string
 	for _, o := range parts {
 		if o.RealSerial && !active[o.Identity] {
@@ -784,9 +784,10 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 			}
 		}
 		want = rest
-		// This report's writes concern only these identities.
-		for _, r := range rows {
-			pf.touched[r.Identity] = true
+		// This report's writes concern only these identities: removals
+		// are of active rows, the rest of observed identities.
+		for id := range active {
+			pf.touched[id] = true
 		}
 		for _, o := range parts {
 			pf.touched[o.Identity] = true
@@ -830,8 +831,7 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 // per report: the part rows of their hosts (those the cache does not hold),
 // every part row whose identity a report may look up on other hosts (a real
 // serial its host does not hold actively), and, where the dialect reserves
-// ids, as many new part ids as the reports can add (observed identities
-// their hosts hold no row of).
+// ids, as many new part ids as the reports will add.
 func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, states map[string]*hostState) (*remotePrefetch, error) {
 	pf := &remotePrefetch{known: map[string]bool{}, rows: map[string][]ledger.Remote{}, touched: map[string]bool{}}
 	var changed []*prepared
@@ -854,24 +854,22 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 		return nil, err
 	}
 	var want []string
-	adds := 0
+	// newOn[host] are identities the batch may add to host: observed
+	// there, not active there at the batch's start.
+	newOn := map[string]map[string]bool{}
 	for _, p := range changed {
 		parts, err := p.observe()
 		if err != nil {
 			continue // applyInventory reports it, if the report gets there
 		}
 		rows, _ := w.parts.get(p.rep.HostID)
-		held := make(map[string]bool, len(rows))
-		active := make(map[string]bool, len(rows))
-		for _, r := range rows {
-			held[r.Identity] = true
-			if !r.Removed {
-				active[r.Identity] = true
-			}
-		}
+		active := activeIdentities(rows, len(parts))
 		for _, o := range parts {
-			if !held[o.Identity] {
-				adds++
+			if !active[o.Identity] && e.d.ReserveIDsSQL != "" {
+				if newOn[p.rep.HostID] == nil {
+					newOn[p.rep.HostID] = map[string]bool{}
+				}
+				newOn[p.rep.HostID][o.Identity] = true
 			}
 			if o.RealSerial && !active[o.Identity] && !pf.known[o.Identity] {
 				pf.known[o.Identity] = true
@@ -879,7 +877,18 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 			}
 		}
 	}
-	if e.d.ReserveIDsSQL != "" && adds > 0 {
+	// A returning part reopens its row: only identities the host holds no
+	// row of are added, each once in the batch. Exact unless a report
+	// turns out a duplicate; a spare id is a gap in the sequence.
+	adds := 0
+	for hostID, ids := range newOn {
+		rows, _ := w.parts.get(hostID)
+		for i := range rows {
+			delete(ids, rows[i].Identity)
+		}
+		adds += len(ids)
+	}
+	if adds > 0 {
 		if err := e.reserveIDs(ctx, w, adds); err != nil {
 			return nil, err
 		}
@@ -911,6 +920,18 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 		}
 	}
 	return pf, nil
+}
+
+// activeIdentities returns the identities of the active rows; hint is the
+// expected count (rows also hold every part the host ever had).
+func activeIdentities(rows []ledger.Row, hint int) map[string]bool {
+	active := make(map[string]bool, hint)
+	for i := range rows {
+		if !rows[i].Removed {
+			active[rows[i].Identity] = true
+		}
+	}
+	return active
 }
 
 func betterRemote(a, b ledger.Remote) bool {

@@ -190,9 +190,18 @@ func (t *partTx) applyChanges(hostID string, rows []ledger.Row, res ledger.Resul
 		out = make([]ledger.Row, len(rows), len(rows)+len(added))
 		copy(out, rows)
 	}
-	byID := make(map[int64]int, len(out))
+	// Index only the rows the changes name: a host's rows include every
+	// part it ever had.
+	byID := make(map[int64]int, len(res.Changes))
+	for i := range res.Changes {
+		if c := &res.Changes[i]; c.HostID == hostID && c.Op != ledger.OpAdd {
+			byID[c.PartID] = -1
+		}
+	}
 	for i := range out {
-		byID[out[i].ID] = i
+		if _, named := byID[out[i].ID]; named {
+			byID[out[i].ID] = i
+		}
 	}
 	for i := range res.Changes {
 		c := &res.Changes[i]
@@ -209,8 +218,8 @@ func (t *partTx) applyChanges(hostID string, rows []ledger.Row, res ledger.Resul
 			})
 			continue
 		}
-		j, ok := byID[c.PartID]
-		if !ok {
+		j := byID[c.PartID]
+		if j < 0 {
 			// Not a row of this host as far as the cache knows: read
 			// the host again next time.
 			t.invalidate(hostID)
