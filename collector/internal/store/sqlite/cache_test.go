@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -77,5 +78,63 @@ func TestPartCacheSeesOtherWriter(t *testing.T) {
 		if removed[i] != want[i] {
 			t.Fatalf("removed parts %v, want %v", removed, want)
 		}
+	}
+}
+
+// A transaction changes the cached rows as it goes; when it fails, the
+// cache must not keep those changes. Here a trigger fails the insert of a
+// swapped-in module after the swapped-out one was marked removed in the
+// cache: the next report must be diffed against what was committed.
+func TestPartCacheForgetsFailedTransaction(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := store.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+	// The trigger is created before the first report, so the cache is not
+	// reset by another connection's commit afterwards.
+	if _, err := db.Exec(`CREATE TRIGGER refuse_boom BEFORE INSERT ON parts WHEN NEW.serial_number = 'BOOM'
+ BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`); err != nil {
+		t.Fatal(err)
+	}
+	base := storetest.FullHost("fail")
+	swapped := func(serial string) *memledgerv1.Inventory {
+		inv := proto.Clone(base).(*memledgerv1.Inventory)
+		inv.MemoryModules[0].SerialNumber = serial
+		return inv
+	}
+	if out, err := s.Apply(ctx, []store.Report{storetest.Full(base, 1, storetest.At(1))}); err != nil || out[0].Status != store.Committed {
+		t.Fatalf("enroll: %+v, %v", out, err)
+	}
+	if _, err := s.Apply(ctx, []store.Report{storetest.Full(swapped("BOOM"), 2, storetest.At(2))}); err == nil {
+		t.Fatal("Apply of the refused part succeeded")
+	}
+	out, err := s.Apply(ctx, []store.Report{storetest.Full(swapped("FINE-0001"), 2, storetest.At(3))})
+	if err != nil || out[0].Status != store.Committed || out[0].Events != 2 {
+		t.Fatalf("swap after the failure: %+v, %v; want committed with 2 events (removed, added)", out, err)
+	}
+	parts, err := s.Parts(ctx, store.PartFilter{HostIDs: []string{"fail"}, Removed: store.IncludeRemoved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := map[string]bool{}
+	for _, p := range parts {
+		state[p.SerialNumber] = p.RemovedAt == nil
+	}
+	if active, ok := state[base.MemoryModules[0].GetSerialNumber()]; !ok || active {
+		t.Errorf("swapped-out module: recorded %v, active %v; want recorded and removed", ok, active)
+	}
+	if !state["FINE-0001"] {
+		t.Errorf("swapped-in module not active: %v", state)
+	}
+	if _, ok := state["BOOM"]; ok {
+		t.Errorf("refused module recorded")
 	}
 }

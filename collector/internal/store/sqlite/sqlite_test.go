@@ -119,9 +119,10 @@ func TestReopen(t *testing.T) {
 	}
 	defer db.Close()
 	var n int
-	// One row per migration file (0001_ledger, 0002_parts_brief), once.
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 2 {
-		t.Errorf("schema_migrations rows %d, %v; want 2", n, err)
+	// One row per migration file (0001_ledger, 0002_parts_brief,
+	// 0003_events_part_by_host), once.
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("schema_migrations rows %d, %v; want 3", n, err)
 	}
 	var mode string
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {

@@ -576,18 +576,18 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	if err != nil {
 		return nil, err
 	}
-	rows, err := e.loadPartRows(ctx, w, st.id)
+	held, err := e.loadPartRows(ctx, w, st.id)
 	if err != nil {
 		return nil, err
 	}
-	remotes, err := e.lookupElsewhere(ctx, w, st.id, rows, parts)
+	remotes, err := e.lookupElsewhere(ctx, w, st.id, held, parts)
 	if err != nil {
 		return nil, err
 	}
 	res, err := ledger.Diff(ledger.Input{
 		HostID: st.id,
 		At:     p.at,
-		Rows:   rows,
+		Rows:   held.diffRows(parts),
 		Parts:  parts,
 		Elsewhere: func(identity string) (ledger.Remote, bool, error) {
 			r, ok := remotes[identity]
@@ -656,7 +656,7 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	}
 
 	w.openPresence(st.id, p.at, arrived)
-	w.parts.applyChanges(st.id, rows, res, p.at, addedIDs)
+	w.parts.applyChanges(st.id, held, res, p.at, addedIDs)
 
 	// Host facts and agent labels.
 	newHost := p.rep.Inventory.GetHost()
@@ -705,15 +705,15 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 
 const partRowColumns = `id, identity, kind, real_serial, slot, slot_key, record, removed_at`
 
-func (e *Engine) loadPartRows(ctx context.Context, w *writer, hostID string) ([]ledger.Row, error) {
-	if rows, ok := w.parts.get(hostID); ok {
-		return rows, nil
+func (e *Engine) loadPartRows(ctx context.Context, w *writer, hostID string) (*hostParts, error) {
+	if h, ok := w.parts.get(hostID); ok {
+		return h, nil
 	}
 	if err := e.loadHostsPartRows(ctx, w, []string{hostID}); err != nil {
 		return nil, err
 	}
-	rows, _ := w.parts.get(hostID)
-	return rows, nil
+	h, _ := w.parts.get(hostID)
+	return h, nil
 }
 
 // loadHostsPartRows reads the part rows of hosts (in id order) into the
@@ -749,7 +749,7 @@ func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []str
 			return fmt.Errorf("load parts of hosts: %w", err)
 		}
 		for _, h := range chunk {
-			w.parts.put(h, byHost[h], true)
+			w.parts.put(h, newHostParts(byHost[h]))
 		}
 	}
 	return nil
@@ -758,8 +758,8 @@ func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []str
 // lookupElsewhere finds, for each real-serial identity the host does not
 // hold actively, the most relevant row on another host: an active one, or
 // else the one that arrived last.
-func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, rows []ledger.Row, parts []ledger.Observed) (map[string]ledger.Remote, error) {
-	active := activeIdentities(rows, len(parts))
+func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, held *hostParts, parts []ledger.Observed) (map[string]ledger.Remote, error) {
+	active := held.activeIdentities()
 	var want []string
 	for _, o := range parts {
 		if o.RealSerial && !active[o.Identity] {
@@ -862,8 +862,8 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 		if err != nil {
 			continue // applyInventory reports it, if the report gets there
 		}
-		rows, _ := w.parts.get(p.rep.HostID)
-		active := activeIdentities(rows, len(parts))
+		held, _ := w.parts.get(p.rep.HostID)
+		active := held.activeIdentities()
 		for _, o := range parts {
 			if !active[o.Identity] && e.d.ReserveIDsSQL != "" {
 				if newOn[p.rep.HostID] == nil {
@@ -882,9 +882,11 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 	// turns out a duplicate; a spare id is a gap in the sequence.
 	adds := 0
 	for hostID, ids := range newOn {
-		rows, _ := w.parts.get(hostID)
-		for i := range rows {
-			delete(ids, rows[i].Identity)
+		held, _ := w.parts.get(hostID)
+		for id := range ids {
+			if held.holds(id) {
+				delete(ids, id)
+			}
 		}
 		adds += len(ids)
 	}
@@ -920,18 +922,6 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 		}
 	}
 	return pf, nil
-}
-
-// activeIdentities returns the identities of the active rows; hint is the
-// expected count (rows also hold every part the host ever had).
-func activeIdentities(rows []ledger.Row, hint int) map[string]bool {
-	active := make(map[string]bool, hint)
-	for i := range rows {
-		if !rows[i].Removed {
-			active[rows[i].Identity] = true
-		}
-	}
-	return active
 }
 
 func betterRemote(a, b ledger.Remote) bool {

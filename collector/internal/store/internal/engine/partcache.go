@@ -14,6 +14,64 @@ import (
 // hosts are evicted (and read from the database when they report again).
 const maxCachedRows = 500_000
 
+// hostParts are a host's part rows, split so that a report's work grows
+// with its inventory, not with everything the host ever held: the active
+// rows, and the removed ones by identity (a host's rows have distinct
+// identities), which only a returning part needs.
+type hostParts struct {
+	active  []ledger.Row
+	removed map[string]ledger.Row
+}
+
+func newHostParts(rows []ledger.Row) *hostParts {
+	h := &hostParts{removed: map[string]ledger.Row{}}
+	for _, r := range rows {
+		if r.Removed {
+			h.removed[r.Identity] = r
+		} else {
+			h.active = append(h.active, r)
+		}
+	}
+	return h
+}
+
+func (h *hostParts) count() int { return len(h.active) + len(h.removed) }
+
+// activeIdentities returns the identities of the active rows.
+func (h *hostParts) activeIdentities() map[string]bool {
+	out := make(map[string]bool, len(h.active))
+	for i := range h.active {
+		out[h.active[i].Identity] = true
+	}
+	return out
+}
+
+// holds says whether the host has a row (active or removed) of identity.
+func (h *hostParts) holds(identity string) bool {
+	if _, ok := h.removed[identity]; ok {
+		return true
+	}
+	for i := range h.active {
+		if h.active[i].Identity == identity {
+			return true
+		}
+	}
+	return false
+}
+
+// diffRows returns the rows ledger.Diff needs for an inventory: the active
+// rows and the removed rows of its identities, in a new slice.
+func (h *hostParts) diffRows(parts []ledger.Observed) []ledger.Row {
+	out := make([]ledger.Row, len(h.active), len(h.active)+2)
+	copy(out, h.active)
+	for i := range parts {
+		if r, ok := h.removed[parts[i].Identity]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // partCache keeps each host's part rows (as loadPartRows reads them) across
 // Apply calls, so that a changed full report diffs against memory instead of
 // reading the host's rows and records again: that read was the largest cost
@@ -21,35 +79,35 @@ const maxCachedRows = 500_000
 //
 // It is sound only where the engine sees every write to the parts table:
 // the rows are revalidated by Dialect.CacheVersionSQL, whose value changes
-// when another connection commits, and the cache starts afresh then. Rows
-// changed by a transaction are staged in a partTx and enter the cache only
-// after the commit succeeded; any failed Write empties the cache.
+// when another connection commits, and the cache starts afresh then. A
+// transaction changes the cached rows in place as it writes (copying a
+// host's history per batch cost more than the writes); e.parts.mu is held
+// from before the transaction begins until after its outcome is known, so
+// no other transaction sees uncommitted rows, and a failed Write empties
+// the cache.
 type partCache struct {
-	// mu is held across an Apply's Write and the merge that follows, so no
-	// transaction reads the cache between another's commit and its merge.
 	mu    sync.Mutex
-	hosts map[string][]ledger.Row
-	rows  int // rows held in hosts
+	hosts map[string]*hostParts
+	// counted is each cached host's row count as rows last summed it.
+	counted map[string]int
+	rows    int
 	// maxRows overrides maxCachedRows when set (tests).
 	maxRows    int
 	version    int64
 	versionSet bool
 }
 
-// partTx is one transaction attempt's view of hosts' part rows: the rows
-// it read or changed, over the shared cache where the dialect has one.
+// partTx is one transaction attempt's view of hosts' part rows: the cache
+// itself where the dialect has one, else rows the attempt read.
 type partTx struct {
 	// c is the shared cache; nil where the dialect has none (the rows then
 	// live only as long as the attempt).
 	c *partCache
-	// rows are hosts' rows as this transaction left them (or read them).
-	rows map[string][]ledger.Row
-	// stale are hosts whose rows this transaction changed without tracking
-	// them (a part moved off another host): they must be read again.
-	stale map[string]bool
-	// owned are hosts whose rows slice this attempt made (not shared with
-	// the cache), which later reports of the batch may change in place.
-	owned   map[string]bool
+	// hosts are the rows as this attempt left them: c.hosts, or the
+	// attempt's own map.
+	hosts map[string]*hostParts
+	// touched are hosts whose rows the attempt read, changed or dropped.
+	touched map[string]bool
 	version int64
 	// nextID is the id the attempt gives its next new part row where the
 	// dialect reserves none (0: not read yet). That needs the shared cache,
@@ -66,8 +124,10 @@ type partTx struct {
 // beginPartTx validates the cache inside a write transaction and returns the
 // attempt's view; one over no shared cache where the dialect has none.
 func (e *Engine) beginPartTx(ctx context.Context, w *writer) (*partTx, error) {
+	t := &partTx{touched: map[string]bool{}}
 	if e.d.CacheVersionSQL == "" {
-		return &partTx{rows: map[string][]ledger.Row{}, stale: map[string]bool{}, owned: map[string]bool{}}, nil
+		t.hosts = map[string]*hostParts{}
+		return t, nil
 	}
 	rows, err := w.query(ctx, e.d.CacheVersionSQL)
 	if err != nil {
@@ -84,124 +144,101 @@ func (e *Engine) beginPartTx(ctx context.Context, w *writer) (*partTx, error) {
 		return nil, fmt.Errorf("read data version: %w", err)
 	}
 	c := &e.parts
-	if !c.versionSet || c.version != v {
+	if !c.versionSet || c.version != v || c.hosts == nil {
 		// Another connection committed (or nothing is known yet): what the
 		// cache holds may be out of date.
-		c.hosts, c.rows = nil, 0
+		c.hosts, c.counted, c.rows = map[string]*hostParts{}, map[string]int{}, 0
 	}
-	return &partTx{c: c, rows: map[string][]ledger.Row{}, stale: map[string]bool{}, owned: map[string]bool{}, version: v}, nil
+	t.c, t.hosts, t.version = c, c.hosts, v
+	return t, nil
 }
 
-// get returns the cached rows of hostID.
-func (t *partTx) get(hostID string) ([]ledger.Row, bool) {
-	if t == nil || t.stale[hostID] {
-		return nil, false
-	}
-	if r, ok := t.rows[hostID]; ok {
-		return r, true
-	}
-	if t.c == nil {
-		return nil, false
-	}
-	r, ok := t.c.hosts[hostID]
-	return r, ok
+// get returns the rows of hostID, if held.
+func (t *partTx) get(hostID string) (*hostParts, bool) {
+	h, ok := t.hosts[hostID]
+	return h, ok
 }
 
-// put records hostID's rows as they now are in the transaction; owned
-// says the slice is the attempt's own.
-func (t *partTx) put(hostID string, rows []ledger.Row, owned bool) {
-	if t == nil {
-		return
-	}
-	delete(t.stale, hostID)
-	t.rows[hostID] = rows
-	t.owned[hostID] = owned
+// put records hostID's rows as read from the database.
+func (t *partTx) put(hostID string, h *hostParts) {
+	t.hosts[hostID] = h
+	t.touched[hostID] = true
 }
 
-// invalidate marks hostID's rows as changed behind the cache's back.
+// invalidate drops hostID's rows, changed behind the view's back: they
+// are read again when needed.
 func (t *partTx) invalidate(hostID string) {
-	if t == nil {
-		return
-	}
-	delete(t.rows, hostID)
-	delete(t.owned, hostID)
-	t.stale[hostID] = true
+	delete(t.hosts, hostID)
+	t.touched[hostID] = true
 }
 
-// commit merges a committed attempt into the cache.
+// commit settles a committed attempt's rows in the cache: it records the
+// data version and keeps the cache within its bound.
 func (t *partTx) commit() {
 	c := t.c
 	if c == nil {
 		return
 	}
-	for h := range t.stale {
-		c.drop(h)
-	}
-	if c.hosts == nil {
-		c.hosts = make(map[string][]ledger.Row, len(t.rows))
-	}
 	limit := c.maxRows
 	if limit == 0 {
 		limit = maxCachedRows
 	}
-	for h, rows := range t.rows {
-		if len(rows) > limit {
+	for h := range t.touched {
+		c.rows -= c.counted[h]
+		delete(c.counted, h)
+		if hp, ok := c.hosts[h]; ok {
+			if n := hp.count(); n > limit {
+				delete(c.hosts, h)
+			} else {
+				c.counted[h], c.rows = n, c.rows+n
+			}
+		}
+	}
+	for h := range c.hosts { // evict arbitrary hosts, not those just used
+		if c.rows <= limit {
+			break
+		}
+		if !t.touched[h] {
 			c.drop(h)
-			continue
 		}
-		c.rows += len(rows) - len(c.hosts[h])
-		c.hosts[h] = rows
-		for k := range c.hosts { // evict arbitrary hosts
-			if c.rows <= limit {
-				break
-			}
-			if k != h {
-				c.drop(k)
-			}
+	}
+	for h := range c.hosts {
+		if c.rows <= limit {
+			break
 		}
+		c.drop(h)
 	}
 	c.version, c.versionSet = t.version, true
 }
 
 // reset empties the cache after a failed Write, whose outcome (committed or
-// not) the engine cannot know for sure.
+// not) the engine cannot know for sure, and whose changes to the cached
+// rows may not have been committed.
 func (c *partCache) reset() {
-	c.hosts, c.rows = nil, 0
+	c.hosts, c.counted, c.rows = nil, nil, 0
 	c.versionSet = false
 }
 
 // drop forgets a host's rows.
 func (c *partCache) drop(hostID string) {
-	c.rows -= len(c.hosts[hostID])
+	c.rows -= c.counted[hostID]
+	delete(c.counted, hostID)
 	delete(c.hosts, hostID)
 }
 
-// applyChanges records a host's rows after res's changes; rows are the
-// rows res was computed from. A slice shared with the cache is copied, not
-// changed (the cache keeps it if the transaction fails). added maps
-// identities of inserted rows to their ids. Changes on other hosts' rows
-// invalidate those hosts.
-func (t *partTx) applyChanges(hostID string, rows []ledger.Row, res ledger.Result, at time.Time, added map[string]int64) {
-	if t == nil {
-		return
-	}
-	out := rows
-	if !t.owned[hostID] {
-		out = make([]ledger.Row, len(rows), len(rows)+len(added))
-		copy(out, rows)
-	}
-	// Index only the rows the changes name: a host's rows include every
-	// part it ever had.
-	byID := make(map[int64]int, len(res.Changes))
-	for i := range res.Changes {
-		if c := &res.Changes[i]; c.HostID == hostID && c.Op != ledger.OpAdd {
-			byID[c.PartID] = -1
+// applyChanges records hostID's rows after res's changes, made at at;
+// added maps identities of inserted rows to their ids. Changes on other
+// hosts' rows invalidate those hosts, and so does a change naming a row
+// the view does not hold.
+func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at time.Time, added map[string]int64) {
+	t.touched[hostID] = true
+	activeIndex := func(id int64) int {
+		for i := range h.active {
+			if h.active[i].ID == id {
+				return i
+			}
 		}
-	}
-	for i := range out {
-		if _, named := byID[out[i].ID]; named {
-			byID[out[i].ID] = i
-		}
+		return -1
 	}
 	for i := range res.Changes {
 		c := &res.Changes[i]
@@ -212,28 +249,42 @@ func (t *partTx) applyChanges(hostID string, rows []ledger.Row, res ledger.Resul
 		switch c.Op {
 		case ledger.OpAdd:
 			o := c.Part
-			out = append(out, ledger.Row{
+			h.active = append(h.active, ledger.Row{
 				ID: added[o.Identity], Identity: o.Identity, Kind: o.Kind, RealSerial: o.RealSerial,
 				Slot: o.Slot, SlotKey: o.SlotKey, Proto: o.Proto,
 			})
-			continue
-		}
-		j := byID[c.PartID]
-		if j < 0 {
-			// Not a row of this host as far as the cache knows: read
-			// the host again next time.
-			t.invalidate(hostID)
-			return
-		}
-		r := &out[j]
-		switch c.Op {
 		case ledger.OpRemove:
+			j := activeIndex(c.PartID)
+			if j < 0 {
+				t.invalidate(hostID)
+				return
+			}
+			r := h.active[j]
+			h.active = append(h.active[:j], h.active[j+1:]...)
 			r.Removed, r.RemovedAt = true, at
-		case ledger.OpReopen, ledger.OpUpdate:
-			o := c.Part
-			r.Identity, r.Kind, r.RealSerial, r.Slot, r.SlotKey, r.Proto = o.Identity, o.Kind, o.RealSerial, o.Slot, o.SlotKey, o.Proto
+			h.removed[r.Identity] = r
+		case ledger.OpUpdate:
+			j := activeIndex(c.PartID)
+			if j < 0 {
+				t.invalidate(hostID)
+				return
+			}
+			setObserved(&h.active[j], c.Part)
+		case ledger.OpReopen:
+			r, ok := h.removed[c.Part.Identity]
+			if !ok || r.ID != c.PartID {
+				t.invalidate(hostID)
+				return
+			}
+			delete(h.removed, r.Identity)
+			setObserved(&r, c.Part)
 			r.Removed, r.RemovedAt = false, time.Time{}
+			h.active = append(h.active, r)
 		}
 	}
-	t.put(hostID, out, true)
+}
+
+// setObserved updates a row's columns from an observation of its part.
+func setObserved(r *ledger.Row, o *ledger.Observed) {
+	r.Identity, r.Kind, r.RealSerial, r.Slot, r.SlotKey, r.Proto = o.Identity, o.Kind, o.RealSerial, o.Slot, o.SlotKey, o.Proto
 }

@@ -8,8 +8,44 @@ import (
 	"github.com/memledger/memledger/collector/internal/ledger"
 )
 
+// newTestPartTx is beginPartTx without a database, at data version 7.
 func newTestPartTx(c *partCache) *partTx {
-	return &partTx{c: c, rows: map[string][]ledger.Row{}, stale: map[string]bool{}, owned: map[string]bool{}, version: 7}
+	if c.hosts == nil {
+		c.hosts, c.counted = map[string]*hostParts{}, map[string]int{}
+	}
+	return &partTx{c: c, hosts: c.hosts, touched: map[string]bool{}, version: 7}
+}
+
+func TestHostParts(t *testing.T) {
+	rows := []ledger.Row{
+		{ID: 1, Identity: "m1"},
+		{ID: 2, Identity: "m2", Removed: true},
+		{ID: 3, Identity: "m3"},
+		{ID: 4, Identity: "m4", Removed: true},
+	}
+	h := newHostParts(rows)
+	if h.count() != 4 || len(h.active) != 2 || len(h.removed) != 2 {
+		t.Fatalf("split %d active, %d removed", len(h.active), len(h.removed))
+	}
+	if got := h.activeIdentities(); !reflect.DeepEqual(got, map[string]bool{"m1": true, "m3": true}) {
+		t.Errorf("active identities %v", got)
+	}
+	for id, want := range map[string]bool{"m1": true, "m2": true, "m5": false} {
+		if h.holds(id) != want {
+			t.Errorf("holds(%q) = %v", id, !want)
+		}
+	}
+	// Diff sees the active rows and the removed rows of the inventory's
+	// identities only.
+	got := h.diffRows([]ledger.Observed{{Identity: "m1"}, {Identity: "m4"}, {Identity: "m9"}})
+	want := []ledger.Row{rows[0], rows[2], rows[3]}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("diff rows %+v, want %+v", got, want)
+	}
+	got[0].Slot = "changed"
+	if h.active[0].Slot != "" {
+		t.Errorf("diffRows shares its slice with the held rows")
+	}
 }
 
 func TestPartTxApplyChanges(t *testing.T) {
@@ -20,7 +56,6 @@ func TestPartTxApplyChanges(t *testing.T) {
 		{ID: 2, Identity: "m2", Kind: ledger.KindMemory, RealSerial: true, Slot: "A2", SlotKey: "a2", Proto: []byte{2}},
 		{ID: 3, Identity: "m3", Kind: ledger.KindMemory, RealSerial: true, Slot: "A3", SlotKey: "a3", Proto: []byte{3}, Removed: true, RemovedAt: removedAt},
 	}
-	orig := append([]ledger.Row(nil), rows...)
 	newPart := &ledger.Observed{Kind: ledger.KindMemory, Identity: "m4", RealSerial: true, Slot: "B1", SlotKey: "b1", Proto: []byte{4}}
 	moved := &ledger.Observed{Kind: ledger.KindMemory, Identity: "m2", RealSerial: true, Slot: "C1", SlotKey: "c1", Proto: []byte{22}}
 	back := &ledger.Observed{Kind: ledger.KindMemory, Identity: "m3", RealSerial: true, Slot: "A3", SlotKey: "a3", Proto: []byte{33}}
@@ -31,78 +66,94 @@ func TestPartTxApplyChanges(t *testing.T) {
 		{Op: ledger.OpReopen, PartID: 3, HostID: "h", Part: back},
 		{Op: ledger.OpAdd, HostID: "h", Part: newPart},
 	}}
-	c := &partCache{hosts: map[string][]ledger.Row{"h": rows, "other": {{ID: 99, Identity: "x"}}}, rows: 4, version: 7, versionSet: true}
+	c := &partCache{}
 	pt := newTestPartTx(c)
-	pt.applyChanges("h", rows, res, at, map[string]int64{"m4": 10})
+	pt.put("h", newHostParts(rows))
+	pt.put("other", newHostParts([]ledger.Row{{ID: 99, Identity: "x"}}))
+	pt.commit()
+	if c.rows != 4 {
+		t.Fatalf("cached rows %d, want 4", c.rows)
+	}
 
-	want := []ledger.Row{
-		{ID: 1, Identity: "m1", Kind: ledger.KindMemory, RealSerial: true, Slot: "A1", SlotKey: "a1", Proto: []byte{1}, Removed: true, RemovedAt: at},
+	pt = newTestPartTx(c)
+	h, _ := pt.get("h")
+	pt.applyChanges("h", h, res, at, map[string]int64{"m4": 10})
+	wantActive := []ledger.Row{
 		{ID: 2, Identity: "m2", Kind: ledger.KindMemory, RealSerial: true, Slot: "C1", SlotKey: "c1", Proto: []byte{22}},
 		{ID: 3, Identity: "m3", Kind: ledger.KindMemory, RealSerial: true, Slot: "A3", SlotKey: "a3", Proto: []byte{33}},
 		{ID: 10, Identity: "m4", Kind: ledger.KindMemory, RealSerial: true, Slot: "B1", SlotKey: "b1", Proto: []byte{4}},
 	}
-	got, ok := pt.get("h")
-	if !ok || !reflect.DeepEqual(got, want) {
-		t.Fatalf("rows after changes:\n got %+v\nwant %+v", got, want)
+	wantRemoved := map[string]ledger.Row{
+		"m1": {ID: 1, Identity: "m1", Kind: ledger.KindMemory, RealSerial: true, Slot: "A1", SlotKey: "a1", Proto: []byte{1}, Removed: true, RemovedAt: at},
 	}
-	if !reflect.DeepEqual(rows, orig) {
-		t.Errorf("the cached slice was changed in place: %+v", rows)
+	got, ok := pt.get("h")
+	if !ok || !reflect.DeepEqual(got.active, wantActive) || !reflect.DeepEqual(got.removed, wantRemoved) {
+		t.Fatalf("rows after changes:\n got %+v %+v\nwant %+v %+v", got.active, got.removed, wantActive, wantRemoved)
 	}
 	if _, ok := pt.get("other"); ok {
-		t.Errorf("host whose part moved away is still served from the cache")
+		t.Errorf("host whose part moved away is still held")
 	}
-	if r := c.hosts["h"]; !reflect.DeepEqual(r, orig) {
-		t.Errorf("cache changed before commit: %+v", r)
-	}
-
 	pt.commit()
-	if !reflect.DeepEqual(c.hosts["h"], want) {
-		t.Errorf("committed rows %+v", c.hosts["h"])
-	}
 	if _, ok := c.hosts["other"]; ok {
 		t.Errorf("stale host kept after commit")
 	}
-	if c.rows != len(want) {
-		t.Errorf("row count %d, want %d", c.rows, len(want))
+	if c.rows != 4 || c.counted["h"] != 4 {
+		t.Errorf("row count %d (host h %d), want 4", c.rows, c.counted["h"])
 	}
 
-	// A change naming a row the cache does not hold drops the host.
-	pt = newTestPartTx(c)
-	pt.applyChanges("h", want, ledger.Result{Changes: []ledger.Change{{Op: ledger.OpRemove, PartID: 500, HostID: "h"}}}, at, nil)
-	if _, ok := pt.get("h"); ok {
-		t.Errorf("host with an unknown row still cached")
-	}
-	pt.commit()
-	if _, ok := c.hosts["h"]; ok || c.rows != 0 {
-		t.Errorf("after unknown row: cached %v, %d rows", ok, c.rows)
+	// A change naming a row the cache does not hold drops the host, and so
+	// does a reopen of a row that is not the removed one of its identity.
+	for _, ch := range []ledger.Change{
+		{Op: ledger.OpRemove, PartID: 500, HostID: "h"},
+		{Op: ledger.OpUpdate, PartID: 500, HostID: "h", Part: moved},
+		{Op: ledger.OpReopen, PartID: 500, HostID: "h", Part: &ledger.Observed{Identity: "m1"}},
+	} {
+		pt = newTestPartTx(c)
+		pt.put("h", newHostParts(rows))
+		h, _ := pt.get("h")
+		pt.applyChanges("h", h, ledger.Result{Changes: []ledger.Change{ch}}, at, nil)
+		if _, ok := pt.get("h"); ok {
+			t.Errorf("%v of an unknown row: host still held", ch.Op)
+		}
+		pt.commit()
+		if _, ok := c.hosts["h"]; ok || c.rows != 0 {
+			t.Errorf("%v of an unknown row: cached %v, %d rows", ch.Op, ok, c.rows)
+		}
 	}
 }
 
 func TestPartCacheBound(t *testing.T) {
 	c := &partCache{maxRows: 5}
+	two := []ledger.Row{{ID: 1, Identity: "a"}, {ID: 2, Identity: "b"}}
 	pt := newTestPartTx(c)
-	two := []ledger.Row{{ID: 1}, {ID: 2}}
-	pt.put("a", two, true)
-	pt.put("b", two, true)
+	pt.put("a", newHostParts(two))
+	pt.put("b", newHostParts(two))
 	pt.commit()
 	if c.rows != 4 || len(c.hosts) != 2 {
 		t.Fatalf("cache holds %d rows of %d hosts, want 4 of 2", c.rows, len(c.hosts))
 	}
 	pt = newTestPartTx(c)
-	pt.put("c", two, true)
+	pt.put("c", newHostParts(two))
 	pt.commit()
 	if c.rows > 5 || c.hosts["c"] == nil {
 		t.Errorf("after a third host: %d rows, hosts %v", c.rows, len(c.hosts))
 	}
+	big := make([]ledger.Row, 6)
+	for i := range big {
+		big[i] = ledger.Row{ID: int64(10 + i), Identity: string(rune('a' + i))}
+	}
 	pt = newTestPartTx(c)
-	pt.put("big", make([]ledger.Row, 6), true)
+	pt.put("big", newHostParts(big))
 	pt.commit()
 	if _, ok := c.hosts["big"]; ok || c.rows > 5 {
 		t.Errorf("host larger than the cache was kept (%d rows)", c.rows)
 	}
 	n := 0
-	for _, r := range c.hosts {
-		n += len(r)
+	for h, hp := range c.hosts {
+		n += hp.count()
+		if c.counted[h] != hp.count() {
+			t.Errorf("host %s counted %d, holds %d", h, c.counted[h], hp.count())
+		}
 	}
 	if n != c.rows {
 		t.Errorf("row count %d, hosts hold %d", c.rows, n)

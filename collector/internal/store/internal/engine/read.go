@@ -574,7 +574,9 @@ func (e *Engine) Events(ctx context.Context, f store.EventFilter) ([]store.Event
 		conds = append(conds, "host_id = "+a.add(f.HostID))
 	}
 	if f.PartID != 0 {
-		conds = append(conds, "part_id = "+a.add(f.PartID))
+		// A part's events are on its host: events_host finds them.
+		id := a.add(f.PartID)
+		conds = append(conds, "part_id = "+id, "host_id = (SELECT host_id FROM parts WHERE id = "+id+")")
 	}
 	if len(f.Kinds) > 0 {
 		ks := make([]string, len(f.Kinds))
