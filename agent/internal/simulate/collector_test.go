@@ -265,6 +265,15 @@ func TestFleetBenchmark(t *testing.T) {
 	default:
 		t.Fatalf("MEMLEDGER_BENCH=%q: want full, churn, heartbeat, idle or year", scenario)
 	}
+	for env, dst := range map[string]*int{"MEMLEDGER_BENCH_HOSTS": &o.Hosts, "MEMLEDGER_BENCH_WINDOW": &o.Window} {
+		if v := os.Getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				t.Fatalf("%s=%q: want a positive number", env, v)
+			}
+			*dst = n
+		}
+	}
 	c := startCollector(t, db, extra...)
 	var peakDuring int
 	stopSampling := make(chan struct{})

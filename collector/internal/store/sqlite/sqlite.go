@@ -153,7 +153,10 @@ func OpenOptions(ctx context.Context, o Options) (store.Store, error) {
 		// large enough for the hot part of the ledger (parts of the hosts
 		// reporting): both were syscalls dominating small writes.
 		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)"
-	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(8000)&_pragma=synchronous("+o.Synchronous+")&_txlock=immediate")
+	// Checkpoints run beside the writer (checkpointLoop); the writer's own
+	// automatic checkpoint, which runs inside a commit and so delays every
+	// acknowledgement of its batch, only steps in if they fall behind.
+	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint("+strconv.Itoa(walFallbackPages)+")&_pragma=synchronous("+o.Synchronous+")&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", o.Path, err)
 	}
@@ -189,6 +192,13 @@ func OpenOptions(ctx context.Context, o Options) (store.Store, error) {
 	r.SetMaxOpenConns(o.Readers)
 	r.SetMaxIdleConns(o.Readers)
 	c.r = r
+	cp, err := sql.Open("sqlite", base+"&_pragma=synchronous("+o.Synchronous+")")
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("open sqlite store %s: checkpointer: %w", o.Path, err)
+	}
+	cp.SetMaxOpenConns(1)
+	c.startCheckpoints(cp, checkpointEvery)
 	return engine.New(c, engine.Dialect{Name: "sqlite", OptimizeSQL: "PRAGMA optimize", CacheVersionSQL: "PRAGMA data_version"}), nil
 }
 
@@ -197,9 +207,21 @@ func OpenOptions(ctx context.Context, o Options) (store.Store, error) {
 // row count), so the cache rarely fills; when it does it starts afresh.
 const maxCachedStmts = 256
 
+// walFallbackPages is the writer's automatic checkpoint threshold (4 KiB
+// pages), reached only when checkpointLoop falls behind.
+const walFallbackPages = 32000
+
+// checkpointEvery is how often checkpointLoop copies the WAL into the
+// database.
+const checkpointEvery = 250 * time.Millisecond
+
 // conn adapts database/sql to engine.Conn.
 type conn struct {
 	w, r *sql.DB
+	// cp is the checkpointer's connection; stopCheckpoints ends its loop
+	// and waits for it.
+	cp              *sql.DB
+	stopCheckpoints func()
 	// mu serializes write transactions of this process (the writer pool has
 	// one connection) and guards stmts.
 	mu sync.Mutex
@@ -262,8 +284,43 @@ func (c *conn) Write(ctx context.Context, fn func(context.Context, engine.Tx) er
 
 func (c *conn) Reader() engine.Querier { return reader{c.r} }
 
+// startCheckpoints runs checkpointLoop on cp until Close.
+func (c *conn) startCheckpoints(cp *sql.DB, every time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	c.cp = cp
+	c.stopCheckpoints = func() { cancel(); <-done }
+	go func() {
+		defer close(done)
+		checkpointLoop(ctx, cp, every)
+	}()
+}
+
+// checkpointLoop copies committed WAL frames into the database every
+// period on its own connection, so that commits do not (PASSIVE: it
+// neither waits for nor blocks the writer and readers). The writer resets
+// the WAL once everything in it is copied. Errors are retried next period:
+// the writer's fallback threshold bounds the WAL meanwhile.
+func checkpointLoop(ctx context.Context, cp *sql.DB, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var busy, log, done int
+		_ = cp.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done)
+	}
+}
+
 func (c *conn) Close() error {
 	var errs []error
+	if c.stopCheckpoints != nil {
+		c.stopCheckpoints()
+		errs = append(errs, c.cp.Close())
+	}
 	if c.r != nil {
 		errs = append(errs, c.r.Close())
 	}

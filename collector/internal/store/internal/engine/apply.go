@@ -623,12 +623,12 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 			}
 			w.closePresence(c.PartID, p.at)
 		case ledger.OpReopen:
-			args := append([]any{c.PartID, p.at}, partValues(c.Part)...)
-			w.queue(`UPDATE parts SET removed_at = NULL, last_seen = NULL, arrived_at = $2, `+partUpdateSet(3)+` WHERE id = $1`, args...)
+			args := append([]any{c.PartID, p.at}, partValues(c.Part)[identityColumns:]...)
+			w.queue(reopenPartSQL, args...)
 			arrived = append(arrived, c.PartID)
 		case ledger.OpUpdate:
-			args := append([]any{c.PartID}, partValues(c.Part)...)
-			w.queue(`UPDATE parts SET `+partUpdateSet(2)+` WHERE id = $1`, args...)
+			args := append([]any{c.PartID}, partValues(c.Part)[identityColumns:]...)
+			w.queue(updatePartSQL, args...)
 		case ledger.OpAdd:
 			adds = append(adds, c)
 			continue // events after the insert, which gives the id
@@ -944,10 +944,24 @@ var partDataColumns = []string{
 	"controller_id", "controller_parent", "record",
 }
 
-// partUpdateSet renders "kind = $n, identity = $n+1, ..." starting at $first.
+// identityColumns are the first partDataColumns: kind, identity and
+// real_serial, which a row keeps for life (it is found by its identity, and
+// the identity says whether the serial is real). Updates leave them out, so
+// that SQLite does not rewrite the indexes on identity.
+const identityColumns = 3
+
+// updatePartSQL and reopenPartSQL set a row's other data columns from an
+// observation ($1: id; reopen: $2 arrived_at).
+var (
+	updatePartSQL = `UPDATE parts SET ` + partUpdateSet(2) + ` WHERE id = $1`
+	reopenPartSQL = `UPDATE parts SET removed_at = NULL, last_seen = NULL, arrived_at = $2, ` + partUpdateSet(3) + ` WHERE id = $1`
+)
+
+// partUpdateSet renders "slot = $n, slot_key = $n+1, ..." (the columns
+// after identityColumns) starting at $first.
 func partUpdateSet(first int) string {
 	var b strings.Builder
-	for i, c := range partDataColumns {
+	for i, c := range partDataColumns[identityColumns:] {
 		if i > 0 {
 			b.WriteString(", ")
 		}
