@@ -38,9 +38,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildCollector builds memledger-collector once per test run.
+// buildCollector builds memledger-collector once per test run, unless
+// MEMLEDGER_BENCH_COLLECTOR names a binary to run instead (to compare two
+// builds in turn on the same machine).
 func buildCollector(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("MEMLEDGER_BENCH_COLLECTOR"); bin != "" {
+		return bin
+	}
 	collectorOnce.Do(func() {
 		goTool, err := exec.LookPath("go")
 		if err != nil {
@@ -226,7 +231,9 @@ func TestSimulateAgainstCollector(t *testing.T) {
 //
 // MEMLEDGER_BENCH_DB selects the ledger (default: SQLite in a temporary
 // directory; a postgres:// DSN for PostgreSQL), MEMLEDGER_BENCH_DURATION
-// the sending time (default 20s), MEMLEDGER_BENCH_ARGS extra serve flags.
+// the sending time (default 20s), MEMLEDGER_BENCH_ARGS extra serve flags,
+// MEMLEDGER_BENCH_HOSTS and MEMLEDGER_BENCH_WINDOW the fleet's size and
+// reports in flight per host, MEMLEDGER_BENCH_COLLECTOR a prebuilt binary.
 func TestFleetBenchmark(t *testing.T) {
 	scenario := os.Getenv("MEMLEDGER_BENCH")
 	if scenario == "" {

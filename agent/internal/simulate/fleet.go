@@ -3,9 +3,9 @@ package simulate
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
-
-	"google.golang.org/protobuf/proto"
+	"sync"
 
 	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -94,9 +94,23 @@ func toProto(v vendor.Vendor) *memledgerv1.Vendor {
 	return &memledgerv1.Vendor{Id: v.ID, Name: v.Name, Parent: v.Parent, Evidence: v.Evidence, Jep106: v.JEP106}
 }
 
+// modelIDs memoizes identifyModel: the simulator must not spend the CPU it
+// shares with the collector identifying the same few models again.
+var modelIDs sync.Map // moduleModel -> vendor.ModuleResult
+
+// identifyModel identifies a model's makers as an agent would.
+func identifyModel(m moduleModel) vendor.ModuleResult {
+	if id, ok := modelIDs.Load(m); ok {
+		return id.(vendor.ModuleResult)
+	}
+	id := vendor.IdentifyModule(vendor.ModuleFacts{ManufacturerRaw: m.manufacturer, ModuleManufacturerID: m.word, PartNumber: m.partNumber})
+	modelIDs.Store(m, id)
+	return id
+}
+
 // newModule returns an installed module of model m in slot i.
 func newModule(r *rand.Rand, m moduleModel, slot int) *memledgerv1.MemoryModule {
-	id := vendor.IdentifyModule(vendor.ModuleFacts{ManufacturerRaw: m.manufacturer, ModuleManufacturerID: m.word, PartNumber: m.partNumber})
+	id := identifyModel(m)
 	channel := string(rune('A' + slot/2))
 	return &memledgerv1.MemoryModule{
 		Locator:            fmt.Sprintf("DIMM_%s%d", channel, slot%2+1),
@@ -186,7 +200,15 @@ func newHost(r *rand.Rand, prefix string, i, modules, drives int) *host {
 // removed. The inventory is replaced, not modified, so a report already
 // handed to gRPC keeps its content.
 func (h *host) churn(r *rand.Rand) string {
-	inv := proto.Clone(h.inv).(*memledgerv1.Inventory)
+	// A copy sharing the parts, which are never modified: only the lists
+	// change (a deep copy per change cost the simulator more CPU than the
+	// report's encoding).
+	src := h.inv
+	inv := &memledgerv1.Inventory{
+		Host: src.Host, CollectedAt: src.CollectedAt, AgentVersion: src.AgentVersion,
+		MemoryModules: slices.Clone(src.MemoryModules), StorageDevices: slices.Clone(src.StorageDevices),
+		Warnings: src.Warnings, Sources: src.Sources,
+	}
 	defer func() { h.inv = inv }()
 	n := r.IntN(100)
 	switch {

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -136,5 +137,63 @@ func TestPartCacheForgetsFailedTransaction(t *testing.T) {
 	}
 	if _, ok := state["BOOM"]; ok {
 		t.Errorf("refused module recorded")
+	}
+}
+
+// The cache keeps a bounded number of a host's removed rows; a part whose
+// row it no longer keeps must still return (reopen its row), not be added
+// again.
+func TestPartCacheReturnOfOldPart(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+	base := storetest.FullHost("lab")
+	withSerial := func(serial string) *memledgerv1.Inventory {
+		inv := proto.Clone(base).(*memledgerv1.Inventory)
+		inv.MemoryModules[0].SerialNumber = serial
+		return inv
+	}
+	apply := func(inv *memledgerv1.Inventory, seq uint64, wantEvents int) {
+		t.Helper()
+		out, err := s.Apply(ctx, []store.Report{storetest.Full(inv, seq, storetest.At(int(seq)))})
+		if err != nil || out[0].Status != store.Committed || out[0].Events != wantEvents {
+			t.Fatalf("seq %d: %+v, %v; want committed with %d events", seq, out, err, wantEvents)
+		}
+	}
+	apply(base, 1, 21)
+	const swaps = 100 // more than the cache keeps per host
+	for i := 1; i <= swaps; i++ {
+		apply(withSerial(fmt.Sprintf("LAB-%04d", i)), uint64(i+1), 2)
+	}
+	apply(withSerial("LAB-0001"), swaps+2, 2) // LAB-0100 removed, LAB-0001 returned
+	evs, err := s.Events(ctx, store.EventFilter{HostID: "lab", Newest: true, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[store.EventKind]bool{}
+	for _, ev := range evs {
+		kinds[ev.Kind] = true
+	}
+	if !kinds[store.EventPartReturned] || !kinds[store.EventPartRemoved] {
+		t.Errorf("last events %+v, want part_removed and part_returned", evs)
+	}
+	parts, err := s.Parts(ctx, store.PartFilter{HostIDs: []string{"lab"}, Removed: store.IncludeRemoved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range parts {
+		if p.SerialNumber == "LAB-0001" {
+			n++
+			if p.RemovedAt != nil {
+				t.Errorf("returned part still removed: %+v", p)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d rows of LAB-0001, want 1", n)
 	}
 }

@@ -723,33 +723,95 @@ func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []str
 		chunk := hostIDs[:min(len(hostIDs), rowsPerInsert)]
 		hostIDs = hostIDs[len(chunk):]
 		a := e.newArgs()
-		q := `SELECT host_id, ` + partRowColumns + ` FROM parts WHERE ` + a.inStrings("host_id", chunk) + ` ORDER BY host_id, id`
-		rows, err := w.query(ctx, q, a.vals...)
+		byHost, err := e.queryPartRows(ctx, w, `SELECT host_id, `+partRowColumns+` FROM parts WHERE `+a.inStrings("host_id", chunk)+` ORDER BY host_id, id`, a.vals)
 		if err != nil {
-			return fmt.Errorf("load parts of hosts: %w", err)
-		}
-		byHost := make(map[string][]ledger.Row, len(chunk))
-		for rows.Next() {
-			var r ledger.Row
-			var hostID, kind string
-			var removed Time
-			if err := rows.Scan(&hostID, &r.ID, &r.Identity, &kind, &r.RealSerial, &r.Slot, &r.SlotKey, &r.Proto, &removed); err != nil {
-				rows.Close()
-				return fmt.Errorf("load parts of hosts: %w", err)
-			}
-			r.Kind = ledger.PartKind(kind)
-			r.Removed, r.RemovedAt = removed.Valid, removed.T
-			byHost[hostID] = append(byHost[hostID], r)
-		}
-		err = rows.Err()
-		if cerr := rows.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("load parts of hosts: %w", err)
+			return err
 		}
 		for _, h := range chunk {
 			w.parts.put(h, newHostParts(byHost[h]))
+		}
+	}
+	return nil
+}
+
+// queryPartRows runs a query of host_id and partRowColumns and groups the
+// rows by host.
+func (e *Engine) queryPartRows(ctx context.Context, w *writer, q string, args []any) (map[string][]ledger.Row, error) {
+	rows, err := w.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load parts of hosts: %w", err)
+	}
+	byHost := map[string][]ledger.Row{}
+	for rows.Next() {
+		var r ledger.Row
+		var hostID, kind string
+		var removed Time
+		if err := rows.Scan(&hostID, &r.ID, &r.Identity, &kind, &r.RealSerial, &r.Slot, &r.SlotKey, &r.Proto, &removed); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load parts of hosts: %w", err)
+		}
+		r.Kind = ledger.PartKind(kind)
+		r.Removed, r.RemovedAt = removed.Valid, removed.T
+		byHost[hostID] = append(byHost[hostID], r)
+	}
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load parts of hosts: %w", err)
+	}
+	return byHost, nil
+}
+
+// loadTrimmedRows reads back the removed rows that cached hosts no longer
+// keep (hostParts.trim) and that the batch's full reports name: every full
+// report, not only those that looked changed at the start, since one may
+// become so after another.
+func (e *Engine) loadTrimmedRows(ctx context.Context, w *writer, prep []*prepared) error {
+	var ids []string
+	wanted := map[string]map[string]bool{} // host -> identities
+	for _, p := range prep {
+		if p.rejected != nil || p.rep.Inventory == nil {
+			continue
+		}
+		held, ok := w.parts.get(p.rep.HostID)
+		if !ok || len(held.trimmed) == 0 {
+			continue
+		}
+		parts, err := p.observe()
+		if err != nil {
+			continue // applyInventory reports it, if the report gets there
+		}
+		for _, id := range held.missing(parts) {
+			if wanted[p.rep.HostID] == nil {
+				wanted[p.rep.HostID] = map[string]bool{}
+			}
+			if !wanted[p.rep.HostID][id] {
+				wanted[p.rep.HostID][id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), rowsPerInsert)]
+		ids = ids[len(chunk):]
+		a := e.newArgs()
+		byHost, err := e.queryPartRows(ctx, w, `SELECT host_id, `+partRowColumns+` FROM parts WHERE `+a.inStrings("identity", chunk)+
+			` AND removed_at IS NOT NULL`, a.vals)
+		if err != nil {
+			return err
+		}
+		for h, rows := range byHost {
+			held, ok := w.parts.get(h)
+			if !ok || wanted[h] == nil {
+				continue // another host's row of that identity
+			}
+			for _, r := range rows {
+				if wanted[h][r.Identity] {
+					held.removed[r.Identity] = r
+				}
+			}
 		}
 	}
 	return nil
@@ -851,6 +913,9 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 		}
 	}
 	if err := e.loadHostsPartRows(ctx, w, load); err != nil {
+		return nil, err
+	}
+	if err := e.loadTrimmedRows(ctx, w, prep); err != nil {
 		return nil, err
 	}
 	var want []string

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
+	"sort"
 	"sync"
 	"time"
 
@@ -21,6 +23,78 @@ const maxCachedRows = 500_000
 type hostParts struct {
 	active  []ledger.Row
 	removed map[string]ledger.Row
+	// trimmed holds hashes (trimSeed) of the identities of removed rows
+	// the cache no longer keeps (keepRemoved): an identity missing from
+	// active and removed is new to the host unless its hash is here, and
+	// only then is the database asked. Hashes hold no pointers, so they
+	// cost the garbage collector nothing.
+	trimmed map[uint64]struct{}
+}
+
+// trimSeed seeds the hashes of trimmed identities (this process only).
+var trimSeed = maphash.MakeSeed()
+
+// keepRemoved is how many removed rows per host the cache keeps between
+// transactions: a host that changed hardware more often than that (a lab
+// machine, a simulator) would otherwise fill memory with its history, and
+// the garbage collector's work with it. Older ones are read back when an
+// inventory names one of their identities.
+const keepRemoved = 64
+
+// trim drops all but the keepRemoved most recently removed rows.
+func (h *hostParts) trim() {
+	if len(h.removed) <= keepRemoved {
+		return
+	}
+	rows := make([]ledger.Row, 0, len(h.removed))
+	for _, r := range h.removed {
+		rows = append(rows, r)
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if !rows[i].RemovedAt.Equal(rows[j].RemovedAt) {
+			return rows[i].RemovedAt.After(rows[j].RemovedAt)
+		}
+		return rows[i].ID > rows[j].ID
+	})
+	if h.trimmed == nil {
+		h.trimmed = map[uint64]struct{}{}
+	}
+	for _, r := range rows[keepRemoved:] {
+		delete(h.removed, r.Identity)
+		h.trimmed[maphash.String(trimSeed, r.Identity)] = struct{}{}
+	}
+}
+
+// missing returns the identities among parts whose removed row h may have
+// trimmed: the database may hold it.
+func (h *hostParts) missing(parts []ledger.Observed) []string {
+	if len(h.trimmed) == 0 {
+		return nil
+	}
+	var out []string
+	for i := range parts {
+		id := parts[i].Identity
+		if _, maybe := h.trimmed[maphash.String(trimSeed, id)]; !maybe {
+			continue
+		}
+		if _, kept := h.removed[id]; kept {
+			continue
+		}
+		if !h.isActive(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// isActive says whether identity is among the active rows.
+func (h *hostParts) isActive(identity string) bool {
+	for i := range h.active {
+		if h.active[i].Identity == identity {
+			return true
+		}
+	}
+	return false
 }
 
 func newHostParts(rows []ledger.Row) *hostParts {
@@ -51,12 +125,7 @@ func (h *hostParts) holds(identity string) bool {
 	if _, ok := h.removed[identity]; ok {
 		return true
 	}
-	for i := range h.active {
-		if h.active[i].Identity == identity {
-			return true
-		}
-	}
-	return false
+	return h.isActive(identity)
 }
 
 // diffRows returns the rows ledger.Diff needs for an inventory: the active
@@ -187,6 +256,7 @@ func (t *partTx) commit() {
 		c.rows -= c.counted[h]
 		delete(c.counted, h)
 		if hp, ok := c.hosts[h]; ok {
+			hp.trim()
 			if n := hp.count(); n > limit {
 				delete(c.hosts, h)
 			} else {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -161,5 +162,31 @@ func TestPartCacheBound(t *testing.T) {
 	c.reset()
 	if c.hosts != nil || c.rows != 0 || c.versionSet {
 		t.Errorf("reset left %+v", c)
+	}
+}
+
+func TestHostPartsTrim(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	rows := []ledger.Row{{ID: 1, Identity: "now"}}
+	for i := 0; i < keepRemoved+10; i++ {
+		rows = append(rows, ledger.Row{ID: int64(10 + i), Identity: fmt.Sprintf("old-%03d", i), Removed: true, RemovedAt: t0.Add(time.Duration(i) * time.Hour)})
+	}
+	h := newHostParts(rows)
+	h.trim()
+	if len(h.removed) != keepRemoved || len(h.trimmed) != 10 {
+		t.Fatalf("after trim: %d removed kept, %d trimmed; want %d and 10", len(h.removed), len(h.trimmed), keepRemoved)
+	}
+	if _, ok := h.removed["old-000"]; ok {
+		t.Errorf("the oldest removed row was kept")
+	}
+	if _, ok := h.removed[fmt.Sprintf("old-%03d", keepRemoved+9)]; !ok {
+		t.Errorf("the newest removed row was trimmed")
+	}
+	got := h.missing([]ledger.Observed{{Identity: "now"}, {Identity: "old-000"}, {Identity: "old-073"}, {Identity: "brand-new"}})
+	if !reflect.DeepEqual(got, []string{"old-000"}) {
+		t.Errorf("missing %v, want only the trimmed identity [old-000]", got)
+	}
+	if got := newHostParts(rows).missing([]ledger.Observed{{Identity: "old-000"}}); got != nil {
+		t.Errorf("untrimmed host reports missing %v", got)
 	}
 }
