@@ -120,7 +120,7 @@ func TestReopen(t *testing.T) {
 	defer db.Close()
 	var n int
 	// One row per migration file (0001_ledger, 0002_parts_brief,
-	// 0003_events_part_by_host), once.
+	// 0003_ingest_indexes), once.
 	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 3 {
 		t.Errorf("schema_migrations rows %d, %v; want 3", n, err)
 	}

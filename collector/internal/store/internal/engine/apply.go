@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -33,6 +34,8 @@ type Engine struct {
 	conn   Conn
 	d      Dialect
 	closed atomic.Bool
+	// growth runs Dialect.AnalyzeAsGrows.
+	growth growth
 	// parts caches hosts' part rows where the dialect allows it.
 	parts partCache
 	// Now is the clock for zero ReceivedAt and event times; tests may set it.
@@ -51,7 +54,65 @@ func (e *Engine) Close() error {
 	if e.closed.Swap(true) {
 		return nil
 	}
+	e.growth.stop()
 	return e.conn.Close()
+}
+
+// growth counts the part rows an engine inserted and refreshes the
+// planner's statistics in the background at each power of ten.
+type growth struct {
+	mu       sync.Mutex
+	inserted int64
+	next     int64 // 0: 1,000
+	running  bool
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopped  bool
+}
+
+// analyzeTimeout bounds one background statistics refresh.
+const analyzeTimeout = 5 * time.Minute
+
+// parts records n inserted part rows and starts a refresh when due.
+func (g *growth) parts(e *Engine, n int) {
+	if n == 0 || !e.d.AnalyzeAsGrows {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.next == 0 {
+		g.next = 1000
+	}
+	g.inserted += int64(n)
+	if g.inserted < g.next || g.running || g.stopped {
+		return
+	}
+	for g.next <= g.inserted {
+		g.next *= 10
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), analyzeTimeout)
+	g.running, g.cancel = true, cancel
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		defer cancel()
+		// Best effort: autovacuum does the same later if this fails.
+		_ = e.Optimize(ctx)
+		g.mu.Lock()
+		g.running = false
+		g.mu.Unlock()
+	}()
+}
+
+// stop cancels a running refresh and waits for it.
+func (g *growth) stop() {
+	g.mu.Lock()
+	g.stopped = true
+	if g.cancel != nil {
+		g.cancel()
+	}
+	g.mu.Unlock()
+	g.wg.Wait()
 }
 
 // Optimize refreshes the database's planner statistics. The database does
@@ -260,6 +321,7 @@ func (e *Engine) Apply(ctx context.Context, reports []store.Report) ([]store.Out
 	}
 	if pt != nil {
 		pt.commit()
+		e.growth.parts(e, pt.inserted)
 	}
 	return outcomes, nil
 }
@@ -734,6 +796,71 @@ func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []str
 	return nil
 }
 
+// loadActiveAndNamed is loadHostsPartRows for a view that lives one
+// transaction (no shared cache) on a dialect with arrays: it reads the
+// hosts' active rows, then the removed rows of the identities that the
+// batch's full reports of these hosts name and the host does not hold
+// actively (every report, not only those that looked changed at the
+// start: one may become so after another). Diffs of these reports need no
+// other row, so the read is the size of the inventories, not of the
+// hosts' history. A host read again later in the transaction (its rows
+// changed behind the view) is read whole.
+func (e *Engine) loadActiveAndNamed(ctx context.Context, w *writer, hostIDs []string, prep []*prepared) error {
+	loading := make(map[string]bool, len(hostIDs))
+	for len(hostIDs) > 0 {
+		chunk := hostIDs[:min(len(hostIDs), rowsPerInsert)]
+		hostIDs = hostIDs[len(chunk):]
+		a := e.newArgs()
+		byHost, err := e.queryPartRows(ctx, w, `SELECT host_id, `+partRowColumns+` FROM parts WHERE `+a.inStrings("host_id", chunk)+
+			` AND removed_at IS NULL ORDER BY host_id, id`, a.vals)
+		if err != nil {
+			return err
+		}
+		for _, h := range chunk {
+			loading[h] = true
+			w.parts.put(h, newHostParts(byHost[h]))
+		}
+	}
+	var hosts, identities []string
+	seen := map[[2]string]bool{}
+	for _, p := range prep {
+		if p.rejected != nil || p.rep.Inventory == nil || !loading[p.rep.HostID] {
+			continue
+		}
+		parts, err := p.observe()
+		if err != nil {
+			continue // applyInventory reports it, if the report gets there
+		}
+		held, _ := w.parts.get(p.rep.HostID)
+		active := held.activeIdentities()
+		for i := range parts {
+			pair := [2]string{p.rep.HostID, parts[i].Identity}
+			if !active[pair[1]] && !seen[pair] {
+				seen[pair] = true
+				hosts, identities = append(hosts, pair[0]), append(identities, pair[1])
+			}
+		}
+	}
+	for len(hosts) > 0 {
+		n := min(len(hosts), rowsPerInsert)
+		a := e.newArgs()
+		q := `SELECT host_id, ` + partRowColumns + ` FROM parts WHERE (host_id, identity) IN (SELECT * FROM unnest(` +
+			a.add(hosts[:n]) + `::text[], ` + a.add(identities[:n]) + `::text[])) AND removed_at IS NOT NULL`
+		hosts, identities = hosts[n:], identities[n:]
+		byHost, err := e.queryPartRows(ctx, w, q, a.vals)
+		if err != nil {
+			return err
+		}
+		for h, rows := range byHost {
+			held, _ := w.parts.get(h)
+			for _, r := range rows {
+				held.removed[r.Identity] = r
+			}
+		}
+	}
+	return nil
+}
+
 // queryPartRows runs a query of host_id and partRowColumns and groups the
 // rows by host.
 func (e *Engine) queryPartRows(ctx context.Context, w *writer, q string, args []any) (map[string][]ledger.Row, error) {
@@ -912,7 +1039,11 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 			}
 		}
 	}
-	if err := e.loadHostsPartRows(ctx, w, load); err != nil {
+	if w.parts.c == nil && e.d.ArrayParams {
+		if err := e.loadActiveAndNamed(ctx, w, load, prep); err != nil {
+			return nil, err
+		}
+	} else if err := e.loadHostsPartRows(ctx, w, load); err != nil {
 		return nil, err
 	}
 	if err := e.loadTrimmedRows(ctx, w, prep); err != nil {
@@ -1094,6 +1225,7 @@ func (e *Engine) insertParts(ctx context.Context, w *writer, hostID string, at t
 				return nil, err
 			}
 			ids[c.Part.Identity] = id
+			w.parts.inserted++
 			b.WriteString("(" + placeholders(len(args)+1, perRow) + ")")
 			args = append(args, id, hostID)
 			args = append(args, partValues(c.Part)...)

@@ -85,6 +85,12 @@ type Dialect struct {
 	// Where empty, the engine needs CacheVersionSQL (one writer): it
 	// continues from max(id).
 	ReserveIDsSQL string
+	// AnalyzeAsGrows runs OptimizeSQL in the background each time the
+	// parts this engine inserted pass a power of ten from 1,000 on
+	// (PostgreSQL): plans prepared while the tables were nearly empty stay
+	// cached on the connections until statistics change, and autovacuum's
+	// analyze may be a minute away. SQLite's planner needs none of it.
+	AnalyzeAsGrows bool
 	// InsertIDClause goes between an INSERT's column list and VALUES when
 	// the engine supplies ids (" OVERRIDING SYSTEM VALUE" for a
 	// PostgreSQL GENERATED ALWAYS identity).

@@ -188,6 +188,8 @@ type partTx struct {
 	// reserved are ids taken from the database for new rows
 	// (Dialect.ReserveIDsSQL), used first to last.
 	reserved []int64
+	// inserted counts the part rows the attempt inserted.
+	inserted int
 }
 
 // beginPartTx validates the cache inside a write transaction and returns the

@@ -3,3 +3,8 @@
 -- events_host (host_id, id) and a filter, and the index on part_id, one
 -- more scattered page written for every part event, goes.
 DROP INDEX events_part;
+
+-- Several collectors may share this database, so none caches part rows: a
+-- changed report reads its host's active rows, found here without visiting
+-- the removed ones, which grow with the host's history.
+CREATE INDEX parts_active_host ON parts (host_id) WHERE removed_at IS NULL;
