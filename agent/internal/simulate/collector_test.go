@@ -94,6 +94,9 @@ func startCollector(t *testing.T, db string, args ...string) *collectorProc {
 	p.cmd = exec.Command(buildCollector(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure"}, args...)...)
 	p.cmd.Stderr = lockedWriter{p.logMu, p.log}
 	p.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=")
+	// MEMLEDGER_BENCH_COLLECTOR_ENV: extra NAME=VALUE settings (space
+	// separated) for the collector process only, e.g. GOGC=200.
+	p.cmd.Env = append(p.cmd.Env, strings.Fields(os.Getenv("MEMLEDGER_BENCH_COLLECTOR_ENV"))...)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

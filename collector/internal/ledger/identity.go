@@ -157,8 +157,8 @@ func Observe(hostID string, inv *memledgerv1.Inventory) ([]Observed, error) {
 }
 
 // ObserveEncoded is Observe for an inventory whose DigestInput is at hand
-// (see DigestWithInput): each part's Proto is copied out of that encoding
-// instead of encoding the part again. The deterministic encoding of a
+// (see DigestWithInput): each part's Proto is its slice of that encoding
+// (shared, not copied) instead of a new encoding of the part. The deterministic encoding of a
 // message embeds each sub-message exactly as encoding it alone would, and
 // DigestInput shares the parts with inv. digestInput must be
 // DigestInput(inv); when it is malformed or does not hold one record per
@@ -211,7 +211,9 @@ func splitParts(b []byte) (mods, drives [][]byte, ok bool) {
 }
 
 // observe is Observe; mods and drives, when not nil, are the parts'
-// encodings (copied, so that rows do not keep the whole input alive).
+// encodings, which the Observed's Proto then shares (not copied: most
+// observations live as long as their report; whoever keeps one longer
+// copies it, so as not to keep the whole encoding alive).
 func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte) ([]Observed, error) {
 	if inv == nil {
 		return nil, fmt.Errorf("observe parts of host %q: nil inventory", hostID)
@@ -225,7 +227,7 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte) (
 		var b []byte
 		var err error
 		if mods != nil {
-			b = append([]byte{}, mods[i]...)
+			b = mods[i]
 		} else if b, err = marshal.Marshal(m); err != nil {
 			return nil, fmt.Errorf("observe parts of host %q: encode memory_modules[%d] (locator %q): %w", hostID, i, CleanText(m.GetLocator()), err)
 		}
@@ -253,7 +255,7 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte) (
 		var b []byte
 		var err error
 		if drives != nil {
-			b = append([]byte{}, drives[i]...)
+			b = drives[i]
 		} else if b, err = marshal.Marshal(d); err != nil {
 			return nil, fmt.Errorf("observe parts of host %q: encode storage_devices[%d] (%q): %w", hostID, i, CleanText(d.GetName()), err)
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"hash/maphash"
@@ -323,7 +324,7 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 			o := c.Part
 			h.active = append(h.active, ledger.Row{
 				ID: added[o.Identity], Identity: o.Identity, Kind: o.Kind, RealSerial: o.RealSerial,
-				Slot: o.Slot, SlotKey: o.SlotKey, Proto: o.Proto,
+				Slot: o.Slot, SlotKey: o.SlotKey, Proto: bytes.Clone(o.Proto),
 			})
 		case ledger.OpRemove:
 			j := activeIndex(c.PartID)
@@ -358,5 +359,7 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 
 // setObserved updates a row's columns from an observation of its part.
 func setObserved(r *ledger.Row, o *ledger.Observed) {
-	r.Identity, r.Kind, r.RealSerial, r.Slot, r.SlotKey, r.Proto = o.Identity, o.Kind, o.RealSerial, o.Slot, o.SlotKey, o.Proto
+	// The row outlives the report: its record is copied out of the
+	// report's encoding (ledger.ObserveEncoded shares it).
+	r.Identity, r.Kind, r.RealSerial, r.Slot, r.SlotKey, r.Proto = o.Identity, o.Kind, o.RealSerial, o.Slot, o.SlotKey, bytes.Clone(o.Proto)
 }
