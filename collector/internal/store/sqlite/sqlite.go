@@ -16,10 +16,11 @@
 // NeedFull heartbeats reveal the gap, yet ledger times would shift, so FULL
 // is the default.
 //
-// The WAL is checkpointed every 8000 pages (about 32 MiB) instead of
-// SQLite's 1000: pages that successive batches dirty again (indexes of
-// busy hosts) are then copied into the database file once per checkpoint
-// rather than once per 1000 pages; each commit is still fsynced.
+// The WAL is checkpointed by a connection of its own every 250 ms
+// (checkpointLoop, PASSIVE), not inside commits: a checkpoint in a commit
+// delays every acknowledgement of its batch. The writer's automatic
+// checkpoint remains as a fallback at 32,000 pages. Each commit is still
+// fsynced.
 //
 // Caching: the engine keeps each host's part rows in memory between Apply
 // calls (changed full reports then diff without reading them). The writer
