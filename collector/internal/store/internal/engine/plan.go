@@ -1,0 +1,393 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/memledger/memledger/collector/internal/ledger"
+)
+
+// Planning a batch: the rows its reports will diff against and look up,
+// read with a few queries for the whole batch (planBatch), and the reads
+// a report still needs on its own (loadPartRows, lookupElsewhere).
+
+// remotePrefetch holds, for identities the batch's changed reports may
+// look up on other hosts, every part row with that identity as the
+// transaction found it before its first write. An identity stays
+// answerable from here until a report of the batch touches it: touched
+// gets every identity a processed report observed or its host held
+// actively, a superset of the identities whose rows that report may have
+// written
+// (adds, updates, reopens and removals are all of the host's rows or of
+// its observed parts, moves included).
+//
+// Where several collectors share a database (PostgreSQL), another one may
+// change a row of a host outside this batch after the read. A read per
+// report has the same window, only shorter (READ COMMITTED): what keeps
+// the ledger sound is that removals guard on removed_at IS NULL and that
+// the unique index on active real identities turns a race into a
+// unique_violation, which retries the transaction.
+type remotePrefetch struct {
+	known   map[string]bool
+	rows    map[string][]ledger.Remote
+	touched map[string]bool
+}
+
+const partRowColumns = `id, identity, kind, real_serial, slot, slot_key, record, removed_at`
+
+func (e *Engine) loadPartRows(ctx context.Context, w *writer, hostID string) (*hostParts, error) {
+	if h, ok := w.parts.get(hostID); ok {
+		return h, nil
+	}
+	if err := e.loadHostsPartRows(ctx, w, []string{hostID}); err != nil {
+		return nil, err
+	}
+	h, _ := w.parts.get(hostID)
+	return h, nil
+}
+
+// loadHostsPartRows reads the part rows of hosts (in id order) into the
+// attempt's view, in one query per rowsPerInsert hosts.
+func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []string) error {
+	for len(hostIDs) > 0 {
+		chunk := hostIDs[:min(len(hostIDs), rowsPerInsert)]
+		hostIDs = hostIDs[len(chunk):]
+		a := e.newArgs()
+		byHost, err := e.queryPartRows(ctx, w, `SELECT host_id, `+partRowColumns+` FROM parts WHERE `+a.inStrings("host_id", chunk)+` ORDER BY host_id, id`, a.vals)
+		if err != nil {
+			return err
+		}
+		for _, h := range chunk {
+			w.parts.put(h, newHostParts(byHost[h]))
+		}
+	}
+	return nil
+}
+
+// loadActiveAndNamed is loadHostsPartRows for a view that lives one
+// transaction (no shared cache) on a dialect with arrays: it reads the
+// hosts' active rows, then the removed rows of the identities that the
+// batch's full reports of these hosts name and the host does not hold
+// actively (every report, not only those that looked changed at the
+// start: one may become so after another). Diffs of these reports need no
+// other row, so the read is the size of the inventories, not of the
+// hosts' history. A host read again later in the transaction (its rows
+// changed behind the view) is read whole.
+func (e *Engine) loadActiveAndNamed(ctx context.Context, w *writer, hostIDs []string, prep []*prepared) error {
+	loading := make(map[string]bool, len(hostIDs))
+	for len(hostIDs) > 0 {
+		chunk := hostIDs[:min(len(hostIDs), rowsPerInsert)]
+		hostIDs = hostIDs[len(chunk):]
+		a := e.newArgs()
+		byHost, err := e.queryPartRows(ctx, w, `SELECT host_id, `+partRowColumns+` FROM parts WHERE `+a.inStrings("host_id", chunk)+
+			` AND removed_at IS NULL ORDER BY host_id, id`, a.vals)
+		if err != nil {
+			return err
+		}
+		for _, h := range chunk {
+			loading[h] = true
+			w.parts.put(h, newHostParts(byHost[h]))
+		}
+	}
+	var hosts, identities []string
+	seen := map[[2]string]bool{}
+	for _, p := range prep {
+		if p.rejected != nil || p.rep.Inventory == nil || !loading[p.rep.HostID] {
+			continue
+		}
+		parts, err := p.observe()
+		if err != nil {
+			continue // applyInventory reports it, if the report gets there
+		}
+		held, _ := w.parts.get(p.rep.HostID)
+		active := held.activeIdentities()
+		for i := range parts {
+			pair := [2]string{p.rep.HostID, parts[i].Identity}
+			if !active[pair[1]] && !seen[pair] {
+				seen[pair] = true
+				hosts, identities = append(hosts, pair[0]), append(identities, pair[1])
+			}
+		}
+	}
+	for len(hosts) > 0 {
+		n := min(len(hosts), rowsPerInsert)
+		a := e.newArgs()
+		q := `SELECT host_id, ` + partRowColumns + ` FROM parts WHERE (host_id, identity) IN (SELECT * FROM unnest(` +
+			a.add(hosts[:n]) + `::text[], ` + a.add(identities[:n]) + `::text[])) AND removed_at IS NOT NULL`
+		hosts, identities = hosts[n:], identities[n:]
+		byHost, err := e.queryPartRows(ctx, w, q, a.vals)
+		if err != nil {
+			return err
+		}
+		for h, rows := range byHost {
+			held, _ := w.parts.get(h)
+			for _, r := range rows {
+				held.removed[r.Identity] = r
+			}
+		}
+	}
+	return nil
+}
+
+// queryPartRows runs a query of host_id and partRowColumns and groups the
+// rows by host.
+func (e *Engine) queryPartRows(ctx context.Context, w *writer, q string, args []any) (map[string][]ledger.Row, error) {
+	rows, err := w.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load parts of hosts: %w", err)
+	}
+	byHost := map[string][]ledger.Row{}
+	for rows.Next() {
+		var r ledger.Row
+		var hostID, kind string
+		var removed Time
+		if err := rows.Scan(&hostID, &r.ID, &r.Identity, &kind, &r.RealSerial, &r.Slot, &r.SlotKey, &r.Proto, &removed); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load parts of hosts: %w", err)
+		}
+		r.Kind = ledger.PartKind(kind)
+		r.Removed, r.RemovedAt = removed.Valid, removed.T
+		byHost[hostID] = append(byHost[hostID], r)
+	}
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load parts of hosts: %w", err)
+	}
+	return byHost, nil
+}
+
+// loadTrimmedRows reads back the removed rows that cached hosts no longer
+// keep (hostParts.trim) and that the batch's full reports name: every full
+// report, not only those that looked changed at the start, since one may
+// become so after another.
+func (e *Engine) loadTrimmedRows(ctx context.Context, w *writer, prep []*prepared) error {
+	var ids []string
+	wanted := map[string]map[string]bool{} // host -> identities
+	for _, p := range prep {
+		if p.rejected != nil || p.rep.Inventory == nil {
+			continue
+		}
+		held, ok := w.parts.get(p.rep.HostID)
+		if !ok || len(held.trimmed) == 0 {
+			continue
+		}
+		parts, err := p.observe()
+		if err != nil {
+			continue // applyInventory reports it, if the report gets there
+		}
+		for _, id := range held.missing(parts) {
+			if wanted[p.rep.HostID] == nil {
+				wanted[p.rep.HostID] = map[string]bool{}
+			}
+			if !wanted[p.rep.HostID][id] {
+				wanted[p.rep.HostID][id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), rowsPerInsert)]
+		ids = ids[len(chunk):]
+		a := e.newArgs()
+		byHost, err := e.queryPartRows(ctx, w, `SELECT host_id, `+partRowColumns+` FROM parts WHERE `+a.inStrings("identity", chunk)+
+			` AND removed_at IS NOT NULL`, a.vals)
+		if err != nil {
+			return err
+		}
+		for h, rows := range byHost {
+			held, ok := w.parts.get(h)
+			if !ok || wanted[h] == nil {
+				continue // another host's row of that identity
+			}
+			for _, r := range rows {
+				if wanted[h][r.Identity] {
+					held.removed[r.Identity] = r
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// lookupElsewhere finds, for each real-serial identity the host does not
+// hold actively, the most relevant row on another host: an active one, or
+// else the one that arrived last.
+func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, held *hostParts, parts []ledger.Observed) (map[string]ledger.Remote, error) {
+	active := held.activeIdentities()
+	var want []string
+	for _, o := range parts {
+		if o.RealSerial && !active[o.Identity] {
+			want = append(want, o.Identity)
+		}
+	}
+	out := map[string]ledger.Remote{}
+	if pf := w.remotes; pf != nil {
+		rest := want[:0:0]
+		for _, id := range want {
+			if !pf.known[id] || pf.touched[id] {
+				rest = append(rest, id)
+				continue
+			}
+			for _, r := range pf.rows[id] {
+				if r.HostID == hostID {
+					continue
+				}
+				if prev, seen := out[id]; !seen || betterRemote(r, prev) {
+					out[id] = r
+				}
+			}
+		}
+		want = rest
+		// This report's writes concern only these identities: removals
+		// are of active rows, the rest of observed identities.
+		for id := range active {
+			pf.touched[id] = true
+		}
+		for _, o := range parts {
+			pf.touched[o.Identity] = true
+		}
+	}
+	err := e.queryRemotes(ctx, w, hostID, want, func(identity string, r ledger.Remote) {
+		if prev, seen := out[identity]; !seen || betterRemote(r, prev) {
+			out[identity] = r
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// planBatch reads, before the batch writes anything, what its changed full
+// reports will need, in a few queries for the whole batch instead of several
+// per report: the part rows of their hosts (those the cache does not hold),
+// every part row whose identity a report may look up on other hosts (a real
+// serial its host does not hold actively), and, where the dialect reserves
+// ids, as many new part ids as the reports will add.
+func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, states map[string]*hostState) (*remotePrefetch, error) {
+	pf := &remotePrefetch{known: map[string]bool{}, rows: map[string][]ledger.Remote{}, touched: map[string]bool{}}
+	var changed []*prepared
+	var load []string
+	listed := map[string]bool{}
+	for _, p := range prep {
+		st := states[p.rep.HostID]
+		if p.rejected != nil || p.rep.Inventory == nil || st == nil || p.digest == st.digest || p.seq <= st.lastSeq {
+			continue // not diffed (as far as the batch's start tells)
+		}
+		changed = append(changed, p)
+		if !listed[st.id] {
+			listed[st.id] = true
+			if _, ok := w.parts.get(st.id); !ok {
+				load = append(load, st.id)
+			}
+		}
+	}
+	if w.parts.c == nil && e.d.ArrayParams {
+		if err := e.loadActiveAndNamed(ctx, w, load, prep); err != nil {
+			return nil, err
+		}
+	} else if err := e.loadHostsPartRows(ctx, w, load); err != nil {
+		return nil, err
+	}
+	if err := e.loadTrimmedRows(ctx, w, prep); err != nil {
+		return nil, err
+	}
+	var want []string
+	// newOn[host] are identities the batch may add to host: observed
+	// there, not active there at the batch's start.
+	newOn := map[string]map[string]bool{}
+	for _, p := range changed {
+		parts, err := p.observe()
+		if err != nil {
+			continue // applyInventory reports it, if the report gets there
+		}
+		held, _ := w.parts.get(p.rep.HostID)
+		active := held.activeIdentities()
+		for _, o := range parts {
+			if !active[o.Identity] && e.d.ReserveIDsSQL != "" {
+				if newOn[p.rep.HostID] == nil {
+					newOn[p.rep.HostID] = map[string]bool{}
+				}
+				newOn[p.rep.HostID][o.Identity] = true
+			}
+			if o.RealSerial && !active[o.Identity] && !pf.known[o.Identity] {
+				pf.known[o.Identity] = true
+				want = append(want, o.Identity)
+			}
+		}
+	}
+	// A returning part reopens its row: only identities the host holds no
+	// row of are added, each once in the batch. Exact unless a report
+	// turns out a duplicate; a spare id is a gap in the sequence.
+	adds := 0
+	for hostID, ids := range newOn {
+		held, _ := w.parts.get(hostID)
+		for id := range ids {
+			if held.holds(id) {
+				delete(ids, id)
+			}
+		}
+		adds += len(ids)
+	}
+	if adds > 0 {
+		if err := e.reserveIDs(ctx, w, adds); err != nil {
+			return nil, err
+		}
+	}
+	err := e.queryRemotes(ctx, w, "", want, func(identity string, r ledger.Remote) {
+		pf.rows[identity] = append(pf.rows[identity], r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pf, nil
+}
+
+// queryRemotes reads the rows of identities (on any host but exceptHost,
+// when set), in one query per rowsPerInsert identities, and hands each to
+// each.
+func (e *Engine) queryRemotes(ctx context.Context, w *writer, exceptHost string, identities []string, each func(identity string, r ledger.Remote)) error {
+	for len(identities) > 0 {
+		chunk := identities[:min(len(identities), rowsPerInsert)]
+		identities = identities[len(chunk):]
+		a := e.newArgs()
+		q := `SELECT id, host_id, slot, identity, removed_at, arrived_at FROM parts WHERE `
+		if exceptHost != "" {
+			q += `host_id <> ` + a.add(exceptHost) + ` AND `
+		}
+		res, err := w.query(ctx, q+a.inStrings("identity", chunk), a.vals...)
+		if err != nil {
+			return fmt.Errorf("look up parts on other hosts: %w", err)
+		}
+		for res.Next() {
+			var r ledger.Remote
+			var identity string
+			var removed, arrived Time
+			if err := res.Scan(&r.PartID, &r.HostID, &r.Slot, &identity, &removed, &arrived); err != nil {
+				res.Close()
+				return fmt.Errorf("look up parts on other hosts: %w", err)
+			}
+			r.Active, r.ArrivedAt = !removed.Valid, arrived.T
+			each(identity, r)
+		}
+		err = res.Err()
+		res.Close()
+		if err != nil {
+			return fmt.Errorf("look up parts on other hosts: %w", err)
+		}
+	}
+	return nil
+}
+
+func betterRemote(a, b ledger.Remote) bool {
+	if a.Active != b.Active {
+		return a.Active
+	}
+	if !a.ArrivedAt.Equal(b.ArrivedAt) {
+		return a.ArrivedAt.After(b.ArrivedAt)
+	}
+	return a.PartID > b.PartID
+}
