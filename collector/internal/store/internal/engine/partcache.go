@@ -30,6 +30,10 @@ type hostParts struct {
 	// only then is the database asked. Hashes hold no pointers, so they
 	// cost the garbage collector nothing.
 	trimmed map[uint64]struct{}
+	// activeOnly says only the active rows were read, and the removed
+	// rows the batch's reports name since (loadActiveRows): a view that
+	// lives one transaction.
+	activeOnly bool
 }
 
 // trimSeed seeds the hashes of trimmed identities (this process only).
@@ -66,24 +70,29 @@ func (h *hostParts) trim() {
 	}
 }
 
-// missing returns the identities among parts whose removed row h may have
-// trimmed: the database may hold it.
-func (h *hostParts) missing(parts []ledger.Observed) []string {
-	if len(h.trimmed) == 0 {
+// incomplete says removed may lack rows the database holds.
+func (h *hostParts) incomplete() bool { return h.activeOnly || len(h.trimmed) > 0 }
+
+// mayLack returns the identities among parts that h neither holds actively
+// nor among its removed rows while the database may hold a removed row of
+// theirs: any such identity when only active rows were read, else those
+// whose hash is among the trimmed.
+func (h *hostParts) mayLack(parts []ledger.Observed) []string {
+	if !h.incomplete() {
 		return nil
 	}
 	var out []string
 	for i := range parts {
 		id := parts[i].Identity
-		if _, maybe := h.trimmed[maphash.String(trimSeed, id)]; !maybe {
+		if _, kept := h.removed[id]; kept || h.isActive(id) {
 			continue
 		}
-		if _, kept := h.removed[id]; kept {
-			continue
+		if !h.activeOnly {
+			if _, maybe := h.trimmed[maphash.String(trimSeed, id)]; !maybe {
+				continue
+			}
 		}
-		if !h.isActive(id) {
-			out = append(out, id)
-		}
+		out = append(out, id)
 	}
 	return out
 }

@@ -182,11 +182,18 @@ func TestHostPartsTrim(t *testing.T) {
 	if _, ok := h.removed[fmt.Sprintf("old-%03d", keepRemoved+9)]; !ok {
 		t.Errorf("the newest removed row was trimmed")
 	}
-	got := h.missing([]ledger.Observed{{Identity: "now"}, {Identity: "old-000"}, {Identity: "old-073"}, {Identity: "brand-new"}})
-	if !reflect.DeepEqual(got, []string{"old-000"}) {
-		t.Errorf("missing %v, want only the trimmed identity [old-000]", got)
+	named := []ledger.Observed{{Identity: "now"}, {Identity: "old-000"}, {Identity: "old-073"}, {Identity: "brand-new"}}
+	if got := h.mayLack(named); !reflect.DeepEqual(got, []string{"old-000"}) {
+		t.Errorf("mayLack %v, want only the trimmed identity [old-000]", got)
 	}
-	if got := newHostParts(rows).missing([]ledger.Observed{{Identity: "old-000"}}); got != nil {
-		t.Errorf("untrimmed host reports missing %v", got)
+	if got := newHostParts(rows).mayLack(named); got != nil {
+		t.Errorf("untrimmed host may lack %v", got)
+	}
+	// A view of the active rows only may lack any identity it does not
+	// hold actively.
+	active := newHostParts(rows[:1])
+	active.activeOnly = true
+	if got := active.mayLack(named); !reflect.DeepEqual(got, []string{"old-000", "old-073", "brand-new"}) {
+		t.Errorf("active-only view may lack %v", got)
 	}
 }

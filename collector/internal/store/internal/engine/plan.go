@@ -64,17 +64,13 @@ func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []str
 	return nil
 }
 
-// loadActiveAndNamed is loadHostsPartRows for a view that lives one
-// transaction (no shared cache) on a dialect with arrays: it reads the
-// hosts' active rows, then the removed rows of the identities that the
-// batch's full reports of these hosts name and the host does not hold
-// actively (every report, not only those that looked changed at the
-// start: one may become so after another). Diffs of these reports need no
-// other row, so the read is the size of the inventories, not of the
-// hosts' history. A host read again later in the transaction (its rows
-// changed behind the view) is read whole.
-func (e *Engine) loadActiveAndNamed(ctx context.Context, w *writer, hostIDs []string, prep []*prepared) error {
-	loading := make(map[string]bool, len(hostIDs))
+// loadActiveRows is loadHostsPartRows for a view that lives one
+// transaction (no shared cache): it reads only the hosts' active rows;
+// loadNamedRemoved adds the removed rows the batch's reports name. Diffs
+// of these reports need no other row, so the read is the size of the
+// inventories, not of the hosts' history. A host read again later in the
+// transaction (its rows changed behind the view) is read whole.
+func (e *Engine) loadActiveRows(ctx context.Context, w *writer, hostIDs []string) error {
 	for len(hostIDs) > 0 {
 		chunk := hostIDs[:min(len(hostIDs), rowsPerInsert)]
 		hostIDs = hostIDs[len(chunk):]
@@ -85,45 +81,9 @@ func (e *Engine) loadActiveAndNamed(ctx context.Context, w *writer, hostIDs []st
 			return err
 		}
 		for _, h := range chunk {
-			loading[h] = true
-			w.parts.put(h, newHostParts(byHost[h]))
-		}
-	}
-	var hosts, identities []string
-	seen := map[[2]string]bool{}
-	for _, p := range prep {
-		if p.rejected != nil || p.rep.Inventory == nil || !loading[p.rep.HostID] {
-			continue
-		}
-		parts, err := p.observe()
-		if err != nil {
-			continue // applyInventory reports it, if the report gets there
-		}
-		held, _ := w.parts.get(p.rep.HostID)
-		active := held.activeIdentities()
-		for i := range parts {
-			pair := [2]string{p.rep.HostID, parts[i].Identity}
-			if !active[pair[1]] && !seen[pair] {
-				seen[pair] = true
-				hosts, identities = append(hosts, pair[0]), append(identities, pair[1])
-			}
-		}
-	}
-	for len(hosts) > 0 {
-		n := min(len(hosts), rowsPerInsert)
-		a := e.newArgs()
-		q := `SELECT host_id, ` + partRowColumns + ` FROM parts WHERE (host_id, identity) IN (SELECT * FROM unnest(` +
-			a.add(hosts[:n]) + `::text[], ` + a.add(identities[:n]) + `::text[])) AND removed_at IS NOT NULL`
-		hosts, identities = hosts[n:], identities[n:]
-		byHost, err := e.queryPartRows(ctx, w, q, a.vals)
-		if err != nil {
-			return err
-		}
-		for h, rows := range byHost {
-			held, _ := w.parts.get(h)
-			for _, r := range rows {
-				held.removed[r.Identity] = r
-			}
+			held := newHostParts(byHost[h])
+			held.activeOnly = true
+			w.parts.put(h, held)
 		}
 	}
 	return nil
@@ -159,11 +119,11 @@ func (e *Engine) queryPartRows(ctx context.Context, w *writer, q string, args []
 	return byHost, nil
 }
 
-// loadTrimmedRows reads back the removed rows that cached hosts no longer
-// keep (hostParts.trim) and that the batch's full reports name: every full
-// report, not only those that looked changed at the start, since one may
-// become so after another.
-func (e *Engine) loadTrimmedRows(ctx context.Context, w *writer, prep []*prepared) error {
+// loadNamedRemoved reads into the view the removed rows that the batch's
+// full reports name and that the held rows may lack (hostParts.mayLack):
+// every full report, not only those that looked changed at the start,
+// since one may become so after another.
+func (e *Engine) loadNamedRemoved(ctx context.Context, w *writer, prep []*prepared) error {
 	var ids []string
 	wanted := map[string]map[string]bool{} // host -> identities
 	for _, p := range prep {
@@ -171,14 +131,14 @@ func (e *Engine) loadTrimmedRows(ctx context.Context, w *writer, prep []*prepare
 			continue
 		}
 		held, ok := w.parts.get(p.rep.HostID)
-		if !ok || len(held.trimmed) == 0 {
+		if !ok || !held.incomplete() {
 			continue
 		}
 		parts, err := p.observe()
 		if err != nil {
 			continue // applyInventory reports it, if the report gets there
 		}
-		for _, id := range held.missing(parts) {
+		for _, id := range held.mayLack(parts) {
 			if wanted[p.rep.HostID] == nil {
 				wanted[p.rep.HostID] = map[string]bool{}
 			}
@@ -285,14 +245,14 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 			}
 		}
 	}
-	if w.parts.c == nil && e.d.ArrayParams {
-		if err := e.loadActiveAndNamed(ctx, w, load, prep); err != nil {
+	if w.parts.c == nil {
+		if err := e.loadActiveRows(ctx, w, load); err != nil {
 			return nil, err
 		}
 	} else if err := e.loadHostsPartRows(ctx, w, load); err != nil {
 		return nil, err
 	}
-	if err := e.loadTrimmedRows(ctx, w, prep); err != nil {
+	if err := e.loadNamedRemoved(ctx, w, prep); err != nil {
 		return nil, err
 	}
 	var want []string
