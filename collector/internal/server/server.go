@@ -447,11 +447,13 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 	rep := ToStoreReport(req, r.s.opts.Now())
 	// Digest (and observe a changed inventory) here, in parallel with the
 	// committer, whose goroutine is the ingest's bottleneck.
-	if rep.Pre = store.Precompute(rep); rep.Pre != nil {
-		if rep.Pre.Digest != r.lastDigest {
-			rep.Pre.Observe(rep)
+	// Errors are left to Apply, which rejects the report with the reason.
+	if pre, err := store.Precompute(rep); err == nil && pre != nil {
+		if pre.Digest != r.lastDigest {
+			pre.Observe(rep)
 		}
-		r.lastDigest = rep.Pre.Digest
+		r.lastDigest = pre.Digest
+		rep.Pre = pre
 	}
 	return rep, nil
 }

@@ -198,28 +198,30 @@ type Precomputed struct {
 	Observed bool
 }
 
-// Precompute digests r's inventory; nil for a heartbeat or an inventory
-// that cannot be encoded (Apply then rejects the report with the reason).
-func Precompute(r Report) *Precomputed {
+// Precompute digests r's inventory; nil for a heartbeat. The error is why
+// the inventory cannot be encoded (Apply rejects such a report).
+func Precompute(r Report) (*Precomputed, error) {
 	if r.Inventory == nil {
-		return nil
+		return nil, nil
 	}
 	d, input, err := ledger.DigestWithInput(r.Inventory)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	return &Precomputed{Digest: d, Input: input}
+	return &Precomputed{Digest: d, Input: input}, nil
 }
 
-// Observe adds the parts observed in r's inventory, which Apply needs when
-// the inventory differs from the one it holds for the host. On failure it
-// leaves them to Apply.
-func (p *Precomputed) Observe(r Report) {
-	parts, err := ledger.ObserveEncoded(r.HostID, r.Inventory, p.Input)
-	if err != nil {
-		return
+// Observe computes, once, the parts observed in r's inventory, which Apply
+// needs when the inventory differs from the one it holds for the host.
+func (p *Precomputed) Observe(r Report) ([]ledger.Observed, error) {
+	if !p.Observed {
+		parts, err := ledger.ObserveEncoded(r.HostID, r.Inventory, p.Input)
+		if err != nil {
+			return nil, err
+		}
+		p.Parts, p.Observed = parts, true
 	}
-	p.Parts, p.Observed = parts, true
+	return p.Parts, nil
 }
 
 // Status is what Apply did with one report.

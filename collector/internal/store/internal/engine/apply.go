@@ -35,27 +35,16 @@ type prepared struct {
 	at     time.Time
 	seq    int64
 	digest string
-	// input is the encoding digest hashes (full reports), from which
-	// observe takes the parts' records instead of encoding them again.
-	input []byte
-	// parts is Observe of the inventory, computed only when the digest
-	// differs from the held one (most full reports repeat the held
-	// inventory) and kept across transaction retries.
-	parts    []ledger.Observed
-	observed bool
+	// pre is the full report's digest and encoding, and its parts once
+	// observed: only when the digest differs from the held one (most full
+	// reports repeat the held inventory); kept across transaction retries.
+	pre      *store.Precomputed
 	rejected error
 }
 
-// observe computes p.parts once.
+// observe returns the parts observed in the inventory, computed once.
 func (p *prepared) observe() ([]ledger.Observed, error) {
-	if !p.observed {
-		parts, err := ledger.ObserveEncoded(p.rep.HostID, p.rep.Inventory, p.input)
-		if err != nil {
-			return nil, err
-		}
-		p.parts, p.observed = parts, true
-	}
-	return p.parts, nil
+	return p.pre.Observe(p.rep)
 }
 
 func (e *Engine) prepare(r store.Report) *prepared {
@@ -112,15 +101,13 @@ func (e *Engine) prepare(r store.Report) *prepared {
 			return reject("storage_devices[%d] is null", i)
 		}
 	}
-	if pre := r.Pre; pre != nil {
-		p.digest, p.input = pre.Digest, pre.Input
-		p.parts, p.observed = pre.Parts, pre.Observed
-		return p
+	if p.pre = r.Pre; p.pre == nil {
+		var err error
+		if p.pre, err = store.Precompute(r); err != nil {
+			return reject("%v", err)
+		}
 	}
-	var err error
-	if p.digest, p.input, err = ledger.DigestWithInput(r.Inventory); err != nil {
-		return reject("%v", err)
-	}
+	p.digest = p.pre.Digest
 	return p
 }
 

@@ -167,9 +167,6 @@ func (h *hostParts) diffRows(parts []ledger.Observed) []ledger.Row {
 type partCache struct {
 	mu    sync.Mutex
 	hosts map[string]*hostParts
-	// counted is each cached host's row count as rows last summed it.
-	counted map[string]int
-	rows    int
 	// maxRows overrides maxCachedRows when set (tests).
 	maxRows    int
 	version    int64
@@ -228,7 +225,7 @@ func (e *Engine) beginPartTx(ctx context.Context, w *writer) (*partTx, error) {
 	if !c.versionSet || c.version != v || c.hosts == nil {
 		// Another connection committed (or nothing is known yet): what the
 		// cache holds may be out of date.
-		c.hosts, c.counted, c.rows = map[string]*hostParts{}, map[string]int{}, 0
+		c.hosts = map[string]*hostParts{}
 	}
 	t.c, t.hosts, t.version = c, c.hosts, v
 	return t, nil
@@ -265,30 +262,24 @@ func (t *partTx) commit() {
 		limit = maxCachedRows
 	}
 	for h := range t.touched {
-		c.rows -= c.counted[h]
-		delete(c.counted, h)
 		if hp, ok := c.hosts[h]; ok {
-			hp.trim()
-			if n := hp.count(); n > limit {
+			if hp.trim(); hp.count() > limit {
 				delete(c.hosts, h)
-			} else {
-				c.counted[h], c.rows = n, c.rows+n
 			}
 		}
 	}
-	for h := range c.hosts { // evict arbitrary hosts, not those just used
-		if c.rows <= limit {
-			break
+	// Evict arbitrary hosts, those this attempt did not use first.
+	rows := c.rowCount()
+	for _, evenUsed := range []bool{false, true} {
+		for h, hp := range c.hosts {
+			if rows <= limit {
+				break
+			}
+			if evenUsed || !t.touched[h] {
+				rows -= hp.count()
+				delete(c.hosts, h)
+			}
 		}
-		if !t.touched[h] {
-			c.drop(h)
-		}
-	}
-	for h := range c.hosts {
-		if c.rows <= limit {
-			break
-		}
-		c.drop(h)
 	}
 	c.version, c.versionSet = t.version, true
 }
@@ -297,15 +288,17 @@ func (t *partTx) commit() {
 // not) the engine cannot know for sure, and whose changes to the cached
 // rows may not have been committed.
 func (c *partCache) reset() {
-	c.hosts, c.counted, c.rows = nil, nil, 0
+	c.hosts = nil
 	c.versionSet = false
 }
 
-// drop forgets a host's rows.
-func (c *partCache) drop(hostID string) {
-	c.rows -= c.counted[hostID]
-	delete(c.counted, hostID)
-	delete(c.hosts, hostID)
+// rowCount is the number of rows the cache holds.
+func (c *partCache) rowCount() int {
+	n := 0
+	for _, hp := range c.hosts {
+		n += hp.count()
+	}
+	return n
 }
 
 // applyChanges records hostID's rows after res's changes, made at at;

@@ -256,9 +256,11 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 		return nil, err
 	}
 	var want []string
-	// newOn[host] are identities the batch may add to host: observed
-	// there, not active there at the batch's start.
-	newOn := map[string]map[string]bool{}
+	// added are the (host, identity) pairs the batch will insert: observed
+	// on the host, held there in no row at all (a returning part reopens
+	// its row). Exact unless a report turns out a duplicate; a spare id is
+	// a gap in the sequence.
+	added := map[[2]string]bool{}
 	for _, p := range changed {
 		parts, err := p.observe()
 		if err != nil {
@@ -267,11 +269,8 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 		held, _ := w.parts.get(p.rep.HostID)
 		active := held.activeIdentities()
 		for _, o := range parts {
-			if !active[o.Identity] && e.d.ReserveIDsSQL != "" {
-				if newOn[p.rep.HostID] == nil {
-					newOn[p.rep.HostID] = map[string]bool{}
-				}
-				newOn[p.rep.HostID][o.Identity] = true
+			if e.d.ReserveIDsSQL != "" && !held.holds(o.Identity) {
+				added[[2]string{p.rep.HostID, o.Identity}] = true
 			}
 			if o.RealSerial && !active[o.Identity] && !pf.known[o.Identity] {
 				pf.known[o.Identity] = true
@@ -279,21 +278,8 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 			}
 		}
 	}
-	// A returning part reopens its row: only identities the host holds no
-	// row of are added, each once in the batch. Exact unless a report
-	// turns out a duplicate; a spare id is a gap in the sequence.
-	adds := 0
-	for hostID, ids := range newOn {
-		held, _ := w.parts.get(hostID)
-		for id := range ids {
-			if held.holds(id) {
-				delete(ids, id)
-			}
-		}
-		adds += len(ids)
-	}
-	if adds > 0 {
-		if err := e.reserveIDs(ctx, w, adds); err != nil {
+	if len(added) > 0 {
+		if err := e.reserveIDs(ctx, w, len(added)); err != nil {
 			return nil, err
 		}
 	}
