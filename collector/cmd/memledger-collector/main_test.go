@@ -158,8 +158,16 @@ func startCollector(t *testing.T, db string, args ...string) *collector {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(c.stderr.String(), "msg=listening addr="+c.addr) {
-		t.Errorf("log does not announce the bound address %s:\n%s", c.addr, c.stderr.String())
+	// The collector logs the address before it writes the file, but its
+	// stderr reaches this buffer through a pipe copied by another goroutine,
+	// so the line may trail the file by a moment.
+	announced := "msg=listening addr=" + c.addr
+	for wait := time.Now().Add(5 * time.Second); !strings.Contains(c.stderr.String(), announced); {
+		if time.Now().After(wait) {
+			t.Errorf("log does not announce the bound address %s:\n%s", c.addr, c.stderr.String())
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	return c
 }

@@ -114,13 +114,6 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 		return nil, fmt.Errorf("--http-listen %s: %w", f.httpListen, err)
 	}
 	addr := lis.Addr().String()
-	if f.httpAddrFile != "" {
-		if err := fileutil.WriteAtomic(f.httpAddrFile, []byte(addr+"\n"), 0o644); err != nil {
-			lis.Close()
-			rt.stop(context.Background())
-			return nil, fmt.Errorf("--http-addr-file: %w", err)
-		}
-	}
 	rt.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -130,9 +123,18 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
+	// Announced, then the address file (the readiness signal), then served:
+	// a failed write closes a listener nothing serves yet.
+	a.logger.Info("http_listening", "addr", addr)
+	if f.httpAddrFile != "" {
+		if err := fileutil.WriteAtomic(f.httpAddrFile, []byte(addr+"\n"), 0o644); err != nil {
+			lis.Close()
+			rt.stop(context.Background())
+			return nil, fmt.Errorf("--http-addr-file: %w", err)
+		}
+	}
 	rt.httpErr = make(chan error, 1)
 	go func() { rt.httpErr <- rt.http.Serve(lis) }()
-	a.logger.Info("http_listening", "addr", addr)
 	return rt, nil
 }
 

@@ -145,12 +145,6 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
 	addr := lis.Addr().String()
-	if f.addrFile != "" {
-		if err := fileutil.WriteAtomic(f.addrFile, []byte(addr+"\n"), 0o644); err != nil {
-			lis.Close()
-			return fmt.Errorf("--addr-file: %w", err)
-		}
-	}
 	srv := server.New(st, server.Options{
 		Committer: server.CommitterOptions{
 			MaxBatch:      f.batchMax,
@@ -170,6 +164,14 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		Enroll:           enrollSvc,
 	})
 	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))
+	// The address file is the readiness signal scripts wait for, so it is
+	// written after everything the start-up announces.
+	if f.addrFile != "" {
+		if err := fileutil.WriteAtomic(f.addrFile, []byte(addr+"\n"), 0o644); err != nil {
+			lis.Close()
+			return fmt.Errorf("--addr-file: %w", err)
+		}
+	}
 	stopping := notifySystemd(ctx, a.logger)
 	defer stopping()
 	if err := srv.Serve(ctx, lis); err != nil {
