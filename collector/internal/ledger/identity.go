@@ -341,7 +341,12 @@ func normID(s string) string {
 // joinKey joins components with '|', escaping '\' and '|' inside them (and
 // NUL as `\0`) so that distinct component lists never give the same key.
 func joinKey(parts ...string) string {
+	n := len(parts)
+	for _, p := range parts {
+		n += len(p)
+	}
 	var b strings.Builder
+	b.Grow(n) // one allocation where nothing needs escaping (identities of every part of every changed report)
 	for i, p := range parts {
 		if i > 0 {
 			b.WriteByte('|')

@@ -466,7 +466,7 @@ func DecodeReport(b []byte, lim Limits) (*memledgerv1.ReportRequest, error) {
 	if err := proto.Unmarshal(b, req); err != nil {
 		return nil, fmt.Errorf("cannot decode %d bytes as memledger.v1.ReportRequest: %v: %w", len(b), err, ErrInvalidReport)
 	}
-	if err := ValidateReport(req, lim); err != nil {
+	if err := validateReport(req, lim, true); err != nil {
 		return req, err
 	}
 	return req, nil

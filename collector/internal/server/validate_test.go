@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -278,6 +279,27 @@ func TestDecodeReport(t *testing.T) {
 	// A string field with invalid UTF-8, written by hand (protobuf-go
 	// refuses to encode it): field 1 (host_id), wire type 2, length 2.
 	badUTF8 := []byte{0x0a, 0x02, 'h', 0xff, 0x10, 0x01}
+	// DecodeReport leaves the inventory's UTF-8 to the decoder (see
+	// validateReport): these prove the decoder checks nested strings and
+	// repeated strings too, with a byte changed after encoding.
+	corrupt := func(set func(*memledgerv1.Inventory)) []byte {
+		inv := testInventory("h1", 2, 1, 0)
+		set(inv)
+		b, err := proto.Marshal(fullReport("h1", 3, inv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.Index(b, []byte("ZZZZ"))
+		if i < 0 {
+			t.Fatal("marker not in the encoding")
+		}
+		b[i] = 0xff
+		return b
+	}
+	badSerial := corrupt(func(inv *memledgerv1.Inventory) { inv.StorageDevices[0].SerialNumber = "ZZZZ" })
+	badEvidence := corrupt(func(inv *memledgerv1.Inventory) {
+		inv.MemoryModules[1].ModuleVendor.Evidence = append(inv.MemoryModules[1].ModuleVendor.Evidence, "ZZZZ")
+	})
 	tests := []struct {
 		name    string
 		in      []byte
@@ -287,6 +309,8 @@ func TestDecodeReport(t *testing.T) {
 		{name: "valid", in: good, wantReq: true},
 		{name: "truncated", in: good[:len(good)-3], wantErr: "cannot decode"},
 		{name: "invalid utf8 on the wire", in: badUTF8, wantErr: "invalid UTF-8"},
+		{name: "invalid utf8 in a drive serial", in: badSerial, wantErr: "invalid UTF-8"},
+		{name: "invalid utf8 in vendor evidence", in: badEvidence, wantErr: "invalid UTF-8"},
 		{name: "garbage", in: []byte{0xff, 0xff, 0xff}, wantErr: "cannot decode 3 bytes"},
 		{name: "empty is a report without anything", in: nil, wantReq: true, wantErr: "host_id: required"},
 	}

@@ -60,10 +60,36 @@ func Run(t *testing.T, open Opener) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := open(t)
-			tc.fn(t, &harness{t: t, s: s, ctx: context.Background(), open: open})
+			checked := func(t testing.TB) store.Store {
+				s := open(t)
+				checkIntegrityAtEnd(t, s)
+				return s
+			}
+			tc.fn(t, &harness{t: t, s: checked(t), ctx: context.Background(), open: checked})
 		})
 	}
+}
+
+// integrityChecker is implemented by drivers that can verify the ledger's
+// cross-table rules (engine.Engine.CheckIntegrity).
+type integrityChecker interface {
+	CheckIntegrity(ctx context.Context) error
+}
+
+// checkIntegrityAtEnd checks s's ledger when the test ends, before the
+// store is closed (cleanups run last registered first): whatever a case
+// did, no row may name a host or part that does not exist.
+func checkIntegrityAtEnd(t testing.TB, s store.Store) {
+	c, ok := s.(integrityChecker)
+	if !ok {
+		t.Fatalf("%T does not implement CheckIntegrity", s)
+	}
+	t.Cleanup(func() {
+		err := c.CheckIntegrity(context.Background())
+		if err != nil && !errors.Is(err, store.ErrClosed) {
+			t.Errorf("after the test: %v", err)
+		}
+	})
 }
 
 type harness struct {
