@@ -34,7 +34,6 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/memledger/memledger/collector/internal/store"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -463,10 +462,14 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 // request too (for its sequence). Errors wrap ErrInvalidReport.
 func DecodeReport(b []byte, lim Limits) (*memledgerv1.ReportRequest, error) {
 	req := new(memledgerv1.ReportRequest)
-	if err := proto.Unmarshal(b, req); err != nil {
+	// The generated decoder (vtprotobuf) takes half the time of
+	// proto.Unmarshal, the largest cost of a changed report in the
+	// collector. Unlike proto.Unmarshal it accepts strings that are not
+	// UTF-8; ValidateReport rejects them.
+	if err := req.UnmarshalVT(b); err != nil {
 		return nil, fmt.Errorf("cannot decode %d bytes as memledger.v1.ReportRequest: %v: %w", len(b), err, ErrInvalidReport)
 	}
-	if err := validateReport(req, lim, true); err != nil {
+	if err := ValidateReport(req, lim); err != nil {
 		return req, err
 	}
 	return req, nil

@@ -192,7 +192,7 @@ func TestServerRejectsBadReports(t *testing.T) {
 		{"long part number", fullReport("h1", 9, longPN), "inventory.memory_modules[1].part_number: 2000 bytes"},
 		{"inventory of another host", fullReport("h1", 9, otherHost), `inventory.host.host_id: "h2" differs`},
 		{"another host on the stream", heartbeat("h2", 9, strings.Repeat("a", 64)), `host_id "h2" differs from this stream's host "h1"`},
-		{"invalid utf8 on the wire", &rawMsg{0x0a, 0x02, 'h', 0xff, 0x10, 0x09}, "report after sequence 2: cannot decode"},
+		{"invalid utf8 on the wire", &rawMsg{0x0a, 0x02, 'h', 0xff, 0x10, 0x09}, "report sequence 9: host_id: not valid UTF-8"},
 		{"garbage", &rawMsg{0xff, 0xff}, "cannot decode 2 bytes"},
 	}
 	st := newFakeStore()

@@ -97,15 +97,6 @@ const digestLen = 64
 // sequence non-zero, exactly one body, and the body within the limits. The
 // error is a *ValidationError wrapping ErrInvalidReport.
 func ValidateReport(req *memledgerv1.ReportRequest, lim Limits) error {
-	return validateReport(req, lim, false)
-}
-
-// validateReport is ValidateReport; decoded says req was decoded from the
-// wire by protobuf-go, which rejects proto3 strings (and map keys) that are
-// not valid UTF-8, so the inventory's strings need only their length
-// checked: the second pass over every string cost 2 % of the collector's
-// CPU under load.
-func validateReport(req *memledgerv1.ReportRequest, lim Limits, decoded bool) error {
 	lim = lim.withDefaults()
 	if req == nil {
 		return &ValidationError{Reason: "empty report"}
@@ -123,7 +114,7 @@ func validateReport(req *memledgerv1.ReportRequest, lim Limits, decoded bool) er
 	}
 	switch body := req.GetBody().(type) {
 	case *memledgerv1.ReportRequest_Inventory:
-		return validateInventory("inventory", body.Inventory, req.GetHostId(), lim, decoded)
+		return validateInventory("inventory", body.Inventory, req.GetHostId(), lim)
 	case *memledgerv1.ReportRequest_Heartbeat:
 		return validateHeartbeat(body.Heartbeat)
 	default:
@@ -143,7 +134,7 @@ func ValidateInventory(inv *memledgerv1.Inventory, hostID string, lim Limits) er
 		}
 		hostID = inv.GetHost().GetHostId()
 	}
-	return validateInventory("", inv, hostID, lim, false)
+	return validateInventory("", inv, hostID, lim)
 }
 
 func validateHostID(field, id string, lim Limits) error {
@@ -191,9 +182,8 @@ func validateHeartbeat(hb *memledgerv1.Heartbeat) error {
 }
 
 // validateInventory checks inv; prefix is the path of inv in the report
-// ("inventory") or "" at the top level; utf8Checked skips the UTF-8 check
-// of strings the decoder has already made.
-func validateInventory(prefix string, inv *memledgerv1.Inventory, hostID string, lim Limits, utf8Checked bool) error {
+// ("inventory") or "" at the top level.
+func validateInventory(prefix string, inv *memledgerv1.Inventory, hostID string, lim Limits) error {
 	if inv == nil {
 		return &ValidationError{Field: prefix, Reason: "empty inventory"}
 	}
@@ -221,7 +211,7 @@ func validateInventory(prefix string, inv *memledgerv1.Inventory, hostID string,
 	if n := len(inv.GetHost().GetLabels()); n > lim.MaxLabels {
 		return &ValidationError{Field: join("host.labels"), Reason: fmt.Sprintf("%d labels, more than the limit of %d", n, lim.MaxLabels)}
 	}
-	c := checker{lim: lim, utf8Checked: utf8Checked}
+	c := checker{lim: lim}
 	var root *loc
 	if prefix != "" {
 		root = &loc{name: prefix, index: -1}
@@ -288,9 +278,8 @@ func (l *loc) field(name string) string {
 // TestCheckerCoversSchema fails when a field is added to the schema and not
 // here.
 type checker struct {
-	lim         Limits
-	utf8Checked bool  // strings are known to be valid UTF-8
-	err         error // the first problem found
+	lim Limits
+	err error // the first problem found
 }
 
 func (c *checker) fail(l *loc, field, format string, args ...any) {
@@ -301,7 +290,7 @@ func (c *checker) fail(l *loc, field, format string, args ...any) {
 
 // str checks one string field.
 func (c *checker) str(l *loc, field, v string) {
-	if len(v) <= c.lim.MaxStringBytes && (c.utf8Checked || utf8.ValidString(v)) {
+	if len(v) <= c.lim.MaxStringBytes && utf8.ValidString(v) {
 		return
 	}
 	if len(v) > c.lim.MaxStringBytes {
@@ -318,7 +307,7 @@ func (c *checker) strs(l *loc, field string, vs []string) {
 		return
 	}
 	for i, v := range vs {
-		if len(v) > c.lim.MaxStringBytes || (!c.utf8Checked && !utf8.ValidString(v)) {
+		if len(v) > c.lim.MaxStringBytes || !utf8.ValidString(v) {
 			c.str(l, field+"["+strconv.Itoa(i)+"]", v)
 			return
 		}

@@ -176,10 +176,16 @@ func TestValidateReport(t *testing.T) {
 }
 
 // TestCheckerCoversSchema sets every string of the Inventory schema (found
-// by reflection, so fields added later are included) to an over-long value
-// and expects the hand-written checker to reject it, naming the field.
+// by reflection, so fields added later are included) to an over-long value,
+// and then to one that is not UTF-8, and expects the hand-written checker
+// to reject it, naming the field. The UTF-8 half matters: the collector's
+// decoder (vtprotobuf) does not check it, the checker must.
 func TestCheckerCoversSchema(t *testing.T) {
-	long := strings.Repeat("x", 1025)
+	bad := []struct{ what, key, value string }{
+		{"over-long", "k", strings.Repeat("x", 1025)},
+		{"non-UTF-8", "k", "ok\xffno"},
+		{"non-UTF-8 key", "k\xff", "v"},
+	}
 	var paths [][]protoreflect.FieldDescriptor
 	var walk func(md protoreflect.MessageDescriptor, prefix []protoreflect.FieldDescriptor)
 	walk = func(md protoreflect.MessageDescriptor, prefix []protoreflect.FieldDescriptor) {
@@ -207,38 +213,43 @@ func TestCheckerCoversSchema(t *testing.T) {
 			names = append(names, string(fd.Name()))
 		}
 		name := strings.Join(names, ".")
-		t.Run(name, func(t *testing.T) {
-			inv := testInventory("h1", 1, 1, 0)
-			m := inv.ProtoReflect()
-			for _, fd := range p[:len(p)-1] {
-				if fd.IsList() {
-					l := m.Mutable(fd).List()
-					if l.Len() == 0 {
-						l.Append(l.NewElement())
+		last := p[len(p)-1]
+		for _, b := range bad {
+			if b.key != "k" && !last.IsMap() {
+				continue
+			}
+			t.Run(name+"/"+b.what, func(t *testing.T) {
+				inv := testInventory("h1", 1, 1, 0)
+				m := inv.ProtoReflect()
+				for _, fd := range p[:len(p)-1] {
+					if fd.IsList() {
+						l := m.Mutable(fd).List()
+						if l.Len() == 0 {
+							l.Append(l.NewElement())
+						}
+						m = l.Get(0).Message()
+						continue
 					}
-					m = l.Get(0).Message()
-					continue
+					m = m.Mutable(fd).Message()
 				}
-				m = m.Mutable(fd).Message()
-			}
-			last := p[len(p)-1]
-			switch {
-			case last.IsMap():
-				key := protoreflect.ValueOfString("k").MapKey()
-				m.Mutable(last).Map().Set(key, protoreflect.ValueOfString(long))
-			case last.IsList():
-				m.Mutable(last).List().Append(protoreflect.ValueOfString(long))
-			default:
-				m.Set(last, protoreflect.ValueOfString(long))
-			}
-			err := ValidateInventory(inv, "h1", Limits{})
-			if err == nil {
-				t.Fatalf("a %d-byte %s passed validation: add it to the checker", len(long), name)
-			}
-			if !strings.Contains(err.Error(), string(last.Name())) {
-				t.Errorf("error %q does not name the field %s", err, last.Name())
-			}
-		})
+				switch {
+				case last.IsMap():
+					key := protoreflect.ValueOfString(b.key).MapKey()
+					m.Mutable(last).Map().Set(key, protoreflect.ValueOfString(b.value))
+				case last.IsList():
+					m.Mutable(last).List().Append(protoreflect.ValueOfString(b.value))
+				default:
+					m.Set(last, protoreflect.ValueOfString(b.value))
+				}
+				err := ValidateInventory(inv, "h1", Limits{})
+				if err == nil {
+					t.Fatalf("a %s %s passed validation: add it to the checker", b.what, name)
+				}
+				if !strings.Contains(err.Error(), string(last.Name())) {
+					t.Errorf("error %q does not name the field %s", err, last.Name())
+				}
+			})
+		}
 	}
 }
 
@@ -277,11 +288,12 @@ func TestDecodeReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A string field with invalid UTF-8, written by hand (protobuf-go
-	// refuses to encode it): field 1 (host_id), wire type 2, length 2.
+	// refuses to encode it): field 1 (host_id), wire type 2, length 2;
+	// then field 2 (sequence) = 1.
 	badUTF8 := []byte{0x0a, 0x02, 'h', 0xff, 0x10, 0x01}
-	// DecodeReport leaves the inventory's UTF-8 to the decoder (see
-	// validateReport): these prove the decoder checks nested strings and
-	// repeated strings too, with a byte changed after encoding.
+	// The decoder does not check UTF-8, validation does: nested and
+	// repeated strings too, here with a byte changed after encoding
+	// (TestCheckerCoversSchema covers every string field).
 	corrupt := func(set func(*memledgerv1.Inventory)) []byte {
 		inv := testInventory("h1", 2, 1, 0)
 		set(inv)
@@ -308,9 +320,9 @@ func TestDecodeReport(t *testing.T) {
 	}{
 		{name: "valid", in: good, wantReq: true},
 		{name: "truncated", in: good[:len(good)-3], wantErr: "cannot decode"},
-		{name: "invalid utf8 on the wire", in: badUTF8, wantErr: "invalid UTF-8"},
-		{name: "invalid utf8 in a drive serial", in: badSerial, wantErr: "invalid UTF-8"},
-		{name: "invalid utf8 in vendor evidence", in: badEvidence, wantErr: "invalid UTF-8"},
+		{name: "invalid utf8 on the wire", in: badUTF8, wantReq: true, wantErr: "host_id: not valid UTF-8"},
+		{name: "invalid utf8 in a drive serial", in: badSerial, wantReq: true, wantErr: "inventory.storage_devices[0].serial_number: not valid UTF-8"},
+		{name: "invalid utf8 in vendor evidence", in: badEvidence, wantReq: true, wantErr: "inventory.memory_modules[1].module_vendor.evidence[1]: not valid UTF-8"},
 		{name: "garbage", in: []byte{0xff, 0xff, 0xff}, wantErr: "cannot decode 3 bytes"},
 		{name: "empty is a report without anything", in: nil, wantReq: true, wantErr: "host_id: required"},
 	}
@@ -357,6 +369,15 @@ func FuzzDecodeReport(f *testing.F) {
 			rep := ToStoreReport(req, time.Unix(0, 0))
 			if (rep.Inventory == nil) == (rep.HeartbeatDigest == "") {
 				t.Fatalf("accepted report converts to neither full nor heartbeat: %+v", rep)
+			}
+			// The generated decoder must accept nothing protobuf-go would
+			// refuse (invalid UTF-8 above all) and decode it the same way.
+			var ref memledgerv1.ReportRequest
+			if err := proto.Unmarshal(b, &ref); err != nil {
+				t.Fatalf("accepted report that proto.Unmarshal refuses: %v", err)
+			}
+			if !proto.Equal(&ref, req) {
+				t.Fatalf("decoded differently from proto.Unmarshal:\n%v\n%v", req, &ref)
 			}
 		} else if !errors.Is(err, ErrInvalidReport) {
 			t.Fatalf("error %v does not wrap ErrInvalidReport", err)
