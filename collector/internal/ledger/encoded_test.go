@@ -50,6 +50,40 @@ func TestDigestWithInput(t *testing.T) {
 	}
 }
 
+// wantHostRecord is the host record HostRecord must find: the host alone,
+// encoded deterministically.
+func wantHostRecord(t testing.TB, inv *memledgerv1.Inventory) (string, bool) {
+	if inv.GetHost() == nil {
+		return "", false
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(inv.GetHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), true
+}
+
+func TestHostRecord(t *testing.T) {
+	cases := encodedCases()
+	cases["no host"] = &memledgerv1.Inventory{MemoryModules: []*memledgerv1.MemoryModule{dimm("A1", "NOHOST01")}}
+	for name, inv := range cases {
+		in, err := DigestInput(inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := HostRecord(in)
+		want, wantOK := wantHostRecord(t, inv)
+		if string(got) != want || ok != wantOK {
+			t.Errorf("%s: HostRecord = %x, %v; want %x, %v", name, got, ok, want, wantOK)
+		}
+	}
+	for _, bad := range [][]byte{nil, {0x00}, {0x0a, 0x05, 0x01}} {
+		if rec, ok := HostRecord(bad); ok {
+			t.Errorf("HostRecord(%x) = %x, true; want false", bad, rec)
+		}
+	}
+}
+
 func TestObserveEncoded(t *testing.T) {
 	for name, inv := range encodedCases() {
 		t.Run(name, func(t *testing.T) {
@@ -126,6 +160,11 @@ func FuzzObserveEncoded(f *testing.F) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("ObserveEncoded differs from Observe")
 		}
+		rec, ok := HostRecord(in)
+		if wantRec, wantOK := wantHostRecord(t, inv); string(rec) != wantRec || ok != wantOK {
+			t.Fatalf("HostRecord = %x, %v; want %x, %v", rec, ok, wantRec, wantOK)
+		}
+		HostRecord(input) // arbitrary bytes: must not panic
 		odd, err := ObserveEncoded("h", inv, input)
 		if err != nil {
 			t.Fatalf("ObserveEncoded with arbitrary input: %v", err)

@@ -177,7 +177,33 @@ func ObserveEncoded(hostID string, inv *memledgerv1.Inventory, digestInput []byt
 var (
 	memoryModulesField  = (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields().ByName("memory_modules").Number()
 	storageDevicesField = (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields().ByName("storage_devices").Number()
+	hostField           = (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields().ByName("host").Number()
 )
+
+// HostRecord returns the host record (memledger.v1.Host, deterministic
+// encoding) inside digestInput as DigestInput returns it, without encoding
+// it again: a nested message is encoded as it would be on its own. ok is
+// false when the input has no host or is not well formed; the caller
+// encodes the host then.
+func HostRecord(digestInput []byte) (rec []byte, ok bool) {
+	b := digestInput
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil, false
+		}
+		b = b[n:]
+		if num == hostField && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(b)
+			return v, n >= 0
+		}
+		if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
+			return nil, false
+		}
+		b = b[n:]
+	}
+	return nil, false
+}
 
 // splitParts returns the memory_modules and storage_devices records of an
 // encoded Inventory, in order; ok is false when b is not well formed.

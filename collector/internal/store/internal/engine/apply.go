@@ -570,17 +570,30 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	w.openPresence(st.id, p.at, arrived)
 	w.parts.applyChanges(st.id, held, res, p.at, addedIDs)
 
-	// Host facts and agent labels.
+	// Host facts and agent labels. The host record is compared first:
+	// most changed reports change parts only, and an identical record
+	// has no field changes to look for (a first one has none either:
+	// enrollment records the facts).
 	newHost := p.rep.Inventory.GetHost()
-	var oldHost *memledgerv1.Host
-	if st.platform != nil {
-		oldHost = &memledgerv1.Host{}
+	platform, ok := ledger.HostRecord(p.pre.Input)
+	if !ok {
+		var err error
+		if platform, err = (proto.MarshalOptions{Deterministic: true}).Marshal(newHost); err != nil {
+			return nil, fmt.Errorf("encode host record: %w", err)
+		}
+	}
+	if platform == nil {
+		platform = []byte{}
+	}
+	samePlatform := st.platform != nil && bytes.Equal(platform, st.platform)
+	if st.platform != nil && !samePlatform {
+		oldHost := &memledgerv1.Host{}
 		if err := proto.Unmarshal(st.platform, oldHost); err != nil {
 			oldHost = nil // undecodable old record: report no field changes rather than fail ingest
 		}
-	}
-	if d, ok := ledger.HostFieldsDraft(st.id, ledger.HostFieldChanges(oldHost, newHost)); ok {
-		drafts = append(drafts, eventDraft{Draft: d})
+		if d, ok := ledger.HostFieldsDraft(st.id, ledger.HostFieldChanges(oldHost, newHost)); ok {
+			drafts = append(drafts, eventDraft{Draft: d})
+		}
 	}
 	before := st.effectiveLabels()
 	st.agentLabels = newHost.GetLabels()
@@ -595,15 +608,8 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 			drafts = append(drafts, eventDraft{Draft: d})
 		}
 	}
-	platform, err := proto.MarshalOptions{Deterministic: true}.Marshal(newHost)
-	if err != nil {
-		return nil, fmt.Errorf("encode host record: %w", err)
-	}
-	if platform == nil {
-		platform = []byte{}
-	}
 	st.digest = p.digest
-	if st.platform != nil && bytes.Equal(platform, st.platform) && st.agentVersion == p.rep.Inventory.GetAgentVersion() {
+	if samePlatform && st.agentVersion == p.rep.Inventory.GetAgentVersion() {
 		return drafts, nil // only parts changed: the host row's facts stay
 	}
 	st.platform = platform
