@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -60,6 +61,66 @@ func DigestInput(inv *memledgerv1.Inventory) ([]byte, error) {
 		return nil, fmt.Errorf("inventory digest: encode inventory: %w", err)
 	}
 	return b, nil
+}
+
+var hostNumber = (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields().ByName("host").Number()
+
+// DigestInputValidUTF8 returns the bytes DigestInput returns, encoded by
+// the generated code (vtprotobuf) instead of protobuf-go's reflective
+// encoder, in less than half the time: the collector digests every full
+// report it receives. Unlike DigestInput it does not check that the
+// inventory's strings are valid UTF-8, so callers pass only inventories
+// known to be (the collector's, after validation); given others, it would
+// return bytes DigestInput refuses to produce.
+//
+// Why the bytes are the same: protobuf-go's deterministic encoding and
+// vtprotobuf's strict one both write known fields in field-number order
+// and unknown fields last, and neither has a choice elsewhere, except in
+// the order of map entries, which vtprotobuf leaves to map iteration. The
+// one map, host.labels, is in the host record, which is therefore encoded
+// by protobuf-go. TestDigestInputValidUTF8 (every field of the schema set)
+// and FuzzDigestInputValidUTF8 compare the two.
+func DigestInputValidUTF8(inv *memledgerv1.Inventory) ([]byte, error) {
+	if inv == nil {
+		return nil, errors.New("inventory digest: nil inventory")
+	}
+	// The inventory less host and collected_at, sharing inv's values. A
+	// field added to the schema must be added here: the tests fail until
+	// it is (they set every field).
+	rest := &memledgerv1.Inventory{
+		AgentVersion:   inv.AgentVersion,
+		MemoryModules:  inv.MemoryModules,
+		StorageDevices: inv.StorageDevices,
+		Warnings:       inv.Warnings,
+		Sources:        inv.Sources,
+	}
+	if u := inv.ProtoReflect().GetUnknown(); len(u) > 0 {
+		rest.ProtoReflect().SetUnknown(u)
+	}
+	marshal := proto.MarshalOptions{Deterministic: true}
+	hostLen, head := 0, 0
+	if inv.Host != nil {
+		hostLen = marshal.Size(inv.Host)
+		head = protowire.SizeTag(hostNumber) + protowire.SizeBytes(hostLen)
+	}
+	// One buffer: the host record first, then the rest, which the
+	// generated code writes backwards from the end.
+	out := make([]byte, head+rest.SizeVT())
+	if _, err := rest.MarshalToSizedBufferVTStrict(out[head:]); err != nil {
+		return nil, fmt.Errorf("inventory digest: encode inventory: %w", err)
+	}
+	if inv.Host != nil {
+		b := protowire.AppendTag(out[:0], hostNumber, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(hostLen))
+		b, err := marshal.MarshalAppend(b, inv.Host)
+		if err != nil {
+			return nil, fmt.Errorf("inventory digest: encode host: %w", err)
+		}
+		if len(b) != head || &b[0] != &out[0] {
+			return nil, fmt.Errorf("inventory digest: host record is %d bytes, sized %d", len(b), head)
+		}
+	}
+	return out, nil
 }
 
 // Slot names a module's slot for people: its locator, qualified by the bank

@@ -24,7 +24,19 @@ func DigestInput(i *memledgerv1.Inventory) ([]byte, error) { return inv.DigestIn
 // DigestWithInput returns Digest(i) and DigestInput(i) with one encoding,
 // for ObserveEncoded.
 func DigestWithInput(i *memledgerv1.Inventory) (string, []byte, error) {
-	b, err := inv.DigestInput(i)
+	return digestWithInput(inv.DigestInput, i)
+}
+
+// DigestWithInputValidUTF8 is DigestWithInput for an inventory whose
+// strings are known to be valid UTF-8 (validated): the same result from
+// the generated encoder, which does not check
+// (internal/inventory.DigestInputValidUTF8).
+func DigestWithInputValidUTF8(i *memledgerv1.Inventory) (string, []byte, error) {
+	return digestWithInput(inv.DigestInputValidUTF8, i)
+}
+
+func digestWithInput(input func(*memledgerv1.Inventory) ([]byte, error), i *memledgerv1.Inventory) (string, []byte, error) {
+	b, err := input(i)
 	if err != nil {
 		return "", nil, err
 	}

@@ -447,7 +447,8 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 	// Digest (and observe a changed inventory) here, in parallel with the
 	// committer, whose goroutine is the ingest's bottleneck.
 	// Errors are left to Apply, which rejects the report with the reason.
-	if pre, err := store.Precompute(rep); err == nil && pre != nil {
+	// DecodeReport validated every string as UTF-8.
+	if pre, err := store.PrecomputeValidUTF8(rep); err == nil && pre != nil {
 		if pre.Digest != r.lastDigest {
 			pre.Observe(rep)
 		}

@@ -7,9 +7,9 @@ package memledgerv1
 import (
 	fmt "fmt"
 	protohelpers "github.com/planetscale/vtprotobuf/protohelpers"
-	timestamppb1 "github.com/planetscale/vtprotobuf/types/known/timestamppb"
+	timestamppb "github.com/planetscale/vtprotobuf/types/known/timestamppb"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
+	timestamppb1 "google.golang.org/protobuf/types/known/timestamppb"
 	io "io"
 )
 
@@ -19,6 +19,1356 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+func (m *Inventory) MarshalVTStrict() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVTStrict(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Inventory) MarshalToVTStrict(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVTStrict(dAtA[:size])
+}
+
+func (m *Inventory) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Sources) > 0 {
+		for iNdEx := len(m.Sources) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Sources[iNdEx])
+			copy(dAtA[i:], m.Sources[iNdEx])
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Sources[iNdEx])))
+			i--
+			dAtA[i] = 0x3a
+		}
+	}
+	if len(m.Warnings) > 0 {
+		for iNdEx := len(m.Warnings) - 1; iNdEx >= 0; iNdEx-- {
+			size, err := m.Warnings[iNdEx].MarshalToSizedBufferVTStrict(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+			i--
+			dAtA[i] = 0x32
+		}
+	}
+	if len(m.StorageDevices) > 0 {
+		for iNdEx := len(m.StorageDevices) - 1; iNdEx >= 0; iNdEx-- {
+			size, err := m.StorageDevices[iNdEx].MarshalToSizedBufferVTStrict(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	if len(m.MemoryModules) > 0 {
+		for iNdEx := len(m.MemoryModules) - 1; iNdEx >= 0; iNdEx-- {
+			size, err := m.MemoryModules[iNdEx].MarshalToSizedBufferVTStrict(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+			i--
+			dAtA[i] = 0x22
+		}
+	}
+	if len(m.AgentVersion) > 0 {
+		i -= len(m.AgentVersion)
+		copy(dAtA[i:], m.AgentVersion)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.AgentVersion)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.CollectedAt != nil {
+		size, err := (*timestamppb.Timestamp)(m.CollectedAt).MarshalToSizedBufferVTStrict(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Host != nil {
+		size, err := m.Host.MarshalToSizedBufferVTStrict(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Warning) MarshalVTStrict() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVTStrict(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Warning) MarshalToVTStrict(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVTStrict(dAtA[:size])
+}
+
+func (m *Warning) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Subject) > 0 {
+		i -= len(m.Subject)
+		copy(dAtA[i:], m.Subject)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Subject)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Message) > 0 {
+		i -= len(m.Message)
+		copy(dAtA[i:], m.Message)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Message)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Source) > 0 {
+		i -= len(m.Source)
+		copy(dAtA[i:], m.Source)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Source)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Host) MarshalVTStrict() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVTStrict(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Host) MarshalToVTStrict(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVTStrict(dAtA[:size])
+}
+
+func (m *Host) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.SmbiosVersion) > 0 {
+		i -= len(m.SmbiosVersion)
+		copy(dAtA[i:], m.SmbiosVersion)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.SmbiosVersion)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x8a
+	}
+	if len(m.Architecture) > 0 {
+		i -= len(m.Architecture)
+		copy(dAtA[i:], m.Architecture)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Architecture)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x82
+	}
+	if len(m.Virtualization) > 0 {
+		i -= len(m.Virtualization)
+		copy(dAtA[i:], m.Virtualization)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Virtualization)))
+		i--
+		dAtA[i] = 0x7a
+	}
+	if len(m.SystemVersion) > 0 {
+		i -= len(m.SystemVersion)
+		copy(dAtA[i:], m.SystemVersion)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.SystemVersion)))
+		i--
+		dAtA[i] = 0x72
+	}
+	if len(m.BaseboardSerial) > 0 {
+		i -= len(m.BaseboardSerial)
+		copy(dAtA[i:], m.BaseboardSerial)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.BaseboardSerial)))
+		i--
+		dAtA[i] = 0x6a
+	}
+	if m.MemorySlots != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.MemorySlots))
+		i--
+		dAtA[i] = 0x60
+	}
+	if len(m.BaseboardProduct) > 0 {
+		i -= len(m.BaseboardProduct)
+		copy(dAtA[i:], m.BaseboardProduct)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.BaseboardProduct)))
+		i--
+		dAtA[i] = 0x5a
+	}
+	if len(m.BaseboardManufacturer) > 0 {
+		i -= len(m.BaseboardManufacturer)
+		copy(dAtA[i:], m.BaseboardManufacturer)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.BaseboardManufacturer)))
+		i--
+		dAtA[i] = 0x52
+	}
+	if len(m.SystemUuid) > 0 {
+		i -= len(m.SystemUuid)
+		copy(dAtA[i:], m.SystemUuid)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.SystemUuid)))
+		i--
+		dAtA[i] = 0x4a
+	}
+	if len(m.SystemSerial) > 0 {
+		i -= len(m.SystemSerial)
+		copy(dAtA[i:], m.SystemSerial)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.SystemSerial)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if len(m.SystemProduct) > 0 {
+		i -= len(m.SystemProduct)
+		copy(dAtA[i:], m.SystemProduct)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.SystemProduct)))
+		i--
+		dAtA[i] = 0x3a
+	}
+	if len(m.SystemManufacturer) > 0 {
+		i -= len(m.SystemManufacturer)
+		copy(dAtA[i:], m.SystemManufacturer)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.SystemManufacturer)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.Kernel) > 0 {
+		i -= len(m.Kernel)
+		copy(dAtA[i:], m.Kernel)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Kernel)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Os) > 0 {
+		i -= len(m.Os)
+		copy(dAtA[i:], m.Os)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Os)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Labels) > 0 {
+		for k := range m.Labels {
+			v := m.Labels[k]
+			baseI := i
+			i -= len(v)
+			copy(dAtA[i:], v)
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(len(v)))
+			i--
+			dAtA[i] = 0x12
+			i -= len(k)
+			copy(dAtA[i:], k)
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(len(k)))
+			i--
+			dAtA[i] = 0xa
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(baseI-i))
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if len(m.Hostname) > 0 {
+		i -= len(m.Hostname)
+		copy(dAtA[i:], m.Hostname)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Hostname)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.HostId) > 0 {
+		i -= len(m.HostId)
+		copy(dAtA[i:], m.HostId)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.HostId)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Vendor) MarshalVTStrict() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVTStrict(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Vendor) MarshalToVTStrict(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVTStrict(dAtA[:size])
+}
+
+func (m *Vendor) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Jep106) > 0 {
+		i -= len(m.Jep106)
+		copy(dAtA[i:], m.Jep106)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Jep106)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Evidence) > 0 {
+		for iNdEx := len(m.Evidence) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Evidence[iNdEx])
+			copy(dAtA[i:], m.Evidence[iNdEx])
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Evidence[iNdEx])))
+			i--
+			dAtA[i] = 0x22
+		}
+	}
+	if len(m.Parent) > 0 {
+		i -= len(m.Parent)
+		copy(dAtA[i:], m.Parent)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Parent)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Name) > 0 {
+		i -= len(m.Name)
+		copy(dAtA[i:], m.Name)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Name)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Id) > 0 {
+		i -= len(m.Id)
+		copy(dAtA[i:], m.Id)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Id)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MemoryModule) MarshalVTStrict() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVTStrict(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MemoryModule) MarshalToVTStrict(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVTStrict(dAtA[:size])
+}
+
+func (m *MemoryModule) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Policy) > 0 {
+		for iNdEx := len(m.Policy) - 1; iNdEx >= 0; iNdEx-- {
+			size, err := m.Policy[iNdEx].MarshalToSizedBufferVTStrict(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0xba
+		}
+	}
+	if m.Spd != nil {
+		size, err := m.Spd.MarshalToSizedBufferVTStrict(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xb2
+	}
+	if len(m.PartNumberRaw) > 0 {
+		i -= len(m.PartNumberRaw)
+		copy(dAtA[i:], m.PartNumberRaw)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.PartNumberRaw)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xaa
+	}
+	if m.TotalWidthBits != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.TotalWidthBits))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xa0
+	}
+	if m.DataWidthBits != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.DataWidthBits))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x98
+	}
+	if m.Rank != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.Rank))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x90
+	}
+	if len(m.TypeDetail) > 0 {
+		i -= len(m.TypeDetail)
+		copy(dAtA[i:], m.TypeDetail)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.TypeDetail)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x8a
+	}
+	if len(m.DramManufacturerId) > 0 {
+		i -= len(m.DramManufacturerId)
+		copy(dAtA[i:], m.DramManufacturerId)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.DramManufacturerId)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x82
+	}
+	if len(m.ModuleManufacturerId) > 0 {
+		i -= len(m.ModuleManufacturerId)
+		copy(dAtA[i:], m.ModuleManufacturerId)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.ModuleManufacturerId)))
+		i--
+		dAtA[i] = 0x7a
+	}
+	if len(m.Source) > 0 {
+		i -= len(m.Source)
+		copy(dAtA[i:], m.Source)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Source)))
+		i--
+		dAtA[i] = 0x72
+	}
+	if m.DramVendor != nil {
+		size, err := m.DramVendor.MarshalToSizedBufferVTStrict(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+		i--
+		dAtA[i] = 0x6a
+	}
+	if m.ModuleVendor != nil {
+		size, err := m.ModuleVendor.MarshalToSizedBufferVTStrict(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+		i--
+		dAtA[i] = 0x62
+	}
+	if len(m.AssetTag) > 0 {
+		i -= len(m.AssetTag)
+		copy(dAtA[i:], m.AssetTag)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.AssetTag)))
+		i--
+		dAtA[i] = 0x5a
+	}
+	if len(m.SerialNumber) > 0 {
+		i -= len(m.SerialNumber)
+		copy(dAtA[i:], m.SerialNumber)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.SerialNumber)))
+		i--
+		dAtA[i] = 0x52
+	}
+	if len(m.PartNumber) > 0 {
+		i -= len(m.PartNumber)
+		copy(dAtA[i:], m.PartNumber)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.PartNumber)))
+		i--
+		dAtA[i] = 0x4a
+	}
+	if len(m.ManufacturerRaw) > 0 {
+		i -= len(m.ManufacturerRaw)
+		copy(dAtA[i:], m.ManufacturerRaw)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.ManufacturerRaw)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if m.ConfiguredSpeedMts != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ConfiguredSpeedMts))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.SpeedMts != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.SpeedMts))
+		i--
+		dAtA[i] = 0x30
+	}
+	if len(m.FormFactor) > 0 {
+		i -= len(m.FormFactor)
+		copy(dAtA[i:], m.FormFactor)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.FormFactor)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.MemoryType) > 0 {
+		i -= len(m.MemoryType)
+		copy(dAtA[i:], m.MemoryType)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.MemoryType)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.SizeBytes != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.SizeBytes))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.BankLocator) > 0 {
+		i -= len(m.BankLocator)
+		copy(dAtA[i:], m.BankLocator)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.BankLocator)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Locator) > 0 {
+		i -= len(m.Locator)
+		copy(dAtA[i:], m.Locator)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Locator)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *PolicyFinding) MarshalVTStrict() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVTStrict(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *PolicyFinding) MarshalToVTStrict(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVTStrict(dAtA[:size])
+}
+
+func (m *PolicyFinding) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Component) > 0 {
+		i -= len(m.Component)
+		copy(dAtA[i:], m.Component)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Component)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Status) > 0 {
+		i -= len(m.Status)
+		copy(dAtA[i:], m.Status)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Status)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.RuleId) > 0 {
+		i -= len(m.RuleId)
+		copy(dAtA[i:], m.RuleId)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.RuleId)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *SPDInfo) MarshalVTStrict() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVTStrict(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *SPDInfo) MarshalToVTStrict(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVTStrict(dAtA[:size])
+}
+
+func (m *SPDInfo) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Warnings) > 0 {
+		for iNdEx := len(m.Warnings) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Warnings[iNdEx])
+			copy(dAtA[i:], m.Warnings[iNdEx])
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Warnings[iNdEx])))
+			i--
+			dAtA[i] = 0x42
+		}
+	}
+	if m.ModuleSizeBytes != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ModuleSizeBytes))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.EepromBytes != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.EepromBytes))
+		i--
+		dAtA[i] = 0x30
+	}
+	if len(m.Path) > 0 {
+		i -= len(m.Path)
+		copy(dAtA[i:], m.Path)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Path)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.SpdRevision) > 0 {
+		i -= len(m.SpdRevision)
+		copy(dAtA[i:], m.SpdRevision)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.SpdRevision)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.CrcOk {
+		i--
+		if m.CrcOk {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.ManufactureDate) > 0 {
+		i -= len(m.ManufactureDate)
+		copy(dAtA[i:], m.ManufactureDate)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.ManufactureDate)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.ModuleType) > 0 {
+		i -= len(m.ModuleType)
+		copy(dAtA[i:], m.ModuleType)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.ModuleType)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *StorageDevice) MarshalVTStrict() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVTStrict(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *StorageDevice) MarshalToVTStrict(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVTStrict(dAtA[:size])
+}
+
+func (m *StorageDevice) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Policy) > 0 {
+		for iNdEx := len(m.Policy) - 1; iNdEx >= 0; iNdEx-- {
+			size, err := m.Policy[iNdEx].MarshalToSizedBufferVTStrict(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0x8a
+		}
+	}
+	if len(m.Source) > 0 {
+		i -= len(m.Source)
+		copy(dAtA[i:], m.Source)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Source)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x82
+	}
+	if m.ControllerVendor != nil {
+		size, err := m.ControllerVendor.MarshalToSizedBufferVTStrict(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+		i--
+		dAtA[i] = 0x7a
+	}
+	if len(m.VendorRaw) > 0 {
+		i -= len(m.VendorRaw)
+		copy(dAtA[i:], m.VendorRaw)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.VendorRaw)))
+		i--
+		dAtA[i] = 0x72
+	}
+	if m.Vendor != nil {
+		size, err := m.Vendor.MarshalToSizedBufferVTStrict(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+		i--
+		dAtA[i] = 0x6a
+	}
+	if len(m.PciSubsystemDeviceId) > 0 {
+		i -= len(m.PciSubsystemDeviceId)
+		copy(dAtA[i:], m.PciSubsystemDeviceId)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.PciSubsystemDeviceId)))
+		i--
+		dAtA[i] = 0x62
+	}
+	if len(m.PciSubsystemVendorId) > 0 {
+		i -= len(m.PciSubsystemVendorId)
+		copy(dAtA[i:], m.PciSubsystemVendorId)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.PciSubsystemVendorId)))
+		i--
+		dAtA[i] = 0x5a
+	}
+	if len(m.PciDeviceId) > 0 {
+		i -= len(m.PciDeviceId)
+		copy(dAtA[i:], m.PciDeviceId)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.PciDeviceId)))
+		i--
+		dAtA[i] = 0x52
+	}
+	if len(m.PciVendorId) > 0 {
+		i -= len(m.PciVendorId)
+		copy(dAtA[i:], m.PciVendorId)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.PciVendorId)))
+		i--
+		dAtA[i] = 0x4a
+	}
+	if len(m.Wwn) > 0 {
+		i -= len(m.Wwn)
+		copy(dAtA[i:], m.Wwn)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Wwn)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if m.Rotational {
+		i--
+		if m.Rotational {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.SizeBytes != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.SizeBytes))
+		i--
+		dAtA[i] = 0x30
+	}
+	if len(m.Firmware) > 0 {
+		i -= len(m.Firmware)
+		copy(dAtA[i:], m.Firmware)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Firmware)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.SerialNumber) > 0 {
+		i -= len(m.SerialNumber)
+		copy(dAtA[i:], m.SerialNumber)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.SerialNumber)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Model) > 0 {
+		i -= len(m.Model)
+		copy(dAtA[i:], m.Model)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Model)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Transport) > 0 {
+		i -= len(m.Transport)
+		copy(dAtA[i:], m.Transport)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Transport)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Name) > 0 {
+		i -= len(m.Name)
+		copy(dAtA[i:], m.Name)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Name)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Inventory) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Host != nil {
+		l = m.Host.SizeVT()
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.CollectedAt != nil {
+		l = (*timestamppb.Timestamp)(m.CollectedAt).SizeVT()
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.AgentVersion)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if len(m.MemoryModules) > 0 {
+		for _, e := range m.MemoryModules {
+			l = e.SizeVT()
+			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
+	}
+	if len(m.StorageDevices) > 0 {
+		for _, e := range m.StorageDevices {
+			l = e.SizeVT()
+			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
+	}
+	if len(m.Warnings) > 0 {
+		for _, e := range m.Warnings {
+			l = e.SizeVT()
+			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
+	}
+	if len(m.Sources) > 0 {
+		for _, s := range m.Sources {
+			l = len(s)
+			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
+	}
+	n += len(m.unknownFields)
+	return n
+}
+
+func (m *Warning) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Source)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Message)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Subject)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	n += len(m.unknownFields)
+	return n
+}
+
+func (m *Host) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.HostId)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Hostname)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if len(m.Labels) > 0 {
+		for k, v := range m.Labels {
+			_ = k
+			_ = v
+			mapEntrySize := 1 + len(k) + protohelpers.SizeOfVarint(uint64(len(k))) + 1 + len(v) + protohelpers.SizeOfVarint(uint64(len(v)))
+			n += mapEntrySize + 1 + protohelpers.SizeOfVarint(uint64(mapEntrySize))
+		}
+	}
+	l = len(m.Os)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Kernel)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.SystemManufacturer)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.SystemProduct)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.SystemSerial)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.SystemUuid)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.BaseboardManufacturer)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.BaseboardProduct)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.MemorySlots != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.MemorySlots))
+	}
+	l = len(m.BaseboardSerial)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.SystemVersion)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Virtualization)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Architecture)
+	if l > 0 {
+		n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.SmbiosVersion)
+	if l > 0 {
+		n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	n += len(m.unknownFields)
+	return n
+}
+
+func (m *Vendor) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Id)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Name)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Parent)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if len(m.Evidence) > 0 {
+		for _, s := range m.Evidence {
+			l = len(s)
+			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
+	}
+	l = len(m.Jep106)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	n += len(m.unknownFields)
+	return n
+}
+
+func (m *MemoryModule) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Locator)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.BankLocator)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.SizeBytes != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.SizeBytes))
+	}
+	l = len(m.MemoryType)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.FormFactor)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.SpeedMts != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.SpeedMts))
+	}
+	if m.ConfiguredSpeedMts != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.ConfiguredSpeedMts))
+	}
+	l = len(m.ManufacturerRaw)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.PartNumber)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.SerialNumber)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.AssetTag)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.ModuleVendor != nil {
+		l = m.ModuleVendor.SizeVT()
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.DramVendor != nil {
+		l = m.DramVendor.SizeVT()
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Source)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.ModuleManufacturerId)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.DramManufacturerId)
+	if l > 0 {
+		n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.TypeDetail)
+	if l > 0 {
+		n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.Rank != 0 {
+		n += 2 + protohelpers.SizeOfVarint(uint64(m.Rank))
+	}
+	if m.DataWidthBits != 0 {
+		n += 2 + protohelpers.SizeOfVarint(uint64(m.DataWidthBits))
+	}
+	if m.TotalWidthBits != 0 {
+		n += 2 + protohelpers.SizeOfVarint(uint64(m.TotalWidthBits))
+	}
+	l = len(m.PartNumberRaw)
+	if l > 0 {
+		n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.Spd != nil {
+		l = m.Spd.SizeVT()
+		n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if len(m.Policy) > 0 {
+		for _, e := range m.Policy {
+			l = e.SizeVT()
+			n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
+	}
+	n += len(m.unknownFields)
+	return n
+}
+
+func (m *PolicyFinding) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.RuleId)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Status)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Component)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	n += len(m.unknownFields)
+	return n
+}
+
+func (m *SPDInfo) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.ModuleType)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.ManufactureDate)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.CrcOk {
+		n += 2
+	}
+	l = len(m.SpdRevision)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Path)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.EepromBytes != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.EepromBytes))
+	}
+	if m.ModuleSizeBytes != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.ModuleSizeBytes))
+	}
+	if len(m.Warnings) > 0 {
+		for _, s := range m.Warnings {
+			l = len(s)
+			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
+	}
+	n += len(m.unknownFields)
+	return n
+}
+
+func (m *StorageDevice) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Name)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Transport)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Model)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.SerialNumber)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Firmware)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.SizeBytes != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.SizeBytes))
+	}
+	if m.Rotational {
+		n += 2
+	}
+	l = len(m.Wwn)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.PciVendorId)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.PciDeviceId)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.PciSubsystemVendorId)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.PciSubsystemDeviceId)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.Vendor != nil {
+		l = m.Vendor.SizeVT()
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.VendorRaw)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.ControllerVendor != nil {
+		l = m.ControllerVendor.SizeVT()
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Source)
+	if l > 0 {
+		n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if len(m.Policy) > 0 {
+		for _, e := range m.Policy {
+			l = e.SizeVT()
+			n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
+	}
+	n += len(m.unknownFields)
+	return n
+}
 
 func (m *Inventory) UnmarshalVT(dAtA []byte) error {
 	l := len(dAtA)
@@ -115,9 +1465,9 @@ func (m *Inventory) UnmarshalVT(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if m.CollectedAt == nil {
-				m.CollectedAt = &timestamppb.Timestamp{}
+				m.CollectedAt = &timestamppb1.Timestamp{}
 			}
-			if err := (*timestamppb1.Timestamp)(m.CollectedAt).UnmarshalVT(dAtA[iNdEx:postIndex]); err != nil {
+			if err := (*timestamppb.Timestamp)(m.CollectedAt).UnmarshalVT(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex
