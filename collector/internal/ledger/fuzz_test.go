@@ -1,8 +1,10 @@
 package ledger
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"google.golang.org/protobuf/proto"
 
@@ -107,10 +109,68 @@ func FuzzIsPlaceholderSerial(f *testing.F) {
 	for _, s := range []string{"", "0", "00000000", "SerNum0", "Not Specified", "To Be Filled By O.E.M.", "12345678", "0x00000000", "--", "\x00", "\xff\xfe"} {
 		f.Add(s)
 	}
+	for _, s := range []string{"SERNUM 12", "n/a", "NOT SPECIFIED", "Ünknown", "ñone", "sernum٣"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if IsPlaceholderSerial(s) != IsPlaceholderSerial("  "+s+"\t") {
+		got := IsPlaceholderSerial(s)
+		if got != IsPlaceholderSerial("  "+s+"\t") {
 			t.Fatalf("surrounding whitespace changes the verdict for %q", s)
+		}
+		if want := placeholderSerialByRunes(s); got != want {
+			t.Fatalf("IsPlaceholderSerial(%q) = %v, the rune-by-rune definition says %v", s, got, want)
+		}
+		for _, parts := range [][]string{{s}, {s, "x"}, {"k", s, s}} {
+			if got, want := joinKey(parts...), joinKeyByReplace(parts...); got != want {
+				t.Fatalf("joinKey(%q) = %q, want %q", parts, got, want)
+			}
 		}
 		_ = CleanText(s)
 	})
+}
+
+// placeholderSerialByRunes is IsPlaceholderSerial without its ASCII fast
+// path: the definition the fast path must agree with.
+func placeholderSerialByRunes(s string) bool {
+	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
+	if s == "" {
+		return true
+	}
+	w := normalizeWord(s)
+	if placeholderWords[w] {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(w, "sernum"); ok && isDigits(rest) {
+		return true
+	}
+	t := s
+	if len(t) > 2 && (t[:2] == "0x" || t[:2] == "0X") {
+		t = t[2:]
+	}
+	var first rune = -1
+	for _, r := range t {
+		if strings.ContainsRune(" -_.:", r) || r == 0 {
+			continue
+		}
+		r = unicode.ToLower(r)
+		if first == -1 {
+			first = r
+		} else if r != first {
+			return false
+		}
+	}
+	return true
+}
+
+// joinKeyByReplace is joinKey written plainly: the definition its one-pass
+// version must agree with.
+func joinKeyByReplace(parts ...string) string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		p = strings.ToValidUTF8(p, "\uFFFD")
+		p = strings.ReplaceAll(p, `\`, `\\`)
+		p = strings.ReplaceAll(p, `|`, `\|`)
+		out[i] = strings.ReplaceAll(p, "\x00", `\0`)
+	}
+	return strings.Join(out, "|")
 }

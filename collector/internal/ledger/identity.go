@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -54,11 +55,17 @@ func IsPlaceholderSerial(s string) bool {
 	if s == "" {
 		return true
 	}
-	w := normalizeWord(s)
-	if placeholderWords[w] {
+	// The word, in a buffer on the stack where s is ASCII (serials are,
+	// in practice): every part of every changed report is checked.
+	var buf [48]byte
+	w, ascii := appendWordASCII(buf[:0], s)
+	if !ascii {
+		w = []byte(normalizeWord(s))
+	}
+	if placeholderWords[string(w)] {
 		return true
 	}
-	if rest, ok := strings.CutPrefix(w, "sernum"); ok && isDigits(rest) {
+	if rest, ok := bytes.CutPrefix(w, []byte("sernum")); ok && isDigits(string(rest)) {
 		return true
 	}
 	// One character repeated, ignoring separators and a hex prefix.
@@ -79,6 +86,24 @@ func IsPlaceholderSerial(s string) bool {
 		}
 	}
 	return true // all the same, or only separators
+}
+
+// appendWordASCII appends normalizeWord(s) to buf; ascii is false (and
+// nothing is appended) where s is not all ASCII, whose letters and digits
+// are the only ones normalizeWord keeps that this does.
+func appendWordASCII(buf []byte, s string) (w []byte, ascii bool) {
+	start := len(buf)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return buf[:start], false
+		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			buf = append(buf, c)
+		case 'A' <= c && c <= 'Z':
+			buf = append(buf, c+('a'-'A'))
+		}
+	}
+	return buf, true
 }
 
 // normalizeWord lowercases s and keeps letters and digits only.
@@ -377,10 +402,21 @@ func joinKey(parts ...string) string {
 		if i > 0 {
 			b.WriteByte('|')
 		}
-		if !utf8.ValidString(p) {
-			p = strings.ToValidUTF8(p, "\uFFFD")
+		// One pass over the bytes finds both what needs escaping and
+		// whether the UTF-8 check is needed at all (not for ASCII).
+		escape, ascii := false, true
+		for j := 0; j < len(p); j++ {
+			switch c := p[j]; {
+			case c >= utf8.RuneSelf:
+				ascii = false
+			case c == '\\' || c == '|' || c == 0:
+				escape = true
+			}
 		}
-		if strings.ContainsAny(p, "\\|\x00") {
+		if !ascii && !utf8.ValidString(p) {
+			p = strings.ToValidUTF8(p, "\uFFFD") // adds no byte that needs escaping
+		}
+		if escape {
 			p = strings.ReplaceAll(p, `\`, `\\`)
 			p = strings.ReplaceAll(p, `|`, `\|`)
 			p = strings.ReplaceAll(p, "\x00", `\0`)
