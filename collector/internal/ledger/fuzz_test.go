@@ -143,23 +143,7 @@ func placeholderSerialByRunes(s string) bool {
 	if rest, ok := strings.CutPrefix(w, "sernum"); ok && isDigits(rest) {
 		return true
 	}
-	t := s
-	if len(t) > 2 && (t[:2] == "0x" || t[:2] == "0X") {
-		t = t[2:]
-	}
-	var first rune = -1
-	for _, r := range t {
-		if strings.ContainsRune(" -_.:", r) || r == 0 {
-			continue
-		}
-		r = unicode.ToLower(r)
-		if first == -1 {
-			first = r
-		} else if r != first {
-			return false
-		}
-	}
-	return true
+	return oneCharRepeated(s)
 }
 
 // joinKeyByReplace is joinKey written plainly: the definition its one-pass

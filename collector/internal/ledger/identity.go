@@ -68,13 +68,17 @@ func IsPlaceholderSerial(s string) bool {
 	if rest, ok := bytes.CutPrefix(w, []byte("sernum")); ok && isDigits(string(rest)) {
 		return true
 	}
-	// One character repeated, ignoring separators and a hex prefix.
-	t := s
-	if len(t) > 2 && (t[:2] == "0x" || t[:2] == "0X") {
-		t = t[2:]
+	return oneCharRepeated(s)
+}
+
+// oneCharRepeated reports whether s is one character repeated, ignoring
+// separators (space - _ . : NUL) and a "0x" prefix, or only separators.
+func oneCharRepeated(s string) bool {
+	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
+		s = s[2:]
 	}
 	var first rune = -1
-	for _, r := range t {
+	for _, r := range s {
 		if strings.ContainsRune(" -_.:", r) || r == 0 {
 			continue
 		}
@@ -85,7 +89,7 @@ func IsPlaceholderSerial(s string) bool {
 			return false
 		}
 	}
-	return true // all the same, or only separators
+	return true
 }
 
 // appendWordASCII appends normalizeWord(s) to buf; ascii is false (and
