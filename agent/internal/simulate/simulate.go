@@ -404,7 +404,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // ended and every ack arrived (or ackCtx ended), an error when the stream
 // broke.
 func (s *hostSim) stream(sendCtx, ackCtx context.Context) error {
-	st, err := send.OpenStream(ackCtx, s.cc)
+	st, err := send.OpenStream(ackCtx, s.cc, reportCodec())
 	if err != nil {
 		return err
 	}
