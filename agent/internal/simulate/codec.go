@@ -39,6 +39,8 @@ func (c generatedCodec) Marshal(v any) (mem.BufferSlice, error) {
 	return mem.BufferSlice{mem.SliceBuffer(b)}, nil
 }
 
-func (c generatedCodec) Unmarshal(data mem.BufferSlice, v any) error { return c.base.Unmarshal(data, v) }
+func (c generatedCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	return c.base.Unmarshal(data, v)
+}
 
 func (c generatedCodec) Name() string { return c.base.Name() }
