@@ -252,6 +252,10 @@ func TestSharedDatabase(t *testing.T) {
 			t.Errorf("host %s: %d host_enrolled events (%v), want 1", host.ID, len(enrolled), err)
 		}
 	}
+	// Concurrent collectors, no foreign keys: the engine's rules held.
+	if err := s.(interface{ CheckIntegrity(context.Context) error }).CheckIntegrity(ctx); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestOpenErrors(t *testing.T) {
