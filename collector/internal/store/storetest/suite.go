@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"MovedBetweenHosts", testMovedBetweenHosts},
 		{"MovedAfterRemoval", testMovedAfterRemoval},
 		{"MovesWithinOneBatch", testMovesWithinOneBatch},
+		{"AddedAndGoneInOneBatch", testAddedAndGoneInOneBatch},
 		{"PlaceholderSerials", testPlaceholderSerials},
 		{"FieldsChanged", testFieldsChanged},
 		{"HostFactsChanged", testHostFactsChanged},
@@ -1491,6 +1492,26 @@ func testMovesWithinOneBatch(t *testing.T, h *harness) {
 		Full(Inventory("bm-c", mods(in(x, "C2")), nil), 4, At(5)),
 		Full(Inventory("bm-b", mods(in(y, "B1")), nil), 4, At(6)),
 	}
+	gotEvents := batchEqualsSingles(t, h, setup, batch)
+	moves := 0
+	for _, ev := range gotEvents {
+		if ev.Kind == store.EventPartMoved {
+			moves++
+		}
+	}
+	// Moves: x A->B (2 events), y A->C (2), x B->C (2), x C->A (2),
+	// z B->A (2), y C->B (2).
+	if moves != 12 {
+		t.Errorf("%d part_moved events, want 12", moves)
+	}
+}
+
+// batchEqualsSingles applies setup, then batch as one batch, to h's store,
+// and the same reports one per batch to a second store, and fails the
+// test unless both ledgers hold the same parts and events (apart from
+// event ids). It returns the events.
+func batchEqualsSingles(t *testing.T, h *harness, setup, batch []store.Report) []store.Event {
+	t.Helper()
 	ledgerOf := func(h *harness, batches ...[]store.Report) ([]store.Part, []store.Event) {
 		for _, b := range batches {
 			h.committed(b...)
@@ -1514,19 +1535,54 @@ func testMovesWithinOneBatch(t *testing.T, h *harness) {
 	if len(gotEvents) != len(wantEvents) {
 		t.Fatalf("%d events after one batch, %d after one report per batch", len(gotEvents), len(wantEvents))
 	}
-	moves := 0
 	for i := range gotEvents {
 		g, w := gotEvents[i], wantEvents[i]
 		if g.HostID != w.HostID || g.Kind != w.Kind || g.PartID != w.PartID || g.Message != w.Message || !g.Time.Equal(w.Time) || string(g.Details) != string(w.Details) {
 			t.Errorf("event %d: one batch %+v\none report per batch %+v", i, g, w)
 		}
-		if g.Kind == store.EventPartMoved {
-			moves++
-		}
 	}
-	// Moves: x A->B (2 events), y A->C (2), x B->C (2), x C->A (2),
-	// z B->A (2), y C->B (2).
-	if moves != 12 {
-		t.Errorf("%d part_moved events, want 12", moves)
+	return gotEvents
+}
+
+// testAddedAndGoneInOneBatch: a part added by one report and removed,
+// brought back, changed or moved by later reports of the same batch, with
+// no query between them: the rows a batch inserts go out together, so
+// these statements must find them written first.
+func testAddedAndGoneInOneBatch(t *testing.T, h *harness) {
+	a := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "ONEB0001")
+	b := DIMM("A2", Samsung, "M393A4K40DB3-CWE", "ONEB0002")
+	c := DIMM("A3", Micron, "36ASF8G72PZ-2G3B1", "ONEB0003")
+	d := Drive("nvme0n1", nil, "MZQL2960HCJR-00A07", "ONEB0D01", "GDC5602Q")
+	inv := func(host string, ms []*memledgerv1.MemoryModule, ds ...*memledgerv1.StorageDevice) *memledgerv1.Inventory {
+		return Inventory(host, ms, ds)
+	}
+	bMoved := proto.Clone(b).(*memledgerv1.MemoryModule)
+	bMoved.Locator = "B7"
+	cNewFW := proto.Clone(c).(*memledgerv1.MemoryModule)
+	cNewFW.SpeedMts = 2933
+	setup := []store.Report{
+		Full(inv("ob-1", []*memledgerv1.MemoryModule{a}), 1, At(0)),
+		Full(inv("ob-2", nil), 1, At(0)),
+	}
+	batch := []store.Report{
+		Full(inv("ob-1", []*memledgerv1.MemoryModule{a, b}, d), 2, At(1)),      // b and d added
+		Full(inv("ob-1", []*memledgerv1.MemoryModule{a}), 3, At(2)),            // both removed
+		Full(inv("ob-1", []*memledgerv1.MemoryModule{a, b, c}, d), 4, At(3)),   // both return; c added
+		Full(inv("ob-1", []*memledgerv1.MemoryModule{a, cNewFW}, d), 5, At(4)), // c changed, b gone
+		Full(inv("ob-2", []*memledgerv1.MemoryModule{bMoved}), 2, At(5)),       // b moves to ob-2
+	}
+	events := batchEqualsSingles(t, h, setup, batch)
+	kinds := map[store.EventKind]int{}
+	for _, ev := range events {
+		kinds[ev.Kind]++
+	}
+	if kinds[store.EventPartReturned] != 2 || kinds[store.EventPartRemoved] < 3 {
+		t.Errorf("event kinds %v: want 2 part_returned and at least 3 part_removed", kinds)
+	}
+	for _, p := range h.parts(store.PartFilter{HostIDs: []string{"ob-1"}, Removed: store.IncludeRemoved}) {
+		wantRemoved := p.SerialNumber == "ONEB0002"
+		if (p.RemovedAt != nil) != wantRemoved {
+			t.Errorf("ob-1 part %s removed at %v, want removed %v", p.SerialNumber, p.RemovedAt, wantRemoved)
+		}
 	}
 }

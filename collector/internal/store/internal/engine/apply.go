@@ -216,6 +216,58 @@ type writer struct {
 	// remotes answers lookupElsewhere from one query at the batch's start
 	// where it can.
 	remotes *remotePrefetch
+	// newParts are the part rows the batch inserts (newPartWidth values
+	// each), not yet queued: they go out as multi-row INSERTs, since one
+	// statement per report cost the database more than the rows. Putting
+	// them after statements queued later is sound because those touch
+	// other rows, with two exceptions handled where they arise: a
+	// statement naming a new row's id (touchPart queues the rows first)
+	// and the batch's presence and event rows, which name them (applyTx
+	// queues the rows before those). Queries see them (flush).
+	newParts   []any
+	newPartIDs map[int64]bool
+	insertHead string // "INSERT INTO parts (...) VALUES "
+}
+
+// newPartWidth is the number of values of a new part row: id, host_id,
+// partDataColumns, first_seen, arrived_at.
+var newPartWidth = len(partDataColumns) + 4
+
+// addPart buffers a new part row (newPartWidth values, the id first).
+func (w *writer) addPart(id int64, row []any) {
+	if w.newPartIDs == nil {
+		w.newPartIDs = map[int64]bool{}
+	}
+	w.newPartIDs[id] = true
+	w.newParts = append(w.newParts, row...)
+}
+
+// touchPart is called before queuing a statement that names part row id:
+// a row still buffered is queued first.
+func (w *writer) touchPart(id int64) {
+	if w.newPartIDs[id] {
+		w.queueNewParts()
+	}
+}
+
+// queueNewParts queues the buffered part rows as multi-row INSERTs.
+func (w *writer) queueNewParts() {
+	for len(w.newParts) > 0 {
+		n := min(len(w.newParts)/newPartWidth, rowsPerInsert)
+		chunk := w.newParts[:n*newPartWidth]
+		w.newParts = w.newParts[n*newPartWidth:]
+		var b strings.Builder
+		b.WriteString(w.insertHead)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(" + placeholders(i*newPartWidth+1, newPartWidth) + ")")
+		}
+		w.queue(b.String(), chunk...)
+	}
+	w.newParts = nil
+	clear(w.newPartIDs)
 }
 
 // presenceRow is a part_presence row to insert.
@@ -244,6 +296,7 @@ func (w *writer) closePresence(id int64, at time.Time) {
 		delete(w.open, id)
 		return
 	}
+	w.touchPart(id)
 	w.queue(`UPDATE part_presence SET until_at = $1 WHERE part_id = $2 AND until_at IS NULL`, at, id)
 }
 
@@ -252,6 +305,7 @@ func (w *writer) queue(sql string, args ...any) {
 }
 
 func (w *writer) flush(ctx context.Context) error {
+	w.queueNewParts()
 	if len(w.pending) == 0 {
 		return nil
 	}
@@ -323,6 +377,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 		}
 		outcomes[i] = o
 	}
+	w.queueNewParts() // before the presence and event rows that name them
 	queuePresenceRows(w, w.presence)
 	queueEventRows(w, w.events)
 	for _, id := range ids {
@@ -516,6 +571,9 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	var arrived []int64 // rows starting a presence interval
 	for i := range res.Changes {
 		c := &res.Changes[i]
+		if c.Op != ledger.OpAdd {
+			w.touchPart(c.PartID)
+		}
 		switch c.Op {
 		case ledger.OpRemove:
 			// last_seen of a removed part is its host's last confirmation
@@ -690,39 +748,30 @@ func clampInt64(v uint64) int64 {
 	return int64(v)
 }
 
-// insertParts queues the inserts of new rows and returns their ids by
+// insertParts buffers new rows (writer.addPart) and returns their ids by
 // identity. The engine chooses the ids (newPartID), which saves a round
-// trip per report; every later read flushes the inserts first, so the
-// transaction sees the rows.
+// trip per report; every later read flushes the rows first, so the
+// transaction sees them.
 func (e *Engine) insertParts(ctx context.Context, w *writer, hostID string, at time.Time, adds []*ledger.Change) (map[string]int64, error) {
+	if w.insertHead == "" {
+		w.insertHead = "INSERT INTO parts (id, host_id, " + strings.Join(partDataColumns, ", ") +
+			", first_seen, arrived_at)" + e.d.InsertIDClause + " VALUES "
+	}
 	ids := make(map[string]int64, len(adds))
-	cols := "id, host_id, " + strings.Join(partDataColumns, ", ") + ", first_seen, arrived_at"
-	perRow := len(partDataColumns) + 4
-	for len(adds) > 0 {
-		chunk := adds[:min(len(adds), rowsPerInsert)]
-		adds = adds[len(chunk):]
-		var b strings.Builder
-		b.WriteString("INSERT INTO parts (" + cols + ")" + e.d.InsertIDClause + " VALUES ")
-		args := make([]any, 0, perRow*len(chunk))
-		for i, c := range chunk {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if _, dup := ids[c.Part.Identity]; dup {
-				return nil, fmt.Errorf("insert parts: identity %q added twice", c.Part.Identity)
-			}
-			id, err := e.newPartID(ctx, w)
-			if err != nil {
-				return nil, err
-			}
-			ids[c.Part.Identity] = id
-			w.parts.inserted++
-			b.WriteString("(" + placeholders(len(args)+1, perRow) + ")")
-			args = append(args, id, hostID)
-			args = append(args, partValues(c.Part)...)
-			args = append(args, at, at)
+	for _, c := range adds {
+		if _, dup := ids[c.Part.Identity]; dup {
+			return nil, fmt.Errorf("insert parts: identity %q added twice", c.Part.Identity)
 		}
-		w.queue(b.String(), args...)
+		id, err := e.newPartID(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		ids[c.Part.Identity] = id
+		w.parts.inserted++
+		row := make([]any, 0, newPartWidth)
+		row = append(row, id, hostID)
+		row = append(row, partValues(c.Part)...)
+		w.addPart(id, append(row, at, at))
 	}
 	return ids, nil
 }
