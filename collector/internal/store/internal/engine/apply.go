@@ -220,7 +220,9 @@ type writer struct {
 	// each), not yet queued: they go out as multi-row INSERTs, since one
 	// statement per report cost the database more than the rows. Putting
 	// them after statements queued later is sound because those touch
-	// other rows, with two exceptions handled where they arise: a
+	// other rows (and a new row's identity can only become active
+	// elsewhere after a statement removing the row, which names it), with
+	// two exceptions handled where they arise: a
 	// statement naming a new row's id (touchPart queues the rows first)
 	// and the batch's presence and event rows, which name them (applyTx
 	// queues the rows before those). Queries see them (flush).
