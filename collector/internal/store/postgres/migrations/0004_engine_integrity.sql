@@ -10,7 +10,8 @@
 -- sequence) before its events and presence; AppendEvents checks the host
 -- and part it is given. The conformance suite runs Engine.CheckIntegrity
 -- (no row names a host or part that does not exist) after every case, on
--- both drivers. SQLite keeps its keys: there they cost little.
+-- both drivers; `memledger-collector check` runs it on a live ledger.
+-- SQLite keeps its keys: there they cost little.
 ALTER TABLE parts DROP CONSTRAINT parts_host_id_fkey;
 ALTER TABLE events DROP CONSTRAINT events_host_id_fkey;
 ALTER TABLE events DROP CONSTRAINT events_part_id_fkey;
