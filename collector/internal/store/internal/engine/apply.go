@@ -226,7 +226,7 @@ type writer struct {
 	// statement naming a new row's id (touchPart queues the rows first)
 	// and the batch's presence and event rows, which name them (applyTx
 	// queues the rows before those). Queries see them (flush).
-	newParts   []any
+	newParts   [][]any
 	newPartIDs map[int64]bool
 	insertHead string // "INSERT INTO parts (...) VALUES "
 }
@@ -241,7 +241,7 @@ func (w *writer) addPart(id int64, row []any) {
 		w.newPartIDs = map[int64]bool{}
 	}
 	w.newPartIDs[id] = true
-	w.newParts = append(w.newParts, row...)
+	w.newParts = append(w.newParts, row)
 }
 
 // touchPart is called before queuing a statement that names part row id:
@@ -254,21 +254,11 @@ func (w *writer) touchPart(id int64) {
 
 // queueNewParts queues the buffered part rows as multi-row INSERTs.
 func (w *writer) queueNewParts() {
-	for len(w.newParts) > 0 {
-		n := min(len(w.newParts)/newPartWidth, rowsPerInsert)
-		chunk := w.newParts[:n*newPartWidth]
-		w.newParts = w.newParts[n*newPartWidth:]
-		var b strings.Builder
-		b.WriteString(w.insertHead)
-		for i := range n {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(" + placeholders(i*newPartWidth+1, newPartWidth) + ")")
-		}
-		w.queue(b.String(), chunk...)
+	if len(w.newParts) == 0 {
+		return
 	}
-	w.newParts = nil
+	queueRows(w, w.insertHead, newPartWidth, w.newParts, func(row []any) []any { return row })
+	w.newParts = w.newParts[:0]
 	clear(w.newPartIDs)
 }
 
