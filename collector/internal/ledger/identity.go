@@ -215,54 +215,60 @@ var (
 // false when the input has no host or is not well formed; the caller
 // encodes the host then.
 func HostRecord(digestInput []byte) (rec []byte, ok bool) {
-	b := digestInput
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return nil, false
+	found := false
+	wellFormed := bytesFields(digestInput, func(num protowire.Number, v []byte) bool {
+		if num == hostField {
+			rec, found = v, true
+			return false
 		}
-		b = b[n:]
-		if num == hostField && typ == protowire.BytesType {
-			v, n := protowire.ConsumeBytes(b)
-			return v, n >= 0
-		}
-		if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
-			return nil, false
-		}
-		b = b[n:]
-	}
-	return nil, false
+		return true
+	})
+	return rec, wellFormed && found
 }
 
 // splitParts returns the memory_modules and storage_devices records of an
 // encoded Inventory, in order; ok is false when b is not well formed.
 func splitParts(b []byte) (mods, drives [][]byte, ok bool) {
+	ok = bytesFields(b, func(num protowire.Number, v []byte) bool {
+		switch num {
+		case memoryModulesField:
+			mods = append(mods, v)
+		case storageDevicesField:
+			drives = append(drives, v)
+		}
+		return true
+	})
+	return mods, drives, ok
+}
+
+// bytesFields calls each for the length-delimited top-level fields of the
+// encoded message b, in order, until it returns false; it skips the
+// others. It returns false when b is not well formed up to where it
+// stopped.
+func bytesFields(b []byte, each func(num protowire.Number, v []byte) bool) bool {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return nil, nil, false
+			return false
 		}
 		b = b[n:]
-		if typ == protowire.BytesType && (num == memoryModulesField || num == storageDevicesField) {
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return nil, nil, false
-			}
-			if num == memoryModulesField {
-				mods = append(mods, v)
-			} else {
-				drives = append(drives, v)
+		if typ != protowire.BytesType {
+			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
+				return false
 			}
 			b = b[n:]
 			continue
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
+		v, n := protowire.ConsumeBytes(b)
 		if n < 0 {
-			return nil, nil, false
+			return false
 		}
 		b = b[n:]
+		if !each(num, v) {
+			return true
+		}
 	}
-	return mods, drives, true
+	return true
 }
 
 // observe is Observe; mods and drives, when not nil, are the parts'

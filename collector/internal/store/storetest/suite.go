@@ -1520,8 +1520,7 @@ func batchEqualsSingles(t *testing.T, h *harness, setup, batch []store.Report) [
 		sort.Slice(parts, func(i, j int) bool { return parts[i].ID < parts[j].ID })
 		return parts, h.events(store.EventFilter{})
 	}
-	whole := &harness{t: t, s: h.s, ctx: h.ctx}
-	gotParts, gotEvents := ledgerOf(whole, setup, batch)
+	gotParts, gotEvents := ledgerOf(h, setup, batch)
 	singles := [][]store.Report{setup}
 	for _, r := range batch {
 		singles = append(singles, []store.Report{r})

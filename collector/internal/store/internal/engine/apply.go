@@ -23,9 +23,10 @@ import (
 // event row.
 const maxHostIDLen = 1024
 
-// rowsPerInsert caps multi-row INSERTs, far below both databases' limits on
-// bound parameters (SQLite 32766, PostgreSQL 65535).
-const rowsPerInsert = 500
+// keysPerQuery caps the keys (host ids, identities) a query lists, far
+// below both databases' limits on bound parameters (SQLite 32766,
+// PostgreSQL 65535).
+const keysPerQuery = 500
 
 // prepared is a report validated and digested outside the transaction
 // (pure CPU work; doing it before taking the write lock keeps transactions
@@ -222,13 +223,14 @@ type writer struct {
 	// them after statements queued later is sound because those touch
 	// other rows (and a new row's identity can only become active
 	// elsewhere after a statement removing the row, which names it), with
-	// two exceptions handled where they arise: a
-	// statement naming a new row's id (touchPart queues the rows first)
-	// and the batch's presence and event rows, which name them (applyTx
-	// queues the rows before those). Queries see them (flush).
+	// two exceptions handled where they arise: a statement naming a new
+	// row's id (touchPart queues the rows first) and the batch's presence
+	// and event rows, which name them (applyTx queues the rows before
+	// those). Queries see them (flush).
 	newParts   [][]any
 	newPartIDs map[int64]bool
-	insertHead string // "INSERT INTO parts (...) VALUES "
+	// insertParts is Engine.insertPartsSQL.
+	insertParts string
 }
 
 // newPartWidth is the number of values of a new part row: id, host_id,
@@ -257,7 +259,7 @@ func (w *writer) queueNewParts() {
 	if len(w.newParts) == 0 {
 		return
 	}
-	queueRows(w, w.insertHead, newPartWidth, w.newParts, func(row []any) []any { return row })
+	queueRows(w, w.insertParts, newPartWidth, w.newParts, func(row []any) []any { return row })
 	w.newParts = w.newParts[:0]
 	clear(w.newPartIDs)
 }
@@ -334,7 +336,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 	}
 	sort.Strings(ids) // one lock order for every batch: no deadlock between collectors
 
-	w := &writer{tx: tx}
+	w := &writer{tx: tx, insertParts: e.insertPartsSQL}
 	pt, err := e.beginPartTx(ctx, w)
 	if err != nil {
 		return nil, nil, err
@@ -671,8 +673,8 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	return drafts, nil
 }
 
-// partInsertColumns are the columns of a new part row, in partValues order
-// after host_id and before first_seen, arrived_at.
+// partDataColumns are the columns of a new part row, in partValues order
+// after id, host_id and before first_seen, arrived_at.
 var partDataColumns = []string{
 	"kind", "identity", "real_serial", "slot", "slot_key",
 	"manufacturer_raw", "part_number", "serial_number", "size_bytes", "firmware",
@@ -745,10 +747,6 @@ func clampInt64(v uint64) int64 {
 // trip per report; every later read flushes the rows first, so the
 // transaction sees them.
 func (e *Engine) insertParts(ctx context.Context, w *writer, hostID string, at time.Time, adds []*ledger.Change) (map[string]int64, error) {
-	if w.insertHead == "" {
-		w.insertHead = "INSERT INTO parts (id, host_id, " + strings.Join(partDataColumns, ", ") +
-			", first_seen, arrived_at)" + e.d.InsertIDClause + " VALUES "
-	}
 	ids := make(map[string]int64, len(adds))
 	for _, c := range adds {
 		if _, dup := ids[c.Part.Identity]; dup {
@@ -787,17 +785,7 @@ func (e *Engine) newPartID(ctx context.Context, w *writer) (int64, error) {
 		return 0, fmt.Errorf("insert parts: dialect %s neither reserves ids nor caches part rows", e.d.Name)
 	}
 	if t.nextID == 0 {
-		rows, err := w.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM parts`)
-		if err != nil {
-			return 0, fmt.Errorf("insert parts: read last id: %w", err)
-		}
-		var last int64
-		if rows.Next() {
-			err = rows.Scan(&last)
-		} else if err = rows.Err(); err == nil {
-			err = fmt.Errorf("no row")
-		}
-		rows.Close()
+		last, err := scanInt64(w.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM parts`))
 		if err != nil {
 			return 0, fmt.Errorf("insert parts: read last id: %w", err)
 		}
@@ -870,8 +858,8 @@ type eventRow struct {
 	eventDraft
 }
 
-// rowsPerStmt is the largest multi-row INSERT of a batch's events or
-// presence rows. Smaller remainders go in power-of-two chunks, so that at
+// rowsPerStmt is the largest multi-row INSERT of a batch's new parts,
+// events or presence rows. Smaller remainders go in power-of-two chunks, so that at
 // most a handful of statement texts exist (each is prepared once and cached
 // by the driver).
 const rowsPerStmt = 64

@@ -56,6 +56,26 @@ type Rows interface {
 	Close() error
 }
 
+// scanInt64 returns the single integer a query yields, given the query's
+// result, and closes its rows.
+func scanInt64(rows Rows, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var v int64
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		return 0, fmt.Errorf("no row")
+	}
+	if err := rows.Scan(&v); err != nil {
+		return 0, err
+	}
+	return v, rows.Close()
+}
+
 // Dialect holds the few SQL differences the engine must know.
 type Dialect struct {
 	// Name is "sqlite" or "postgres", for error messages.

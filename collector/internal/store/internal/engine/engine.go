@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,13 +20,18 @@ type Engine struct {
 	growth growth
 	// parts caches hosts' part rows where the dialect allows it.
 	parts partCache
+	// insertPartsSQL is the start of a multi-row INSERT of new part
+	// rows, up to VALUES (the engine supplies their ids).
+	insertPartsSQL string
 	// Now is the clock for zero ReceivedAt and event times; tests may set it.
 	Now func() time.Time
 }
 
 // New returns an engine over conn.
 func New(conn Conn, d Dialect) *Engine {
-	return &Engine{conn: conn, d: d, Now: time.Now}
+	return &Engine{conn: conn, d: d, Now: time.Now,
+		insertPartsSQL: "INSERT INTO parts (id, host_id, " + strings.Join(partDataColumns, ", ") +
+			", first_seen, arrived_at)" + d.InsertIDClause + " VALUES "}
 }
 
 var _ store.Store = (*Engine)(nil)

@@ -39,7 +39,7 @@ func (e *Engine) CheckIntegrity(ctx context.Context) error {
 	}
 	var errs []error
 	for _, c := range integrityChecks {
-		n, err := e.count(ctx, c.sql)
+		n, err := scanInt64(e.conn.Reader().Query(ctx, c.sql))
 		if err != nil {
 			return fmt.Errorf("check integrity (%s): %w", c.rule, err)
 		}
@@ -51,22 +51,4 @@ func (e *Engine) CheckIntegrity(ctx context.Context) error {
 		return fmt.Errorf("ledger integrity (%s): %w", e.d.Name, errors.Join(errs...))
 	}
 	return nil
-}
-
-func (e *Engine) count(ctx context.Context, q string) (int64, error) {
-	rows, err := e.conn.Reader().Query(ctx, q)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	var n int64
-	if rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			return 0, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	return n, rows.Close()
 }

@@ -31,7 +31,7 @@ type hostParts struct {
 	// cost the garbage collector nothing.
 	trimmed map[uint64]struct{}
 	// activeOnly says only the active rows were read, and the removed
-	// rows the batch's reports name since (loadActiveRows): a view that
+	// rows the batch's reports name since (loadHostsPartRows): a view that
 	// lives one transaction.
 	activeOnly bool
 }
@@ -207,17 +207,7 @@ func (e *Engine) beginPartTx(ctx context.Context, w *writer) (*partTx, error) {
 		t.hosts = map[string]*hostParts{}
 		return t, nil
 	}
-	rows, err := w.query(ctx, e.d.CacheVersionSQL)
-	if err != nil {
-		return nil, fmt.Errorf("read data version: %w", err)
-	}
-	var v int64
-	if rows.Next() {
-		err = rows.Scan(&v)
-	} else if err = rows.Err(); err == nil {
-		err = fmt.Errorf("no row")
-	}
-	rows.Close()
+	v, err := scanInt64(w.query(ctx, e.d.CacheVersionSQL))
 	if err != nil {
 		return nil, fmt.Errorf("read data version: %w", err)
 	}
@@ -323,11 +313,9 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 		}
 		switch c.Op {
 		case ledger.OpAdd:
-			o := c.Part
-			h.active = append(h.active, ledger.Row{
-				ID: added[o.Identity], Identity: o.Identity, Kind: o.Kind, RealSerial: o.RealSerial,
-				Slot: o.Slot, SlotKey: o.SlotKey, Proto: bytes.Clone(o.Proto),
-			})
+			r := ledger.Row{ID: added[c.Part.Identity]}
+			setObserved(&r, c.Part)
+			h.active = append(h.active, r)
 		case ledger.OpRemove:
 			j := activeIndex(c.PartID)
 			if j < 0 {

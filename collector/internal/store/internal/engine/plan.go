@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/memledger/memledger/collector/internal/ledger"
 )
@@ -39,50 +40,34 @@ func (e *Engine) loadPartRows(ctx context.Context, w *writer, hostID string) (*h
 	if h, ok := w.parts.get(hostID); ok {
 		return h, nil
 	}
-	if err := e.loadHostsPartRows(ctx, w, []string{hostID}); err != nil {
+	if err := e.loadHostsPartRows(ctx, w, []string{hostID}, false); err != nil {
 		return nil, err
 	}
 	h, _ := w.parts.get(hostID)
 	return h, nil
 }
 
-// loadHostsPartRows reads the part rows of hosts (in id order) into the
-// attempt's view, in one query per rowsPerInsert hosts.
-func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []string) error {
-	for len(hostIDs) > 0 {
-		chunk := hostIDs[:min(len(hostIDs), rowsPerInsert)]
-		hostIDs = hostIDs[len(chunk):]
-		a := e.newArgs()
-		byHost, err := e.queryPartRows(ctx, w, `SELECT host_id, `+partRowColumns+` FROM parts WHERE `+a.inStrings("host_id", chunk)+` ORDER BY host_id, id`, a.vals)
-		if err != nil {
-			return err
-		}
-		for _, h := range chunk {
-			w.parts.put(h, newHostParts(byHost[h]))
-		}
-	}
-	return nil
-}
-
-// loadActiveRows is loadHostsPartRows for a view that lives one
-// transaction (no shared cache): it reads only the hosts' active rows;
+// loadHostsPartRows reads the part rows of hosts into the attempt's view,
+// in one query per keysPerQuery hosts. With activeOnly (a view that lives
+// one transaction: no shared cache) it reads only their active rows;
 // loadNamedRemoved adds the removed rows the batch's reports name. Diffs
 // of these reports need no other row, so the read is the size of the
 // inventories, not of the hosts' history. A host read again later in the
 // transaction (its rows changed behind the view) is read whole.
-func (e *Engine) loadActiveRows(ctx context.Context, w *writer, hostIDs []string) error {
-	for len(hostIDs) > 0 {
-		chunk := hostIDs[:min(len(hostIDs), rowsPerInsert)]
-		hostIDs = hostIDs[len(chunk):]
+func (e *Engine) loadHostsPartRows(ctx context.Context, w *writer, hostIDs []string, activeOnly bool) error {
+	for chunk := range slices.Chunk(hostIDs, keysPerQuery) {
 		a := e.newArgs()
-		byHost, err := e.queryPartRows(ctx, w, `SELECT host_id, `+partRowColumns+` FROM parts WHERE `+a.inStrings("host_id", chunk)+
-			` AND removed_at IS NULL ORDER BY host_id, id`, a.vals)
+		q := `SELECT host_id, ` + partRowColumns + ` FROM parts WHERE ` + a.inStrings("host_id", chunk)
+		if activeOnly {
+			q += ` AND removed_at IS NULL`
+		}
+		byHost, err := e.queryPartRows(ctx, w, q+` ORDER BY host_id, id`, a.vals)
 		if err != nil {
 			return err
 		}
 		for _, h := range chunk {
 			held := newHostParts(byHost[h])
-			held.activeOnly = true
+			held.activeOnly = activeOnly
 			w.parts.put(h, held)
 		}
 	}
@@ -148,9 +133,7 @@ func (e *Engine) loadNamedRemoved(ctx context.Context, w *writer, prep []*prepar
 			}
 		}
 	}
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), rowsPerInsert)]
-		ids = ids[len(chunk):]
+	for chunk := range slices.Chunk(ids, keysPerQuery) {
 		a := e.newArgs()
 		byHost, err := e.queryPartRows(ctx, w, `SELECT host_id, `+partRowColumns+` FROM parts WHERE `+a.inStrings("identity", chunk)+
 			` AND removed_at IS NOT NULL`, a.vals)
@@ -245,11 +228,7 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 			}
 		}
 	}
-	if w.parts.c == nil {
-		if err := e.loadActiveRows(ctx, w, load); err != nil {
-			return nil, err
-		}
-	} else if err := e.loadHostsPartRows(ctx, w, load); err != nil {
+	if err := e.loadHostsPartRows(ctx, w, load, w.parts.c == nil); err != nil {
 		return nil, err
 	}
 	if err := e.loadNamedRemoved(ctx, w, prep); err != nil {
@@ -293,12 +272,10 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 }
 
 // queryRemotes reads the rows of identities (on any host but exceptHost,
-// when set), in one query per rowsPerInsert identities, and hands each to
+// when set), in one query per keysPerQuery identities, and hands each to
 // each.
 func (e *Engine) queryRemotes(ctx context.Context, w *writer, exceptHost string, identities []string, each func(identity string, r ledger.Remote)) error {
-	for len(identities) > 0 {
-		chunk := identities[:min(len(identities), rowsPerInsert)]
-		identities = identities[len(chunk):]
+	for chunk := range slices.Chunk(identities, keysPerQuery) {
 		a := e.newArgs()
 		q := `SELECT id, host_id, slot, identity, removed_at, arrived_at FROM parts WHERE `
 		if exceptHost != "" {
