@@ -53,10 +53,13 @@ type Store interface {
 	// malformed report (see Report) gets Rejected and changes nothing; it
 	// does not fail the batch.
 	//
-	// Apply returns only after the transaction is durable: SQLite runs in WAL
-	// mode with synchronous=FULL (each commit is fsynced), PostgreSQL with its
-	// default synchronous_commit. A non-nil error means nothing of the batch
-	// was committed and no Outcome may be acknowledged.
+	// Apply returns only after the transaction is durable: on SQLite the WAL
+	// file is fdatasynced after the commit (as synchronous=FULL would, but
+	// outside the write lock), PostgreSQL runs with its default
+	// synchronous_commit. A non-nil error means no Outcome may be
+	// acknowledged, and nothing of the batch was committed, except where
+	// the commit could not be made durable (SQLite: the WAL's sync failed);
+	// the store then refuses every write until it is reopened.
 	Apply(ctx context.Context, reports []Report) ([]Outcome, error)
 
 	// Hosts lists the hosts matching the filter, ordered by host id.

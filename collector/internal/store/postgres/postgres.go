@@ -110,6 +110,17 @@ func (c *conn) Write(ctx context.Context, fn func(context.Context, engine.Tx) er
 	return fmt.Errorf("after %d attempts: %w", maxAttempts, err)
 }
 
+// WriteThenSync is Write: PostgreSQL's commit returns once it is durable
+// (synchronous_commit).
+func (c *conn) WriteThenSync(ctx context.Context, fn func(context.Context, engine.Tx) error) (func(context.Context) error, error) {
+	if err := c.Write(ctx, fn); err != nil {
+		return nil, err
+	}
+	return durable, nil
+}
+
+func durable(context.Context) error { return nil }
+
 func (c *conn) writeOnce(ctx context.Context, fn func(context.Context, engine.Tx) error) error {
 	tx, err := c.pool.Begin(ctx)
 	if err != nil {

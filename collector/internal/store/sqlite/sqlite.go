@@ -7,20 +7,23 @@
 // refused (the store uses separate reader and writer connections, which
 // would see different memory databases).
 //
-// Durability: the database runs in WAL mode with synchronous=FULL, so a
-// commit is fsynced before Apply returns and an acknowledged report
-// survives a power loss. synchronous=normal keeps every commit across a
-// crash of the collector process (the WAL is written before commit
-// returns; only the fsync is deferred to checkpoints) but may lose the
-// last commits on an OS crash or power loss; agents would then re-send as
-// NeedFull heartbeats reveal the gap, yet ledger times would shift, so FULL
-// is the default.
+// Durability: the database runs in WAL mode. With synchronous=full (the
+// default) every commit is made durable, the WAL file fdatasynced, before
+// Apply returns, so an acknowledged report survives a power loss. The sync
+// runs after the write lock is released (walSync; SQLite itself runs with
+// synchronous=NORMAL and no sync in its commit), so that one batch's sync
+// overlaps the next batch's transaction and one sync serves every commit
+// made before it began. Readers may see a commit before its sync ends.
+// synchronous=normal skips the sync: every commit survives a crash of the
+// collector process (the WAL is written before commit returns; the fsync
+// waits for checkpoints) but the last ones may be lost on an OS crash or
+// power loss; agents would then re-send as NeedFull heartbeats reveal the
+// gap, yet ledger times would shift, so full is the default.
 //
 // The WAL is checkpointed by a connection of its own every 250 ms
 // (checkpointLoop, PASSIVE), not inside commits: a checkpoint in a commit
 // delays every acknowledgement of its batch. The writer's automatic
-// checkpoint remains as a fallback at 32,000 pages. Each commit is still
-// fsynced.
+// checkpoint remains as a fallback at 32,000 pages.
 //
 // Caching: the engine keeps each host's part rows in memory between Apply
 // calls (changed full reports then diff without reading them). The writer
@@ -140,6 +143,15 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 
 // OpenOptions is Open with parsed options.
 func OpenOptions(ctx context.Context, o Options) (store.Store, error) {
+	c, err := openConn(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return engine.New(c, engine.Dialect{Name: "sqlite", OptimizeSQL: "PRAGMA optimize", CacheVersionSQL: "PRAGMA data_version"}), nil
+}
+
+// openConn opens and migrates the database and starts its checkpoints.
+func openConn(ctx context.Context, o Options) (*conn, error) {
 	if dir := filepath.Dir(o.Path); dir != "" {
 		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("open sqlite store %s: directory: %w", o.Path, err)
@@ -157,7 +169,7 @@ func OpenOptions(ctx context.Context, o Options) (store.Store, error) {
 	// Checkpoints run beside the writer (checkpointLoop); the writer's own
 	// automatic checkpoint, which runs inside a commit and so delays every
 	// acknowledgement of its batch, only steps in if they fall behind.
-	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint("+strconv.Itoa(walFallbackPages)+")&_pragma=synchronous("+o.Synchronous+")&_txlock=immediate")
+	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint("+strconv.Itoa(walFallbackPages)+")&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", o.Path, err)
 	}
@@ -170,6 +182,19 @@ func OpenOptions(ctx context.Context, o Options) (store.Store, error) {
 		return nil, fmt.Errorf("open sqlite store %s: %w", o.Path, err)
 	}
 	c := &conn{w: w}
+	if o.Synchronous == "full" {
+		// SQLite names the WAL after the database file with symbolic
+		// links resolved; the file exists once the writer connected.
+		real, err := filepath.EvalSymlinks(o.Path)
+		if err == nil {
+			real, err = filepath.Abs(real)
+		}
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite store %s: %w", o.Path, err)
+		}
+		c.wal = newWALSync(real)
+	}
 	migrations, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		c.Close()
@@ -200,7 +225,7 @@ func OpenOptions(ctx context.Context, o Options) (store.Store, error) {
 	}
 	cp.SetMaxOpenConns(1)
 	c.startCheckpoints(cp, checkpointEvery)
-	return engine.New(c, engine.Dialect{Name: "sqlite", OptimizeSQL: "PRAGMA optimize", CacheVersionSQL: "PRAGMA data_version"}), nil
+	return c, nil
 }
 
 // maxCachedStmts bounds the writer's prepared statement cache. The engine's
@@ -226,6 +251,9 @@ type conn struct {
 	// mu serializes write transactions of this process (the writer pool has
 	// one connection) and guards stmts.
 	mu sync.Mutex
+	// wal makes commits durable before Write returns and before the
+	// engine acknowledges them; nil with synchronous=normal.
+	wal *walSync
 	// stmts caches statements prepared on the writer pool (whose only
 	// connection they are prepared on): parsing SQL is a large share of a
 	// small write's cost in SQLite. A statement first met inside a
@@ -263,25 +291,49 @@ func (c *conn) prepareMissing(ctx context.Context, missing map[string]bool) {
 }
 
 func (c *conn) Write(ctx context.Context, fn func(context.Context, engine.Tx) error) error {
+	sync, err := c.WriteThenSync(ctx, fn)
+	if err != nil {
+		return err
+	}
+	return sync(ctx)
+}
+
+// WriteThenSync commits without waiting for the disk (the writer runs with
+// synchronous=NORMAL) and returns the wait for a sync of the WAL covering
+// the commit (walSync); with synchronous=normal in the DSN there is none.
+func (c *conn) WriteThenSync(ctx context.Context, fn func(context.Context, engine.Tx) error) (func(context.Context) error, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.wal != nil {
+		// Nothing more is committed once a sync failed: what follows
+		// would build on commits that may not be on disk.
+		if err := c.wal.failed(); err != nil {
+			return nil, err
+		}
+	}
 	tx, err := c.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return nil, fmt.Errorf("begin: %w", err)
 	}
 	t := &sqlTx{tx: tx, c: c}
 	defer func() { c.prepareMissing(context.WithoutCancel(ctx), t.missing) }()
 	if err := fn(ctx, t); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return fmt.Errorf("%w (rollback: %v)", err, rbErr)
+			return nil, fmt.Errorf("%w (rollback: %v)", err, rbErr)
 		}
-		return err
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return nil, fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	if c.wal == nil {
+		return noSync, nil
+	}
+	n := c.wal.noteCommit()
+	return func(ctx context.Context) error { return c.wal.wait(ctx, n) }, nil
 }
+
+func noSync(context.Context) error { return nil }
 
 func (c *conn) Reader() engine.Querier { return reader{c.r} }
 

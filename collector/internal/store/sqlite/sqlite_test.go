@@ -160,3 +160,58 @@ func TestOddPath(t *testing.T) {
 		t.Errorf("database not at %q: %v", path, err)
 	}
 }
+
+// TestSymlinkedDatabase: SQLite keeps the WAL beside the link's target, and
+// that is the file synced before a report is acknowledged.
+func TestSymlinkedDatabase(t *testing.T) {
+	ctx := context.Background()
+	real, links := t.TempDir(), t.TempDir()
+	link := filepath.Join(links, "ledger.db")
+	if err := os.Symlink(filepath.Join(real, "ledger.db"), link); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, "sqlite:"+link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out, err := s.Apply(ctx, []store.Report{storetest.Full(storetest.FullHost("linked"), 1, storetest.At(0))})
+	if err != nil || out[0].Status != store.Committed {
+		t.Fatalf("apply through a symbolic link: %+v, %v", out, err)
+	}
+	if _, err := os.Stat(filepath.Join(real, "ledger.db-wal")); err != nil {
+		t.Errorf("WAL not beside the target: %v", err)
+	}
+}
+
+// TestFailedWALSyncStopsWrites: when the WAL cannot be synced after a
+// commit (here its file was removed behind SQLite's back), the batch is not
+// acknowledged, and nothing more is written until the store is reopened:
+// later commits would build on one that may not be on disk.
+func TestFailedWALSyncStopsWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	s, err := store.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	inv := storetest.FullHost("h1")
+	if _, err := s.Apply(ctx, []store.Report{storetest.Full(inv, 1, storetest.At(0))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path + "-wal"); err != nil {
+		t.Fatal(err)
+	}
+	hb := storetest.Heartbeat("h1", 2, storetest.At(1), storetest.Digest(t, inv))
+	if out, err := s.Apply(ctx, []store.Report{hb}); err == nil || !strings.Contains(err.Error(), "ledger.db-wal") {
+		t.Fatalf("apply with an unsyncable WAL: %+v, %v; want an error naming the WAL", out, err)
+	}
+	hb2 := storetest.Heartbeat("h1", 3, storetest.At(2), storetest.Digest(t, inv))
+	if out, err := s.Apply(ctx, []store.Report{hb2}); err == nil || !strings.Contains(err.Error(), "reopen") {
+		t.Fatalf("apply after a failed sync: %+v, %v; want the sync failure", out, err)
+	}
+	if err := s.SetLabels(ctx, "h1", map[string]string{"site": "x"}, nil); err == nil || !strings.Contains(err.Error(), "reopen") {
+		t.Errorf("label write after a failed sync: %v; want the sync failure", err)
+	}
+}

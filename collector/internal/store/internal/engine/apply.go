@@ -174,13 +174,28 @@ func (e *Engine) Apply(ctx context.Context, reports []store.Report) ([]store.Out
 	for i, r := range reports {
 		prep[i] = e.prepare(r)
 	}
+	outcomes, sync, err := e.commitBatch(ctx, prep)
+	if err == nil {
+		// Outside the part cache's lock: the next batch's transaction
+		// runs while this one's commit reaches the disk.
+		err = sync(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("apply %d reports (%s): %w", len(reports), e.d.Name, err)
+	}
+	return outcomes, nil
+}
+
+// commitBatch runs the batch's transaction and commits it; the returned
+// function waits until the commit is durable (Conn.WriteThenSync).
+func (e *Engine) commitBatch(ctx context.Context, prep []*prepared) ([]store.Outcome, func(context.Context) error, error) {
 	var outcomes []store.Outcome
 	var pt *partTx
 	if e.d.CacheVersionSQL != "" {
 		e.parts.mu.Lock()
 		defer e.parts.mu.Unlock()
 	}
-	err := e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
+	sync, err := e.conn.WriteThenSync(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		outcomes, pt, err = e.applyTx(ctx, tx, prep)
 		return err
@@ -189,13 +204,13 @@ func (e *Engine) Apply(ctx context.Context, reports []store.Report) ([]store.Out
 		if e.d.CacheVersionSQL != "" {
 			e.parts.reset()
 		}
-		return nil, fmt.Errorf("apply %d reports (%s): %w", len(reports), e.d.Name, err)
+		return nil, nil, err
 	}
 	if pt != nil {
 		pt.commit()
 		e.growth.parts(e, pt.inserted)
 	}
-	return outcomes, nil
+	return outcomes, sync, nil
 }
 
 // writer queues statements that need no result and flushes them before any

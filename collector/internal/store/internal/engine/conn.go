@@ -19,6 +19,13 @@ type Conn interface {
 	// transient reason (lock conflict, serialization failure); fn must
 	// therefore derive everything from what it reads in tx.
 	Write(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// WriteThenSync is Write for a caller holding a lock of its own around
+	// it: it returns once the transaction is committed (later transactions
+	// and readers see it), with a function that waits until the commit is
+	// durable, to be called after releasing the lock and before telling
+	// anyone the write happened. A driver whose commits are durable when
+	// they return (PostgreSQL) returns a function that returns nil.
+	WriteThenSync(ctx context.Context, fn func(ctx context.Context, tx Tx) error) (sync func(context.Context) error, err error)
 	// Reader returns a querier for read-only statements outside a write
 	// transaction.
 	Reader() Querier
