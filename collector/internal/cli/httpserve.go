@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -173,7 +174,8 @@ func (rt *policyRuntime) onCommit(reports []store.Report, outcomes []store.Outco
 	var hosts []string
 	for i, r := range reports {
 		if i < len(outcomes) && outcomes[i].Status == store.Committed && outcomes[i].Events > 0 {
-			hosts = append(hosts, r.HostID)
+			// A copy: the id points into the received message.
+			hosts = append(hosts, strings.Clone(r.HostID))
 		}
 	}
 	rt.tracker.Notify(hosts...)

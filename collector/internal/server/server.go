@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -436,7 +437,7 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 		return store.Report{Sequence: req.GetSequence()}, err
 	}
 	if r.hostID == "" {
-		r.hostID = req.GetHostId()
+		r.hostID = strings.Clone(req.GetHostId()) // kept for the stream's life: not the first report's buffer
 		r.logHost.Store(&r.hostID)
 	} else if req.GetHostId() != r.hostID {
 		return store.Report{Sequence: req.GetSequence()}, status.Errorf(codes.InvalidArgument,
@@ -466,8 +467,14 @@ func DecodeReport(b []byte, lim Limits) (*memledgerv1.ReportRequest, error) {
 	// The generated decoder (vtprotobuf) takes half the time of
 	// proto.Unmarshal, the largest cost of a changed report in the
 	// collector. Unlike proto.Unmarshal it accepts strings that are not
-	// UTF-8; ValidateReport rejects them.
-	if err := req.UnmarshalVT(b); err != nil {
+	// UTF-8; ValidateReport rejects them. Its unsafe variant does not copy
+	// strings: they point into b, which the caller must leave unchanged
+	// (the stream's copy of the message, owned by the report), and what
+	// outlives the report must copy the strings it keeps, or it keeps the
+	// whole message alive: the stream's host id, the engine's part row
+	// cache (setObserved) and the policy queue do
+	// (TestDecodedReportsAreNotRetained).
+	if err := req.UnmarshalVTUnsafe(b); err != nil {
 		return nil, fmt.Errorf("cannot decode %d bytes as memledger.v1.ReportRequest: %v: %w", len(b), err, ErrInvalidReport)
 	}
 	if err := ValidateReport(req, lim); err != nil {

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/store/storetest"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// TestDecodedReportsAreNotRetained: DecodeReport's strings point into the
+// received bytes. Once reports are committed and dropped, nothing may keep
+// those bytes alive; the SQLite engine's part row cache, which outlives
+// every report, in particular must copy what it keeps of them.
+func TestDecodedReportsAreNotRetained(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var received, freed atomic.Int32
+	apply := func(inv *memledgerv1.Inventory, seq uint64) {
+		req := &memledgerv1.ReportRequest{HostId: inv.GetHost().GetHostId(), Sequence: seq,
+			Body: &memledgerv1.ReportRequest_Inventory{Inventory: inv}}
+		enc, err := proto.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := bytes.Clone(enc) // an allocation of its own, as the stream's copy is
+		received.Add(1)
+		runtime.AddCleanup(&b[0], func(struct{}) { freed.Add(1) }, struct{}{})
+		// What reportStream.decode does with it.
+		got, err := DecodeReport(b, DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := ToStoreReport(got, storetest.At(int(seq)))
+		pre, err := store.PrecomputeValidUTF8(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pre.Observe(rep)
+		rep.Pre = pre
+		out, err := st.Apply(ctx, []store.Report{rep})
+		if err != nil || out[0].Status != store.Committed {
+			t.Fatalf("apply: %+v, %v", out, err)
+		}
+	}
+	// Hosts enrol, then change a module and add a drive each round: the
+	// cache gains rows observed in every report.
+	for round := 1; round <= 5; round++ {
+		for h := 0; h < 4; h++ {
+			inv := storetest.FullHost(fmt.Sprintf("retain-%d", h))
+			if round > 1 {
+				inv.MemoryModules[0].SerialNumber = fmt.Sprintf("SWAP%04d", round)
+				inv.MemoryModules[0].Locator = fmt.Sprintf("P1-DIMMA1-r%d", round)
+				inv.StorageDevices = append(inv.StorageDevices, storetest.Drive(fmt.Sprintf("nvme%dn1", 3+round),
+					storetest.Samsung, "SAMSUNG MZQL2960HCJR-00A07", fmt.Sprintf("S64F%d%02d", h, round), "GDC5602Q"))
+			}
+			apply(inv, uint64(round))
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for freed.Load() < received.Load() && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n, of := freed.Load(), received.Load(); n < of {
+		t.Errorf("%d of %d received messages are still reachable after their reports were committed and dropped", of-n, of)
+	}
+	runtime.KeepAlive(st)
+}
