@@ -216,8 +216,7 @@ func TestConnStopsAfterFailedSync(t *testing.T) {
 	if err := c.Write(ctx, func(ctx context.Context, tx engine.Tx) error { ran = true; return nil }); !errors.Is(err, eio) || ran {
 		t.Errorf("write after a failed sync: %v (transaction ran: %v); want the failure and no transaction", err, ran)
 	}
-	var n int64
-	n, err = scanCount(ctx, c)
+	n, err := scanCount(ctx, c)
 	if err != nil || n != 2 {
 		t.Errorf("rows after the failure: %d, %v; want 2 (the unacknowledged commit is there, nothing after it)", n, err)
 	}
