@@ -34,6 +34,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/memledger/memledger/internal/fileutil"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -416,27 +417,14 @@ func (fsyncWriter) WriteFile(path string, data []byte) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return syncDir(dir)
+	return fileutil.SyncDir(dir)
 }
 
 func (fsyncWriter) Remove(path string) error {
 	if err := os.Remove(path); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir makes a rename or removal in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
+	return fileutil.SyncDir(filepath.Dir(path))
 }
 
 // Quarantine moves report seq aside unsent, with a warning naming why: the

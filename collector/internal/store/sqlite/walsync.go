@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/memledger/memledger/internal/fileutil"
 )
 
 // walSync makes commits durable outside the write lock. The writer runs
@@ -133,11 +135,11 @@ func (s *walSync) syncWALFile() error {
 		return err
 	}
 	id := fileIDOf(fi)
-	if id != (fileID{}) && id == s.inode {
-		return nil
+	if id == s.inode {
+		return nil // synced before, or not told apart (not Linux)
 	}
-	if err := syncDir(filepath.Dir(s.path)); err != nil {
-		return fmt.Errorf("directory: %w", err)
+	if err := fileutil.SyncDir(filepath.Dir(s.path)); err != nil {
+		return err
 	}
 	s.inode = id
 	return nil
