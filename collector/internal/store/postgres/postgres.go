@@ -82,9 +82,10 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 	}
 	return engine.New(c, engine.Dialect{
 		Name: "postgres", LockSuffix: " FOR UPDATE", ArrayParams: true, OptimizeSQL: "ANALYZE",
-		ReserveIDsSQL:  `SELECT nextval(pg_get_serial_sequence('parts', 'id')) FROM generate_series(1, $1)`,
-		InsertIDClause: " OVERRIDING SYSTEM VALUE",
-		AnalyzeAsGrows: true,
+		ReserveIDsSQL:    `SELECT nextval(pg_get_serial_sequence('parts', 'id')) FROM generate_series(1, $1)`,
+		InsertIDClause:   " OVERRIDING SYSTEM VALUE",
+		AnalyzeAsGrows:   true,
+		HostPartsVersion: true,
 	}), nil
 }
 

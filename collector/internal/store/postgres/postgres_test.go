@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/postgres"
 	"github.com/memledger/memledger/collector/internal/store/storetest"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
 // envDSN names the server the tests use, e.g.
@@ -254,6 +256,137 @@ func TestSharedDatabase(t *testing.T) {
 	}
 	// Concurrent collectors, no foreign keys: the engine's rules held.
 	if err := s.(interface{ CheckIntegrity(context.Context) error }).CheckIntegrity(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestCachedPartsFollowOtherCollectors moves a module between two hosts
+// that two collectors sharing the database each keep in their part row
+// cache, and sends one host's reports to both in turn: each collector must
+// see the other's writes (hosts.parts_version) and not act on the rows it
+// cached before them.
+func TestCachedPartsFollowOtherCollectors(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	open := func() store.Store {
+		s, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	collA, collB := open(), open()
+	apply := func(s store.Store, inv *memledgerv1.Inventory, seq uint64, day int) {
+		t.Helper()
+		out, err := s.Apply(ctx, []store.Report{storetest.Full(inv, seq, storetest.At(day))})
+		if err != nil || out[0].Status != store.Committed {
+			t.Fatalf("%s sequence %d: %+v, %v", inv.GetHost().GetHostId(), seq, out, err)
+		}
+	}
+	lastID := func() int64 {
+		evs, err := collA.Events(ctx, store.EventFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			return 0
+		}
+		return evs[len(evs)-1].ID
+	}
+	wantKinds := func(hostID string, after int64, want ...store.EventKind) {
+		t.Helper()
+		evs, err := collA.Events(ctx, store.EventFilter{HostID: hostID, AfterID: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []store.EventKind
+		var msgs []string
+		for _, ev := range evs {
+			got = append(got, ev.Kind)
+			msgs = append(msgs, ev.Message)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("events of %s: %v, want %v\n%s", hostID, got, want, strings.Join(msgs, "\n"))
+		}
+	}
+	dimm := func(slot, serial string) *memledgerv1.MemoryModule {
+		return storetest.DIMM(slot, storetest.Micron, "36ASF8G72PZ-2G3B1", serial)
+	}
+	onA := func(mods ...*memledgerv1.MemoryModule) *memledgerv1.Inventory {
+		return storetest.Inventory("cache-a", mods, nil)
+	}
+	onB := func(mods ...*memledgerv1.MemoryModule) *memledgerv1.Inventory {
+		return storetest.Inventory("cache-b", mods, nil)
+	}
+	travellerA, travellerB, stay := dimm("A1", "TRAV0001"), dimm("B4", "TRAV0001"), dimm("A2", "STAY0001")
+
+	// Both collectors cache their host's rows.
+	apply(collA, onA(travellerA, stay), 1, 0)
+	apply(collB, onB(dimm("B1", "BEE00001")), 1, 0)
+	apply(collB, onB(dimm("B1", "BEE00001"), dimm("B2", "BEE00002")), 2, 1)
+
+	// B sees the module A still lists: it moved to B.
+	before := lastID()
+	apply(collB, onB(dimm("B1", "BEE00001"), dimm("B2", "BEE00002"), travellerB), 3, 2)
+	wantKinds("cache-a", before, store.EventPartMoved)
+
+	// A's next report no longer lists it. A's cache still holds it as
+	// active; trusting that would remove it from A a second time.
+	before = lastID()
+	apply(collA, onA(stay), 2, 3)
+	wantKinds("cache-a", before)
+	wantKinds("cache-b", before)
+
+	// It comes back to A: A reopens its old row, B loses it.
+	before = lastID()
+	apply(collA, onA(travellerA, stay), 3, 4)
+	wantKinds("cache-a", before, store.EventPartMoved)
+	wantKinds("cache-b", before, store.EventPartMoved)
+
+	// B's next report no longer lists it either: B's cache must know.
+	before = lastID()
+	apply(collB, onB(dimm("B1", "BEE00001"), dimm("B2", "BEE00002")), 4, 5)
+	wantKinds("cache-b", before)
+
+	// A host whose agent reports to one collector, then the other (a
+	// reconnect behind a load balancer): each must see the other's writes.
+	onC := func(mods ...*memledgerv1.MemoryModule) *memledgerv1.Inventory {
+		return storetest.Inventory("cache-c", mods, nil)
+	}
+	apply(collA, onC(dimm("C1", "SEE00001")), 1, 0)
+	before = lastID()
+	apply(collB, onC(dimm("C1", "SEE00001"), dimm("C2", "SEE00002")), 2, 1)
+	wantKinds("cache-c", before, store.EventPartAdded)
+	before = lastID()
+	apply(collA, onC(dimm("C1", "SEE00001")), 3, 2)
+	wantKinds("cache-c", before, store.EventPartRemoved)
+	before = lastID()
+	apply(collB, onC(dimm("C1", "SEE00001"), dimm("C2", "SEE00002")), 4, 3)
+	wantKinds("cache-c", before, store.EventPartReturned)
+
+	for _, c := range []struct {
+		host   string
+		active []string
+	}{
+		{"cache-a", []string{"STAY0001", "TRAV0001"}},
+		{"cache-b", []string{"BEE00001", "BEE00002"}},
+		{"cache-c", []string{"SEE00001", "SEE00002"}},
+	} {
+		parts, err := collB.Parts(ctx, store.PartFilter{HostIDs: []string{c.host}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range parts {
+			got = append(got, p.SerialNumber)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.active) {
+			t.Errorf("%s active parts %v, want %v", c.host, got, c.active)
+		}
+	}
+	if err := collA.(interface{ CheckIntegrity(context.Context) error }).CheckIntegrity(ctx); err != nil {
 		t.Error(err)
 	}
 }

@@ -146,6 +146,9 @@ type hostState struct {
 	inventorySeenAt time.Time
 	lastSeq         int64
 	digest          string
+	// partsVersion is hosts.parts_version (Dialect.HostPartsVersion):
+	// as locked, then as the batch leaves it.
+	partsVersion    int64
 	agentVersion    string
 	os, kernel      string
 	sysMfr, sysProd string
@@ -365,13 +368,16 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 	if err != nil {
 		return nil, nil, err
 	}
+	locked := make(map[string]int64, len(ids))
 	for _, id := range ids {
 		st := states[id]
 		if st == nil {
 			return nil, nil, fmt.Errorf("host %q vanished after insert", id)
 		}
 		st.enrolledNow = enrolled[id]
+		locked[id] = st.partsVersion
 	}
+	pt.checkOut(locked)
 
 	if w.remotes, err = e.planBatch(ctx, w, prep, states); err != nil {
 		return nil, nil, err
@@ -389,6 +395,20 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 	w.queueNewParts() // before the presence and event rows that name them
 	queuePresenceRows(w, w.presence)
 	queueEventRows(w, w.events)
+	if e.d.HostPartsVersion {
+		// Every host whose part rows the batch wrote gets a new
+		// parts_version: the batch's own hosts with their row update,
+		// others (a part moved away from them) here, so that any
+		// collector's cached rows of them go stale.
+		for _, id := range pt.bumpVersions() {
+			w.queue(`UPDATE hosts SET parts_version = parts_version + 1 WHERE host_id = $1`, id)
+		}
+		for _, id := range ids {
+			if st := states[id]; st.partsVersion != pt.lockedAt[id] {
+				st.partsVersion, st.touched = pt.lockedAt[id], true
+			}
+		}
+	}
 	for _, id := range ids {
 		e.queueHostUpdate(w, states[id])
 	}
@@ -462,7 +482,11 @@ func scanHost(rows Rows, extra ...any) (*hostState, error) {
 // loadHosts reads host rows, locking them when lock is set.
 func (e *Engine) loadHosts(ctx context.Context, w *writer, ids []string, lock bool) (map[string]*hostState, error) {
 	a := e.newArgs()
-	q := "SELECT " + hostColumns + " FROM hosts h WHERE " + a.inStrings("h.host_id", ids) + " ORDER BY h.host_id"
+	cols := hostColumns
+	if e.d.HostPartsVersion {
+		cols += ", h.parts_version"
+	}
+	q := "SELECT " + cols + " FROM hosts h WHERE " + a.inStrings("h.host_id", ids) + " ORDER BY h.host_id"
 	if lock {
 		q += e.d.LockSuffix
 	}
@@ -473,10 +497,16 @@ func (e *Engine) loadHosts(ctx context.Context, w *writer, ids []string, lock bo
 	defer rows.Close()
 	out := make(map[string]*hostState, len(ids))
 	for rows.Next() {
-		st, err := scanHost(rows)
+		var version int64
+		var extra []any
+		if e.d.HostPartsVersion {
+			extra = append(extra, &version)
+		}
+		st, err := scanHost(rows, extra...)
 		if err != nil {
 			return nil, fmt.Errorf("load hosts: %w", err)
 		}
+		st.partsVersion = version
 		out[st.id] = st
 	}
 	if err := rows.Err(); err != nil {
@@ -914,19 +944,42 @@ func detailsJSON(d map[string]any) string {
 	return string(b)
 }
 
-func (e *Engine) queueHostUpdate(w *writer, st *hostState) {
-	if st.factsDirty {
-		w.queue(`UPDATE hosts SET hostname = $2, agent_labels = $3, last_seen = $4, last_report_at = $5,
+// hostUpdateSQL returns the UPDATEs of a host row: all it learns from a
+// changed inventory (facts), or only that it was seen (sighting). $1 is the
+// host id; parts_version comes last where the dialect keeps it.
+func hostUpdateSQL(d Dialect) (facts, sighting string) {
+	facts = `UPDATE hosts SET hostname = $2, agent_labels = $3, last_seen = $4, last_report_at = $5,
  inventory_seen_at = $6, last_sequence = $7, inventory_digest = $8, agent_version = $9, os = $10, kernel = $11,
- system_manufacturer = $12, system_product = $13, system_serial = $14, platform = $15 WHERE host_id = $1`,
-			st.id, ledger.CleanText(st.hostname), labelsJSON(st.agentLabels), st.lastSeen, nullTime(st.lastReportAt),
+ system_manufacturer = $12, system_product = $13, system_serial = $14, platform = $15`
+	sighting = `UPDATE hosts SET last_seen = $2, last_report_at = $3, inventory_seen_at = $4, last_sequence = $5,
+ inventory_digest = $6`
+	if d.HostPartsVersion {
+		facts += `, parts_version = $16`
+		sighting += `, parts_version = $7`
+	}
+	return facts + ` WHERE host_id = $1`, sighting + ` WHERE host_id = $1`
+}
+
+func (e *Engine) queueHostUpdate(w *writer, st *hostState) {
+	var args []any
+	switch {
+	case st.factsDirty:
+		args = []any{st.id, ledger.CleanText(st.hostname), labelsJSON(st.agentLabels), st.lastSeen, nullTime(st.lastReportAt),
 			nullTime(st.inventorySeenAt), st.lastSeq, st.digest, ledger.CleanText(st.agentVersion),
 			ledger.CleanText(st.os), ledger.CleanText(st.kernel), ledger.CleanText(st.sysMfr),
-			ledger.CleanText(st.sysProd), ledger.CleanText(st.sysSerial), st.platform)
-	} else if st.touched {
-		w.queue(`UPDATE hosts SET last_seen = $2, last_report_at = $3, inventory_seen_at = $4, last_sequence = $5,
- inventory_digest = $6 WHERE host_id = $1`,
-			st.id, st.lastSeen, nullTime(st.lastReportAt), nullTime(st.inventorySeenAt), st.lastSeq, st.digest)
+			ledger.CleanText(st.sysProd), ledger.CleanText(st.sysSerial), st.platform}
+	case st.touched:
+		args = []any{st.id, st.lastSeen, nullTime(st.lastReportAt), nullTime(st.inventorySeenAt), st.lastSeq, st.digest}
+	}
+	if args != nil {
+		sql := e.hostSightingSQL
+		if st.factsDirty {
+			sql = e.hostFactsSQL
+		}
+		if e.d.HostPartsVersion {
+			args = append(args, st.partsVersion)
+		}
+		w.queue(sql, args...)
 	}
 	if st.labelsDirty {
 		queueHostLabels(w, st.id, st.effectiveLabels())

@@ -103,6 +103,14 @@ type Dialect struct {
 	// collectors share the database and that cannot be observed cheaply
 	// (PostgreSQL).
 	CacheVersionSQL string
+	// HostPartsVersion enables the cache where several transactions and
+	// collectors write at once (PostgreSQL): hosts.parts_version changes
+	// in every transaction that writes one of the host's part rows, the
+	// engine reads it with the host rows it locks, and a transaction uses
+	// a host's cached rows only if they were cached at that version. The
+	// cache is then not held across transactions: a transaction takes the
+	// entries of its hosts out and puts them back after committing.
+	HostPartsVersion bool
 	// OptimizeSQL refreshes the planner's statistics ("ANALYZE",
 	// "PRAGMA optimize").
 	OptimizeSQL string

@@ -23,15 +23,19 @@ type Engine struct {
 	// insertPartsSQL is the start of a multi-row INSERT of new part
 	// rows, up to VALUES (the engine supplies their ids).
 	insertPartsSQL string
+	// hostFactsSQL and hostSightingSQL update a host row (hostUpdateSQL).
+	hostFactsSQL, hostSightingSQL string
 	// Now is the clock for zero ReceivedAt and event times; tests may set it.
 	Now func() time.Time
 }
 
 // New returns an engine over conn.
 func New(conn Conn, d Dialect) *Engine {
-	return &Engine{conn: conn, d: d, Now: time.Now,
+	e := &Engine{conn: conn, d: d, Now: time.Now,
 		insertPartsSQL: "INSERT INTO parts (id, host_id, " + strings.Join(partDataColumns, ", ") +
 			", first_seen, arrived_at)" + d.InsertIDClause + " VALUES "}
+	e.hostFactsSQL, e.hostSightingSQL = hostUpdateSQL(d)
+	return e
 }
 
 var _ store.Store = (*Engine)(nil)

@@ -155,19 +155,30 @@ func (h *hostParts) diffRows(parts []ledger.Observed) []ledger.Row {
 // partCache keeps each host's part rows (as loadPartRows reads them) across
 // Apply calls, so that a changed full report diffs against memory instead of
 // reading the host's rows and records again: that read was the largest cost
-// of a changed report on SQLite.
+// of a changed report on SQLite, and on PostgreSQL, where it also walked the
+// dead row versions that removals leave until vacuum.
 //
-// It is sound only where the engine sees every write to the parts table:
-// the rows are revalidated by Dialect.CacheVersionSQL, whose value changes
-// when another connection commits, and the cache starts afresh then. A
-// transaction changes the cached rows in place as it writes (copying a
-// host's history per batch cost more than the writes); e.parts.mu is held
-// from before the transaction begins until after its outcome is known, so
-// no other transaction sees uncommitted rows, and a failed Write empties
-// the cache.
+// Two ways keep it sound, chosen by the dialect:
+//   - One writer (SQLite, Dialect.CacheVersionSQL): the rows are revalidated
+//     by a value that changes when another connection commits, and the
+//     cache starts afresh then. A transaction changes the cached rows in
+//     place as it writes (copying a host's history per batch cost more than
+//     the writes); e.parts.mu is held from before the transaction begins
+//     until after its outcome is known, so no other transaction sees
+//     uncommitted rows, and a failed Write empties the cache.
+//   - Many writers (PostgreSQL, Dialect.HostPartsVersion): each host's rows
+//     are kept with the hosts.parts_version they are valid at. A
+//     transaction takes out the entries of the hosts it has locked whose
+//     version is the locked one (checkOut), owns them while it runs, bumps
+//     the version of every host whose part rows it wrote, and puts its
+//     hosts' rows back after committing (checkIn). A failed attempt loses
+//     what it took out: those hosts are read again.
 type partCache struct {
 	mu    sync.Mutex
 	hosts map[string]*hostParts
+	// versions are the hosts' parts_version their rows are valid at
+	// (many writers only).
+	versions map[string]int64
 	// maxRows overrides maxCachedRows when set (tests).
 	maxRows    int
 	version    int64
@@ -175,11 +186,22 @@ type partCache struct {
 }
 
 // partTx is one transaction attempt's view of hosts' part rows: the cache
-// itself where the dialect has one, else rows the attempt read.
+// itself where one writer owns the database, else rows the attempt read or
+// took out of the cache.
 type partTx struct {
-	// c is the shared cache; nil where the dialect has none (the rows then
-	// live only as long as the attempt).
+	// c is the cache where one writer owns the database; nil otherwise
+	// (the rows then live only as long as the attempt, unless byHost
+	// takes them back).
 	c *partCache
+	// byHost is the cache validated per host (Dialect.HostPartsVersion),
+	// nil otherwise.
+	byHost *partCache
+	// lockedAt are the parts_version of the hosts the attempt locked, as
+	// it found them and then as it leaves them (bumpVersions). Only these
+	// hosts' rows are taken out of byHost and put back.
+	lockedAt map[string]int64
+	// wrote are the hosts whose part rows the attempt wrote.
+	wrote map[string]bool
 	// hosts are the rows as this attempt left them: c.hosts, or the
 	// attempt's own map.
 	hosts map[string]*hostParts
@@ -203,9 +225,12 @@ type partTx struct {
 // beginPartTx validates the cache inside a write transaction and returns the
 // attempt's view; one over no shared cache where the dialect has none.
 func (e *Engine) beginPartTx(ctx context.Context, w *writer) (*partTx, error) {
-	t := &partTx{touched: map[string]bool{}}
+	t := &partTx{touched: map[string]bool{}, wrote: map[string]bool{}}
 	if e.d.CacheVersionSQL == "" {
 		t.hosts = map[string]*hostParts{}
+		if e.d.HostPartsVersion {
+			t.byHost = &e.parts
+		}
 		return t, nil
 	}
 	v, err := scanInt64(w.query(ctx, e.d.CacheVersionSQL))
@@ -241,38 +266,120 @@ func (t *partTx) invalidate(hostID string) {
 	t.touched[hostID] = true
 }
 
-// commit settles a committed attempt's rows in the cache: it records the
-// data version and keeps the cache within its bound.
+// checkOut takes out of the per-host cache the rows of the locked hosts
+// that were cached at the version each was locked at; the attempt owns
+// them until checkIn. Entries at another version are stale and dropped.
+func (t *partTx) checkOut(locked map[string]int64) {
+	t.lockedAt = locked
+	c := t.byHost
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, v := range locked {
+		hp, ok := c.hosts[h]
+		if !ok {
+			continue
+		}
+		if c.versions[h] == v {
+			t.hosts[h] = hp
+		}
+		c.evict(h)
+	}
+}
+
+// bumpVersions advances the locked version of every locked host whose part
+// rows the attempt wrote and returns the other hosts whose rows it wrote
+// (a part moved away from them), sorted: their versions must be bumped in
+// the database too.
+func (t *partTx) bumpVersions() (unlocked []string) {
+	for h := range t.wrote {
+		if v, ok := t.lockedAt[h]; ok {
+			t.lockedAt[h] = v + 1
+		} else {
+			unlocked = append(unlocked, h)
+		}
+	}
+	sort.Strings(unlocked)
+	return unlocked
+}
+
+// commit settles a committed attempt's rows in the cache.
 func (t *partTx) commit() {
+	if t.byHost != nil {
+		t.checkIn()
+		return
+	}
 	c := t.c
 	if c == nil {
 		return
 	}
+	c.bound(t.touched)
+	c.version, c.versionSet = t.version, true
+}
+
+// checkIn puts a committed attempt's rows of its locked hosts back into the
+// per-host cache, at the versions it committed; rows of other hosts it wrote
+// are dropped. A newer entry (another attempt committed the host since) is
+// kept.
+func (t *partTx) checkIn() {
+	c := t.byHost
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hosts == nil {
+		c.hosts, c.versions = map[string]*hostParts{}, map[string]int64{}
+	}
+	for h := range t.wrote {
+		if _, locked := t.lockedAt[h]; !locked {
+			c.evict(h)
+		}
+	}
+	for h, hp := range t.hosts {
+		v, locked := t.lockedAt[h]
+		if !locked {
+			continue
+		}
+		if cur, held := c.versions[h]; held && cur >= v {
+			continue
+		}
+		c.hosts[h], c.versions[h] = hp, v
+	}
+	c.bound(t.touched)
+}
+
+// bound trims the removed rows of the hosts an attempt used and evicts
+// hosts, those it did not use first, until the cache is within its bound.
+func (c *partCache) bound(used map[string]bool) {
 	limit := c.maxRows
 	if limit == 0 {
 		limit = maxCachedRows
 	}
-	for h := range t.touched {
+	for h := range used {
 		if hp, ok := c.hosts[h]; ok {
 			if hp.trim(); hp.count() > limit {
-				delete(c.hosts, h)
+				c.evict(h)
 			}
 		}
 	}
-	// Evict arbitrary hosts, those this attempt did not use first.
 	rows := c.rowCount()
 	for _, evenUsed := range []bool{false, true} {
 		for h, hp := range c.hosts {
 			if rows <= limit {
 				break
 			}
-			if evenUsed || !t.touched[h] {
+			if evenUsed || !used[h] {
 				rows -= hp.count()
-				delete(c.hosts, h)
+				c.evict(h)
 			}
 		}
 	}
-	c.version, c.versionSet = t.version, true
+}
+
+// evict drops a host's rows.
+func (c *partCache) evict(h string) {
+	delete(c.hosts, h)
+	delete(c.versions, h)
 }
 
 // reset empties the cache after a failed Write, whose outcome (committed or
@@ -298,6 +405,9 @@ func (c *partCache) rowCount() int {
 // the view does not hold.
 func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at time.Time, added map[string]int64) {
 	t.touched[hostID] = true
+	for i := range res.Changes {
+		t.wrote[res.Changes[i].HostID] = true
+	}
 	activeIndex := func(id int64) int {
 		for i := range h.active {
 			if h.active[i].ID == id {

@@ -14,7 +14,7 @@ func newTestPartTx(c *partCache) *partTx {
 	if c.hosts == nil {
 		c.hosts = map[string]*hostParts{}
 	}
-	return &partTx{c: c, hosts: c.hosts, touched: map[string]bool{}, version: 7}
+	return &partTx{c: c, hosts: c.hosts, touched: map[string]bool{}, wrote: map[string]bool{}, version: 7}
 }
 
 func TestHostParts(t *testing.T) {
@@ -185,5 +185,67 @@ func TestHostPartsTrim(t *testing.T) {
 	active.activeOnly = true
 	if got := active.mayLack(named); !reflect.DeepEqual(got, []string{"old-000", "old-073", "brand-new"}) {
 		t.Errorf("active-only view may lack %v", got)
+	}
+}
+
+// TestPerHostCache follows the cache validated by hosts.parts_version
+// through two attempts: what is taken out, bumped and put back.
+func TestPerHostCache(t *testing.T) {
+	c := &partCache{}
+	begin := func(locked map[string]int64) *partTx {
+		t := &partTx{byHost: c, hosts: map[string]*hostParts{}, touched: map[string]bool{}, wrote: map[string]bool{}}
+		t.checkOut(locked)
+		return t
+	}
+	rowsOf := func(ids ...string) *hostParts {
+		var rows []ledger.Row
+		for i, id := range ids {
+			rows = append(rows, ledger.Row{ID: int64(i + 1), Identity: id})
+		}
+		return newHostParts(rows)
+	}
+
+	// First attempt: nothing cached; it reads h1 and h2, writes h1's rows
+	// and a row of h9, a host it did not lock.
+	t1 := begin(map[string]int64{"h1": 4, "h2": 7})
+	if len(t1.hosts) != 0 {
+		t.Fatalf("empty cache gave %v", t1.hosts)
+	}
+	t1.put("h1", rowsOf("m1"))
+	t1.put("h2", rowsOf("m2"))
+	t1.wrote["h1"], t1.wrote["h9"] = true, true
+	if unlocked := t1.bumpVersions(); !reflect.DeepEqual(unlocked, []string{"h9"}) {
+		t.Errorf("hosts to bump in the database: %v, want [h9]", unlocked)
+	}
+	if t1.lockedAt["h1"] != 5 || t1.lockedAt["h2"] != 7 {
+		t.Errorf("versions after the writes: %v", t1.lockedAt)
+	}
+	t1.commit()
+	if !reflect.DeepEqual(c.versions, map[string]int64{"h1": 5, "h2": 7}) {
+		t.Fatalf("cached versions %v, want h1 at 5, h2 at 7", c.versions)
+	}
+
+	// Second attempt: h1 was written elsewhere since (6), h2 was not.
+	t2 := begin(map[string]int64{"h1": 6, "h2": 7})
+	if _, ok := t2.get("h1"); ok {
+		t.Error("h1 cached at 5 was used at 6")
+	}
+	if h, ok := t2.get("h2"); !ok || !h.isActive("m2") {
+		t.Error("h2 cached at 7 was not used at 7")
+	}
+	if len(c.hosts) != 0 || len(c.versions) != 0 {
+		t.Errorf("the cache still holds %v %v while an attempt owns or dropped them", c.hosts, c.versions)
+	}
+	// A failed attempt never commits: what it took out is gone.
+	t3 := begin(map[string]int64{"h2": 7})
+	if _, ok := t3.get("h2"); ok {
+		t.Error("an entry owned by one attempt was handed to another")
+	}
+
+	// A later committer's newer entry wins over an earlier one's.
+	c.hosts, c.versions = map[string]*hostParts{"h2": rowsOf("m2", "m3")}, map[string]int64{"h2": 9}
+	t2.commit()
+	if c.versions["h2"] != 9 || !c.hosts["h2"].isActive("m3") {
+		t.Errorf("h2 at %d holds %+v, want the entry at 9 kept", c.versions["h2"], c.hosts["h2"])
 	}
 }
