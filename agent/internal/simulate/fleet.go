@@ -108,6 +108,19 @@ func identifyModel(m moduleModel) vendor.ModuleResult {
 	return id
 }
 
+// driveIDs memoizes identifyDrive, as modelIDs does for modules.
+var driveIDs sync.Map // drive model name -> vendor.DriveResult
+
+// identifyDrive identifies a drive model's makers as an agent would.
+func identifyDrive(d driveModel) vendor.DriveResult {
+	if id, ok := driveIDs.Load(d.model); ok {
+		return id.(vendor.DriveResult)
+	}
+	id := vendor.IdentifyDrive(vendor.DriveFacts{Model: d.model, Transport: "nvme", PCIVendor: d.pciVendor, PCIDevice: d.pciDevice, PCISubsystemVendor: d.pciVendor})
+	driveIDs.Store(d.model, id)
+	return id
+}
+
 // newModule returns an installed module of model m in slot i.
 func newModule(r *rand.Rand, m moduleModel, slot int) *memledgerv1.MemoryModule {
 	id := identifyModel(m)
@@ -135,7 +148,7 @@ func newModule(r *rand.Rand, m moduleModel, slot int) *memledgerv1.MemoryModule 
 
 // newDrive returns drive number n of model d.
 func newDrive(r *rand.Rand, d driveModel, n int) *memledgerv1.StorageDevice {
-	id := vendor.IdentifyDrive(vendor.DriveFacts{Model: d.model, Transport: "nvme", PCIVendor: d.pciVendor, PCIDevice: d.pciDevice, PCISubsystemVendor: d.pciVendor})
+	id := identifyDrive(d)
 	return &memledgerv1.StorageDevice{
 		Name:                 fmt.Sprintf("nvme%dn1", n),
 		Transport:            "nvme",
