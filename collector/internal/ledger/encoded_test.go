@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -173,4 +174,141 @@ func FuzzObserveEncoded(f *testing.F) {
 			t.Fatalf("%d parts from arbitrary input, want %d", len(odd), len(want))
 		}
 	})
+}
+
+// observeWithMemo observes each inventory in turn through one memo and
+// checks every result against Observe.
+func observeWithMemo(t testing.TB, invs ...*memledgerv1.Inventory) *ObserveMemo {
+	t.Helper()
+	memo := &ObserveMemo{}
+	for i, inv := range invs {
+		want, err := Observe("h", inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := DigestInput(inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ObserveEncodedMemo("h", inv, in, memo)
+		if err != nil {
+			t.Fatalf("inventory %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("inventory %d: ObserveEncodedMemo differs from Observe:\n%+v\n%+v", i, got, want)
+		}
+	}
+	return memo
+}
+
+func TestObserveMemo(t *testing.T) {
+	mods := func(serials ...string) []*memledgerv1.MemoryModule {
+		var out []*memledgerv1.MemoryModule
+		for i, s := range serials {
+			out = append(out, dimm(string(rune('A'+i))+"1", s))
+		}
+		return out
+	}
+	invs := []*memledgerv1.Inventory{
+		inventory(mods("S1", "S2", "S3"), nvme("nvme0n1", "D1", "F1")),
+		// One module swapped, the drive's firmware changed.
+		inventory(mods("S1", "S2", "S4"), nvme("nvme0n1", "D1", "F2")),
+		// A serial that was real elsewhere now repeats: both fall back
+		// to fingerprints, although the memo holds S1 as real.
+		inventory(mods("S1", "S1", "S4"), nvme("nvme0n1", "D1", "F2")),
+		// Placeholders in slots the memo held with real serials.
+		inventory(mods("00000000", "S2", "S4"), nvme("nvme0n1", "00000000", "F2")),
+		inventory(mods("S1", "S2", "S4"), nvme("nvme0n1", "D1", "F2")),
+	}
+	memo := observeWithMemo(t, invs...)
+	if memo.Len() != 4 {
+		t.Errorf("memo holds %d parts after an inventory of 4", memo.Len())
+	}
+	for _, cases := range encodedCases() {
+		observeWithMemo(t, cases, cases)
+	}
+	// A module and a drive with one encoding (field 1 is the locator of
+	// one, the name of the other) are different parts.
+	sameBytes := &memledgerv1.Inventory{
+		MemoryModules:  []*memledgerv1.MemoryModule{{Locator: "X"}},
+		StorageDevices: []*memledgerv1.StorageDevice{{Name: "X"}},
+	}
+	observeWithMemo(t, sameBytes, sameBytes)
+	// Undecodable input: no memo use, the same answer.
+	memo = observeWithMemo(t, invs[0])
+	got, err := ObserveEncodedMemo("h", invs[1], []byte{0x00}, memo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := Observe("h", invs[1]); !reflect.DeepEqual(got, want) {
+		t.Errorf("with a bad digest input: %+v, want %+v", got, want)
+	}
+}
+
+// FuzzObserveMemo: two inventories observed in turn through one memo give
+// what Observe gives for each.
+func FuzzObserveMemo(f *testing.F) {
+	cases := encodedCases()
+	for _, a := range cases {
+		for _, b := range cases {
+			ab, _ := proto.Marshal(a)
+			bb, _ := proto.Marshal(b)
+			f.Add(ab, bb)
+		}
+	}
+	f.Fuzz(func(t *testing.T, first, second []byte) {
+		var invs []*memledgerv1.Inventory
+		for _, b := range [][]byte{first, second} {
+			inv := &memledgerv1.Inventory{}
+			if proto.Unmarshal(b, inv) != nil {
+				return
+			}
+			if _, err := DigestInput(inv); err != nil {
+				return
+			}
+			if _, err := Observe("h", inv); err != nil {
+				return
+			}
+			invs = append(invs, inv)
+		}
+		observeWithMemo(t, invs...)
+	})
+}
+
+// BenchmarkObserveChanged observes a 16-module, 4-drive inventory whose
+// first module changes every time, as a host swapping a module in every
+// report: from scratch, and through the memo a stream keeps.
+func BenchmarkObserveChanged(b *testing.B) {
+	invs := make([]*memledgerv1.Inventory, 2)
+	inputs := make([][]byte, 2)
+	for i := range invs {
+		var mods []*memledgerv1.MemoryModule
+		for m := 0; m < 16; m++ {
+			mods = append(mods, dimm(fmt.Sprintf("P1-DIMM%c%d", 'A'+m/2, m%2+1), fmt.Sprintf("SER%05d", m)))
+		}
+		mods[0].SerialNumber = fmt.Sprintf("SWAP%04d", i)
+		var drives []*memledgerv1.StorageDevice
+		for d := 0; d < 4; d++ {
+			drives = append(drives, nvme(fmt.Sprintf("nvme%dn1", d), fmt.Sprintf("S64F%04d", d), "GDC5602Q"))
+		}
+		invs[i] = inventory(mods, drives...)
+		in, err := DigestInput(invs[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		inputs[i] = in
+	}
+	for _, c := range []struct {
+		name string
+		memo *ObserveMemo
+	}{{"scratch", nil}, {"memo", &ObserveMemo{}}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if _, err := ObserveEncodedMemo("h", invs[i%2], inputs[i%2], c.memo); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

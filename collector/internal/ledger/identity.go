@@ -182,7 +182,7 @@ type Observed struct {
 //     e.g. empty locators), the second gets "#2" appended, the third "#3",
 //     in inventory order.
 func Observe(hostID string, inv *memledgerv1.Inventory) ([]Observed, error) {
-	return observe(hostID, inv, nil, nil)
+	return observe(hostID, inv, nil, nil, nil)
 }
 
 // ObserveEncoded is Observe for an inventory whose DigestInput is at hand
@@ -193,15 +193,105 @@ func Observe(hostID string, inv *memledgerv1.Inventory) ([]Observed, error) {
 // DigestInput(inv); when it is malformed or does not hold one record per
 // part, the parts are encoded as by Observe.
 func ObserveEncoded(hostID string, inv *memledgerv1.Inventory, digestInput []byte) ([]Observed, error) {
+	return ObserveEncodedMemo(hostID, inv, digestInput, nil)
+}
+
+// ObserveEncodedMemo is ObserveEncoded that looks up, and records, what each
+// part alone gives (slot, slot key, real-serial identity) in memo by the
+// part's encoding; memo may be nil. Successive inventories of one host
+// share most of their parts, and their encodings.
+func ObserveEncodedMemo(hostID string, inv *memledgerv1.Inventory, digestInput []byte, memo *ObserveMemo) ([]Observed, error) {
 	if inv == nil {
 		return nil, fmt.Errorf("observe parts of host %q: nil inventory", hostID)
 	}
-	mods, drives, ok := splitParts(digestInput)
+	mods, drives, ok := splitParts(digestInput, len(inv.GetMemoryModules()), len(inv.GetStorageDevices()))
 	if !ok || len(mods) != len(inv.GetMemoryModules()) || len(drives) != len(inv.GetStorageDevices()) {
-		mods, drives = nil, nil
+		mods, drives, memo = nil, nil, nil
 	}
-	return observe(hostID, inv, mods, drives)
+	return observe(hostID, inv, mods, drives, memo)
 }
+
+// ObserveMemo remembers, for one host's next inventory, what observing each
+// part of its last one gave from the part alone, by the part's deterministic
+// encoding: equal encodings are equal parts (same fields, same values), so
+// equal results. It holds the parts of the last inventory only, with their
+// strings copied out of the report. The zero value is ready; it is not safe
+// for concurrent use.
+type ObserveMemo struct {
+	// memory and drives map encodings to facts (two maps: a module and a
+	// drive could share an encoding, and a string(b) index of a map
+	// allocates nothing).
+	memory, drives map[string]*memoFacts
+	gen            uint64
+}
+
+// memoFacts are the fields of an Observed that depend on its part alone
+// (Identity only when RealSerial: fingerprints depend on the host and on
+// the other parts), and the inventory that last listed the part.
+type memoFacts struct {
+	slot, slotKey, identity string
+	realSerial              bool
+	gen                     uint64
+}
+
+func (m *ObserveMemo) of(kind PartKind) map[string]*memoFacts {
+	if kind == KindMemory {
+		return m.memory
+	}
+	return m.drives
+}
+
+// lookup fills o from the memo, if it holds o's encoding.
+func (m *ObserveMemo) lookup(o *Observed) bool {
+	if m == nil {
+		return false
+	}
+	f, ok := m.of(o.Kind)[string(o.Proto)]
+	if !ok {
+		return false
+	}
+	f.gen = m.gen
+	o.Slot, o.SlotKey, o.RealSerial, o.Identity = f.slot, f.slotKey, f.realSerial, f.identity
+	return true
+}
+
+// record keeps what was computed for o, its strings copied: they may
+// point into the received message.
+func (m *ObserveMemo) record(o *Observed) {
+	if m == nil {
+		return
+	}
+	if m.memory == nil {
+		m.memory, m.drives = map[string]*memoFacts{}, map[string]*memoFacts{}
+	}
+	m.of(o.Kind)[string(o.Proto)] = &memoFacts{
+		slot: strings.Clone(o.Slot), slotKey: strings.Clone(o.SlotKey), identity: strings.Clone(o.Identity),
+		realSerial: o.RealSerial, gen: m.gen,
+	}
+}
+
+// begin starts an inventory; end forgets the parts it did not list.
+func (m *ObserveMemo) begin() {
+	if m != nil {
+		m.gen++
+	}
+}
+
+func (m *ObserveMemo) end() {
+	if m == nil {
+		return
+	}
+	for _, parts := range []map[string]*memoFacts{m.memory, m.drives} {
+		for k, f := range parts {
+			if f.gen != m.gen {
+				delete(parts, k)
+			}
+		}
+	}
+}
+
+// Len is the number of parts the memo holds.
+func (m *ObserveMemo) Len() int { return len(m.memory) + len(m.drives) }
 
 var (
 	memoryModulesField  = (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields().ByName("memory_modules").Number()
@@ -227,8 +317,10 @@ func HostRecord(digestInput []byte) (rec []byte, ok bool) {
 }
 
 // splitParts returns the memory_modules and storage_devices records of an
-// encoded Inventory, in order; ok is false when b is not well formed.
-func splitParts(b []byte) (mods, drives [][]byte, ok bool) {
+// encoded Inventory, in order; ok is false when b is not well formed. The
+// counts expected size the lists.
+func splitParts(b []byte, wantMods, wantDrives int) (mods, drives [][]byte, ok bool) {
+	mods, drives = make([][]byte, 0, wantMods), make([][]byte, 0, wantDrives)
 	ok = bytesFields(b, func(num protowire.Number, v []byte) bool {
 		switch num {
 		case memoryModulesField:
@@ -275,10 +367,12 @@ func bytesFields(b []byte, each func(num protowire.Number, v []byte) bool) bool 
 // encodings, which the Observed's Proto then shares (not copied: most
 // observations live as long as their report; whoever keeps one longer
 // copies it, so as not to keep the whole encoding alive).
-func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte) ([]Observed, error) {
+func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, memo *ObserveMemo) ([]Observed, error) {
 	if inv == nil {
 		return nil, fmt.Errorf("observe parts of host %q: nil inventory", hostID)
 	}
+	memo.begin()
+	defer memo.end()
 	out := make([]Observed, 0, len(inv.GetMemoryModules())+len(inv.GetStorageDevices()))
 	marshal := proto.MarshalOptions{Deterministic: true}
 	for i, m := range inv.GetMemoryModules() {
@@ -292,20 +386,18 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte) (
 		} else if b, err = marshal.Marshal(m); err != nil {
 			return nil, fmt.Errorf("observe parts of host %q: encode memory_modules[%d] (locator %q): %w", hostID, i, CleanText(m.GetLocator()), err)
 		}
-		slot := strings.TrimSpace(m.GetLocator())
-		if slot == "" {
-			slot = strings.TrimSpace(m.GetBankLocator())
-		}
-		o := Observed{
-			Kind:    KindMemory,
-			Slot:    CleanText(slot),
-			SlotKey: CleanText(memorySlotKey(m)),
-			Memory:  m,
-			Proto:   b,
-		}
-		if serial := m.GetSerialNumber(); !IsPlaceholderSerial(serial) {
-			o.RealSerial = true
-			o.Identity = realIdentity(KindMemory, m.GetModuleVendor().GetId(), m.GetPartNumber(), serial)
+		o := Observed{Kind: KindMemory, Memory: m, Proto: b}
+		if !memo.lookup(&o) {
+			slot := strings.TrimSpace(m.GetLocator())
+			if slot == "" {
+				slot = strings.TrimSpace(m.GetBankLocator())
+			}
+			o.Slot, o.SlotKey = CleanText(slot), CleanText(memorySlotKey(m))
+			if serial := m.GetSerialNumber(); !IsPlaceholderSerial(serial) {
+				o.RealSerial = true
+				o.Identity = realIdentity(KindMemory, m.GetModuleVendor().GetId(), m.GetPartNumber(), serial)
+			}
+			memo.record(&o)
 		}
 		out = append(out, o)
 	}
@@ -320,15 +412,19 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte) (
 		} else if b, err = marshal.Marshal(d); err != nil {
 			return nil, fmt.Errorf("observe parts of host %q: encode storage_devices[%d] (%q): %w", hostID, i, CleanText(d.GetName()), err)
 		}
-		name := CleanText(strings.TrimSpace(d.GetName()))
-		o := Observed{Kind: KindDrive, Slot: name, SlotKey: name, Drive: d, Proto: b}
-		switch {
-		case !IsPlaceholderSerial(d.GetSerialNumber()):
-			o.RealSerial = true
-			o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), d.GetSerialNumber())
-		case !IsPlaceholderSerial(d.GetWwn()):
-			o.RealSerial = true
-			o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), "wwn:"+d.GetWwn())
+		o := Observed{Kind: KindDrive, Drive: d, Proto: b}
+		if !memo.lookup(&o) {
+			name := CleanText(strings.TrimSpace(d.GetName()))
+			o.Slot, o.SlotKey = name, name
+			switch {
+			case !IsPlaceholderSerial(d.GetSerialNumber()):
+				o.RealSerial = true
+				o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), d.GetSerialNumber())
+			case !IsPlaceholderSerial(d.GetWwn()):
+				o.RealSerial = true
+				o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), "wwn:"+d.GetWwn())
+			}
+			memo.record(&o)
 		}
 		out = append(out, o)
 	}
@@ -350,11 +446,14 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte) (
 		}
 	}
 	// Fingerprints repeated: number them in inventory order.
-	seen := make(map[string]int, len(out))
+	var seen map[string]int
 	for i := range out {
 		o := &out[i]
 		if o.RealSerial {
 			continue
+		}
+		if seen == nil {
+			seen = map[string]int{}
 		}
 		seen[o.Identity]++
 		if n := seen[o.Identity]; n > 1 {

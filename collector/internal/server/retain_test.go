@@ -19,7 +19,8 @@ import (
 
 // TestDecodedReportsAreNotRetained: DecodeReport's strings point into the
 // received bytes. Once reports are committed and dropped, nothing may keep
-// those bytes alive: not the stream, which decodes them, nor the SQLite
+// those bytes alive: not the stream, which decodes them and remembers what
+// observing their parts gave, nor the SQLite
 // engine's part row cache, which outlives every report.
 func TestDecodedReportsAreNotRetained(t *testing.T) {
 	ctx := context.Background()

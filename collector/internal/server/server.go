@@ -36,6 +36,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	"github.com/memledger/memledger/collector/internal/ledger"
 	"github.com/memledger/memledger/collector/internal/store"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -357,6 +358,10 @@ type reportStream struct {
 	// report repeating it is not observed ahead of Apply, which will most
 	// likely find it held and not need the parts.
 	lastDigest string
+	// observed remembers what observing the parts of the stream's last
+	// changed inventory gave: the next one mostly lists the same parts
+	// (recvLoop's).
+	observed ledger.ObserveMemo
 	// certHost is the host id of the agent's client certificate, when
 	// the server runs with TLS (identity.go).
 	certHost string
@@ -451,7 +456,7 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 	// DecodeReport validated every string as UTF-8.
 	if pre, err := store.PrecomputeValidUTF8(rep); err == nil && pre != nil {
 		if pre.Digest != r.lastDigest {
-			pre.Observe(rep)
+			pre.ObserveMemo(rep, &r.observed)
 		}
 		r.lastDigest = pre.Digest
 		rep.Pre = pre

@@ -229,8 +229,14 @@ func precompute(digest func(*memledgerv1.Inventory) (string, []byte, error), r R
 // Observe computes, once, the parts observed in r's inventory, which Apply
 // needs when the inventory differs from the one it holds for the host.
 func (p *Precomputed) Observe(r Report) ([]ledger.Observed, error) {
+	return p.ObserveMemo(r, nil)
+}
+
+// ObserveMemo is Observe through memo (ledger.ObserveEncodedMemo), which
+// holds what the host's last inventory gave; nil is none.
+func (p *Precomputed) ObserveMemo(r Report, memo *ledger.ObserveMemo) ([]ledger.Observed, error) {
 	if !p.Observed {
-		parts, err := ledger.ObserveEncoded(r.HostID, r.Inventory, p.Input)
+		parts, err := ledger.ObserveEncodedMemo(r.HostID, r.Inventory, p.Input, memo)
 		if err != nil {
 			return nil, err
 		}
