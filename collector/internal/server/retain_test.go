@@ -81,3 +81,37 @@ func TestDecodedReportsAreNotRetained(t *testing.T) {
 	runtime.KeepAlive(st)
 	runtime.KeepAlive(streams)
 }
+
+// TestObserveMemoFromSecondChange: a stream keeps no observe memo for the
+// one inventory most agents send on connecting, only once its inventory
+// changes again, and then only the last inventory's parts.
+func TestObserveMemoFromSecondChange(t *testing.T) {
+	stream := &reportStream{s: &Server{opts: Options{}.withDefaults()}}
+	send := func(inv *memledgerv1.Inventory, seq uint64) {
+		t.Helper()
+		b, err := proto.Marshal(&memledgerv1.ReportRequest{HostId: inv.GetHost().GetHostId(), Sequence: seq,
+			Body: &memledgerv1.ReportRequest_Inventory{Inventory: inv}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := stream.decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Pre == nil || !rep.Pre.Observed || len(rep.Pre.Parts) != 20 {
+			t.Fatalf("sequence %d: not observed ahead of Apply: %+v", seq, rep.Pre)
+		}
+	}
+	inv := storetest.FullHost("memo-host")
+	send(inv, 1)
+	if n := stream.observed.Len(); n != 0 {
+		t.Errorf("after the first inventory the memo holds %d parts, want 0", n)
+	}
+	inv.MemoryModules[0].SerialNumber = "SWAP0001"
+	send(inv, 2)
+	inv.MemoryModules[0].SerialNumber = "SWAP0002"
+	send(inv, 3)
+	if n := stream.observed.Len(); n != 20 {
+		t.Errorf("after three inventories the memo holds %d parts, want the last one's 20", n)
+	}
+}

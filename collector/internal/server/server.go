@@ -359,9 +359,10 @@ type reportStream struct {
 	// likely find it held and not need the parts.
 	lastDigest string
 	// observed remembers what observing the parts of the stream's last
-	// changed inventory gave: the next one mostly lists the same parts
-	// (recvLoop's).
-	observed ledger.ObserveMemo
+	// changed inventory gave, from its second one on (observedOne): the
+	// next one mostly lists the same parts (recvLoop's).
+	observed    ledger.ObserveMemo
+	observedOne bool
 	// certHost is the host id of the agent's client certificate, when
 	// the server runs with TLS (identity.go).
 	certHost string
@@ -456,7 +457,14 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 	// DecodeReport validated every string as UTF-8.
 	if pre, err := store.PrecomputeValidUTF8(rep); err == nil && pre != nil {
 		if pre.Digest != r.lastDigest {
-			pre.ObserveMemo(rep, &r.observed)
+			// The memo from the second changed inventory on: most
+			// streams send one (on connecting) and then heartbeats,
+			// and 10,000 idle streams would hold ~90 MB of memos.
+			memo := &r.observed
+			if !r.observedOne {
+				memo, r.observedOne = nil, true
+			}
+			pre.ObserveMemo(rep, memo)
 		}
 		r.lastDigest = pre.Digest
 		rep.Pre = pre
