@@ -378,6 +378,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 		locked[id] = st.partsVersion
 	}
 	pt.checkOut(locked)
+	pt.enrolled = enrolled
 
 	if w.remotes, err = e.planBatch(ctx, w, prep, states); err != nil {
 		return nil, nil, err

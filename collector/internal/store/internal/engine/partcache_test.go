@@ -249,3 +249,33 @@ func TestPerHostCache(t *testing.T) {
 		t.Errorf("h2 at %d holds %+v, want the entry at 9 kept", c.versions["h2"], c.hosts["h2"])
 	}
 }
+
+// TestEnrolledHostsNotKept: rows of a host enrolled by a transaction leave
+// the cache after it, in both ways of keeping it; other hosts' stay.
+func TestEnrolledHostsNotKept(t *testing.T) {
+	one := newHostParts([]ledger.Row{{ID: 1, Identity: "m1"}})
+	// One writer: the transaction changes the cache in place.
+	c := &partCache{}
+	tx := newTestPartTx(c)
+	tx.put("new", one)
+	tx.put("old", newHostParts([]ledger.Row{{ID: 2, Identity: "m2"}}))
+	tx.enrolled = map[string]bool{"new": true}
+	tx.commit()
+	if _, ok := c.hosts["new"]; ok {
+		t.Error("one writer: an enrolled host's rows were kept")
+	}
+	if _, ok := c.hosts["old"]; !ok {
+		t.Error("one writer: another host's rows were dropped")
+	}
+	// Per-host versions: enrolled hosts are not put back.
+	pc := &partCache{}
+	ptx := &partTx{byHost: pc, hosts: map[string]*hostParts{}, touched: map[string]bool{}, wrote: map[string]bool{}}
+	ptx.checkOut(map[string]int64{"new": 0, "old": 3})
+	ptx.put("new", one)
+	ptx.put("old", newHostParts(nil))
+	ptx.enrolled = map[string]bool{"new": true}
+	ptx.commit()
+	if !reflect.DeepEqual(pc.versions, map[string]int64{"old": 3}) {
+		t.Errorf("per host: cached %v, want only old at 3", pc.versions)
+	}
+}
