@@ -84,9 +84,13 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 	// reserving query would look it up in the catalog for every id (6.5 µs
 	// against 0.5 µs for nextval of a constant).
 	var seq *string
-	if err := pool.QueryRow(ctx, `SELECT pg_get_serial_sequence('parts', 'id')`).Scan(&seq); err != nil || seq == nil {
+	err = pool.QueryRow(ctx, `SELECT pg_get_serial_sequence('parts', 'id')`).Scan(&seq)
+	if err == nil && seq == nil {
+		err = errors.New("parts.id has no sequence")
+	}
+	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open postgres store %s: find the sequence of parts.id: %v", store.RedactDSN(dsn), errOrNull(err))
+		return nil, fmt.Errorf("open postgres store %s: find the sequence of parts.id: %w", store.RedactDSN(dsn), err)
 	}
 	return engine.New(c, engine.Dialect{
 		Name: "postgres", LockSuffix: " FOR UPDATE", ArrayParams: true, OptimizeSQL: "ANALYZE",
@@ -101,14 +105,6 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 // (standard_conforming_strings, on since PostgreSQL 9.1).
 func quoteLiteral(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
-// errOrNull describes why a lookup found nothing: its error, or none.
-func errOrNull(err error) error {
-	if err != nil {
-		return err
-	}
-	return errors.New("no such sequence")
 }
 
 type conn struct {

@@ -962,21 +962,20 @@ func hostUpdateSQL(d Dialect) (facts, sighting string) {
 }
 
 func (e *Engine) queueHostUpdate(w *writer, st *hostState) {
+	var sql string
 	var args []any
 	switch {
 	case st.factsDirty:
+		sql = e.hostFactsSQL
 		args = []any{st.id, ledger.CleanText(st.hostname), labelsJSON(st.agentLabels), st.lastSeen, nullTime(st.lastReportAt),
 			nullTime(st.inventorySeenAt), st.lastSeq, st.digest, ledger.CleanText(st.agentVersion),
 			ledger.CleanText(st.os), ledger.CleanText(st.kernel), ledger.CleanText(st.sysMfr),
 			ledger.CleanText(st.sysProd), ledger.CleanText(st.sysSerial), st.platform}
 	case st.touched:
+		sql = e.hostSightingSQL
 		args = []any{st.id, st.lastSeen, nullTime(st.lastReportAt), nullTime(st.inventorySeenAt), st.lastSeq, st.digest}
 	}
-	if args != nil {
-		sql := e.hostSightingSQL
-		if st.factsDirty {
-			sql = e.hostFactsSQL
-		}
+	if sql != "" {
 		if e.d.HostPartsVersion {
 			args = append(args, st.partsVersion)
 		}
