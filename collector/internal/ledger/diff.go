@@ -351,15 +351,20 @@ func describeObserved(o *Observed) string {
 }
 
 // describeRow renders a stored row like describeObserved, from its record.
+// Every removal describes its row, so the record is decoded by the
+// generated code, whose unsafe variant shares the record's bytes instead of
+// copying its strings: the row's record is never modified, and event
+// messages go through CleanText before they are stored, as the generated
+// code does not check UTF-8.
 func describeRow(r *Row) string {
 	if r.Kind == KindMemory {
 		m := &memledgerv1.MemoryModule{}
-		if proto.Unmarshal(r.Proto, m) == nil {
+		if m.UnmarshalVTUnsafe(r.Proto) == nil {
 			return describeMemory(m)
 		}
 	} else {
 		d := &memledgerv1.StorageDevice{}
-		if proto.Unmarshal(r.Proto, d) == nil {
+		if d.UnmarshalVTUnsafe(r.Proto) == nil {
 			return describeDrive(d)
 		}
 	}
