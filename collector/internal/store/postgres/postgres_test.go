@@ -403,11 +403,15 @@ func TestSchemaNameNeedsQuoting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(ctx)
+	t.Cleanup(func() {
+		if _, err := admin.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+ident+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", ident, err)
+		}
+		admin.Close(context.Background())
+	})
 	if _, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+ident+" CASCADE; CREATE SCHEMA "+ident); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { admin.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+ident+" CASCADE") })
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
