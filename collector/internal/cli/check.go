@@ -16,8 +16,10 @@ func (a *app) checkCommand() *cobra.Command {
 		Short: "Verify the rules that tie the ledger's tables together",
 		Long: `check reads the whole ledger and verifies the rules that tie its tables
 together: every part, event and presence interval names a host (and part)
-that exists, an event's part is on the event's host, and a part present now
-has exactly one open presence interval while a removed part has none.
+that exists, an event's part is on the event's host, and presence intervals
+are closed (a present part's current stay runs from its last arrival), end
+after they start, do not overlap a present part's current stay, and a
+removed part has one that ends at its removal.
 
 On PostgreSQL the collector's write path, not foreign keys, keeps these rules
 (foreign keys cost a tenth of the ingest rate; see docs/architecture.md).

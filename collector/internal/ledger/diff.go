@@ -26,6 +26,10 @@ type Row struct {
 	Proto     []byte
 	Removed   bool
 	RemovedAt time.Time
+	// ArrivedAt is when the part last arrived on the row's host (added,
+	// returned or moved in): the start of the presence interval a removal
+	// closes.
+	ArrivedAt time.Time
 }
 
 // Remote is the most recent row holding a real-serial identity on another
@@ -97,7 +101,10 @@ type Change struct {
 	PartID int64
 	HostID string
 	// Part is the new state (nil for OpRemove).
-	Part   *Observed
+	Part *Observed
+	// Since is, for OpRemove, when the removed row's part arrived on its
+	// host: the presence interval the removal closes is [Since, Input.At).
+	Since  time.Time
 	Events []Draft
 }
 
@@ -183,7 +190,7 @@ func Diff(in Input) (Result, error) {
 	for _, r := range gone {
 		desc := describeRow(r)
 		res.Changes = append(res.Changes, Change{
-			Op: OpRemove, PartID: r.ID, HostID: in.HostID,
+			Op: OpRemove, PartID: r.ID, HostID: in.HostID, Since: r.ArrivedAt,
 			Events: []Draft{{
 				HostID:  in.HostID,
 				Kind:    EventPartRemoved,
@@ -220,7 +227,7 @@ func Diff(in Input) (Result, error) {
 		case movedIn:
 			if remote.Active {
 				res.Changes = append(res.Changes, Change{
-					Op: OpRemove, PartID: remote.PartID, HostID: remote.HostID,
+					Op: OpRemove, PartID: remote.PartID, HostID: remote.HostID, Since: remote.ArrivedAt,
 					Events: []Draft{{
 						HostID: remote.HostID,
 						Kind:   EventPartMoved,

@@ -98,6 +98,7 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		InsertIDClause:   " OVERRIDING SYSTEM VALUE",
 		AnalyzeAsGrows:   true,
 		HostPartsVersion: true,
+		WritableCTE:      true,
 	}), nil
 }
 

@@ -477,7 +477,11 @@ func TestCheckIntegrityFindsBrokenRows(t *testing.T) {
 		`INSERT INTO events (at, host_id, kind, message, details) VALUES (now(), 'ghost', 'x', '', '{}')`,
 		`INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES (now(), 'h1', 999999, 'x', '', '{}')`,
 		`INSERT INTO part_presence (part_id, host_id, since_at) VALUES (999999, 'h1', now())`,
-		`UPDATE part_presence SET until_at = now() WHERE part_id = (SELECT min(id) FROM parts)`,
+		`UPDATE parts SET removed_at = now() WHERE id = (SELECT min(id) FROM parts)`,
+		`INSERT INTO part_presence (part_id, host_id, since_at, until_at)
+ SELECT id, host_id, arrived_at - interval '1 day', arrived_at + interval '1 hour' FROM parts WHERE id = (SELECT max(id) FROM parts)`,
+		`INSERT INTO part_presence (part_id, host_id, since_at, until_at)
+ SELECT id, host_id, arrived_at - interval '2 days', arrived_at - interval '12 hours' FROM parts WHERE id = (SELECT max(id) FROM parts)`,
 	} {
 		if _, err := c.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -491,7 +495,10 @@ func TestCheckIntegrityFindsBrokenRows(t *testing.T) {
 		"every event is on an existing host: 1 rows",
 		"every event's part exists, on the event's host: 1 rows",
 		"every presence interval is of an existing part, on the part's host: 1 rows",
-		"a part present now has exactly one open presence interval, a removed one none: 1 rows",
+		"every presence interval is closed and ends after it starts",
+		"a removed part has a presence interval that ends at its removal: 1 rows",
+		"a present part's current stay overlaps none of its closed ones: 1 rows",
+		"a part's closed stays do not overlap: 1 rows",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("CheckIntegrity error lacks %q:\n%v", want, err)

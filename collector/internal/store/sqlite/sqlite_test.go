@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -120,9 +123,9 @@ func TestReopen(t *testing.T) {
 	defer db.Close()
 	var n int
 	// One row per migration file (0001_ledger, 0002_parts_brief,
-	// 0003_ingest_indexes), once.
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 3 {
-		t.Errorf("schema_migrations rows %d, %v; want 3", n, err)
+	// 0003_ingest_indexes, 0004_presence_closed), once.
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 4 {
+		t.Errorf("schema_migrations rows %d, %v; want 4", n, err)
 	}
 	var mode string
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
@@ -213,5 +216,81 @@ func TestFailedWALSyncStopsWrites(t *testing.T) {
 	}
 	if err := s.SetLabels(ctx, "h1", map[string]string{"site": "x"}, nil); err == nil || !strings.Contains(err.Error(), "reopen") {
 		t.Errorf("label write after a failed sync: %v; want the sync failure", err)
+	}
+}
+
+// TestPresenceMigration: migration 0004 drops the open presence rows that
+// earlier versions kept for present parts (their current stay is now
+// parts.arrived_at on) and leaves any other open row for check to report;
+// what the ledger says was where, and when, does not change.
+func TestPresenceMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	s, err := store.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := storetest.FullHost("mig")
+	reps := []store.Report{storetest.Full(inv, 1, storetest.At(0))}
+	for day := 1; day <= 3; day++ {
+		next := storetest.FullHost("mig")
+		next.MemoryModules[0].SerialNumber = fmt.Sprintf("SWAP%04d", day)
+		reps = append(reps, storetest.Full(next, uint64(day+1), storetest.At(day*2)))
+	}
+	for _, r := range reps {
+		if _, err := s.Apply(ctx, []store.Report{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asOf := func(s store.Store) map[int][]string {
+		out := map[int][]string{}
+		for day := 0; day <= 7; day++ {
+			parts, err := s.Parts(ctx, store.PartFilter{AsOf: storetest.At(day)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range parts {
+				out[day] = append(out[day], p.SerialNumber)
+			}
+			sort.Strings(out[day])
+		}
+		return out
+	}
+	want := asOf(s)
+	s.Close()
+
+	// The rows an earlier version kept, one of them not derivable, and
+	// the migration undone.
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`INSERT INTO part_presence (part_id, host_id, since_at, until_at)
+ SELECT id, host_id, arrived_at, NULL FROM parts WHERE removed_at IS NULL`,
+		`INSERT INTO part_presence (part_id, host_id, since_at, until_at)
+ SELECT id, host_id, arrived_at - 1, NULL FROM parts WHERE id = (SELECT min(id) FROM parts WHERE removed_at IS NULL)`,
+		`DELETE FROM schema_migrations WHERE version = 4`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s, err = store.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var open int
+	if err := db.QueryRow(`SELECT count(*) FROM part_presence WHERE until_at IS NULL`).Scan(&open); err != nil || open != 1 {
+		t.Errorf("open presence rows after the migration: %d, %v; want the one not derivable", open, err)
+	}
+	if got := asOf(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("parts as of each day changed:\n got %v\nwant %v", got, want)
+	}
+	err = s.(interface{ CheckIntegrity(context.Context) error }).CheckIntegrity(ctx)
+	if err == nil || !strings.Contains(err.Error(), "every presence interval is closed and ends after it starts") {
+		t.Errorf("check after the migration: %v; want the open row reported", err)
 	}
 }

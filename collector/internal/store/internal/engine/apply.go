@@ -226,12 +226,12 @@ type writer struct {
 	// events are the batch's events, in report order, inserted together
 	// at the end of the batch (nothing in the transaction reads them).
 	events []eventRow
-	// presence are the presence intervals opened by the batch, inserted
-	// together at the end of the batch; open indexes those still open by
-	// part id, so that a removal later in the batch closes the pending row
-	// instead of updating the table.
+	// presence are the presence intervals the batch's removals close,
+	// inserted together at the end of the batch. An interval is stored
+	// once it is closed: the open one of a present part is
+	// [parts.arrived_at, now), so arrivals write none and a removal
+	// updates no earlier row.
 	presence []presenceRow
-	open     map[int64]int
 	// remotes answers lookupElsewhere from one query at the batch's start
 	// where it can.
 	remotes *remotePrefetch
@@ -282,34 +282,18 @@ func (w *writer) queueNewParts() {
 	clear(w.newPartIDs)
 }
 
-// presenceRow is a part_presence row to insert.
+// presenceRow is a part_presence row to insert: a closed interval.
 type presenceRow struct {
 	partID int64
 	hostID string
 	since  time.Time
-	until  time.Time // zero: open
+	until  time.Time
 }
 
-// openPresence opens presence intervals at at for the part rows ids.
-func (w *writer) openPresence(hostID string, at time.Time, ids []int64) {
-	for _, id := range ids {
-		if w.open == nil {
-			w.open = map[int64]int{}
-		}
-		w.open[id] = len(w.presence)
-		w.presence = append(w.presence, presenceRow{partID: id, hostID: hostID, since: at})
-	}
-}
-
-// closePresence closes the open presence interval of part id at at.
-func (w *writer) closePresence(id int64, at time.Time) {
-	if i, ok := w.open[id]; ok {
-		w.presence[i].until = at
-		delete(w.open, id)
-		return
-	}
-	w.touchPart(id)
-	w.queue(`UPDATE part_presence SET until_at = $1 WHERE part_id = $2 AND until_at IS NULL`, at, id)
+// closePresence records that part row id on hostID, present since since,
+// left at until.
+func (w *writer) closePresence(hostID string, id int64, since, until time.Time) {
+	w.presence = append(w.presence, presenceRow{partID: id, hostID: hostID, since: since, until: until})
 }
 
 func (w *writer) queue(sql string, args ...any) {
@@ -608,7 +592,6 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	var drafts []eventDraft
 	var adds []*ledger.Change
 	var addedIDs map[string]int64
-	var arrived []int64 // rows starting a presence interval
 	for i := range res.Changes {
 		c := &res.Changes[i]
 		if c.Op != ledger.OpAdd {
@@ -619,23 +602,31 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 			// last_seen of a removed part is its host's last confirmation
 			// before the removal. Host rows are written at the end of the
 			// batch, so hosts of this batch use their in-memory state.
+			var sql string
+			var args []any
 			switch other, inBatch := states[c.HostID]; {
 			case c.HostID == st.id:
-				w.queue(`UPDATE parts SET removed_at = $1, last_seen = $2 WHERE id = $3 AND removed_at IS NULL`,
-					p.at, nullTime(prevSeen), c.PartID)
+				sql, args = removePartSQL, []any{p.at, nullTime(prevSeen), c.PartID}
 			case inBatch:
-				w.queue(`UPDATE parts SET removed_at = $1, last_seen = $2 WHERE id = $3 AND removed_at IS NULL`,
-					p.at, nullTime(other.inventorySeenAt), c.PartID)
+				sql, args = removePartSQL, []any{p.at, nullTime(other.inventorySeenAt), c.PartID}
 			default:
-				w.queue(`UPDATE parts SET removed_at = $1,
- last_seen = (SELECT inventory_seen_at FROM hosts WHERE hosts.host_id = parts.host_id)
- WHERE id = $2 AND removed_at IS NULL`, p.at, c.PartID)
+				sql, args = removeRemotePartSQL, []any{p.at, c.PartID}
 			}
-			w.closePresence(c.PartID, p.at)
+			// The removal closes the part's presence interval: its stay
+			// since its last arrival becomes a stored row.
+			switch {
+			case e.d.WritableCTE:
+				w.queue(`WITH r AS (`+sql+` RETURNING id, host_id, arrived_at)
+ INSERT INTO part_presence (part_id, host_id, since_at, until_at) SELECT id, host_id, arrived_at, $1 FROM r`, args...)
+			case c.Since.IsZero():
+				return nil, fmt.Errorf("remove part %d of host %q: its arrival time is unknown", c.PartID, ledger.CleanText(c.HostID))
+			default:
+				w.queue(sql, args...)
+				w.closePresence(c.HostID, c.PartID, c.Since, p.at)
+			}
 		case ledger.OpReopen:
 			args := append([]any{c.PartID, p.at}, partValues(c.Part)[identityColumns:]...)
 			w.queue(reopenPartSQL, args...)
-			arrived = append(arrived, c.PartID)
 		case ledger.OpUpdate:
 			args := append([]any{c.PartID}, partValues(c.Part)[identityColumns:]...)
 			w.queue(updatePartSQL, args...)
@@ -658,14 +649,12 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 			if id == 0 {
 				return nil, fmt.Errorf("insert parts: no id returned for %q", c.Part.Identity)
 			}
-			arrived = append(arrived, id)
 			for _, d := range c.Events {
 				drafts = append(drafts, eventDraft{Draft: d, partID: id})
 			}
 		}
 	}
 
-	w.openPresence(st.id, p.at, arrived)
 	w.parts.applyChanges(st.id, held, res, p.at, addedIDs)
 
 	// Host facts and agent labels. The host record is compared first:
@@ -734,6 +723,16 @@ var partDataColumns = []string{
 // the identity says whether the serial is real). Updates leave them out, so
 // that SQLite does not rewrite the indexes on identity.
 const identityColumns = 3
+
+// removePartSQL marks row $3 removed at $1, last seen at $2;
+// removeRemotePartSQL marks row $2 removed at $1, last seen when its host
+// last confirmed its parts. Both leave a row already removed alone.
+const (
+	removePartSQL       = `UPDATE parts SET removed_at = $1, last_seen = $2 WHERE id = $3 AND removed_at IS NULL`
+	removeRemotePartSQL = `UPDATE parts SET removed_at = $1,
+ last_seen = (SELECT inventory_seen_at FROM hosts WHERE hosts.host_id = parts.host_id)
+ WHERE id = $2 AND removed_at IS NULL`
+)
 
 // updatePartSQL and reopenPartSQL set a row's other data columns from an
 // observation ($1: id; reopen: $2 arrived_at).
@@ -869,7 +868,7 @@ func (e *Engine) reserveIDs(ctx context.Context, w *writer, n int) error {
 // queuePresenceRows queues multi-row inserts of presence rows, in order.
 func queuePresenceRows(w *writer, rows []presenceRow) {
 	queueRows(w, "INSERT INTO part_presence (part_id, host_id, since_at, until_at) VALUES ", 4, rows,
-		func(r presenceRow) []any { return []any{r.partID, r.hostID, r.since, nullTime(r.until)} })
+		func(r presenceRow) []any { return []any{r.partID, r.hostID, r.since, r.until} })
 }
 
 // queueRows queues multi-row INSERTs of rows, in order: prefix is the

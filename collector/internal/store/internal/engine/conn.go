@@ -111,6 +111,14 @@ type Dialect struct {
 	// cache is then not held across transactions: a transaction takes the
 	// entries of its hosts out and puts them back after committing.
 	HostPartsVersion bool
+	// WritableCTE (PostgreSQL): a removal and the presence interval it
+	// closes are one statement, WITH r AS (UPDATE ... RETURNING) INSERT,
+	// so the interval starts at the arrival of the row the statement
+	// removed, and is not written when the row was no longer active:
+	// another collector may have removed or reopened it since the batch
+	// read it. Without it (SQLite, one writer) the interval comes from the
+	// row as the batch read it and joins the batch's presence inserts.
+	WritableCTE bool
 	// OptimizeSQL refreshes the planner's statistics ("ANALYZE",
 	// "PRAGMA optimize").
 	OptimizeSQL string

@@ -23,10 +23,19 @@ var integrityChecks = []struct {
 	{"every presence interval is of an existing part, on the part's host",
 		`SELECT count(*) FROM part_presence pp
  WHERE NOT EXISTS (SELECT 1 FROM parts p WHERE p.id = pp.part_id AND p.host_id = pp.host_id)`},
-	{"a part present now has exactly one open presence interval, a removed one none",
-		`SELECT count(*) FROM parts p
- WHERE (SELECT count(*) FROM part_presence pp WHERE pp.part_id = p.id AND pp.until_at IS NULL)
-   <> CASE WHEN p.removed_at IS NULL THEN 1 ELSE 0 END`},
+	{"every presence interval is closed and ends after it starts (a present part's current one is parts.arrived_at on)",
+		`SELECT count(*) FROM part_presence pp WHERE pp.until_at IS NULL OR pp.until_at < pp.since_at`},
+	{"a removed part has a presence interval that ends at its removal",
+		`SELECT count(*) FROM parts p WHERE p.removed_at IS NOT NULL
+ AND NOT EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.until_at = p.removed_at)`},
+	{"a part's closed stays do not overlap",
+		`SELECT (SELECT count(*) FROM part_presence a JOIN part_presence b ON b.part_id = a.part_id
+   AND b.since_at >= a.since_at AND b.since_at < a.until_at
+   AND (b.since_at > a.since_at OR b.until_at <> a.until_at))
+ + (SELECT count(*) FROM (SELECT part_id FROM part_presence GROUP BY part_id, since_at HAVING count(*) > 1) d)`},
+	{"a present part's current stay overlaps none of its closed ones",
+		`SELECT count(*) FROM parts p WHERE p.removed_at IS NULL
+ AND EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.until_at > p.arrived_at)`},
 }
 
 // CheckIntegrity verifies the ledger's cross-table rules over the whole

@@ -432,7 +432,7 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 		}
 		switch c.Op {
 		case ledger.OpAdd:
-			r := ledger.Row{ID: added[c.Part.Identity]}
+			r := ledger.Row{ID: added[c.Part.Identity], ArrivedAt: at}
 			setObserved(&r, c.Part)
 			h.active = append(h.active, r)
 		case ledger.OpRemove:
@@ -460,7 +460,7 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 			}
 			delete(h.removed, r.Identity)
 			setObserved(&r, c.Part)
-			r.Removed, r.RemovedAt = false, time.Time{}
+			r.Removed, r.RemovedAt, r.ArrivedAt = false, time.Time{}, at
 			h.active = append(h.active, r)
 		}
 	}

@@ -81,8 +81,8 @@ func TestPartTxApplyChanges(t *testing.T) {
 	pt.applyChanges("h", h, res, at, map[string]int64{"m4": 10})
 	wantActive := []ledger.Row{
 		{ID: 2, Identity: "m2", Kind: ledger.KindMemory, RealSerial: true, Slot: "C1", SlotKey: "c1", Proto: []byte{22}},
-		{ID: 3, Identity: "m3", Kind: ledger.KindMemory, RealSerial: true, Slot: "A3", SlotKey: "a3", Proto: []byte{33}},
-		{ID: 10, Identity: "m4", Kind: ledger.KindMemory, RealSerial: true, Slot: "B1", SlotKey: "b1", Proto: []byte{4}},
+		{ID: 3, Identity: "m3", Kind: ledger.KindMemory, RealSerial: true, Slot: "A3", SlotKey: "a3", Proto: []byte{33}, ArrivedAt: at},
+		{ID: 10, Identity: "m4", Kind: ledger.KindMemory, RealSerial: true, Slot: "B1", SlotKey: "b1", Proto: []byte{4}, ArrivedAt: at},
 	}
 	wantRemoved := map[string]ledger.Row{
 		"m1": {ID: 1, Identity: "m1", Kind: ledger.KindMemory, RealSerial: true, Slot: "A1", SlotKey: "a1", Proto: []byte{1}, Removed: true, RemovedAt: at},

@@ -34,7 +34,7 @@ type remotePrefetch struct {
 	touched map[string]bool
 }
 
-const partRowColumns = `id, identity, kind, real_serial, slot, slot_key, record, removed_at`
+const partRowColumns = `id, identity, kind, real_serial, slot, slot_key, record, removed_at, arrived_at`
 
 func (e *Engine) loadPartRows(ctx context.Context, w *writer, hostID string) (*hostParts, error) {
 	if h, ok := w.parts.get(hostID); ok {
@@ -85,13 +85,13 @@ func (e *Engine) queryPartRows(ctx context.Context, w *writer, q string, args []
 	for rows.Next() {
 		var r ledger.Row
 		var hostID, kind string
-		var removed Time
-		if err := rows.Scan(&hostID, &r.ID, &r.Identity, &kind, &r.RealSerial, &r.Slot, &r.SlotKey, &r.Proto, &removed); err != nil {
+		var removed, arrived Time
+		if err := rows.Scan(&hostID, &r.ID, &r.Identity, &kind, &r.RealSerial, &r.Slot, &r.SlotKey, &r.Proto, &removed, &arrived); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("load parts of hosts: %w", err)
 		}
 		r.Kind = ledger.PartKind(kind)
-		r.Removed, r.RemovedAt = removed.Valid, removed.T
+		r.Removed, r.RemovedAt, r.ArrivedAt = removed.Valid, removed.T, arrived.T
 		byHost[hostID] = append(byHost[hostID], r)
 	}
 	err = rows.Err()

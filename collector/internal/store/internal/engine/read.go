@@ -284,8 +284,11 @@ func partConds(a *args, f store.PartFilter) (conds []string, ok bool, err error)
 	switch {
 	case !f.AsOf.IsZero():
 		t := a.add(Norm(f.AsOf))
-		conds = append(conds, "EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.since_at <= "+t+
-			" AND (pp.until_at IS NULL OR pp.until_at > "+t+"))")
+		// Present then: in its current stay (an active part since its
+		// last arrival), or in a closed one.
+		conds = append(conds, "((p.removed_at IS NULL AND p.arrived_at <= "+t+
+			") OR EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.since_at <= "+t+
+			" AND pp.until_at > "+t+"))")
 	case f.Removed == store.ActiveOnly:
 		conds = append(conds, "p.removed_at IS NULL")
 	case f.Removed == store.OnlyRemoved:
