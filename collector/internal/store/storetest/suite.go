@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"Heartbeat", testHeartbeat},
 		{"SameInventoryAgain", testSameInventoryAgain},
 		{"ModuleSwap", testModuleSwap},
+		{"ReceivedOutOfOrder", testReceivedOutOfOrder},
 		{"RemovalInBatch", testRemovalInBatch},
 		{"SlotMove", testSlotMove},
 		{"ReturnedPart", testReturnedPart},
@@ -597,6 +598,40 @@ func testMovedBetweenHosts(t *testing.T, h *harness) {
 	}
 	if !reflect.DeepEqual(hosts, []string{"mv-b"}) {
 		t.Errorf("day 2 after the return: TRAV0001 on %v, want [mv-b]", hosts)
+	}
+}
+
+// testReceivedOutOfOrder: a report received before one already recorded
+// for its host (its agent reporting to two collectors at once) is recorded
+// at the host's last sighting: the host's time never goes backwards, and
+// no presence interval ends before it starts. A part moving in from a host
+// where it arrived later than the report is removed there no earlier than
+// it arrived.
+func testReceivedOutOfOrder(t *testing.T, h *harness) {
+	a := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "ORDR0001")
+	b := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "ORDR0002")
+	h.committed(Full(Inventory("ooo-a", []*memledgerv1.MemoryModule{a, b}, nil), 1, At(5)))
+	before := h.lastEventID()
+	h.committed(Full(Inventory("ooo-a", []*memledgerv1.MemoryModule{a}, nil), 2, At(3)))
+	evs := h.wantKinds("ooo-a", before, store.EventPartRemoved)
+	if !evs[0].Time.Equal(At(5)) {
+		t.Errorf("removal recorded at %v, want the host's last sighting %v", evs[0].Time, At(5))
+	}
+	gone := bySerial(h.parts(store.PartFilter{HostIDs: []string{"ooo-a"}, Removed: store.OnlyRemoved}))["ORDR0002"]
+	if gone.RemovedAt == nil || !gone.RemovedAt.Equal(At(5)) {
+		t.Errorf("removed at %v, want %v", gone.RemovedAt, At(5))
+	}
+	if host := h.host("ooo-a"); !host.LastSeen.Equal(At(5)) {
+		t.Errorf("host last seen %v, want %v", host.LastSeen, At(5))
+	}
+	// Host B, last seen on day 2, reports the module A holds since day 5.
+	h.committed(Full(Inventory("ooo-b", nil, nil), 1, At(2)))
+	onB := proto.Clone(a).(*memledgerv1.MemoryModule)
+	onB.Locator = "B1"
+	h.committed(Full(Inventory("ooo-b", []*memledgerv1.MemoryModule{onB}, nil), 2, At(4)))
+	left := bySerial(h.parts(store.PartFilter{HostIDs: []string{"ooo-a"}, Removed: store.OnlyRemoved}))["ORDR0001"]
+	if left.RemovedAt == nil || left.RemovedAt.Before(At(5)) {
+		t.Errorf("ORDR0001 removed from ooo-a at %v, before it arrived there (%v)", left.RemovedAt, At(5))
 	}
 }
 

@@ -32,10 +32,13 @@ const keysPerQuery = 500
 // (pure CPU work; doing it before taking the write lock keeps transactions
 // short).
 type prepared struct {
-	rep    store.Report
-	at     time.Time
-	seq    int64
-	digest string
+	rep store.Report
+	// received is when the report was received; at is the time the
+	// transaction records it at: received, or the host's last sighting
+	// when that is later (applyOne).
+	received, at time.Time
+	seq          int64
+	digest       string
 	// pre is the full report's digest and encoding, and its parts once
 	// observed: only when the digest differs from the held one (most full
 	// reports repeat the held inventory); kept across transaction retries.
@@ -79,6 +82,7 @@ func (e *Engine) prepare(r store.Report) *prepared {
 		p.at = e.Now()
 	}
 	p.at = Norm(p.at)
+	p.received = p.at
 	if r.Inventory == nil {
 		if !isDigest(r.HeartbeatDigest) {
 			return reject("heartbeat digest %q is not 64 lowercase hex digits", ledger.CleanText(truncate(r.HeartbeatDigest, 80)))
@@ -325,8 +329,8 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 			outcomes[i] = store.Outcome{Status: store.Rejected, Message: p.rejected.Error(), Err: p.rejected}
 			continue
 		}
-		if t, ok := firstAt[p.rep.HostID]; !ok || p.at.Before(t) {
-			firstAt[p.rep.HostID] = p.at
+		if t, ok := firstAt[p.rep.HostID]; !ok || p.received.Before(t) {
+			firstAt[p.rep.HostID] = p.received
 		}
 	}
 	if len(firstAt) == 0 {
@@ -514,11 +518,18 @@ func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hos
 		st.enrolledNow = false
 		drafts = append(drafts, eventDraft{Draft: ledger.EnrolledDraft(st.id, p.rep.Inventory.GetHost().GetHostname())})
 	}
+	// A host's time in the ledger never goes backwards: a report received
+	// before one already recorded for its host (its agent reporting to
+	// two collectors at once, a collector's clock stepped back) is
+	// recorded at the host's last sighting, so that its removals never
+	// end a presence interval before it starts.
+	p.at = p.received
+	if p.at.Before(st.lastSeen) {
+		p.at = st.lastSeen
+	}
 	st.lastSeq = p.seq
 	st.touched = true
-	if p.at.After(st.lastSeen) {
-		st.lastSeen = p.at
-	}
+	st.lastSeen = p.at
 	out := store.Outcome{Status: store.Committed}
 
 	if p.rep.Inventory == nil { // heartbeat
@@ -616,13 +627,17 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 			// since its last arrival becomes a stored row.
 			switch {
 			case e.d.WritableCTE:
-				w.queue(`WITH r AS (`+sql+` RETURNING id, host_id, arrived_at)
- INSERT INTO part_presence (part_id, host_id, since_at, until_at) SELECT id, host_id, arrived_at, $1 FROM r`, args...)
+				w.queue(`WITH r AS (`+sql+` RETURNING id, host_id, arrived_at, removed_at)
+ INSERT INTO part_presence (part_id, host_id, since_at, until_at) SELECT id, host_id, arrived_at, removed_at FROM r`, args...)
 			case c.Since.IsZero():
 				return nil, fmt.Errorf("remove part %d of host %q: its arrival time is unknown", c.PartID, ledger.CleanText(c.HostID))
 			default:
 				w.queue(sql, args...)
-				w.closePresence(c.HostID, c.PartID, c.Since, p.at)
+				until := p.at // as removed_at: no earlier than the arrival
+				if until.Before(c.Since) {
+					until = c.Since
+				}
+				w.closePresence(c.HostID, c.PartID, c.Since, until)
 			}
 		case ledger.OpReopen:
 			args := append([]any{c.PartID, p.at}, partValues(c.Part)[identityColumns:]...)
@@ -726,10 +741,14 @@ const identityColumns = 3
 
 // removePartSQL marks row $3 removed at $1, last seen at $2;
 // removeRemotePartSQL marks row $2 removed at $1, last seen when its host
-// last confirmed its parts. Both leave a row already removed alone.
+// last confirmed its parts. Both leave a row already removed alone, and
+// remove a row no earlier than it arrived: a part moving in from another
+// host may be seen there at a later time than here (two collectors,
+// batches committed out of order).
 const (
-	removePartSQL       = `UPDATE parts SET removed_at = $1, last_seen = $2 WHERE id = $3 AND removed_at IS NULL`
-	removeRemotePartSQL = `UPDATE parts SET removed_at = $1,
+	removePartSQL = `UPDATE parts SET removed_at = CASE WHEN arrived_at > $1 THEN arrived_at ELSE $1 END,
+ last_seen = $2 WHERE id = $3 AND removed_at IS NULL`
+	removeRemotePartSQL = `UPDATE parts SET removed_at = CASE WHEN arrived_at > $1 THEN arrived_at ELSE $1 END,
  last_seen = (SELECT inventory_seen_at FROM hosts WHERE hosts.host_id = parts.host_id)
  WHERE id = $2 AND removed_at IS NULL`
 )
