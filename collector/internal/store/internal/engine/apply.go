@@ -77,12 +77,11 @@ func (e *Engine) prepare(r store.Report) *prepared {
 		return reject("both an inventory and a heartbeat digest")
 	}
 	p.seq = int64(r.Sequence)
-	p.at = r.ReceivedAt
-	if p.at.IsZero() {
-		p.at = e.Now()
+	p.received = r.ReceivedAt
+	if p.received.IsZero() {
+		p.received = e.Now()
 	}
-	p.at = Norm(p.at)
-	p.received = p.at
+	p.received = Norm(p.received)
 	if r.Inventory == nil {
 		if !isDigest(r.HeartbeatDigest) {
 			return reject("heartbeat digest %q is not 64 lowercase hex digits", ledger.CleanText(truncate(r.HeartbeatDigest, 80)))

@@ -193,9 +193,9 @@ func TestHostPartsTrim(t *testing.T) {
 func TestPerHostCache(t *testing.T) {
 	c := &partCache{}
 	begin := func(locked map[string]int64) *partTx {
-		t := &partTx{byHost: c, hosts: map[string]*hostParts{}, touched: map[string]bool{}, wrote: map[string]bool{}}
-		t.checkOut(locked)
-		return t
+		tx := &partTx{byHost: c, hosts: map[string]*hostParts{}, touched: map[string]bool{}, wrote: map[string]bool{}}
+		tx.checkOut(locked)
+		return tx
 	}
 	rowsOf := func(ids ...string) *hostParts {
 		var rows []ledger.Row
