@@ -145,10 +145,17 @@ func digestInputCases() map[string]*memledgerv1.Inventory {
 	onlyUnknown := &memledgerv1.Inventory{}
 	onlyUnknown.ProtoReflect().SetUnknown([]byte{0x10, 0x01})
 	emptyHost := &memledgerv1.Inventory{Host: &memledgerv1.Host{}, AgentVersion: "v"}
+	// Labels whose entries sort differently by key than by entry bytes,
+	// an empty key and an empty value (both encoders write them), and a
+	// host with labels only.
+	labels := &memledgerv1.Inventory{Host: &memledgerv1.Host{HostId: "h", Os: "debian", Labels: map[string]string{
+		"": "empty key", "a": "", "ab": "x", "b": "y", "Zone": "eu", "é": "1", "a\x00": "nul",
+	}}}
+	onlyLabels := &memledgerv1.Inventory{Host: &memledgerv1.Host{Labels: map[string]string{"site": "fra", "cii": "true"}}}
 	return map[string]*memledgerv1.Inventory{
 		"every field": full, "no host": noHost, "no collection time": noTime,
 		"unknown fields": unknown, "only an unknown field": onlyUnknown,
-		"empty host": emptyHost, "empty": {},
+		"empty host": emptyHost, "empty": {}, "labels": labels, "only labels": onlyLabels,
 	}
 }
 
