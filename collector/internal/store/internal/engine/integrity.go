@@ -28,11 +28,17 @@ var integrityChecks = []struct {
 	{"a removed part has a presence interval that ends at its removal",
 		`SELECT count(*) FROM parts p WHERE p.removed_at IS NOT NULL
  AND NOT EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.until_at = p.removed_at)`},
+	// Stays are half-open, [since_at, until_at), as the as-of reads take
+	// them: a stay that ends the instant it starts covers no time and
+	// overlaps nothing. Such stays are real: reports received before
+	// their host's last sighting are all recorded at it, so a part can
+	// arrive, leave and return in one instant.
 	{"a part's closed stays do not overlap",
 		`SELECT (SELECT count(*) FROM part_presence a JOIN part_presence b ON b.part_id = a.part_id
-   AND b.since_at >= a.since_at AND b.since_at < a.until_at
+   AND b.since_at >= a.since_at AND b.since_at < a.until_at AND b.until_at > b.since_at
    AND (b.since_at > a.since_at OR b.until_at <> a.until_at))
- + (SELECT count(*) FROM (SELECT part_id FROM part_presence GROUP BY part_id, since_at HAVING count(*) > 1) d)`},
+ + (SELECT count(*) FROM (SELECT part_id FROM part_presence WHERE until_at > since_at
+   GROUP BY part_id, since_at HAVING count(*) > 1) d)`},
 	{"a present part's current stay overlaps none of its closed ones",
 		`SELECT count(*) FROM parts p WHERE p.removed_at IS NULL
  AND EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.until_at > p.arrived_at)`},
