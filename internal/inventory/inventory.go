@@ -79,7 +79,7 @@ var hostNumber = (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields()
 // and unknown fields last, and neither has a choice elsewhere, except in
 // the order of map entries: protobuf-go's deterministic encoding sorts them
 // by key, vtprotobuf leaves them to map iteration. The one map,
-// host.labels, is therefore rewritten in key order (appendHostRecord).
+// host.labels, is therefore rewritten in key order (writeHostRecord).
 // TestDigestInputValidUTF8 (every field of the schema set, labels among
 // them) and FuzzDigestInputValidUTF8 compare the two.
 func DigestInputValidUTF8(inv *memledgerv1.Inventory) ([]byte, error) {
