@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -131,48 +133,38 @@ func TestSharedDatabase(t *testing.T) {
 	const hosts, seqs = 4, 6
 	var mu sync.Mutex
 	committed := map[string]int{}
-	errs = make(chan error, collectors)
-	for c, s := range stores {
-		wg.Add(1)
-		go func(c int, s store.Store) {
-			defer wg.Done()
-			for seq := 1; seq <= seqs; seq++ {
-				var batch []store.Report
-				for h := 0; h < hosts; h++ {
-					inv := storetest.FullHost(fmt.Sprintf("h%d", h))
-					inv.MemoryModules[0].SerialNumber = fmt.Sprintf("H%d-SEQ%d", h, seq)
-					// The same real-serial module appears on two hosts in
-					// the same report round: a move either way, never two
-					// active rows.
-					inv.MemoryModules[1].SerialNumber = "SHARED-0001"
-					inv.MemoryModules[1].Locator = fmt.Sprintf("h%d-slot", h)
-					batch = append(batch, storetest.Full(inv, uint64(seq), storetest.At(seq)))
-				}
-				if c%2 == 1 { // other lock order: must not deadlock
-					for i, j := 0, len(batch)-1; i < j; i, j = i+1, j-1 {
-						batch[i], batch[j] = batch[j], batch[i]
-					}
-				}
-				out, err := s.Apply(ctx, batch)
-				if err != nil {
-					errs <- fmt.Errorf("collector %d seq %d: %w", c, seq, err)
-					return
-				}
-				mu.Lock()
-				for i, o := range out {
-					if o.Status == store.Committed {
-						committed[fmt.Sprintf("%s/%d", batch[i].HostID, batch[i].Sequence)]++
-					}
-				}
-				mu.Unlock()
+	eachCollector(t, stores, func(c int, s store.Store) error {
+		for seq := 1; seq <= seqs; seq++ {
+			var batch []store.Report
+			for h := 0; h < hosts; h++ {
+				inv := storetest.FullHost(fmt.Sprintf("h%d", h))
+				inv.MemoryModules[0].SerialNumber = fmt.Sprintf("H%d-SEQ%d", h, seq)
+				// The same real-serial module appears on two hosts in
+				// the same report round: a move either way, never two
+				// active rows.
+				inv.MemoryModules[1].SerialNumber = "SHARED-0001"
+				inv.MemoryModules[1].Locator = fmt.Sprintf("h%d-slot", h)
+				batch = append(batch, storetest.Full(inv, uint64(seq), storetest.At(seq)))
 			}
-		}(c, s)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+			if c%2 == 1 { // other lock order: must not deadlock
+				for i, j := 0, len(batch)-1; i < j; i, j = i+1, j-1 {
+					batch[i], batch[j] = batch[j], batch[i]
+				}
+			}
+			out, err := s.Apply(ctx, batch)
+			if err != nil {
+				return fmt.Errorf("collector %d seq %d: %w", c, seq, err)
+			}
+			mu.Lock()
+			for i, o := range out {
+				if o.Status == store.Committed {
+					committed[fmt.Sprintf("%s/%d", batch[i].HostID, batch[i].Sequence)]++
+				}
+			}
+			mu.Unlock()
+		}
+		return nil
+	})
 	for key, n := range committed {
 		if n != 1 {
 			t.Errorf("report %s committed %d times", key, n)
@@ -181,26 +173,16 @@ func TestSharedDatabase(t *testing.T) {
 	// Disjoint hosts per collector, all carrying one module: the host locks
 	// do not serialize them, the one-active-row index does (a losing
 	// transaction is retried and sees a move).
-	errs = make(chan error, collectors)
-	for c, s := range stores {
-		wg.Add(1)
-		go func(c int, s store.Store) {
-			defer wg.Done()
-			for seq := 1; seq <= seqs; seq++ {
-				inv := storetest.FullHost(fmt.Sprintf("solo%d", c))
-				inv.MemoryModules[2].SerialNumber = "SHARED-0002"
-				if _, err := s.Apply(ctx, []store.Report{storetest.Full(inv, uint64(seq), storetest.At(seq))}); err != nil {
-					errs <- fmt.Errorf("collector %d seq %d: %w", c, seq, err)
-					return
-				}
+	eachCollector(t, stores, func(c int, s store.Store) error {
+		for seq := 1; seq <= seqs; seq++ {
+			inv := storetest.FullHost(fmt.Sprintf("solo%d", c))
+			inv.MemoryModules[2].SerialNumber = "SHARED-0002"
+			if _, err := s.Apply(ctx, []store.Report{storetest.Full(inv, uint64(seq), storetest.At(seq))}); err != nil {
+				return fmt.Errorf("collector %d seq %d: %w", c, seq, err)
 			}
-		}(c, s)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		}
+		return nil
+	})
 
 	s := stores[0]
 	if solo, err := s.Parts(ctx, store.PartFilter{}); err != nil {
@@ -257,6 +239,103 @@ func TestSharedDatabase(t *testing.T) {
 	// Concurrent collectors, no foreign keys: the engine's rules held.
 	if err := s.(interface{ CheckIntegrity(context.Context) error }).CheckIntegrity(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// eachCollector runs fn for every store at once and fails t with the
+// errors it returns.
+func eachCollector(t *testing.T, stores []store.Store, fn func(c int, s store.Store) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(stores))
+	for c, s := range stores {
+		wg.Go(func() {
+			if err := fn(c, s); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	failed := false
+	for err := range errs {
+		t.Error(err)
+		failed = true
+	}
+	if failed {
+		t.FailNow()
+	}
+}
+
+// TestCollectorsSharingHostsKeepIntegrity feeds collectors on one schema
+// different reports for the same host ids at once, as when two agents
+// claim one host id or a fleet is re-pointed mid-stream: sequences from the
+// collectors interleave (many reports turn out stale), received times jump
+// back and forth across the host's last sighting, modules come, go and
+// return, and one module roams between hosts. Whatever each collector
+// commits, the ledger's cross-table rules must hold and no real identity
+// may be active twice. The seeds are fixed; the interleaving is not.
+func TestCollectorsSharingHostsKeepIntegrity(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	const collectors, hosts, rounds = 3, 4, 60
+	stores := make([]store.Store, collectors)
+	for i := range stores {
+		s, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatalf("open collector %d: %v", i, err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	eachCollector(t, stores, func(c int, s store.Store) error {
+		r := mrand.New(mrand.NewPCG(uint64(c), 7))
+		for round := 1; round <= rounds; round++ {
+			var batch []store.Report
+			for h := range hosts {
+				if r.IntN(3) == 0 {
+					continue
+				}
+				host := fmt.Sprintf("shared%d", h)
+				var mods []*memledgerv1.MemoryModule
+				for slot := range 3 {
+					// One of two modules of the host's slot, or in slot 0
+					// now and then the module every host may hold.
+					serial := fmt.Sprintf("%s-S%d-%d", host, slot, r.IntN(2))
+					if slot == 0 && r.IntN(4) == 0 {
+						serial = "ROAMING-0001"
+					}
+					mods = append(mods, storetest.DIMM(fmt.Sprintf("A%d", slot), storetest.Micron, "36ASF8G72PZ-2G3B1", serial))
+				}
+				at := storetest.At(0).Add(time.Duration(round)*time.Minute + time.Duration(r.IntN(180)-90)*time.Second)
+				batch = append(batch, storetest.Full(storetest.Inventory(host, mods, nil), uint64(round*collectors+c+1), at))
+			}
+			if len(batch) == 0 {
+				continue
+			}
+			if _, err := s.Apply(ctx, batch); err != nil {
+				return fmt.Errorf("collector %d round %d: %w", c, round, err)
+			}
+		}
+		return nil
+	})
+	s := stores[0]
+	if err := s.(interface{ CheckIntegrity(context.Context) error }).CheckIntegrity(ctx); err != nil {
+		t.Error(err)
+	}
+	active, err := s.Parts(ctx, store.PartFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(active) == 0 {
+		t.Fatal("no active parts: the reports were not applied")
+	}
+	on := map[string]string{}
+	for _, p := range active {
+		if other, ok := on[p.SerialNumber]; ok {
+			t.Errorf("module %s active on %s and %s", p.SerialNumber, other, p.HostID)
+		}
+		on[p.SerialNumber] = p.HostID
 	}
 }
 

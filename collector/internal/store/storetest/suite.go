@@ -660,6 +660,47 @@ func testReceivedOutOfOrder(t *testing.T, h *harness) {
 			t.Errorf("ooo-c as of day %d: %v, want %v", c.day, got, c.want)
 		}
 	}
+
+	// A module moves from D to E, recorded at E's time (day 5), then back
+	// to D in a report D's agent sent earlier (day 3; its inventory
+	// changed, so it is not taken for the one D already reported): its row
+	// on D arrives again no earlier than it left (day 5), or its current
+	// stay would overlap the one that ended then (the integrity check
+	// after the case finds that); as of day 4 it was on D, not on E.
+	d := DIMM("D1", Micron, "36ASF8G72PZ-2G3B1", "ORDR0004")
+	d2 := DIMM("D2", Micron, "36ASF8G72PZ-2G3B1", "ORDR0005")
+	h.committed(Full(Inventory("ooo-d", []*memledgerv1.MemoryModule{d}, nil), 1, At(1)))
+	h.committed(Full(Inventory("ooo-e", []*memledgerv1.MemoryModule{d}, nil), 1, At(5)))
+	before = h.lastEventID()
+	h.committed(Full(Inventory("ooo-d", []*memledgerv1.MemoryModule{d, d2}, nil), 2, At(3)))
+	h.wantKinds("ooo-d", before, store.EventPartMoved, store.EventPartAdded)
+	if back := bySerial(h.parts(store.PartFilter{HostIDs: []string{"ooo-d"}}))["ORDR0004"]; back.RemovedAt != nil {
+		t.Errorf("ORDR0004 not back on ooo-d: removed at %v", back.RemovedAt)
+	}
+	// D drops it (day 4: removed no earlier than it arrived, day 5), gets
+	// it back (day 4½: arrives no earlier than it left, day 5; "moved", as
+	// its empty stay on E ended no earlier than its stay on D) and drops
+	// it on day 7: the stay [5, 7) is closed from what the collector
+	// holds of the row, which must agree with the database.
+	before = h.lastEventID()
+	h.committed(Full(Inventory("ooo-d", []*memledgerv1.MemoryModule{d2}, nil), 3, At(4)))
+	h.committed(Full(Inventory("ooo-d", []*memledgerv1.MemoryModule{d, d2}, nil), 4, At(4).Add(12*time.Hour)))
+	h.committed(Full(Inventory("ooo-d", []*memledgerv1.MemoryModule{d2}, nil), 5, At(7)))
+	h.wantKinds("ooo-d", before, store.EventPartRemoved, store.EventPartMoved, store.EventPartRemoved)
+	for _, c := range []struct {
+		day  int
+		want []string
+	}{{2, []string{"ooo-d"}}, {4, []string{"ooo-d"}}, {6, []string{"ooo-d"}}, {8, nil}} {
+		var on []string
+		for _, p := range h.parts(store.PartFilter{HostIDs: []string{"ooo-d", "ooo-e"}, AsOf: At(c.day)}) {
+			if p.SerialNumber == "ORDR0004" {
+				on = append(on, p.HostID)
+			}
+		}
+		if !reflect.DeepEqual(on, c.want) {
+			t.Errorf("ORDR0004 as of day %d on %v, want %v", c.day, on, c.want)
+		}
+	}
 }
 
 func testMovedAfterRemoval(t *testing.T, h *harness) {

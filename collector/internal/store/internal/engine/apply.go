@@ -632,11 +632,8 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 				return nil, fmt.Errorf("remove part %d of host %q: its arrival time is unknown", c.PartID, ledger.CleanText(c.HostID))
 			default:
 				w.queue(sql, args...)
-				until := p.at // as removed_at: no earlier than the arrival
-				if until.Before(c.Since) {
-					until = c.Since
-				}
-				w.closePresence(c.HostID, c.PartID, c.Since, until)
+				// As removed_at: no earlier than the arrival.
+				w.closePresence(c.HostID, c.PartID, c.Since, latest(p.at, c.Since))
 			}
 		case ledger.OpReopen:
 			args := append([]any{c.PartID, p.at}, partValues(c.Part)[identityColumns:]...)
@@ -753,10 +750,15 @@ const (
 )
 
 // updatePartSQL and reopenPartSQL set a row's other data columns from an
-// observation ($1: id; reopen: $2 arrived_at).
+// observation ($1: id; reopen: $2 arrived_at). A reopened row arrives no
+// earlier than it left: its removal may have been recorded at another
+// host's later time (it moved there; two collectors, batches committed out
+// of order), and its stays must not overlap. partTx.applyChanges mirrors
+// both clamps in the cached rows.
 var (
 	updatePartSQL = `UPDATE parts SET ` + partUpdateSet(2) + ` WHERE id = $1`
-	reopenPartSQL = `UPDATE parts SET removed_at = NULL, last_seen = NULL, arrived_at = $2, ` + partUpdateSet(3) + ` WHERE id = $1`
+	reopenPartSQL = `UPDATE parts SET removed_at = NULL, last_seen = NULL,
+ arrived_at = CASE WHEN removed_at > $2 THEN removed_at ELSE $2 END, ` + partUpdateSet(3) + ` WHERE id = $1`
 )
 
 // partUpdateSet renders "slot = $n, slot_key = $n+1, ..." (the columns

@@ -443,7 +443,7 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 			}
 			r := h.active[j]
 			h.active = append(h.active[:j], h.active[j+1:]...)
-			r.Removed, r.RemovedAt = true, at
+			r.Removed, r.RemovedAt = true, latest(at, r.ArrivedAt) // as removePartSQL
 			h.removed[r.Identity] = r
 		case ledger.OpUpdate:
 			j := activeIndex(c.PartID)
@@ -460,10 +460,18 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 			}
 			delete(h.removed, r.Identity)
 			setObserved(&r, c.Part)
-			r.Removed, r.RemovedAt, r.ArrivedAt = false, time.Time{}, at
+			r.Removed, r.RemovedAt, r.ArrivedAt = false, time.Time{}, latest(at, r.RemovedAt) // as reopenPartSQL
 			h.active = append(h.active, r)
 		}
 	}
+}
+
+// latest is the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // setObserved updates a row's columns from an observation of its part.
