@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -291,25 +290,7 @@ func TestCollectorsSharingHostsKeepIntegrity(t *testing.T) {
 	eachCollector(t, stores, func(c int, s store.Store) error {
 		r := mrand.New(mrand.NewPCG(uint64(c), 7))
 		for round := 1; round <= rounds; round++ {
-			var batch []store.Report
-			for h := range hosts {
-				if r.IntN(3) == 0 {
-					continue
-				}
-				host := fmt.Sprintf("shared%d", h)
-				var mods []*memledgerv1.MemoryModule
-				for slot := range 3 {
-					// One of two modules of the host's slot, or in slot 0
-					// now and then the module every host may hold.
-					serial := fmt.Sprintf("%s-S%d-%d", host, slot, r.IntN(2))
-					if slot == 0 && r.IntN(4) == 0 {
-						serial = "ROAMING-0001"
-					}
-					mods = append(mods, storetest.DIMM(fmt.Sprintf("A%d", slot), storetest.Micron, "36ASF8G72PZ-2G3B1", serial))
-				}
-				at := storetest.At(0).Add(time.Duration(round)*time.Minute + time.Duration(r.IntN(180)-90)*time.Second)
-				batch = append(batch, storetest.Full(storetest.Inventory(host, mods, nil), uint64(round*collectors+c+1), at))
-			}
+			batch := storetest.ShuffledRound(r, hosts, round, uint64(round*collectors+c+1))
 			if len(batch) == 0 {
 				continue
 			}
@@ -330,13 +311,7 @@ func TestCollectorsSharingHostsKeepIntegrity(t *testing.T) {
 	if len(active) == 0 {
 		t.Fatal("no active parts: the reports were not applied")
 	}
-	on := map[string]string{}
-	for _, p := range active {
-		if other, ok := on[p.SerialNumber]; ok {
-			t.Errorf("module %s active on %s and %s", p.SerialNumber, other, p.HostID)
-		}
-		on[p.SerialNumber] = p.HostID
-	}
+	storetest.OneActivePerSerial(t, active)
 }
 
 // TestCachedPartsFollowOtherCollectors moves a module between two hosts

@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -143,4 +144,47 @@ func Digest(tb testing.TB, inv *memledgerv1.Inventory) string {
 		tb.Fatalf("digest of fixture: %v", err)
 	}
 	return d
+}
+
+// ShuffledRound is one round of reports for stress tests of the ledger's
+// time rules: each of hosts "shuffled0".. reports two times in three,
+// three slots each holding one of two modules of the host's own or, in
+// slot 0 one time in four, the one module every host may hold (so it
+// moves); received times fall up to 90 s either side of the round's
+// minute, so they jump back and forth across each host's last sighting.
+// seq is every report's sequence.
+func ShuffledRound(r *rand.Rand, hosts, round int, seq uint64) []store.Report {
+	var batch []store.Report
+	for h := range hosts {
+		if r.IntN(3) == 0 {
+			continue
+		}
+		host := fmt.Sprintf("shuffled%d", h)
+		var mods []*memledgerv1.MemoryModule
+		for slot := range 3 {
+			serial := fmt.Sprintf("%s-S%d-%d", host, slot, r.IntN(2))
+			if slot == 0 && r.IntN(4) == 0 {
+				serial = "ROAMING-0001"
+			}
+			mods = append(mods, DIMM(fmt.Sprintf("A%d", slot), Micron, "36ASF8G72PZ-2G3B1", serial))
+		}
+		at := T0.Add(time.Duration(round)*time.Minute + time.Duration(r.IntN(180)-90)*time.Second)
+		batch = append(batch, Full(Inventory(host, mods, nil), seq, at))
+	}
+	return batch
+}
+
+// OneActivePerSerial reports every serial active on two hosts in parts.
+func OneActivePerSerial(tb testing.TB, parts []store.Part) {
+	tb.Helper()
+	on := map[string]string{}
+	for _, p := range parts {
+		if p.RemovedAt != nil {
+			continue
+		}
+		if other, ok := on[p.SerialNumber]; ok {
+			tb.Errorf("module %s active on %s and %s", p.SerialNumber, other, p.HostID)
+		}
+		on[p.SerialNumber] = p.HostID
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"sort"
 	"strings"
@@ -34,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"SameInventoryAgain", testSameInventoryAgain},
 		{"ModuleSwap", testModuleSwap},
 		{"ReceivedOutOfOrder", testReceivedOutOfOrder},
+		{"ShuffledTimes", testShuffledTimes},
 		{"RemovalInBatch", testRemovalInBatch},
 		{"SlotMove", testSlotMove},
 		{"ReturnedPart", testReturnedPart},
@@ -701,6 +703,23 @@ func testReceivedOutOfOrder(t *testing.T, h *harness) {
 			t.Errorf("ORDR0004 as of day %d on %v, want %v", c.day, on, c.want)
 		}
 	}
+}
+
+// testShuffledTimes: one collector, hosts whose reports arrive with times
+// jumping back and forth and a module that moves between them; the
+// integrity check after the case holds the ledger to its time rules.
+func testShuffledTimes(t *testing.T, h *harness) {
+	r := rand.New(rand.NewPCG(1, 7))
+	for round := 1; round <= 80; round++ {
+		if batch := ShuffledRound(r, 4, round, uint64(round)); len(batch) > 0 {
+			h.committed(batch...)
+		}
+	}
+	parts := h.parts(store.PartFilter{})
+	if len(parts) == 0 {
+		t.Fatal("no active parts")
+	}
+	OneActivePerSerial(t, parts)
 }
 
 func testMovedAfterRemoval(t *testing.T, h *harness) {
