@@ -18,8 +18,10 @@ func (a *app) checkCommand() *cobra.Command {
 together: every part, event and presence interval names a host (and part)
 that exists, an event's part is on the event's host, and presence intervals
 are closed (a present part's current stay runs from its last arrival), end
-after they start, do not overlap a present part's current stay, and a
-removed part has one that ends at its removal.
+no earlier than they start, and a removed part has one that ends at its
+removal; a part's stays, taken as [start, end), overlap neither each other
+nor a present part's current stay (one that ends the instant it starts
+covers no time).
 
 On PostgreSQL the collector's write path, not foreign keys, keeps these rules
 (foreign keys cost a tenth of the ingest rate; see docs/architecture.md).

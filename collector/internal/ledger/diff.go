@@ -103,7 +103,9 @@ type Change struct {
 	// Part is the new state (nil for OpRemove).
 	Part *Observed
 	// Since is, for OpRemove, when the removed row's part arrived on its
-	// host: the presence interval the removal closes is [Since, Input.At).
+	// host: the presence interval the removal closes runs from Since to
+	// Input.At, or to Since when that is later (a removal is recorded no
+	// earlier than the arrival).
 	Since  time.Time
 	Events []Draft
 }

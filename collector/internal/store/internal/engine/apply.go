@@ -522,10 +522,7 @@ func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hos
 	// two collectors at once, a collector's clock stepped back) is
 	// recorded at the host's last sighting, so that its removals never
 	// end a presence interval before it starts.
-	p.at = p.received
-	if p.at.Before(st.lastSeen) {
-		p.at = st.lastSeen
-	}
+	p.at = latest(p.received, st.lastSeen)
 	st.lastSeq = p.seq
 	st.touched = true
 	st.lastSeen = p.at

@@ -167,6 +167,14 @@ var _ sql.Scanner = (*Time)(nil)
 // Norm normalizes a time as the store keeps it: UTC, microseconds.
 func Norm(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
+// latest is the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // nullTime is t as a statement argument: nil when zero.
 func nullTime(t time.Time) any {
 	if t.IsZero() {

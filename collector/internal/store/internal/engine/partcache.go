@@ -466,14 +466,6 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 	}
 }
 
-// latest is the later of a and b.
-func latest(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
 // setObserved updates a row's columns from an observation of its part.
 func setObserved(r *ledger.Row, o *ledger.Observed) {
 	// The row outlives the report: its record is copied out of the
