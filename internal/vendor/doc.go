@@ -51,10 +51,18 @@
 //  3. "name": the Manufacturer string as a maker's name or alias
 //     ("Hynix Semiconductor", "Micron_Technolog", "Crucial Technology"),
 //     ignoring case, punctuation and corporate suffixes.
-//  4. "part-number": the module part number follows a maker's scheme
-//     (Micron MTA.../18ASF..., Crucial CT..., Samsung M393..., SK hynix
-//     HMA..., Kingston KVR..., G.Skill F4-..., ...). OEM part numbers name
-//     nobody.
+//  4. "part-number-exact": the part number is listed as one maker's
+//     (partnumbers.tsv, exact rows).
+//  5. "part-number": the part number follows a maker's scheme (Micron
+//     MTA.../18ASF..., Crucial CT..., Samsung M393..., SK hynix HMA...,
+//     Kingston KVR..., G.Skill F4-..., ...). OEM part numbers name nobody.
+//
+// The schemes and the listed part numbers are data: partnumbers.tsv, each
+// row with its source, compiled by `go generate` into partnumbers_gen.go;
+// a scheme's regexp is compiled the first time a part number starts with
+// its literal prefix, not at start-up. A part number the table lists as
+// ambiguous (seen on several makers' modules) names nobody, whatever scheme
+// it follows, and says so in a warning.
 //
 // Placeholder strings ("Unknown", "Not Specified", "0000", "Manufacturer00",
 // "NO DIMM", ...) are no evidence. All kinds of evidence are examined; those

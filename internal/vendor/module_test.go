@@ -192,7 +192,7 @@ func TestPartNumberRules(t *testing.T) {
 		{"HKED4161DAA1D0MA1", ""}, {"AQD-D4U32N32-SBW", ""}, {"K", ""}, {"ModulePartNumber01", ""}, {"FFFFFFFF", ""}, {"NTBSD4P26SP-08", ""},
 	}
 	for _, tt := range tests {
-		got := partNumberMakers(tt.pn)
+		got := partNumberMakers(partNumberKey(tt.pn))
 		want := []string(nil)
 		if tt.want != "" {
 			want = []string{tt.want}
@@ -215,6 +215,70 @@ func TestParseCodeStringShapes(t *testing.T) {
 	for _, tt := range tests {
 		if got := parseCodeString(tt.s).isCode; got != tt.isCode {
 			t.Errorf("parseCodeString(%q).isCode = %v, want %v", tt.s, got, tt.isCode)
+		}
+	}
+}
+
+// TestMinedPartNumberEvidence checks how the mined lists weigh in, with
+// small tables made for the test: an exact row outranks a scheme and says
+// so in its evidence; an ambiguous row silences the schemes; neither
+// outranks a name.
+func TestMinedPartNumberEvidence(t *testing.T) {
+	lists := partNumberLists{
+		exact:     exactPartNumbers{{"4JQA-0622AC", "adata", "test"}, {"CT16G4DFRA32A", "crucial", "test"}, {"CT8G4DFD8213", "kingston", "test"}},
+		ambiguous: exactPartNumbers{{"53D512M64D4RQ-046", "micron,samsung", "test"}},
+	}
+	tests := []struct {
+		f        ModuleFacts
+		want     string
+		evidence []string
+		warn     string
+	}{
+		{ModuleFacts{ManufacturerRaw: "Unknown", PartNumber: "4JQA-0622AC"}, "adata", []string{EvidencePartNumberExact}, ""},
+		{ModuleFacts{ManufacturerRaw: "Unknown", PartNumber: "CT16G4DFRA32A"}, "crucial", []string{EvidencePartNumberExact, EvidencePartNumber}, ""},
+		{ModuleFacts{ManufacturerRaw: "Unknown", PartNumber: "CT8G4DFD8213"}, "kingston", []string{EvidencePartNumberExact}, "conflict"},
+		{ModuleFacts{ManufacturerRaw: "", PartNumber: "53D512M64D4RQ-046"}, "", nil, "several makers (micron, samsung)"},
+		{ModuleFacts{ManufacturerRaw: "Samsung", PartNumber: "53D512M64D4RQ-046"}, "samsung", []string{EvidenceName}, "several makers"},
+		{ModuleFacts{ManufacturerRaw: "Samsung", PartNumber: "4JQA-0622AC"}, "samsung", []string{EvidenceName}, "conflict"},
+	}
+	for _, tt := range tests {
+		got := identifyModule(tt.f, lists)
+		if got.Module.ID != tt.want || !slices.Equal(got.Module.Evidence, tt.evidence) {
+			t.Errorf("identifyModule(%q, %q) = %q %v, want %q %v (warnings %q)",
+				tt.f.ManufacturerRaw, tt.f.PartNumber, got.Module.ID, got.Module.Evidence, tt.want, tt.evidence, got.Warnings)
+		}
+		if tt.warn != "" && !anyContains(got.Warnings, tt.warn) {
+			t.Errorf("identifyModule(%q, %q): warnings %q lack %q", tt.f.ManufacturerRaw, tt.f.PartNumber, got.Warnings, tt.warn)
+		}
+	}
+}
+
+// TestPartNumberTable checks the generated table against the package: every
+// maker it names is known, every exact and ambiguous part number is in the
+// form lookups use and is not a placeholder, and the exact table is sorted
+// for binary search.
+func TestPartNumberTable(t *testing.T) {
+	for _, r := range partNumberSchemes {
+		if !IsKnownSlug(r.slug) {
+			t.Errorf("scheme %q names unknown maker %q", r.pattern, r.slug)
+		}
+	}
+	for _, list := range []exactPartNumbers{partNumberExact[:], partNumberAmbiguous[:]} {
+		for i, r := range list {
+			for _, s := range strings.Split(r.slug, ",") {
+				if !IsKnownSlug(s) {
+					t.Errorf("part number %q names unknown maker %q", r.pattern, s)
+				}
+			}
+			if partNumberKey(r.pattern) != r.pattern || IsPlaceholder(r.pattern) {
+				t.Errorf("part number %q is not a lookup key", r.pattern)
+			}
+			if i > 0 && list[i-1].pattern >= r.pattern {
+				t.Errorf("part numbers %q and %q out of order", list[i-1].pattern, r.pattern)
+			}
+			if _, ok := list.lookup(r.pattern); !ok {
+				t.Errorf("lookup(%q) fails", r.pattern)
+			}
 		}
 	}
 }
