@@ -54,8 +54,12 @@
 //  4. "part-number-exact": the part number is listed as one maker's
 //     (partnumbers.tsv, exact rows).
 //  5. "part-number": the part number follows a maker's scheme (Micron
-//     MTA.../18ASF..., Crucial CT..., Samsung M393..., SK hynix HMA...,
-//     Kingston KVR..., G.Skill F4-..., ...). OEM part numbers name nobody.
+//     MTA.../18ASF.../MT53E..., the package number without MT
+//     53E1G32D2NP-046, Crucial CT.../CP..., Samsung M393.../K4..., SK hynix
+//     HMA.../H9HC..., Kingston KVR..., G.Skill F4-..., Goodram IRX...,
+//     ...). OEM option numbers (HP "647647-071") name nobody; Dell numbers
+//     with a DRAM-maker suffix ("XVTW4H-MIE") are Kingston's, which
+//     programs them into the modules it builds for Dell.
 //
 // The schemes and the listed part numbers are data: partnumbers.tsv, each
 // row with its source, compiled by `go generate` into partnumbers_gen.go;
