@@ -51,8 +51,10 @@
 //  3. "name": the Manufacturer string as a maker's name or alias
 //     ("Hynix Semiconductor", "Micron_Technolog", "Crucial Technology"),
 //     ignoring case, punctuation and corporate suffixes.
-//  4. "part-number-exact": the part number is listed as one maker's
-//     (partnumbers.tsv, exact rows).
+//  4. "part-number-exact": the part number is listed as one maker's in the
+//     table mined from linuxhw/DMI reports (partnumbers.tsv, exact rows:
+//     part numbers that follow no scheme, whose reports' Module
+//     Manufacturer IDs all name one maker, such as ADATA's 4JQA-0622AC).
 //  5. "part-number": the part number follows a maker's scheme (Micron
 //     MTA.../18ASF.../MT53E..., the package number without MT
 //     53E1G32D2NP-046, Crucial CT.../CP..., Samsung M393.../K4..., SK hynix
@@ -61,12 +63,13 @@
 //     with a DRAM-maker suffix ("XVTW4H-MIE") are Kingston's, which
 //     programs them into the modules it builds for Dell.
 //
-// The schemes and the listed part numbers are data: partnumbers.tsv, each
+// The schemes and the mined part numbers are data: partnumbers.tsv, each
 // row with its source, compiled by `go generate` into partnumbers_gen.go;
 // a scheme's regexp is compiled the first time a part number starts with
 // its literal prefix, not at start-up. A part number the table lists as
-// ambiguous (seen on several makers' modules) names nobody, whatever scheme
-// it follows, and says so in a warning.
+// ambiguous (seen on other makers' modules than its scheme's: firmware of
+// soldered LPDDR that pairs Samsung's id with Micron's MT53D... number)
+// names nobody, whatever scheme it follows, and says so in a warning.
 //
 // Placeholder strings ("Unknown", "Not Specified", "0000", "Manufacturer00",
 // "NO DIMM", ...) are no evidence. All kinds of evidence are examined; those

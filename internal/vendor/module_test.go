@@ -300,6 +300,12 @@ func TestMinedPartNumberEvidence(t *testing.T) {
 			t.Errorf("identifyModule(%q, %q): warnings %q lack %q", tt.f.ManufacturerRaw, tt.f.PartNumber, got.Warnings, tt.warn)
 		}
 	}
+	// The committed table answers with its own evidence kind.
+	row := partNumberExact[0]
+	got := IdentifyModule(ModuleFacts{ManufacturerRaw: "Unknown", PartNumber: row.pattern})
+	if got.Module.ID != row.slug || len(got.Module.Evidence) == 0 || got.Module.Evidence[0] != EvidencePartNumberExact {
+		t.Errorf("IdentifyModule(%q) = %q %v, want %q from %s", row.pattern, got.Module.ID, got.Module.Evidence, row.slug, EvidencePartNumberExact)
+	}
 }
 
 // TestPartNumberTable checks the generated table against the package: every
@@ -329,5 +335,8 @@ func TestPartNumberTable(t *testing.T) {
 				t.Errorf("lookup(%q) fails", r.pattern)
 			}
 		}
+	}
+	if len(partNumberExact) == 0 {
+		t.Error("no exact part numbers")
 	}
 }
