@@ -202,6 +202,12 @@ func TestPartNumberRules(t *testing.T) {
 		{"DB4ABAM-MK", "cxmt"}, {"3200 C16 Series", "patriot"}, {"UD5-6000", "teamgroup"}, {"SM4S510888DHC", "scy"},
 		{"J644GU44J2320NQ", "avant"}, {"KS3200D4N12008G", "kingspec"}, {"NMUD480E82-3000D", "goldkey"}, {"VMA45UG-MEC1U2AW2", "asgard"},
 		{"HEMA81GS6DJR8N-XN", "hanamicron"}, {"RMUA5200MR78HAF-3200", "ramaxel"},
+		{"HP37D4U1S8ME-8XR", "kingston"}, {"CBD56S46BD8HA-32", "kingston"}, {"KD4AGSA80-32N2200", "essencore"},
+		{"16GF2X16QFHH36-135-K", "pny"}, {"M4S16S682LJJJ43-12", "pny"}, {"AI1V56WC8W1-B1CS", "adata"},
+		{"MRX4U360GKKP32G", "mushkin"}, {"JHD3200U1816JG", "juhor"}, {"WAR4S2666D19321C", "gloway"},
+		{"R009D408GX2-4000C19A", "thermaltake"}, {"32G48C40U5.M16A1", "crucial"}, {"C16C2085S1UC48BA1", "micron"},
+		// Goldkey's GKE... numbers are also Neo Forza's: no scheme.
+		{"GKE800UD102408-2666A", ""},
 		// Narrowed: a clone's "MT" + Samsung number, ACPI Digital's CMB6-;
 		// a Dell number starting K4 is not Samsung's but Kingston's.
 		{"MT471A1K43DB1-CTD", ""}, {"CMB6-DHDA1BAR08D00", ""}, {"K4YRP4-MIE", "kingston"},
