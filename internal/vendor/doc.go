@@ -47,7 +47,11 @@
 //     "JEDEC ID:80 2C", "Bank 5, Hex 0x16". A reading is believed only when
 //     its parity is valid, its bank exists, the id is listed, and no other
 //     valid reading of the same digits disagrees: "1315" (seen on Crucial
-//     modules) has no valid reading and is ignored with a warning.
+//     modules) has no valid reading and is ignored with a warning. Two
+//     bytes are the exception: a valid (count, id) reading wins over the
+//     byte-swapped word ("8502" is Patriot's 6:0x02, not 3:0x05), with a
+//     warning, as in every such string of linuxhw-dmi-train; in brackets
+//     they are always the word.
 //  3. "name": the Manufacturer string as a maker's name or alias
 //     ("Hynix Semiconductor", "Micron_Technolog", "Crucial Technology"),
 //     ignoring case, punctuation and corporate suffixes.

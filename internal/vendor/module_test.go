@@ -43,7 +43,10 @@ func TestIdentifyModule(t *testing.T) {
 		// Codes that must not be believed.
 		{"1315 is no JEP106 code: part number decides", ModuleFacts{"1315", 0, "CT102464BA160B.C16"}, "crucial", []string{EvidencePartNumber}, "", "", `"1315" is not a valid JEP106 code`},
 		{"1315 alone: unknown", ModuleFacts{"1315", 0, ""}, "", nil, "", "", `"1315" is not a valid JEP106 code`},
-		{"ambiguous readings", ModuleFacts{"0102", 0, ""}, "", nil, "", "", "ambiguous"},
+		{"two valid readings: (count, id) wins", ModuleFacts{"0102", 0, ""}, "nationalinstruments", []string{EvidenceJEP106String}, "2:0x02", "", "also reads as JEP106 3:0x01"},
+		{"Patriot as (count, id)", ModuleFacts{"8502", 0, "3200 C16 Series"}, "patriot", []string{EvidenceJEP106String, EvidencePartNumber}, "6:0x02", "", "also reads as JEP106 3:0x05"},
+		{"Patriot as a bracketed word", ModuleFacts{"Unknown - [0x0285]", 0, ""}, "patriot", []string{EvidenceJEP106String}, "6:0x02", "", ""},
+		{"bracketed word with a bad count", ModuleFacts{"Unknown - [0x02FF]", 0, ""}, "", nil, "", "", "SMBIOS word 0x02FF"},
 		{"bad parity id", ModuleFacts{"802D", 0, ""}, "", nil, "", "", "not a valid JEP106 code"},
 		{"valid but unlisted id", ModuleFacts{"0D2C", 0, ""}, "", nil, "", "", "does not list"},
 		{"six bytes with broken module id keep the DRAM id", ModuleFacts{"002D0000802C", 0, ""}, "", nil, "", "micron", "module id bytes 00 2D"},
