@@ -102,6 +102,15 @@ func TestCatalogueJEP106(t *testing.T) {
 		"solidigm":       {},
 		"westerndigital": {},
 		"maxio":          {},
+		// Module makers named by linuxhw/DMI modules.
+		"goodram":            {"8:0x5D": "Wilk Elektronik S.A."},
+		"netac":              {"10:0x77": "Netac Technology Co Ltd"},
+		"biwin":              {"11:0x31": "Biwin Semiconductor (HK) Co Ltd"},
+		"kingbank":           {"12:0x12": "Kingbank Technology Co Ltd"},
+		"asint":              {"7:0x41": "ASint Technology"},
+		"hangzhouhikstorage": {"12:0x2C": "Hangzhou Hikstorage Technology Co"},
+		"essencore":          {"9:0x18": "Essencore Limited (former ISD Technology Limited)"},
+		"goldenempire":       {"4:0x13": "Golden Empire"},
 	}
 	for _, m := range Makers() {
 		ids, ok := want[m.ID]
