@@ -10,6 +10,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/render"
 	"github.com/memledger/memledger/agent/internal/scan"
 	"github.com/memledger/memledger/agent/internal/send"
+	"github.com/memledger/memledger/internal/cmdutil"
 	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/pki"
 	"github.com/memledger/memledger/internal/policy"
@@ -36,7 +37,7 @@ type scanFlags struct {
 
 // ExitViolations is the exit status of a scan that found policy violations,
 // so a provisioning pipeline can gate on it.
-const ExitViolations = 3
+const ExitViolations = cmdutil.ExitViolations
 
 func newScanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var f scanFlags
@@ -100,14 +101,14 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
 
 func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout, stderr io.Writer) error {
 	if f.format != "table" && f.format != "json" && f.format != "cyclonedx" {
-		return fmt.Errorf("--format %q: want table, json or cyclonedx", f.format)
+		return cmdutil.UsageErrorf("--format %q: want table, json or cyclonedx", f.format)
 	}
 	if f.assumeNew && f.policyFile == "" {
-		return fmt.Errorf("--assume-new needs --policy")
+		return cmdutil.UsageErrorf("--assume-new needs --policy")
 	}
 	labels, err := parseLabels(f.labels)
 	if err != nil {
-		return err
+		return cmdutil.UsageError(err)
 	}
 	var pol *policy.Policy
 	if f.policyFile != "" {
