@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/collector/internal/enroll"
+	"github.com/memledger/memledger/internal/cmdutil"
 )
 
 type enrollTokenFlags struct {
@@ -60,7 +61,7 @@ already used").`,
 
 func (a *app) runEnrollTokenCreate(f enrollTokenFlags, now time.Time) error {
 	if f.uses < 1 {
-		return fmt.Errorf("--uses %d: want 1 or more", f.uses)
+		return cmdutil.UsageErrorf("--uses %d: want 1 or more", f.uses)
 	}
 	tok, info, err := enroll.NewTokens(f.tokensFile).Create(enroll.CreateOptions{TTL: f.ttl, HostID: f.hostID, Uses: f.uses}, now)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/cmdutil"
 )
 
 func (a *app) labelCommand() *cobra.Command {
@@ -66,21 +67,18 @@ func parseLabelChanges(args []string) (set map[string]string, unset []string, er
 func (a *app) runLabel(ctx context.Context, host string, changes []string) (err error) {
 	set, unset, err := parseLabelChanges(changes)
 	if err != nil {
-		return err
+		return cmdutil.UsageError(err)
 	}
 	st, err := a.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer closeStore(st, &err)
-	ids, err := resolveHosts(ctx, st, []string{host})
+	target, err := resolveHost(ctx, st, host)
 	if err != nil {
 		return err
 	}
-	if len(ids) > 1 {
-		return fmt.Errorf("%q names %d hosts (%s): give a host id", host, len(ids), strings.Join(ids, ", "))
-	}
-	id := ids[0]
+	id := target.ID
 	if len(set) > 0 || len(unset) > 0 {
 		if err := st.SetLabels(ctx, id, set, unset); err != nil {
 			return fmt.Errorf("label %s: %w", id, err)
