@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,5 +130,32 @@ func TestCollectorVersionAndCompletion(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, nil, "", "hosts", "--log-format", "xml"); cmdutil.ExitCode(err) != 2 {
 		t.Errorf("--log-format xml: %v, want a usage error", err)
+	}
+}
+
+// serve on a port in use reports it before it opens (and migrates) the
+// ledger or starts the policy runtime.
+func TestServeBindsBeforeTouchingTheLedger(t *testing.T) {
+	_, pol := reportLedger(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, args := range [][]string{
+		{"--listen", busy.Addr().String(), "--http-listen", "127.0.0.1:0"},
+		{"--listen", "127.0.0.1:0", "--http-listen", busy.Addr().String()},
+	} {
+		path := filepath.Join(t.TempDir(), "new.db")
+		_, stderr, err := runCLI(t, nil, "", append([]string{"serve", "--insecure", "--db", "sqlite:" + path, "--policy", pol}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), busy.Addr().String()) {
+			t.Fatalf("serve %v on a port in use: %v", args, err)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("serve %v created the ledger %s before binding: %v", args, path, err)
+		}
+		if strings.Contains(stderr, "policy_status_load_failed") || strings.Contains(stderr, "context canceled") {
+			t.Errorf("serve %v logged work it then cancelled:\n%s", args, stderr)
+		}
 	}
 }

@@ -54,13 +54,17 @@ type policyRuntime struct {
 }
 
 // startPolicyRuntime loads the policy, starts the evaluation loop, the
-// SIGHUP handler and the HTTP listener. stop undoes it; serve calls it
-// after the gRPC drain and before closing the ledger.
-func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlags, mw func(http.Handler) http.Handler) (*policyRuntime, error) {
+// SIGHUP handler and serves HTTP on lis (bound by the caller from
+// --http-listen; nil: none). stop undoes it; serve calls it after the gRPC
+// drain and before closing the ledger. On error lis is closed.
+func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlags, mw func(http.Handler) http.Handler, lis net.Listener) (*policyRuntime, error) {
 	rt := &policyRuntime{logger: a.logger}
 	if f.policy != "" {
 		h, err := policy.NewHolder(f.policy)
 		if err != nil {
+			if lis != nil {
+				lis.Close()
+			}
 			return nil, fmt.Errorf("--policy: %w", err)
 		}
 		rt.holder = h
@@ -97,7 +101,7 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 			}
 		}
 	}()
-	if f.httpListen == "" {
+	if lis == nil {
 		return rt, nil
 	}
 	var reload func(context.Context) error
@@ -108,12 +112,6 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 		Store: st, Policy: rt.currentPolicy, Reload: reload, Registry: rt.metrics.Registry,
 		Middleware: mw, Logger: a.logger,
 	})
-	var lc net.ListenConfig
-	lis, err := lc.Listen(ctx, "tcp", f.httpListen)
-	if err != nil {
-		rt.stop(context.Background())
-		return nil, fmt.Errorf("--http-listen %s: %w", f.httpListen, err)
-	}
 	addr := lis.Addr().String()
 	rt.http = &http.Server{
 		Handler:           handler,

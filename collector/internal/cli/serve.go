@@ -118,32 +118,50 @@ func (a *app) setGCPercent(percent int, explicit bool) {
 
 func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 	a.setGCPercent(f.gcPercent, f.gcPercentSet)
-	st, err := a.openStore(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer closeStore(st, &err)
-
 	tlsCfg, enrollSvc, err := a.serveSecurity(f.sec)
 	if err != nil {
 		return err
 	}
-	// Policy evaluation, metrics and the HTTP listener (httpserve.go),
-	// stopped after the gRPC drain and before the ledger is closed.
 	httpMW, err := f.sec.httpMiddleware()
 	if err != nil {
 		return err
 	}
-	rt, err := a.startPolicyRuntime(ctx, st, f.http, httpMW)
-	if err != nil {
-		return err
-	}
-	defer rt.stopInto(f.shutdownTimeout, &err)
+	// The listeners are bound before the ledger is opened: a port in use
+	// is reported before any migration runs or any work starts that would
+	// then be cancelled.
 	var lc net.ListenConfig
 	lis, err := lc.Listen(ctx, "tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
+	var httpLis net.Listener
+	if f.http.httpListen != "" {
+		if httpLis, err = lc.Listen(ctx, "tcp", f.http.httpListen); err != nil {
+			lis.Close()
+			return fmt.Errorf("--http-listen %s: %w", f.http.httpListen, err)
+		}
+	}
+	closeListeners := func() {
+		lis.Close()
+		if httpLis != nil {
+			httpLis.Close()
+		}
+	}
+	st, err := a.openStore(ctx, false)
+	if err != nil {
+		closeListeners()
+		return err
+	}
+	defer closeStore(st, &err)
+
+	// Policy evaluation, metrics and the HTTP listener (httpserve.go),
+	// stopped after the gRPC drain and before the ledger is closed.
+	rt, err := a.startPolicyRuntime(ctx, st, f.http, httpMW, httpLis)
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	defer rt.stopInto(f.shutdownTimeout, &err)
 	addr := lis.Addr().String()
 	srv := server.New(st, server.Options{
 		Committer: server.CommitterOptions{
