@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -85,8 +86,12 @@ func TestReportFailOnViolation(t *testing.T) {
 	if code := cmdutil.ExitCode(err); code != cmdutil.ExitViolations {
 		t.Fatalf("report --fail-on violation with a violation: exit %d (%v), want 3", code, err)
 	}
-	if b, _ := os.ReadFile(out); !strings.Contains(string(b), "MICSSD01") {
-		t.Errorf("the report was not written before exiting 3:\n%s", b)
+	if b, _ := os.ReadFile(out); !regexp.MustCompile(`(?m)^cii-micron +db-17 +db-17\.example\.net +nvme1n1 .*MICSSD01`).Match(b) {
+		t.Errorf("the report was not written before exiting 3, or its violation lacks the hostname:\n%s", b)
+	}
+	html, _, err := runCLI(t, nil, "", "report", "--db", dsn, "--policy", pol, "--as-of", "2025-03-26", "-f", "html")
+	if err != nil || !strings.Contains(html, "<td>db-17</td><td>db-17.example.net</td><td>nvme1n1</td>") {
+		t.Errorf("html report: %v; its violation lacks the hostname", err)
 	}
 	// Before the violating SSD arrived: exit 0.
 	if _, _, err := runCLI(t, nil, "", "report", "--db", dsn, "--policy", pol, "--as-of", "2025-03-12", "--fail-on", "violation"); err != nil {

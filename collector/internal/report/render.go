@@ -151,9 +151,9 @@ func WriteTable(w io.Writer, rep *Report) error {
 func writeViolationsTable(w io.Writer, rep *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "Violations (%d)\n", len(rep.Violations))
-	fmt.Fprintln(tw, "RULE\tHOST\tSLOT\tVENDOR\tPART\tSERIAL\tFIRST SEEN")
+	fmt.Fprintln(tw, "RULE\tHOST\tHOSTNAME\tSLOT\tVENDOR\tPART\tSERIAL\tFIRST SEEN")
 	for _, v := range rep.Violations {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.RuleID, v.HostID, v.Slot, v.Vendor, v.PartNumber, v.Serial,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.RuleID, v.HostID, v.Hostname, v.Slot, v.Vendor, v.PartNumber, v.Serial,
 			v.FirstSeen.UTC().Format(time.DateOnly))
 	}
 	if err := tw.Flush(); err != nil {
