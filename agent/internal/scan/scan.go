@@ -140,7 +140,7 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 	}
 	host.MemorySlots = slots
 	inv.Host = host
-	inv.Warnings = append(inv.Warnings, warnings...)
+	inv.Warnings = mergeWarnings(append(inv.Warnings, warnings...))
 	return inv, nil
 }
 
