@@ -16,7 +16,6 @@ import (
 	"github.com/memledger/memledger/collector/internal/enroll"
 	"github.com/memledger/memledger/collector/internal/httpauth"
 	"github.com/memledger/memledger/internal/pki"
-	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
 // Defaults of the fleet PKI files (docs/security.md). The packaged
@@ -59,7 +58,7 @@ func addSecurityFlags(fl *pflag.FlagSet, f *securityFlags) {
 // serveSecurity turns the flags into the gRPC server's TLS configuration
 // and, with --ca-dir, the enrollment service. With --insecure both are nil
 // and a loud warning is logged.
-func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollServiceServer, error) {
+func (a *app) serveSecurity(f securityFlags) (*tls.Config, *enroll.Service, error) {
 	if f.insecure {
 		a.logger.Warn("insecure_plaintext",
 			"detail", "--insecure: gRPC is plaintext and unauthenticated; any agent on the network can report for any host. Use only in test setups.")
@@ -78,7 +77,7 @@ func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollSer
 	if f.tlsCert == "" || f.tlsKey == "" || f.tlsCA == "" {
 		return nil, nil, errors.New("serve needs mutual TLS: --tls-cert, --tls-key and --tls-ca (or --ca-dir from `memledger-collector ca init`); --insecure serves plaintext for test setups")
 	}
-	var svc memledgerv1.EnrollServiceServer
+	var svc *enroll.Service
 	if f.caDir != "" {
 		ca, err := pki.LoadCA(filepath.Join(f.caDir, caCertName), filepath.Join(f.caDir, caKeyName))
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/memledger/memledger/collector/internal/httpapi"
 	"github.com/memledger/memledger/collector/internal/metrics"
 	"github.com/memledger/memledger/collector/internal/report"
+	"github.com/memledger/memledger/collector/internal/server"
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/policy"
@@ -30,6 +32,7 @@ type httpFlags struct {
 	httpAddrFile    string
 	policy          string
 	reportingWindow time.Duration
+	followInterval  time.Duration
 }
 
 func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
@@ -37,6 +40,7 @@ func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
 	fl.StringVar(&f.httpAddrFile, "http-addr-file", "", "write the bound HTTP address to `FILE` once listening")
 	fl.StringVar(&f.policy, "policy", "", "procurement policy `FILE` (docs/policy.md) the ledger is evaluated against; reloaded on SIGHUP and POST /api/v1/policy/reload")
 	fl.DurationVar(&f.reportingWindow, "reporting-window", 2*time.Hour, "a host counts in memledger_hosts_reporting when seen this recently (twice the agents' report interval)")
+	fl.DurationVar(&f.followInterval, "follow-interval", 10*time.Second, "with --policy: look this often for changes other writers made to the ledger (ingest, label, other collectors) and evaluate them")
 }
 
 // policyRuntime is what serve runs besides gRPC ingest: the policy (with
@@ -49,8 +53,10 @@ type policyRuntime struct {
 	metrics *metrics.Metrics
 	http    *http.Server
 	httpErr chan error
-	cancel  context.CancelFunc
-	done    sync.WaitGroup
+	// ingest is the gRPC server once serve made it, for the metrics.
+	ingest atomic.Pointer[server.Server]
+	cancel context.CancelFunc
+	done   sync.WaitGroup
 }
 
 // startPolicyRuntime loads the policy, starts the evaluation loop, the
@@ -70,8 +76,8 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 		rt.holder = h
 		a.logger.Info("policy_loaded", "policy", f.policy, "rules", len(h.Policy().Rules))
 	}
-	rt.tracker = report.NewTracker(st, rt.currentPolicy, report.TrackerOptions{Logger: a.logger})
-	rt.metrics = metrics.New(metrics.Options{Tracker: rt.tracker, Store: st, ReportingWindow: f.reportingWindow})
+	rt.tracker = report.NewTracker(st, rt.currentPolicy, report.TrackerOptions{Logger: a.logger, PollEvery: f.followInterval})
+	rt.metrics = metrics.New(metrics.Options{Tracker: rt.tracker, Store: st, ReportingWindow: f.reportingWindow, Ingest: rt.ingestStats})
 
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	rt.cancel = cancel
@@ -137,6 +143,20 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 	return rt, nil
 }
 
+// ingestStats are the gRPC server's gauges for the metrics (zero before
+// serve made it).
+func (rt *policyRuntime) ingestStats() metrics.IngestStats {
+	srv := rt.ingest.Load()
+	if srv == nil {
+		return metrics.IngestStats{}
+	}
+	st := srv.Stats()
+	return metrics.IngestStats{
+		StreamsOpen: st.Streams, StreamsRejected: st.Rejected,
+		QueueDepth: st.Committer.Queued, InflightBytes: st.InflightBytes,
+	}
+}
+
 func (rt *policyRuntime) currentPolicy() *policy.Policy {
 	if rt.holder == nil {
 		return nil
@@ -153,7 +173,9 @@ func (rt *policyRuntime) Reload(context.Context) error {
 	}
 	rt.reload.Lock()
 	defer rt.reload.Unlock()
-	if err := rt.holder.Reload(); err != nil {
+	err := rt.holder.Reload()
+	rt.metrics.ObservePolicyReload(err)
+	if err != nil {
 		rt.logger.Error("policy_reload_failed", "error", err)
 		return err
 	}

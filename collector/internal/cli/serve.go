@@ -15,6 +15,7 @@ import (
 	"github.com/memledger/memledger/collector/internal/server"
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/fileutil"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
 type serveFlags struct {
@@ -162,6 +163,12 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		return err
 	}
 	defer rt.stopInto(f.shutdownTimeout, &err)
+	// A nil *enroll.Service must not become a non-nil interface.
+	var enrollSrv memledgerv1.EnrollServiceServer
+	if enrollSvc != nil {
+		enrollSvc.Observe = rt.metrics.ObserveEnrollment
+		enrollSrv = enrollSvc
+	}
 	addr := lis.Addr().String()
 	srv := server.New(st, server.Options{
 		Committer: server.CommitterOptions{
@@ -179,8 +186,9 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		ShutdownTimeout:  f.shutdownTimeout,
 		Logger:           a.logger,
 		TLS:              tlsCfg,
-		Enroll:           enrollSvc,
+		Enroll:           enrollSrv,
 	})
+	rt.ingest.Store(srv)
 	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))
 	// The address file is the readiness signal scripts wait for, so it is
 	// written after everything the start-up announces.
