@@ -15,8 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/memledger/memledger/internal/termsafe"
 )
 
 // Exit statuses of both binaries.
@@ -131,7 +134,14 @@ func Report(prog string, err error, w io.Writer) int {
 	if errors.As(err, &exit) && exit.Err == nil {
 		return code
 	}
-	fmt.Fprintf(w, "%s: %v\n", prog, err)
+	// Errors quote what they were given, which may come from an agent or a
+	// file: escaped for the terminal, line by line (joined errors keep
+	// their lines).
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = termsafe.String(l)
+	}
+	fmt.Fprintf(w, "%s: %s\n", prog, strings.Join(lines, "\n"))
 	var hint *usageHint
 	if errors.As(err, &hint) {
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", hint.path)

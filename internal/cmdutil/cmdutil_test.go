@@ -74,6 +74,10 @@ func TestReportPointsUsageErrorsAtHelp(t *testing.T) {
 		t.Fatalf("plain error: %d %q", code, buf.String())
 	}
 	buf.Reset()
+	if code := Report("prog", errors.New("no host \"db\x1b[2J\"\nsecond line"), &buf); code != 1 || buf.String() != "prog: no host \"db\\x1b[2J\"\nsecond line\n" {
+		t.Fatalf("control characters in an error: %d %q", code, buf.String())
+	}
+	buf.Reset()
 	if code := Report("prog", &ExitError{Code: 3}, &buf); code != 3 || buf.Len() != 0 {
 		t.Fatalf("silent exit 3: %d %q", code, buf.String())
 	}

@@ -139,15 +139,15 @@ func (a *app) runIngest(ctx context.Context, names []string) (err error) {
 				f := batch[i]
 				switch out.Status {
 				case store.Committed:
-					fmt.Fprintf(a.stdout, "%s: host %s: committed (%d events)\n", f.name, f.report.HostID, out.Events)
+					fmt.Fprintf(a.stdout, "%s: host %s: committed (%d events)\n", f.name, cell(f.report.HostID), out.Events)
 				case store.Duplicate:
-					fmt.Fprintf(a.stdout, "%s: host %s: duplicate, nothing changed (%s)\n", f.name, f.report.HostID, out.Message)
+					fmt.Fprintf(a.stdout, "%s: host %s: duplicate, nothing changed (%s)\n", f.name, cell(f.report.HostID), cell(out.Message))
 				default:
 					msg := out.Message
 					if out.Err != nil {
 						msg = out.Err.Error()
 					}
-					fmt.Fprintf(a.stderr, "memledger-collector: %s: host %s: %s: %s\n", f.name, f.report.HostID, out.Status, msg)
+					fmt.Fprintf(a.stderr, "memledger-collector: %s: host %s: %s: %s\n", f.name, cell(f.report.HostID), out.Status, cell(msg))
 					failed++
 				}
 			}

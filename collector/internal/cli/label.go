@@ -88,6 +88,6 @@ func (a *app) runLabel(ctx context.Context, host string, changes []string) (err 
 	if err != nil {
 		return fmt.Errorf("read host %s: %w", id, err)
 	}
-	fmt.Fprintf(a.stdout, "%s\t%s\n", h.ID, labelsText(h.Labels))
+	fmt.Fprintf(a.stdout, "%s\t%s\n", cell(h.ID), cell(labelsText(h.Labels)))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/cmdutil"
+	"github.com/memledger/memledger/internal/termsafe"
 	"github.com/memledger/memledger/internal/vendor"
 )
 
@@ -107,18 +108,14 @@ func render[T any](w io.Writer, format string, cols []column[T], items []T, toJS
 	}
 }
 
-// cell makes a value safe for one table cell: no tabs or line breaks (which
-// would break the alignment), "-" for empty.
+// cell makes a value safe for one table cell: control characters (ESC
+// sequences from a hostile agent, tabs and line breaks that would break
+// the alignment) escaped by termsafe, "-" for empty.
 func cell(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, s)
+	return termsafe.String(s)
 }
 
 // tableTime renders a time for people, in UTC to the minute.
