@@ -85,7 +85,6 @@ environment, which wins over the file.`,
 	root.SetErr(a.stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "read flag values from the YAML `FILE` (keys are flag names; env MEMLEDGER_CONFIG)")
-	pf.StringVar(&a.db, "db", DefaultDB, "the ledger `DSN`: sqlite:PATH or postgres://USER@HOST/DB")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format on standard error: text or json")
 	root.AddCommand(
@@ -101,7 +100,20 @@ environment, which wins over the file.`,
 		a.enrollTokenCommand(),
 	)
 	cmdutil.SetVersion(root)
+	// --db on the commands that use the ledger only, so that the help of
+	// the others (ca, enroll-token, version) lists only their own flags.
+	for _, sub := range root.Commands() {
+		if usesLedger[sub.Name()] {
+			sub.Flags().StringVar(&a.db, "db", DefaultDB, "the ledger `DSN`: sqlite:PATH or postgres://USER@HOST/DB")
+		}
+	}
 	return root
+}
+
+// usesLedger names the commands that open the ledger (--db).
+var usesLedger = map[string]bool{
+	"serve": true, "ingest": true, "label": true, "hosts": true, "parts": true,
+	"history": true, "check": true, "report": true,
 }
 
 // configure applies the environment and the config file to cmd's flags,

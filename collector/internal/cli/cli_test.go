@@ -116,7 +116,7 @@ func TestIngestAndRead(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	for _, want := range []string{"a1.json: host host-a: committed", "a2.json: host host-a: committed", "b1.json: host host-b: committed"} {
+	for _, want := range []string{"a1.json: host host-a (db-17): committed", "a2.json: host host-a (db-17): committed", "b1.json: host host-b (web-3): committed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -127,7 +127,7 @@ func TestIngestAndRead(t *testing.T) {
 
 	// Loading the same file again, or an older scan, changes nothing.
 	out = mustRun(t, db, "ingest", a1)
-	if !strings.Contains(out, "a1.json: host host-a: duplicate, nothing changed") {
+	if !strings.Contains(out, "a1.json: host host-a (db-17): duplicate, nothing changed") {
 		t.Errorf("re-ingest of an old scan: %s", out)
 	}
 
@@ -275,7 +275,7 @@ func TestIngestStdin(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err := runCLI(t, nil, string(b), "ingest", "--db", db, "-")
-	if err != nil || !strings.Contains(out, "-: host host-b: committed") {
+	if err != nil || !strings.Contains(out, "-: host host-b (web-3): committed") {
 		t.Fatalf("ingest -: %q, %v", out, err)
 	}
 }

@@ -164,3 +164,21 @@ func TestServeBindsBeforeTouchingTheLedger(t *testing.T) {
 		}
 	}
 }
+
+// Each command's help lists only the flags that change what it does: the
+// ledger's --db is on the commands that open it, not on ca or
+// enroll-token.
+func TestHelpListsOnlyTheCommandsOwnFlags(t *testing.T) {
+	for args, wantDB := range map[string]bool{
+		"ca init": false, "ca renew-server": false, "enroll-token create": false, "version": false,
+		"parts": true, "serve": true, "report": true, "ingest": true,
+	} {
+		out, _, err := runCLI(t, nil, "", append(strings.Fields(args), "--help")...)
+		if err != nil {
+			t.Fatalf("%s --help: %v", args, err)
+		}
+		if got := strings.Contains(out, "--db DSN"); got != wantDB {
+			t.Errorf("%s --help lists --db: %v, want %v", args, got, wantDB)
+		}
+	}
+}
