@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,29 +113,17 @@ func checkVendor(slug string) error {
 }
 
 // checkLabelKeys refuses selectors on a label key no host in the ledger
-// carries, listing the closest keys: "--label stie=fra1" would otherwise
-// select nothing (or, negated, everything) without a word.
+// carries (store.CheckLabelKeys), as a usage error.
 func checkLabelKeys(ctx context.Context, st store.Store, sels []store.LabelSelector) error {
-	if len(sels) == 0 {
-		return nil
+	keys := make([]string, len(sels))
+	for i, sel := range sels {
+		keys[i] = sel.Key
 	}
-	hosts, err := st.Hosts(ctx, store.HostFilter{})
-	if err != nil {
-		return fmt.Errorf("list label keys: %w", err)
+	err := store.CheckLabelKeys(ctx, st, keys...)
+	if errors.Is(err, store.ErrInvalid) {
+		return cmdutil.UsageErrorf("--label: %w", err)
 	}
-	known := map[string]bool{}
-	for _, h := range hosts {
-		for k := range h.Labels {
-			known[k] = true
-		}
-	}
-	keys := slices.Sorted(maps.Keys(known))
-	for _, sel := range sels {
-		if !known[sel.Key] {
-			return cmdutil.UsageErrorf("--label: no host in the ledger has a label %q%s", sel.Key, suggest.Hint(sel.Key, keys))
-		}
-	}
-	return nil
+	return err
 }
 
 // hostnamesOf maps the ids of the hosts items belong to to their

@@ -100,8 +100,11 @@ func (a *app) runReport(ctx context.Context, f reportFlags) (err error) {
 	}
 	defer closeStore(st, &err)
 	if f.groupBy != "" {
-		if err := checkLabelKeys(ctx, st, []store.LabelSelector{{Key: f.groupBy, Op: store.LabelExists}}); err != nil {
-			return fmt.Errorf("--group-by: %w", err)
+		if err := store.CheckLabelKeys(ctx, st, f.groupBy); err != nil {
+			if errors.Is(err, store.ErrInvalid) {
+				return cmdutil.UsageErrorf("--group-by: %w", err)
+			}
+			return err
 		}
 	}
 	rep, err := report.Build(ctx, st, pol, opts)

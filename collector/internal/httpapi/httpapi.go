@@ -161,6 +161,11 @@ func (a *api) build(r *http.Request) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.GroupBy != "" {
+		if err := store.CheckLabelKeys(r.Context(), a.o.Store, o.GroupBy); err != nil {
+			return nil, err // ErrInvalid: 400 with the close matches
+		}
+	}
 	rep, err := report.Build(r.Context(), a.o.Store, a.o.Policy(), o)
 	if errors.Is(err, report.ErrUnknownRule) {
 		return nil, badRequest("%v", err)

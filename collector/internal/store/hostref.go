@@ -62,8 +62,39 @@ func ResolveHost(ctx context.Context, st Store, name string) (Host, error) {
 	return hosts[0], nil
 }
 
+// CheckLabelKeys fails unless some host in the ledger carries each of
+// keys, with an error wrapping ErrInvalid that lists the closest keys the
+// ledger has: a filter or grouping on "stie" would otherwise select
+// nothing (or, negated, everything) without a word.
+func CheckLabelKeys(ctx context.Context, st Store, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	hosts, err := st.Hosts(ctx, HostFilter{})
+	if err != nil {
+		return fmt.Errorf("list label keys: %w", err)
+	}
+	known := map[string]bool{}
+	for _, h := range hosts {
+		for k := range h.Labels {
+			known[k] = true
+		}
+	}
+	for _, k := range keys {
+		if !known[k] {
+			names := make([]string, 0, len(known))
+			for n := range known {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return &lookupError{fmt.Sprintf("no host in the ledger has a label %q%s", k, suggest.Hint(k, names)), ErrInvalid}
+		}
+	}
+	return nil
+}
+
 // lookupError is a message for people that matches its kind (ErrNotFound,
-// ErrAmbiguous) with errors.Is without repeating it.
+// ErrAmbiguous, ErrInvalid) with errors.Is without repeating it.
 type lookupError struct {
 	msg  string
 	kind error
