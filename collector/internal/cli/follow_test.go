@@ -1,15 +1,9 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,37 +21,14 @@ var partsSeries = regexp.MustCompile(`(?m)^memledger_parts\{component="\w+",rule
 func TestMetricsFollowIngestAndLabelCommands(t *testing.T) {
 	dsn, pol := reportLedger(t)
 	dir := t.TempDir()
-	httpAddr := filepath.Join(dir, "http-addr")
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		noEnv := func(string) (string, bool) { return "", false }
-		errc <- run(ctx, []string{"serve", "--db", dsn, "--insecure", "--listen", "127.0.0.1:0",
-			"--http-listen", "127.0.0.1:0", "--http-addr-file", httpAddr, "--metrics-open", "--http-token-file", writeToken(t, dir),
-			"--policy", pol, "--follow-interval", "50ms"},
-			strings.NewReader(""), io.Discard, io.Discard, noEnv)
-	}()
-	defer func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	base := "http://" + waitFile(t, httpAddr, errc)
+	_, call := serveHTTP(t, "--db", dsn, "--policy", pol, "--follow-interval", "50ms")
 	get := func(path string) string {
 		t.Helper()
-		req, _ := http.NewRequest("GET", base+path, nil)
-		req.Header.Set("Authorization", "Bearer s3cret-token-for-tests")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		status, body := call("GET", path)
+		if status != 200 {
+			t.Fatalf("GET %s: %d %s", path, status, body)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
-		}
-		return string(b)
+		return body
 	}
 	dashboard := func() report.Counts {
 		var rep report.Report
@@ -118,14 +89,4 @@ func TestMetricsFollowIngestAndLabelCommands(t *testing.T) {
 	}
 	mustRun(t, dsn, "ingest", writeInventory(t, dir, "db-40.json", inv))
 	agree("after ingest", func(c report.Counts) bool { return c.Recorded == labelled.Recorded+2 })
-}
-
-// writeToken writes the HTTP bearer token file the serve tests use.
-func writeToken(t *testing.T, dir string) string {
-	t.Helper()
-	p := filepath.Join(dir, "http-token")
-	if err := os.WriteFile(p, []byte("s3cret-token-for-tests\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
