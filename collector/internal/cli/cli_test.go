@@ -219,8 +219,8 @@ func TestIngestAndRead(t *testing.T) {
 
 	t.Run("labels", func(t *testing.T) {
 		out := mustRun(t, db, "label", "db-17", "env=prod", "site-")
-		if strings.TrimSpace(out) != "host-a\tenv=prod" {
-			t.Errorf("label output %q, want host-a<TAB>env=prod (site hidden)", out)
+		if strings.TrimSpace(out) != "host-a\tdb-17\tenv=prod" {
+			t.Errorf("label output %q, want host-a<TAB>db-17<TAB>env=prod (site hidden)", out)
 		}
 		rows := readCSV(t, mustRun(t, db, "hosts", "--label", "env=prod", "--format", "csv"))
 		if len(rows) != 2 || rows[1][0] != "host-a" {
@@ -235,7 +235,7 @@ func TestIngestAndRead(t *testing.T) {
 			t.Errorf("no labels_changed event:\n%s", out)
 		}
 		out = mustRun(t, db, "label", "host-a", "site=fra2", "env-")
-		if strings.TrimSpace(out) != "host-a\tsite=fra2" {
+		if strings.TrimSpace(out) != "host-a\tdb-17\tsite=fra2" {
 			t.Errorf("label output %q", out)
 		}
 	})

@@ -19,7 +19,8 @@ func (a *app) labelCommand() *cobra.Command {
 hostname). KEY=VALUE sets a label, overriding what the agent reports for that
 key; KEY- hides the key, even when the agent reports it. The agent's own
 labels (memledger-agent --label) stay recorded; the effective labels are the
-agent's overlaid by these. Without changes, label prints the host's labels.
+agent's overlaid by these. It prints the host id, hostname and effective
+labels, separated by tabs (without changes, that is all it does).
 
 Every change is recorded in the host's history (labels_changed).`,
 		Example: `  memledger-collector label db-17 env=prod rack=r12
@@ -88,6 +89,6 @@ func (a *app) runLabel(ctx context.Context, host string, changes []string) (err 
 	if err != nil {
 		return fmt.Errorf("read host %s: %w", id, err)
 	}
-	fmt.Fprintf(a.stdout, "%s\t%s\n", cell(h.ID), cell(labelsText(h.Labels)))
+	fmt.Fprintf(a.stdout, "%s\t%s\t%s\n", cell(h.ID), cell(h.Hostname), cell(labelsText(h.Labels)))
 	return nil
 }
