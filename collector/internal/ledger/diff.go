@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/memledger/memledger/internal/placeholder"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -419,7 +420,7 @@ func describe(maker, what, pn, serial string) string {
 		b.WriteByte(' ')
 		b.WriteString(CleanText(pn))
 	}
-	if IsPlaceholderSerial(serial) {
+	if placeholder.Is(serial) {
 		b.WriteString(" without serial")
 	} else {
 		b.WriteString(" serial ")

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,124 +10,9 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/memledger/memledger/internal/placeholder"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
-
-// placeholderWords are serial numbers firmware writes when it has none,
-// compared after normalizeWord (lowercase, letters and digits only).
-var placeholderWords = map[string]bool{
-	"notspecified":    true, // "Not Specified"
-	"unknown":         true,
-	"tobefilledbyoem": true, // "To Be Filled By O.E.M."
-	"defaultstring":   true,
-	"nodimm":          true, // "NO DIMM"
-	"na":              true, // "N/A"
-	"none":            true,
-	"null":            true,
-	"nil":             true,
-	"empty":           true,
-	"notavailable":    true,
-	"notprovided":     true,
-	"notapplicable":   true,
-	"notset":          true,
-	"notpresent":      true,
-	"noserial":        true,
-	"serial":          true,
-	"serialnumber":    true,
-	"sernum":          true,
-	"outofspec":       true, // dmidecode "<OUT OF SPEC>"
-	"badindex":        true, // dmidecode "<BAD INDEX>"
-	"invalid":         true,
-	"unknownserial":   true,
-	"systemserial":    true,
-	"oem":             true,
-}
-
-// IsPlaceholderSerial reports whether s is not a real serial number: empty,
-// a filler word ("Not Specified", "Unknown", "To Be Filled By O.E.M.",
-// "Default string", "NO DIMM", "N/A", ...), "SerNum" followed by digits
-// ("SerNum0", "SerNum 3": the same on every board of a model), or one
-// character repeated once separators (space - _ . :) and a "0x" prefix are
-// dropped ("0", "00000000", "FFFFFFFF", "--", "0x00000000").
-func IsPlaceholderSerial(s string) bool {
-	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
-	if s == "" {
-		return true
-	}
-	// The word, in a buffer on the stack where s is ASCII (serials are,
-	// in practice): every part of every changed report is checked.
-	var buf [48]byte
-	w, ascii := appendWordASCII(buf[:0], s)
-	if !ascii {
-		w = []byte(normalizeWord(s))
-	}
-	if placeholderWords[string(w)] {
-		return true
-	}
-	if rest, ok := bytes.CutPrefix(w, []byte("sernum")); ok && isDigits(string(rest)) {
-		return true
-	}
-	return oneCharRepeated(s)
-}
-
-// oneCharRepeated reports whether s is one character repeated, ignoring
-// separators (space - _ . : NUL) and a "0x" prefix, or only separators.
-func oneCharRepeated(s string) bool {
-	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
-		s = s[2:]
-	}
-	var first rune = -1
-	for _, r := range s {
-		if strings.ContainsRune(" -_.:", r) || r == 0 {
-			continue
-		}
-		r = unicode.ToLower(r)
-		if first == -1 {
-			first = r
-		} else if r != first {
-			return false
-		}
-	}
-	return true
-}
-
-// appendWordASCII appends normalizeWord(s) to buf; ascii is false (and
-// nothing is appended) where s is not all ASCII, whose letters and digits
-// are the only ones normalizeWord keeps that this does.
-func appendWordASCII(buf []byte, s string) (w []byte, ascii bool) {
-	start := len(buf)
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= utf8.RuneSelf:
-			return buf[:start], false
-		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
-			buf = append(buf, c)
-		case 'A' <= c && c <= 'Z':
-			buf = append(buf, c+('a'-'A'))
-		}
-	}
-	return buf, true
-}
-
-// normalizeWord lowercases s and keeps letters and digits only.
-func normalizeWord(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
 
 // CleanText makes s storable in any text column: invalid UTF-8 becomes
 // U+FFFD and NUL bytes become the four characters `\x00` (PostgreSQL text
@@ -169,7 +53,7 @@ type Observed struct {
 // then drives, each in inventory order.
 //
 // Identity rules:
-//   - A part with a real serial number (IsPlaceholderSerial false) is
+//   - A part with a real serial number (placeholder.Is false) is
 //     "kind|maker|part number|serial", where maker is the identified vendor
 //     slug (module vendor for memory, vendor for drives; empty when unknown)
 //     and part number and serial are trimmed and uppercased. A drive whose
@@ -393,7 +277,7 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 				slot = strings.TrimSpace(m.GetBankLocator())
 			}
 			o.Slot, o.SlotKey = CleanText(slot), CleanText(memorySlotKey(m))
-			if serial := m.GetSerialNumber(); !IsPlaceholderSerial(serial) {
+			if serial := m.GetSerialNumber(); !placeholder.Is(serial) {
 				o.RealSerial = true
 				o.Identity = realIdentity(KindMemory, m.GetModuleVendor().GetId(), m.GetPartNumber(), serial)
 			}
@@ -417,10 +301,10 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 			name := CleanText(strings.TrimSpace(d.GetName()))
 			o.Slot, o.SlotKey = name, name
 			switch {
-			case !IsPlaceholderSerial(d.GetSerialNumber()):
+			case !placeholder.Is(d.GetSerialNumber()):
 				o.RealSerial = true
 				o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), d.GetSerialNumber())
-			case !IsPlaceholderSerial(d.GetWwn()):
+			case !placeholder.Is(d.GetWwn()):
 				o.RealSerial = true
 				o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), "wwn:"+d.GetWwn())
 			}

@@ -279,48 +279,6 @@ func TestDiffMessages(t *testing.T) {
 	}
 }
 
-func TestIsPlaceholderSerial(t *testing.T) {
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{"", true},
-		{"   ", true},
-		{"0", true},
-		{"00000000", true},
-		{"0x00000000", true},
-		{"FFFFFFFF", true},
-		{"ffffffff", true},
-		{"--", true},
-		{"00-00-00-00", true},
-		{"Not Specified", true},
-		{"NOT SPECIFIED ", true},
-		{"SerNum0", true},
-		{"SerNum 0", true},
-		{"SerNum12", true},
-		{"Unknown", true},
-		{"To Be Filled By O.E.M.", true},
-		{"Default string", true},
-		{"NO DIMM", true},
-		{"N/A", true},
-		{"None", true},
-		{"\x00\x00", true},
-		{"12345678", false},
-		{"1C2D3E4F", false},
-		{"S64FNE0R123456", false},
-		{"SerNumber7A", false},
-		{"0x1234ABCD", false},
-		{"E0000001", false},
-		{"AA", true},
-		{"AB", false},
-	}
-	for _, tc := range tests {
-		if got := IsPlaceholderSerial(tc.in); got != tc.want {
-			t.Errorf("IsPlaceholderSerial(%q) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestObserveIdentities(t *testing.T) {
 	wwnOnly := nvme("sda", "", "FW1")
 	wwnOnly.Wwn = "0x5000c500a1b2c3d4"
