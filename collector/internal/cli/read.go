@@ -447,7 +447,7 @@ part removed and one part added.`,
 var eventKinds = map[store.EventKind]bool{
 	store.EventHostEnrolled: true, store.EventPartAdded: true, store.EventPartRemoved: true,
 	store.EventPartReturned: true, store.EventPartMoved: true, store.EventFieldsChanged: true,
-	store.EventLabelsChanged: true, store.EventPolicyStatus: true,
+	store.EventLabelsChanged: true, store.EventPolicyStatus: true, store.EventSerialClash: true,
 }
 
 func (a *app) runHistory(ctx context.Context, f historyFlags) (err error) {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	inventorypkg "github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/placeholder"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -36,8 +37,8 @@ type Observed struct {
 	// RealSerial says the identity rests on a real serial (or drive WWN) and
 	// so may be recognised on another host.
 	RealSerial bool
-	// Slot is the memory locator (bank locator when the locator is empty) or
-	// the drive's kernel name, CleanText-clean.
+	// Slot is inventory.Slot of a memory module (the name the agent prints)
+	// or the drive's kernel name, CleanText-clean.
 	Slot string
 	// SlotKey is what a slot move is detected on: bank locator and locator
 	// for memory, the name for drives.
@@ -272,11 +273,7 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 		}
 		o := Observed{Kind: KindMemory, Memory: m, Proto: b}
 		if !memo.lookup(&o) {
-			slot := strings.TrimSpace(m.GetLocator())
-			if slot == "" {
-				slot = strings.TrimSpace(m.GetBankLocator())
-			}
-			o.Slot, o.SlotKey = CleanText(slot), CleanText(memorySlotKey(m))
+			o.Slot, o.SlotKey = CleanText(inventorypkg.Slot(m)), CleanText(memorySlotKey(m))
 			if serial := m.GetSerialNumber(); !placeholder.Is(serial) {
 				o.RealSerial = true
 				o.Identity = realIdentity(KindMemory, m.GetModuleVendor().GetId(), m.GetPartNumber(), serial)

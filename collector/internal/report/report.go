@@ -11,6 +11,7 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -100,6 +101,24 @@ type Report struct {
 	// Violations lists every part in violation of a selected rule at AsOf,
 	// ordered by host, slot, rule.
 	Violations []Violation `json:"violations"`
+	// SerialClashes lists the serial clashes recorded up to AsOf: a host
+	// reported a real serial another host still carried (a clone module,
+	// or a host reporting what it does not carry); each kept its own part.
+	// Oldest first.
+	SerialClashes []SerialClash `json:"serial_clashes"`
+}
+
+// SerialClash is one serial_clash the ledger recorded.
+type SerialClash struct {
+	Time time.Time `json:"time"`
+	// HostID reported the serial while OtherHostID still carried it.
+	HostID      string `json:"host"`
+	Slot        string `json:"slot"`
+	OtherHostID string `json:"other_host"`
+	OtherSlot   string `json:"other_slot"`
+	// Identity is the part's ledger identity: kind|maker|part|serial.
+	Identity string `json:"identity"`
+	Message  string `json:"message"`
 }
 
 // Totals are fleet-wide numbers at AsOf.
@@ -179,7 +198,7 @@ func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options
 		asOf = gen
 	}
 	asOf = asOf.UTC()
-	rep := &Report{GeneratedAt: gen, AsOf: asOf, GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}}
+	rep := &Report{GeneratedAt: gen, AsOf: asOf, GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}, SerialClashes: []SerialClash{}}
 	if pol == nil {
 		pol = &policy.Policy{}
 	} else {
@@ -288,7 +307,38 @@ func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options
 		}
 	}
 	b.finish(rep)
+	if rep.SerialClashes, err = serialClashes(ctx, st, asOf); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	return rep, nil
+}
+
+// serialClashes reads the serial clashes recorded up to asOf. The ledger
+// writes each in both hosts' histories; the reporting host's copy is kept.
+func serialClashes(ctx context.Context, st store.Store, asOf time.Time) ([]SerialClash, error) {
+	evs, err := st.Events(ctx, store.EventFilter{Kinds: []store.EventKind{store.EventSerialClash}, Until: asOf.Add(time.Microsecond)})
+	if err != nil {
+		return nil, fmt.Errorf("serial clashes: %w", err)
+	}
+	out := []SerialClash{}
+	for _, ev := range evs {
+		var d struct {
+			Identity    string `json:"identity"`
+			HostID      string `json:"host_id"`
+			Slot        string `json:"slot"`
+			OtherHostID string `json:"other_host_id"`
+			OtherSlot   string `json:"other_slot"`
+		}
+		if err := json.Unmarshal(ev.Details, &d); err != nil {
+			return nil, fmt.Errorf("serial clash event %d: details: %w", ev.ID, err)
+		}
+		if d.HostID != ev.HostID {
+			continue // the other host's copy
+		}
+		out = append(out, SerialClash{Time: ev.Time, HostID: d.HostID, Slot: d.Slot, OtherHostID: d.OtherHostID,
+			OtherSlot: d.OtherSlot, Identity: d.Identity, Message: ev.Message})
+	}
+	return out, nil
 }
 
 // detailChunk bounds the host ids of one query of the second pass.

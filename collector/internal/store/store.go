@@ -160,6 +160,7 @@ const (
 	EventPartRemoved   = ledger.EventPartRemoved
 	EventPartReturned  = ledger.EventPartReturned
 	EventPartMoved     = ledger.EventPartMoved
+	EventSerialClash   = ledger.EventSerialClash
 	EventFieldsChanged = ledger.EventFieldsChanged
 	EventLabelsChanged = ledger.EventLabelsChanged
 	EventPolicyStatus  = ledger.EventPolicyStatus
