@@ -415,3 +415,33 @@ func joinKey(parts ...string) string {
 	}
 	return b.String()
 }
+
+// Reidentify is what Observe gives a stored part when it is its host's
+// only part: record is the part's stored encoding (a MemoryModule or a
+// StorageDevice by kind). Migrations use it to re-derive stored identities
+// when the identity rules change. Fingerprints carry no "#n" suffix: the
+// caller resolves clashes with the host's other rows.
+func Reidentify(hostID string, kind PartKind, record []byte) (Observed, error) {
+	inv := &memledgerv1.Inventory{}
+	switch kind {
+	case KindMemory:
+		m := &memledgerv1.MemoryModule{}
+		if err := proto.Unmarshal(record, m); err != nil {
+			return Observed{}, fmt.Errorf("reidentify a part of host %q: decode memory record: %w", hostID, err)
+		}
+		inv.MemoryModules = []*memledgerv1.MemoryModule{m}
+	case KindDrive:
+		d := &memledgerv1.StorageDevice{}
+		if err := proto.Unmarshal(record, d); err != nil {
+			return Observed{}, fmt.Errorf("reidentify a part of host %q: decode drive record: %w", hostID, err)
+		}
+		inv.StorageDevices = []*memledgerv1.StorageDevice{d}
+	default:
+		return Observed{}, fmt.Errorf("reidentify a part of host %q: unknown kind %q", hostID, kind)
+	}
+	obs, err := Observe(hostID, inv)
+	if err != nil {
+		return Observed{}, err
+	}
+	return obs[0], nil
+}

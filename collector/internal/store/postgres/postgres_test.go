@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -563,4 +564,49 @@ func TestCheckIntegrityFindsBrokenRows(t *testing.T) {
 	if strings.Contains(err.Error(), "every part is on an existing host") {
 		t.Errorf("CheckIntegrity blames parts' hosts, which are intact:\n%v", err)
 	}
+}
+
+// A ledger written by the release before serial clashes, with a module
+// whose placeholder serial ("Undefined") it took for real merged across
+// two hosts, is migrated on open: split back into one part per host, each
+// correction an event, check passing (storetest.CheckLegacyMergeMigrated).
+func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := s.Apply(ctx, storetest.LegacyHosts()); err != nil || out[0].Status != store.Committed || out[1].Status != store.Committed {
+		t.Fatalf("enroll the legacy hosts: %v %+v", err, out)
+	}
+	s.Close()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	exec := func(q string, args ...any) error { _, err := c.Exec(ctx, q, args...); return err }
+	// The schema of that release: its unique index back, the migrations
+	// since not applied.
+	for _, q := range []string{
+		`CREATE UNIQUE INDEX parts_active_real_identity ON parts (identity) WHERE removed_at IS NULL AND real_serial`,
+		`DELETE FROM schema_migrations WHERE version >= 7`,
+	} {
+		if err := exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	storetest.WriteLegacyMerge(t, storetest.LegacyWriter{
+		Exec:           exec,
+		Time:           func(t time.Time) any { return t },
+		Bool:           func(b bool) any { return b },
+		InsertIDClause: " OVERRIDING SYSTEM VALUE",
+	})
+	s, err = store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("open the legacy ledger: %v", err)
+	}
+	defer s.Close()
+	storetest.CheckLegacyMergeMigrated(t, s)
 }
