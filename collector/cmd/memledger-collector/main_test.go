@@ -734,8 +734,8 @@ rules:
 	}
 	var rep struct {
 		Violations []struct {
-			Host   string `json:"host"`
-			Serial string `json:"serial"`
+			Host   string `json:"host_id"`
+			Serial string `json:"serial_number"`
 		} `json:"violations"`
 	}
 	if err := json.Unmarshal([]byte(run(t, collector, "report", "--db", db, "--policy", policyFile, "--format", "json")), &rep); err != nil {

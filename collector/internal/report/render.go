@@ -86,7 +86,7 @@ func WriteCSV(w io.Writer, rep *Report) error {
 // WriteViolationsCSV writes the violation list.
 func WriteViolationsCSV(w io.Writer, rep *Report) error {
 	cw := csv.NewWriter(w)
-	rows := [][]string{{"rule", "host", "hostname", "slot", "kind", "component", "vendor", "part", "serial", "first_seen", "reason"}}
+	rows := [][]string{{"rule", "host_id", "hostname", "slot", "kind", "component", "vendor", "part_number", "serial_number", "first_seen", "reason"}}
 	for _, v := range rep.Violations {
 		rows = append(rows, []string{v.RuleID, v.HostID, v.Hostname, v.Slot, v.Kind, v.Component, v.Vendor,
 			v.PartNumber, v.Serial, fmtTime(v.FirstSeen), v.Reason})

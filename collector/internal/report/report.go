@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/view"
 	"github.com/memledger/memledger/internal/policy"
 )
 
@@ -91,8 +92,11 @@ var Statuses = []policy.Status{policy.StatusViolation, policy.StatusWaived, poli
 // Report is the exposure report. Its JSON form is documented in
 // docs/reports.md.
 type Report struct {
-	GeneratedAt time.Time `json:"generated_at"`
-	AsOf        time.Time `json:"as_of"`
+	// SchemaVersion is view.Version: violations and clashes name hosts and
+	// parts with the fields of the collector's one shape.
+	SchemaVersion int       `json:"schema_version"`
+	GeneratedAt   time.Time `json:"generated_at"`
+	AsOf          time.Time `json:"as_of"`
 	// Policy names the policy file; "" when the collector has none.
 	Policy  string `json:"policy"`
 	GroupBy string `json:"group_by,omitempty"`
@@ -112,9 +116,9 @@ type Report struct {
 type SerialClash struct {
 	Time time.Time `json:"time"`
 	// HostID reported the serial while OtherHostID still carried it.
-	HostID      string `json:"host"`
+	HostID      string `json:"host_id"`
 	Slot        string `json:"slot"`
-	OtherHostID string `json:"other_host"`
+	OtherHostID string `json:"other_host_id"`
 	OtherSlot   string `json:"other_slot"`
 	// Identity is the part's ledger identity: kind|maker|part|serial.
 	Identity string `json:"identity"`
@@ -174,14 +178,14 @@ type Point struct {
 // Violation is one part in violation of one rule.
 type Violation struct {
 	RuleID     string    `json:"rule"`
-	HostID     string    `json:"host"`
+	HostID     string    `json:"host_id"`
 	Hostname   string    `json:"hostname,omitempty"`
 	Slot       string    `json:"slot"`
 	Kind       string    `json:"kind"`
 	Component  string    `json:"component"`
 	Vendor     string    `json:"vendor"`
-	PartNumber string    `json:"part"`
-	Serial     string    `json:"serial"`
+	PartNumber string    `json:"part_number"`
+	Serial     string    `json:"serial_number"`
 	FirstSeen  time.Time `json:"first_seen"`
 	Reason     string    `json:"reason"`
 }
@@ -198,7 +202,7 @@ func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options
 		asOf = gen
 	}
 	asOf = asOf.UTC()
-	rep := &Report{GeneratedAt: gen, AsOf: asOf, GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}, SerialClashes: []SerialClash{}}
+	rep := &Report{SchemaVersion: view.Version, GeneratedAt: gen, AsOf: asOf, GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}, SerialClashes: []SerialClash{}}
 	if pol == nil {
 		pol = &policy.Policy{}
 	} else {

@@ -204,7 +204,7 @@ func TestRenderers(t *testing.T) {
 			}
 		}},
 		{"html", false, func(t *testing.T, out string) {
-			for _, want := range []string{`<script type="application/json" id="report-data">`, `"serial":"MICSSD01"`,
+			for _, want := range []string{`<script type="application/json" id="report-data">`, `"serial_number":"MICSSD01"`,
 				`data-rule="cii-micron"`, "<td>MICSSD01</td>"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("html lacks %q", want)
