@@ -157,7 +157,7 @@ func Digest(tb testing.TB, inv *memledgerv1.Inventory) string {
 // time rules: each of hosts "shuffled0".. reports two times in three,
 // three slots each holding one of two modules of the host's own or, in
 // slot 0 one time in four, the one module every host may hold (so it
-// moves); received times fall up to 90 s either side of the round's
+// moves, or clashes while two hosts list it); received times fall up to 90 s either side of the round's
 // minute, so they jump back and forth across each host's last sighting.
 // seq is every report's sequence.
 func ShuffledRound(r *rand.Rand, hosts, round int, seq uint64) []store.Report {

@@ -621,9 +621,10 @@ func testMovedBetweenHosts(t *testing.T, h *harness) {
 // testReceivedOutOfOrder: a report received before one already recorded
 // for its host (its agent reporting to two collectors at once) is recorded
 // at the host's last sighting: the host's time never goes backwards, and
-// no presence interval ends before it starts. A part moving in from a host
-// where it arrived later than the report is removed there no earlier than
-// it arrived.
+// no presence interval ends before it starts. A part another host reports
+// meanwhile stays where it is (a clash), and a part removed by a report
+// that lands at its host's last sighting is removed no earlier than it
+// arrived.
 func testReceivedOutOfOrder(t *testing.T, h *harness) {
 	a := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "ORDR0001")
 	b := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "ORDR0002")

@@ -739,10 +739,10 @@ const removePartSQL = `UPDATE parts SET removed_at = CASE WHEN arrived_at > $1 T
 
 // updatePartSQL and reopenPartSQL set a row's other data columns from an
 // observation ($1: id; reopen: $2 arrived_at). A reopened row arrives no
-// earlier than it left: its removal may have been recorded at another
-// host's later time (it moved there; two collectors, batches committed out
-// of order), and its stays must not overlap. partTx.applyChanges mirrors
-// both clamps in the cached rows.
+// earlier than it left, so that its stays do not overlap: ledgers written
+// before serial clashes may hold a removal recorded at another host's
+// later time (the part "moved" there). partTx.applyChanges mirrors both
+// clamps in the cached rows.
 var (
 	updatePartSQL = `UPDATE parts SET ` + partUpdateSet(2) + ` WHERE id = $1`
 	reopenPartSQL = `UPDATE parts SET removed_at = NULL, last_seen = NULL,
