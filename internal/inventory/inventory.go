@@ -164,9 +164,10 @@ func writeHostRecord(rec []byte, h *memledgerv1.Host, hostLen int) error {
 var labelsNumber = (&memledgerv1.Host{}).ProtoReflect().Descriptor().Fields().ByName("labels").Number()
 
 // Slot names a module's slot for people: its locator, qualified by the bank
-// locator when that adds something ("P0 CHANNEL A/DIMM 1").
+// locator when that adds something ("P0 CHANNEL A/DIMM 1"), both trimmed.
+// It is the one slot name: the agent prints it and the ledger stores it.
 func Slot(m *memledgerv1.MemoryModule) string {
-	loc, bank := m.GetLocator(), m.GetBankLocator()
+	loc, bank := strings.TrimSpace(m.GetLocator()), strings.TrimSpace(m.GetBankLocator())
 	if unsetLocator(bank) {
 		bank = ""
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/placeholder"
 )
 
 // corporateWords are dropped from the end of a name when deriving a slug or
@@ -123,33 +124,7 @@ func formerNames(name string) []string {
 	return out
 }
 
-var (
-	placeholderWords = map[string]bool{
-		"": true, "unknown": true, "undefined": true, "notspecified": true, "notavailable": true,
-		"na": true, "none": true, "null": true, "nil": true, "empty": true, "nodimm": true,
-		"nomoduleinstalled": true, "notinstalled": true, "tobefilledbyoem": true, "defaultstring": true,
-		"oem": true, "systemmanufacturer": true, "manufacturer": true, "jedecid": true,
-		"unknownmanufacturer": true, "noname": true, "notapplicable": true, "reserved": true,
-		"partnumber": true, "serialnumber": true, "assettag": true,
-		"systemserialnumber": true, "systemproductname": true, "0123456789": true,
-	}
-	// placeholderRE matches numbered BIOS template strings: "Manufacturer00",
-	// "Array1_PartNumber0", "ModulePartNumber01", "SerNum3", "PartNum1".
-	placeholderRE = regexp.MustCompile(`^(?:array\d+)?(?:dimm\d*)?(?:module)?(?:manufacturer|partnumber|partnum|serialnumber|sernum|serial|assettag|asset)\d*$`)
-	// zeroRE matches all-zero or all-F hex and dash/dot fillers.
-	zeroRE = regexp.MustCompile(`^(?:0x)?(?:0+|f+)$|^[-.\s_*?]*$`)
-)
-
-// IsPlaceholder reports whether s is one of the filler values firmware puts
-// in SMBIOS/SPD strings when it has nothing to say: "Unknown", "Not
-// Specified", "Undefined", "NO DIMM", "To Be Filled By O.E.M.", "0000",
-// "Manufacturer00", "Array1_PartNumber0", "JEDEC ID:" with nothing after it,
-// and the like. Leading and trailing spaces and NUL padding are ignored.
-func IsPlaceholder(s string) bool {
-	s = strings.Trim(s, " \t\r\n\x00")
-	if zeroRE.MatchString(strings.ToLower(s)) {
-		return true
-	}
-	key := strings.Join(words(s), "")
-	return placeholderWords[key] || placeholderRE.MatchString(key)
-}
+// IsPlaceholder reports whether s is a filler value rather than a real
+// manufacturer, part number or serial: see placeholder.Is, the one answer
+// shared with the ledger and the snapshot masker.
+func IsPlaceholder(s string) bool { return placeholder.Is(s) }

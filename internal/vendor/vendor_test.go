@@ -264,25 +264,6 @@ func TestDerivedMakers(t *testing.T) {
 	}
 }
 
-func TestIsPlaceholder(t *testing.T) {
-	yes := []string{"", "  ", "Unknown", "UNKNOWN", "Undefined    ", "Not Specified", "NO DIMM", "None", "N/A",
-		"To Be Filled By O.E.M.", "Default string", "0000", "00000000", "0x0000", "FFFFFFFF", "Manufacturer00",
-		"Manufacturer11", "Manufacturer0", "ModulePartNumber01", "Array1_PartNumber0", "Array1_Manufacturer2", "SerNum01",
-		"PartNum3", "JEDEC ID:", "--", "\x00\x00", "Not Available", "System manufacturer", "System Serial Number", "0123456789"}
-	no := []string{"Samsung", "859B", "1315", "Unknown - [0x9B85]", "0B2C", "CE00000000000000", "Micron_Technolog",
-		"SMART", "Manufacturing Co", "K", "0x0001", "F3-12800CL9-2GBXL"}
-	for _, s := range yes {
-		if !IsPlaceholder(s) {
-			t.Errorf("IsPlaceholder(%q) = false, want true", s)
-		}
-	}
-	for _, s := range no {
-		if IsPlaceholder(s) {
-			t.Errorf("IsPlaceholder(%q) = true, want false", s)
-		}
-	}
-}
-
 func TestRelated(t *testing.T) {
 	tests := []struct {
 		a, b string

@@ -8,8 +8,8 @@ import (
 
 	"github.com/shirou/gopsutil/v4/host"
 
+	"github.com/memledger/memledger/internal/placeholder"
 	"github.com/memledger/memledger/internal/smbios"
-	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -108,7 +108,7 @@ func fileHost(hostID string, labels map[string]string, facts *dmiFacts) (*memled
 	switch {
 	case realUUID(h.SystemUuid):
 		h.HostId = "smbios-uuid:" + strings.ToLower(h.SystemUuid)
-	case !vendor.IsPlaceholder(h.SystemSerial):
+	case !placeholder.Is(h.SystemSerial):
 		h.HostId = "smbios-serial:" + h.SystemManufacturer + ":" + h.SystemSerial
 	default:
 		return h, []*memledgerv1.Warning{warning("host", "the input names no system UUID or serial number to identify its host: pass --host-id", "")}

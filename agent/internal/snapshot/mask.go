@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
+
+	"github.com/memledger/memledger/internal/placeholder"
 )
 
 // masker replaces serial numbers by tokens of the same length and shape.
@@ -47,7 +49,7 @@ const trimSet = " \t\r\n\x00"
 // serial masks s (see masker). It returns s unchanged for placeholders and
 // for values without letters or digits.
 func (m *masker) serial(s string) string {
-	if placeholderSerial(s) {
+	if placeholder.Is(s) {
 		return s
 	}
 	start := len(s) - len(strings.TrimLeft(s, trimSet))
@@ -260,34 +262,6 @@ func alnumCount(s string) int {
 		}
 	}
 	return n
-}
-
-// placeholderSerial reports values firmware and drivers put where there is
-// no serial number. The list joins agent/internal/scan's with the usual
-// BIOS fillers.
-func placeholderSerial(s string) bool {
-	t := strings.ToLower(strings.Trim(s, trimSet))
-	if t == "" {
-		return true
-	}
-	if same := strings.Trim(t, t[:1]); same == "" && strings.ContainsAny(t[:1], "0fx.-* ") {
-		return true // 00000000, FFFFFFFF, XXXX, ----
-	}
-	if h, ok := strings.CutPrefix(t, "0x"); ok && strings.Trim(h, "0") == "" {
-		return true
-	}
-	switch t {
-	case "not specified", "to be filled by o.e.m.", "to be filled by o.e.m", "default string",
-		"system serial number", "base board serial number", "chassis serial number", "serial number",
-		"serialnumber", "0123456789", "123456789", "1234567890", "none", "n/a", "na", "unknown",
-		"not available", "not applicable", "not set", "not present", "empty", "no dimm", "oem", "o.e.m.",
-		"none specified", "not provided", "--", "<bad index>":
-		return true
-	}
-	if rest, ok := strings.CutPrefix(t, "sernum"); ok && len(rest) <= 2 && alnumCount(rest) == len(rest) {
-		return true // SerNum0..SerNum15, an AMI default
-	}
-	return false
 }
 
 func isAlnum(c byte) bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/storage"
 	"github.com/memledger/memledger/internal/hexdump"
 	"github.com/memledger/memledger/internal/hostfixture"
+	"github.com/memledger/memledger/internal/placeholder"
 	"github.com/memledger/memledger/internal/smbios"
 	"github.com/memledger/memledger/internal/smbios/smbiostest"
 	"github.com/memledger/memledger/internal/spd"
@@ -410,7 +411,7 @@ func TestScrubDMITable(t *testing.T) {
 			for k, old := range bs.Strings {
 				nw := as.Strings[k]
 				switch {
-				case isSerial[k+1] && !placeholderSerial(old):
+				case isSerial[k+1] && !placeholder.Is(old):
 					if nw == old || len(nw) != len(old) {
 						t.Errorf("%s: type %d serial %q -> %q", tc.name, bs.Type, old, nw)
 					}
@@ -502,7 +503,7 @@ func TestScrubbedSnapshot(t *testing.T) {
 func originalSerials(inv *memledgerv1.Inventory) []string {
 	var out []string
 	add := func(s string) {
-		if !placeholderSerial(s) {
+		if !placeholder.Is(s) {
 			out = append(out, s)
 		}
 	}
@@ -525,7 +526,7 @@ func compareScrubbed(t *testing.T, want, got *memledgerv1.Inventory) {
 	t.Helper()
 	masked := func(what, a, b string) {
 		t.Helper()
-		if placeholderSerial(a) {
+		if placeholder.Is(a) {
 			if a != b {
 				t.Errorf("%s: placeholder %q became %q", what, a, b)
 			}

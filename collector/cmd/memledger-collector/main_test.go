@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,7 +32,9 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/alldrivers"
+	"github.com/memledger/memledger/collector/internal/store/storetest"
 	"github.com/memledger/memledger/internal/hostfixture"
+	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/testcorpus"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -519,11 +522,7 @@ func TestIngestOfflineDmidecodeScans(t *testing.T) {
 			t.Fatalf("%s: %v", out, err)
 		}
 		for _, m := range inv.GetMemoryModules() {
-			slot := strings.TrimSpace(m.GetLocator())
-			if slot == "" {
-				slot = strings.TrimSpace(m.GetBankLocator())
-			}
-			want[host] = append(want[host], module{slot, m.GetPartNumber(), m.GetModuleVendor().GetId()})
+			want[host] = append(want[host], module{inventory.Slot(m), m.GetPartNumber(), m.GetModuleVendor().GetId()})
 		}
 	}
 	collector := collectorBinary(t)
@@ -661,5 +660,138 @@ func TestSimulateOverTLS(t *testing.T) {
 	cmd = exec.Command(agentBin, "simulate", "--collector", c.addr)
 	if err := cmd.Run(); !errors.As(err, &exit) || exit.ExitCode() != 2 {
 		t.Fatalf("simulate without TLS or --insecure: %v, want exit 2", err)
+	}
+}
+
+// Two hosts of one board model whose firmware fills module serials with
+// placeholders (storetest.BoardTwin), scanned offline round after round
+// and loaded with "memledger-collector ingest" in shuffled orders and
+// again: every placeholder-serial module stays on its host (never moved,
+// never removed), the one module with a real serial taken from the first
+// host to the second is one move, check passes, and a restrict-new policy
+// in force from the second round reports that module on its new host and
+// nothing else.
+func TestIngestBoardTwinsKeepTheirParts(t *testing.T) {
+	const rounds, moveRound, traveller = 6, 3, "TWINREAL0001"
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "ledger.db")
+	collector := collectorBinary(t)
+	base := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+	hosts := []string{"twin-a", "twin-b"}
+	r := rand.New(rand.NewPCG(14, 2))
+	var all []string
+	for round := range rounds {
+		var files []string
+		for _, host := range hosts {
+			var real []string
+			if (host == "twin-a") == (round < moveRound) {
+				real = []string{traveller}
+			}
+			inv := storetest.BoardTwin(host, round, real...)
+			inv.CollectedAt = timestamppb.New(base.Add(time.Duration(round)*24*time.Hour + time.Duration(r.IntN(600))*time.Minute))
+			b, err := protojson.Marshal(inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := filepath.Join(dir, fmt.Sprintf("%s-%d.json", host, round))
+			if err := os.WriteFile(name, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, name)
+		}
+		r.Shuffle(len(files), func(i, j int) { files[i], files[j] = files[j], files[i] })
+		if r.IntN(2) == 0 {
+			run(t, collector, append([]string{"ingest", "--db", db}, files...)...)
+		} else {
+			for _, f := range files {
+				run(t, collector, "ingest", "--db", db, f)
+			}
+		}
+		all = append(all, files...)
+	}
+	// Everything again, in another order: nothing changes.
+	r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	if out := run(t, collector, append([]string{"ingest", "--db", db}, all...)...); strings.Count(out, "duplicate, nothing changed") != len(all) {
+		t.Errorf("second ingest changed something:\n%s", out)
+	}
+	run(t, collector, "check", "--db", db)
+
+	var parts []struct {
+		ID           int64  `json:"id"`
+		HostID       string `json:"host_id"`
+		SerialNumber string `json:"serial_number"`
+		RealSerial   bool   `json:"real_serial"`
+	}
+	if err := json.Unmarshal([]byte(run(t, collector, "parts", "--db", db, "--removed", "--format", "json")), &parts); err != nil {
+		t.Fatal(err)
+	}
+	travellerParts := map[int64]bool{}
+	perHost := map[string]int{}
+	for _, p := range parts {
+		if p.SerialNumber == traveller {
+			travellerParts[p.ID] = true
+			continue
+		}
+		if p.RealSerial {
+			t.Errorf("part %d on %s with serial %q counted as real", p.ID, p.HostID, p.SerialNumber)
+		}
+		perHost[p.HostID]++
+	}
+	for _, host := range hosts {
+		if want := len(storetest.PlaceholderSerials) + 2; perHost[host] != want {
+			t.Errorf("%s: %d placeholder-serial parts in the ledger, want %d", host, perHost[host], want)
+		}
+	}
+	var events []struct {
+		HostID  string         `json:"host_id"`
+		PartID  int64          `json:"part_id"`
+		Kind    string         `json:"kind"`
+		Message string         `json:"message"`
+		Details map[string]any `json:"details"`
+	}
+	if err := json.Unmarshal([]byte(run(t, collector, "history", "--db", db, "--format", "json")), &events); err != nil {
+		t.Fatal(err)
+	}
+	moves := 0
+	for _, ev := range events {
+		switch ev.Kind {
+		case "part_moved", "part_removed", "serial_clash":
+			if !travellerParts[ev.PartID] {
+				t.Errorf("%s on %s about a placeholder-serial part: %s", ev.Kind, ev.HostID, ev.Message)
+			}
+			if ev.Kind == "part_moved" && ev.HostID == "twin-b" && ev.Details["from_host_id"] == "twin-a" {
+				moves++
+			}
+		}
+	}
+	if moves != 1 {
+		t.Errorf("%d moves of %s to twin-b, want 1", moves, traveller)
+	}
+
+	policyFile := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(policyFile, []byte(`version: 1
+rules:
+  - id: no-new-memory
+    title: "no new memory modules from the second round"
+    match:
+      vendors: [skhynix, micron]
+      components: [module]
+    effective: 2025-03-02
+    action: restrict-new
+    baseline: strict
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Violations []struct {
+			Host   string `json:"host_id"`
+			Serial string `json:"serial_number"`
+		} `json:"violations"`
+	}
+	if err := json.Unmarshal([]byte(run(t, collector, "report", "--db", db, "--policy", policyFile, "--format", "json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Violations) != 1 || rep.Violations[0].Host != "twin-b" || rep.Violations[0].Serial != traveller {
+		t.Errorf("violations %+v, want only %s on twin-b (moved there after the rule)", rep.Violations, traveller)
 	}
 }

@@ -3,6 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +24,10 @@ are closed (a present part's current stay runs from its last arrival), end
 no earlier than they start, and a removed part has one that ends at its
 removal; a part's stays, taken as [start, end), overlap neither each other
 nor a present part's current stay (one that ends the instant it starts
-covers no time).
+covers no time); a part active on several hosts at once (one real serial
+reported by two hosts: a clone module, or a host reporting what it does not
+carry) has a serial_clash event in each host's history. It then lists the
+serial clashes standing now, which are not errors.
 
 On PostgreSQL the collector's write path, not foreign keys, keeps these rules
 (foreign keys cost a tenth of the ingest rate; see docs/architecture.md).
@@ -63,5 +69,22 @@ func (a *app) runCheck(ctx context.Context) (err error) {
 		return &ExitError{Code: 1, Err: err}
 	}
 	fmt.Fprintf(a.stdout, "ledger %s: every rule holds (%s)\n", store.RedactDSN(a.db), time.Since(start).Round(time.Millisecond))
+	if cl, ok := st.(serialClashLister); ok {
+		clashes, err := cl.ActiveSerialClashes(ctx)
+		if err != nil {
+			return err
+		}
+		ids := slices.Sorted(maps.Keys(clashes))
+		fmt.Fprintf(a.stdout, "serial clashes: %d parts active on more than one host\n", len(ids))
+		for _, id := range ids {
+			fmt.Fprintf(a.stdout, "  %s on %s\n", id, strings.Join(clashes[id], ", "))
+		}
+	}
 	return nil
+}
+
+// serialClashLister is implemented by the store drivers
+// (engine.Engine.ActiveSerialClashes).
+type serialClashLister interface {
+	ActiveSerialClashes(ctx context.Context) (map[string][]string, error)
 }

@@ -19,8 +19,16 @@ func TestCheck(t *testing.T) {
 	t0 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	mustRun(t, db, "ingest", writeInventory(t, dir, "a1.json", hostA(t0, "0K1NG001")))
 	mustRun(t, db, "ingest", writeInventory(t, dir, "a2.json", hostA(t0.Add(time.Minute), "0K1NG002")))
-	if out := mustRun(t, db, "check"); !strings.Contains(out, "every rule holds") {
+	if out := mustRun(t, db, "check"); !strings.Contains(out, "every rule holds") || !strings.Contains(out, "serial clashes: 0 parts") {
 		t.Fatalf("check of a ledger written by the collector: %q", out)
+	}
+	// Host B reports host A's Micron module too: a clash, which check lists.
+	b := hostB(t0)
+	b.MemoryModules = append(b.MemoryModules, hostA(t0, "0K1NG001").MemoryModules[1])
+	mustRun(t, db, "ingest", writeInventory(t, dir, "b1.json", b))
+	if out := mustRun(t, db, "check"); !strings.Contains(out, "every rule holds") ||
+		!strings.Contains(out, "serial clashes: 1 parts active on more than one host") || !strings.Contains(out, "2C0FFEE1 on host-a, host-b") {
+		t.Fatalf("check of a ledger with a serial clash: %q", out)
 	}
 
 	// An event naming a host that does not exist, written behind the

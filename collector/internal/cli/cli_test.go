@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/memledger/memledger/collector/internal/view"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -132,7 +133,7 @@ func TestIngestAndRead(t *testing.T) {
 	}
 
 	t.Run("hosts json", func(t *testing.T) {
-		var hosts []hostJSON
+		var hosts []view.Host
 		if err := json.Unmarshal([]byte(mustRun(t, db, "hosts", "--format", "json")), &hosts); err != nil {
 			t.Fatal(err)
 		}
@@ -146,19 +147,19 @@ func TestIngestAndRead(t *testing.T) {
 
 	t.Run("micron finds Crucial, Micron and Micron DRAM on Kingston", func(t *testing.T) {
 		rows := readCSV(t, mustRun(t, db, "parts", "--vendor", "micron", "--format", "csv"))
-		if got := strings.Join(rows[0], ","); got != "host,hostname,kind,slot,maker,dram,part_number,serial,size,first_seen" {
+		if got := strings.Join(rows[0], ","); got != strings.Join(view.PartCSVHeader, ",") {
 			t.Fatalf("CSV header %q", got)
 		}
 		var got []string
 		for _, r := range rows[1:] {
-			got = append(got, r[3]+":"+r[4]+"/"+r[5])
+			got = append(got, r[4]+":"+r[5]+"/"+r[7])
 		}
 		want := "DIMM_A1:crucial/ DIMM_A2:micron/micron DIMM_A3:kingston/micron"
 		if strings.Join(got, " ") != want {
 			t.Errorf("micron parts %v, want %s", got, want)
 		}
-		if rows[1][8] != fmt.Sprint(32<<30) {
-			t.Errorf("CSV size %q, want bytes", rows[1][8])
+		if rows[1][12] != fmt.Sprint(32<<30) {
+			t.Errorf("CSV size %q, want bytes", rows[1][12])
 		}
 		rows = readCSV(t, mustRun(t, db, "parts", "--vendor", "micron", "--maker-only", "--format", "csv"))
 		if len(rows) != 3 {
@@ -196,10 +197,10 @@ func TestIngestAndRead(t *testing.T) {
 
 	t.Run("swap shows as removed and added", func(t *testing.T) {
 		rows := readCSV(t, mustRun(t, db, "parts", "--host", "host-a", "--removed=only", "--format", "csv"))
-		if len(rows) != 2 || rows[1][7] != "0K1NG001" || rows[0][10] != "removed" || rows[1][10] == "" {
+		if len(rows) != 2 || rows[1][10] != "0K1NG001" || rows[0][15] != "removed_at" || rows[1][15] == "" {
 			t.Fatalf("removed parts %v, want the first Kingston module with its removal time", rows)
 		}
-		var events []eventJSON
+		var events []view.Event
 		if err := json.Unmarshal([]byte(mustRun(t, db, "history", "--host", "db-17", "--format", "json")), &events); err != nil {
 			t.Fatal(err)
 		}

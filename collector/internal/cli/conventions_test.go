@@ -74,7 +74,7 @@ func TestAmbiguousHostname(t *testing.T) {
 		}
 	}
 	rows := readCSV(t, mustRun(t, db, "parts", "--host", "web-3", "--format", "csv"))
-	if len(rows) != 3 || rows[1][1] != "web-3" || rows[2][1] != "web-3" {
+	if len(rows) != 3 || rows[1][2] != "web-3" || rows[2][2] != "web-3" {
 		t.Errorf("parts --host web-3: %q, want both hosts' parts with their hostname", rows)
 	}
 }

@@ -31,56 +31,45 @@ func checkFormat(f string) error {
 	return cmdutil.UsageErrorf("--format %q: want table, json or csv", f)
 }
 
-// column is one column of a table or CSV listing of T.
+// column is one column of a table of T, for people.
 type column[T any] struct {
 	header string
-	// text renders the cell for people (tables).
-	text func(T) string
-	// raw renders it for machines (CSV): exact numbers and RFC 3339 times;
-	// nil means text.
-	raw func(T) string
+	text   func(T) string
 }
 
 // renderTo renders items to the file named by -o/--output (replaced
 // atomically), or to stdout when it is empty.
-func renderTo[T any](output string, stdout io.Writer, format string, cols []column[T], items []T, toJSON func(T) any) error {
+func renderTo[T any, V csvRower](output string, stdout io.Writer, format string, cols []column[T], items []T, toView func(T) V, csvHeader []string) error {
 	out := cmdutil.NewOutput(output, stdout)
-	if err := render(out, format, cols, items, toJSON); err != nil {
+	if err := render(out, format, cols, items, toView, csvHeader); err != nil {
 		return err
 	}
 	return out.Close()
 }
 
-// render writes items in format: an aligned table, CSV with a header row, or
-// one JSON array of toJSON(item).
-func render[T any](w io.Writer, format string, cols []column[T], items []T, toJSON func(T) any) error {
+// csvRower is a view (collector/internal/view) that is also a CSV row.
+type csvRower interface{ CSVRow() []string }
+
+// render writes items in format: an aligned table of cols for people, or
+// for machines the one shape the collector prints and serves: one JSON
+// array of toView(item), or CSV of its rows under csvHeader.
+func render[T any, V csvRower](w io.Writer, format string, cols []column[T], items []T, toView func(T) V, csvHeader []string) error {
 	switch format {
 	case formatJSON:
-		out := make([]any, len(items))
+		out := make([]V, len(items))
 		for i, it := range items {
-			out[i] = toJSON(it)
+			out[i] = toView(it)
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	case formatCSV:
 		cw := csv.NewWriter(w)
-		row := make([]string, len(cols))
-		for i, c := range cols {
-			row[i] = strings.ToLower(strings.ReplaceAll(c.header, " ", "_"))
-		}
-		if err := cw.Write(row); err != nil {
+		if err := cw.Write(csvHeader); err != nil {
 			return err
 		}
 		for _, it := range items {
-			for i, c := range cols {
-				if c.raw != nil {
-					row[i] = c.raw(it)
-				} else {
-					row[i] = c.text(it)
-				}
-			}
-			if err := cw.Write(row); err != nil {
+			if err := cw.Write(toView(it).CSVRow()); err != nil {
 				return err
 			}
 		}
@@ -124,23 +113,6 @@ func tableTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04")
-}
-
-// rawTime renders a time for machines.
-func rawTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-// timePtr is nil for the zero time, so JSON omits it.
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
 
 // makerText names a maker for people: "Crucial (Micron Technology)" when the

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/view"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -21,26 +23,34 @@ type row struct {
 
 var rowColumns = []column[row]{
 	{header: "NAME", text: func(r row) string { return r.name }},
-	{header: "SIZE NOW", text: func(r row) string { return sizeText(store.KindMemory, uint64(r.n)) }, raw: func(r row) string { return "raw" }},
+	{header: "SIZE NOW", text: func(r row) string { return sizeText(store.KindMemory, uint64(r.n)) }},
 }
+
+// rowView is the machine view of a row.
+type rowView struct {
+	N    int    `json:"n"`
+	Name string `json:"name"`
+}
+
+func (v rowView) CSVRow() []string { return []string{v.Name, strconv.Itoa(v.N)} }
 
 func TestRender(t *testing.T) {
 	rows := []row{{"a, \"quoted\"", 8 << 30}, {"tab\there", 0}}
-	toJSON := func(r row) any { return map[string]any{"name": r.name, "n": r.n} }
+	toView := func(r row) rowView { return rowView{N: r.n, Name: r.name} }
 	tests := []struct {
 		format string
 		items  []row
 		want   string
 	}{
 		{formatTable, rows, "NAME         SIZE NOW\na, \"quoted\"  8 GiB\ntab\\there    -\n"},
-		{formatCSV, rows, "name,size_now\n\"a, \"\"quoted\"\"\",raw\ntab\there,raw\n"},
+		{formatCSV, rows, "name,n\n\"a, \"\"quoted\"\"\",8589934592\ntab\there,0\n"},
 		{formatJSON, rows[:1], "[\n  {\n    \"n\": 8589934592,\n    \"name\": \"a, \\\"quoted\\\"\"\n  }\n]\n"},
 		{formatJSON, nil, "[]\n"},
 		{formatTable, nil, "NAME  SIZE NOW\n"},
 	}
 	for _, tt := range tests {
 		var b bytes.Buffer
-		if err := render(&b, tt.format, rowColumns, tt.items, toJSON); err != nil {
+		if err := render(&b, tt.format, rowColumns, tt.items, toView, []string{"name", "n"}); err != nil {
 			t.Fatal(err)
 		}
 		if b.String() != tt.want {
@@ -217,7 +227,7 @@ func FuzzReadInventoryFile(f *testing.F) {
 		if got.report.HostID == "" || got.report.Sequence == 0 || got.report.Inventory == nil {
 			t.Fatalf("accepted file gives an incomplete report %+v", got.report)
 		}
-		if _, err := json.Marshal(hostToJSON(store.Host{ID: got.report.HostID})); err != nil {
+		if _, err := json.Marshal(view.HostOf(store.Host{ID: got.report.HostID})); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/view"
 	"github.com/memledger/memledger/internal/cmdutil"
 	"github.com/memledger/memledger/internal/policy"
 	"github.com/memledger/memledger/internal/suggest"
@@ -33,7 +33,7 @@ func (f *readFlags) register(cmd *cobra.Command, removedHelp string) {
 	fl.StringArrayVar(&f.hosts, "host", nil, "only the host with this id or hostname `H` (repeatable)")
 	fl.StringArrayVar(&f.labels, "label", nil, "only hosts whose labels match `SEL`: k=v, k!=v, k, !k, or several joined by commas (repeatable: all must match)")
 	fl.StringVar(&f.vendor, "vendor", "", "only parts by maker `SLUG` or its parent company (micron finds Micron, Crucial and Micron DRAM on Kingston modules)")
-	fl.StringVarP(&f.format, "format", "f", formatTable, "output format: table, json (one array) or csv")
+	fl.StringVarP(&f.format, "format", "f", formatTable, "output format: table, json (one array) or csv (see docs/reports.md for the fields)")
 	cmdutil.OutputFlag(fl, &f.output)
 	fl.StringVar(&f.removed, "removed", "", removedHelp)
 	fl.Lookup("removed").NoOptDefVal = "include"
@@ -223,14 +223,14 @@ func (a *app) runHosts(ctx context.Context, f readFlags) (err error) {
 		}
 		sort.Strings(filter.IDs)
 		if len(filter.IDs) == 0 {
-			return renderTo(f.output, a.stdout, f.format, hostColumns, nil, hostToJSON)
+			return renderTo(f.output, a.stdout, f.format, hostColumns, nil, view.HostOf, view.HostCSVHeader)
 		}
 	}
 	hosts, err := st.Hosts(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("list hosts: %w", err)
 	}
-	return renderTo(f.output, a.stdout, f.format, hostColumns, hosts, hostToJSON)
+	return renderTo(f.output, a.stdout, f.format, hostColumns, hosts, view.HostOf, view.HostCSVHeader)
 }
 
 var hostColumns = []column[store.Host]{
@@ -238,61 +238,10 @@ var hostColumns = []column[store.Host]{
 	{header: "HOSTNAME", text: func(h store.Host) string { return h.Hostname }},
 	{header: "LABELS", text: func(h store.Host) string { return labelsText(h.Labels) }},
 	{header: "PARTS", text: func(h store.Host) string { return strconv.Itoa(h.ActiveParts) }},
-	{header: "LAST SEEN", text: func(h store.Host) string { return tableTime(h.LastSeen) }, raw: func(h store.Host) string { return rawTime(h.LastSeen) }},
-	{header: "LAST REPORT", text: func(h store.Host) string { return tableTime(h.LastReportAt) }, raw: func(h store.Host) string { return rawTime(h.LastReportAt) }},
+	{header: "LAST SEEN", text: func(h store.Host) string { return tableTime(h.LastSeen) }},
+	{header: "LAST REPORT", text: func(h store.Host) string { return tableTime(h.LastReportAt) }},
 	{header: "SYSTEM", text: func(h store.Host) string { return strings.TrimSpace(h.SystemManufacturer + " " + h.SystemProduct) }},
 	{header: "AGENT", text: func(h store.Host) string { return h.AgentVersion }},
-}
-
-// hostJSON is the JSON form of a host (hosts --format json).
-type hostJSON struct {
-	HostID             string            `json:"host_id"`
-	Hostname           string            `json:"hostname"`
-	Labels             map[string]string `json:"labels"`
-	AgentLabels        map[string]string `json:"agent_labels,omitempty"`
-	LabelOverrides     map[string]string `json:"label_overrides,omitempty"`
-	LabelsUnset        []string          `json:"labels_unset,omitempty"`
-	ActiveParts        int               `json:"active_parts"`
-	FirstSeen          *time.Time        `json:"first_seen,omitempty"`
-	LastSeen           *time.Time        `json:"last_seen,omitempty"`
-	LastReportAt       *time.Time        `json:"last_report_at,omitempty"`
-	InventorySeenAt    *time.Time        `json:"inventory_seen_at,omitempty"`
-	LastSequence       uint64            `json:"last_sequence"`
-	InventoryDigest    string            `json:"inventory_digest,omitempty"`
-	AgentVersion       string            `json:"agent_version,omitempty"`
-	OS                 string            `json:"os,omitempty"`
-	Kernel             string            `json:"kernel,omitempty"`
-	SystemManufacturer string            `json:"system_manufacturer,omitempty"`
-	SystemProduct      string            `json:"system_product,omitempty"`
-	SystemSerial       string            `json:"system_serial,omitempty"`
-}
-
-func hostToJSON(h store.Host) any {
-	labels := h.Labels
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	return hostJSON{
-		HostID:             h.ID,
-		Hostname:           h.Hostname,
-		Labels:             labels,
-		AgentLabels:        h.AgentLabels,
-		LabelOverrides:     h.LabelOverrides,
-		LabelsUnset:        h.LabelsUnset,
-		ActiveParts:        h.ActiveParts,
-		FirstSeen:          timePtr(h.FirstSeen),
-		LastSeen:           timePtr(h.LastSeen),
-		LastReportAt:       timePtr(h.LastReportAt),
-		InventorySeenAt:    timePtr(h.InventorySeenAt),
-		LastSequence:       h.LastSequence,
-		InventoryDigest:    h.InventoryDigest,
-		AgentVersion:       h.AgentVersion,
-		OS:                 h.OS,
-		Kernel:             h.Kernel,
-		SystemManufacturer: h.SystemManufacturer,
-		SystemProduct:      h.SystemProduct,
-		SystemSerial:       h.SystemSerial,
-	}
 }
 
 type partsFlags struct {
@@ -393,10 +342,14 @@ func (a *app) runParts(ctx context.Context, f partsFlags) (err error) {
 		cols = append(cols[:len(cols):len(cols)], column[store.Part]{
 			header: "REMOVED",
 			text:   func(p store.Part) string { return tableTime(deref(p.RemovedAt)) },
-			raw:    func(p store.Part) string { return rawTime(deref(p.RemovedAt)) },
 		})
 	}
-	return renderTo(f.output, a.stdout, f.format, cols, parts, partToJSON)
+	toView := func(p store.Part) view.Part {
+		v := view.PartOf(p)
+		v.Hostname = hostnames[p.HostID]
+		return v
+	}
+	return renderTo(f.output, a.stdout, f.format, cols, parts, toView, view.PartCSVHeader)
 }
 
 func deref(t *time.Time) time.Time {
@@ -414,79 +367,12 @@ func partColumns(hostnames map[string]string) []column[store.Part] {
 		{header: "HOSTNAME", text: func(p store.Part) string { return hostnames[p.HostID] }},
 		{header: "KIND", text: func(p store.Part) string { return string(p.Kind) }},
 		{header: "SLOT", text: func(p store.Part) string { return p.Slot }},
-		{header: "MAKER", text: func(p store.Part) string { return makerText(p.Maker) }, raw: func(p store.Part) string { return p.Maker.ID }},
-		{header: "DRAM", text: func(p store.Part) string { return makerText(p.DRAM) }, raw: func(p store.Part) string { return p.DRAM.ID }},
+		{header: "MAKER", text: func(p store.Part) string { return makerText(p.Maker) }},
+		{header: "DRAM", text: func(p store.Part) string { return makerText(p.DRAM) }},
 		{header: "PART NUMBER", text: func(p store.Part) string { return p.PartNumber }},
 		{header: "SERIAL", text: func(p store.Part) string { return p.SerialNumber }},
-		{header: "SIZE", text: func(p store.Part) string { return sizeText(p.Kind, p.SizeBytes) }, raw: func(p store.Part) string { return strconv.FormatUint(p.SizeBytes, 10) }},
-		{header: "FIRST SEEN", text: func(p store.Part) string { return tableTime(p.FirstSeen) }, raw: func(p store.Part) string { return rawTime(p.FirstSeen) }},
-	}
-}
-
-// vendorJSON is a maker in JSON output; absent when unknown.
-type vendorJSON struct {
-	ID       string   `json:"id"`
-	Name     string   `json:"name,omitempty"`
-	Parent   string   `json:"parent,omitempty"`
-	Evidence []string `json:"evidence,omitempty"`
-	JEP106   string   `json:"jep106,omitempty"`
-}
-
-func vendorToJSON(v store.Vendor) *vendorJSON {
-	if v.ID == "" {
-		return nil
-	}
-	return &vendorJSON{ID: v.ID, Name: v.Name, Parent: v.Parent, Evidence: v.Evidence, JEP106: v.JEP106}
-}
-
-// partJSON is the JSON form of a part (parts --format json).
-type partJSON struct {
-	ID              int64       `json:"id"`
-	HostID          string      `json:"host_id"`
-	Kind            string      `json:"kind"`
-	Slot            string      `json:"slot"`
-	Maker           *vendorJSON `json:"maker,omitempty"`
-	DRAM            *vendorJSON `json:"dram_maker,omitempty"`
-	Controller      *vendorJSON `json:"controller_maker,omitempty"`
-	ManufacturerRaw string      `json:"manufacturer_raw,omitempty"`
-	PartNumber      string      `json:"part_number"`
-	SerialNumber    string      `json:"serial_number"`
-	RealSerial      bool        `json:"real_serial"`
-	SizeBytes       uint64      `json:"size_bytes"`
-	MemoryType      string      `json:"memory_type,omitempty"`
-	FormFactor      string      `json:"form_factor,omitempty"`
-	SpeedMTs        uint32      `json:"speed_mts,omitempty"`
-	Transport       string      `json:"transport,omitempty"`
-	Firmware        string      `json:"firmware,omitempty"`
-	FirstSeen       *time.Time  `json:"first_seen,omitempty"`
-	LastSeen        *time.Time  `json:"last_seen,omitempty"`
-	RemovedAt       *time.Time  `json:"removed_at,omitempty"`
-	Identity        string      `json:"identity"`
-}
-
-func partToJSON(p store.Part) any {
-	return partJSON{
-		ID:              p.ID,
-		HostID:          p.HostID,
-		Kind:            string(p.Kind),
-		Slot:            p.Slot,
-		Maker:           vendorToJSON(p.Maker),
-		DRAM:            vendorToJSON(p.DRAM),
-		Controller:      vendorToJSON(p.Controller),
-		ManufacturerRaw: p.ManufacturerRaw,
-		PartNumber:      p.PartNumber,
-		SerialNumber:    p.SerialNumber,
-		RealSerial:      p.RealSerial,
-		SizeBytes:       p.SizeBytes,
-		MemoryType:      p.MemoryType,
-		FormFactor:      p.FormFactor,
-		SpeedMTs:        p.SpeedMTs,
-		Transport:       p.Transport,
-		Firmware:        p.Firmware,
-		FirstSeen:       timePtr(p.FirstSeen),
-		LastSeen:        timePtr(p.LastSeen),
-		RemovedAt:       p.RemovedAt,
-		Identity:        p.Identity,
+		{header: "SIZE", text: func(p store.Part) string { return sizeText(p.Kind, p.SizeBytes) }},
+		{header: "FIRST SEEN", text: func(p store.Part) string { return tableTime(p.FirstSeen) }},
 	}
 }
 
@@ -507,9 +393,11 @@ func (a *app) historyCommand() *cobra.Command {
 		Use:   "history",
 		Short: "Show the ledger's event log",
 		Long: `history prints the append-only event log, oldest first: hosts enrolled,
-parts added, removed, returned or moved, decoded facts changed, labels
-changed, policy verdicts. A module swapped between two reports shows as one
-part removed and one part added.`,
+parts added, removed, returned or moved, serial clashes (one real serial
+reported by two hosts at once: each keeps its own part), identities
+corrected by a migration, decoded facts changed, labels changed, policy
+verdicts. A module swapped between two reports shows as one part removed
+and one part added.`,
 		Example: `  memledger-collector history --host db-17
   memledger-collector history --kind part_removed --since 720h
   memledger-collector history --host db-17 --newest --limit 20 --format json`,
@@ -520,12 +408,12 @@ part removed and one part added.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.host, "host", "", "only events of the host with this id or hostname `H`")
-	fl.StringArrayVar(&f.kinds, "kind", nil, "only events of `KIND` (repeatable): host_enrolled, part_added, part_removed, part_returned, part_moved, fields_changed, labels_changed, policy_status")
+	fl.StringArrayVar(&f.kinds, "kind", nil, "only events of `KIND` (repeatable): host_enrolled, part_added, part_removed, part_returned, part_moved, serial_clash, identity_corrected, fields_changed, labels_changed, policy_status")
 	fl.StringVar(&f.since, "since", "", "only events at or after `TIME` (RFC 3339, YYYY-MM-DD, or a duration ago such as 24h)")
 	fl.StringVar(&f.until, "until", "", "only events before `TIME`")
 	fl.IntVar(&f.limit, "limit", 0, "at most `N` events (0: all); with --newest the last N")
 	fl.BoolVar(&f.newest, "newest", false, "newest events first")
-	fl.StringVarP(&f.format, "format", "f", formatTable, "output format: table, json (one array) or csv")
+	fl.StringVarP(&f.format, "format", "f", formatTable, "output format: table, json (one array) or csv (see docs/reports.md for the fields)")
 	cmdutil.OutputFlag(fl, &f.output)
 	return cmd
 }
@@ -541,7 +429,8 @@ func eventKindNames() []string {
 var eventKinds = map[store.EventKind]bool{
 	store.EventHostEnrolled: true, store.EventPartAdded: true, store.EventPartRemoved: true,
 	store.EventPartReturned: true, store.EventPartMoved: true, store.EventFieldsChanged: true,
-	store.EventLabelsChanged: true, store.EventPolicyStatus: true,
+	store.EventLabelsChanged: true, store.EventPolicyStatus: true, store.EventSerialClash: true,
+	store.EventIdentityCorrected: true,
 }
 
 func (a *app) runHistory(ctx context.Context, f historyFlags) (err error) {
@@ -589,38 +478,24 @@ func (a *app) runHistory(ctx context.Context, f historyFlags) (err error) {
 	if err != nil {
 		return err
 	}
-	return renderTo(f.output, a.stdout, f.format, eventColumns(hostnames), events, eventToJSON)
+	toView := func(e store.Event) view.Event {
+		v := view.EventOf(e)
+		v.Hostname = hostnames[e.HostID]
+		return v
+	}
+	return renderTo(f.output, a.stdout, f.format, eventColumns(hostnames), events, toView, view.EventCSVHeader)
 }
 
 // eventColumns are the columns of history; hostnames maps the events' host
 // ids to their hostnames.
 func eventColumns(hostnames map[string]string) []column[store.Event] {
 	return []column[store.Event]{
-		{header: "TIME", text: func(e store.Event) string { return tableTime(e.Time) }, raw: func(e store.Event) string { return rawTime(e.Time) }},
+		{header: "TIME", text: func(e store.Event) string { return tableTime(e.Time) }},
 		{header: "HOST", text: func(e store.Event) string { return e.HostID }},
 		{header: "HOSTNAME", text: func(e store.Event) string { return hostnames[e.HostID] }},
 		{header: "EVENT", text: func(e store.Event) string { return string(e.Kind) }},
 		{header: "MESSAGE", text: func(e store.Event) string { return e.Message }},
 	}
-}
-
-// eventJSON is the JSON form of an event (history --format json).
-type eventJSON struct {
-	ID      int64           `json:"id"`
-	Time    time.Time       `json:"time"`
-	HostID  string          `json:"host_id"`
-	PartID  int64           `json:"part_id,omitempty"`
-	Kind    string          `json:"kind"`
-	Message string          `json:"message"`
-	Details json.RawMessage `json:"details"`
-}
-
-func eventToJSON(e store.Event) any {
-	details := e.Details
-	if len(details) == 0 {
-		details = json.RawMessage("{}")
-	}
-	return eventJSON{ID: e.ID, Time: e.Time.UTC(), HostID: e.HostID, PartID: e.PartID, Kind: string(e.Kind), Message: e.Message, Details: details}
 }
 
 // parseTime reads an instant: RFC 3339, a date (midnight UTC), or a Go

@@ -40,8 +40,8 @@ func TestHostByHostname(t *testing.T) {
 	}
 	for _, name := range []string{"4c4c4544-0001", "db-17.example.net"} {
 		status, body := get("/api/v1/hosts/" + name)
-		var view HostView
-		if status != 200 || json.Unmarshal([]byte(body), &view) != nil || view.ID != "4c4c4544-0001" || len(view.Parts) != 1 {
+		var host HostView
+		if status != 200 || json.Unmarshal([]byte(body), &host) != nil || host.HostID != "4c4c4544-0001" || len(host.Parts) != 1 {
 			t.Errorf("GET hosts/%s: %d %s", name, status, body)
 		}
 	}

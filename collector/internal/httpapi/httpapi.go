@@ -36,6 +36,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/report"
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/view"
 	"github.com/memledger/memledger/internal/policy"
 )
 
@@ -207,39 +208,12 @@ func (a *api) report(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// HostView is the JSON of /api/v1/hosts/{id}.
+// HostView is the JSON of /api/v1/hosts/{id}: the host and its parts,
+// removed ones too, in the collector's one shape (collector/internal/view),
+// each part judged now by the policy in force.
 type HostView struct {
-	ID        string            `json:"id"`
-	Hostname  string            `json:"hostname"`
-	Labels    map[string]string `json:"labels"`
-	FirstSeen time.Time         `json:"first_seen"`
-	LastSeen  time.Time         `json:"last_seen"`
-	Parts     []PartView        `json:"parts"`
-}
-
-// PartView is one part of a HostView, judged now.
-type PartView struct {
-	ID         int64      `json:"id"`
-	Kind       string     `json:"kind"`
-	Slot       string     `json:"slot"`
-	Maker      string     `json:"maker"`
-	DRAM       string     `json:"dram,omitempty"`
-	PartNumber string     `json:"part"`
-	Serial     string     `json:"serial"`
-	FirstSeen  time.Time  `json:"first_seen"`
-	RemovedAt  *time.Time `json:"removed_at,omitempty"`
-	InBaseline bool       `json:"in_baseline"`
-	// Status is the worst of Findings; "" without a policy.
-	Status   string        `json:"status,omitempty"`
-	Findings []FindingView `json:"findings,omitempty"`
-}
-
-// FindingView is one rule's finding for a part.
-type FindingView struct {
-	Rule      string `json:"rule,omitempty"`
-	Status    string `json:"status"`
-	Component string `json:"component"`
-	Reason    string `json:"reason"`
+	view.Host
+	Parts []view.Part `json:"parts"`
 }
 
 func (a *api) host(w http.ResponseWriter, r *http.Request) {
@@ -249,24 +223,37 @@ func (a *api) host(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	view := HostView{ID: h.ID, Hostname: h.Hostname, Labels: h.Labels, FirstSeen: h.FirstSeen, LastSeen: h.LastSeen, Parts: []PartView{}}
+	filter := store.PartFilter{HostIDs: []string{h.ID}, Removed: store.IncludeRemoved}
+	parts, err := a.o.Store.Parts(ctx, filter)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	hv := HostView{Host: view.HostOf(h), Parts: make([]view.Part, len(parts))}
+	byID := make(map[int64]*view.Part, len(parts))
+	for i, p := range parts {
+		hv.Parts[i] = view.PartOf(p)
+		hv.Parts[i].Hostname = h.Hostname
+		byID[p.ID] = &hv.Parts[i]
+	}
+	// Baselines and verdicts come from the parts' briefs, which policy
+	// evaluation reads everywhere else too.
 	pol := a.o.Policy()
 	now := a.o.Now()
-	err = a.o.Store.ForEachPart(ctx, store.PartFilter{HostIDs: []string{h.ID}, Removed: store.IncludeRemoved}, func(p store.PartBrief) error {
-		pv := PartView{ID: p.ID, Kind: string(p.Kind), Slot: p.Slot, Maker: p.MakerID, DRAM: p.DRAMID, PartNumber: p.PartNumber,
-			Serial: p.SerialNumber, FirstSeen: p.FirstSeen, InBaseline: p.InBaseline}
-		if !p.RemovedAt.IsZero() {
-			t := p.RemovedAt
-			pv.RemovedAt = &t
+	err = a.o.Store.ForEachPart(ctx, filter, func(p store.PartBrief) error {
+		pv := byID[p.ID]
+		if pv == nil {
+			return nil // arrived between the two reads: the next request lists it
 		}
+		inBaseline := p.InBaseline
+		pv.InBaseline = &inBaseline
 		if pol != nil {
 			fs := pol.Evaluate(report.PolicyPart(p, h.Labels), now, policy.EvalOptions{})
 			pv.Status = string(policy.Worst(fs))
 			for _, f := range fs {
-				pv.Findings = append(pv.Findings, FindingView{Rule: f.RuleID, Status: string(f.Status), Component: f.Component, Reason: f.Reason})
+				pv.Findings = append(pv.Findings, view.Finding{Rule: f.RuleID, Status: string(f.Status), Component: f.Component, Reason: f.Reason})
 			}
 		}
-		view.Parts = append(view.Parts, pv)
 		return nil
 	})
 	if err != nil {
@@ -274,19 +261,17 @@ func (a *api) host(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Get("format") != "csv" {
-		writeJSON(w, http.StatusOK, view)
+		writeJSON(w, http.StatusOK, hv)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"id", "kind", "slot", "maker", "dram", "part", "serial", "first_seen", "removed_at", "in_baseline", "status"})
-	for _, p := range view.Parts {
-		removed := ""
-		if p.RemovedAt != nil {
-			removed = p.RemovedAt.UTC().Format(time.RFC3339)
+	_ = cw.Write(view.PartJudgedCSVHeader)
+	for _, p := range hv.Parts {
+		if p.InBaseline == nil {
+			continue
 		}
-		_ = cw.Write([]string{strconv.FormatInt(p.ID, 10), p.Kind, p.Slot, p.Maker, p.DRAM, p.PartNumber, p.Serial,
-			p.FirstSeen.UTC().Format(time.RFC3339), removed, strconv.FormatBool(p.InBaseline), p.Status})
+		_ = cw.Write(p.CSVRow())
 	}
 	cw.Flush()
 }

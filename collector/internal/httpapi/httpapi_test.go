@@ -144,7 +144,7 @@ func TestRoutes(t *testing.T) {
 			}
 			statuses := map[string]string{}
 			for _, p := range h.Parts {
-				statuses[p.Serial] = p.Status
+				statuses[p.SerialNumber] = p.Status
 			}
 			want := map[string]string{"MIC-A1": "removed", "SAM-A2": "allowed", "SAMDRV0": "allowed", "MICSSD01": "violation"}
 			if len(statuses) != len(want) {

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/memledger/memledger/internal/placeholder"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -59,8 +60,11 @@ type Input struct {
 	// Parts is Observe of the new inventory.
 	Parts []Observed
 	// Elsewhere looks identities up on other hosts; nil disables cross-host
-	// move detection.
+	// move and clash detection.
 	Elsewhere Lookup
+	// PrevReport is when the host's previous full inventory was received
+	// (zero when none): a part it leaves out now was listed then.
+	PrevReport time.Time
 }
 
 // Op is what a Change does to a part row.
@@ -75,9 +79,14 @@ const (
 	// OpUpdate stores Change.Part as the record and slot of active row
 	// PartID.
 	OpUpdate
-	// OpRemove marks row PartID, on host Change.HostID (possibly another
-	// host than Input.HostID), removed at Input.At.
+	// OpRemove marks row PartID, on host Change.HostID, removed at
+	// Input.At.
 	OpRemove
+	// OpNote writes no row: it records Change.Events about row PartID of
+	// host Change.HostID, another host than Input.HostID (the other side
+	// of a serial clash or of a move). That host's rows are unchanged, so
+	// what its unchanged digest stands for stays true.
+	OpNote
 )
 
 func (o Op) String() string {
@@ -90,6 +99,8 @@ func (o Op) String() string {
 		return "update"
 	case OpRemove:
 		return "remove"
+	case OpNote:
+		return "note"
 	}
 	return fmt.Sprintf("op(%d)", int(o))
 }
@@ -141,11 +152,21 @@ func (r Result) EventCount() int {
 //   - a new identity: OpAdd + part_added;
 //   - the identity of a removed row of this host: OpReopen + part_returned
 //     (+ fields_changed when its record changed meanwhile);
-//   - a real-serial identity active on another host, or that arrived on
-//     another host after it left this one: OpRemove of the other row (when
-//     still active there, with a part_moved event on that host) then
-//     OpAdd/OpReopen here with part_moved naming both hosts;
-//   - an active row whose identity is absent: OpRemove + part_removed.
+//   - a real-serial identity another host still carries (its row there is
+//     active): a serial clash, never a move. OpAdd/OpReopen here with
+//     serial_clash, and OpNote of serial_clash on the other host's row;
+//     the other host keeps its part. Another host's report never changes
+//     this host's rows, and this one never changes theirs;
+//   - a real-serial identity that left another host (removed there) and
+//     arrived there after it left this one: OpAdd/OpReopen + part_moved
+//     naming both hosts;
+//   - an active row whose identity is absent: OpRemove + part_removed,
+//     unless the part is a real serial that arrived on another host after
+//     it arrived here and that this host has not listed since (the
+//     previous full inventory came no later than that arrival): then the
+//     part moved, and the removal is part_moved, with an OpNote of
+//     part_moved on the other host's row. A part this host listed after
+//     the other host got it was carried by both (a clone): removed.
 //
 // Diff is pure apart from calling in.Elsewhere.
 func Diff(in Input) (Result, error) {
@@ -191,6 +212,22 @@ func Diff(in Input) (Result, error) {
 	})
 	for _, r := range gone {
 		desc := describeRow(r)
+		if dest, moved, err := movedAway(in, r); err != nil {
+			return Result{}, err
+		} else if moved {
+			msg := fmt.Sprintf("part moved: %s from %s of host %s to %s of host %s",
+				desc, slotWord(r.Kind, r.Slot), CleanText(in.HostID), slotWord(r.Kind, dest.Slot), CleanText(dest.HostID))
+			details := map[string]any{
+				"identity": r.Identity, "from_host_id": in.HostID, "from_part_id": r.ID, "from_slot": r.Slot,
+				"to_host_id": dest.HostID, "to_part_id": dest.PartID, "to_slot": dest.Slot,
+			}
+			res.Changes = append(res.Changes,
+				Change{Op: OpRemove, PartID: r.ID, HostID: in.HostID, Since: r.ArrivedAt,
+					Events: []Draft{{HostID: in.HostID, Kind: EventPartMoved, Message: msg, Details: details}}},
+				Change{Op: OpNote, PartID: dest.PartID, HostID: dest.HostID,
+					Events: []Draft{{HostID: dest.HostID, Kind: EventPartMoved, Message: msg, Details: details}}})
+			continue
+		}
 		res.Changes = append(res.Changes, Change{
 			Op: OpRemove, PartID: r.ID, HostID: in.HostID, Since: r.ArrivedAt,
 			Events: []Draft{{
@@ -223,25 +260,27 @@ func Diff(in Input) (Result, error) {
 				hasRemote = false // the lookup must exclude this host; be safe
 			}
 		}
-		movedIn := hasRemote && (remote.Active || r == nil || !remote.ArrivedAt.Before(r.RemovedAt))
+		clash := hasRemote && remote.Active
+		movedIn := hasRemote && !remote.Active && (r == nil || !remote.ArrivedAt.Before(r.RemovedAt))
 		desc := describeObserved(o)
 		switch {
-		case movedIn:
-			if remote.Active {
-				res.Changes = append(res.Changes, Change{
-					Op: OpRemove, PartID: remote.PartID, HostID: remote.HostID, Since: remote.ArrivedAt,
-					Events: []Draft{{
-						HostID: remote.HostID,
-						Kind:   EventPartMoved,
-						Message: fmt.Sprintf("part moved: %s from %s of host %s to %s of host %s",
-							desc, slotWord(o.Kind, remote.Slot), CleanText(remote.HostID), slotWord(o.Kind, o.Slot), CleanText(in.HostID)),
-						Details: map[string]any{
-							"identity": o.Identity, "from_host_id": remote.HostID, "from_slot": remote.Slot,
-							"to_host_id": in.HostID, "to_slot": o.Slot,
-						},
-					}},
-				})
+		case clash:
+			msg := fmt.Sprintf("serial clash: %s is reported by host %s (%s) while host %s still carries it (%s); each keeps its own part",
+				desc, CleanText(in.HostID), slotWord(o.Kind, o.Slot), CleanText(remote.HostID), slotWord(o.Kind, remote.Slot))
+			details := map[string]any{
+				"identity": o.Identity, "host_id": in.HostID, "slot": o.Slot,
+				"other_host_id": remote.HostID, "other_part_id": remote.PartID, "other_slot": remote.Slot,
 			}
+			c := Change{Op: OpAdd, HostID: in.HostID, Part: o}
+			if r != nil {
+				c.Op, c.PartID = OpReopen, r.ID
+			}
+			c.Events = []Draft{{HostID: in.HostID, Kind: EventSerialClash, Message: msg, Details: details}}
+			res.Changes = append(res.Changes, c, Change{
+				Op: OpNote, PartID: remote.PartID, HostID: remote.HostID,
+				Events: []Draft{{HostID: remote.HostID, Kind: EventSerialClash, Message: msg, Details: details}},
+			})
+		case movedIn:
 			c := Change{Op: OpAdd, HostID: in.HostID, Part: o}
 			if r != nil {
 				c.Op, c.PartID = OpReopen, r.ID
@@ -254,7 +293,7 @@ func Diff(in Input) (Result, error) {
 				Details: map[string]any{
 					"identity": o.Identity, "from_host_id": remote.HostID, "from_part_id": remote.PartID,
 					"from_slot": remote.Slot, "to_host_id": in.HostID, "to_slot": o.Slot,
-					"was_active_on_from_host": remote.Active,
+					"was_active_on_from_host": false, // a part still carried there clashes instead
 				},
 			}}
 			res.Changes = append(res.Changes, c)
@@ -286,6 +325,21 @@ func Diff(in Input) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// movedAway reports whether r, an active real-serial row this host's
+// inventory leaves out, moved to another host (see Diff), and where.
+func movedAway(in Input, r *Row) (Remote, bool, error) {
+	if !r.RealSerial || in.Elsewhere == nil {
+		return Remote{}, false, nil
+	}
+	dest, ok, err := in.Elsewhere(r.Identity)
+	if err != nil {
+		return Remote{}, false, fmt.Errorf("diff host %q: look up part %q on other hosts: %w", in.HostID, r.Identity, err)
+	}
+	moved := ok && dest.Active && dest.HostID != in.HostID &&
+		!dest.ArrivedAt.Before(r.ArrivedAt) && !in.PrevReport.After(dest.ArrivedAt)
+	return dest, moved, nil
 }
 
 // updateActive compares an active row with its new observation.
@@ -419,7 +473,7 @@ func describe(maker, what, pn, serial string) string {
 		b.WriteByte(' ')
 		b.WriteString(CleanText(pn))
 	}
-	if IsPlaceholderSerial(serial) {
+	if placeholder.Is(serial) {
 		b.WriteString(" without serial")
 	} else {
 		b.WriteString(" serial ")

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,124 +10,10 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	inventorypkg "github.com/memledger/memledger/internal/inventory"
+	"github.com/memledger/memledger/internal/placeholder"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
-
-// placeholderWords are serial numbers firmware writes when it has none,
-// compared after normalizeWord (lowercase, letters and digits only).
-var placeholderWords = map[string]bool{
-	"notspecified":    true, // "Not Specified"
-	"unknown":         true,
-	"tobefilledbyoem": true, // "To Be Filled By O.E.M."
-	"defaultstring":   true,
-	"nodimm":          true, // "NO DIMM"
-	"na":              true, // "N/A"
-	"none":            true,
-	"null":            true,
-	"nil":             true,
-	"empty":           true,
-	"notavailable":    true,
-	"notprovided":     true,
-	"notapplicable":   true,
-	"notset":          true,
-	"notpresent":      true,
-	"noserial":        true,
-	"serial":          true,
-	"serialnumber":    true,
-	"sernum":          true,
-	"outofspec":       true, // dmidecode "<OUT OF SPEC>"
-	"badindex":        true, // dmidecode "<BAD INDEX>"
-	"invalid":         true,
-	"unknownserial":   true,
-	"systemserial":    true,
-	"oem":             true,
-}
-
-// IsPlaceholderSerial reports whether s is not a real serial number: empty,
-// a filler word ("Not Specified", "Unknown", "To Be Filled By O.E.M.",
-// "Default string", "NO DIMM", "N/A", ...), "SerNum" followed by digits
-// ("SerNum0", "SerNum 3": the same on every board of a model), or one
-// character repeated once separators (space - _ . :) and a "0x" prefix are
-// dropped ("0", "00000000", "FFFFFFFF", "--", "0x00000000").
-func IsPlaceholderSerial(s string) bool {
-	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
-	if s == "" {
-		return true
-	}
-	// The word, in a buffer on the stack where s is ASCII (serials are,
-	// in practice): every part of every changed report is checked.
-	var buf [48]byte
-	w, ascii := appendWordASCII(buf[:0], s)
-	if !ascii {
-		w = []byte(normalizeWord(s))
-	}
-	if placeholderWords[string(w)] {
-		return true
-	}
-	if rest, ok := bytes.CutPrefix(w, []byte("sernum")); ok && isDigits(string(rest)) {
-		return true
-	}
-	return oneCharRepeated(s)
-}
-
-// oneCharRepeated reports whether s is one character repeated, ignoring
-// separators (space - _ . : NUL) and a "0x" prefix, or only separators.
-func oneCharRepeated(s string) bool {
-	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
-		s = s[2:]
-	}
-	var first rune = -1
-	for _, r := range s {
-		if strings.ContainsRune(" -_.:", r) || r == 0 {
-			continue
-		}
-		r = unicode.ToLower(r)
-		if first == -1 {
-			first = r
-		} else if r != first {
-			return false
-		}
-	}
-	return true
-}
-
-// appendWordASCII appends normalizeWord(s) to buf; ascii is false (and
-// nothing is appended) where s is not all ASCII, whose letters and digits
-// are the only ones normalizeWord keeps that this does.
-func appendWordASCII(buf []byte, s string) (w []byte, ascii bool) {
-	start := len(buf)
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= utf8.RuneSelf:
-			return buf[:start], false
-		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
-			buf = append(buf, c)
-		case 'A' <= c && c <= 'Z':
-			buf = append(buf, c+('a'-'A'))
-		}
-	}
-	return buf, true
-}
-
-// normalizeWord lowercases s and keeps letters and digits only.
-func normalizeWord(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
 
 // CleanText makes s storable in any text column: invalid UTF-8 becomes
 // U+FFFD and NUL bytes become the four characters `\x00` (PostgreSQL text
@@ -152,8 +37,8 @@ type Observed struct {
 	// RealSerial says the identity rests on a real serial (or drive WWN) and
 	// so may be recognised on another host.
 	RealSerial bool
-	// Slot is the memory locator (bank locator when the locator is empty) or
-	// the drive's kernel name, CleanText-clean.
+	// Slot is inventory.Slot of a memory module (the name the agent prints)
+	// or the drive's kernel name, CleanText-clean.
 	Slot string
 	// SlotKey is what a slot move is detected on: bank locator and locator
 	// for memory, the name for drives.
@@ -169,7 +54,7 @@ type Observed struct {
 // then drives, each in inventory order.
 //
 // Identity rules:
-//   - A part with a real serial number (IsPlaceholderSerial false) is
+//   - A part with a real serial number (placeholder.Is false) is
 //     "kind|maker|part number|serial", where maker is the identified vendor
 //     slug (module vendor for memory, vendor for drives; empty when unknown)
 //     and part number and serial are trimmed and uppercased. A drive whose
@@ -388,12 +273,8 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 		}
 		o := Observed{Kind: KindMemory, Memory: m, Proto: b}
 		if !memo.lookup(&o) {
-			slot := strings.TrimSpace(m.GetLocator())
-			if slot == "" {
-				slot = strings.TrimSpace(m.GetBankLocator())
-			}
-			o.Slot, o.SlotKey = CleanText(slot), CleanText(memorySlotKey(m))
-			if serial := m.GetSerialNumber(); !IsPlaceholderSerial(serial) {
+			o.Slot, o.SlotKey = CleanText(inventorypkg.Slot(m)), CleanText(memorySlotKey(m))
+			if serial := m.GetSerialNumber(); !placeholder.Is(serial) {
 				o.RealSerial = true
 				o.Identity = realIdentity(KindMemory, m.GetModuleVendor().GetId(), m.GetPartNumber(), serial)
 			}
@@ -417,10 +298,10 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 			name := CleanText(strings.TrimSpace(d.GetName()))
 			o.Slot, o.SlotKey = name, name
 			switch {
-			case !IsPlaceholderSerial(d.GetSerialNumber()):
+			case !placeholder.Is(d.GetSerialNumber()):
 				o.RealSerial = true
 				o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), d.GetSerialNumber())
-			case !IsPlaceholderSerial(d.GetWwn()):
+			case !placeholder.Is(d.GetWwn()):
 				o.RealSerial = true
 				o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), "wwn:"+d.GetWwn())
 			}
@@ -533,4 +414,34 @@ func joinKey(parts ...string) string {
 		b.WriteString(p)
 	}
 	return b.String()
+}
+
+// Reidentify is what Observe gives a stored part when it is its host's
+// only part: record is the part's stored encoding (a MemoryModule or a
+// StorageDevice by kind). Migrations use it to re-derive stored identities
+// when the identity rules change. Fingerprints carry no "#n" suffix: the
+// caller resolves clashes with the host's other rows.
+func Reidentify(hostID string, kind PartKind, record []byte) (Observed, error) {
+	inv := &memledgerv1.Inventory{}
+	switch kind {
+	case KindMemory:
+		m := &memledgerv1.MemoryModule{}
+		if err := proto.Unmarshal(record, m); err != nil {
+			return Observed{}, fmt.Errorf("reidentify a part of host %q: decode memory record: %w", hostID, err)
+		}
+		inv.MemoryModules = []*memledgerv1.MemoryModule{m}
+	case KindDrive:
+		d := &memledgerv1.StorageDevice{}
+		if err := proto.Unmarshal(record, d); err != nil {
+			return Observed{}, fmt.Errorf("reidentify a part of host %q: decode drive record: %w", hostID, err)
+		}
+		inv.StorageDevices = []*memledgerv1.StorageDevice{d}
+	default:
+		return Observed{}, fmt.Errorf("reidentify a part of host %q: unknown kind %q", hostID, kind)
+	}
+	obs, err := Observe(hostID, inv)
+	if err != nil {
+		return Observed{}, err
+	}
+	return obs[0], nil
 }

@@ -25,9 +25,22 @@ const (
 	// and was not seen on another host meanwhile.
 	EventPartReturned EventKind = "part_returned"
 	// EventPartMoved: a part changed slot on the same host, or a part with a
-	// real serial number left one host for another. A move between hosts is
-	// recorded twice, once in each host's history, both naming both hosts.
+	// real serial number left one host for another: the source host no
+	// longer carries it (its own later report left it out). A move between
+	// hosts is recorded in the destination's history and, when the source
+	// still held the part's row, in the source's too; both name both hosts.
 	EventPartMoved EventKind = "part_moved"
+	// EventSerialClash: a host reported a real serial (maker, part number,
+	// serial) that another host still carries. Both keep their own part
+	// (a clone module, a lazily programmed serial, or a host reporting what
+	// it does not carry); the event is recorded in both hosts' histories,
+	// each about its own part and naming both hosts.
+	EventSerialClash EventKind = "serial_clash"
+	// EventIdentityCorrected: a migration re-derived a part's identity
+	// under new rules (a serial once taken for real is a placeholder): the
+	// part is known on its host only, and moves recorded for it between
+	// hosts were not moves. The part's earlier events stay as written.
+	EventIdentityCorrected EventKind = "identity_corrected"
 	// EventFieldsChanged: decoded facts of a part (drive firmware, size,
 	// vendor identification, ...) or of a host (kernel, OS, hostname, ...)
 	// changed while its identity did not.

@@ -53,7 +53,7 @@ func rowsOf(t *testing.T, inv *memledgerv1.Inventory) []Row {
 	}
 	rows := make([]Row, len(obs))
 	for i, o := range obs {
-		rows[i] = Row{ID: int64(i + 1), Identity: o.Identity, Kind: o.Kind, RealSerial: o.RealSerial, Slot: o.Slot, SlotKey: o.SlotKey, Proto: o.Proto}
+		rows[i] = Row{ID: int64(i + 1), Identity: o.Identity, Kind: o.Kind, RealSerial: o.RealSerial, Slot: o.Slot, SlotKey: o.SlotKey, Proto: o.Proto, ArrivedAt: t0}
 	}
 	return rows
 }
@@ -97,7 +97,9 @@ func TestDiff(t *testing.T) {
 		rows      func(t *testing.T) []Row
 		inv       *memledgerv1.Inventory
 		elsewhere map[string]Remote
-		want      []string
+		// prevReport is the host's previous full inventory (Input.PrevReport).
+		prevReport time.Time
+		want       []string
 	}{
 		{
 			name: "first inventory adds everything",
@@ -152,11 +154,48 @@ func TestDiff(t *testing.T) {
 			want: []string{"reopen:2:B2[part_returned,fields_changed]"},
 		},
 		{
-			name:      "part active on another host moves here",
+			name:      "part another host still carries: a serial clash, that host keeps it",
 			rows:      func(t *testing.T) []Row { return nil },
 			inv:       inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001")}),
 			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0}},
-			want:      []string{"remove:77@h2[part_moved]", "add:B1[part_moved]"},
+			want:      []string{"add:B1[serial_clash]", "note:77@h2[serial_clash]"},
+		},
+		{
+			name:      "removed here, now here again while another host carries it: a serial clash",
+			rows:      func(t *testing.T) []Row { return removedRow(rowsOf(t, base), 1, t0) },
+			inv:       base,
+			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(time.Hour)}},
+			want:      []string{"reopen:1:B1[serial_clash]", "note:77@h2[serial_clash]"},
+		},
+		{
+			name:       "left out here, on another host since this host last listed it: moved there",
+			rows:       func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:        inventory([]*memledgerv1.MemoryModule{dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
+			elsewhere:  map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(2 * time.Hour)}},
+			prevReport: t0.Add(time.Hour),
+			want:       []string{"remove:1[part_moved]", "note:77@h2[part_moved]"},
+		},
+		{
+			name:       "left out here, listed here after another host got it (a clone): removed",
+			rows:       func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:        inventory([]*memledgerv1.MemoryModule{dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
+			elsewhere:  map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(time.Hour)}},
+			prevReport: t0.Add(2 * time.Hour),
+			want:       []string{"remove:1[part_removed]"},
+		},
+		{
+			name:      "left out here, on another host since before it came here: removed",
+			rows:      func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:       inventory([]*memledgerv1.MemoryModule{dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
+			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(-time.Hour)}},
+			want:      []string{"remove:1[part_removed]"},
+		},
+		{
+			name:      "left out here, removed from the other host too: removed",
+			rows:      func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv:       inventory([]*memledgerv1.MemoryModule{dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
+			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0.Add(time.Hour)}},
+			want:      []string{"remove:1[part_removed]"},
 		},
 		{
 			name:      "part last seen on another host, already removed there",
@@ -210,7 +249,8 @@ func TestDiff(t *testing.T) {
 			}
 			res, err := Diff(Input{
 				HostID: "h1", At: t0.Add(24 * time.Hour), Rows: tc.rows(t), Parts: obs,
-				Elsewhere: func(id string) (Remote, bool, error) { r, ok := tc.elsewhere[id]; return r, ok, nil },
+				Elsewhere:  func(id string) (Remote, bool, error) { r, ok := tc.elsewhere[id]; return r, ok, nil },
+				PrevReport: tc.prevReport,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -276,48 +316,6 @@ func TestDiffMessages(t *testing.T) {
 	res, _ = Diff(Input{HostID: "h1", At: t0, Parts: obs})
 	if got, want := res.Changes[0].Events[0].Message, "part added: unknown-maker DIMM 36ASF8G72PZ-2G3B1 serial ABC123 in slot A1"; got != want {
 		t.Errorf("message %q, want %q", got, want)
-	}
-}
-
-func TestIsPlaceholderSerial(t *testing.T) {
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{"", true},
-		{"   ", true},
-		{"0", true},
-		{"00000000", true},
-		{"0x00000000", true},
-		{"FFFFFFFF", true},
-		{"ffffffff", true},
-		{"--", true},
-		{"00-00-00-00", true},
-		{"Not Specified", true},
-		{"NOT SPECIFIED ", true},
-		{"SerNum0", true},
-		{"SerNum 0", true},
-		{"SerNum12", true},
-		{"Unknown", true},
-		{"To Be Filled By O.E.M.", true},
-		{"Default string", true},
-		{"NO DIMM", true},
-		{"N/A", true},
-		{"None", true},
-		{"\x00\x00", true},
-		{"12345678", false},
-		{"1C2D3E4F", false},
-		{"S64FNE0R123456", false},
-		{"SerNumber7A", false},
-		{"0x1234ABCD", false},
-		{"E0000001", false},
-		{"AA", true},
-		{"AB", false},
-	}
-	for _, tc := range tests {
-		if got := IsPlaceholderSerial(tc.in); got != tc.want {
-			t.Errorf("IsPlaceholderSerial(%q) = %v, want %v", tc.in, got, tc.want)
-		}
 	}
 }
 

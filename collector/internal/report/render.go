@@ -88,7 +88,7 @@ func WriteCSV(w io.Writer, rep *Report) error {
 // WriteViolationsCSV writes the violation list.
 func WriteViolationsCSV(w io.Writer, rep *Report) error {
 	cw := csv.NewWriter(w)
-	rows := [][]string{{"rule", "host", "hostname", "slot", "kind", "component", "vendor", "part", "serial", "first_seen", "reason"}}
+	rows := [][]string{{"rule", "host_id", "hostname", "slot", "kind", "component", "vendor", "part_number", "serial_number", "first_seen", "reason"}}
 	for _, v := range rep.Violations {
 		rows = append(rows, []string{v.RuleID, v.HostID, v.Hostname, v.Slot, v.Kind, v.Component, v.Vendor,
 			v.PartNumber, v.Serial, fmtTime(v.FirstSeen), v.Reason})
@@ -145,7 +145,21 @@ func WriteTable(w io.Writer, rep *Report) error {
 	}
 	if len(rep.Violations) > 0 {
 		fmt.Fprintln(w)
-		return writeViolationsTable(w, rep)
+		if err := writeViolationsTable(w, rep); err != nil {
+			return err
+		}
+	}
+	if len(rep.SerialClashes) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "Serial clashes (%d): one serial reported by two hosts at once; each keeps its own part\n", len(rep.SerialClashes))
+		fmt.Fprintln(tw, "TIME\tHOST\tSLOT\tOTHER HOST\tOTHER SLOT\tPART")
+		for _, c := range rep.SerialClashes {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", fmtTime(c.Time), c.HostID, c.Slot, c.OtherHostID, c.OtherSlot, c.Identity)
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write serial clashes: %w", err)
+		}
 	}
 	return nil
 }

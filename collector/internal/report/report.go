@@ -11,6 +11,7 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/view"
 	"github.com/memledger/memledger/internal/policy"
 )
 
@@ -90,8 +92,11 @@ var Statuses = []policy.Status{policy.StatusViolation, policy.StatusWaived, poli
 // Report is the exposure report. Its JSON form is documented in
 // docs/reports.md.
 type Report struct {
-	GeneratedAt time.Time `json:"generated_at"`
-	AsOf        time.Time `json:"as_of"`
+	// SchemaVersion is view.Version: violations and clashes name hosts and
+	// parts with the fields of the collector's one shape.
+	SchemaVersion int       `json:"schema_version"`
+	GeneratedAt   time.Time `json:"generated_at"`
+	AsOf          time.Time `json:"as_of"`
 	// Policy names the policy file; "" when the collector has none.
 	Policy  string `json:"policy"`
 	GroupBy string `json:"group_by,omitempty"`
@@ -100,6 +105,24 @@ type Report struct {
 	// Violations lists every part in violation of a selected rule at AsOf,
 	// ordered by host, slot, rule.
 	Violations []Violation `json:"violations"`
+	// SerialClashes lists the serial clashes recorded up to AsOf: a host
+	// reported a real serial another host still carried (a clone module,
+	// or a host reporting what it does not carry); each kept its own part.
+	// Oldest first.
+	SerialClashes []SerialClash `json:"serial_clashes"`
+}
+
+// SerialClash is one serial_clash the ledger recorded.
+type SerialClash struct {
+	Time time.Time `json:"time"`
+	// HostID reported the serial while OtherHostID still carried it.
+	HostID      string `json:"host_id"`
+	Slot        string `json:"slot"`
+	OtherHostID string `json:"other_host_id"`
+	OtherSlot   string `json:"other_slot"`
+	// Identity is the part's ledger identity: kind|maker|part|serial.
+	Identity string `json:"identity"`
+	Message  string `json:"message"`
 }
 
 // Totals are fleet-wide numbers at AsOf.
@@ -155,14 +178,14 @@ type Point struct {
 // Violation is one part in violation of one rule.
 type Violation struct {
 	RuleID     string    `json:"rule"`
-	HostID     string    `json:"host"`
+	HostID     string    `json:"host_id"`
 	Hostname   string    `json:"hostname,omitempty"`
 	Slot       string    `json:"slot"`
 	Kind       string    `json:"kind"`
 	Component  string    `json:"component"`
 	Vendor     string    `json:"vendor"`
-	PartNumber string    `json:"part"`
-	Serial     string    `json:"serial"`
+	PartNumber string    `json:"part_number"`
+	Serial     string    `json:"serial_number"`
 	FirstSeen  time.Time `json:"first_seen"`
 	Reason     string    `json:"reason"`
 }
@@ -179,7 +202,7 @@ func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options
 		asOf = gen
 	}
 	asOf = asOf.UTC()
-	rep := &Report{GeneratedAt: gen, AsOf: asOf, GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}}
+	rep := &Report{SchemaVersion: view.Version, GeneratedAt: gen, AsOf: asOf, GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}, SerialClashes: []SerialClash{}}
 	if pol == nil {
 		pol = &policy.Policy{}
 	} else {
@@ -288,7 +311,38 @@ func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options
 		}
 	}
 	b.finish(rep)
+	if rep.SerialClashes, err = serialClashes(ctx, st, asOf); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	return rep, nil
+}
+
+// serialClashes reads the serial clashes recorded up to asOf. The ledger
+// writes each in both hosts' histories; the reporting host's copy is kept.
+func serialClashes(ctx context.Context, st store.Store, asOf time.Time) ([]SerialClash, error) {
+	evs, err := st.Events(ctx, store.EventFilter{Kinds: []store.EventKind{store.EventSerialClash}, Until: asOf.Add(time.Microsecond)})
+	if err != nil {
+		return nil, fmt.Errorf("serial clashes: %w", err)
+	}
+	out := []SerialClash{}
+	for _, ev := range evs {
+		var d struct {
+			Identity    string `json:"identity"`
+			HostID      string `json:"host_id"`
+			Slot        string `json:"slot"`
+			OtherHostID string `json:"other_host_id"`
+			OtherSlot   string `json:"other_slot"`
+		}
+		if err := json.Unmarshal(ev.Details, &d); err != nil {
+			return nil, fmt.Errorf("serial clash event %d: details: %w", ev.ID, err)
+		}
+		if d.HostID != ev.HostID {
+			continue // the other host's copy
+		}
+		out = append(out, SerialClash{Time: ev.Time, HostID: d.HostID, Slot: d.Slot, OtherHostID: d.OtherHostID,
+			OtherSlot: d.OtherSlot, Identity: d.Identity, Message: ev.Message})
+	}
+	return out, nil
 }
 
 // detailChunk bounds the host ids of one query of the second pass.

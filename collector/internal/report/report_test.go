@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	rt "github.com/memledger/memledger/collector/internal/report/reporttest"
 	"reflect"
 	"strings"
@@ -203,7 +204,7 @@ func TestRenderers(t *testing.T) {
 			}
 		}},
 		{"html", false, func(t *testing.T, out string) {
-			for _, want := range []string{`<script type="application/json" id="report-data">`, `"serial":"MICSSD01"`,
+			for _, want := range []string{`<script type="application/json" id="report-data">`, `"serial_number":"MICSSD01"`,
 				`data-rule="cii-micron"`, "<td>MICSSD01</td>"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("html lacks %q", want)
@@ -285,5 +286,62 @@ func TestVerdictsSharedAcrossHosts(t *testing.T) {
 	}
 	if n := len(rep.Rules[0].Exposure); n != 2 {
 		t.Errorf("exposure %+v, want the two days", rep.Rules[0].Exposure)
+	}
+}
+
+// A host that reports another host's Micron SSD (same maker, model and
+// serial, copied from a support snapshot) does not take it: the victim,
+// whose later heartbeats carry its unchanged digest, keeps the part and its
+// violation, and the report lists the clash naming both hosts.
+func TestHijackedPartKeepsItsViolation(t *testing.T) {
+	ctx := context.Background()
+	st := rt.OpenStore(t)
+	rt.SeedFleet(t, st, 20)
+	pol := rt.MustPolicy(t, rt.Policy)
+	opts := Options{AsOf: fx.At(25), Now: rt.FixedNow(fx.At(50))}
+	before, err := Build(ctx, st, pol, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim, err := st.Host(ctx, "db-17")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		copyInv := rt.WithLabels(fx.Inventory("intruder", nil, []*memledgerv1.StorageDevice{rt.Day12Drive}), map[string]string{"cii": "true"})
+		copyInv.Host.Kernel = fmt.Sprintf("6.1.0-%d-amd64", i)
+		rt.Apply(t, st, fx.Full(copyInv, uint64(i+1), fx.At(21+i)))
+		rt.Apply(t, st, fx.Heartbeat("db-17", uint64(4+i), fx.At(21+i).Add(time.Hour), victim.InventoryDigest))
+	}
+	after, err := Build(ctx, st, pol, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var victimBefore, victimAfter []Violation
+	for _, v := range before.Violations {
+		if v.HostID == "db-17" {
+			victimBefore = append(victimBefore, v)
+		}
+	}
+	for _, v := range after.Violations {
+		if v.HostID == "db-17" {
+			victimAfter = append(victimAfter, v)
+		}
+	}
+	if len(victimBefore) != 1 || !reflect.DeepEqual(victimAfter, victimBefore) {
+		t.Errorf("victim's violations before %+v, after %+v", victimBefore, victimAfter)
+	}
+	if len(after.SerialClashes) != 1 {
+		t.Fatalf("serial clashes %+v, want 1", after.SerialClashes)
+	}
+	if c := after.SerialClashes[0]; c.HostID != "intruder" || c.OtherHostID != "db-17" || !strings.Contains(c.Identity, "MICSSD01") {
+		t.Errorf("clash %+v", c)
+	}
+	var table bytes.Buffer
+	if err := WriteTable(&table, after); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "Serial clashes (1)") || !strings.Contains(table.String(), "intruder") {
+		t.Errorf("table shows no clash:\n%s", table.String())
 	}
 }

@@ -155,14 +155,16 @@ const (
 
 // Event kinds.
 const (
-	EventHostEnrolled  = ledger.EventHostEnrolled
-	EventPartAdded     = ledger.EventPartAdded
-	EventPartRemoved   = ledger.EventPartRemoved
-	EventPartReturned  = ledger.EventPartReturned
-	EventPartMoved     = ledger.EventPartMoved
-	EventFieldsChanged = ledger.EventFieldsChanged
-	EventLabelsChanged = ledger.EventLabelsChanged
-	EventPolicyStatus  = ledger.EventPolicyStatus
+	EventHostEnrolled      = ledger.EventHostEnrolled
+	EventPartAdded         = ledger.EventPartAdded
+	EventPartRemoved       = ledger.EventPartRemoved
+	EventPartReturned      = ledger.EventPartReturned
+	EventPartMoved         = ledger.EventPartMoved
+	EventSerialClash       = ledger.EventSerialClash
+	EventIdentityCorrected = ledger.EventIdentityCorrected
+	EventFieldsChanged     = ledger.EventFieldsChanged
+	EventLabelsChanged     = ledger.EventLabelsChanged
+	EventPolicyStatus      = ledger.EventPolicyStatus
 )
 
 // Report is one agent report as received by the collector.

@@ -76,6 +76,9 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		CreateTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
   version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`,
 		Now: time.Now().UTC(),
+		Steps: map[string]func(context.Context, engine.Tx) error{
+			"0008_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(true, time.Now().UTC()),
+		},
 	}); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store %s: migrate: %w", store.RedactDSN(dsn), err)
@@ -99,6 +102,9 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		AnalyzeAsGrows:   true,
 		HostPartsVersion: true,
 		WritableCTE:      true,
+		// Advisory locks keyed (class, hash of the identity): a hash
+		// collision only makes two identities wait for each other.
+		LockIdentitiesSQL: `SELECT count(pg_advisory_xact_lock(1296845124, hashtext(id))) FROM unnest($1::text[]) WITH ORDINALITY AS t(id, n)`,
 	}), nil
 }
 

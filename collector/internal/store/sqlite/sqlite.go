@@ -205,6 +205,9 @@ func openConn(ctx context.Context, o Options) (*conn, error) {
 		CreateTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
 		Now: time.Now().UnixMicro(),
+		Steps: map[string]func(context.Context, engine.Tx) error{
+			"0006_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(false, time.Now().UTC()),
+		},
 	}); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("open sqlite store %s: migrate: %w", o.Path, err)

@@ -33,11 +33,18 @@ var (
 	Phison   = &memledgerv1.Vendor{Id: "phison", Name: "Phison", Parent: "phison", Evidence: []string{"pci-vendor"}}
 )
 
+// Bank is the bank locator of every DIMM fixture: the ledger names their
+// slots Bank+"/"+locator, as inventory.Slot does (see SlotOf).
+const Bank = "P0_Node0_Channel0_Dimm0"
+
+// SlotOf is the slot name of the DIMM fixture in locator loc.
+func SlotOf(loc string) string { return Bank + "/" + loc }
+
 // DIMM returns a DDR4 RDIMM record.
 func DIMM(slot string, v *memledgerv1.Vendor, pn, serial string) *memledgerv1.MemoryModule {
 	return &memledgerv1.MemoryModule{
 		Locator:            slot,
-		BankLocator:        "P0_Node0_Channel0_Dimm0",
+		BankLocator:        Bank,
 		SizeBytes:          32 << 30,
 		MemoryType:         "DDR4",
 		FormFactor:         "DIMM",
@@ -150,7 +157,7 @@ func Digest(tb testing.TB, inv *memledgerv1.Inventory) string {
 // time rules: each of hosts "shuffled0".. reports two times in three,
 // three slots each holding one of two modules of the host's own or, in
 // slot 0 one time in four, the one module every host may hold (so it
-// moves); received times fall up to 90 s either side of the round's
+// moves, or clashes while two hosts list it); received times fall up to 90 s either side of the round's
 // minute, so they jump back and forth across each host's last sighting.
 // seq is every report's sequence.
 func ShuffledRound(r *rand.Rand, hosts, round int, seq uint64) []store.Report {
@@ -174,17 +181,35 @@ func ShuffledRound(r *rand.Rand, hosts, round int, seq uint64) []store.Report {
 	return batch
 }
 
-// OneActivePerSerial reports every serial active on two hosts in parts.
-func OneActivePerSerial(tb testing.TB, parts []store.Part) {
-	tb.Helper()
-	on := map[string]string{}
-	for _, p := range parts {
-		if p.RemovedAt != nil {
-			continue
-		}
-		if other, ok := on[p.SerialNumber]; ok {
-			tb.Errorf("module %s active on %s and %s", p.SerialNumber, other, p.HostID)
-		}
-		on[p.SerialNumber] = p.HostID
+// PlaceholderSerials are serials firmware writes where a module has none:
+// those issue 14 names and one of each pattern behind them. Every one is
+// a placeholder to internal/placeholder.
+var PlaceholderSerials = []string{
+	"SerNum0", "SerNum00", "SerNum1", "Undefined", "00000000", "Not Specified", "To Be Filled By O.E.M.",
+	"Default string", "--", "0123456789", "System Serial Number", "<BAD INDEX>", "FFFFFFFF", "0x00000000", "   ", "",
+}
+
+// TwinRepeatedSerial is the real-looking serial BoardTwin writes into two
+// slots of every twin: repeated on one host, it is a placeholder too.
+const TwinRepeatedSerial = "HMA8TWIN0001"
+
+// BoardTwin returns the inventory of one of several hosts of one board
+// model whose firmware fills module serials with placeholders: one SK
+// hynix module per PlaceholderSerials entry (slots DIMM_A0, DIMM_A1, ...),
+// two with TwinRepeatedSerial, and Micron modules with the real serials
+// given (slots REAL_0, ...). round goes into the kernel version, so that
+// each round's inventory has a new digest and is diffed.
+func BoardTwin(hostID string, round int, realSerials ...string) *memledgerv1.Inventory {
+	var mods []*memledgerv1.MemoryModule
+	for i, serial := range PlaceholderSerials {
+		mods = append(mods, DIMM(fmt.Sprintf("DIMM_A%d", i), Hynix, "HMA84GR7CJR4N-XN", serial))
 	}
+	mods = append(mods, DIMM("DIMM_B0", Hynix, "HMA84GR7CJR4N-XN", TwinRepeatedSerial),
+		DIMM("DIMM_B1", Hynix, "HMA84GR7CJR4N-XN", TwinRepeatedSerial))
+	for i, serial := range realSerials {
+		mods = append(mods, DIMM(fmt.Sprintf("REAL_%d", i), Micron, "36ASF8G72PZ-2G3B1", serial))
+	}
+	inv := Inventory(hostID, mods, nil)
+	inv.Host.Kernel = fmt.Sprintf("6.1.0-%d-amd64", round)
+	return inv
 }

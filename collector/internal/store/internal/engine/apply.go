@@ -542,11 +542,11 @@ func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hos
 			}
 		}
 	} else {
+		prevReport, prevSeen := st.lastReportAt, st.inventorySeenAt
 		st.lastReportAt = p.at
-		prevSeen := st.inventorySeenAt
 		st.inventorySeenAt = p.at
 		if p.digest != st.digest {
-			d, err := e.applyInventory(ctx, w, st, p, prevSeen, states)
+			d, err := e.applyInventory(ctx, w, st, p, prevReport, prevSeen, states)
 			if err != nil {
 				return store.Outcome{}, err
 			}
@@ -569,7 +569,7 @@ type eventDraft struct {
 
 // applyInventory diffs a changed full inventory against the host's parts
 // and queues the writes; it returns the events.
-func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p *prepared, prevSeen time.Time, states map[string]*hostState) ([]eventDraft, error) {
+func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p *prepared, prevReport, prevSeen time.Time, states map[string]*hostState) ([]eventDraft, error) {
 	parts, err := p.observe()
 	if err != nil {
 		return nil, err
@@ -591,6 +591,7 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 			r, ok := remotes[identity]
 			return r, ok, nil
 		},
+		PrevReport: prevReport,
 	})
 	if err != nil {
 		return nil, err
@@ -601,24 +602,21 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	var addedIDs map[string]int64
 	for i := range res.Changes {
 		c := &res.Changes[i]
-		if c.Op != ledger.OpAdd {
+		if c.Op != ledger.OpAdd && c.Op != ledger.OpNote {
 			w.touchPart(c.PartID)
 		}
 		switch c.Op {
+		case ledger.OpNote:
+			// Events only, about another host's row: written with the
+			// batch's events, after every part row.
 		case ledger.OpRemove:
 			// last_seen of a removed part is its host's last confirmation
-			// before the removal. Host rows are written at the end of the
-			// batch, so hosts of this batch use their in-memory state.
-			var sql string
-			var args []any
-			switch other, inBatch := states[c.HostID]; {
-			case c.HostID == st.id:
-				sql, args = removePartSQL, []any{p.at, nullTime(prevSeen), c.PartID}
-			case inBatch:
-				sql, args = removePartSQL, []any{p.at, nullTime(other.inventorySeenAt), c.PartID}
-			default:
-				sql, args = removeRemotePartSQL, []any{p.at, c.PartID}
+			// before the removal. A report removes its own host's rows
+			// only: another host's part is never taken (a serial clash).
+			if c.HostID != st.id {
+				return nil, fmt.Errorf("remove part %d: of host %q, not of the reporting host %q", c.PartID, ledger.CleanText(c.HostID), ledger.CleanText(st.id))
 			}
+			sql, args := removePartSQL, []any{p.at, nullTime(prevSeen), c.PartID}
 			// The removal closes the part's presence interval: its stay
 			// since its last arrival becomes a stored row.
 			switch {
@@ -732,26 +730,19 @@ var partDataColumns = []string{
 // that SQLite does not rewrite the indexes on identity.
 const identityColumns = 3
 
-// removePartSQL marks row $3 removed at $1, last seen at $2;
-// removeRemotePartSQL marks row $2 removed at $1, last seen when its host
-// last confirmed its parts. Both leave a row already removed alone, and
-// remove a row no earlier than it arrived: a part moving in from another
-// host may be seen there at a later time than here (two collectors,
-// batches committed out of order).
-const (
-	removePartSQL = `UPDATE parts SET removed_at = CASE WHEN arrived_at > $1 THEN arrived_at ELSE $1 END,
+// removePartSQL marks row $3 removed at $1, last seen at $2. It leaves a
+// row already removed alone, and removes a row no earlier than it arrived
+// (ledgers written before serial clashes could record a move-in at
+// another host's later time).
+const removePartSQL = `UPDATE parts SET removed_at = CASE WHEN arrived_at > $1 THEN arrived_at ELSE $1 END,
  last_seen = $2 WHERE id = $3 AND removed_at IS NULL`
-	removeRemotePartSQL = `UPDATE parts SET removed_at = CASE WHEN arrived_at > $1 THEN arrived_at ELSE $1 END,
- last_seen = (SELECT inventory_seen_at FROM hosts WHERE hosts.host_id = parts.host_id)
- WHERE id = $2 AND removed_at IS NULL`
-)
 
 // updatePartSQL and reopenPartSQL set a row's other data columns from an
 // observation ($1: id; reopen: $2 arrived_at). A reopened row arrives no
-// earlier than it left: its removal may have been recorded at another
-// host's later time (it moved there; two collectors, batches committed out
-// of order), and its stays must not overlap. partTx.applyChanges mirrors
-// both clamps in the cached rows.
+// earlier than it left, so that its stays do not overlap: ledgers written
+// before serial clashes may hold a removal recorded at another host's
+// later time (the part "moved" there). partTx.applyChanges mirrors both
+// clamps in the cached rows.
 var (
 	updatePartSQL = `UPDATE parts SET ` + partUpdateSet(2) + ` WHERE id = $1`
 	reopenPartSQL = `UPDATE parts SET removed_at = NULL, last_seen = NULL,

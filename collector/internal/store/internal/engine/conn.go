@@ -134,6 +134,13 @@ type Dialect struct {
 	// cached on the connections until statistics change, and autovacuum's
 	// analyze may be a minute away. SQLite's planner needs none of it.
 	AnalyzeAsGrows bool
+	// LockIdentitiesSQL, where set (PostgreSQL), locks the real-serial
+	// identities in the array $1, in its order, until the transaction
+	// ends. A batch takes them before it looks the identities up on other
+	// hosts, so that two collectors adding one serial to two hosts at once
+	// see each other's row: the second records a serial clash instead of a
+	// second unexplained copy. SQLite's writer is alone and needs none.
+	LockIdentitiesSQL string
 	// InsertIDClause goes between an INSERT's column list and VALUES when
 	// the engine supplies ids (" OVERRIDING SYSTEM VALUE" for a
 	// PostgreSQL GENERATED ALWAYS identity).

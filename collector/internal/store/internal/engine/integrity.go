@@ -39,6 +39,13 @@ var integrityChecks = []struct {
    AND (b.since_at > a.since_at OR b.until_at <> a.until_at))
  + (SELECT count(*) FROM (SELECT part_id FROM part_presence WHERE until_at > since_at
    GROUP BY part_id, since_at HAVING count(*) > 1) d)`},
+	// Non-real identities name their host ("memory@host|..."), so only a
+	// real serial can be active on two hosts: a clash, which both rows'
+	// histories record.
+	{"a part active on several hosts has a serial_clash event on each of its rows",
+		`SELECT count(*) FROM parts p WHERE p.removed_at IS NULL
+ AND EXISTS (SELECT 1 FROM parts q WHERE q.identity = p.identity AND q.host_id <> p.host_id AND q.removed_at IS NULL)
+ AND NOT EXISTS (SELECT 1 FROM events e WHERE e.part_id = p.id AND e.host_id = p.host_id AND e.kind = 'serial_clash')`},
 	{"a present part's current stay overlaps none of its closed ones",
 		`SELECT count(*) FROM parts p WHERE p.removed_at IS NULL
  AND EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.until_at > p.arrived_at)`},
@@ -66,4 +73,33 @@ func (e *Engine) CheckIntegrity(ctx context.Context) error {
 		return fmt.Errorf("ledger integrity (%s): %w", e.d.Name, errors.Join(errs...))
 	}
 	return nil
+}
+
+// ActiveSerialClashes returns the part identities active on more than one
+// host (real serials: the others name their host), each with those hosts
+// in order: the serial clashes standing now. Like CheckIntegrity it reads
+// the whole parts table.
+func (e *Engine) ActiveSerialClashes(ctx context.Context) (map[string][]string, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	rows, err := e.conn.Reader().Query(ctx, `SELECT identity, host_id FROM parts WHERE removed_at IS NULL
+ AND identity IN (SELECT identity FROM parts WHERE removed_at IS NULL GROUP BY identity HAVING count(*) > 1)
+ ORDER BY identity, host_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list serial clashes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var identity, host string
+		if err := rows.Scan(&identity, &host); err != nil {
+			return nil, fmt.Errorf("list serial clashes: %w", err)
+		}
+		out[identity] = append(out[identity], host)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list serial clashes: %w", err)
+	}
+	return out, rows.Close()
 }

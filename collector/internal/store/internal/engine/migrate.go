@@ -24,12 +24,27 @@ type Migrations struct {
 	CreateTable string
 	// Now is the value bound to applied_at.
 	Now any
+	// Steps are Go code run after the SQL of the migration file they are
+	// keyed by (its name), in the same transaction: what SQL cannot do,
+	// such as re-deriving part identities with the ledger's rules.
+	Steps map[string]func(ctx context.Context, tx Tx) error
 }
 
 type migration struct {
 	version int
 	name    string
 	sql     string
+}
+
+// hasStatement reports whether sql holds more than "--" comments and
+// space: a migration done by a Go step alone has a file that says why.
+func hasStatement(sql string) bool {
+	for line := range strings.Lines(sql) {
+		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "--") {
+			return true
+		}
+	}
+	return false
 }
 
 func readMigrations(fsys fs.FS) ([]migration, error) {
@@ -112,8 +127,15 @@ func Migrate(ctx context.Context, conn Conn, m Migrations) ([]int, error) {
 			if have[mg.version] {
 				continue
 			}
-			if _, err := tx.Exec(ctx, mg.sql); err != nil {
-				return fmt.Errorf("apply migration %s: %w", mg.name, err)
+			if hasStatement(mg.sql) {
+				if _, err := tx.Exec(ctx, mg.sql); err != nil {
+					return fmt.Errorf("apply migration %s: %w", mg.name, err)
+				}
+			}
+			if step := m.Steps[mg.name]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("apply migration %s: %w", mg.name, err)
+				}
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 				int64(mg.version), mg.name, m.Now); err != nil {

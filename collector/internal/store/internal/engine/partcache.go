@@ -131,6 +131,29 @@ func (h *hostParts) activeIdentities() map[string]bool {
 	return out
 }
 
+// goneRealIdentities returns the real-serial identities h holds actively
+// that parts leaves out: the rows a diff may find moved to another host.
+func (h *hostParts) goneRealIdentities(parts []ledger.Observed) []string {
+	var out []string
+	for i := range h.active {
+		r := &h.active[i]
+		if !r.RealSerial {
+			continue
+		}
+		listed := false
+		for j := range parts {
+			if parts[j].Identity == r.Identity {
+				listed = true
+				break
+			}
+		}
+		if !listed {
+			out = append(out, r.Identity)
+		}
+	}
+	return out
+}
+
 // holds says whether the host has a row (active or removed) of identity.
 func (h *hostParts) holds(identity string) bool {
 	if _, ok := h.removed[identity]; ok {
@@ -414,7 +437,9 @@ func (c *partCache) rowCount() int {
 func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at time.Time, added map[string]int64) {
 	t.touched[hostID] = true
 	for i := range res.Changes {
-		t.wrote[res.Changes[i].HostID] = true
+		if res.Changes[i].Op != ledger.OpNote { // events only: no row of that host changed
+			t.wrote[res.Changes[i].HostID] = true
+		}
 	}
 	activeIndex := func(id int64) int {
 		for i := range h.active {
@@ -426,6 +451,9 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 	}
 	for i := range res.Changes {
 		c := &res.Changes[i]
+		if c.Op == ledger.OpNote {
+			continue
+		}
 		if c.HostID != hostID {
 			t.invalidate(c.HostID)
 			continue

@@ -25,9 +25,11 @@ import (
 // Where several collectors share a database (PostgreSQL), another one may
 // change a row of a host outside this batch after the read. A read per
 // report has the same window, only shorter (READ COMMITTED): what keeps
-// the ledger sound is that removals guard on removed_at IS NULL and that
-// the unique index on active real identities turns a race into a
-// unique_violation, which retries the transaction.
+// the ledger sound is that removals guard on removed_at IS NULL, that a
+// report writes only its own host's rows (another host's part is never
+// taken: a real serial on two hosts is a serial clash, both rows stay),
+// and that the unique (identity, host) key turns two inserts of one part
+// on one host into a unique_violation, which retries the transaction.
 type remotePrefetch struct {
 	known   map[string]bool
 	rows    map[string][]ledger.Remote
@@ -156,8 +158,9 @@ func (e *Engine) loadNamedRemoved(ctx context.Context, w *writer, prep []*prepar
 }
 
 // lookupElsewhere finds, for each real-serial identity the host does not
-// hold actively, the most relevant row on another host: an active one, or
-// else the one that arrived last.
+// hold actively and each one it holds actively but no longer lists, the
+// most relevant row on another host: an active one, or else the one that
+// arrived last.
 func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, held *hostParts, parts []ledger.Observed) (map[string]ledger.Remote, error) {
 	active := held.activeIdentities()
 	var want []string
@@ -166,6 +169,7 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 			want = append(want, o.Identity)
 		}
 	}
+	want = append(want, held.goneRealIdentities(parts)...)
 	out := map[string]ledger.Remote{}
 	if pf := w.remotes; pf != nil {
 		rest := want[:0:0]
@@ -192,6 +196,15 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 		for _, o := range parts {
 			pf.touched[o.Identity] = true
 		}
+	}
+	var unlocked []string
+	for _, id := range want {
+		if w.remotes == nil || !w.remotes.known[id] {
+			unlocked = append(unlocked, id)
+		}
+	}
+	if err := e.lockIdentities(ctx, w, unlocked); err != nil {
+		return nil, err
 	}
 	err := e.queryRemotes(ctx, w, hostID, want, func(identity string, r ledger.Remote) {
 		if prev, seen := out[identity]; !seen || betterRemote(r, prev) {
@@ -256,11 +269,20 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 				want = append(want, o.Identity)
 			}
 		}
+		for _, id := range held.goneRealIdentities(parts) {
+			if !pf.known[id] {
+				pf.known[id] = true
+				want = append(want, id)
+			}
+		}
 	}
 	if len(added) > 0 {
 		if err := e.reserveIDs(ctx, w, len(added)); err != nil {
 			return nil, err
 		}
+	}
+	if err := e.lockIdentities(ctx, w, want); err != nil {
+		return nil, err
 	}
 	err := e.queryRemotes(ctx, w, "", want, func(identity string, r ledger.Remote) {
 		pf.rows[identity] = append(pf.rows[identity], r)
@@ -301,6 +323,30 @@ func (e *Engine) queryRemotes(ctx context.Context, w *writer, exceptHost string,
 		if err != nil {
 			return fmt.Errorf("look up parts on other hosts: %w", err)
 		}
+	}
+	return nil
+}
+
+// lockIdentities takes the dialect's locks on identities (sorted, so that
+// two transactions take shared ones in one order), where it has any.
+func (e *Engine) lockIdentities(ctx context.Context, w *writer, identities []string) error {
+	if e.d.LockIdentitiesSQL == "" || len(identities) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(identities)
+	slices.Sort(sorted)
+	rows, err := w.query(ctx, e.d.LockIdentitiesSQL, slices.Compact(sorted))
+	if err != nil {
+		return fmt.Errorf("lock part identities: %w", err)
+	}
+	for rows.Next() {
+	}
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("lock part identities: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/memledger/memledger/collector/internal/ledger"
+)
+
+// ReidentifyPlaceholders is the migration step that re-derives the
+// identities of parts stored with a real-serial identity under the rules
+// of internal/placeholder. Before it, the ledger took serials such as
+// "Undefined", "0123456789" or "System Serial Number" for real, so the
+// modules of identical servers shared one identity and the ledger saw
+// them move between hosts on every report. Each such row gets its host's
+// fingerprint identity (ledger.Reidentify): rows of one identity on
+// several hosts are split back into one part per host. Nothing is
+// deleted: the row keeps its id, stays and events, and an
+// identity_corrected event on its host, at now, records the correction
+// and the hosts the part was merged with. Its slot takes inventory.Slot's
+// name. partsVersion bumps hosts.parts_version of the hosts whose rows
+// changed (PostgreSQL), so that no collector keeps their cached rows.
+func ReidentifyPlaceholders(partsVersion bool, now time.Time) func(ctx context.Context, tx Tx) error {
+	return func(ctx context.Context, tx Tx) error {
+		type row struct {
+			id                     int64
+			host, kind, identity   string
+			slot                   string
+			record                 []byte
+			newIdentity, newSlot   string
+			newRealSerial, changed bool
+		}
+		rs, err := tx.Query(ctx, `SELECT id, host_id, kind, identity, real_serial, slot, record FROM parts ORDER BY id`)
+		if err != nil {
+			return fmt.Errorf("reidentify parts: read: %w", err)
+		}
+		var rows []*row
+		taken := map[string]bool{} // host + "\x00" + identity of every row
+		hostsOf := map[string][]string{}
+		for rs.Next() {
+			r := &row{}
+			var real bool
+			if err := rs.Scan(&r.id, &r.host, &r.kind, &r.identity, &real, &r.slot, &r.record); err != nil {
+				rs.Close()
+				return fmt.Errorf("reidentify parts: read: %w", err)
+			}
+			taken[r.host+"\x00"+r.identity] = true
+			if !real {
+				continue
+			}
+			rows = append(rows, r)
+			if !slices.Contains(hostsOf[r.identity], r.host) {
+				hostsOf[r.identity] = append(hostsOf[r.identity], r.host)
+			}
+		}
+		err = rs.Err()
+		if cerr := rs.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("reidentify parts: read: %w", err)
+		}
+
+		bumped := map[string]bool{}
+		for _, r := range rows {
+			o, err := ledger.Reidentify(r.host, ledger.PartKind(r.kind), r.record)
+			if err != nil {
+				return fmt.Errorf("reidentify part %d: %w", r.id, err)
+			}
+			if o.RealSerial {
+				continue // still real: same identity rule as before
+			}
+			identity := o.Identity
+			if taken[r.host+"\x00"+identity] {
+				// Another row of the host already holds the fingerprint
+				// (a part once in that slot): this one keeps its own.
+				identity += "#migrated-" + strconv.FormatInt(r.id, 10)
+			}
+			taken[r.host+"\x00"+identity] = true
+			others := slices.DeleteFunc(slices.Clone(hostsOf[r.identity]), func(h string) bool { return h == r.host })
+			details, err := json.Marshal(map[string]any{
+				"old_identity": r.identity, "identity": identity, "real_serial": false,
+				"old_slot": r.slot, "slot": o.Slot, "merged_with_hosts": others,
+			})
+			if err != nil {
+				return fmt.Errorf("reidentify part %d: %w", r.id, err)
+			}
+			msg := fmt.Sprintf("identity corrected: part %s of host %s has a placeholder serial: it is known on this host only, as %s",
+				r.identity, ledger.CleanText(r.host), identity)
+			if len(others) > 0 {
+				msg += fmt.Sprintf("; it had been merged with the parts of hosts %s, and the moves recorded between them were not moves",
+					ledger.CleanText(strings.Join(others, ", ")))
+			}
+			if _, err := tx.Exec(ctx, `UPDATE parts SET identity = $1, real_serial = $2, slot = $3 WHERE id = $4`,
+				identity, false, o.Slot, r.id); err != nil {
+				return fmt.Errorf("reidentify part %d: %w", r.id, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+				now, r.host, r.id, string(ledger.EventIdentityCorrected), msg, string(details)); err != nil {
+				return fmt.Errorf("reidentify part %d: record the correction: %w", r.id, err)
+			}
+			if partsVersion && !bumped[r.host] {
+				bumped[r.host] = true
+				if _, err := tx.Exec(ctx, `UPDATE hosts SET parts_version = parts_version + 1 WHERE host_id = $1`, r.host); err != nil {
+					return fmt.Errorf("reidentify parts of host %q: %w", r.host, err)
+				}
+			}
+		}
+		return nil
+	}
+}

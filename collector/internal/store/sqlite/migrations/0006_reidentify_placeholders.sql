@@ -1,0 +1,6 @@
+-- Parts stored with a real-serial identity whose serial internal/placeholder
+-- calls a placeholder ("Undefined", "0123456789", "System Serial Number",
+-- ...) get their host's fingerprint identity: parts merged across hosts are
+-- split back, each with an identity_corrected event. Done in Go
+-- (engine.ReidentifyPlaceholders, run by the driver as this file's step):
+-- the classifier is not SQL.
