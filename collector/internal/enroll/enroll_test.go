@@ -235,3 +235,19 @@ func TestServiceObserve(t *testing.T) {
 		t.Errorf("observed %q, want %q", got, want)
 	}
 }
+
+// A token is given to commands as an argument (enroll-token revoke TOKEN),
+// so it never starts with '-', which would read as a flag. One in 64
+// base64url tokens would: 500 tokens find that almost surely.
+func TestTokensNeverStartWithADash(t *testing.T) {
+	ts := NewTokens(filepath.Join(t.TempDir(), "tokens.json"))
+	for range 500 {
+		tok, _, err := ts.Create(CreateOptions{TTL: time.Hour, Uses: 1}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(tok, "-") {
+			t.Fatalf("token %q starts with '-'", tok)
+		}
+	}
+}

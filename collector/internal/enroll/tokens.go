@@ -88,11 +88,17 @@ func (t *Tokens) Create(opts CreateOptions, now time.Time) (string, TokenInfo, e
 			return "", TokenInfo{}, fmt.Errorf("token host id: %w", err)
 		}
 	}
-	raw := make([]byte, tokenBytes)
-	if _, err := rand.Read(raw); err != nil {
-		return "", TokenInfo{}, fmt.Errorf("random token: %w", err)
+	// A token is pasted as a command-line argument (enroll-token revoke
+	// TOKEN), where a leading '-' would read as a flag: draw again then
+	// (one of the 64 values of the first character is never used).
+	var tok string
+	for tok == "" || tok[0] == '-' {
+		raw := make([]byte, tokenBytes)
+		if _, err := rand.Read(raw); err != nil {
+			return "", TokenInfo{}, fmt.Errorf("random token: %w", err)
+		}
+		tok = base64.RawURLEncoding.EncodeToString(raw)
 	}
-	tok := base64.RawURLEncoding.EncodeToString(raw)
 	info := TokenInfo{
 		SHA256:    hashToken(tok),
 		HostID:    opts.HostID,
