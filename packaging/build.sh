@@ -57,7 +57,8 @@ packages=${PACKAGES:-memledger-agent memledger-collector}
 formats=${FORMATS:-deb rpm}
 built=""
 tmp=""
-trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
+render=""
+trap '[ -z "$tmp" ] || rm -rf "$tmp"; [ -z "$render" ] || rm -rf "$render"' EXIT
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 	SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || date +%s)
 fi
@@ -84,12 +85,25 @@ for pkg in $packages; do
 	CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath \
 		-ldflags "-s -w -X github.com/memledger/memledger/internal/version.Version=$version" \
 		-o "$dist/bin/$pkg" "$main"
+	# The maintainer scripts are shared by both packages: render this
+	# package's copies (@PACKAGE@ -> its name) and point a copy of its
+	# nfpm config at them.
+	render=$(mktemp -d "$dist/.render.XXXXXX")
+	mkdir "$render/scripts"
+	for kind in deb rpm; do
+		mkdir "$render/scripts/$kind"
+		for script in packaging/scripts/$kind/*; do
+			sed "s/@PACKAGE@/$pkg/g" "$script" >"$render/scripts/$kind/${script##*/}"
+			chmod 0755 "$render/scripts/$kind/${script##*/}"
+		done
+	done
+	sed "s|packaging/scripts/|$render/scripts/|" "$config" >"$render/nfpm.yaml"
 	for format in $formats; do
 		# nfpm names the file by each format's convention; build into an
 		# empty directory to learn the name without guessing it.
 		tmp=$(mktemp -d "$dist/.nfpm.XXXXXX")
 		go tool -modfile=packaging/tools.mod nfpm package \
-			--config "$config" --packager "$format" --target "$tmp/"
+			--config "$render/nfpm.yaml" --packager "$format" --target "$tmp/"
 		for f in "$tmp"/*; do
 			mv -f "$f" "$dist/"
 			built="$built ${f##*/}"
@@ -97,6 +111,8 @@ for pkg in $packages; do
 		rmdir "$tmp"
 		tmp=""
 	done
+	rm -rf "$render"
+	render=""
 done
 
 (cd "$dist" && sha256sum $built >SHA256SUMS)
