@@ -676,6 +676,9 @@ func TestPackages(t *testing.T) {
 		t.Run("rpm/"+p.name, func(t *testing.T) { checkRPM(t, root, p, rpmPath(p)) })
 	}
 	t.Run("deb/install", func(t *testing.T) { checkDebInstall(t, debPath(pkgs[0]), debPath(pkgs[1])) })
+	t.Run("deb/readme", func(t *testing.T) {
+		checkReadmeInstall(t, root, map[string]string{pkgs[0].name: debPath(pkgs[0]), pkgs[1].name: debPath(pkgs[1])})
+	})
 }
 
 func checkDeb(t *testing.T, root string, p pkgSpec, deb string) {
