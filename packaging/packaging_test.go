@@ -612,7 +612,8 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 const (
 	buildVersion = "v1.2.3-rc1"
 	binVersion   = "1.2.3-rc1"
-	pkgVersion   = "1.2.3~rc1"
+	pkgVersion   = "1.2.3~rc1" // rpm Version; Release is 1
+	debVersion   = pkgVersion + "-1"
 )
 
 // TestPackages builds all packages once with the documented command and
@@ -631,7 +632,7 @@ func TestPackages(t *testing.T) {
 	debArch := runtime.GOARCH
 	rpmArch := map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i386", "arm": "armhfp"}[runtime.GOARCH]
 	debPath := func(p pkgSpec) string {
-		return filepath.Join(dist, fmt.Sprintf("%s_%s_%s.deb", p.name, pkgVersion, debArch))
+		return filepath.Join(dist, fmt.Sprintf("%s_%s_%s.deb", p.name, debVersion, debArch))
 	}
 	rpmPath := func(p pkgSpec) string {
 		return filepath.Join(dist, fmt.Sprintf("%s-%s-1.%s.rpm", p.name, pkgVersion, rpmArch))
@@ -675,16 +676,115 @@ func TestPackages(t *testing.T) {
 		t.Run("deb/"+p.name, func(t *testing.T) { checkDeb(t, root, p, debPath(p)) })
 		t.Run("rpm/"+p.name, func(t *testing.T) { checkRPM(t, root, p, rpmPath(p)) })
 	}
+	t.Run("lintian", func(t *testing.T) { checkLintian(t, debPath(pkgs[0]), debPath(pkgs[1])) })
+	t.Run("rpmlint", func(t *testing.T) { checkRPMLint(t, root) })
 	t.Run("deb/install", func(t *testing.T) { checkDebInstall(t, debPath(pkgs[0]), debPath(pkgs[1])) })
 	t.Run("deb/readme", func(t *testing.T) {
 		checkReadmeInstall(t, root, map[string]string{pkgs[0].name: debPath(pkgs[0]), pkgs[1].name: debPath(pkgs[1])})
 	})
 }
 
+// checkLintian runs lintian on the debs: no errors or warnings (infos and
+// pedantic tags are shown in the log).
+func checkLintian(t *testing.T, debs ...string) {
+	needTool(t, "lintian")
+	out, err := runErr(t, nil, "lintian", append([]string{"--no-cfg", "--display-level", ">=pedantic"}, debs...)...)
+	t.Logf("lintian --display-level '>=pedantic':\n%s", out)
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "E: ") || strings.HasPrefix(l, "W: ") {
+			t.Errorf("lintian: %s", l)
+		}
+	}
+	if err != nil && !t.Failed() {
+		t.Errorf("lintian: %v", err)
+	}
+}
+
+// checkRPMLint builds the rpms of a release (nfpm's rpm changelog can
+// spell a pre-release only as 1.2.3-rc1, which rpmlint finds incoherent
+// with the package's 1.2.3~rc1) and runs rpmlint on them with
+// packaging/rpmlint.toml: nothing but the missing signature of a local
+// build. nfpm's rpm payload names files by absolute path and rpmlint
+// extracts it with cpio -id, which would write them into /: a cpio in PATH
+// adds --no-absolute-filenames.
+func checkRPMLint(t *testing.T, repo string) {
+	for _, tool := range []string{"rpmlint", "rpm", "rpm2cpio", "cpio"} {
+		needTool(t, tool)
+	}
+	cpio, _ := exec.LookPath("cpio")
+	wrap := t.TempDir()
+	if err := os.WriteFile(filepath.Join(wrap, "cpio"), []byte("#!/bin/sh\nexec "+shellQuote(cpio)+" --no-absolute-filenames \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dist := t.TempDir()
+	if out, err := runErr(t, []string{"DIST=" + dist, "FORMATS=rpm"}, filepath.Join(repo, "packaging", "build.sh"), "v1.2.3"); err != nil {
+		t.Fatalf("packaging/build.sh v1.2.3: %v\n%s", err, out)
+	}
+	rpms, err := filepath.Glob(filepath.Join(dist, "*.rpm"))
+	if err != nil || len(rpms) != len(pkgs) {
+		t.Fatalf("rpms %q, %v: want one per package", rpms, err)
+	}
+	out, _ := runErr(t, []string{"PATH=" + wrap + ":" + os.Getenv("PATH"), "TMPDIR=" + t.TempDir()}, "rpmlint", append([]string{"-c", filepath.Join(repo, "packaging", "rpmlint.toml")}, rpms...)...)
+	t.Logf("rpmlint -c packaging/rpmlint.toml:\n%s", out)
+	if !strings.Contains(out, fmt.Sprintf("%d packages and 0 specfiles checked", len(pkgs))) {
+		t.Fatalf("rpmlint checked no packages:\n%s", out)
+	}
+	tag := regexp.MustCompile(`^\S+: ([EW]): (\S+)`)
+	signatures := 0
+	for _, l := range strings.Split(out, "\n") {
+		m := tag.FindStringSubmatch(l)
+		switch {
+		case m == nil:
+		case m[1] == "E" && m[2] == "no-signature":
+			signatures++
+		default:
+			t.Errorf("rpmlint: %s", l)
+		}
+	}
+	if signatures != len(pkgs) {
+		t.Errorf("rpmlint reported %d missing signatures, want one per unsigned package", signatures)
+	}
+}
+
+// packagedFiles lists the files every build of package p carries in
+// format (deb or rpm), apart from the manual pages of its subcommands
+// (isManPage), which follow the command tree.
+func packagedFiles(p pkgSpec, format string) []string {
+	zsh := "/usr/share/zsh/vendor-completions/_" + p.name
+	if format == "rpm" {
+		zsh = "/usr/share/zsh/site-functions/_" + p.name
+	}
+	files := []string{
+		"/usr/bin/" + p.name,
+		"/usr/lib/systemd/system/" + p.name + ".service",
+		"/usr/lib/sysusers.d/" + p.name + ".conf",
+		"/usr/lib/tmpfiles.d/" + p.name + ".conf",
+		"/etc/memledger/" + p.config,
+		"/usr/share/man/man1/" + p.name + ".1.gz",
+		"/usr/share/bash-completion/completions/" + p.name,
+		zsh,
+		"/usr/share/fish/vendor_completions.d/" + p.name + ".fish",
+		"/usr/share/doc/" + p.name + "/copyright",
+		"/usr/share/doc/" + p.name + "/README.md",
+		"/usr/share/lintian/overrides/" + p.name,
+	}
+	if format == "deb" {
+		// nfpm makes it from packaging/changelog.yaml; rpm keeps the
+		// changelog in its header.
+		files = append(files, "/usr/share/doc/"+p.name+"/changelog.Debian.gz")
+	}
+	return files
+}
+
+// isManPage reports whether path is the manual page of a command of p.
+func isManPage(p pkgSpec, path string) bool {
+	return regexp.MustCompile(`^/usr/share/man/man1/` + regexp.QuoteMeta(p.name) + `(-[a-z-]+)?\.1\.gz$`).MatchString(path)
+}
+
 func checkDeb(t *testing.T, root string, p pkgSpec, deb string) {
 	fields := map[string]string{
 		"Package":      p.name,
-		"Version":      pkgVersion,
+		"Version":      debVersion,
 		"Architecture": runtime.GOARCH,
 		"Depends":      "systemd | systemd-standalone-sysusers | systemd-sysusers, systemd | systemd-standalone-tmpfiles | systemd-tmpfiles",
 		"Section":      "admin",
@@ -725,23 +825,23 @@ func checkDeb(t *testing.T, root string, p pkgSpec, deb string) {
 		}
 		got[strings.TrimPrefix(f[5], ".")] = entry{f[0], f[1]}
 	}
-	want := map[string]entry{
-		"/usr/bin/" + p.name:                             {"-rwxr-xr-x", "root/root"},
-		"/usr/lib/systemd/system/" + p.name + ".service": {"-rw-r--r--", "root/root"},
-		"/usr/lib/sysusers.d/" + p.name + ".conf":        {"-rw-r--r--", "root/root"},
-		"/usr/lib/tmpfiles.d/" + p.name + ".conf":        {"-rw-r--r--", "root/root"},
-		"/etc/memledger/" + p.config:                     {"-rw-r--r--", "root/root"},
+	want := map[string]entry{}
+	for _, f := range packagedFiles(p, "deb") {
+		want[f] = entry{"-rw-r--r--", "root/root"}
 	}
+	want["/usr/bin/"+p.name] = entry{"-rwxr-xr-x", "root/root"}
 	for path, w := range want {
 		if g, ok := got[path]; !ok {
 			t.Errorf("the deb lacks %s", path)
-		} else if g != w {
+		} else if g.mode != w.mode || (g.owner != w.owner && g.owner != "0/0") {
 			t.Errorf("%s: %s %s, want %s %s", path, g.mode, g.owner, w.mode, w.owner)
 		}
 	}
-	for path := range got {
-		if _, ok := want[path]; !ok {
+	for path, g := range got {
+		if _, ok := want[path]; !ok && !isManPage(p, path) {
 			t.Errorf("the deb carries unexpected %s", path)
+		} else if !ok && (g.mode != "-rw-r--r--" || g.owner != "root/root") {
+			t.Errorf("%s: %s %s, want -rw-r--r-- root/root", path, g.mode, g.owner)
 		}
 	}
 	for _, src := range []struct{ inPkg, repo string }{
@@ -873,8 +973,8 @@ func checkDebInstall(t *testing.T, agentDeb, collectorDeb string) {
 	r.dpkg("--install", agentDeb, collectorDeb)
 	uids := map[string]int{}
 	for _, p := range pkgs {
-		if st := run(t, nil, "dpkg-query", "--admindir="+filepath.Join(r.dir, "var/lib/dpkg"), "-f", "${Status} ${Version}", "-W", p.name); st != "install ok installed "+pkgVersion {
-			t.Errorf("%s status %q, want installed %s", p.name, st, pkgVersion)
+		if st := run(t, nil, "dpkg-query", "--admindir="+filepath.Join(r.dir, "var/lib/dpkg"), "-f", "${Status} ${Version}", "-W", p.name); st != "install ok installed "+debVersion {
+			t.Errorf("%s status %q, want installed %s", p.name, st, debVersion)
 		}
 		if !enabled(r.dir, p.name+".service") {
 			t.Errorf("%s.service not enabled after the first install", p.name)
@@ -1024,6 +1124,7 @@ const (
 	tagDirNames    = 1118
 
 	rpmFileConfig    = 1 << 0
+	rpmFileDoc       = 1 << 1
 	rpmFileNoReplace = 1 << 4
 )
 
@@ -1162,12 +1263,19 @@ func checkRPM(t *testing.T, root string, p pkgSpec, path string) {
 		}
 		got[dirs[idx[i]]+b] = file{modes[i] & 0o7777, flags[i], users[i] + "/" + groups[i]}
 	}
-	want := map[string]file{
-		"/usr/bin/" + p.name:                             {0o755, 0, "root/root"},
-		"/usr/lib/systemd/system/" + p.name + ".service": {0o644, 0, "root/root"},
-		"/usr/lib/sysusers.d/" + p.name + ".conf":        {0o644, 0, "root/root"},
-		"/usr/lib/tmpfiles.d/" + p.name + ".conf":        {0o644, 0, "root/root"},
-		"/etc/memledger/" + p.config:                     {0o644, rpmFileConfig | rpmFileNoReplace, "root/root"},
+	want := map[string]file{}
+	for _, f := range packagedFiles(p, "rpm") {
+		want[f] = file{0o644, 0, "root/root"}
+		if strings.HasPrefix(f, "/usr/share/doc/") || isManPage(p, f) {
+			want[f] = file{0o644, rpmFileDoc, "root/root"}
+		}
+	}
+	want["/usr/bin/"+p.name] = file{0o755, 0, "root/root"}
+	want["/etc/memledger/"+p.config] = file{0o644, rpmFileConfig | rpmFileNoReplace, "root/root"}
+	for path := range got {
+		if _, ok := want[path]; !ok && isManPage(p, path) {
+			want[path] = file{0o644, rpmFileDoc, "root/root"}
+		}
 	}
 	for path, w := range want {
 		g, ok := got[path]
@@ -1176,8 +1284,8 @@ func checkRPM(t *testing.T, root string, p pkgSpec, path string) {
 			t.Errorf("the rpm lacks %s", path)
 		case g.mode != w.mode || g.owner != w.owner:
 			t.Errorf("%s: %o %s, want %o %s", path, g.mode, g.owner, w.mode, w.owner)
-		case g.flags&(rpmFileConfig|rpmFileNoReplace) != w.flags:
-			t.Errorf("%s: file flags %#x, want config|noreplace = %#x", path, g.flags, w.flags)
+		case g.flags&(rpmFileConfig|rpmFileNoReplace|rpmFileDoc) != w.flags:
+			t.Errorf("%s: file flags %#x, want %#x", path, g.flags, w.flags)
 		}
 	}
 	for path := range got {

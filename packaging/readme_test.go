@@ -398,3 +398,26 @@ func appendFile(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCopyrightNamesNotice keeps the packages' copyright file in step with
+// NOTICE: every generated file NOTICE names a data source for has its own
+// Files paragraph.
+func TestCopyrightNamesNotice(t *testing.T) {
+	root := repoRoot(t)
+	notice := string(readFile(t, filepath.Join(root, "NOTICE")))
+	copyright := string(readFile(t, filepath.Join(root, "packaging", "copyright")))
+	files := regexp.MustCompile(`\(([a-z0-9_./-]+\.go)\)`).FindAllStringSubmatch(notice, -1)
+	if len(files) == 0 {
+		t.Fatal("NOTICE names no generated file in parentheses")
+	}
+	for _, f := range files {
+		if !regexp.MustCompile(`(?m)^Files: .*\b` + regexp.QuoteMeta(f[1]) + `\b`).MatchString(copyright) {
+			t.Errorf("packaging/copyright has no Files paragraph for %s, which NOTICE names", f[1])
+		}
+	}
+	for _, want := range []string{"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n", "\nLicense: Apache-2.0\n", "/usr/share/common-licenses/Apache-2.0"} {
+		if !strings.Contains(copyright, want) {
+			t.Errorf("packaging/copyright lacks %q", want)
+		}
+	}
+}

@@ -1,5 +1,5 @@
 #!/bin/sh
-# rpm %post of @PACKAGE@. packaging/build.sh renders it for each package,
+# rpm post-install scriptlet of @PACKAGE@. packaging/build.sh renders it for each package,
 # replacing @PACKAGE@ with the package's name.
 #
 #   N    versions installed after this step: 1 on a first install, 2 or
@@ -18,7 +18,7 @@ unit=$pkg.service
 case "$1" in
 [0-9]*) ;;
 *)
-	echo "$pkg %post: unknown argument '$1'" >&2
+	echo "$pkg post-install: unknown argument '$1'" >&2
 	exit 1
 	;;
 esac

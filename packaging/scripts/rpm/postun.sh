@@ -1,5 +1,5 @@
 #!/bin/sh
-# rpm %postun of @PACKAGE@ (rendered by packaging/build.sh).
+# rpm post-uninstall scriptlet of @PACKAGE@ (rendered by packaging/build.sh).
 #
 #   N    versions installed after this step: 0 on erase, 1 or more on an
 #        upgrade
@@ -15,7 +15,7 @@ case "$1" in
 0) ;;
 [0-9]*) exit 0 ;;
 *)
-	echo "$pkg %postun: unknown argument '$1'" >&2
+	echo "$pkg post-uninstall: unknown argument '$1'" >&2
 	exit 1
 	;;
 esac

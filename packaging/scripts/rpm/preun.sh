@@ -1,11 +1,11 @@
 #!/bin/sh
-# rpm %preun of @PACKAGE@ (rendered by packaging/build.sh).
+# rpm pre-uninstall scriptlet of @PACKAGE@ (rendered by packaging/build.sh).
 #
 #   N    versions installed after this step: 0 on erase, 1 or more on an
 #        upgrade
 #
 # On erase the service is stopped and disabled; on an upgrade nothing
-# happens here (%post restarts a running service).
+# happens here (the post-install scriptlet restarts a running service).
 set -e
 
 pkg=@PACKAGE@
@@ -15,7 +15,7 @@ case "$1" in
 0) ;;
 [0-9]*) exit 0 ;;
 *)
-	echo "$pkg %preun: unknown argument '$1'" >&2
+	echo "$pkg pre-uninstall: unknown argument '$1'" >&2
 	exit 1
 	;;
 esac
