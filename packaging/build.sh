@@ -57,7 +57,8 @@ packages=${PACKAGES:-memledger-agent memledger-collector}
 formats=${FORMATS:-deb rpm}
 built=""
 tmp=""
-trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
+render=""
+trap '[ -z "$tmp" ] || rm -rf "$tmp"; [ -z "$render" ] || rm -rf "$render"' EXIT
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 	SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || date +%s)
 fi
@@ -67,12 +68,12 @@ export SOURCE_DATE_EPOCH
 export MEMLEDGER_VERSION="$version"
 export MEMLEDGER_ARCH="$arch"
 export MEMLEDGER_BIN="$dist/bin"
-export MEMLEDGER_MAINTAINER="${MEMLEDGER_MAINTAINER:-memledger maintainers <memledger@localhost>}"
+export MEMLEDGER_MAINTAINER="${MEMLEDGER_MAINTAINER:-memledger maintainers <maintainers@users.noreply.r-seed-105e9c31.example>}"
 
 for pkg in $packages; do
 	case "$pkg" in
-	memledger-agent) main=./agent/cmd/memledger-agent config=packaging/nfpm-agent.yaml ;;
-	memledger-collector) main=./collector/cmd/memledger-collector config=packaging/nfpm-collector.yaml ;;
+	memledger-agent) main=./agent/cmd/memledger-agent docs=./agent/internal/gendocs config=packaging/nfpm-agent.yaml ;;
+	memledger-collector) main=./collector/cmd/memledger-collector docs=./collector/internal/gendocs config=packaging/nfpm-collector.yaml ;;
 	*)
 		echo "build.sh: unknown package '$pkg' (want memledger-agent or memledger-collector)" >&2
 		exit 2
@@ -84,12 +85,56 @@ for pkg in $packages; do
 	CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath \
 		-ldflags "-s -w -X github.com/memledger/memledger/internal/version.Version=$version" \
 		-o "$dist/bin/$pkg" "$main"
+	# The maintainer scripts are shared by both packages: render this
+	# package's copies (@PACKAGE@ -> its name) and point a copy of its
+	# nfpm config at them.
+	render=$(mktemp -d "$dist/.render.XXXXXX")
+	mkdir "$render/scripts"
+	for kind in deb rpm; do
+		mkdir "$render/scripts/$kind"
+		for script in packaging/scripts/$kind/*; do
+			sed "s/@PACKAGE@/$pkg/g" "$script" >"$render/scripts/$kind/${script##*/}"
+			chmod 0755 "$render/scripts/$kind/${script##*/}"
+		done
+	done
+	sed "s|packaging/scripts/|$render/scripts/|; s|@DOCS@|$render/docs|" "$config" >"$render/nfpm.yaml"
+	# Manual pages and completions from the command tree.
+	go run "$docs" "$render/docs" "$version"
+	for page in "$render"/docs/man1/*.1.gz; do
+		printf '  - src: %s\n    dst: /usr/share/man/man1/%s\n    type: doc\n    file_info:\n      mode: 0644\n' \
+			"$page" "${page##*/}" >>"$render/nfpm.yaml"
+	done
 	for format in $formats; do
+		# The changelog, with an entry for this version on top unless it
+		# is the latest listed, naming the package's version-release: deb
+		# spells a pre-release with ~; nfpm's rpm changelog prints the
+		# semver, so a pre-release shows as 1.2.0-rc1-1 there.
+		pkgversion=$version-1
+		[ "$format" = deb ] && pkgversion=$(echo "$version" | sed 's/-/~/')-1
+		if [ "$(sed -n 's/^- semver: *//p' packaging/changelog.yaml | head -n 1)" = "$version" ]; then
+			sed "s/^- semver: $version\$/- semver: $pkgversion/" packaging/changelog.yaml >"$render/changelog.yaml"
+		else
+			{
+				echo "- semver: $pkgversion"
+				echo "  date: $(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
+				echo "  packager: $MEMLEDGER_MAINTAINER"
+				echo "  deb:"
+				echo "    urgency: low"
+				echo "    distributions: [unstable]"
+				echo "  changes:"
+				echo "    - note: Build of commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+				cat packaging/changelog.yaml
+			} >"$render/changelog.yaml"
+		fi
+		zsh=/usr/share/zsh/vendor-completions drop='^$'
+		[ "$format" = rpm ] && zsh=/usr/share/zsh/site-functions
+		[ "$format" = deb ] && drop='^    type: doc$'
+		sed "s|^changelog: .*|changelog: $render/changelog.yaml|; s|@ZSH@|$zsh|; /$drop/d" "$render/nfpm.yaml" >"$render/nfpm-$format.yaml"
 		# nfpm names the file by each format's convention; build into an
 		# empty directory to learn the name without guessing it.
 		tmp=$(mktemp -d "$dist/.nfpm.XXXXXX")
 		go tool -modfile=packaging/tools.mod nfpm package \
-			--config "$config" --packager "$format" --target "$tmp/"
+			--config "$render/nfpm-$format.yaml" --packager "$format" --target "$tmp/"
 		for f in "$tmp"/*; do
 			mv -f "$f" "$dist/"
 			built="$built ${f##*/}"
@@ -97,6 +142,8 @@ for pkg in $packages; do
 		rmdir "$tmp"
 		tmp=""
 	done
+	rm -rf "$render"
+	render=""
 done
 
 (cd "$dist" && sha256sum $built >SHA256SUMS)

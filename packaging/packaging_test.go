@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -289,9 +290,6 @@ func TestUnitDirectives(t *testing.T) {
 	common := map[string]string{
 		"Type":                    "notify",
 		"Restart":                 "on-failure",
-		"User":                    "memledger",
-		"Group":                   "memledger",
-		"StateDirectory":          "memledger",
 		"StateDirectoryMode":      "0750",
 		"UMask":                   "0077",
 		"NoNewPrivileges":         "yes",
@@ -316,10 +314,16 @@ func TestUnitDirectives(t *testing.T) {
 	}
 	specific := map[string]map[string]string{
 		"memledger-agent": {
+			"User":                  "memledger-agent",
+			"Group":                 "memledger-agent",
+			"StateDirectory":        "memledger-agent",
 			"AmbientCapabilities":   "CAP_DAC_READ_SEARCH",
 			"CapabilityBoundingSet": "CAP_DAC_READ_SEARCH",
 		},
 		"memledger-collector": {
+			"User":                  "memledger-collector",
+			"Group":                 "memledger-collector",
+			"StateDirectory":        "memledger-collector",
 			"AmbientCapabilities":   "",
 			"CapabilityBoundingSet": "",
 		},
@@ -379,61 +383,58 @@ func TestUnitDirectives(t *testing.T) {
 // ---------------------------------------------------------------------------
 // maintainer scripts
 
-// scriptNames maps the nfpm script names to dpkg's.
-var scriptNames = []struct{ file, deb string }{
-	{"postinstall.sh", "postinst"},
-	{"preremove.sh", "prerm"},
-	{"postremove.sh", "postrm"},
+// The maintainer scripts, one copy for both packages: the deb names and the
+// nfpm names of the rpm scriptlets.
+var debScripts = []string{"postinst", "prerm", "postrm"}
+var rpmScripts = []struct{ file, nfpm string }{
+	{"post.sh", "postinstall"},
+	{"preun.sh", "preremove"},
+	{"postun.sh", "postremove"},
 }
 
-// The scripts of the two packages differ only in the package's name; the
-// test keeps them from drifting apart.
-func TestScriptsDifferOnlyInName(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "packaging", "scripts")
-	for _, s := range scriptNames {
-		agent := readFile(t, filepath.Join(dir, "memledger-agent", s.file))
-		collector := readFile(t, filepath.Join(dir, "memledger-collector", s.file))
-		if want := bytes.ReplaceAll(agent, []byte("memledger-agent"), []byte("memledger-collector")); !bytes.Equal(collector, want) {
-			t.Errorf("%s: the collector's script differs from the agent's by more than the name; keep them in step", s.file)
-		}
-		for _, pkg := range []string{"memledger-agent", "memledger-collector"} {
-			fi, err := os.Stat(filepath.Join(dir, pkg, s.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fi.Mode().Perm()&0o111 == 0 {
-				t.Errorf("%s/%s is not executable", pkg, s.file)
-			}
-		}
-	}
-}
-
-// scratchRoot makes a root tree with the files useradd and systemctl need.
-func scratchRoot(t *testing.T, unit string) string {
+// renderScript returns packaging/scripts/KIND/NAME as packaging/build.sh
+// renders it for pkg.
+func renderScript(t testing.TB, root, kind, name, pkg string) []byte {
 	t.Helper()
-	root := t.TempDir()
-	files := map[string]string{
-		"etc/passwd":                     "root:x:0:0:root:/root:/bin/sh\n",
-		"etc/group":                      "root:x:0:\n",
-		"etc/shadow":                     "root:*:19000:0:99999:7:::\n",
-		"etc/gshadow":                    "root:*::\n",
-		"usr/sbin/nologin":               "#!/bin/sh\nexit 1\n",
-		"usr/lib/systemd/system/" + unit: "[Unit]\nDescription=stand-in\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+	return bytes.ReplaceAll(readFile(t, filepath.Join(root, "packaging", "scripts", kind, name)), []byte("@PACKAGE@"), []byte(pkg))
+}
+
+// TestScriptTemplates checks the shared scripts: executable, POSIX sh,
+// with nothing left of the placeholder once rendered.
+func TestScriptTemplates(t *testing.T) {
+	root := repoRoot(t)
+	var names [][2]string
+	for _, s := range debScripts {
+		names = append(names, [2]string{"deb", s})
 	}
-	for name, content := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	for _, s := range rpmScripts {
+		names = append(names, [2]string{"rpm", s.file})
+	}
+	for _, n := range names {
+		path := filepath.Join(root, "packaging", "scripts", n[0], n[1])
+		fi, err := os.Stat(path)
+		if err != nil {
 			t.Fatal(err)
 		}
-		mode := os.FileMode(0o644)
-		if strings.HasPrefix(name, "usr/sbin/") {
-			mode = 0o755
+		if fi.Mode().Perm()&0o111 == 0 {
+			t.Errorf("%s/%s is not executable", n[0], n[1])
 		}
-		if err := os.WriteFile(p, []byte(content), mode); err != nil {
-			t.Fatal(err)
+		for _, p := range pkgs {
+			got := renderScript(t, root, n[0], n[1], p.name)
+			if !bytes.HasPrefix(got, []byte("#!/bin/sh\n")) {
+				t.Errorf("%s/%s does not start with #!/bin/sh", n[0], n[1])
+			}
+			if regexp.MustCompile(`@[A-Z_]+@`).Match(got) {
+				t.Errorf("%s/%s rendered for %s keeps a placeholder", n[0], n[1], p.name)
+			}
+			if !bytes.Contains(got, []byte("pkg="+p.name+"\n")) {
+				t.Errorf("%s/%s rendered for %s does not set pkg=%s", n[0], n[1], p.name, p.name)
+			}
+			if out, err := runErr(t, nil, "sh", "-n", "-c", string(got)); err != nil {
+				t.Errorf("%s/%s: sh -n: %v\n%s", n[0], n[1], err, out)
+			}
 		}
 	}
-	return root
 }
 
 func enabled(root, unit string) bool {
@@ -453,218 +454,126 @@ func dbLines(t *testing.T, root, file, name string) []string {
 	return out
 }
 
-// TestScriptsInScratchRoot runs the maintainer scripts the way dpkg --root
-// --force-script-chrootless does (DPKG_ROOT set), with both deb and rpm
-// arguments, and checks the user, the enablement and the state directory.
-func TestScriptsInScratchRoot(t *testing.T) {
-	needRoot(t)
-	needTool(t, "systemctl")
-	needTool(t, "useradd")
-	dir := filepath.Join(repoRoot(t), "packaging", "scripts")
-
-	const userLine = "memledger:x:%s:%s:memledger inventory:/var/lib/memledger:/usr/sbin/nologin"
-	type state struct {
-		user, group, enabled, ledger bool
-	}
-	tests := []struct {
-		name    string
-		script  string
-		args    []string
-		before  state
-		want    state
-		wantErr bool
-		output  string // substring of the output, if any
-	}{
-		{name: "deb first install", script: "postinstall.sh", args: []string{"configure", ""},
-			want: state{user: true, group: true, enabled: true}},
-		{name: "deb upgrade keeps an admin's disable", script: "postinstall.sh", args: []string{"configure", "1.0.0"},
-			before: state{user: true, group: true}, want: state{user: true, group: true}},
-		{name: "deb upgrade keeps enabled", script: "postinstall.sh", args: []string{"configure", "1.0.0"},
-			before: state{user: true, group: true, enabled: true}, want: state{user: true, group: true, enabled: true}},
-		{name: "deb reinstall after removal: user exists", script: "postinstall.sh", args: []string{"configure", ""},
-			before: state{user: true, group: true, ledger: true}, want: state{user: true, group: true, enabled: true, ledger: true}},
-		{name: "group left over without user", script: "postinstall.sh", args: []string{"configure", ""},
-			before: state{group: true}, want: state{user: true, group: true, enabled: true}},
-		{name: "deb abort-upgrade changes nothing", script: "postinstall.sh", args: []string{"abort-upgrade", "1.0.0"}},
-		{name: "rpm first install", script: "postinstall.sh", args: []string{"1"},
-			want: state{user: true, group: true, enabled: true}},
-		{name: "rpm upgrade keeps an admin's disable", script: "postinstall.sh", args: []string{"2"},
-			before: state{user: true, group: true}, want: state{user: true, group: true}},
-		{name: "postinstall unknown argument", script: "postinstall.sh", args: []string{"bogus"}, wantErr: true, output: "unknown argument 'bogus'"},
-
-		{name: "deb remove disables", script: "preremove.sh", args: []string{"remove"},
-			before: state{user: true, group: true, enabled: true, ledger: true}, want: state{user: true, group: true, ledger: true}},
-		{name: "deb upgrade leaves enabled", script: "preremove.sh", args: []string{"upgrade", "1.1.0"},
-			before: state{user: true, group: true, enabled: true}, want: state{user: true, group: true, enabled: true}},
-		{name: "rpm erase disables", script: "preremove.sh", args: []string{"0"},
-			before: state{user: true, group: true, enabled: true, ledger: true}, want: state{user: true, group: true, ledger: true}},
-		{name: "rpm upgrade leaves enabled", script: "preremove.sh", args: []string{"1"},
-			before: state{user: true, group: true, enabled: true}, want: state{user: true, group: true, enabled: true}},
-		{name: "preremove unknown argument", script: "preremove.sh", args: []string{"bogus"}, wantErr: true, output: "unknown argument"},
-
-		{name: "deb remove keeps ledger and user", script: "postremove.sh", args: []string{"remove"},
-			before: state{user: true, group: true, ledger: true}, want: state{user: true, group: true, ledger: true}},
-		{name: "deb purge keeps ledger and user", script: "postremove.sh", args: []string{"purge"},
-			before: state{user: true, group: true, ledger: true}, want: state{user: true, group: true, ledger: true},
-			output: "kept"},
-		{name: "rpm erase keeps ledger and user", script: "postremove.sh", args: []string{"0"},
-			before: state{user: true, group: true, ledger: true}, want: state{user: true, group: true, ledger: true}},
-		{name: "deb upgrade", script: "postremove.sh", args: []string{"upgrade", "1.1.0"},
-			before: state{user: true, group: true, ledger: true}, want: state{user: true, group: true, ledger: true}},
-		{name: "postremove unknown argument", script: "postremove.sh", args: []string{"bogus"}, wantErr: true, output: "unknown argument"},
-	}
-	for _, p := range pkgs {
-		unit := p.name + ".service"
-		for _, tt := range tests {
-			t.Run(p.name+"/"+tt.name, func(t *testing.T) {
-				root := scratchRoot(t, unit)
-				if tt.before.group {
-					appendFile(t, filepath.Join(root, "etc/group"), "memledger:x:990:\n")
-					appendFile(t, filepath.Join(root, "etc/gshadow"), "memledger:!::\n")
-				}
-				if tt.before.user {
-					appendFile(t, filepath.Join(root, "etc/passwd"), fmt.Sprintf(userLine+"\n", "990", "990"))
-					appendFile(t, filepath.Join(root, "etc/shadow"), "memledger:!:19000::::::\n")
-				}
-				if tt.before.enabled {
-					wants := filepath.Join(root, "etc/systemd/system/multi-user.target.wants")
-					if err := os.MkdirAll(wants, 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.Symlink("/usr/lib/systemd/system/"+unit, filepath.Join(wants, unit)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				ledger := filepath.Join(root, "var/lib/memledger/ledger.db")
-				if tt.before.ledger {
-					if err := os.MkdirAll(filepath.Dir(ledger), 0o750); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(ledger, []byte("precious"), 0o600); err != nil {
-						t.Fatal(err)
-					}
-				}
-
-				out, err := runErr(t, []string{"DPKG_ROOT=" + root}, "sh", append([]string{filepath.Join(dir, p.name, tt.script)}, tt.args...)...)
-				if (err != nil) != tt.wantErr {
-					t.Fatalf("%s %q: err = %v, want error %v\n%s", tt.script, tt.args, err, tt.wantErr, out)
-				}
-				if !strings.Contains(out, tt.output) {
-					t.Errorf("output lacks %q:\n%s", tt.output, out)
-				}
-
-				users := dbLines(t, root, "passwd", "memledger")
-				groups := dbLines(t, root, "group", "memledger")
-				if got := len(users) == 1; got != tt.want.user || len(users) > 1 {
-					t.Errorf("passwd has %q, want the memledger user: %v", users, tt.want.user)
-				}
-				if got := len(groups) == 1; got != tt.want.group || len(groups) > 1 {
-					t.Errorf("group has %q, want the memledger group: %v", groups, tt.want.group)
-				}
-				if len(users) == 1 && len(groups) == 1 {
-					gid := strings.Split(groups[0], ":")[2]
-					uid := strings.Split(users[0], ":")[2]
-					if want := fmt.Sprintf(userLine, uid, gid); users[0] != want {
-						t.Errorf("user %q, want %q (system user, home /var/lib/memledger, no login, group memledger)", users[0], want)
-					}
-					if n, err := strconv.Atoi(uid); err != nil || n >= 1000 || n == 0 {
-						t.Errorf("uid %s is not a system uid", uid)
-					}
-				}
-				if got := enabled(root, unit); got != tt.want.enabled {
-					t.Errorf("%s enabled = %v, want %v\n%s", unit, got, tt.want.enabled, out)
-				}
-				if tt.want.ledger {
-					if b, err := os.ReadFile(ledger); err != nil || string(b) != "precious" {
-						t.Errorf("ledger after %s %q: %q, %v; it must never be touched", tt.script, tt.args, b, err)
-					}
-				}
-				if !tt.before.ledger {
-					// Nothing but systemd creates the state directory.
-					if _, err := os.Stat(filepath.Dir(ledger)); err == nil {
-						t.Errorf("the script created /var/lib/memledger; StateDirectory= does that, with the right owner")
-					}
-				}
-			})
-		}
-	}
-}
-
-func appendFile(t *testing.T, path, s string) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(s); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestScriptsWithSystemd checks what the scripts ask systemctl on a live
-// system (daemon-reload, enable, try-restart, stop, disable) and on one
-// without a running systemd. It fakes /run/systemd/system in a private
-// mount namespace (unshare) and replaces systemctl, getent, groupadd and
-// useradd with stubs in PATH, so the real system is never touched.
-func TestScriptsWithSystemd(t *testing.T) {
+// TestScriptCalls checks what the rendered scripts ask of systemd's tools
+// and deb-systemd-helper, with systemd running and without, for deb's and
+// rpm's arguments. It fakes /run/systemd/system (and hides /var/lib) in a
+// private mount namespace (unshare) and replaces the tools with stubs in
+// PATH that log their arguments, so the real system is never touched. The
+// real tools' effects are checked by the dpkg --root life cycle in
+// TestPackages.
+func TestScriptCalls(t *testing.T) {
 	needRoot(t)
 	needTool(t, "unshare")
-	if out, err := runErr(t, nil, "unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs tmpfs /run"); err != nil {
+	if out, err := runErr(t, nil, "unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib"); err != nil {
 		t.Skipf("cannot make a private mount namespace to fake /run/systemd/system (%v): %s", err, out)
 	}
-	dir := filepath.Join(repoRoot(t), "packaging", "scripts")
-
+	root := repoRoot(t)
+	const (
+		users   = "systemd-sysusers PKG.conf"
+		dirs    = "systemd-tmpfiles --create PKG.conf"
+		reload  = "systemctl --system daemon-reload"
+		unmask  = "deb-systemd-helper unmask UNIT"
+		wasOn   = "deb-systemd-helper --quiet was-enabled UNIT"
+		enable  = "deb-systemd-helper enable UNIT"
+		update  = "deb-systemd-helper update-state UNIT"
+		rpmLoad = "systemctl daemon-reload"
+	)
 	tests := []struct {
-		script string
-		args   []string
-		live   []string // systemctl calls with systemd running
-		off    []string // and without
+		kind, script string
+		args         []string
+		wasEnabled   bool     // deb-systemd-helper was-enabled's answer
+		live, off    []string // calls with systemd running, and without
+		output       map[string]string
+		wantErr      bool
 	}{
-		{"postinstall.sh", []string{"configure", ""}, []string{"daemon-reload", "enable UNIT"}, []string{"enable UNIT"}},
-		{"postinstall.sh", []string{"configure", "1.0.0"}, []string{"daemon-reload", "try-restart UNIT"}, nil},
-		{"postinstall.sh", []string{"1"}, []string{"daemon-reload", "enable UNIT"}, []string{"enable UNIT"}},
-		{"postinstall.sh", []string{"2"}, []string{"daemon-reload", "try-restart UNIT"}, nil},
-		{"postinstall.sh", []string{"abort-upgrade", "1.0.0"}, nil, nil},
-		{"preremove.sh", []string{"remove"}, []string{"stop UNIT", "--no-reload disable UNIT"}, []string{"--no-reload disable UNIT"}},
-		{"preremove.sh", []string{"upgrade", "1.1.0"}, nil, nil},
-		{"preremove.sh", []string{"failed-upgrade", "1.0.0", "1.1.0"}, nil, nil},
-		{"preremove.sh", []string{"0"}, []string{"stop UNIT", "--no-reload disable UNIT"}, []string{"--no-reload disable UNIT"}},
-		{"preremove.sh", []string{"1"}, nil, nil},
-		{"postremove.sh", []string{"remove"}, []string{"daemon-reload"}, nil},
-		{"postremove.sh", []string{"purge"}, []string{"daemon-reload"}, nil},
-		{"postremove.sh", []string{"upgrade", "1.1.0"}, nil, nil},
-		{"postremove.sh", []string{"0"}, []string{"daemon-reload"}, nil},
-		{"postremove.sh", []string{"1"}, nil, nil},
+		{kind: "deb", script: "postinst", args: []string{"configure", ""}, wasEnabled: true,
+			live: []string{users, dirs, unmask, wasOn, enable, reload},
+			off:  []string{users, dirs, unmask, wasOn, enable}},
+		{kind: "deb", script: "postinst", args: []string{"configure", "1.0.0"}, wasEnabled: true,
+			live: []string{users, dirs, unmask, wasOn, enable, reload, "deb-systemd-invoke try-restart UNIT"},
+			off:  []string{users, dirs, unmask, wasOn, enable}},
+		// An administrator's disable survives the upgrade.
+		{kind: "deb", script: "postinst", args: []string{"configure", "1.0.0"}, wasEnabled: false,
+			live: []string{users, dirs, unmask, wasOn, update, reload, "deb-systemd-invoke try-restart UNIT"},
+			off:  []string{users, dirs, unmask, wasOn, update}},
+		{kind: "deb", script: "postinst", args: []string{"abort-upgrade", "1.0.0"}, wasEnabled: true,
+			live: []string{unmask, wasOn, enable, reload}, off: []string{unmask, wasOn, enable}},
+		{kind: "deb", script: "postinst", args: []string{"bogus"}, wantErr: true},
+		{kind: "deb", script: "prerm", args: []string{"remove"},
+			live: []string{"deb-systemd-invoke stop UNIT"}},
+		{kind: "deb", script: "prerm", args: []string{"upgrade", "1.1.0"}},
+		{kind: "deb", script: "prerm", args: []string{"failed-upgrade", "1.0.0"}},
+		{kind: "deb", script: "prerm", args: []string{"bogus"}, wantErr: true},
+		{kind: "deb", script: "postrm", args: []string{"remove"},
+			live: []string{reload, "deb-systemd-helper mask UNIT"}, off: []string{"deb-systemd-helper mask UNIT"}},
+		{kind: "deb", script: "postrm", args: []string{"purge"},
+			live: []string{reload, "deb-systemd-helper purge UNIT", unmask},
+			off:  []string{"deb-systemd-helper purge UNIT", unmask},
+			output: map[string]string{
+				"memledger-agent":     "purged /var/lib/memledger-agent",
+				"memledger-collector": "kept /var/lib/memledger-collector (the ledger, enrollment tokens), /etc/memledger/tls (the fleet CA: ca.key is its private key)",
+			}},
+		{kind: "deb", script: "postrm", args: []string{"upgrade", "1.1.0"}},
+		{kind: "deb", script: "postrm", args: []string{"bogus"}, wantErr: true},
+
+		{kind: "rpm", script: "post.sh", args: []string{"1"},
+			live: []string{users, dirs, rpmLoad, "systemctl --no-reload enable UNIT"},
+			off:  []string{users, dirs, "systemctl --no-reload enable UNIT"}},
+		{kind: "rpm", script: "post.sh", args: []string{"2"},
+			live: []string{users, dirs, rpmLoad, "systemctl try-restart UNIT"},
+			off:  []string{users, dirs}},
+		{kind: "rpm", script: "post.sh", args: []string{"bogus"}, wantErr: true},
+		{kind: "rpm", script: "preun.sh", args: []string{"0"},
+			live: []string{"systemctl stop UNIT", "systemctl --no-reload disable UNIT"},
+			off:  []string{"systemctl --no-reload disable UNIT"}},
+		{kind: "rpm", script: "preun.sh", args: []string{"1"}},
+		{kind: "rpm", script: "postun.sh", args: []string{"0"}, live: []string{rpmLoad},
+			output: map[string]string{
+				"memledger-agent":     "kept /var/lib/memledger-agent",
+				"memledger-collector": "/etc/memledger/tls (the fleet CA: ca.key is its private key)",
+			}},
+		{kind: "rpm", script: "postun.sh", args: []string{"1"}},
+		{kind: "rpm", script: "postun.sh", args: []string{"bogus"}, wantErr: true},
 	}
 	for _, p := range pkgs {
 		unit := p.name + ".service"
 		for _, tt := range tests {
 			for _, live := range []bool{true, false} {
-				name := fmt.Sprintf("%s/%s %s/live=%v", p.name, tt.script, strings.Join(tt.args, " "), live)
+				name := fmt.Sprintf("%s/%s/%s %s/was-enabled=%v/live=%v", p.name, tt.kind, tt.script, strings.Join(tt.args, " "), tt.wasEnabled, live)
 				t.Run(name, func(t *testing.T) {
 					stubs := t.TempDir()
 					log := filepath.Join(stubs, "calls")
-					write := func(name, body string) {
-						if err := os.WriteFile(filepath.Join(stubs, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+					for _, tool := range []string{"systemctl", "systemd-sysusers", "systemd-tmpfiles", "deb-systemd-helper", "deb-systemd-invoke"} {
+						body := "#!/bin/sh\necho \"" + tool + " $*\" >>" + shellQuote(log) + "\n"
+						if tool == "deb-systemd-helper" {
+							body += `case "$*" in *was-enabled*) exit "$STUB_WAS_ENABLED" ;; esac` + "\n"
+						}
+						if err := os.WriteFile(filepath.Join(stubs, tool), []byte(body), 0o755); err != nil {
 							t.Fatal(err)
 						}
 					}
-					write("systemctl", `echo "$*" >>`+shellQuote(log))
-					write("getent", "exit 0") // the user exists
-					write("groupadd", `echo "unexpected groupadd $*" >&2; exit 99`)
-					write("useradd", `echo "unexpected useradd $*" >&2; exit 99`)
-					setup := "mount -t tmpfs tmpfs /run"
+					script := filepath.Join(stubs, "script")
+					if err := os.WriteFile(script, renderScript(t, root, tt.kind, tt.script, p.name), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					setup := "mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib"
 					if live {
 						setup += " && mkdir -p /run/systemd/system"
 					}
-					args := append([]string{"--mount", "--propagation", "private", "sh", "-c", setup + ` && exec sh "$@"`, "sh",
-						filepath.Join(dir, p.name, tt.script)}, tt.args...)
-					out, err := runErr(t, []string{"PATH=" + stubs + ":" + os.Getenv("PATH")}, "unshare", args...)
-					if err != nil {
-						t.Fatalf("%v\n%s", err, out)
+					wasEnabled := "1"
+					if tt.wasEnabled {
+						wasEnabled = "0"
+					}
+					args := append([]string{"--mount", "--propagation", "private", "sh", "-c", setup + ` && exec sh "$@"`, "sh", script}, tt.args...)
+					out, err := runErr(t, []string{"PATH=" + stubs + ":" + os.Getenv("PATH"), "STUB_WAS_ENABLED=" + wasEnabled}, "unshare", args...)
+					if (err != nil) != tt.wantErr {
+						t.Fatalf("err = %v, want error %v\n%s", err, tt.wantErr, out)
+					}
+					if tt.wantErr {
+						if !strings.Contains(out, "unknown argument '"+tt.args[0]+"'") {
+							t.Errorf("output does not name the argument:\n%s", out)
+						}
+						return
 					}
 					var calls []string
 					if b, err := os.ReadFile(log); err == nil {
@@ -678,10 +587,14 @@ func TestScriptsWithSystemd(t *testing.T) {
 					}
 					var wantCalls []string
 					for _, w := range want {
-						wantCalls = append(wantCalls, strings.ReplaceAll(w, "UNIT", unit))
+						w = strings.ReplaceAll(w, "UNIT", unit)
+						wantCalls = append(wantCalls, strings.ReplaceAll(w, "PKG", p.name))
 					}
 					if !slices.Equal(calls, wantCalls) {
-						t.Errorf("systemctl calls %q, want %q\n%s", calls, wantCalls, out)
+						t.Errorf("calls\n%q\nwant\n%q\n%s", calls, wantCalls, out)
+					}
+					if w := tt.output[p.name]; !strings.Contains(out, w) {
+						t.Errorf("output lacks %q:\n%s", w, out)
 					}
 				})
 			}
@@ -699,7 +612,8 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 const (
 	buildVersion = "v1.2.3-rc1"
 	binVersion   = "1.2.3-rc1"
-	pkgVersion   = "1.2.3~rc1"
+	pkgVersion   = "1.2.3~rc1" // rpm Version; Release is 1
+	debVersion   = pkgVersion + "-1"
 )
 
 // TestPackages builds all packages once with the documented command and
@@ -718,7 +632,7 @@ func TestPackages(t *testing.T) {
 	debArch := runtime.GOARCH
 	rpmArch := map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i386", "arm": "armhfp"}[runtime.GOARCH]
 	debPath := func(p pkgSpec) string {
-		return filepath.Join(dist, fmt.Sprintf("%s_%s_%s.deb", p.name, pkgVersion, debArch))
+		return filepath.Join(dist, fmt.Sprintf("%s_%s_%s.deb", p.name, debVersion, debArch))
 	}
 	rpmPath := func(p pkgSpec) string {
 		return filepath.Join(dist, fmt.Sprintf("%s-%s-1.%s.rpm", p.name, pkgVersion, rpmArch))
@@ -762,15 +676,117 @@ func TestPackages(t *testing.T) {
 		t.Run("deb/"+p.name, func(t *testing.T) { checkDeb(t, root, p, debPath(p)) })
 		t.Run("rpm/"+p.name, func(t *testing.T) { checkRPM(t, root, p, rpmPath(p)) })
 	}
+	t.Run("lintian", func(t *testing.T) { checkLintian(t, debPath(pkgs[0]), debPath(pkgs[1])) })
+	t.Run("rpmlint", func(t *testing.T) { checkRPMLint(t, root) })
 	t.Run("deb/install", func(t *testing.T) { checkDebInstall(t, debPath(pkgs[0]), debPath(pkgs[1])) })
+	t.Run("deb/readme", func(t *testing.T) {
+		checkReadmeInstall(t, root, map[string]string{pkgs[0].name: debPath(pkgs[0]), pkgs[1].name: debPath(pkgs[1])})
+	})
+}
+
+// checkLintian runs lintian on the debs: no errors or warnings (infos and
+// pedantic tags are shown in the log).
+func checkLintian(t *testing.T, debs ...string) {
+	needTool(t, "lintian")
+	out, err := runErr(t, nil, "lintian", append([]string{"--no-cfg", "--display-level", ">=pedantic"}, debs...)...)
+	t.Logf("lintian --display-level '>=pedantic':\n%s", out)
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "E: ") || strings.HasPrefix(l, "W: ") {
+			t.Errorf("lintian: %s", l)
+		}
+	}
+	if err != nil && !t.Failed() {
+		t.Errorf("lintian: %v", err)
+	}
+}
+
+// checkRPMLint builds the rpms of a release (nfpm's rpm changelog can
+// spell a pre-release only as 1.2.3-rc1, which rpmlint finds incoherent
+// with the package's 1.2.3~rc1) and runs rpmlint on them with
+// packaging/rpmlint.toml: nothing but the missing signature of a local
+// build. nfpm's rpm payload names files by absolute path and rpmlint
+// extracts it with cpio -id, which would write them into /: a cpio in PATH
+// adds --no-absolute-filenames.
+func checkRPMLint(t *testing.T, repo string) {
+	for _, tool := range []string{"rpmlint", "rpm", "rpm2cpio", "cpio"} {
+		needTool(t, tool)
+	}
+	cpio, _ := exec.LookPath("cpio")
+	wrap := t.TempDir()
+	if err := os.WriteFile(filepath.Join(wrap, "cpio"), []byte("#!/bin/sh\nexec "+shellQuote(cpio)+" --no-absolute-filenames \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dist := t.TempDir()
+	if out, err := runErr(t, []string{"DIST=" + dist, "FORMATS=rpm"}, filepath.Join(repo, "packaging", "build.sh"), "v1.2.3"); err != nil {
+		t.Fatalf("packaging/build.sh v1.2.3: %v\n%s", err, out)
+	}
+	rpms, err := filepath.Glob(filepath.Join(dist, "*.rpm"))
+	if err != nil || len(rpms) != len(pkgs) {
+		t.Fatalf("rpms %q, %v: want one per package", rpms, err)
+	}
+	out, _ := runErr(t, []string{"PATH=" + wrap + ":" + os.Getenv("PATH"), "TMPDIR=" + t.TempDir()}, "rpmlint", append([]string{"-c", filepath.Join(repo, "packaging", "rpmlint.toml")}, rpms...)...)
+	t.Logf("rpmlint -c packaging/rpmlint.toml:\n%s", out)
+	if !strings.Contains(out, fmt.Sprintf("%d packages and 0 specfiles checked", len(pkgs))) {
+		t.Fatalf("rpmlint checked no packages:\n%s", out)
+	}
+	tag := regexp.MustCompile(`^\S+: ([EW]): (\S+)`)
+	signatures := 0
+	for _, l := range strings.Split(out, "\n") {
+		m := tag.FindStringSubmatch(l)
+		switch {
+		case m == nil:
+		case m[1] == "E" && m[2] == "no-signature":
+			signatures++
+		default:
+			t.Errorf("rpmlint: %s", l)
+		}
+	}
+	if signatures != len(pkgs) {
+		t.Errorf("rpmlint reported %d missing signatures, want one per unsigned package", signatures)
+	}
+}
+
+// packagedFiles lists the files every build of package p carries in
+// format (deb or rpm), apart from the manual pages of its subcommands
+// (isManPage), which follow the command tree.
+func packagedFiles(p pkgSpec, format string) []string {
+	zsh := "/usr/share/zsh/vendor-completions/_" + p.name
+	if format == "rpm" {
+		zsh = "/usr/share/zsh/site-functions/_" + p.name
+	}
+	files := []string{
+		"/usr/bin/" + p.name,
+		"/usr/lib/systemd/system/" + p.name + ".service",
+		"/usr/lib/sysusers.d/" + p.name + ".conf",
+		"/usr/lib/tmpfiles.d/" + p.name + ".conf",
+		"/etc/memledger/" + p.config,
+		"/usr/share/man/man1/" + p.name + ".1.gz",
+		"/usr/share/bash-completion/completions/" + p.name,
+		zsh,
+		"/usr/share/fish/vendor_completions.d/" + p.name + ".fish",
+		"/usr/share/doc/" + p.name + "/copyright",
+		"/usr/share/doc/" + p.name + "/README.md",
+		"/usr/share/lintian/overrides/" + p.name,
+	}
+	if format == "deb" {
+		// nfpm makes it from packaging/changelog.yaml; rpm keeps the
+		// changelog in its header.
+		files = append(files, "/usr/share/doc/"+p.name+"/changelog.Debian.gz")
+	}
+	return files
+}
+
+// isManPage reports whether path is the manual page of a command of p.
+func isManPage(p pkgSpec, path string) bool {
+	return regexp.MustCompile(`^/usr/share/man/man1/` + regexp.QuoteMeta(p.name) + `(-[a-z-]+)?\.1\.gz$`).MatchString(path)
 }
 
 func checkDeb(t *testing.T, root string, p pkgSpec, deb string) {
 	fields := map[string]string{
 		"Package":      p.name,
-		"Version":      pkgVersion,
+		"Version":      debVersion,
 		"Architecture": runtime.GOARCH,
-		"Depends":      "passwd",
+		"Depends":      "systemd | systemd-standalone-sysusers | systemd-sysusers, systemd | systemd-standalone-tmpfiles | systemd-tmpfiles",
 		"Section":      "admin",
 	}
 	for k, want := range fields {
@@ -783,14 +799,13 @@ func checkDeb(t *testing.T, root string, p pkgSpec, deb string) {
 	}
 
 	info := run(t, nil, "dpkg-deb", "--info", deb)
-	for _, s := range scriptNames {
-		if !regexp.MustCompile(`(?m)^\s+\d+ bytes,\s+\d+ lines\s+\*\s+` + s.deb + `\s+#!/bin/sh$`).MatchString(info) {
-			t.Errorf("dpkg-deb --info lists no executable %s:\n%s", s.deb, info)
+	for _, s := range debScripts {
+		if !regexp.MustCompile(`(?m)^\s+\d+ bytes,\s+\d+ lines\s+\*\s+` + s + `\s+#!/bin/sh$`).MatchString(info) {
+			t.Errorf("dpkg-deb --info lists no executable %s:\n%s", s, info)
 		}
-		got := run(t, nil, "dpkg-deb", "--info", deb, s.deb)
-		want := readFile(t, filepath.Join(root, "packaging", "scripts", p.name, s.file))
-		if got != string(want) {
-			t.Errorf("%s is not packaging/scripts/%s/%s", s.deb, p.name, s.file)
+		got := run(t, nil, "dpkg-deb", "--info", deb, s)
+		if want := renderScript(t, root, "deb", s, p.name); got != string(want) {
+			t.Errorf("%s is not packaging/scripts/deb/%s rendered for %s", s, s, p.name)
 		}
 	}
 	if got, want := run(t, nil, "dpkg-deb", "--info", deb, "conffiles"), "/etc/memledger/"+p.config+"\n"; got != want {
@@ -810,30 +825,127 @@ func checkDeb(t *testing.T, root string, p pkgSpec, deb string) {
 		}
 		got[strings.TrimPrefix(f[5], ".")] = entry{f[0], f[1]}
 	}
-	want := map[string]entry{
-		"/usr/bin/" + p.name:                             {"-rwxr-xr-x", "root/root"},
-		"/usr/lib/systemd/system/" + p.name + ".service": {"-rw-r--r--", "root/root"},
-		"/etc/memledger/" + p.config:                     {"-rw-r--r--", "root/root"},
+	want := map[string]entry{}
+	for _, f := range packagedFiles(p, "deb") {
+		want[f] = entry{"-rw-r--r--", "root/root"}
 	}
+	want["/usr/bin/"+p.name] = entry{"-rwxr-xr-x", "root/root"}
 	for path, w := range want {
 		if g, ok := got[path]; !ok {
 			t.Errorf("the deb lacks %s", path)
-		} else if g != w {
+		} else if g.mode != w.mode || (g.owner != w.owner && g.owner != "0/0") {
 			t.Errorf("%s: %s %s, want %s %s", path, g.mode, g.owner, w.mode, w.owner)
 		}
 	}
-	for path := range got {
-		if _, ok := want[path]; !ok {
+	for path, g := range got {
+		if _, ok := want[path]; !ok && !isManPage(p, path) {
 			t.Errorf("the deb carries unexpected %s", path)
+		} else if !ok && (g.mode != "-rw-r--r--" || g.owner != "root/root") {
+			t.Errorf("%s: %s %s, want -rw-r--r-- root/root", path, g.mode, g.owner)
 		}
 	}
 	for _, src := range []struct{ inPkg, repo string }{
 		{"./usr/lib/systemd/system/" + p.name + ".service", "packaging/systemd/" + p.name + ".service"},
 		{"./etc/memledger/" + p.config, "packaging/config/" + p.config},
+		{"./usr/lib/sysusers.d/" + p.name + ".conf", "packaging/sysusers/" + p.name + ".conf"},
+		{"./usr/lib/tmpfiles.d/" + p.name + ".conf", "packaging/tmpfiles/" + p.name + ".conf"},
 	} {
 		if got := run(t, nil, "sh", "-c", `dpkg-deb --fsys-tarfile "$1" | tar -xOf - "$2"`, "sh", deb, src.inPkg); got != string(readFile(t, filepath.Join(root, src.repo))) {
 			t.Errorf("%s in the deb is not %s", src.inPkg, src.repo)
 		}
+	}
+}
+
+// dpkgRoot is a scratch root for dpkg --root, with a stand-in for the
+// systemd package the debs depend on (the tools themselves are the host's:
+// systemd-sysusers --root and systemd-tmpfiles --root work on the root).
+type dpkgRoot struct {
+	t   *testing.T
+	dir string
+}
+
+// newDpkgRoot makes a scratch root. With hostEtc the root's /etc starts as
+// a copy of the host's (so that host tools run against it, with it mounted
+// on /etc, find their configuration); otherwise it holds only root's user.
+func newDpkgRoot(t *testing.T, hostEtc bool) *dpkgRoot {
+	t.Helper()
+	r := &dpkgRoot{t: t, dir: t.TempDir()}
+	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "etc", "usr/sbin"} {
+		if err := os.MkdirAll(filepath.Join(r.dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := "Package: systemd\nStatus: install ok installed\nPriority: important\nSection: admin\nMaintainer: stand-in <none@localhost>\nArchitecture: " + runtime.GOARCH + "\nVersion: 252\nDescription: stand-in for the tests\n\n"
+	files := map[string]string{
+		"var/lib/dpkg/status":            status,
+		"var/lib/dpkg/info/systemd.list": "",
+	}
+	if hostEtc {
+		run(t, nil, "cp", "-a", "/etc/.", filepath.Join(r.dir, "etc"))
+	} else {
+		for k, v := range map[string]string{
+			"etc/passwd":  "root:x:0:0:root:/root:/bin/sh\n",
+			"etc/group":   "root:x:0:\n",
+			"etc/shadow":  "root:*:19000:0:99999:7:::\n",
+			"etc/gshadow": "root:*::\n",
+		} {
+			files[k] = v
+		}
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(r.dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// dpkg runs dpkg on the scratch root and returns its output.
+// --force-script-chrootless: dpkg runs the scripts without chroot, with
+// DPKG_ROOT set, which the scripts honour. --force-not-root lets the
+// unpack work for a non-root user too.
+func (r *dpkgRoot) dpkg(args ...string) string {
+	r.t.Helper()
+	return run(r.t, nil, "dpkg", append([]string{"--root=" + r.dir, "--force-script-chrootless", "--force-not-root", "--log=/dev/null"}, args...)...)
+}
+
+func (r *dpkgRoot) exists(p string) bool {
+	_, err := os.Lstat(filepath.Join(r.dir, p))
+	return err == nil
+}
+
+// owner returns the uid, gid and permission bits of a file in the root.
+func (r *dpkgRoot) owner(p string) (uid, gid int, mode os.FileMode, err error) {
+	fi, err := os.Lstat(filepath.Join(r.dir, p))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	return int(st.Uid), int(st.Gid), fi.Mode().Perm(), nil
+}
+
+// ids returns the uid and gid of name in the root's passwd.
+func (r *dpkgRoot) ids(name string) (uid, gid int) {
+	r.t.Helper()
+	lines := dbLines(r.t, r.dir, "passwd", name)
+	if len(lines) != 1 {
+		r.t.Fatalf("passwd has %q for %s, want one line", lines, name)
+	}
+	f := strings.Split(lines[0], ":")
+	uid, err1 := strconv.Atoi(f[2])
+	gid, err2 := strconv.Atoi(f[3])
+	if err := errors.Join(err1, err2); err != nil {
+		r.t.Fatal(err)
+	}
+	return uid, gid
+}
+
+// needPackageTools skips unless the tools the debs' maintainer scripts run
+// are here.
+func needPackageTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"dpkg", "systemd-sysusers", "systemd-tmpfiles", "deb-systemd-helper"} {
+		needTool(t, tool)
 	}
 }
 
@@ -842,143 +954,151 @@ func checkDeb(t *testing.T, root string, p pkgSpec, deb string) {
 // upgrade, remove, purge.
 func checkDebInstall(t *testing.T, agentDeb, collectorDeb string) {
 	needTool(t, "dpkg")
-	root := t.TempDir()
-	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "etc", "usr/sbin"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// The packages depend on passwd (useradd); the scratch root has no
-	// packages, so record a stand-in for it.
-	status := "Package: passwd\nStatus: install ok installed\nPriority: required\nSection: admin\nMaintainer: stand-in <none@localhost>\nArchitecture: " + runtime.GOARCH + "\nVersion: 1:4.13\nDescription: stand-in for the tests\n\n"
-	files := map[string]string{
-		"var/lib/dpkg/status":           status,
-		"var/lib/dpkg/info/passwd.list": "",
-		"etc/passwd":                    "root:x:0:0:root:/root:/bin/sh\n",
-		"etc/group":                     "root:x:0:\n",
-		"etc/shadow":                    "root:*:19000:0:99999:7:::\n",
-		"etc/gshadow":                   "root:*::\n",
-		"usr/sbin/nologin":              "#!/bin/sh\nexit 1\n",
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dpkg := func(args ...string) string {
-		t.Helper()
-		// --force-script-chrootless: dpkg runs the scripts without chroot,
-		// with DPKG_ROOT set, which the scripts honour. --force-not-root
-		// lets the unpack work for a non-root user too.
-		return run(t, nil, "dpkg", append([]string{"--root=" + root, "--force-script-chrootless", "--force-not-root", "--log=/dev/null"}, args...)...)
-	}
-	exists := func(p string) bool { _, err := os.Lstat(filepath.Join(root, p)); return err == nil }
-
+	r := newDpkgRoot(t, false)
 	if os.Geteuid() != 0 {
-		// Without root, useradd --prefix fails: check the unpacked files
-		// only.
-		dpkg("--unpack", agentDeb, collectorDeb)
+		// Without root the scripts cannot create users and chown: check
+		// the unpacked files only.
+		r.dpkg("--unpack", agentDeb, collectorDeb)
 		for _, p := range pkgs {
 			for _, f := range []string{"usr/bin/" + p.name, "usr/lib/systemd/system/" + p.name + ".service", "etc/memledger/" + p.config} {
-				if !exists(f) {
+				if !r.exists(f) {
 					t.Errorf("%s did not land in the scratch root", f)
 				}
 			}
 		}
-		t.Skip("not root: unpacked only; the maintainer scripts need root (useradd --prefix)")
+		t.Skip("not root: unpacked only; the maintainer scripts need root (systemd-sysusers, chown)")
 	}
+	needPackageTools(t)
 
-	dpkg("--install", agentDeb, collectorDeb)
+	r.dpkg("--install", agentDeb, collectorDeb)
+	uids := map[string]int{}
 	for _, p := range pkgs {
-		if st := run(t, nil, "dpkg-query", "--admindir="+filepath.Join(root, "var/lib/dpkg"), "-f", "${Status} ${Version}", "-W", p.name); st != "install ok installed "+pkgVersion {
-			t.Errorf("%s status %q, want installed %s", p.name, st, pkgVersion)
+		if st := run(t, nil, "dpkg-query", "--admindir="+filepath.Join(r.dir, "var/lib/dpkg"), "-f", "${Status} ${Version}", "-W", p.name); st != "install ok installed "+debVersion {
+			t.Errorf("%s status %q, want installed %s", p.name, st, debVersion)
 		}
-		for f, mode := range map[string]os.FileMode{
-			"usr/bin/" + p.name:                             0o755,
-			"usr/lib/systemd/system/" + p.name + ".service": 0o644,
-			"etc/memledger/" + p.config:                     0o644,
-		} {
-			fi, err := os.Stat(filepath.Join(root, f))
-			if err != nil {
-				t.Errorf("%s did not land: %v", f, err)
-			} else if fi.Mode().Perm() != mode {
-				t.Errorf("%s mode %v, want %v", f, fi.Mode().Perm(), mode)
-			}
-		}
-		if !enabled(root, p.name+".service") {
+		if !enabled(r.dir, p.name+".service") {
 			t.Errorf("%s.service not enabled after the first install", p.name)
 		}
+		// Its own system user and group, no login, home its state directory.
+		users := dbLines(t, r.dir, "passwd", p.name)
+		if len(users) != 1 || !regexp.MustCompile(`^`+p.name+`:x:\d+:\d+:[^:]*:/var/lib/`+p.name+`:/(usr/)?sbin/nologin$`).MatchString(users[0]) {
+			t.Fatalf("passwd: %q, want one %s system user with home /var/lib/%s and no login", users, p.name, p.name)
+		}
+		uid, gid := r.ids(p.name)
+		if uid == 0 || uid >= 1000 {
+			t.Errorf("%s uid %d is not a system uid", p.name, uid)
+		}
+		if g := dbLines(t, r.dir, "group", p.name); len(g) != 1 || strings.Split(g[0], ":")[2] != strconv.Itoa(gid) {
+			t.Errorf("group: %q, want %s with gid %d", g, p.name, gid)
+		}
+		uids[p.name] = uid
+		dirs := map[string]os.FileMode{"var/lib/" + p.name: 0o750}
+		if p.name == "memledger-collector" {
+			dirs["etc/memledger/tls"] = 0o750
+		}
+		for d, mode := range dirs {
+			u, g, m, err := r.owner(d)
+			if err != nil {
+				t.Errorf("install did not create %s: %v", d, err)
+			} else if u != uid || g != gid || m != mode {
+				t.Errorf("%s: %d:%d %v, want %d:%d %v", d, u, g, m, uid, gid, mode)
+			}
+		}
 	}
-	if u := dbLines(t, root, "passwd", "memledger"); len(u) != 1 || !strings.HasSuffix(u[0], ":memledger inventory:/var/lib/memledger:/usr/sbin/nologin") {
-		t.Errorf("passwd: %q, want one memledger system user", u)
-	}
-	if g := dbLines(t, root, "group", "memledger"); len(g) != 1 {
-		t.Errorf("group: %q, want one memledger group", g)
-	}
-	if exists("var/lib/memledger") {
-		t.Error("install created /var/lib/memledger; StateDirectory= does")
+	if uids["memledger-agent"] == uids["memledger-collector"] {
+		t.Error("the agent and the collector share a uid")
 	}
 
-	// The administrator disables the agent and edits its config; systemd
-	// has created the state directory and the collector its ledger.
-	if err := os.Remove(filepath.Join(root, "etc/systemd/system/multi-user.target.wants/memledger-agent.service")); err != nil {
+	// The administrator disables the agent and edits its config; the
+	// collector has made its CA and ledger.
+	if err := os.Remove(filepath.Join(r.dir, "etc/systemd/system/multi-user.target.wants/memledger-agent.service")); err != nil {
 		t.Fatal(err)
 	}
-	agentYAML := filepath.Join(root, "etc/memledger/agent.yaml")
+	agentYAML := filepath.Join(r.dir, "etc/memledger/agent.yaml")
 	edited := string(readFile(t, agentYAML)) + "# edited by the administrator\n"
 	if err := os.WriteFile(agentYAML, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ledger := filepath.Join(root, "var/lib/memledger/ledger.db")
-	if err := os.MkdirAll(filepath.Dir(ledger), 0o750); err != nil {
-		t.Fatal(err)
+	precious := []string{"var/lib/memledger-collector/ledger.db", "etc/memledger/tls/ca.key"}
+	for _, f := range precious {
+		if err := os.WriteFile(filepath.Join(r.dir, f), []byte("precious"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(ledger, []byte("precious"), 0o600); err != nil {
-		t.Fatal(err)
+	keptPrecious := func(when string) {
+		t.Helper()
+		for _, f := range precious {
+			if b, err := os.ReadFile(filepath.Join(r.dir, f)); err != nil || string(b) != "precious" {
+				t.Errorf("%s after %s: %q, %v; it must survive", f, when, b, err)
+			}
+		}
 	}
 
 	// Upgrade (the same version again runs the same upgrade paths).
-	dpkg("--install", agentDeb, collectorDeb)
-	if enabled(root, "memledger-agent.service") {
+	r.dpkg("--install", agentDeb, collectorDeb)
+	if enabled(r.dir, "memledger-agent.service") {
 		t.Error("the upgrade enabled the agent the administrator had disabled")
 	}
-	if !enabled(root, "memledger-collector.service") {
+	if !enabled(r.dir, "memledger-collector.service") {
 		t.Error("the upgrade disabled the collector")
 	}
 	if got := string(readFile(t, agentYAML)); got != edited {
 		t.Error("the upgrade replaced the administrator's agent.yaml")
 	}
+	keptPrecious("the upgrade")
 
-	// Remove the collector: its files go, its conffile, the ledger and the
-	// user stay.
-	dpkg("--remove", "memledger-collector")
+	// Remove the collector: its files go and the unit is masked; its
+	// conffile, ledger, CA and user stay.
+	r.dpkg("--remove", "memledger-collector")
 	for f, want := range map[string]bool{
-		"usr/bin/memledger-collector":                                            false,
-		"usr/lib/systemd/system/memledger-collector.service":                     false,
-		"etc/systemd/system/multi-user.target.wants/memledger-collector.service": false,
-		"etc/memledger/collector.yaml":                                           true,
-		"usr/bin/memledger-agent":                                                true,
+		"usr/bin/memledger-collector":                        false,
+		"usr/lib/systemd/system/memledger-collector.service": false,
+		"etc/memledger/collector.yaml":                       true,
+		"usr/bin/memledger-agent":                            true,
 	} {
-		if exists(f) != want {
+		if r.exists(f) != want {
 			t.Errorf("after removing the collector: %s exists = %v, want %v", f, !want, want)
 		}
 	}
-	// Purge: the conffile goes; the ledger and the user never do.
-	out := dpkg("--purge", "memledger-collector")
-	if exists("etc/memledger/collector.yaml") {
-		t.Error("purge left collector.yaml")
+	if l, err := os.Readlink(filepath.Join(r.dir, "etc/systemd/system/memledger-collector.service")); err != nil || l != "/dev/null" {
+		t.Errorf("after removal the unit is not masked: %q, %v", l, err)
 	}
-	if b, err := os.ReadFile(ledger); err != nil || string(b) != "precious" {
-		t.Errorf("ledger after purge: %q, %v; it must survive", b, err)
+	keptPrecious("removal")
+
+	// Purge the collector: conffile, mask and enablement go; the ledger,
+	// the CA and the user stay, and it says so.
+	out := r.dpkg("--purge", "memledger-collector")
+	for _, f := range []string{"etc/memledger/collector.yaml", "etc/systemd/system/memledger-collector.service", "etc/systemd/system/multi-user.target.wants/memledger-collector.service"} {
+		if r.exists(f) {
+			t.Errorf("purge left %s", f)
+		}
 	}
-	if len(dbLines(t, root, "passwd", "memledger")) != 1 {
-		t.Error("purge removed the memledger user")
+	keptPrecious("purge")
+	for _, w := range []string{"kept /var/lib/memledger-collector", "/etc/memledger/tls (the fleet CA: ca.key is its private key)", "rm -r /var/lib/memledger-collector /etc/memledger/tls"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("purge does not say %q:\n%s", w, out)
+		}
 	}
-	if !strings.Contains(out, "kept") {
-		t.Errorf("purge does not say what it kept:\n%s", out)
+	if len(dbLines(t, r.dir, "passwd", "memledger-collector")) != 1 {
+		t.Error("purge removed the memledger-collector user")
 	}
-	if !exists("etc/memledger/agent.yaml") {
+	if !r.exists("etc/memledger/agent.yaml") {
 		t.Error("purging the collector removed the agent's config")
+	}
+
+	// Purge the agent: its state (key, certificate, spool) goes too.
+	if err := os.WriteFile(filepath.Join(r.dir, "var/lib/memledger-agent/spool"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = r.dpkg("--purge", "memledger-agent")
+	if r.exists("var/lib/memledger-agent") || r.exists("etc/memledger/agent.yaml") {
+		t.Errorf("agent purge left /var/lib/memledger-agent or agent.yaml:\n%s", out)
+	}
+	if !strings.Contains(out, "purged /var/lib/memledger-agent") {
+		t.Errorf("agent purge does not say what it deleted:\n%s", out)
+	}
+	if len(dbLines(t, r.dir, "passwd", "memledger-agent")) != 1 {
+		t.Error("purge removed the memledger-agent user")
 	}
 }
 
@@ -1004,6 +1124,7 @@ const (
 	tagDirNames    = 1118
 
 	rpmFileConfig    = 1 << 0
+	rpmFileDoc       = 1 << 1
 	rpmFileNoReplace = 1 << 4
 )
 
@@ -1112,13 +1233,13 @@ func checkRPM(t *testing.T, root string, p pkgSpec, path string) {
 		}
 	}
 	t.Logf("%s: arch %s", filepath.Base(path), h.str(tagArch))
-	for tag, file := range map[uint32]string{tagPostIn: "postinstall.sh", tagPreUn: "preremove.sh", tagPostUn: "postremove.sh"} {
-		if got, want := h.str(tag), string(readFile(t, filepath.Join(root, "packaging", "scripts", p.name, file))); strings.TrimSpace(got) != strings.TrimSpace(want) {
-			t.Errorf("rpm scriptlet %d is not packaging/scripts/%s/%s:\n%s", tag, p.name, file, got)
+	for tag, file := range map[uint32]string{tagPostIn: "post.sh", tagPreUn: "preun.sh", tagPostUn: "postun.sh"} {
+		if got, want := h.str(tag), string(renderScript(t, root, "rpm", file, p.name)); strings.TrimSpace(got) != strings.TrimSpace(want) {
+			t.Errorf("rpm scriptlet %d is not packaging/scripts/rpm/%s rendered for %s:\n%s", tag, file, p.name, got)
 		}
 	}
-	if req := h.strs[tagRequireName]; !slices.Contains(req, "/usr/sbin/useradd") || !slices.Contains(req, "/usr/sbin/groupadd") {
-		t.Errorf("Requires %q, want /usr/sbin/useradd and /usr/sbin/groupadd", req)
+	if req := h.strs[tagRequireName]; !slices.Contains(req, "/usr/bin/systemd-sysusers") || !slices.Contains(req, "/usr/bin/systemd-tmpfiles") {
+		t.Errorf("Requires %q, want /usr/bin/systemd-sysusers and /usr/bin/systemd-tmpfiles", req)
 	}
 
 	base, dirs, idx := h.strs[tagBaseNames], h.strs[tagDirNames], h.ints[tagDirIndexes]
@@ -1142,10 +1263,19 @@ func checkRPM(t *testing.T, root string, p pkgSpec, path string) {
 		}
 		got[dirs[idx[i]]+b] = file{modes[i] & 0o7777, flags[i], users[i] + "/" + groups[i]}
 	}
-	want := map[string]file{
-		"/usr/bin/" + p.name:                             {0o755, 0, "root/root"},
-		"/usr/lib/systemd/system/" + p.name + ".service": {0o644, 0, "root/root"},
-		"/etc/memledger/" + p.config:                     {0o644, rpmFileConfig | rpmFileNoReplace, "root/root"},
+	want := map[string]file{}
+	for _, f := range packagedFiles(p, "rpm") {
+		want[f] = file{0o644, 0, "root/root"}
+		if strings.HasPrefix(f, "/usr/share/doc/") || isManPage(p, f) {
+			want[f] = file{0o644, rpmFileDoc, "root/root"}
+		}
+	}
+	want["/usr/bin/"+p.name] = file{0o755, 0, "root/root"}
+	want["/etc/memledger/"+p.config] = file{0o644, rpmFileConfig | rpmFileNoReplace, "root/root"}
+	for path := range got {
+		if _, ok := want[path]; !ok && isManPage(p, path) {
+			want[path] = file{0o644, rpmFileDoc, "root/root"}
+		}
 	}
 	for path, w := range want {
 		g, ok := got[path]
@@ -1154,8 +1284,8 @@ func checkRPM(t *testing.T, root string, p pkgSpec, path string) {
 			t.Errorf("the rpm lacks %s", path)
 		case g.mode != w.mode || g.owner != w.owner:
 			t.Errorf("%s: %o %s, want %o %s", path, g.mode, g.owner, w.mode, w.owner)
-		case g.flags&(rpmFileConfig|rpmFileNoReplace) != w.flags:
-			t.Errorf("%s: file flags %#x, want config|noreplace = %#x", path, g.flags, w.flags)
+		case g.flags&(rpmFileConfig|rpmFileNoReplace|rpmFileDoc) != w.flags:
+			t.Errorf("%s: file flags %#x, want %#x", path, g.flags, w.flags)
 		}
 	}
 	for path := range got {

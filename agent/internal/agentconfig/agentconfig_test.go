@@ -48,8 +48,8 @@ func TestShippedConfigLoads(t *testing.T) {
 		t.Fatalf("shipped %s: %v", path, err)
 	}
 	if c.ConfigFile != path || c.Collector != "localhost:7420" || c.Interval != time.Hour ||
-		c.TLSCA != "/var/lib/memledger/tls/ca.crt" || c.TLSCert != "/var/lib/memledger/tls/agent.crt" ||
-		c.TLSKey != "/var/lib/memledger/tls/agent.key" || c.StateDir != "/var/lib/memledger" || len(c.Labels) != 0 {
+		c.TLSCA != "/var/lib/memledger-agent/tls/ca.crt" || c.TLSCert != "/var/lib/memledger-agent/tls/agent.crt" ||
+		c.TLSKey != "/var/lib/memledger-agent/tls/agent.key" || c.StateDir != "/var/lib/memledger-agent" || len(c.Labels) != 0 {
 		t.Errorf("shipped config read as %+v", c)
 	}
 }
