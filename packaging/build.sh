@@ -70,6 +70,15 @@ export MEMLEDGER_ARCH="$arch"
 export MEMLEDGER_BIN="$dist/bin"
 export MEMLEDGER_MAINTAINER="${MEMLEDGER_MAINTAINER:-memledger maintainers <maintainers@users.noreply.r-seed-105e9c31.example>}"
 
+# The commit and its date (not the build's, so rebuilding a commit gives
+# the same binary); empty outside a git checkout, and `version` then says
+# what the Go toolchain recorded, if anything.
+commit=$(git rev-parse HEAD 2>/dev/null || true)
+commit_date=$(TZ=UTC git log -1 --date=iso-strict-local --format=%cd 2>/dev/null || true)
+ldflags="-s -w -X github.com/memledger/memledger/internal/version.Version=$version"
+ldflags="$ldflags -X github.com/memledger/memledger/internal/version.Commit=$commit"
+ldflags="$ldflags -X github.com/memledger/memledger/internal/version.Date=$commit_date"
+
 for pkg in $packages; do
 	case "$pkg" in
 	memledger-agent) main=./agent/cmd/memledger-agent docs=./agent/internal/gendocs config=packaging/nfpm-agent.yaml ;;
@@ -81,9 +90,9 @@ for pkg in $packages; do
 	esac
 	echo "== $pkg $version linux/$arch"
 	# Static (no cgo: SQLite is modernc.org/sqlite, pure Go), without local
-	# paths, stripped, and stamped with the version.
+	# paths, stripped, and stamped with the version and commit.
 	CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath \
-		-ldflags "-s -w -X github.com/memledger/memledger/internal/version.Version=$version" \
+		-ldflags "$ldflags" \
 		-o "$dist/bin/$pkg" "$main"
 	# The maintainer scripts are shared by both packages: render this
 	# package's copies (@PACKAGE@ -> its name) and point a copy of its
