@@ -243,7 +243,7 @@ var catalogue = []makerDef{
 
 // oemSlugs are makers that put their name on parts made by others
 // (hewlettpackard and ibm are derived from their JEP106 names).
-var oemSlugs = map[string]bool{"hpe": true, "dell": true, "lenovo": true, "hewlettpackard": true, "ibm": true}
+var oemSlugs = map[string]bool{"hpe": true, "dell": true, "lenovo": true, "hewlettpackard": true, "ibm": true, "applecomputer": true}
 
 // derivedSlugOverrides give a distinct slug to JEP106 ids whose derived slug
 // would merge them with a different company of a similar name. (Same-company

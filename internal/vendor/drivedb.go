@@ -1,0 +1,4 @@
+package vendor
+
+// driveDBFamily is replaced by the generated drive database lookup.
+func driveDBFamily(model string) (slug, family string, ok bool) { return "", "", false }
