@@ -312,6 +312,17 @@ func TestIdentifyDriveEvidence(t *testing.T) {
 		{"Lenovo SCSI vendor labels", DriveFacts{Model: "ST300MM0008", VendorRaw: "LENOVO-X", Transport: "sas", WWN: "naa.5000c5007a1b2c3d"},
 			DriveKindPhysical, "seagate", []string{EvidenceWWNOUI, EvidenceModelPrefix}, "", "lenovo", "sold under Lenovo's label"},
 
+		// smartmontools' drive database, for models no rule covers; the
+		// family names the maker. Models from drivedb.h's "tested with" notes.
+		{"Innodisk by drivedb family", DriveFacts{Model: "2.5\" SATA SSD 3ME", VendorRaw: "ATA", Transport: "sata"},
+			DriveKindPhysical, "innodisk", []string{EvidenceDriveDB}, "", "", ""},
+		{"Apacer by drivedb family", DriveFacts{Model: "16GB SATA Flash Drive", VendorRaw: "ATA", Transport: "sata"},
+			DriveKindPhysical, "apacer", []string{EvidenceDriveDB}, "", "", ""},
+		{"Samsung-era Seagate laptop disk by drivedb family", DriveFacts{Model: "ST500LM012 HN-M500MBB", VendorRaw: "ATA", Transport: "sata"},
+			DriveKindPhysical, "seagate", []string{EvidenceModelPrefix}, "", "", ""},
+		{"controller-based drivedb family names nobody", DriveFacts{Model: "SATA SSD", VendorRaw: "ATA", Transport: "sata"},
+			DriveKindPhysical, "", nil, "", "", ""},
+
 		// RAID volumes and virtual disks: what they are, no maker.
 		{"HP Smart Array volume", DriveFacts{Model: "LOGICAL VOLUME", VendorRaw: "HP", Transport: "sas", WWN: "naa.600508b1001c2d3e4f5a6b7c8d9e0f10"},
 			DriveKindRAIDVolume, "", nil, "", "", "not visible to the scan"},
