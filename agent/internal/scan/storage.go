@@ -61,9 +61,14 @@ func storageDevice(d *storage.Drive) (*memledgerv1.StorageDevice, []*memledgerv1
 		PCIDevice:          d.PCIDevice,
 		PCISubsystemVendor: d.PCISubsystemVendor,
 		PCISubsystemDevice: d.PCISubsystemDevice,
+		WWN:                d.WWN,
+		EUI64:              d.EUI64,
+		NGUID:              d.NGUID,
 	})
+	dev.Kind = driveKindProto(res.Kind)
 	dev.Vendor = vendorProto(res.Vendor)
 	dev.ControllerVendor = vendorProto(res.Controller)
+	dev.OemVendor = vendorProto(res.OEM)
 	var warnings []*memledgerv1.Warning
 	for _, w := range res.Warnings {
 		warnings = append(warnings, warning("vendor", w, d.Name))
@@ -77,4 +82,17 @@ func pciID(id uint16) string {
 		return ""
 	}
 	return fmt.Sprintf("%04x", id)
+}
+
+// driveKindProto maps vendor.DriveKind to its proto enum.
+func driveKindProto(k vendor.DriveKind) memledgerv1.DriveKind {
+	switch k {
+	case vendor.DriveKindPhysical:
+		return memledgerv1.DriveKind_DRIVE_KIND_PHYSICAL
+	case vendor.DriveKindRAIDVolume:
+		return memledgerv1.DriveKind_DRIVE_KIND_RAID_VOLUME
+	case vendor.DriveKindVirtual:
+		return memledgerv1.DriveKind_DRIVE_KIND_VIRTUAL
+	}
+	return memledgerv1.DriveKind_DRIVE_KIND_UNSPECIFIED
 }
