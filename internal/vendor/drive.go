@@ -196,7 +196,10 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		// SK hynix.
 		r("skhynix", `^(?:SK ?HYNIX|SKHYNIX|HYNIX|HF[SMB]\d|SH(?:GP|GS|PP)\d)`),
 		// Micron and Crucial.
-		r("micron", `^(?:MICRON|MTFD|C\d{3}-MTFD)`),
+		// Micron's drive part numbers (MTFD..., EEFD... for OEM builds, as
+		// smartmontools' database lists them) also appear after a family
+		// name: "M500IT_MTFDDAK240MBD", "C400-MTFDDAK128MAM".
+		r("micron", `^MICRON|(?:^|[^A-Z])(?:MT|EE)FD[A-Z]{2}[A-Z0-9]\d{2}`),
 		r("crucial", `^(?:CRUCIAL|CT\d{2,5}[A-Z0-9]*SSD|M4-CT\d|C300-CT)`),
 		// Kingston.
 		r("kingston", `^(?:KINGSTON|SA400|SKC\d|SNV\d|SNVS|SEDC\d|SFYR|SUV\d|SA2000|SV300)`),
@@ -317,7 +320,7 @@ var virtualModelRE = sync.OnceValue(func() *regexp.Regexp {
 // RAID modules ("RS3DC080"), Adaptec/Microsemi, Areca, 3ware, Huawei and
 // Inspur RAID cards.
 var raidModelRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`LOGICAL VOLUME|^PERC[ _]|^DELLBOSS|^BOSS-|MEGARAID|^MR\d{4}|^SMC\d{4}|SERVERAID|THINKSYSTEM RAID|^RS[23][A-Z]{2}\d{3}|^RMS\d|^ARC-\d{4}|-VOL#|^\d{4}[A-Z]*-\d+[A-Z]* DISK|^AVAGO|^LSI |^SAS\d{4}|^RAID ?\d+|^LOGICAL[ _]DRIVE|^HW RAID`)
+	return regexp.MustCompile(`LOGICAL VOLUME|^PERC[ _]|^DELLBOSS|^BOSS-|MEGARAID|^MR9\d{3}-\d+[A-Z]|^SMC\d{4}|SERVERAID|THINKSYSTEM RAID|^RS[23][A-Z]{2}\d{3}|^RMS\d|^ARC-\d{4}|-VOL#|^\d{4}[A-Z]*-\d+[A-Z]* DISK|^AVAGO|^LSI |^RAID ?\d+|^LOGICAL[ _]DRIVE|^HW RAID`)
 })
 
 // raidVendors are SCSI vendor strings of RAID controllers: what they
