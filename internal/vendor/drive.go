@@ -28,7 +28,7 @@ type DriveFacts struct {
 // DriveKind says whether a block device is a physical drive.
 type DriveKind int
 
-// Drive kinds; they mirror proto memledger.v1.DriveKind.
+// Drive kinds; they mirror proto memledger.v1.DriveKind value for value.
 const (
 	DriveKindUnspecified DriveKind = iota
 	DriveKindPhysical              // a drive someone made

@@ -84,15 +84,8 @@ func pciID(id uint16) string {
 	return fmt.Sprintf("%04x", id)
 }
 
-// driveKindProto maps vendor.DriveKind to its proto enum.
+// driveKindProto maps vendor.DriveKind to its proto enum: the values are
+// the same by construction (TestDriveKindMatchesProto).
 func driveKindProto(k vendor.DriveKind) memledgerv1.DriveKind {
-	switch k {
-	case vendor.DriveKindPhysical:
-		return memledgerv1.DriveKind_DRIVE_KIND_PHYSICAL
-	case vendor.DriveKindRAIDVolume:
-		return memledgerv1.DriveKind_DRIVE_KIND_RAID_VOLUME
-	case vendor.DriveKindVirtual:
-		return memledgerv1.DriveKind_DRIVE_KIND_VIRTUAL
-	}
-	return memledgerv1.DriveKind_DRIVE_KIND_UNSPECIFIED
+	return memledgerv1.DriveKind(k)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/memledger/memledger/internal/hosttree"
+	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -63,5 +64,18 @@ func TestScanDriveIdentifiers(t *testing.T) {
 	}
 	if !raidWarning {
 		t.Errorf("no warning that the drives behind the RAID controller are not visible: %v", inv.GetWarnings())
+	}
+}
+
+func TestDriveKindMatchesProto(t *testing.T) {
+	for k, want := range map[vendor.DriveKind]memledgerv1.DriveKind{
+		vendor.DriveKindUnspecified: memledgerv1.DriveKind_DRIVE_KIND_UNSPECIFIED,
+		vendor.DriveKindPhysical:    memledgerv1.DriveKind_DRIVE_KIND_PHYSICAL,
+		vendor.DriveKindRAIDVolume:  memledgerv1.DriveKind_DRIVE_KIND_RAID_VOLUME,
+		vendor.DriveKindVirtual:     memledgerv1.DriveKind_DRIVE_KIND_VIRTUAL,
+	} {
+		if got := driveKindProto(k); got != want {
+			t.Errorf("driveKindProto(%d) = %v, want %v", k, got, want)
+		}
 	}
 }
