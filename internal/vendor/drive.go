@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -284,9 +285,10 @@ var appleSSDRules = sync.OnceValue(func() []modelRule {
 // scsiVendors maps SCSI/sysfs vendor strings (upper-cased, trimmed) to
 // makers where the generic name lookup would be wrong or too weak.
 var scsiVendors = map[string]string{
-	"HITACHI": "hgst", // Hitachi-branded disks were made by Hitachi GST, now part of WD
-	"WD":      "westerndigital",
-	"WDC":     "westerndigital",
+	"HITACHI":  "hgst", // Hitachi-branded disks were made by Hitachi GST, now part of WD
+	"WD":       "westerndigital",
+	"WDC":      "westerndigital",
+	"JETFLASH": "transcend", // Transcend's USB flash drive line names itself so
 }
 
 // oemVendors are SCSI vendor strings of OEMs: the drive carries the OEM's
@@ -308,20 +310,35 @@ var notMakers = map[string]bool{
 	"NETAPP": true, "PURE": true, "3PARDATA": true, "DGC": true, "EMC": true, "NEXSAN": true, "COMPELNT": true,
 }
 
-// virtualModelRE recognises models of emulated or cloud block devices.
-var virtualModelRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`QEMU|VBOX|VIRTUAL|VMWARE|ELASTIC BLOCK STORE|PERSISTENTDISK|EPHEMERALDISK|INSTANCE STORAGE|XEN`)
+// virtualModelWords are found in the models of emulated or cloud block
+// devices (upper-cased).
+var virtualModelWords = []string{
+	"QEMU", "VBOX", "VIRTUAL", "VMWARE", "ELASTIC BLOCK STORE", "PERSISTENTDISK", "EPHEMERALDISK",
+	"INSTANCE STORAGE", "XEN", "BHYVE", "VDISK", "PARALLELS",
+}
+
+// raidModelWords and raidModelRE recognise the logical volumes hardware RAID
+// controllers present to the host: HPE Smart Array "LOGICAL VOLUME" and MR
+// controllers, Dell PERC and BOSS, Broadcom/LSI/Avago MegaRAID
+// ("MR9361-8i", "MegaRAID ..."), Supermicro's LSI-based "SMC3108",
+// IBM/Lenovo ServeRAID and ThinkSystem RAID, Intel RAID modules
+// ("RS3DC080"), Adaptec/Microsemi, Areca, 3ware. Words are looked for
+// anywhere with strings.Contains, the regexp is anchored: an unanchored
+// regexp would cost every drive a scan of its whole model per position.
+var raidModelWords = []string{"LOGICAL VOLUME", "MEGARAID", "SERVERAID", "THINKSYSTEM RAID", "-VOL#"}
+
+var raidModelRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:PERC[ _]|DELLBOSS|BOSS-|MR9\d{3}-\d+[A-Z]|MR\d{3}I-[A-Z]|SMC\d{4}|RS[23][A-Z]{2}\d{3}|RMS\d|ARC-\d{4}|\d{4}[A-Z]*-\d+[A-Z]* DISK|AVAGO|LSI |RAID ?\d+|LOGICAL[ _]DRIVE|HW RAID)`)
 })
 
-// raidModelRE recognises the logical volumes hardware RAID controllers
-// present to the host: HPE Smart Array "LOGICAL VOLUME", Dell PERC and BOSS,
-// Broadcom/LSI/Avago MegaRAID ("MR9361-8i", "MegaRAID ..."), Supermicro's
-// LSI-based "SMC3108", IBM/Lenovo ServeRAID and ThinkSystem RAID, Intel
-// RAID modules ("RS3DC080"), Adaptec/Microsemi, Areca, 3ware, Huawei and
-// Inspur RAID cards.
-var raidModelRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`LOGICAL VOLUME|^PERC[ _]|^DELLBOSS|^BOSS-|MEGARAID|^MR9\d{3}-\d+[A-Z]|^SMC\d{4}|SERVERAID|THINKSYSTEM RAID|^RS[23][A-Z]{2}\d{3}|^RMS\d|^ARC-\d{4}|-VOL#|^\d{4}[A-Z]*-\d+[A-Z]* DISK|^AVAGO|^LSI |^RAID ?\d+|^LOGICAL[ _]DRIVE|^HW RAID`)
-})
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // raidVendors are SCSI vendor strings of RAID controllers: what they
 // present is a logical volume.
@@ -369,8 +386,15 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 			res.setOEM(p.slug, EvidencePCISubsystem)
 		}
 	}
-	if p, ok := pciVendors[f.PCIVendor]; ok {
-		src := fmt.Sprintf("PCI vendor %04x (%s)", f.PCIVendor, p.name)
+	pciVendor, pciVendorFrom := f.PCIVendor, "PCI vendor"
+	if pciVendor == 0 {
+		// Without the PCI function's ids (NVMe over fabrics, a tree
+		// without them), the kernel's fallback wwid still carries the
+		// controller's PCI vendor id (identify controller VID).
+		pciVendor, pciVendorFrom = nvmeWWIDVendor(f.WWN), "PCI vendor (from the wwid)"
+	}
+	if p, ok := pciVendors[pciVendor]; ok && pciVendor != 0 {
+		src := fmt.Sprintf("%s %04x (%s)", pciVendorFrom, pciVendor, p.name)
 		switch p.role {
 		case pciDriveMaker:
 			claims = append(claims, claim{EvidencePCIVendor, lookupSlug(p.slug).vendor(), src})
@@ -395,9 +419,20 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 		case scsiVendors[v] != "":
 			claims = append(claims, claim{EvidenceSCSIVendor, lookupSlug(scsiVendors[v]).vendor(), fmt.Sprintf("SCSI vendor %q", f.VendorRaw)})
 		default:
-			if m, _ := byName(v); m != nil && !oemSlugs[m.ID] {
+			m, _ := byName(v)
+			switch {
+			case m != nil && isControllerMaker(m.ID):
+				// USB sticks of no brand report their controller's maker
+				// ("SMI" for Silicon Motion).
+				if !res.Controller.Known() {
+					res.Controller = m.vendor()
+					res.Controller.Evidence = []string{EvidenceSCSIVendor}
+				}
+			case m != nil && oemSlugs[m.ID]:
+				res.setOEM(m.ID, EvidenceSCSIVendor)
+			case m != nil:
 				claims = append(claims, claim{EvidenceSCSIVendor, m.vendor(), fmt.Sprintf("SCSI vendor %q", f.VendorRaw)})
-			} else if m == nil {
+			default:
 				res.Warnings = append(res.Warnings, fmt.Sprintf("SCSI vendor %q names no known maker", f.VendorRaw))
 			}
 		}
@@ -422,6 +457,20 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("only the controller's maker (%s) is known: its controllers are in drives of many brands", res.Controller.Name))
 	}
 	return res
+}
+
+// nvmeWWIDVendor returns the PCI vendor id of the kernel's fallback NVMe
+// wwid "nvme.<vid>-<serial hex>-<model hex>-<nsid>", 0 for other forms.
+func nvmeWWIDVendor(wwid string) uint16 {
+	rest, ok := strings.CutPrefix(strings.ToLower(strings.TrimSpace(wwid)), "nvme.")
+	if !ok || len(rest) < 5 || rest[4] != '-' {
+		return 0
+	}
+	v, err := strconv.ParseUint(rest[:4], 16, 16)
+	if err != nil {
+		return 0
+	}
+	return uint16(v)
 }
 
 // setOEM records the OEM whose label the drive carries.
@@ -480,8 +529,16 @@ func (res *DriveResult) companyIDClaims(f DriveFacts) []claim {
 // and a maker's name inside the model.
 func (res *DriveResult) modelClaim(raw, model string) (claim, bool) {
 	src := fmt.Sprintf("model %q", raw)
+	rest := model
+	for _, p := range []string{"APPLE HDD ", "APPLE SSD "} {
+		rest = strings.TrimPrefix(rest, p)
+	}
+	rule, ruleOK := matchModel(rest)
 	for _, o := range oemModels() {
-		if o.re.MatchString(model) {
+		// HPE's scheme (two letters, digits, letters) is also the shape of
+		// some makers' own models (Toshiba's MK2552GSXB): a model a maker's
+		// rule claims is not an HPE part.
+		if o.re.MatchString(model) && (o.slug != "hpe" || !ruleOK) {
 			res.setOEM(o.slug, EvidenceOEMModel)
 			break
 		}
@@ -491,15 +548,11 @@ func (res *DriveResult) modelClaim(raw, model string) (claim, bool) {
 			return claim{EvidenceModelPrefix, lookupSlug(r.slug).vendor(), src + " (Apple's SSD part-number scheme)"}, true
 		}
 	}
-	rest := model
-	for _, p := range []string{"APPLE HDD ", "APPLE SSD "} {
-		rest = strings.TrimPrefix(rest, p)
-	}
-	if r, ok := matchModel(rest); ok {
-		if r.note != "" {
-			res.Warnings = append(res.Warnings, r.note)
+	if ruleOK {
+		if rule.note != "" {
+			res.Warnings = append(res.Warnings, rule.note)
 		}
-		return claim{EvidenceModelPrefix, lookupSlug(r.slug).vendor(), src}, true
+		return claim{EvidenceModelPrefix, lookupSlug(rule.slug).vendor(), src}, true
 	}
 	if slug, family, ok := driveDBFamily(raw); ok {
 		return claim{EvidenceDriveDB, lookupSlug(slug).vendor(), fmt.Sprintf("%s (smartmontools drive database: %s)", src, family)}, true
@@ -515,11 +568,11 @@ func (res *DriveResult) modelClaim(raw, model string) (claim, bool) {
 // driveKind tells RAID logical volumes and virtual disks from physical
 // drives, with the warning that goes with them.
 func driveKind(f DriveFacts, model, vendorStr string) (DriveKind, string) {
-	if raidVendors[vendorStr] || (model != "" && raidModelRE().MatchString(model)) {
+	if raidVendors[vendorStr] || (model != "" && (containsAny(model, raidModelWords) || raidModelRE().MatchString(model))) {
 		return DriveKindRAIDVolume, fmt.Sprintf("RAID logical volume (model %q, vendor %q), not a physical drive: "+
 			"the physical drives behind a hardware RAID controller are not visible to the scan", f.Model, f.VendorRaw)
 	}
-	virtual := f.Transport == "virtio" || isVirtualVendor(vendorStr) || (model != "" && virtualModelRE().MatchString(model))
+	virtual := f.Transport == "virtio" || isVirtualVendor(vendorStr) || containsAny(model, virtualModelWords)
 	if p, ok := pciVendors[f.PCIVendor]; ok && p.role == pciVirtual {
 		virtual = true
 	}
