@@ -24,6 +24,9 @@ type DriveFacts struct {
 	// hex with or without the separators sysfs prints; "" when absent or
 	// unread.
 	EUI64, NGUID string
+	// Media is "ssd" or "hdd" when the host says (queue/rotational; NVMe is
+	// solid state), "" when unknown.
+	Media string
 }
 
 // DriveKind says whether a block device is a physical drive.
@@ -322,13 +325,14 @@ var virtualModelWords = []string{
 // controllers, Dell PERC and BOSS, Broadcom/LSI/Avago MegaRAID
 // ("MR9361-8i", "MegaRAID ..."), Supermicro's LSI-based "SMC3108",
 // IBM/Lenovo ServeRAID and ThinkSystem RAID, Intel RAID modules
-// ("RS3DC080"), Adaptec/Microsemi, Areca, 3ware. Words are looked for
+// ("RS3DC080"), Fujitsu PRAID, Cisco UCSC-RAID, Adaptec/Microsemi, Areca,
+// 3ware. Words are looked for
 // anywhere with strings.Contains, the regexp is anchored: an unanchored
 // regexp would cost every drive a scan of its whole model per position.
-var raidModelWords = []string{"LOGICAL VOLUME", "MEGARAID", "SERVERAID", "THINKSYSTEM RAID", "-VOL#"}
+var raidModelWords = []string{"LOGICAL VOLUME", "MEGARAID", "SERVERAID", "THINKSYSTEM RAID", "-VOL#", "UCSC-RAID", "SMART ARRAY"}
 
 var raidModelRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^(?:PERC[ _]|DELLBOSS|BOSS-|MR9\d{3}-\d+[A-Z]|MR\d{3}I-[A-Z]|SMC\d{4}|RS[23][A-Z]{2}\d{3}|RMS\d|ARC-\d{4}|\d{4}[A-Z]*-\d+[A-Z]* DISK|AVAGO|LSI |RAID ?\d+|LOGICAL[ _]DRIVE|HW RAID)`)
+	return regexp.MustCompile(`^(?:PERC[ _]|DELLBOSS|BOSS-|MR9\d{3}-\d+[A-Z]|MR\d{3}I-[A-Z]|PRAID |SMC\d{4}|RS[23][A-Z]{2}\d{3}|RMS\d|ARC-\d{4}|\d{4}[A-Z]*-\d+[A-Z]* DISK|AVAGO|LSI |RAID ?\d+|LOGICAL[ _]DRIVE|HW RAID)`)
 })
 
 func containsAny(s string, words []string) bool {
@@ -401,6 +405,8 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 		case pciController:
 			res.Controller = lookupSlug(p.slug).vendor()
 			res.Controller.Evidence = []string{EvidencePCIVendor}
+		case pciOEM:
+			res.setOEM(p.slug, EvidencePCIVendor)
 		}
 	}
 	claims = append(claims, res.companyIDClaims(f)...)
@@ -440,6 +446,7 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 
 	claims = preferSuccessor(claims, &res.Warnings)
 	claims = preferModelBrand(claims)
+	claims = preferFlashLineage(claims, f.Media, &res.Warnings)
 	if len(claims) > 0 {
 		var w []string
 		res.Vendor, w = resolve(claims)
@@ -626,6 +633,33 @@ func preferSuccessor(claims []claim, warnings *[]string) []claim {
 
 // successor maps a maker whose PCI id lives on in another maker's drives.
 var successor = map[string]string{"intel": "solidigm"}
+
+// flashLineage maps a company whose SSDs another company's business now
+// owns: Toshiba's SSDs were Toshiba Memory's, now Kioxia's (Toshiba keeps
+// the hard disks).
+var flashLineage = map[string]string{"toshiba": "kioxia"}
+
+// preferFlashLineage names an SSD whose only maker evidence is its company
+// id after the business that made it: Toshiba's registry ids are on
+// Toshiba Memory's SSDs too (an HPE-labelled Toshiba SAS SSD says no more),
+// and those are Kioxia's. Hard disks and drives of unknown media keep the
+// id's company.
+func preferFlashLineage(claims []claim, media string, warnings *[]string) []claim {
+	if media != "ssd" {
+		return claims
+	}
+	for i := range claims {
+		if claims[i].evidence != EvidenceWWNOUI {
+			continue
+		}
+		if to, ok := flashLineage[claims[i].v.ID]; ok {
+			*warnings = append(*warnings, fmt.Sprintf("%s names %s, whose SSD business is %s's: the drive is solid state",
+				claims[i].source, claims[i].v.ID, to))
+			claims[i].v = lookupSlug(to).vendor()
+		}
+	}
+	return claims
+}
 
 // preferModelBrand narrows a company id to the brand the model names when
 // both are one company family: the IEEE registry lists the company that

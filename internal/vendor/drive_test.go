@@ -283,6 +283,11 @@ func TestIdentifyDriveEvidence(t *testing.T) {
 		{"Toshiba MK....GSXB without the brand is not an HPE part", DriveFacts{Model: "MK2552GSXB", VendorRaw: "ATA", Transport: "sata"},
 			DriveKindPhysical, "toshiba", []string{EvidenceModelPrefix}, "", "", ""},
 
+		{"HPE-labelled Toshiba SAS SSD: Toshiba's OUI on an SSD is Kioxia's", DriveFacts{Model: "EO000400JWDKP", VendorRaw: "HP", Transport: "sas", Media: "ssd", WWN: "naa.50000396dc8a1b2c"},
+			DriveKindPhysical, "kioxia", []string{EvidenceWWNOUI}, "", "hpe", "SSD business is kioxia's"},
+		{"HPE-labelled Toshiba SAS HDD stays Toshiba", DriveFacts{Model: "EG0900JFCKB", VendorRaw: "HP", Transport: "sas", Media: "hdd", WWN: "naa.50000398a1b2c3d4"},
+			DriveKindPhysical, "toshiba", []string{EvidenceWWNOUI}, "", "hpe", "made by Toshiba"},
+
 		// Narrowed prefix rules.
 		{"Hitachi HDE is HGST, not Toshiba", DriveFacts{Model: "HDE721010SLA330", VendorRaw: "ATA", Transport: "sata"},
 			DriveKindPhysical, "hgst", []string{EvidenceModelPrefix}, "", "", ""},
@@ -352,6 +357,8 @@ func TestIdentifyDriveEvidence(t *testing.T) {
 		{"Dell BOSS", DriveFacts{Model: "DELLBOSS VD", VendorRaw: "ATA", Transport: "sata"},
 			DriveKindRAIDVolume, "", nil, "", "", "RAID logical volume"},
 		{"HPE MR controller volume", DriveFacts{Model: "MR416i-a Gen10+", VendorRaw: "HPE", Transport: "sas"},
+			DriveKindRAIDVolume, "", nil, "", "", "RAID logical volume"},
+		{"Fujitsu PRAID volume", DriveFacts{Model: "PRAID EP420i", VendorRaw: "FTS", Transport: "sas"},
 			DriveKindRAIDVolume, "", nil, "", "", "RAID logical volume"},
 		{"bhyve disk", DriveFacts{Model: "BHYVE SATA DISK", VendorRaw: "ATA", Transport: "sata"},
 			DriveKindVirtual, "", nil, "", "", "virtual"},

@@ -134,7 +134,7 @@ func FuzzIdentifyDrive(f *testing.F) {
 	f.Add("Samsung SSD 980 PRO 1TB", "", "nvme", uint16(0x144d), uint16(0x144d), "", "00 25 38 5a 11 b2 c3 d4", "36344630-5270-0123-0025-384500000001")
 	f.Fuzz(func(t *testing.T, model, vendorRaw, transport string, pciVendor, pciSubsystem uint16, wwn, eui, nguid string) {
 		in := DriveFacts{Model: model, VendorRaw: vendorRaw, Transport: transport, PCIVendor: pciVendor, PCISubsystemVendor: pciSubsystem,
-			WWN: wwn, EUI64: eui, NGUID: nguid}
+			WWN: wwn, EUI64: eui, NGUID: nguid, Media: []string{"", "ssd", "hdd"}[len(model)%3]}
 		got := IdentifyDrive(in)
 		for _, v := range []Vendor{got.Vendor, got.Controller, got.OEM} {
 			if v.Known() {

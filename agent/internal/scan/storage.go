@@ -64,6 +64,7 @@ func storageDevice(d *storage.Drive) (*memledgerv1.StorageDevice, []*memledgerv1
 		WWN:                d.WWN,
 		EUI64:              d.EUI64,
 		NGUID:              d.NGUID,
+		Media:              driveMedia(d),
 	})
 	dev.Kind = driveKindProto(res.Kind)
 	dev.Vendor = vendorProto(res.Vendor)
@@ -88,4 +89,18 @@ func pciID(id uint16) string {
 // the same by construction (TestDriveKindMatchesProto).
 func driveKindProto(k vendor.DriveKind) memledgerv1.DriveKind {
 	return memledgerv1.DriveKind(k)
+}
+
+// driveMedia says whether a drive is solid state or spinning, as far as the
+// host tells: NVMe is solid state, others by queue/rotational.
+func driveMedia(d *storage.Drive) string {
+	switch {
+	case d.Transport == storage.TransportNVMe || d.Transport == storage.TransportMMC:
+		return "ssd"
+	case d.Rotational:
+		return "hdd"
+	case d.Transport == storage.TransportSATA || d.Transport == storage.TransportSAS:
+		return "ssd"
+	}
+	return ""
 }

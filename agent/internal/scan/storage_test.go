@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memledger/memledger/agent/internal/storage"
 	"github.com/memledger/memledger/internal/hosttree"
 	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -76,6 +77,23 @@ func TestDriveKindMatchesProto(t *testing.T) {
 	} {
 		if got := driveKindProto(k); got != want {
 			t.Errorf("driveKindProto(%d) = %v, want %v", k, got, want)
+		}
+	}
+}
+
+func TestDriveMedia(t *testing.T) {
+	for _, tc := range []struct {
+		d    storage.Drive
+		want string
+	}{
+		{storage.Drive{Transport: storage.TransportNVMe}, "ssd"},
+		{storage.Drive{Transport: storage.TransportSAS, Rotational: true}, "hdd"},
+		{storage.Drive{Transport: storage.TransportSATA}, "ssd"},
+		{storage.Drive{Transport: storage.TransportUSB}, ""},
+		{storage.Drive{Transport: storage.TransportVirtio}, ""},
+	} {
+		if got := driveMedia(&tc.d); got != tc.want {
+			t.Errorf("driveMedia(%+v) = %q, want %q", tc.d, got, tc.want)
 		}
 	}
 }
