@@ -516,7 +516,10 @@ func (res *DriveResult) companyIDClaims(f DriveFacts) []claim {
 			continue
 		}
 		if isControllerMaker(slug) {
-			if !res.Controller.Known() {
+			// An NVMe drive's identifier is its controller's; a SATA or SAS
+			// drive's may have been made up by the HBA or bridge it sits
+			// behind, which is not the drive's controller.
+			if f.Transport == "nvme" && !res.Controller.Known() {
 				res.Controller = lookupSlug(slug).vendor()
 				res.Controller.Evidence = []string{EvidenceWWNOUI}
 			}

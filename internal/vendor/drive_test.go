@@ -263,6 +263,8 @@ func TestIdentifyDriveEvidence(t *testing.T) {
 			DriveKindPhysical, "samsung", []string{EvidenceWWNOUI}, "", "", ""},
 		{"Phison's OUI in the EUI-64 names the controller only", DriveFacts{Model: "E12 NVMe 1TB", Transport: "nvme", EUI64: "6479a7 1a2b3c4d5e"},
 			DriveKindPhysical, "", nil, "phison", "", "only the controller's maker"},
+		{"a controller company's OUI on a SATA drive (its HBA's) names nothing", DriveFacts{Model: "SATA SSD", VendorRaw: "ATA", Transport: "sata", WWN: "naa.50050430a1b2c3d4"},
+			DriveKindPhysical, "", nil, "", "", ""},
 		{"OUI against a different maker's model: conflict reported", DriveFacts{Model: "ST4000DM004-2CV104", VendorRaw: "ATA", Transport: "sata", WWN: "naa.500a07512c1a2b3c"},
 			DriveKindPhysical, "micron", []string{EvidenceWWNOUI}, "", "", "conflict"},
 		{"NVMe fallback wwid carries no company id", DriveFacts{Model: "Samsung SSD 970 EVO 1TB", Transport: "nvme", PCIVendor: 0x144d, WWN: "nvme.144d-5333-53-00000001"},
