@@ -370,3 +370,82 @@ func TestDriveDBFamilyMaker(t *testing.T) {
 		}
 	}
 }
+
+// driveDBExamples returns the models of each entry's "tested with" notes
+// (comments such as "tested with Micron_5300_MTFDDAK1T9TDS/D3MU001,
+// Micron_5300HC_MTFDDAK960TDS/D3MN010"), by entry index.
+func driveDBExamples(src []byte, entries []driveDBEntry) map[int][]string {
+	lines := strings.Split(string(src), "\n")
+	modelFW := regexp.MustCompile(`^\s*(.+?)/[A-Za-z0-9.()_+-]+\s*$`)
+	out := map[int][]string{}
+	for i, e := range entries {
+		end := len(lines)
+		if i+1 < len(entries) {
+			end = entries[i+1].line - 1
+		}
+		var notes []string
+		inNote := false
+		for _, l := range lines[e.line-1 : end] {
+			c := strings.Index(l, "//")
+			if c < 0 {
+				inNote = false
+				continue
+			}
+			comment := l[c+2:]
+			if t := strings.Index(comment, "tested with"); t >= 0 {
+				notes = append(notes, comment[t+len("tested with"):])
+				inNote = true
+			} else if inNote && strings.TrimSpace(l[:c]) == "" {
+				notes = append(notes, comment)
+			} else {
+				inNote = false
+			}
+		}
+		for _, n := range notes {
+			for part := range strings.SplitSeq(n, ",") {
+				if m := modelFW.FindStringSubmatch(part); m != nil && !strings.Contains(m[1], "0x") {
+					out[i] = append(out[i], strings.TrimSpace(m[1]))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestRulesAgreeWithDriveDBExamples runs IdentifyDrive over the real model
+// strings of drivedb.h's "tested with" notes: a model the database files
+// under a maker's family must not be named as another maker (a prefix
+// rule too broad), and the share named right is logged.
+func TestRulesAgreeWithDriveDBExamples(t *testing.T) {
+	src := readSource(t, driveDBSource, "smartmontools")
+	entries, err := parseDriveDB(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, right, unknown int
+	for i, models := range driveDBExamples(src, entries) {
+		want, _ := driveDBFamilyMaker(entries[i].fields[0])
+		if want == "" {
+			continue
+		}
+		for _, model := range models {
+			n++
+			got := IdentifyDrive(DriveFacts{Model: model, VendorRaw: "ATA", Transport: "sata"})
+			switch id := got.Vendor.ID; {
+			case id == want:
+				right++
+			case id == "":
+				unknown++
+				t.Logf("unknown: %q (family %q, %s)", model, entries[i].fields[0], want)
+			case related(id, want):
+				right++
+			default:
+				t.Errorf("%q is in drivedb family %q (%s) but is named %s (evidence %v)", model, entries[i].fields[0], want, id, got.Vendor.Evidence)
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d tested-with models found: the note parser is broken", n)
+	}
+	t.Logf("%d tested-with models of families that name a maker: %d named right (or a related brand), %d unknown", n, right, unknown)
+}
