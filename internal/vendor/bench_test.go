@@ -1,6 +1,9 @@
 package vendor
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+)
 
 // BenchmarkIdentifyModule covers the common shapes: a plain name, a Dell
 // six-byte code with a module id word, a placeholder with a part number.
@@ -35,6 +38,18 @@ func BenchmarkIdentifyDrive(b *testing.B) {
 	for b.Loop() {
 		if r := IdentifyDrive(f); !r.Vendor.Known() {
 			b.Fatal("unknown")
+		}
+	}
+}
+
+// BenchmarkCompileSchemes is what compiling every scheme row of
+// partnumbers.tsv would cost; a scan compiles only the schemes whose
+// literal prefix its part numbers start with.
+func BenchmarkCompileSchemes(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range partNumberSchemes {
+			regexp.MustCompile(s.pattern)
 		}
 	}
 }

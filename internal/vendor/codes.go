@@ -55,6 +55,19 @@ func parseCodeString(s string) codeString {
 		if !ok {
 			return codeString{isCode: true, problems: []string{fmt.Sprintf("%q: bracketed value has an odd number of hex digits", s)}}
 		}
+		if len(b) == 2 {
+			// "[0x9B85]" is the SMBIOS word printed as a number: id byte
+			// first, then the continuation count. All 68 bracketed strings
+			// of linuxhw-dmi-train read so ("[0x0285]" = 6:0x02 Patriot,
+			// not 3:0x05).
+			out := codeString{isCode: true}
+			id, err := jep106.FromBytes(b[1], b[0])
+			if err != nil {
+				out.problems = append(out.problems, fmt.Sprintf("%q: SMBIOS word 0x%02X%02X: %v", s, b[0], b[1], err))
+				return out
+			}
+			return believe(out, s, id, []jep106.ID{id})
+		}
 		return decodeIDBytes(s, b, true)
 	}
 	if m := hexRE.FindStringSubmatch(s); m != nil {
@@ -124,8 +137,9 @@ func decodeBankHex(s, bankStr, codeStr string) codeString {
 //
 //   - 1 byte (only when labelled or 0x-prefixed): an id byte in bank 1.
 //   - 2 bytes: (continuation count, id) as written ("859B", "0B2C", "0416"),
-//     or the 16-bit SMBIOS word printed as a number, i.e. byte-swapped
-//     ("2C00", "[0x9B85]"), or continuation codes ("7F98", "CE00").
+//     which wins when valid; otherwise the 16-bit SMBIOS word printed as a
+//     number, i.e. byte-swapped ("2C00"; always so in brackets, "[0x9B85]"),
+//     or continuation codes ("7F98", "CE00").
 //   - 6 bytes: module (count, id), two bytes we cannot interpret, DRAM
 //     (count, id), as Dell and HP firmware write it ("002C00B3002C",
 //     "01980000802C", "80AD000080AD").
@@ -154,7 +168,20 @@ func decodeIDBytes(s string, b []byte, labelled bool) codeString {
 		}
 		add(jep106.FromBytes(0, b[0]))
 	case 2:
-		add(jep106.FromBytes(b[0], b[1]))
+		pair, errPair := jep106.FromBytes(b[0], b[1])
+		if errPair == nil {
+			// Firmware writes two bytes as (count, id) far more often than
+			// as the byte-swapped SMBIOS word: of the 1,267 reports of
+			// linuxhw-dmi-train with a valid reading of four bare hex
+			// digits, 1,266 read as (count, id), and all 51 whose digits
+			// read validly both ways ("8502", "830B", "0B85") are the
+			// (count, id) reading. So that reading wins, and the other is
+			// named in a warning.
+			if word, err := jep106.FromBytes(b[1], b[0]); err == nil && word != pair {
+				out.problems = append(out.problems, fmt.Sprintf("%q also reads as JEP106 %s as a byte-swapped word; the (count, id) reading %s is taken", s, word, pair))
+			}
+			return believe(out, s, pair, []jep106.ID{pair})
+		}
 		add(jep106.FromBytes(b[1], b[0]))
 		add(jep106.FromContinuationBytes(b))
 	case 6:

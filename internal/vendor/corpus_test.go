@@ -86,7 +86,7 @@ var corpusExpectations = []corpusExpectation{
 	{"linuxhw-dmi", "dmidecode/Desktop_Dell_G5_G5_5000_FBADD1F9DE63.txt", slots(1, 4), "crucial", "micron", "",
 		"859B0000802C: Crucial module, Micron DRAM; Bank 6 0x9B agrees"},
 	{"linuxhw-dmi", "dmidecode/Desktop_Alienware_Aurora_Aurora_Ryzen_Edition_56696C1838BA.txt", slots(1, 4), "kingston", "micron", "",
-		"01980000802C: Kingston module (bank 2 0x98), Micron DRAM; Bank 2 0x98 agrees; XVTW4H-MIE is a Dell number"},
+		"01980000802C: Kingston module (bank 2 0x98), Micron DRAM; Bank 2 0x98 agrees; XVTW4H-MIE is a Dell number as Kingston writes it"},
 	{"linuxhw-dmi", "dmidecode/Desktop_Hewlett-Packard_Z800_Z800_Workstation_B1A21C790938.txt", []int{1, 2, 3, 5, 7, 8, 9, 11}, "micron", "", "",
 		"JEDEC ID:80 2C = bank 1 0x2C Micron; 18JSF... agrees"},
 	{"linuxhw-dmi", "dmidecode/Desktop_Hewlett-Packard_Z800_Z800_Workstation_B1A21C790938.txt", []int{4, 10}, "samsung", "", "",

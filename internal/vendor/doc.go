@@ -47,14 +47,33 @@
 //     "JEDEC ID:80 2C", "Bank 5, Hex 0x16". A reading is believed only when
 //     its parity is valid, its bank exists, the id is listed, and no other
 //     valid reading of the same digits disagrees: "1315" (seen on Crucial
-//     modules) has no valid reading and is ignored with a warning.
+//     modules) has no valid reading and is ignored with a warning. Two
+//     bytes are the exception: a valid (count, id) reading wins over the
+//     byte-swapped word ("8502" is Patriot's 6:0x02, not 3:0x05), with a
+//     warning, as in every such string of linuxhw-dmi-train; in brackets
+//     they are always the word.
 //  3. "name": the Manufacturer string as a maker's name or alias
 //     ("Hynix Semiconductor", "Micron_Technolog", "Crucial Technology"),
 //     ignoring case, punctuation and corporate suffixes.
-//  4. "part-number": the module part number follows a maker's scheme
-//     (Micron MTA.../18ASF..., Crucial CT..., Samsung M393..., SK hynix
-//     HMA..., Kingston KVR..., G.Skill F4-..., ...). OEM part numbers name
-//     nobody.
+//  4. "part-number-exact": the part number is listed as one maker's in the
+//     table mined from linuxhw/DMI reports (partnumbers.tsv, exact rows:
+//     part numbers that follow no scheme, whose reports' Module
+//     Manufacturer IDs all name one maker, such as ADATA's 4JQA-0622AC).
+//  5. "part-number": the part number follows a maker's scheme (Micron
+//     MTA.../18ASF.../MT53E..., the package number without MT
+//     53E1G32D2NP-046, Crucial CT.../CP..., Samsung M393.../K4..., SK hynix
+//     HMA.../H9HC..., Kingston KVR..., G.Skill F4-..., Goodram IRX...,
+//     ...). OEM option numbers (HP "647647-071") name nobody; Dell numbers
+//     with a DRAM-maker suffix ("XVTW4H-MIE") are Kingston's, which
+//     programs them into the modules it builds for Dell.
+//
+// The schemes and the mined part numbers are data: partnumbers.tsv, each
+// row with its source, compiled by `go generate` into partnumbers_gen.go;
+// a scheme's regexp is compiled the first time a part number starts with
+// its literal prefix, not at start-up. A part number the table lists as
+// ambiguous (seen on other makers' modules than its scheme's: firmware of
+// soldered LPDDR that pairs Samsung's id with Micron's MT53D... number)
+// names nobody, whatever scheme it follows, and says so in a warning.
 //
 // Placeholder strings ("Unknown", "Not Specified", "0000", "Manufacturer00",
 // "NO DIMM", ...) are no evidence. All kinds of evidence are examined; those

@@ -318,19 +318,6 @@ func shortest(set []string) int {
 	return n
 }
 
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
-}
-
 func TestDriveDBFamilyMaker(t *testing.T) {
 	for family, want := range map[string]string{
 		"Micron 5100 Pro / 52x0 / 5300 SSDs":       "micron",

@@ -174,3 +174,28 @@ func FuzzWWNCompanyID(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTrainingRows feeds arbitrary tables to the training-table
+// reader: rows or an error that names the line, never a panic.
+func FuzzParseTrainingRows(f *testing.F) {
+	const header = "type\tmanufacturer\tpart_number\tmodule_id_bank\tmodule_id_code\treports\n"
+	f.Add(header + "DDR4\tSamsung\tM471A1G44AB0-CWE\t1\t0xCE\t1282\n")
+	f.Add(header + "DDR4\tUnknown\t\t128\t0xFF\t21\n")
+	f.Add(header + "DDR4\t0\t53E1G32D2NP-046\t1\t0x2C\t8\n")
+	f.Add(header + "DDR4\tx\ty\t0\t0x2C\t1\n")
+	f.Add("type\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		rows, err := parseTrainingRows(strings.NewReader(in))
+		if err != nil {
+			if !strings.Contains(err.Error(), "line ") && !strings.Contains(err.Error(), "empty table") {
+				t.Fatalf("error %q does not say where", err)
+			}
+			return
+		}
+		for _, r := range rows {
+			if r.reports < 1 || r.truth != "" && r.word == 0 {
+				t.Fatalf("row %+v: bad reports or truth without a word", r)
+			}
+		}
+	})
+}

@@ -3,7 +3,6 @@ package vendor
 import (
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -42,11 +41,18 @@ type claim struct {
 // IdentifyModule identifies the maker of a memory module from what SMBIOS
 // (or dmidecode, or udev) says about it. Evidence is weighed in this order:
 // the Module Manufacturer ID word, a JEP106 code written in the manufacturer
-// string, the manufacturer string as a name, the part number. Agreeing
-// evidence is listed; disagreeing evidence is reported in Warnings and the
-// stronger kind wins. Nothing is guessed: without evidence the maker stays
-// unknown.
+// string, the manufacturer string as a name, the part number as listed in
+// the mined table, the part number's scheme. Agreeing evidence is listed;
+// disagreeing evidence is reported in Warnings and the stronger kind wins.
+// Nothing is guessed: without evidence the maker stays unknown, and a part
+// number seen on several makers' modules names nobody.
 func IdentifyModule(f ModuleFacts) ModuleResult {
+	return identifyModule(f, minedPartNumbers)
+}
+
+// identifyModule is IdentifyModule with the mined part-number tables given,
+// so the evaluation can use tables mined from part of the training data.
+func identifyModule(f ModuleFacts, mined partNumberLists) ModuleResult {
 	var (
 		res    ModuleResult
 		claims []claim
@@ -93,7 +99,18 @@ func IdentifyModule(f ModuleFacts) ModuleResult {
 	}
 
 	if pn, _ := CleanPartNumber(f.PartNumber); !IsPlaceholder(pn) {
-		slugs := partNumberMakers(pn)
+		key := partNumberKey(pn)
+		if row, ok := mined.ambiguous.lookup(key); ok {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("part number %q is reported on modules of several makers (%s): ignored",
+				pn, strings.ReplaceAll(row.slug, ",", ", ")))
+			return finishModule(res, claims)
+		}
+		if row, ok := mined.exact.lookup(key); ok {
+			if m := lookupSlug(row.slug); m != nil {
+				claims = append(claims, claim{EvidencePartNumberExact, m.vendor(), fmt.Sprintf("part number %q (listed)", pn)})
+			}
+		}
+		slugs := partNumberMakers(key)
 		switch len(slugs) {
 		case 0:
 		case 1:
@@ -103,6 +120,11 @@ func IdentifyModule(f ModuleFacts) ModuleResult {
 		}
 	}
 
+	return finishModule(res, claims)
+}
+
+// finishModule resolves the claims into the module maker.
+func finishModule(res ModuleResult, claims []claim) ModuleResult {
 	if len(claims) > 0 {
 		var w []string
 		res.Module, w = resolve(claims)
@@ -173,16 +195,17 @@ func CleanPartNumber(raw string) (string, bool) {
 	return s, s != raw
 }
 
-// trailingDashes is padding some module makers use instead of spaces
-// ("GSOG42F-18----------").
-var trailingDashes = regexp.MustCompile(`-{2,}$`)
-
 // trimPadding drops leading and trailing white space, NULs and bytes that
-// are not UTF-8 (0xFF fill), then a run of trailing dashes.
+// are not UTF-8 (0xFF fill), then a run of two or more trailing dashes,
+// padding some module makers use instead of spaces
+// ("GSOG42F-18----------").
 func trimPadding(s string) string {
 	isPad := func(r rune) bool { return unicode.IsSpace(r) || r == 0 || r == utf8.RuneError }
 	s = strings.TrimFunc(s, isPad)
-	return strings.TrimRightFunc(trailingDashes.ReplaceAllString(s, ""), isPad)
+	if t := strings.TrimRight(s, "-"); len(s)-len(t) >= 2 {
+		s = t
+	}
+	return strings.TrimRightFunc(s, isPad)
 }
 
 func printableASCII(b []byte) bool {
@@ -192,79 +215,4 @@ func printableASCII(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// partNumberRule ties a part-number scheme to a maker.
-type partNumberRule struct {
-	slug string
-	re   *regexp.Regexp
-}
-
-// partNumberRules are the module part-number schemes we can attribute. They
-// are matched against the part number upper-cased with spaces removed
-// (firmware sometimes splits the SPD field: "M3 78T2953EZ3"). OEM part
-// numbers (HP "647647-071", Dell "XVTW4H-MIE") name no maker and match
-// nothing. SMART Modular, PNY, Silicon Power and Lexar module part numbers
-// are not listed: their schemes overlap others' or could not be confirmed.
-var partNumberRules = []partNumberRule{
-	// Micron: MT-prefixed chips and modules (MTA18ASF..., MT36KSZF...,
-	// MTC20C2085S1...), and module numbers without the prefix: chip count,
-	// then generation/type letters (18ASF, 36ASF, 9ASF, 8ATF, 4ATF, 18ADF,
-	// 16KTF, 18KSF, 36KSZ, 18JSF, 8JTF, 16HTF, 18HTF).
-	{"micron", regexp.MustCompile(`^MT[AC]?\d`)},
-	{"micron", regexp.MustCompile(`^\d{1,2}(?:HT|HV|JS|JT|JD|KS|KT|KD|AS|AT|AD|AR)[FSZ]{1,2}\d`)},
-	// Crucial: CT + digits (CT51264BF1339, CT8G4DFD8213, CT16G48C40U5),
-	// Ballistix BL/BLS/BLT/BLE/BLM + capacity.
-	{"crucial", regexp.MustCompile(`^CT\d`)},
-	{"crucial", regexp.MustCompile(`^BL[SETM]?\d{1,2}[GK]`)},
-	// Samsung: modules M3xx/M4xx (M378, M393, M386, M471, M321, M425),
-	// chips K4.
-	{"samsung", regexp.MustCompile(`^M[34]\d{2}[A-Z]`)},
-	{"samsung", regexp.MustCompile(`^K4[A-Z]`)},
-	// SK hynix: HMA, HMT, HMCG, HMAA, HMCT modules; HYMP (DDR2); H5/HY5 chips.
-	{"skhynix", regexp.MustCompile(`^HM[A-Z]{1,2}\d`)},
-	{"skhynix", regexp.MustCompile(`^HYM[PD]\d`)},
-	{"skhynix", regexp.MustCompile(`^H(?:Y)?5[A-Z]{2}`)},
-	// Elpida: EBE/EBJ modules, EDE/EDJ chips.
-	{"elpida", regexp.MustCompile(`^E[BD][EJ]\d`)},
-	// Kingston: KHX, KVR, KF, KCP, KSM, KTH-/KTD-/KTL-/KTA-/KTM-, ACR,
-	// 9905/9965/99P/99U internal numbers, HX (HyperX/FURY modules).
-	{"kingston", regexp.MustCompile(`^(?:KHX|KVR|KCP|KSM|ACR)\d`)},
-	{"kingston", regexp.MustCompile(`^KF\d`)},
-	{"kingston", regexp.MustCompile(`^KT[HDLAM]-`)},
-	{"kingston", regexp.MustCompile(`^99(?:05|65|P\d|U\d)`)},
-	{"kingston", regexp.MustCompile(`^HX\d{3}`)},
-	// G.Skill: F2-/F3-/F4-/F5- followed by the speed.
-	{"gskill", regexp.MustCompile(`^F[2-5]-\d`)},
-	// Corsair: CM + series letters + capacity (CMK16GX4, CMSX8GX4, CMT32GX5).
-	{"corsair", regexp.MustCompile(`^CM[A-Z]{1,3}\d`)},
-	// Team Group: Elite TED..., T-Force TLZ..., TF/FF + digit + letter.
-	{"teamgroup", regexp.MustCompile(`^(?:TED\d|TLZ|TEAMGROUP)`)},
-	{"teamgroup", regexp.MustCompile(`^[TF]F\d[A-Z]\d`)},
-	// ADATA: AD2/AD3/AD4/AD5 and XPG AX4/AX5.
-	{"adata", regexp.MustCompile(`^A[DX][2-5][A-Z]`)},
-	// Ramaxel: RMS.../RMT....
-	{"ramaxel", regexp.MustCompile(`^RM[ST][A-Z]?\d`)},
-	// Nanya: NT + capacity digit (NT8GA72D89FX3S, NT1GT64U88D0BY).
-	{"nanya", regexp.MustCompile(`^NT\d`)},
-	// Patriot: PSD..., Viper PV/PVS/PVE/PVB....
-	{"patriot", regexp.MustCompile(`^(?:PSD|PV[SEB]?)\d`)},
-	// Apacer: 78.xxxxx. / 75.xxxxx.
-	{"apacer", regexp.MustCompile(`^7[58]\.[0-9A-Z]{5}\.`)},
-	// Transcend: TS + capacity + G/M + series letters (TS1GLH64V6B).
-	{"transcend", regexp.MustCompile(`^TS\d{1,4}[GMK][A-Z]{2}`)},
-	// Intel Optane persistent memory modules (NMA1XXD128GPS, NMB1...).
-	{"intel", regexp.MustCompile(`^NM[AB]1X`)},
-}
-
-// partNumberMakers returns the distinct makers whose scheme pn follows.
-func partNumberMakers(pn string) []string {
-	key := strings.ToUpper(strings.Join(strings.Fields(pn), ""))
-	var out []string
-	for _, r := range partNumberRules {
-		if r.re.MatchString(key) && !containsString(out, r.slug) {
-			out = append(out, r.slug)
-		}
-	}
-	return out
 }

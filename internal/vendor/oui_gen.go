@@ -2,7 +2,7 @@
 
 package vendor
 
-// ouiMakers are the IEEE MA-L assignments (1920) whose organisation is a
+// ouiMakers are the IEEE MA-L assignments (1921) whose organisation is a
 // catalogue maker (by the catalogue's name matcher or a reviewed override),
 // sorted by company id. The comment is the registry's organisation name.
 var ouiMakers = [...]ouiMaker{
@@ -1700,6 +1700,7 @@ var ouiMakers = [...]ouiMaker{
 	{0xE02861, "huawei"},         // HUAWEI TECHNOLOGIES CO.,LTD
 	{0xE03676, "huawei"},         // HUAWEI TECHNOLOGIES CO.,LTD
 	{0xE04BA6, "huawei"},         // HUAWEI TECHNOLOGIES CO.,LTD
+	{0xE06CF6, "essencore"},      // ESSENCORE limited
 	{0xE09796, "huawei"},         // HUAWEI TECHNOLOGIES CO.,LTD
 	{0xE09971, "samsung"},        // Samsung Electronics Co.,Ltd
 	{0xE09D13, "samsung"},        // Samsung Electronics Co.,Ltd
