@@ -470,11 +470,7 @@ func (p *parser) match(n *yaml.Node, what string) Match {
 				m.Vendors = append(m.Vendors, it.value)
 				continue
 			}
-			if lower := strings.ToLower(it.value); lower != it.value && p.knownSlug(lower) {
-				p.errorf(it.line, "%s.vendors: unknown vendor slug %q (slugs are lowercase: %q)", what, it.value, lower)
-			} else {
-				p.errorf(it.line, "%s.vendors: unknown vendor slug %q", what, clip(it.value))
-			}
+			p.errorf(it.line, "%s.vendors: unknown vendor slug %q%s", what, clip(it.value), slugHint(it.value))
 		}
 	}
 	if e, ok := fields["components"]; ok {

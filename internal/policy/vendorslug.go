@@ -1,9 +1,35 @@
 package policy
 
-import "github.com/memledger/memledger/internal/vendor"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/memledger/memledger/internal/suggest"
+	"github.com/memledger/memledger/internal/vendor"
+)
 
 // isKnownSlug validates the vendor slugs of policy files.
 func isKnownSlug(slug string) bool { return vendor.IsKnownSlug(slug) }
+
+// CheckVendorSlug validates a vendor slug as policy files are validated:
+// an unknown one is an error that lists the closest known slugs. Filters
+// that name a vendor (the collector's --vendor) use it, so that a typo is
+// refused there as it is in a policy rather than matching nothing.
+func CheckVendorSlug(slug string) error {
+	if isKnownSlug(slug) {
+		return nil
+	}
+	return fmt.Errorf("unknown vendor slug %q%s", clip(slug), slugHint(slug))
+}
+
+// slugHint names the slugs closest to an unknown one: its lowercase form
+// when that is known, else the nearest spellings.
+func slugHint(slug string) string {
+	if lower := strings.ToLower(slug); lower != slug && isKnownSlug(lower) {
+		return fmt.Sprintf(" (slugs are lowercase: %q)", lower)
+	}
+	return suggest.Hint(slug, vendor.Slugs())
+}
 
 // vendorName is the display name of a maker slug for reasons: "Micron
 // Technology" for "micron", the slug itself when the catalogue does not

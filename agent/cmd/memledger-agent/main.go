@@ -4,28 +4,17 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/memledger/memledger/agent/internal/cli"
+	"github.com/memledger/memledger/internal/cmdutil"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := cli.Execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		var exit *cli.ExitError
-		if errors.As(err, &exit) {
-			if exit.Err != nil {
-				fmt.Fprintf(os.Stderr, "memledger-agent: %v\n", exit.Err)
-			}
-			os.Exit(exit.Code)
-		}
-		fmt.Fprintf(os.Stderr, "memledger-agent: %v\n", err)
-		os.Exit(1)
-	}
+	os.Exit(cmdutil.Report("memledger-agent", err, os.Stderr))
 }

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/memledger/memledger/internal/cliconfig"
+	"github.com/memledger/memledger/internal/cmdutil"
 	"github.com/memledger/memledger/internal/pki"
 )
 
@@ -58,8 +60,9 @@ type Config struct {
 	SpoolMaxEntries int
 	SpoolMaxBytes   int64
 	// Root is the host root to scan ("/"; a captured tree in tests).
-	Root     string
-	LogLevel string
+	Root      string
+	LogLevel  string
+	LogFormat string
 
 	configFlag string
 	// keys are the flags Register added: the keys a config file may
@@ -93,7 +96,22 @@ func Register(fs *pflag.FlagSet) *Config {
 	fs.Var((*byteSize)(&c.SpoolMaxBytes), "spool-max-bytes", "most bytes of reports kept while the collector is unreachable (e.g. 64MiB)")
 	fs.StringVar(&c.Root, "root", "/", "scan the host files under `DIR` instead of / (tests, captured trees)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format on standard error: text or json")
 	return c
+}
+
+// daemonOnly are the settings only the daemon acts on.
+var daemonOnly = []string{"interval", "jitter", "label", "spool-max-entries", "spool-max-bytes", "log-level", "log-format"}
+
+// HideDaemonFlags hides from fs's help the settings only "run" acts on
+// (and extra ones), for the commands that share the daemon's config file
+// (enroll, doctor): they still read and validate them, so a config file
+// that run accepts is accepted there too, but their help lists only what
+// changes what they do.
+func HideDaemonFlags(fs *pflag.FlagSet, extra ...string) {
+	for _, name := range append(daemonOnly, extra...) {
+		_ = fs.MarkHidden(name)
+	}
 }
 
 // Resolve fills the settings the command line left unset from the
@@ -158,6 +176,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := ParseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
+	}
+	if !slices.Contains(cmdutil.LogFormats, c.LogFormat) {
+		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
 	}
 	set := 0
 	for _, f := range []string{c.TLSCert, c.TLSKey, c.TLSCA} {

@@ -10,30 +10,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memledger/memledger/internal/version"
+	"github.com/memledger/memledger/internal/cmdutil"
 )
 
-// ExitError carries a specific exit status (for example 3: policy
-// violations found) out to main.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit status %d", e.Code)
-	}
-	return e.Err.Error()
-}
-
-func (e *ExitError) Unwrap() error { return e.Err }
+// ExitError carries a specific exit status (2: usage, 3: policy violations
+// found) out to main.
+type ExitError = cmdutil.ExitError
 
 // Execute runs the command line args (without the program name).
 func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	root := newRootCommand(stdin, stdout, stderr)
-	root.SetArgs(args)
-	return root.ExecuteContext(ctx)
+	return cmdutil.Execute(ctx, newRootCommand(stdin, stdout, stderr), args)
 }
 
 func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -48,7 +34,6 @@ prints or sends the inventory.
 Run "memledger-agent scan" for a one-shot scan of this host; "run" is the
 daemon the systemd unit starts; "enroll" obtains this host's certificate;
 "doctor" checks that everything the agent needs is in place.`,
-		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -61,6 +46,7 @@ daemon the systemd unit starts; "enroll" obtains this host's certificate;
 	root.AddCommand(newRunCommand(stdout, stderr))
 	root.AddCommand(newEnrollCommand(stdout, stderr))
 	root.AddCommand(newDoctorCommand(stdout, stderr))
+	cmdutil.SetVersion(root)
 	return root
 }
 

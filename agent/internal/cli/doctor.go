@@ -50,6 +50,7 @@ Run it as the agent's user to see what the daemon sees.`,
 		},
 	}
 	cfg = agentconfig.Register(cmd.Flags())
+	agentconfig.HideDaemonFlags(cmd.Flags())
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "give the collector round trip up to `DURATION`")
 	return cmd
 }

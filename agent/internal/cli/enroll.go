@@ -13,6 +13,7 @@ import (
 
 	"github.com/memledger/memledger/agent/internal/agentconfig"
 	"github.com/memledger/memledger/agent/internal/enroll"
+	"github.com/memledger/memledger/internal/cmdutil"
 )
 
 type enrollFlags struct {
@@ -55,13 +56,14 @@ its lifetime have passed (the agent daemon does this by itself).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.Resolve(cmd.Flags(), os.LookupEnv); err != nil {
-				return err
+				return cmdutil.UsageError(err)
 			}
 			return runEnroll(cmd, stdout, cfg, f)
 		},
 	}
 	fl := cmd.Flags()
 	cfg = agentconfig.Register(fl)
+	agentconfig.HideDaemonFlags(fl, "insecure")
 	fl.StringVar(&f.token, "token", "", "the enrollment `TOKEN` (env MEMLEDGER_TOKEN)")
 	fl.StringVar(&f.caSHA256, "ca-sha256", "", "trust the collector whose CA has this SHA-256 `FINGERPRINT` (printed by ca init)")
 	fl.StringVar(&f.caFile, "ca-file", "", "trust the collector whose certificate this CA `FILE` signed")
@@ -73,7 +75,7 @@ its lifetime have passed (the agent daemon does this by itself).`,
 
 func runEnroll(cmd *cobra.Command, stdout io.Writer, cfg *agentconfig.Config, f enrollFlags) error {
 	if cfg.Insecure {
-		return errors.New("enroll always uses TLS: --insecure does not apply")
+		return cmdutil.UsageError(errors.New("enroll always uses TLS: --insecure does not apply"))
 	}
 	paths := enroll.DefaultPaths(cfg.StateDir)
 	if cfg.HasTLS() {

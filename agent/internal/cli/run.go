@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,6 +15,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/scan"
 	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/agent/internal/spool"
+	"github.com/memledger/memledger/internal/cmdutil"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -48,7 +48,7 @@ to standard error for journald. SIGTERM stops it within seconds, exit 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.Resolve(cmd.Flags(), os.LookupEnv); err != nil {
-				return err
+				return cmdutil.UsageError(err)
 			}
 			return runDaemon(cmd.Context(), cfg, stderr)
 		},
@@ -60,7 +60,10 @@ to standard error for journald. SIGTERM stops it within seconds, exit 0.`,
 // runDaemon runs the daemon with cfg until ctx ends (SIGTERM).
 func runDaemon(ctx context.Context, cfg *agentconfig.Config, stderr io.Writer) error {
 	level, _ := agentconfig.ParseLevel(cfg.LogLevel) // validated by Resolve
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger, err := cmdutil.NewLogger(stderr, level.String(), cfg.LogFormat)
+	if err != nil {
+		return err
+	}
 	tlsConf, err := cfg.TLSConfig()
 	if err != nil {
 		return fmt.Errorf("refusing to start: %w", err)

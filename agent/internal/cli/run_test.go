@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -75,8 +76,15 @@ func TestRunRefusesWithoutTransport(t *testing.T) {
 }
 
 // run scans, reports, and stops cleanly (nil error, exit 0) on SIGTERM
-// (context cancellation), with the settings taken from the environment.
+// (context cancellation), with the settings taken from the environment;
+// its log is text or, with --log-format json, one JSON object a line.
 func TestRunReportsAndStops(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) { testRunReportsAndStops(t, format) })
+	}
+}
+
+func testRunReportsAndStops(t *testing.T, logFormat string) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +102,7 @@ func TestRunReportsAndStops(t *testing.T) {
 	var stderr bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- execCmd(ctx, newRunCommand(io.Discard, &stderr), "--config", "", "--state-dir", state, "--root", fixtureRoot(t), "--label", "site=fra1")
+		done <- execCmd(ctx, newRunCommand(io.Discard, &stderr), "--config", "", "--state-dir", state, "--root", fixtureRoot(t), "--label", "site=fra1", "--log-format", logFormat)
 	}()
 	select {
 	case <-fake.got:
@@ -113,7 +121,16 @@ func TestRunReportsAndStops(t *testing.T) {
 		t.Fatal("run did not stop within 5s of SIGTERM")
 	}
 	log := stderr.String()
-	for _, want := range []string{"insecure_transport", "PLAINTEXT", "msg=scanned", "report=full", "agent_stopped"} {
+	wants := []string{"insecure_transport", "PLAINTEXT", "msg=scanned", "report=full", "agent_stopped"}
+	if logFormat == "json" {
+		wants = []string{"insecure_transport", "PLAINTEXT", `"msg":"scanned"`, `"report":"full"`, "agent_stopped"}
+		for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+			if !json.Valid([]byte(line)) {
+				t.Errorf("--log-format json wrote %q", line)
+			}
+		}
+	}
+	for _, want := range wants {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}

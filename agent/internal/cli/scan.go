@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 
@@ -10,7 +9,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/render"
 	"github.com/memledger/memledger/agent/internal/scan"
 	"github.com/memledger/memledger/agent/internal/send"
-	"github.com/memledger/memledger/internal/fileutil"
+	"github.com/memledger/memledger/internal/cmdutil"
 	"github.com/memledger/memledger/internal/pki"
 	"github.com/memledger/memledger/internal/policy"
 )
@@ -36,7 +35,7 @@ type scanFlags struct {
 
 // ExitViolations is the exit status of a scan that found policy violations,
 // so a provisioning pipeline can gate on it.
-const ExitViolations = 3
+const ExitViolations = cmdutil.ExitViolations
 
 func newScanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var f scanFlags
@@ -79,7 +78,7 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.format, "format", "f", "table", "output format: table, json (protojson of memledger.v1.Inventory) or cyclonedx (CycloneDX 1.6 hardware BOM)")
-	fl.StringVarP(&f.output, "output", "o", "", "write to `FILE` instead of standard output (replaced atomically)")
+	cmdutil.OutputFlag(fl, &f.output)
 	fl.StringVar(&f.smbiosFile, "smbios", "", "read SMBIOS from `FILE` (dmidecode --dump-bin output or a raw table) instead of this host")
 	fl.StringVar(&f.dmidecodeFile, "dmidecode", "", "read dmidecode text from `FILE` (\"-\" for stdin) instead of this host")
 	fl.StringVar(&f.root, "root", "/", "read the host's files under `DIR` (a captured host tree) instead of /")
@@ -100,14 +99,14 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
 
 func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout, stderr io.Writer) error {
 	if f.format != "table" && f.format != "json" && f.format != "cyclonedx" {
-		return fmt.Errorf("--format %q: want table, json or cyclonedx", f.format)
+		return cmdutil.UsageErrorf("--format %q: want table, json or cyclonedx", f.format)
 	}
 	if f.assumeNew && f.policyFile == "" {
-		return fmt.Errorf("--assume-new needs --policy")
+		return cmdutil.UsageErrorf("--assume-new needs --policy")
 	}
 	labels, err := parseLabels(f.labels)
 	if err != nil {
-		return err
+		return cmdutil.UsageError(err)
 	}
 	var pol *policy.Policy
 	if f.policyFile != "" {
@@ -148,24 +147,19 @@ func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout, stderr io
 		}
 		fmt.Fprintf(stderr, "sent to %s: %s\n", f.sendAddr, ack)
 	}
-	var buf bytes.Buffer
+	out := cmdutil.NewOutput(f.output, stdout)
 	switch f.format {
 	case "json":
-		err = render.JSON(&buf, inv)
+		err = render.JSON(out, inv)
 	case "cyclonedx":
-		err = render.CycloneDX(&buf, inv)
+		err = render.CycloneDX(out, inv)
 	default:
-		err = render.Table(&buf, inv)
+		err = render.Table(out, inv)
 	}
 	if err != nil {
 		return err
 	}
-	if f.output != "" {
-		err = fileutil.WriteAtomic(f.output, buf.Bytes(), 0o644)
-	} else {
-		_, err = stdout.Write(buf.Bytes())
-	}
-	if err != nil {
+	if err := out.Close(); err != nil {
 		return err
 	}
 	if violations > 0 {

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/memledger/memledger/internal/cmdutil"
 	"github.com/memledger/memledger/internal/smbios/smbiostest"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -203,26 +204,38 @@ func TestScanErrorsNameTheInput(t *testing.T) {
 	dir := t.TempDir()
 	notText := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notText, []byte("lshw output or something else entirely\nnot dmidecode\n"), 0o644)
-	for name, args := range map[string][]string{
-		"not dmidecode": {"scan", "--dmidecode", notText},
-		"missing file":  {"scan", "--smbios", filepath.Join(dir, "nope.bin")},
-		"bad format":    {"scan", "--format", "xml"},
-		"bad label":     {"scan", "--label", "novalue"},
-		"both inputs":   {"scan", "--smbios", "a", "--dmidecode", "b"},
-		"assume-new":    {"scan", "--assume-new"},
+	for name, tt := range map[string]struct {
+		args []string
+		code int
+	}{
+		"not dmidecode": {[]string{"scan", "--dmidecode", notText}, 1},
+		"missing file":  {[]string{"scan", "--smbios", filepath.Join(dir, "nope.bin")}, 1},
+		"missing root":  {[]string{"scan", "--root", filepath.Join(dir, "nonexistent")}, 1},
+		"root a file":   {[]string{"scan", "--root", notText}, 1},
+		"bad format":    {[]string{"scan", "--format", "xml"}, 2},
+		"bad label":     {[]string{"scan", "--label", "novalue"}, 2},
+		"both inputs":   {[]string{"scan", "--smbios", "a", "--dmidecode", "b"}, 2},
+		"assume-new":    {[]string{"scan", "--assume-new"}, 2},
+		"unknown flag":  {[]string{"scan", "--bogus"}, 2},
+		"an argument":   {[]string{"scan", "extra"}, 2},
 	} {
-		_, _, err := run(t, "", args...)
+		_, _, err := run(t, "", tt.args...)
 		if err == nil {
 			t.Errorf("%s: no error", name)
 			continue
 		}
-		var exit *ExitError
-		if errors.As(err, &exit) {
-			t.Errorf("%s: exit %d, want a plain error (exit 1)", name, exit.Code)
+		if got := cmdutil.ExitCode(err); got != tt.code {
+			t.Errorf("%s: exit %d (%v), want %d", name, got, err, tt.code)
 		}
 	}
 	_, _, err := run(t, "", "scan", "--dmidecode", notText)
 	if err == nil || !strings.Contains(err.Error(), notText) {
 		t.Errorf("error %v does not name %s", err, notText)
+	}
+	// A missing root is named, not blamed on a virtual machine.
+	missing := filepath.Join(dir, "nonexistent")
+	_, _, err = run(t, "", "scan", "--root", missing)
+	if err == nil || err.Error() != "host root "+missing+": no such file or directory" {
+		t.Errorf("scan --root %s: %v", missing, err)
 	}
 }

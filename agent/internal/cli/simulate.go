@@ -1,23 +1,40 @@
 package cli
 
 import (
+	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/memledger/memledger/agent/internal/send"
+	"github.com/memledger/memledger/agent/internal/enroll"
 	"github.com/memledger/memledger/agent/internal/simulate"
+	"github.com/memledger/memledger/internal/cliconfig"
+	"github.com/memledger/memledger/internal/cmdutil"
+	"github.com/memledger/memledger/internal/pki"
 )
+
+// simulateTLSFlags are how the simulated hosts authenticate, with the
+// agent's flag names: a client certificate (one host) or enrollment (every
+// host gets its own), or --insecure.
+type simulateTLSFlags struct {
+	insecure                bool
+	tlsCert, tlsKey, tlsCA  string
+	token, caSHA256, caFile string
+	serverName              string
+}
 
 // newSimulateCommand is "memledger-agent simulate", the fleet simulator.
 func newSimulateCommand(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		o        simulate.Options
-		mode     string
-		insecure bool
+		o    simulate.Options
+		mode string
+		sec  simulateTLSFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate",
@@ -30,31 +47,56 @@ the collector asks for one. The hosts carry a realistic vendor mix: Samsung,
 SK hynix, Micron, Crucial and Kingston modules; Micron, Samsung, KIOXIA and
 Solidigm NVMe drives, identified by the same code as real scans.
 
+The hosts talk to the collector as agents do, over mutual TLS. The collector
+accepts a report only from the host its certificate names, so each simulated
+host enrolls for its own certificate (--token, with --ca-sha256 or --ca-file,
+as "memledger-agent enroll"; create the token with --uses at least --hosts),
+or a single host (--hosts 1) uses an existing certificate (--tls-cert,
+--tls-key, --tls-ca) and reports as the host it names. --insecure talks
+plaintext to a collector serving --insecure (test setups only).
+
 A progress line goes to standard error every second; the summary (reports/s,
-acked/s, ack latency percentiles) to standard output at the end.
+acked/s, ack latency percentiles, lost reports) to standard output at the end.
+The exit status is 1 when reports were lost (sent and never acknowledged)
+or streams broke.
 
 --interval 0 sends back to back, as fast as acknowledgements come back with
 --window reports in flight per host: a throughput benchmark. --mode full
 sends every report as a full inventory, --mode heartbeat only what agents
 must. Host ids start with "sim-" and are reproducible with --seed.`,
-		Example: `  memledger-agent simulate --collector 127.0.0.1:7420 --hosts 1000 --duration 1m
-  memledger-agent simulate --collector 127.0.0.1:7420 --hosts 64 --interval 0 --window 8 --mode full --duration 30s
-  memledger-agent simulate --collector 127.0.0.1:7420 --hosts 10000 --interval 5m --duration 10m --concurrency 100`,
+		Example: `  memledger-agent simulate --collector ledger.internal:7420 --hosts 1000 --duration 1m \
+      --token "$TOKEN" --ca-sha256 "$FINGERPRINT"
+  memledger-agent simulate --collector ledger.internal:7420 --hosts 1 \
+      --tls-cert agent.crt --tls-key agent.key --tls-ca ca.crt
+  memledger-agent simulate --collector 127.0.0.1:7420 --insecure --hosts 64 --interval 0 --window 8 --mode full --duration 30s
+  memledger-agent simulate --collector 127.0.0.1:7420 --insecure --hosts 10000 --interval 5m --duration 10m --concurrency 100`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Mode = simulate.Mode(mode)
-			o.Send = send.Options{Insecure: insecure, Gzip: o.Send.Gzip}
 			o.Progress = stderr
 			o.Terminal = simulateIsTerminal(stderr)
 			if !cmd.Flags().Changed("full-ratio") {
 				o.FullRatio = 0 // the mode's default
 			}
+			if sec.token == "" {
+				sec.token, _ = os.LookupEnv(cliconfig.EnvName("token"))
+			}
+			cleanup, err := sec.apply(&o)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
 			sum, err := simulate.Run(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprint(stdout, sum.String())
-			return err
+			if _, err := fmt.Fprint(stdout, sum.String()); err != nil {
+				return err
+			}
+			if sum.Failed() {
+				return &ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("simulate: %d reports lost, %d broken streams", sum.Lost(), sum.StreamErrors)}
+			}
+			return nil
 		},
 	}
 	fl := cmd.Flags()
@@ -67,14 +109,78 @@ must. Host ids start with "sim-" and are reproducible with --seed.`,
 	fl.Float64Var(&o.Churn, "churn", 0.01, "probability that a report follows a hardware change")
 	fl.IntVar(&o.Modules, "modules", 16, "memory modules per host")
 	fl.IntVar(&o.Drives, "drives", 4, "drives per host")
-	fl.IntVar(&o.Connections, "concurrency", 0, "gRPC connections the hosts share (0: one per host, like real agents)")
+	fl.IntVar(&o.Connections, "concurrency", 0, "gRPC connections the hosts share (0: one per host, like real agents; only with --insecure)")
 	fl.IntVar(&o.Window, "window", 1, "most unacknowledged reports per host (1: wait for each ack)")
 	fl.IntVar(&o.ReportsPerHost, "reports", 0, "stop each host after `N` reports (0: report until --duration ends)")
 	fl.Uint64Var(&o.Seed, "seed", 0, "seed for a reproducible fleet and schedule (0: random)")
 	fl.BoolVar(&o.Send.Gzip, "gzip", false, "compress reports with gzip")
-	fl.BoolVar(&insecure, "insecure", true, "plaintext gRPC; temporary: TLS comes in a later release and then becomes the default")
+	fl.BoolVar(&sec.insecure, "insecure", false, "talk to the collector in plaintext, without TLS (test setups only)")
+	fl.StringVar(&sec.tlsCert, "tls-cert", "", "with --hosts 1: the client certificate `FILE` (PEM) the host reports with")
+	fl.StringVar(&sec.tlsKey, "tls-key", "", "the client certificate's private key `FILE` (PEM)")
+	fl.StringVar(&sec.tlsCA, "tls-ca", "", "the CA certificate `FILE` that signed the collector's certificate")
+	fl.StringVar(&sec.token, "token", "", "enroll every simulated host with this `TOKEN` (env MEMLEDGER_TOKEN; --uses at least --hosts)")
+	fl.StringVar(&sec.caSHA256, "ca-sha256", "", "with --token: trust the collector whose CA has this SHA-256 `FINGERPRINT`")
+	fl.StringVar(&sec.caFile, "ca-file", "", "with --token: trust the collector whose certificate this CA `FILE` signed")
+	fl.StringVar(&sec.serverName, "server-name", "", "with --token: the `NAME` in the collector's certificate (default: the host of --collector)")
 	_ = cmd.MarkFlagRequired("collector")
+	cmd.MarkFlagsMutuallyExclusive("insecure", "tls-cert")
+	cmd.MarkFlagsMutuallyExclusive("insecure", "token")
+	cmd.MarkFlagsMutuallyExclusive("tls-cert", "token")
 	return cmd
+}
+
+// apply sets o's transport from the flags. cleanup removes what
+// enrollment wrote.
+func (f simulateTLSFlags) apply(o *simulate.Options) (cleanup func(), err error) {
+	cleanup = func() {}
+	switch {
+	case f.insecure:
+		o.Send.Insecure = true
+		return cleanup, nil
+	case f.tlsCert != "" || f.tlsKey != "":
+		if f.tlsCert == "" || f.tlsKey == "" || f.tlsCA == "" {
+			return cleanup, cmdutil.UsageErrorf("--tls-cert, --tls-key and --tls-ca go together")
+		}
+		if o.Hosts != 1 {
+			return cleanup, cmdutil.UsageErrorf("--tls-cert names one host; with --hosts %d every host needs its own certificate: enroll them with --token", o.Hosts)
+		}
+		certs, err := pki.LoadCerts(f.tlsCert)
+		if err != nil {
+			return cleanup, err
+		}
+		if o.HostID, err = pki.HostIDFromCert(certs[0]); err != nil {
+			return cleanup, fmt.Errorf("--tls-cert %s: %w", f.tlsCert, err)
+		}
+		cfg, err := pki.ClientTLSConfig(f.tlsCert, f.tlsKey, f.tlsCA)
+		if err != nil {
+			return cleanup, err
+		}
+		o.HostTLS = func(context.Context, string) (*tls.Config, error) { return cfg, nil }
+		return cleanup, nil
+	case f.token != "":
+		if f.caSHA256 == "" && f.caFile == "" {
+			return cleanup, cmdutil.UsageErrorf("--token needs --ca-sha256 or --ca-file: there is no trust on first use")
+		}
+		if o.Connections != 0 {
+			return cleanup, cmdutil.UsageErrorf("--concurrency %d: enrolled hosts each have their own connection (their certificate names them)", o.Connections)
+		}
+		dir, err := os.MkdirTemp("", "memledger-simulate-tls-")
+		if err != nil {
+			return cleanup, err
+		}
+		o.HostTLS = func(ctx context.Context, hostID string) (*tls.Config, error) {
+			paths := enroll.DefaultPaths(filepath.Join(dir, hostID))
+			if _, err := enroll.Enroll(ctx, enroll.Options{
+				Collector: o.Collector, Token: f.token, HostID: hostID, Paths: paths,
+				CAFile: f.caFile, CASHA256: f.caSHA256, ServerName: f.serverName,
+			}); err != nil {
+				return nil, fmt.Errorf("enroll: %w", err)
+			}
+			return pki.ClientTLSConfig(paths.Cert, paths.Key, paths.CA)
+		}
+		return func() { os.RemoveAll(dir) }, nil
+	}
+	return cleanup, cmdutil.UsageError(errors.New("no TLS configuration for the collector: enroll the simulated hosts with --token and --ca-sha256 (or --ca-file), give --hosts 1 a certificate with --tls-cert, --tls-key and --tls-ca, or pass --insecure for a plaintext test collector"))
 }
 
 // simulateIsTerminal reports whether w is a terminal, where the progress

@@ -28,6 +28,7 @@ import (
 	"github.com/memledger/memledger/internal/pki"
 	"github.com/memledger/memledger/internal/smbios"
 	"github.com/memledger/memledger/internal/spd"
+	"github.com/memledger/memledger/internal/termsafe"
 )
 
 // Status is a check's verdict.
@@ -111,9 +112,12 @@ func Run(ctx context.Context, opts Options) []Result {
 // whether any failed.
 func Write(w io.Writer, results []Result) (failed bool, err error) {
 	for _, r := range results {
-		line := fmt.Sprintf("%-4s %-11s %s", r.Status, r.Check, r.Message)
+		// Messages quote what the host holds (device names, firmware
+		// strings, file contents): escaped for the terminal, one line per
+		// check.
+		line := fmt.Sprintf("%-4s %-11s %s", r.Status, r.Check, termsafe.String(r.Message))
 		if r.Hint != "" {
-			line += ": hint: " + r.Hint
+			line += ": hint: " + termsafe.String(r.Hint)
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return failed, fmt.Errorf("write doctor report: %w", err)

@@ -238,3 +238,16 @@ func TestCollectorTLSHandshakeFails(t *testing.T) {
 		t.Fatalf("%+v, want FAIL with a hint", r)
 	}
 }
+
+// What the host holds reaches the terminal escaped, one line per check.
+func TestWriteEscapesControlCharacters(t *testing.T) {
+	var buf bytes.Buffer
+	_, err := Write(&buf, []Result{{Status: Warn, Check: "drives", Message: "nvme0n1 model \"SSD\x1b[2J\"\nsecond", Hint: "see \x1b]0;x\x07"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "WARN drives      nvme0n1 model \"SSD\\x1b[2J\"\\nsecond: hint: see \\x1b]0;x\\x07\n"
+	if buf.String() != want {
+		t.Errorf("Write: %q, want %q", buf.String(), want)
+	}
+}

@@ -32,7 +32,12 @@ func JSON(w io.Writer, inv *memledgerv1.Inventory) error {
 // Table writes what an engineer reads first: the host, one line per module
 // with its maker and the evidence for it, a summary per parent company, and
 // the warnings.
+//
+// Every string from the host (hostname, labels, part numbers, serials,
+// warnings) is escaped for the terminal first (internal/termsafe): a
+// firmware string must not be able to drive the terminal.
 func Table(w io.Writer, inv *memledgerv1.Inventory) error {
+	inv = terminalSafe(inv)
 	ew := &errWriter{w: w}
 	writeHost(ew, inv)
 	writeModules(ew, inv.GetMemoryModules())

@@ -184,6 +184,13 @@ func explainReadError(what string, err error) string {
 	case errors.Is(err, fs.ErrNotExist):
 		return what + ": not present on this host (virtual machine, container, or a kernel without DMI support)"
 	default:
+		// The path, when there is one, is the warning's subject: left out
+		// here, the same failure on several files reads the same and is
+		// merged into one warning (mergeWarnings).
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return what + ": " + pe.Err.Error()
+		}
 		return what + ": " + err.Error()
 	}
 }

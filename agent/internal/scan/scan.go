@@ -8,7 +8,9 @@ package scan
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -74,6 +76,11 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 	case fromFiles:
 		facts = &dmiFacts{} // SPD images alone: no DMI source at all
 	default:
+		// A root that is not there is a mistake in the command line (or a
+		// capture not extracted), not a host without SMBIOS.
+		if err := checkRoot(opts.Root); err != nil {
+			return nil, err
+		}
 		facts = fromLiveHost(opts.Root)
 	}
 	if err != nil {
@@ -133,6 +140,21 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 	}
 	host.MemorySlots = slots
 	inv.Host = host
-	inv.Warnings = append(inv.Warnings, warnings...)
+	inv.Warnings = mergeWarnings(append(inv.Warnings, warnings...))
 	return inv, nil
+}
+
+// checkRoot fails unless root is a directory that can be read.
+func checkRoot(root string) error {
+	st, err := os.Stat(root)
+	if pe, ok := err.(*fs.PathError); ok {
+		return fmt.Errorf("host root %s: %w", root, pe.Err)
+	}
+	if err != nil {
+		return fmt.Errorf("host root %s: %w", root, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("host root %s: not a directory", root)
+	}
+	return nil
 }

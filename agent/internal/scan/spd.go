@@ -64,7 +64,7 @@ func readLiveSPDs(root string) ([]spdImage, []*memledgerv1.Warning) {
 		warnings []*memledgerv1.Warning
 	)
 	for _, err := range errs {
-		warnings = append(warnings, warning("spd", explainReadError("cannot read an SPD EEPROM", err), ""))
+		warnings = append(warnings, warning("spd", explainReadError("cannot read an SPD EEPROM", err), errorPath(root, err)))
 	}
 	for _, e := range eeproms {
 		if e.Data == nil {

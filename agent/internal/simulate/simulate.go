@@ -8,6 +8,7 @@ package simulate
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -77,8 +78,17 @@ type Options struct {
 	Seed uint64
 	// HostPrefix starts every host id (default "sim-<seed>").
 	HostPrefix string
-	// Send configures the connections (Insecure must be true for now).
+	// Send configures the connections: Insecure, or TLS shared by every
+	// connection, or per host with HostTLS.
 	Send send.Options
+	// HostTLS, when set, gives each host the TLS configuration of its own
+	// client certificate (the collector binds a stream to the host its
+	// certificate names), and each host gets its own connection, as real
+	// agents have. It is called once per host before the fleet starts.
+	HostTLS func(ctx context.Context, hostID string) (*tls.Config, error)
+	// HostID, with Hosts 1, is the simulated host's id instead of
+	// HostPrefix-00000 (to match a client certificate).
+	HostID string
 	// Progress receives a progress line every ProgressEvery (default 1s);
 	// nil disables it. With Terminal the line is rewritten in place.
 	Progress      io.Writer
@@ -147,6 +157,10 @@ func (o *Options) setDefaults() error {
 		return fmt.Errorf("simulate: window %d: want at least 1", o.Window)
 	case o.ReportsPerHost < 0:
 		return fmt.Errorf("simulate: reports per host %d: want 0 or more", o.ReportsPerHost)
+	case o.HostTLS != nil && o.Connections != 0:
+		return fmt.Errorf("simulate: connections %d: with per-host certificates every host has its own connection (0)", o.Connections)
+	case o.HostID != "" && o.Hosts != 1:
+		return fmt.Errorf("simulate: a host id (%q) names one host, not %d", o.HostID, o.Hosts)
 	}
 	return nil
 }
@@ -172,6 +186,19 @@ type Summary struct {
 	FirstError string
 }
 
+// Lost counts reports sent and never acknowledged: lost with a broken
+// stream, or still unacknowledged when the drain timed out.
+func (s Summary) Lost() uint64 {
+	if s.Sent > s.Acked {
+		return s.Sent - s.Acked
+	}
+	return 0
+}
+
+// Failed says reports were lost or streams broke: what a real fleet
+// would see as gaps or retries.
+func (s Summary) Failed() bool { return s.Lost() > 0 || s.StreamErrors > 0 }
+
 // ReportsPerSecond is the send rate over Elapsed.
 func (s Summary) ReportsPerSecond() float64 { return perSecond(s.Sent, s.Elapsed) }
 
@@ -194,6 +221,7 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "acked:        %d (%d committed, %d duplicate, %d need full), %.0f acked/s\n", s.Acked, s.Committed, s.Duplicate, s.NeedFull, s.AckedPerSecond())
 	fmt.Fprintf(&b, "ack latency:  p50 %s  p90 %s  p99 %s  max %s\n", fmtDur(s.Latency.P50), fmtDur(s.Latency.P90), fmtDur(s.Latency.P99), fmtDur(s.Latency.Max))
 	fmt.Fprintf(&b, "churn:        %d hardware changes\n", s.Changes)
+	fmt.Fprintf(&b, "lost:         %d reports sent and never acknowledged\n", s.Lost())
 	fmt.Fprintf(&b, "errors:       %d broken streams", s.StreamErrors)
 	if s.FirstError != "" {
 		fmt.Fprintf(&b, " (first: %s)", s.FirstError)
@@ -247,27 +275,26 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	if err := opts.setDefaults(); err != nil {
 		return Summary{}, err
 	}
-	nconn := opts.Connections
-	if nconn == 0 || nconn > opts.Hosts {
-		nconn = opts.Hosts
-	}
-	conns := make([]*grpc.ClientConn, nconn)
-	for i := range conns {
-		cc, err := send.Dial(opts.Collector, opts.Send)
-		if err != nil {
-			for _, c := range conns[:i] {
-				c.Close()
-			}
-			return Summary{}, fmt.Errorf("simulate: %w", err)
+	hosts := make([]*hostSim, opts.Hosts)
+	for i := range hosts {
+		// Each host has its own random stream: reproducible per seed, and
+		// no lock shared by thousands of goroutines.
+		r := rand.New(rand.NewPCG(opts.Seed, uint64(i)))
+		h := newHost(r, opts.HostPrefix, i, opts.Modules, opts.Drives)
+		if opts.HostID != "" {
+			h.inv.Host.HostId = opts.HostID
 		}
-		conns[i] = cc
+		hosts[i] = &hostSim{opts: &opts, h: h, r: r}
+	}
+	conns, err := dialHosts(ctx, opts, hosts)
+	if err != nil {
+		return Summary{}, err
 	}
 	defer func() {
 		for _, c := range conns {
 			c.Close()
 		}
 	}()
-
 	var c counters
 	start := time.Now()
 	sendCtx, stopSending := context.WithTimeout(ctx, opts.Duration)
@@ -278,12 +305,8 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	defer stopAcks()
 
 	var wg sync.WaitGroup
-	for i := 0; i < opts.Hosts; i++ {
-		// Each host has its own random stream: reproducible per seed, and
-		// no lock shared by thousands of goroutines.
-		r := rand.New(rand.NewPCG(opts.Seed, uint64(i)))
-		h := newHost(r, opts.HostPrefix, i, opts.Modules, opts.Drives)
-		sim := &hostSim{opts: &opts, c: &c, h: h, r: r, cc: conns[i%nconn]}
+	for _, sim := range hosts {
+		sim.c = &c
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -338,6 +361,51 @@ loop:
 		Latency:       c.latency.snapshot(),
 		FirstError:    deref(c.firstErr.Load()),
 	}, nil
+}
+
+// dialHosts connects the hosts: each with its own certificate (HostTLS),
+// else over Connections shared connections (0: one per host).
+func dialHosts(ctx context.Context, opts Options, hosts []*hostSim) ([]*grpc.ClientConn, error) {
+	var conns []*grpc.ClientConn
+	fail := func(err error) ([]*grpc.ClientConn, error) {
+		for _, c := range conns {
+			c.Close()
+		}
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	if opts.HostTLS != nil {
+		for _, h := range hosts {
+			id := h.h.inv.GetHost().GetHostId()
+			cfg, err := opts.HostTLS(ctx, id)
+			if err != nil {
+				return fail(fmt.Errorf("host %s: %w", id, err))
+			}
+			so := opts.Send
+			so.Insecure, so.TLS = false, cfg
+			cc, err := send.Dial(opts.Collector, so)
+			if err != nil {
+				return fail(err)
+			}
+			conns = append(conns, cc)
+			h.cc = cc
+		}
+		return conns, nil
+	}
+	nconn := opts.Connections
+	if nconn == 0 || nconn > opts.Hosts {
+		nconn = opts.Hosts
+	}
+	for range nconn {
+		cc, err := send.Dial(opts.Collector, opts.Send)
+		if err != nil {
+			return fail(err)
+		}
+		conns = append(conns, cc)
+	}
+	for i, h := range hosts {
+		h.cc = conns[i%nconn]
+	}
+	return conns, nil
 }
 
 func deref(s *string) string {

@@ -4,13 +4,12 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/memledger/memledger/collector/internal/cli"
+	"github.com/memledger/memledger/internal/cmdutil"
 )
 
 func main() {
@@ -23,15 +22,5 @@ func main() {
 	}()
 	err := cli.Execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		var exit *cli.ExitError
-		if errors.As(err, &exit) {
-			if exit.Err != nil {
-				fmt.Fprintf(os.Stderr, "memledger-collector: %v\n", exit.Err)
-			}
-			os.Exit(exit.Code)
-		}
-		fmt.Fprintf(os.Stderr, "memledger-collector: %v\n", err)
-		os.Exit(1)
-	}
+	os.Exit(cmdutil.Report("memledger-collector", err, os.Stderr))
 }

@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -126,7 +128,11 @@ func startCollector(t *testing.T, db string, args ...string) *collector {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	c := &collector{stderr: &syncBuffer{}, done: make(chan error, 1)}
-	c.cmd = exec.Command(collectorBinary(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure"}, args...)...)
+	serve := []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile}
+	if !slices.Contains(args, "--ca-dir") {
+		serve = append(serve, "--insecure") // plaintext unless the test asks for TLS
+	}
+	c.cmd = exec.Command(collectorBinary(t), append(serve, args...)...)
 	c.cmd.Stderr = c.stderr
 	c.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=") // no config file from the environment
 	if err := c.cmd.Start(); err != nil {
@@ -611,5 +617,49 @@ func TestScanSendOneShot(t *testing.T) {
 	hosts := run(t, collector, "hosts", "--db", db, "--label", "site=lab")
 	if !strings.Contains(hosts, "ws-042") {
 		t.Errorf("hosts --label site=lab does not list ws-042:\n%s", hosts)
+	}
+}
+
+// The simulator speaks TLS as agents do: every simulated host enrolls for
+// its own certificate and reports over mutual TLS. It exits non-zero when
+// streams break (here: plaintext against the TLS-only collector).
+func TestSimulateOverTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs both binaries")
+	}
+	col, agentBin := collectorBinary(t), agentBinary(t)
+	dir := t.TempDir()
+	caDir, tokens := filepath.Join(dir, "tls"), filepath.Join(dir, "tokens.json")
+	out := run(t, col, "ca", "init", "--ca-dir", caDir, "--server-name", "127.0.0.1")
+	fp := regexp.MustCompile(`fingerprint \(agents: --ca-sha256\): (\S+)`).FindStringSubmatch(out)
+	if fp == nil {
+		t.Fatalf("ca init printed no fingerprint:\n%s", out)
+	}
+	token := strings.TrimSpace(run(t, col, "enroll-token", "create", "--tokens-file", tokens, "--uses", "3", "--ttl", "1h"))
+	db := "sqlite:" + filepath.Join(dir, "ledger.db")
+	c := startCollector(t, db, "--ca-dir", caDir, "--tokens-file", tokens)
+
+	out = run(t, agentBin, "simulate", "--collector", c.addr, "--hosts", "3", "--duration", "2s", "--interval", "100ms",
+		"--seed", "11", "--token", token, "--ca-sha256", fp[1])
+	if !strings.Contains(out, "errors:       0 broken streams") || !strings.Contains(out, "lost:         0 reports") {
+		t.Fatalf("simulate over TLS:\n%s", out)
+	}
+	hosts := run(t, col, "hosts", "--db", db, "--format", "csv")
+	if n := strings.Count(hosts, "\nsim-"); n != 3 {
+		t.Errorf("the ledger lists %d simulated hosts, want 3:\n%s", n, hosts)
+	}
+
+	// Plaintext against a TLS collector: every stream breaks, exit 1.
+	cmd := exec.Command(agentBin, "simulate", "--collector", c.addr, "--hosts", "2", "--duration", "1s", "--interval", "100ms", "--insecure")
+	cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=")
+	sumOut, err := cmd.Output()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(sumOut), "broken streams") {
+		t.Fatalf("simulate with broken streams: %v, want exit 1\n%s", err, sumOut)
+	}
+	// Without any transport flag the simulator refuses to start (usage).
+	cmd = exec.Command(agentBin, "simulate", "--collector", c.addr)
+	if err := cmd.Run(); !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("simulate without TLS or --insecure: %v, want exit 2", err)
 	}
 }

@@ -15,8 +15,8 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/enroll"
 	"github.com/memledger/memledger/collector/internal/httpauth"
+	"github.com/memledger/memledger/internal/cmdutil"
 	"github.com/memledger/memledger/internal/pki"
-	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
 // Defaults of the fleet PKI files (docs/security.md). The packaged
@@ -59,7 +59,7 @@ func addSecurityFlags(fl *pflag.FlagSet, f *securityFlags) {
 // serveSecurity turns the flags into the gRPC server's TLS configuration
 // and, with --ca-dir, the enrollment service. With --insecure both are nil
 // and a loud warning is logged.
-func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollServiceServer, error) {
+func (a *app) serveSecurity(f securityFlags) (*tls.Config, *enroll.Service, error) {
 	if f.insecure {
 		a.logger.Warn("insecure_plaintext",
 			"detail", "--insecure: gRPC is plaintext and unauthenticated; any agent on the network can report for any host. Use only in test setups.")
@@ -78,7 +78,7 @@ func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollSer
 	if f.tlsCert == "" || f.tlsKey == "" || f.tlsCA == "" {
 		return nil, nil, errors.New("serve needs mutual TLS: --tls-cert, --tls-key and --tls-ca (or --ca-dir from `memledger-collector ca init`); --insecure serves plaintext for test setups")
 	}
-	var svc memledgerv1.EnrollServiceServer
+	var svc *enroll.Service
 	if f.caDir != "" {
 		ca, err := pki.LoadCA(filepath.Join(f.caDir, caCertName), filepath.Join(f.caDir, caKeyName))
 		if err != nil {
@@ -142,10 +142,11 @@ func (a *app) caCommand() *cobra.Command {
 signs the agents' client certificates (memledger-agent enroll) and the
 collector's server certificate. Fleets with their own PKI skip it and point
 serve's --tls-cert, --tls-key and --tls-ca at their files.`,
-		Example: `  memledger-collector ca init --server-name collector.example.com,10.0.0.5`,
-		Args:    cobra.NoArgs,
+		Example: `  memledger-collector ca init --server-name collector.example.com,10.0.0.5
+  memledger-collector ca renew-server`,
+		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(a.caInitCommand())
+	cmd.AddCommand(a.caInitCommand(), a.caRenewServerCommand())
 	return cmd
 }
 
@@ -208,20 +209,84 @@ func (a *app) runCAInit(f caInitFlags, now time.Time) error {
 	}
 	fmt.Fprintf(a.stdout, "CA certificate: %s\nCA key:         %s (keep it secret)\n", caCert, caKey)
 	if len(f.serverNames) > 0 {
-		cert, key, err := ca.NewServerCert(f.serverNames, now)
-		if err != nil {
+		if err := a.writeServerCert(f.dir, ca, f.serverNames, now); err != nil {
 			return err
 		}
-		srvCert, srvKey := filepath.Join(f.dir, serverCertName), filepath.Join(f.dir, serverKeyName)
-		if err := pki.WriteKey(srvKey, key); err != nil {
-			return err
-		}
-		if err := pki.WriteCerts(srvCert, cert, ca.Cert); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "server certificate: %s for %s (valid until %s)\nserver key:         %s\n",
-			srvCert, strings.Join(f.serverNames, ", "), cert.NotAfter.Format(time.DateOnly), srvKey)
 	}
 	fmt.Fprintf(a.stdout, "CA SHA-256 fingerprint (agents: --ca-sha256): %s\n", pki.Fingerprint(ca.Cert))
 	return nil
+}
+
+// writeServerCert issues the collector's server certificate for names and
+// writes it (followed by the CA) and its key to dir, key first.
+func (a *app) writeServerCert(dir string, ca *pki.CA, names []string, now time.Time) error {
+	cert, key, err := ca.NewServerCert(names, now)
+	if err != nil {
+		return err
+	}
+	srvCert, srvKey := filepath.Join(dir, serverCertName), filepath.Join(dir, serverKeyName)
+	if err := pki.WriteKey(srvKey, key); err != nil {
+		return err
+	}
+	if err := pki.WriteCerts(srvCert, cert, ca.Cert); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "server certificate: %s for %s (valid until %s)\nserver key:         %s\n",
+		srvCert, strings.Join(names, ", "), cert.NotAfter.Format(time.DateOnly), srvKey)
+	return nil
+}
+
+type caRenewFlags struct {
+	dir         string
+	serverNames []string
+}
+
+func (a *app) caRenewServerCommand() *cobra.Command {
+	var f caRenewFlags
+	cmd := &cobra.Command{
+		Use:   "renew-server",
+		Short: "Issue the collector's server certificate again, with a new key",
+		Long: `ca renew-server issues a new server certificate (and key) for the collector
+from the fleet CA in --ca-dir, replacing collector.crt and collector.key
+atomically. It keeps the names of the current certificate unless
+--server-name gives new ones. A running serve picks the new certificate up
+at the next TLS handshake; agents need nothing, as the CA is unchanged.
+
+Renew before the certificate expires (see "openssl x509 -enddate -noout -in
+/etc/memledger/tls/collector.crt"); run it as the user that runs serve, so
+that the key stays readable by the service.`,
+		Example: `  memledger-collector ca renew-server
+  memledger-collector ca renew-server --server-name ledger.internal,10.0.0.5`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runCARenewServer(f, time.Now())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.dir, "ca-dir", DefaultCADir, "the fleet CA and the server certificate are in `DIR`")
+	fl.StringSliceVar(&f.serverNames, "server-name", nil, "issue the certificate for these `NAMES` (comma-separated DNS names or IPs; default: the current certificate's)")
+	return cmd
+}
+
+func (a *app) runCARenewServer(f caRenewFlags, now time.Time) error {
+	ca, err := pki.LoadCA(filepath.Join(f.dir, caCertName), filepath.Join(f.dir, caKeyName))
+	if err != nil {
+		return fmt.Errorf("--ca-dir: %w", err)
+	}
+	names := f.serverNames
+	if len(names) == 0 {
+		current := filepath.Join(f.dir, serverCertName)
+		certs, err := pki.LoadCerts(current)
+		if err != nil {
+			return fmt.Errorf("%w (give the names with --server-name)", err)
+		}
+		for _, ip := range certs[0].IPAddresses {
+			names = append(names, ip.String())
+		}
+		names = append(certs[0].DNSNames, names...)
+		if len(names) == 0 {
+			return cmdutil.UsageErrorf("%s names no host: give the names with --server-name", current)
+		}
+	}
+	return a.writeServerCert(f.dir, ca, names, now)
 }

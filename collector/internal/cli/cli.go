@@ -24,26 +24,15 @@ import (
 	_ "github.com/memledger/memledger/collector/internal/store/alldrivers" // sqlite: and postgres:// DSNs
 	"github.com/memledger/memledger/collector/internal/store/sqlite"
 	"github.com/memledger/memledger/internal/cliconfig"
-	"github.com/memledger/memledger/internal/version"
+	"github.com/memledger/memledger/internal/cmdutil"
 )
 
 // DefaultDB is the ledger used when --db is not given.
 const DefaultDB = "sqlite:/var/lib/memledger/ledger.db"
 
-// ExitError carries a specific exit status out to main.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit status %d", e.Code)
-	}
-	return e.Err.Error()
-}
-
-func (e *ExitError) Unwrap() error { return e.Err }
+// ExitError carries a specific exit status (2: usage, 3: policy violations
+// found) out to main.
+type ExitError = cmdutil.ExitError
 
 // Execute runs the command line args (without the program name) with the
 // process environment.
@@ -54,9 +43,7 @@ func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 // run is Execute with an injected environment, for tests.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, lookupEnv: lookupEnv}
-	root := a.rootCommand()
-	root.SetArgs(args)
-	return root.ExecuteContext(ctx)
+	return cmdutil.Execute(ctx, a.rootCommand(), args)
 }
 
 // app holds what all commands share.
@@ -87,20 +74,17 @@ environment, which wins over the file.`,
 		Example: `  memledger-collector serve --db sqlite:/var/lib/memledger/ledger.db --listen :7420
   memledger-collector parts --vendor micron --label env=prod
   memledger-collector history --host db-17`,
-		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.configure(cmd)
 		},
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "read flag values from the YAML `FILE` (keys are flag names; env MEMLEDGER_CONFIG)")
-	pf.StringVar(&a.db, "db", DefaultDB, "the ledger `DSN`: sqlite:PATH or postgres://USER@HOST/DB")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format on standard error: text or json")
 	root.AddCommand(
@@ -115,7 +99,21 @@ environment, which wins over the file.`,
 		a.caCommand(),
 		a.enrollTokenCommand(),
 	)
+	cmdutil.SetVersion(root)
+	// --db on the commands that use the ledger only, so that the help of
+	// the others (ca, enroll-token, version) lists only their own flags.
+	for _, sub := range root.Commands() {
+		if usesLedger[sub.Name()] {
+			sub.Flags().StringVar(&a.db, "db", DefaultDB, "the ledger `DSN`: sqlite:PATH or postgres://USER@HOST/DB")
+		}
+	}
 	return root
+}
+
+// usesLedger names the commands that open the ledger (--db).
+var usesLedger = map[string]bool{
+	"serve": true, "ingest": true, "label": true, "hosts": true, "parts": true,
+	"history": true, "check": true, "report": true,
 }
 
 // configure applies the environment and the config file to cmd's flags,
@@ -141,7 +139,7 @@ func (a *app) configure(cmd *cobra.Command) error {
 	if err := cliconfig.Apply(cmd.Flags(), file, a.lookupEnv); err != nil {
 		return err
 	}
-	logger, err := newLogger(a.stderr, a.logLevel, a.logFormat)
+	logger, err := cmdutil.NewLogger(a.stderr, a.logLevel, a.logFormat)
 	if err != nil {
 		return err
 	}
@@ -164,21 +162,6 @@ func allFlagNames(root *cobra.Command) map[string]bool {
 	}
 	walk(root)
 	return names
-}
-
-func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
 // openStore opens the ledger named by --db. With mustExist, a SQLite file

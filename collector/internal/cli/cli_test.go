@@ -116,7 +116,7 @@ func TestIngestAndRead(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	for _, want := range []string{"a1.json: host host-a: committed", "a2.json: host host-a: committed", "b1.json: host host-b: committed"} {
+	for _, want := range []string{"a1.json: host host-a (db-17): committed", "a2.json: host host-a (db-17): committed", "b1.json: host host-b (web-3): committed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -127,7 +127,7 @@ func TestIngestAndRead(t *testing.T) {
 
 	// Loading the same file again, or an older scan, changes nothing.
 	out = mustRun(t, db, "ingest", a1)
-	if !strings.Contains(out, "a1.json: host host-a: duplicate, nothing changed") {
+	if !strings.Contains(out, "a1.json: host host-a (db-17): duplicate, nothing changed") {
 		t.Errorf("re-ingest of an old scan: %s", out)
 	}
 
@@ -146,19 +146,19 @@ func TestIngestAndRead(t *testing.T) {
 
 	t.Run("micron finds Crucial, Micron and Micron DRAM on Kingston", func(t *testing.T) {
 		rows := readCSV(t, mustRun(t, db, "parts", "--vendor", "micron", "--format", "csv"))
-		if got := strings.Join(rows[0], ","); got != "host,kind,slot,maker,dram,part_number,serial,size,first_seen" {
+		if got := strings.Join(rows[0], ","); got != "host,hostname,kind,slot,maker,dram,part_number,serial,size,first_seen" {
 			t.Fatalf("CSV header %q", got)
 		}
 		var got []string
 		for _, r := range rows[1:] {
-			got = append(got, r[2]+":"+r[3]+"/"+r[4])
+			got = append(got, r[3]+":"+r[4]+"/"+r[5])
 		}
 		want := "DIMM_A1:crucial/ DIMM_A2:micron/micron DIMM_A3:kingston/micron"
 		if strings.Join(got, " ") != want {
 			t.Errorf("micron parts %v, want %s", got, want)
 		}
-		if rows[1][7] != fmt.Sprint(32<<30) {
-			t.Errorf("CSV size %q, want bytes", rows[1][7])
+		if rows[1][8] != fmt.Sprint(32<<30) {
+			t.Errorf("CSV size %q, want bytes", rows[1][8])
 		}
 		rows = readCSV(t, mustRun(t, db, "parts", "--vendor", "micron", "--maker-only", "--format", "csv"))
 		if len(rows) != 3 {
@@ -185,7 +185,7 @@ func TestIngestAndRead(t *testing.T) {
 			}
 			found = true
 			cells := regexp.MustCompile(`\s{2,}`).Split(l, -1)
-			if len(cells) < 5 || cells[3] != "-" || cells[4] != "-" {
+			if len(cells) < 6 || cells[1] != "db-17" || cells[4] != "-" || cells[5] != "-" {
 				t.Errorf("unidentified module's cells %q, want maker and DRAM \"-\"", cells)
 			}
 		}
@@ -196,7 +196,7 @@ func TestIngestAndRead(t *testing.T) {
 
 	t.Run("swap shows as removed and added", func(t *testing.T) {
 		rows := readCSV(t, mustRun(t, db, "parts", "--host", "host-a", "--removed=only", "--format", "csv"))
-		if len(rows) != 2 || rows[1][6] != "0K1NG001" || rows[0][9] != "removed" || rows[1][9] == "" {
+		if len(rows) != 2 || rows[1][7] != "0K1NG001" || rows[0][10] != "removed" || rows[1][10] == "" {
 			t.Fatalf("removed parts %v, want the first Kingston module with its removal time", rows)
 		}
 		var events []eventJSON
@@ -219,8 +219,8 @@ func TestIngestAndRead(t *testing.T) {
 
 	t.Run("labels", func(t *testing.T) {
 		out := mustRun(t, db, "label", "db-17", "env=prod", "site-")
-		if strings.TrimSpace(out) != "host-a\tenv=prod" {
-			t.Errorf("label output %q, want host-a<TAB>env=prod (site hidden)", out)
+		if strings.TrimSpace(out) != "host-a\tdb-17\tenv=prod" {
+			t.Errorf("label output %q, want host-a<TAB>db-17<TAB>env=prod (site hidden)", out)
 		}
 		rows := readCSV(t, mustRun(t, db, "hosts", "--label", "env=prod", "--format", "csv"))
 		if len(rows) != 2 || rows[1][0] != "host-a" {
@@ -235,7 +235,7 @@ func TestIngestAndRead(t *testing.T) {
 			t.Errorf("no labels_changed event:\n%s", out)
 		}
 		out = mustRun(t, db, "label", "host-a", "site=fra2", "env-")
-		if strings.TrimSpace(out) != "host-a\tsite=fra2" {
+		if strings.TrimSpace(out) != "host-a\tdb-17\tsite=fra2" {
 			t.Errorf("label output %q", out)
 		}
 	})
@@ -275,7 +275,7 @@ func TestIngestStdin(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err := runCLI(t, nil, string(b), "ingest", "--db", db, "-")
-	if err != nil || !strings.Contains(out, "-: host host-b: committed") {
+	if err != nil || !strings.Contains(out, "-: host host-b (web-3): committed") {
 		t.Fatalf("ingest -: %q, %v", out, err)
 	}
 }

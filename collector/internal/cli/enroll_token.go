@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/collector/internal/enroll"
+	"github.com/memledger/memledger/internal/cmdutil"
 )
 
 type enrollTokenFlags struct {
@@ -23,11 +26,91 @@ func (a *app) enrollTokenCommand() *cobra.Command {
 		Long: `enroll-token manages the secrets agents present to enroll (memledger-agent
 enroll --token): each has an expiry and a number of uses, and may be bound to
 one host. The collector stores only their SHA-256 (serve --tokens-file).`,
-		Example: `  memledger-collector enroll-token create --ttl 24h`,
-		Args:    cobra.NoArgs,
+		Example: `  memledger-collector enroll-token create --ttl 24h
+  memledger-collector enroll-token list
+  memledger-collector enroll-token revoke 3f1c0a9e`,
+		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(a.enrollTokenCreateCommand())
+	cmd.AddCommand(a.enrollTokenCreateCommand(), a.enrollTokenListCommand(), a.enrollTokenRevokeCommand())
 	return cmd
+}
+
+func (a *app) enrollTokenListCommand() *cobra.Command {
+	var tokensFile string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the enrollment tokens",
+		Long: `enroll-token list prints the tokens in --tokens-file, soonest expiry first:
+the first 12 hex digits of each token's SHA-256 (the token itself is never
+stored), the host it is bound to, when it was created and expires, the uses
+left and its state (valid, spent or expired). Revoke one with
+"enroll-token revoke" and its SHA-256 prefix.`,
+		Example: `  memledger-collector enroll-token list
+  memledger-collector enroll-token list --tokens-file /srv/memledger/tokens.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runEnrollTokenList(tokensFile, time.Now())
+		},
+	}
+	cmd.Flags().StringVar(&tokensFile, "tokens-file", DefaultTokensFile, "enrollment tokens `FILE` (the collector's, see serve --tokens-file)")
+	return cmd
+}
+
+func (a *app) runEnrollTokenList(path string, now time.Time) error {
+	tokens, err := enroll.NewTokens(path).List()
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SHA256\tHOST\tCREATED\tEXPIRES\tUSES LEFT\tSTATE")
+	for _, t := range tokens {
+		state := "valid"
+		switch {
+		case !now.Before(t.ExpiresAt):
+			state = "expired"
+		case t.UsesLeft <= 0:
+			state = "spent"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", t.SHA256[:min(12, len(t.SHA256))], cell(t.HostID),
+			tableTime(t.CreatedAt), tableTime(t.ExpiresAt), t.UsesLeft, state)
+	}
+	return tw.Flush()
+}
+
+func (a *app) enrollTokenRevokeCommand() *cobra.Command {
+	var tokensFile string
+	cmd := &cobra.Command{
+		Use:   "revoke SHA256-PREFIX|TOKEN...",
+		Short: "Revoke enrollment tokens",
+		Long: `enroll-token revoke removes tokens from --tokens-file, so that no agent can
+enroll with them any more. Name each by the SHA-256 "enroll-token list"
+shows (at least 8 hex digits of it) or by the token itself. Certificates
+already issued with a token stay valid.`,
+		Example: `  memledger-collector enroll-token revoke 3f1c0a9e
+  memledger-collector enroll-token revoke 3f1c0a9e7d22 91bb00c4`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runEnrollTokenRevoke(tokensFile, args)
+		},
+	}
+	cmd.Flags().StringVar(&tokensFile, "tokens-file", DefaultTokensFile, "enrollment tokens `FILE` (the collector's, see serve --tokens-file)")
+	return cmd
+}
+
+func (a *app) runEnrollTokenRevoke(path string, refs []string) error {
+	tokens := enroll.NewTokens(path)
+	for _, ref := range refs {
+		info, err := tokens.Revoke(ref)
+		if errors.Is(err, enroll.ErrTokenUnknown) || errors.Is(err, enroll.ErrTokenAmbiguous) {
+			return cmdutil.UsageError(err)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "revoked %s (expires %s, %d uses left)\n", info.SHA256[:min(12, len(info.SHA256))], tableTime(info.ExpiresAt), info.UsesLeft)
+		a.logger.Info("enroll_token_revoked", "sha256", info.SHA256, "tokens_file", path)
+	}
+	return nil
 }
 
 func (a *app) enrollTokenCreateCommand() *cobra.Command {
@@ -60,7 +143,7 @@ already used").`,
 
 func (a *app) runEnrollTokenCreate(f enrollTokenFlags, now time.Time) error {
 	if f.uses < 1 {
-		return fmt.Errorf("--uses %d: want 1 or more", f.uses)
+		return cmdutil.UsageErrorf("--uses %d: want 1 or more", f.uses)
 	}
 	tok, info, err := enroll.NewTokens(f.tokensFile).Create(enroll.CreateOptions{TTL: f.ttl, HostID: f.hostID, Uses: f.uses}, now)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/memledger/memledger/collector/internal/httpapi"
 	"github.com/memledger/memledger/collector/internal/metrics"
 	"github.com/memledger/memledger/collector/internal/report"
+	"github.com/memledger/memledger/collector/internal/server"
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/policy"
@@ -30,6 +32,7 @@ type httpFlags struct {
 	httpAddrFile    string
 	policy          string
 	reportingWindow time.Duration
+	followInterval  time.Duration
 }
 
 func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
@@ -37,6 +40,7 @@ func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
 	fl.StringVar(&f.httpAddrFile, "http-addr-file", "", "write the bound HTTP address to `FILE` once listening")
 	fl.StringVar(&f.policy, "policy", "", "procurement policy `FILE` (docs/policy.md) the ledger is evaluated against; reloaded on SIGHUP and POST /api/v1/policy/reload")
 	fl.DurationVar(&f.reportingWindow, "reporting-window", 2*time.Hour, "a host counts in memledger_hosts_reporting when seen this recently (twice the agents' report interval)")
+	fl.DurationVar(&f.followInterval, "follow-interval", 10*time.Second, "with --policy: look this often for changes other writers made to the ledger (ingest, label, other collectors) and evaluate them")
 }
 
 // policyRuntime is what serve runs besides gRPC ingest: the policy (with
@@ -49,25 +53,31 @@ type policyRuntime struct {
 	metrics *metrics.Metrics
 	http    *http.Server
 	httpErr chan error
-	cancel  context.CancelFunc
-	done    sync.WaitGroup
+	// ingest is the gRPC server once serve made it, for the metrics.
+	ingest atomic.Pointer[server.Server]
+	cancel context.CancelFunc
+	done   sync.WaitGroup
 }
 
 // startPolicyRuntime loads the policy, starts the evaluation loop, the
-// SIGHUP handler and the HTTP listener. stop undoes it; serve calls it
-// after the gRPC drain and before closing the ledger.
-func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlags, mw func(http.Handler) http.Handler) (*policyRuntime, error) {
+// SIGHUP handler and serves HTTP on lis (bound by the caller from
+// --http-listen; nil: none). stop undoes it; serve calls it after the gRPC
+// drain and before closing the ledger. On error lis is closed.
+func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlags, mw func(http.Handler) http.Handler, lis net.Listener) (*policyRuntime, error) {
 	rt := &policyRuntime{logger: a.logger}
 	if f.policy != "" {
 		h, err := policy.NewHolder(f.policy)
 		if err != nil {
+			if lis != nil {
+				lis.Close()
+			}
 			return nil, fmt.Errorf("--policy: %w", err)
 		}
 		rt.holder = h
 		a.logger.Info("policy_loaded", "policy", f.policy, "rules", len(h.Policy().Rules))
 	}
-	rt.tracker = report.NewTracker(st, rt.currentPolicy, report.TrackerOptions{Logger: a.logger})
-	rt.metrics = metrics.New(metrics.Options{Tracker: rt.tracker, Store: st, ReportingWindow: f.reportingWindow})
+	rt.tracker = report.NewTracker(st, rt.currentPolicy, report.TrackerOptions{Logger: a.logger, PollEvery: f.followInterval})
+	rt.metrics = metrics.New(metrics.Options{Tracker: rt.tracker, Store: st, ReportingWindow: f.reportingWindow, Ingest: rt.ingestStats})
 
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	rt.cancel = cancel
@@ -97,7 +107,7 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 			}
 		}
 	}()
-	if f.httpListen == "" {
+	if lis == nil {
 		return rt, nil
 	}
 	var reload func(context.Context) error
@@ -108,12 +118,6 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 		Store: st, Policy: rt.currentPolicy, Reload: reload, Registry: rt.metrics.Registry,
 		Middleware: mw, Logger: a.logger,
 	})
-	var lc net.ListenConfig
-	lis, err := lc.Listen(ctx, "tcp", f.httpListen)
-	if err != nil {
-		rt.stop(context.Background())
-		return nil, fmt.Errorf("--http-listen %s: %w", f.httpListen, err)
-	}
 	addr := lis.Addr().String()
 	rt.http = &http.Server{
 		Handler:           handler,
@@ -139,6 +143,20 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 	return rt, nil
 }
 
+// ingestStats are the gRPC server's gauges for the metrics (zero before
+// serve made it).
+func (rt *policyRuntime) ingestStats() metrics.IngestStats {
+	srv := rt.ingest.Load()
+	if srv == nil {
+		return metrics.IngestStats{}
+	}
+	st := srv.Stats()
+	return metrics.IngestStats{
+		StreamsOpen: st.Streams, StreamsRejected: st.Rejected,
+		QueueDepth: st.Committer.Queued, InflightBytes: st.InflightBytes,
+	}
+}
+
 func (rt *policyRuntime) currentPolicy() *policy.Policy {
 	if rt.holder == nil {
 		return nil
@@ -155,7 +173,9 @@ func (rt *policyRuntime) Reload(context.Context) error {
 	}
 	rt.reload.Lock()
 	defer rt.reload.Unlock()
-	if err := rt.holder.Reload(); err != nil {
+	err := rt.holder.Reload()
+	rt.metrics.ObservePolicyReload(err)
+	if err != nil {
 		rt.logger.Error("policy_reload_failed", "error", err)
 		return err
 	}

@@ -137,17 +137,18 @@ func (a *app) runIngest(ctx context.Context, names []string) (err error) {
 			}
 			for i, out := range outcomes {
 				f := batch[i]
+				host := hostLabel(f.report)
 				switch out.Status {
 				case store.Committed:
-					fmt.Fprintf(a.stdout, "%s: host %s: committed (%d events)\n", f.name, f.report.HostID, out.Events)
+					fmt.Fprintf(a.stdout, "%s: host %s: committed (%d events)\n", f.name, host, out.Events)
 				case store.Duplicate:
-					fmt.Fprintf(a.stdout, "%s: host %s: duplicate, nothing changed (%s)\n", f.name, f.report.HostID, out.Message)
+					fmt.Fprintf(a.stdout, "%s: host %s: duplicate, nothing changed (%s)\n", f.name, host, cell(out.Message))
 				default:
 					msg := out.Message
 					if out.Err != nil {
 						msg = out.Err.Error()
 					}
-					fmt.Fprintf(a.stderr, "memledger-collector: %s: host %s: %s: %s\n", f.name, f.report.HostID, out.Status, msg)
+					fmt.Fprintf(a.stderr, "memledger-collector: %s: host %s: %s: %s\n", f.name, host, out.Status, cell(msg))
 					failed++
 				}
 			}
@@ -157,6 +158,15 @@ func (a *app) runIngest(ctx context.Context, names []string) (err error) {
 		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d files not ingested", failed, len(names))}
 	}
 	return nil
+}
+
+// hostLabel names a report's host for people: its id, and its hostname
+// beside it when the inventory has one.
+func hostLabel(r store.Report) string {
+	if name := r.Inventory.GetHost().GetHostname(); name != "" {
+		return cell(r.HostID) + " (" + cell(name) + ")"
+	}
+	return cell(r.HostID)
 }
 
 func (a *app) openInput(name string) (io.ReadCloser, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/cmdutil"
 )
 
 func (a *app) labelCommand() *cobra.Command {
@@ -18,7 +19,8 @@ func (a *app) labelCommand() *cobra.Command {
 hostname). KEY=VALUE sets a label, overriding what the agent reports for that
 key; KEY- hides the key, even when the agent reports it. The agent's own
 labels (memledger-agent --label) stay recorded; the effective labels are the
-agent's overlaid by these. Without changes, label prints the host's labels.
+agent's overlaid by these. It prints the host id, hostname and effective
+labels, separated by tabs (without changes, that is all it does).
 
 Every change is recorded in the host's history (labels_changed).`,
 		Example: `  memledger-collector label db-17 env=prod rack=r12
@@ -66,21 +68,18 @@ func parseLabelChanges(args []string) (set map[string]string, unset []string, er
 func (a *app) runLabel(ctx context.Context, host string, changes []string) (err error) {
 	set, unset, err := parseLabelChanges(changes)
 	if err != nil {
-		return err
+		return cmdutil.UsageError(err)
 	}
 	st, err := a.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer closeStore(st, &err)
-	ids, err := resolveHosts(ctx, st, []string{host})
+	target, err := resolveHost(ctx, st, host)
 	if err != nil {
 		return err
 	}
-	if len(ids) > 1 {
-		return fmt.Errorf("%q names %d hosts (%s): give a host id", host, len(ids), strings.Join(ids, ", "))
-	}
-	id := ids[0]
+	id := target.ID
 	if len(set) > 0 || len(unset) > 0 {
 		if err := st.SetLabels(ctx, id, set, unset); err != nil {
 			return fmt.Errorf("label %s: %w", id, err)
@@ -90,6 +89,6 @@ func (a *app) runLabel(ctx context.Context, host string, changes []string) (err 
 	if err != nil {
 		return fmt.Errorf("read host %s: %w", id, err)
 	}
-	fmt.Fprintf(a.stdout, "%s\t%s\n", h.ID, labelsText(h.Labels))
+	fmt.Fprintf(a.stdout, "%s\t%s\t%s\n", cell(h.ID), cell(h.Hostname), cell(labelsText(h.Labels)))
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/cmdutil"
+	"github.com/memledger/memledger/internal/termsafe"
 	"github.com/memledger/memledger/internal/vendor"
 )
 
@@ -26,7 +28,7 @@ func checkFormat(f string) error {
 	case formatTable, formatJSON, formatCSV:
 		return nil
 	}
-	return fmt.Errorf("--format %q: want table, json or csv", f)
+	return cmdutil.UsageErrorf("--format %q: want table, json or csv", f)
 }
 
 // column is one column of a table or CSV listing of T.
@@ -37,6 +39,16 @@ type column[T any] struct {
 	// raw renders it for machines (CSV): exact numbers and RFC 3339 times;
 	// nil means text.
 	raw func(T) string
+}
+
+// renderTo renders items to the file named by -o/--output (replaced
+// atomically), or to stdout when it is empty.
+func renderTo[T any](output string, stdout io.Writer, format string, cols []column[T], items []T, toJSON func(T) any) error {
+	out := cmdutil.NewOutput(output, stdout)
+	if err := render(out, format, cols, items, toJSON); err != nil {
+		return err
+	}
+	return out.Close()
 }
 
 // render writes items in format: an aligned table, CSV with a header row, or
@@ -96,18 +108,14 @@ func render[T any](w io.Writer, format string, cols []column[T], items []T, toJS
 	}
 }
 
-// cell makes a value safe for one table cell: no tabs or line breaks (which
-// would break the alignment), "-" for empty.
+// cell makes a value safe for one table cell: control characters (ESC
+// sequences from a hostile agent, tabs and line breaks that would break
+// the alignment) escaped by termsafe, "-" for empty.
 func cell(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, s)
+	return termsafe.String(s)
 }
 
 // tableTime renders a time for people, in UTC to the minute.

@@ -32,7 +32,7 @@ func TestRender(t *testing.T) {
 		items  []row
 		want   string
 	}{
-		{formatTable, rows, "NAME         SIZE NOW\na, \"quoted\"  8 GiB\ntab here     -\n"},
+		{formatTable, rows, "NAME         SIZE NOW\na, \"quoted\"  8 GiB\ntab\\there    -\n"},
 		{formatCSV, rows, "name,size_now\n\"a, \"\"quoted\"\"\",raw\ntab\there,raw\n"},
 		{formatJSON, rows[:1], "[\n  {\n    \"n\": 8589934592,\n    \"name\": \"a, \\\"quoted\\\"\"\n  }\n]\n"},
 		{formatJSON, nil, "[]\n"},

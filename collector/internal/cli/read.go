@@ -13,6 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/cmdutil"
+	"github.com/memledger/memledger/internal/policy"
+	"github.com/memledger/memledger/internal/suggest"
 )
 
 // readFlags are the filters shared by hosts and parts.
@@ -22,6 +25,7 @@ type readFlags struct {
 	vendor  string
 	removed string
 	format  string
+	output  string
 }
 
 func (f *readFlags) register(cmd *cobra.Command, removedHelp string) {
@@ -30,6 +34,7 @@ func (f *readFlags) register(cmd *cobra.Command, removedHelp string) {
 	fl.StringArrayVar(&f.labels, "label", nil, "only hosts whose labels match `SEL`: k=v, k!=v, k, !k, or several joined by commas (repeatable: all must match)")
 	fl.StringVar(&f.vendor, "vendor", "", "only parts by maker `SLUG` or its parent company (micron finds Micron, Crucial and Micron DRAM on Kingston modules)")
 	fl.StringVarP(&f.format, "format", "f", formatTable, "output format: table, json (one array) or csv")
+	cmdutil.OutputFlag(fl, &f.output)
 	fl.StringVar(&f.removed, "removed", "", removedHelp)
 	fl.Lookup("removed").NoOptDefVal = "include"
 }
@@ -44,7 +49,7 @@ func removedFilter(v string) (store.RemovedFilter, error) {
 	case "only":
 		return store.OnlyRemoved, nil
 	}
-	return 0, fmt.Errorf("--removed=%q: want --removed (include removed parts) or --removed=only", v)
+	return 0, cmdutil.UsageErrorf("--removed=%q: want --removed (include removed parts) or --removed=only", v)
 }
 
 func parseSelectors(terms []string) ([]store.LabelSelector, error) {
@@ -52,7 +57,7 @@ func parseSelectors(terms []string) ([]store.LabelSelector, error) {
 	for _, t := range terms {
 		s, err := store.ParseSelectors(t)
 		if err != nil {
-			return nil, fmt.Errorf("--label %q: %w", t, err)
+			return nil, cmdutil.UsageErrorf("--label %q: %w", t, err)
 		}
 		sels = append(sels, s...)
 	}
@@ -60,22 +65,15 @@ func parseSelectors(terms []string) ([]store.LabelSelector, error) {
 }
 
 // resolveHosts turns host ids or hostnames into host ids; a name that
-// matches no host is an error (a typo must not look like an empty fleet).
+// matches no host is a usage error listing the closest ones (a typo must
+// not look like an empty fleet).
 func resolveHosts(ctx context.Context, st store.Store, names []string) ([]string, error) {
 	seen := map[string]bool{}
 	var ids []string
 	for _, n := range names {
-		byID, err := st.Hosts(ctx, store.HostFilter{IDs: []string{n}})
+		found, err := store.HostsNamed(ctx, st, n)
 		if err != nil {
-			return nil, fmt.Errorf("look up host %q: %w", n, err)
-		}
-		byName, err := st.Hosts(ctx, store.HostFilter{Hostnames: []string{n}})
-		if err != nil {
-			return nil, fmt.Errorf("look up host %q: %w", n, err)
-		}
-		found := append(byID, byName...)
-		if len(found) == 0 {
-			return nil, fmt.Errorf("no host %q in the ledger (neither a host id nor a hostname)", n)
+			return nil, lookupError(err)
 		}
 		for _, h := range found {
 			if !seen[h.ID] {
@@ -86,6 +84,71 @@ func resolveHosts(ctx context.Context, st store.Store, names []string) ([]string
 	}
 	sort.Strings(ids)
 	return ids, nil
+}
+
+// resolveHost finds the one host a command acts on, by id or hostname.
+func resolveHost(ctx context.Context, st store.Store, name string) (store.Host, error) {
+	h, err := store.ResolveHost(ctx, st, name)
+	return h, lookupError(err)
+}
+
+// lookupError makes a name that matches no host, or several where one is
+// needed, a usage error; other errors (the database's) stay failures.
+func lookupError(err error) error {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAmbiguous) {
+		return cmdutil.UsageError(err)
+	}
+	return err
+}
+
+// checkVendor validates --vendor as a policy's vendors are validated.
+func checkVendor(slug string) error {
+	if slug == "" {
+		return nil
+	}
+	if err := policy.CheckVendorSlug(strings.ToLower(slug)); err != nil {
+		return cmdutil.UsageErrorf("--vendor: %w", err)
+	}
+	return nil
+}
+
+// checkLabelKeys refuses selectors on a label key no host in the ledger
+// carries (store.CheckLabelKeys), as a usage error.
+func checkLabelKeys(ctx context.Context, st store.Store, sels []store.LabelSelector) error {
+	keys := make([]string, len(sels))
+	for i, sel := range sels {
+		keys[i] = sel.Key
+	}
+	err := store.CheckLabelKeys(ctx, st, keys...)
+	if errors.Is(err, store.ErrInvalid) {
+		return cmdutil.UsageErrorf("--label: %w", err)
+	}
+	return err
+}
+
+// hostnamesOf maps the ids of the hosts items belong to to their
+// hostnames, for the HOSTNAME column beside HOST.
+func hostnamesOf[T any](ctx context.Context, st store.Store, items []T, hostID func(T) string) (map[string]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		if id := hostID(it); !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	names := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return names, nil
+	}
+	hosts, err := st.Hosts(ctx, store.HostFilter{IDs: ids})
+	if err != nil {
+		return nil, fmt.Errorf("look up hostnames: %w", err)
+	}
+	for _, h := range hosts {
+		names[h.ID] = h.Hostname
+	}
+	return names, nil
 }
 
 func (a *app) hostsCommand() *cobra.Command {
@@ -121,7 +184,10 @@ func (a *app) runHosts(ctx context.Context, f readFlags) (err error) {
 		return err
 	}
 	if removed != store.ActiveOnly && f.vendor == "" {
-		return errors.New("hosts: --removed needs --vendor (it selects hosts by their removed parts)")
+		return cmdutil.UsageErrorf("hosts: --removed needs --vendor (it selects hosts by their removed parts)")
+	}
+	if err := checkVendor(f.vendor); err != nil {
+		return err
 	}
 	sels, err := parseSelectors(f.labels)
 	if err != nil {
@@ -132,6 +198,9 @@ func (a *app) runHosts(ctx context.Context, f readFlags) (err error) {
 		return err
 	}
 	defer closeStore(st, &err)
+	if err := checkLabelKeys(ctx, st, sels); err != nil {
+		return err
+	}
 
 	filter := store.HostFilter{Labels: sels}
 	if len(f.hosts) > 0 {
@@ -154,14 +223,14 @@ func (a *app) runHosts(ctx context.Context, f readFlags) (err error) {
 		}
 		sort.Strings(filter.IDs)
 		if len(filter.IDs) == 0 {
-			return render(a.stdout, f.format, hostColumns, nil, hostToJSON)
+			return renderTo(f.output, a.stdout, f.format, hostColumns, nil, hostToJSON)
 		}
 	}
 	hosts, err := st.Hosts(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("list hosts: %w", err)
 	}
-	return render(a.stdout, f.format, hostColumns, hosts, hostToJSON)
+	return renderTo(f.output, a.stdout, f.format, hostColumns, hosts, hostToJSON)
 }
 
 var hostColumns = []column[store.Host]{
@@ -275,21 +344,24 @@ func (a *app) runParts(ctx context.Context, f partsFlags) (err error) {
 		return err
 	}
 	if f.makerOnly && f.vendor == "" {
-		return errors.New("--maker-only needs --vendor")
+		return cmdutil.UsageErrorf("--maker-only needs --vendor")
+	}
+	if err := checkVendor(f.vendor); err != nil {
+		return err
 	}
 	if f.limit < 0 {
-		return fmt.Errorf("--limit %d: want 0 or more", f.limit)
+		return cmdutil.UsageErrorf("--limit %d: want 0 or more", f.limit)
 	}
 	switch f.kind {
 	case "":
 	case string(store.KindMemory), string(store.KindDrive):
 		filter.Kinds = []store.PartKind{store.PartKind(f.kind)}
 	default:
-		return fmt.Errorf("--kind %q: want memory or drive", f.kind)
+		return cmdutil.UsageErrorf("--kind %q: want memory or drive", f.kind)
 	}
 	if f.asOf != "" {
 		if filter.AsOf, err = parseTime(f.asOf, time.Now()); err != nil {
-			return fmt.Errorf("--as-of: %w", err)
+			return cmdutil.UsageErrorf("--as-of: %w", err)
 		}
 	}
 	if filter.HostLabels, err = parseSelectors(f.labels); err != nil {
@@ -300,6 +372,9 @@ func (a *app) runParts(ctx context.Context, f partsFlags) (err error) {
 		return err
 	}
 	defer closeStore(st, &err)
+	if err := checkLabelKeys(ctx, st, filter.HostLabels); err != nil {
+		return err
+	}
 	if len(f.hosts) > 0 {
 		if filter.HostIDs, err = resolveHosts(ctx, st, f.hosts); err != nil {
 			return err
@@ -309,7 +384,11 @@ func (a *app) runParts(ctx context.Context, f partsFlags) (err error) {
 	if err != nil {
 		return fmt.Errorf("list parts: %w", err)
 	}
-	cols := partColumns
+	hostnames, err := hostnamesOf(ctx, st, parts, func(p store.Part) string { return p.HostID })
+	if err != nil {
+		return err
+	}
+	cols := partColumns(hostnames)
 	if filter.Removed != store.ActiveOnly {
 		cols = append(cols[:len(cols):len(cols)], column[store.Part]{
 			header: "REMOVED",
@@ -317,7 +396,7 @@ func (a *app) runParts(ctx context.Context, f partsFlags) (err error) {
 			raw:    func(p store.Part) string { return rawTime(deref(p.RemovedAt)) },
 		})
 	}
-	return render(a.stdout, f.format, cols, parts, partToJSON)
+	return renderTo(f.output, a.stdout, f.format, cols, parts, partToJSON)
 }
 
 func deref(t *time.Time) time.Time {
@@ -327,16 +406,21 @@ func deref(t *time.Time) time.Time {
 	return *t
 }
 
-var partColumns = []column[store.Part]{
-	{header: "HOST", text: func(p store.Part) string { return p.HostID }},
-	{header: "KIND", text: func(p store.Part) string { return string(p.Kind) }},
-	{header: "SLOT", text: func(p store.Part) string { return p.Slot }},
-	{header: "MAKER", text: func(p store.Part) string { return makerText(p.Maker) }, raw: func(p store.Part) string { return p.Maker.ID }},
-	{header: "DRAM", text: func(p store.Part) string { return makerText(p.DRAM) }, raw: func(p store.Part) string { return p.DRAM.ID }},
-	{header: "PART NUMBER", text: func(p store.Part) string { return p.PartNumber }},
-	{header: "SERIAL", text: func(p store.Part) string { return p.SerialNumber }},
-	{header: "SIZE", text: func(p store.Part) string { return sizeText(p.Kind, p.SizeBytes) }, raw: func(p store.Part) string { return strconv.FormatUint(p.SizeBytes, 10) }},
-	{header: "FIRST SEEN", text: func(p store.Part) string { return tableTime(p.FirstSeen) }, raw: func(p store.Part) string { return rawTime(p.FirstSeen) }},
+// partColumns are the columns of parts; hostnames maps the parts' host
+// ids to their hostnames.
+func partColumns(hostnames map[string]string) []column[store.Part] {
+	return []column[store.Part]{
+		{header: "HOST", text: func(p store.Part) string { return p.HostID }},
+		{header: "HOSTNAME", text: func(p store.Part) string { return hostnames[p.HostID] }},
+		{header: "KIND", text: func(p store.Part) string { return string(p.Kind) }},
+		{header: "SLOT", text: func(p store.Part) string { return p.Slot }},
+		{header: "MAKER", text: func(p store.Part) string { return makerText(p.Maker) }, raw: func(p store.Part) string { return p.Maker.ID }},
+		{header: "DRAM", text: func(p store.Part) string { return makerText(p.DRAM) }, raw: func(p store.Part) string { return p.DRAM.ID }},
+		{header: "PART NUMBER", text: func(p store.Part) string { return p.PartNumber }},
+		{header: "SERIAL", text: func(p store.Part) string { return p.SerialNumber }},
+		{header: "SIZE", text: func(p store.Part) string { return sizeText(p.Kind, p.SizeBytes) }, raw: func(p store.Part) string { return strconv.FormatUint(p.SizeBytes, 10) }},
+		{header: "FIRST SEEN", text: func(p store.Part) string { return tableTime(p.FirstSeen) }, raw: func(p store.Part) string { return rawTime(p.FirstSeen) }},
+	}
 }
 
 // vendorJSON is a maker in JSON output; absent when unknown.
@@ -414,6 +498,7 @@ type historyFlags struct {
 	limit  int
 	newest bool
 	format string
+	output string
 }
 
 func (a *app) historyCommand() *cobra.Command {
@@ -441,7 +526,16 @@ part removed and one part added.`,
 	fl.IntVar(&f.limit, "limit", 0, "at most `N` events (0: all); with --newest the last N")
 	fl.BoolVar(&f.newest, "newest", false, "newest events first")
 	fl.StringVarP(&f.format, "format", "f", formatTable, "output format: table, json (one array) or csv")
+	cmdutil.OutputFlag(fl, &f.output)
 	return cmd
+}
+
+func eventKindNames() []string {
+	names := make([]string, 0, len(eventKinds))
+	for k := range eventKinds {
+		names = append(names, string(k))
+	}
+	return names
 }
 
 var eventKinds = map[store.EventKind]bool{
@@ -455,24 +549,24 @@ func (a *app) runHistory(ctx context.Context, f historyFlags) (err error) {
 		return err
 	}
 	if f.limit < 0 {
-		return fmt.Errorf("--limit %d: want 0 or more", f.limit)
+		return cmdutil.UsageErrorf("--limit %d: want 0 or more", f.limit)
 	}
 	filter := store.EventFilter{Limit: f.limit, Newest: f.newest}
 	for _, k := range f.kinds {
 		if !eventKinds[store.EventKind(k)] {
-			return fmt.Errorf("--kind %q: not an event kind (see --help)", k)
+			return cmdutil.UsageErrorf("--kind %q: not an event kind%s", k, suggest.Hint(k, eventKindNames()))
 		}
 		filter.Kinds = append(filter.Kinds, store.EventKind(k))
 	}
 	now := time.Now()
 	if f.since != "" {
 		if filter.Since, err = parseTime(f.since, now); err != nil {
-			return fmt.Errorf("--since: %w", err)
+			return cmdutil.UsageErrorf("--since: %w", err)
 		}
 	}
 	if f.until != "" {
 		if filter.Until, err = parseTime(f.until, now); err != nil {
-			return fmt.Errorf("--until: %w", err)
+			return cmdutil.UsageErrorf("--until: %w", err)
 		}
 	}
 	st, err := a.openStore(ctx, true)
@@ -481,27 +575,33 @@ func (a *app) runHistory(ctx context.Context, f historyFlags) (err error) {
 	}
 	defer closeStore(st, &err)
 	if f.host != "" {
-		ids, err := resolveHosts(ctx, st, []string{f.host})
+		h, err := resolveHost(ctx, st, f.host)
 		if err != nil {
-			return err
+			return fmt.Errorf("--host: %w", err)
 		}
-		if len(ids) > 1 {
-			return fmt.Errorf("--host %q names %d hosts (%s): give a host id", f.host, len(ids), strings.Join(ids, ", "))
-		}
-		filter.HostID = ids[0]
+		filter.HostID = h.ID
 	}
 	events, err := st.Events(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("list events: %w", err)
 	}
-	return render(a.stdout, f.format, eventColumns, events, eventToJSON)
+	hostnames, err := hostnamesOf(ctx, st, events, func(e store.Event) string { return e.HostID })
+	if err != nil {
+		return err
+	}
+	return renderTo(f.output, a.stdout, f.format, eventColumns(hostnames), events, eventToJSON)
 }
 
-var eventColumns = []column[store.Event]{
-	{header: "TIME", text: func(e store.Event) string { return tableTime(e.Time) }, raw: func(e store.Event) string { return rawTime(e.Time) }},
-	{header: "HOST", text: func(e store.Event) string { return e.HostID }},
-	{header: "EVENT", text: func(e store.Event) string { return string(e.Kind) }},
-	{header: "MESSAGE", text: func(e store.Event) string { return e.Message }},
+// eventColumns are the columns of history; hostnames maps the events' host
+// ids to their hostnames.
+func eventColumns(hostnames map[string]string) []column[store.Event] {
+	return []column[store.Event]{
+		{header: "TIME", text: func(e store.Event) string { return tableTime(e.Time) }, raw: func(e store.Event) string { return rawTime(e.Time) }},
+		{header: "HOST", text: func(e store.Event) string { return e.HostID }},
+		{header: "HOSTNAME", text: func(e store.Event) string { return hostnames[e.HostID] }},
+		{header: "EVENT", text: func(e store.Event) string { return string(e.Kind) }},
+		{header: "MESSAGE", text: func(e store.Event) string { return e.Message }},
+	}
 }
 
 // eventJSON is the JSON form of an event (history --format json).

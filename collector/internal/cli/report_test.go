@@ -118,11 +118,11 @@ func waitFile(t *testing.T, path string, errc <-chan error) string {
 	return ""
 }
 
-// TestServeHTTPAndPolicyReload runs serve with the HTTP listener and a
-// policy: the report shows the violation; a bad policy file is refused by
-// the reload API (422, old policy kept); SIGHUP loads a good one.
-func TestServeHTTPAndPolicyReload(t *testing.T) {
-	dsn, pol := reportLedger(t)
+// serveHTTP runs serve in the background with the HTTP listener, a bearer
+// token (call sends it) and args (the ledger, the policy, ...); it stops
+// when the test ends and must then exit cleanly.
+func serveHTTP(t *testing.T, args ...string) (base string, call func(method, path string) (int, string)) {
+	t.Helper()
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "http-token")
 	if err := os.WriteFile(tokenFile, []byte("s3cret-token-for-tests\n"), 0o600); err != nil {
@@ -133,11 +133,11 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() {
 		noEnv := func(string) (string, bool) { return "", false }
-		errc <- run(ctx, []string{"serve", "--db", dsn, "--insecure", "--listen", "127.0.0.1:0",
-			"--http-listen", "127.0.0.1:0", "--http-addr-file", httpAddr, "--http-token-file", tokenFile, "--policy", pol},
+		errc <- run(ctx, append([]string{"serve", "--insecure", "--listen", "127.0.0.1:0",
+			"--http-listen", "127.0.0.1:0", "--http-addr-file", httpAddr, "--http-token-file", tokenFile}, args...),
 			strings.NewReader(""), io.Discard, io.Discard, noEnv)
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		select {
 		case err := <-errc:
@@ -147,9 +147,9 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Error("serve did not stop")
 		}
-	}()
-	base := "http://" + waitFile(t, httpAddr, errc)
-	call := func(method, path string) (int, string) {
+	})
+	base = "http://" + waitFile(t, httpAddr, errc)
+	call = func(method, path string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, nil)
 		req.Header.Set("Authorization", "Bearer s3cret-token-for-tests")
@@ -161,6 +161,15 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+	return base, call
+}
+
+// TestServeHTTPAndPolicyReload runs serve with the HTTP listener and a
+// policy: the report shows the violation; a bad policy file is refused by
+// the reload API (422, old policy kept); SIGHUP loads a good one.
+func TestServeHTTPAndPolicyReload(t *testing.T) {
+	dsn, pol := reportLedger(t)
+	base, call := serveHTTP(t, "--db", dsn, "--policy", pol)
 	counts := func() report.Counts {
 		t.Helper()
 		status, body := call("GET", "/api/v1/report")

@@ -15,6 +15,7 @@ import (
 	"github.com/memledger/memledger/collector/internal/server"
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/fileutil"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
 type serveFlags struct {
@@ -118,31 +119,55 @@ func (a *app) setGCPercent(percent int, explicit bool) {
 
 func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 	a.setGCPercent(f.gcPercent, f.gcPercentSet)
-	st, err := a.openStore(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer closeStore(st, &err)
-
 	tlsCfg, enrollSvc, err := a.serveSecurity(f.sec)
 	if err != nil {
 		return err
 	}
-	// Policy evaluation, metrics and the HTTP listener (httpserve.go),
-	// stopped after the gRPC drain and before the ledger is closed.
 	httpMW, err := f.sec.httpMiddleware()
 	if err != nil {
 		return err
 	}
-	rt, err := a.startPolicyRuntime(ctx, st, f.http, httpMW)
-	if err != nil {
-		return err
-	}
-	defer rt.stopInto(f.shutdownTimeout, &err)
+	// The listeners are bound before the ledger is opened: a port in use
+	// is reported before any migration runs or any work starts that would
+	// then be cancelled.
 	var lc net.ListenConfig
 	lis, err := lc.Listen(ctx, "tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
+	}
+	var httpLis net.Listener
+	if f.http.httpListen != "" {
+		if httpLis, err = lc.Listen(ctx, "tcp", f.http.httpListen); err != nil {
+			lis.Close()
+			return fmt.Errorf("--http-listen %s: %w", f.http.httpListen, err)
+		}
+	}
+	closeListeners := func() {
+		lis.Close()
+		if httpLis != nil {
+			httpLis.Close()
+		}
+	}
+	st, err := a.openStore(ctx, false)
+	if err != nil {
+		closeListeners()
+		return err
+	}
+	defer closeStore(st, &err)
+
+	// Policy evaluation, metrics and the HTTP listener (httpserve.go),
+	// stopped after the gRPC drain and before the ledger is closed.
+	rt, err := a.startPolicyRuntime(ctx, st, f.http, httpMW, httpLis)
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	defer rt.stopInto(f.shutdownTimeout, &err)
+	// A nil *enroll.Service must not become a non-nil interface.
+	var enrollSrv memledgerv1.EnrollServiceServer
+	if enrollSvc != nil {
+		enrollSvc.Observe = rt.metrics.ObserveEnrollment
+		enrollSrv = enrollSvc
 	}
 	addr := lis.Addr().String()
 	srv := server.New(st, server.Options{
@@ -161,8 +186,9 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		ShutdownTimeout:  f.shutdownTimeout,
 		Logger:           a.logger,
 		TLS:              tlsCfg,
-		Enroll:           enrollSvc,
+		Enroll:           enrollSrv,
 	})
+	rt.ingest.Store(srv)
 	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))
 	// The address file is the readiness signal scripts wait for, so it is
 	// written after everything the start-up announces.

@@ -64,6 +64,26 @@ type Service struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Observe, when set, is told of every request: kind "enroll" or
+	// "renew", outcome "issued", "refused" (the request or its credentials
+	// were not good enough) or "failed" (the collector's fault). The
+	// metrics count them.
+	Observe func(kind, outcome string)
+}
+
+// observe reports a request's outcome, judged by the gRPC status of err.
+func (s *Service) observe(kind string, err error) {
+	if s.Observe == nil {
+		return
+	}
+	outcome := "issued"
+	if err != nil {
+		outcome = "refused"
+		if c := status.Code(err); c == codes.Internal || c == codes.Unknown || c == codes.Unavailable {
+			outcome = "failed"
+		}
+	}
+	s.Observe(kind, outcome)
 }
 
 func (s *Service) now() time.Time {
@@ -88,7 +108,8 @@ func peerAddr(ctx context.Context) string {
 }
 
 // Enroll spends the request's token and certifies its CSR for its host id.
-func (s *Service) Enroll(ctx context.Context, req *memledgerv1.EnrollRequest) (*memledgerv1.EnrollResponse, error) {
+func (s *Service) Enroll(ctx context.Context, req *memledgerv1.EnrollRequest) (resp *memledgerv1.EnrollResponse, err error) {
+	defer func() { s.observe("enroll", err) }()
 	hostID := req.GetHostId()
 	if err := pki.ValidateHostID(hostID); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "host_id: %v", err)
@@ -120,7 +141,8 @@ func (s *Service) Enroll(ctx context.Context, req *memledgerv1.EnrollRequest) (*
 
 // Renew certifies the request's CSR for the host id of the caller's
 // verified client certificate.
-func (s *Service) Renew(ctx context.Context, req *memledgerv1.RenewRequest) (*memledgerv1.EnrollResponse, error) {
+func (s *Service) Renew(ctx context.Context, req *memledgerv1.RenewRequest) (resp *memledgerv1.EnrollResponse, err error) {
+	defer func() { s.observe("renew", err) }()
 	hostID, _, err := PeerHostID(ctx)
 	if err != nil {
 		s.log().Warn("renew_refused", "peer", peerAddr(ctx), "reason", err.Error())

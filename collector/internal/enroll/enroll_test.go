@@ -212,3 +212,26 @@ func FuzzTokensFile(f *testing.F) {
 		_ = NewTokens(path).Consume("x", "h", t0) // must not panic
 	})
 }
+
+// Every request is reported to Observe with its kind and outcome.
+func TestServiceObserve(t *testing.T) {
+	svc, tokens := newService(t)
+	var seen []string
+	svc.Observe = func(kind, outcome string) { seen = append(seen, kind+" "+outcome) }
+	tok, _, err := tokens.Create(CreateOptions{TTL: time.Hour}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	csr := csrFor(t, "db-17")
+	svc.Enroll(ctx, &memledgerv1.EnrollRequest{Token: "nope", CsrDer: csr, HostId: "db-17"})
+	svc.Enroll(ctx, &memledgerv1.EnrollRequest{Token: tok, CsrDer: csr, HostId: "db-17"})
+	svc.Renew(ctx, &memledgerv1.RenewRequest{CsrDer: csr})
+	// A tokens file that cannot be read is the collector's fault.
+	svc.Tokens = NewTokens(t.TempDir()) // a directory, not a file
+	svc.Enroll(ctx, &memledgerv1.EnrollRequest{Token: tok, CsrDer: csr, HostId: "db-17"})
+	want := "enroll refused,enroll issued,renew refused,enroll failed"
+	if got := strings.Join(seen, ","); got != want {
+		t.Errorf("observed %q, want %q", got, want)
+	}
+}

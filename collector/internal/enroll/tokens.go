@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,6 +160,45 @@ func (t *Tokens) List() ([]TokenInfo, error) {
 	}
 	sort.Slice(f.Tokens, func(i, j int) bool { return f.Tokens[i].ExpiresAt.Before(f.Tokens[j].ExpiresAt) })
 	return f.Tokens, nil
+}
+
+// MinRevokePrefix is the shortest prefix of a token's SHA-256 that Revoke
+// accepts.
+const MinRevokePrefix = 8
+
+// ErrTokenAmbiguous: a prefix names more than one token.
+var ErrTokenAmbiguous = errors.New("names more than one token")
+
+// Revoke removes the token that ref names: the token itself, or its
+// SHA-256 (as List shows it) or a prefix of it of at least MinRevokePrefix
+// hex digits. Agents can no longer enroll with it. It returns what the
+// file held about the token; ErrTokenUnknown when ref names none.
+func (t *Tokens) Revoke(ref string) (TokenInfo, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f, err := t.load()
+	if err != nil {
+		return TokenInfo{}, err
+	}
+	h, prefix := hashToken(ref), strings.ToLower(ref)
+	if len(prefix) < MinRevokePrefix {
+		prefix = ""
+	}
+	idx := -1
+	for i, info := range f.Tokens {
+		if info.SHA256 == h || (prefix != "" && strings.HasPrefix(info.SHA256, prefix)) {
+			if idx >= 0 {
+				return TokenInfo{}, fmt.Errorf("%q %w: give more of the SHA-256", ref, ErrTokenAmbiguous)
+			}
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return TokenInfo{}, fmt.Errorf("%w: no token or SHA-256 prefix %.80q in %s", ErrTokenUnknown, ref, t.path)
+	}
+	info := f.Tokens[idx]
+	f.Tokens = append(f.Tokens[:idx], f.Tokens[idx+1:]...)
+	return info, t.save(f)
 }
 
 func hashToken(tok string) string {

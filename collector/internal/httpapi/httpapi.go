@@ -7,7 +7,7 @@
 //	                              &violations=1 the violation list); query
 //	                              as_of=DATE, rule=ID (repeatable),
 //	                              group_by=LABEL
-//	GET  /api/v1/hosts/{id}       one host with its parts and their policy
+//	GET  /api/v1/hosts/{id}       one host (by id or hostname) with its parts and their policy
 //	                              findings; JSON, or CSV of the parts
 //	POST /api/v1/policy/reload    reload the policy file: 200 with the new
 //	                              policy's rules, 422 with the file:line
@@ -113,7 +113,7 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, msg = he.status, he.msg
 	case errors.Is(err, store.ErrNotFound):
 		status, msg = http.StatusNotFound, err.Error()
-	case errors.Is(err, store.ErrInvalid):
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrAmbiguous):
 		status, msg = http.StatusBadRequest, err.Error()
 	default:
 		a.o.Logger.Error("http_request_failed", "method", r.Method, "path", r.URL.Path, "error", err)
@@ -160,6 +160,11 @@ func (a *api) build(r *http.Request) (*report.Report, error) {
 	o, err := reportOptions(r, a.o.Now)
 	if err != nil {
 		return nil, err
+	}
+	if o.GroupBy != "" {
+		if err := store.CheckLabelKeys(r.Context(), a.o.Store, o.GroupBy); err != nil {
+			return nil, err // ErrInvalid: 400 with the close matches
+		}
 	}
 	rep, err := report.Build(r.Context(), a.o.Store, a.o.Policy(), o)
 	if errors.Is(err, report.ErrUnknownRule) {
@@ -239,7 +244,7 @@ type FindingView struct {
 
 func (a *api) host(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	h, err := a.o.Store.Host(ctx, r.PathValue("id"))
+	h, err := store.ResolveHost(ctx, a.o.Store, r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return

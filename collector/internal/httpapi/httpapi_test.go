@@ -131,6 +131,11 @@ func TestRoutes(t *testing.T) {
 			}
 		}},
 		{"unknown rule", "GET", "/api/v1/report?rule=nope", 400, nil},
+		{"unknown group_by label", "GET", "/api/v1/report?group_by=evn", 400, func(t *testing.T, body string) {
+			if !strings.Contains(body, `no host in the ledger has a label \"evn\" (did you mean env?)`) {
+				t.Errorf("body %s", body)
+			}
+		}},
 		{"bad format", "GET", "/api/v1/report?format=xml", 400, nil},
 		{"host", "GET", "/api/v1/hosts/db-17", 200, func(t *testing.T, body string) {
 			var h HostView

@@ -16,6 +16,23 @@
 //	    group commit (store.Apply)
 //	memledger_ingest_batch_size                     histogram: reports per
 //	    group commit
+//	memledger_ingest_queue_depth                    gauge: reports waiting
+//	    for a group commit
+//	memledger_ingest_inflight_bytes                 gauge: bytes of reports
+//	    received and not yet committed
+//	memledger_streams_open                          gauge: agent report
+//	    streams open now
+//	memledger_streams_rejected_total                counter: streams ended
+//	    for a malformed report (InvalidArgument)
+//	memledger_enrollments_total{kind,outcome}       counter: certificate
+//	    requests; kind is enroll or renew, outcome issued, refused or failed
+//	memledger_policy_reloads_total{outcome}         counter: policy reloads
+//	    (SIGHUP, POST /api/v1/policy/reload), outcome ok or failed
+//	memledger_build_info{version,commit,build_date,goversion}   gauge: 1
+//
+// memledger_parts follows every write to the ledger, this process's
+// commits and those of "memledger-collector ingest" and "label" alike (see
+// report.Tracker's PollEvery).
 package metrics
 
 import (
@@ -28,6 +45,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/report"
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/version"
 )
 
 // Options configure the metrics.
@@ -44,6 +62,17 @@ type Options struct {
 	HostsCacheTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Ingest supplies the gRPC ingest's gauges at scrape time (and the
+	// count of rejected streams); nil leaves them out.
+	Ingest func() IngestStats
+}
+
+// IngestStats is what the gRPC ingest reports at scrape time.
+type IngestStats struct {
+	StreamsOpen     int64
+	StreamsRejected uint64
+	QueueDepth      int
+	InflightBytes   int64
 }
 
 // Metrics is the collector's metrics.
@@ -51,9 +80,11 @@ type Metrics struct {
 	// Registry is what /metrics serves.
 	Registry *prometheus.Registry
 
-	reports   *prometheus.CounterVec
-	commitDur prometheus.Histogram
-	batchSize prometheus.Histogram
+	reports     *prometheus.CounterVec
+	commitDur   prometheus.Histogram
+	batchSize   prometheus.Histogram
+	enrollments *prometheus.CounterVec
+	reloads     *prometheus.CounterVec
 }
 
 // New registers the collector's metrics on a new registry.
@@ -84,11 +115,31 @@ func New(o Options) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(1, 2, 10), // 1 .. 512
 		}),
 	}
+	m.enrollments = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "memledger_enrollments_total",
+		Help: "Certificate requests of agents, by kind (enroll, renew) and outcome (issued, refused, failed).",
+	}, []string{"kind", "outcome"})
+	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "memledger_policy_reloads_total",
+		Help: "Policy reloads (SIGHUP, POST /api/v1/policy/reload), by outcome (ok, failed).",
+	}, []string{"outcome"})
+	info := version.Get()
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "memledger_build_info",
+		Help: "Always 1; the labels say what the collector was built from.",
+		ConstLabels: prometheus.Labels{
+			"version": info.Short(), "commit": info.Commit, "build_date": info.Date, "goversion": info.GoVersion,
+		},
+	})
+	buildInfo.Set(1)
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.reports, m.commitDur, m.batchSize,
+		m.reports, m.commitDur, m.batchSize, m.enrollments, m.reloads, buildInfo,
 	)
+	if o.Ingest != nil {
+		m.Registry.MustRegister(ingestCollector(o.Ingest))
+	}
 	if o.Tracker != nil {
 		m.Registry.MustRegister(&partsCollector{tr: o.Tracker})
 	}
@@ -101,7 +152,54 @@ func New(o Options) *Metrics {
 			m.reports.WithLabelValues(kind, outcome)
 		}
 	}
+	for _, kind := range []string{"enroll", "renew"} {
+		for _, outcome := range []string{"issued", "refused", "failed"} {
+			m.enrollments.WithLabelValues(kind, outcome)
+		}
+	}
+	m.reloads.WithLabelValues("ok")
+	m.reloads.WithLabelValues("failed")
 	return m
+}
+
+// ObserveEnrollment counts one certificate request; its signature fits
+// enroll.Service.Observe.
+func (m *Metrics) ObserveEnrollment(kind, outcome string) {
+	m.enrollments.WithLabelValues(kind, outcome).Inc()
+}
+
+// ObservePolicyReload counts one policy reload.
+func (m *Metrics) ObservePolicyReload(err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "failed"
+	}
+	m.reloads.WithLabelValues(outcome).Inc()
+}
+
+var (
+	streamsOpenDesc = prometheus.NewDesc("memledger_streams_open", "Agent report streams open now.", nil, nil)
+	streamsRejDesc  = prometheus.NewDesc("memledger_streams_rejected_total", "Agent report streams ended for a malformed report (InvalidArgument).", nil, nil)
+	queueDepthDesc  = prometheus.NewDesc("memledger_ingest_queue_depth", "Reports waiting for a group commit.", nil, nil)
+	inflightDesc    = prometheus.NewDesc("memledger_ingest_inflight_bytes", "Bytes of agent reports received and not yet committed.", nil, nil)
+)
+
+// ingestCollector reads the ingest's counters at scrape time.
+type ingestCollector func() IngestStats
+
+func (c ingestCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- streamsOpenDesc
+	ch <- streamsRejDesc
+	ch <- queueDepthDesc
+	ch <- inflightDesc
+}
+
+func (c ingestCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c()
+	ch <- prometheus.MustNewConstMetric(streamsOpenDesc, prometheus.GaugeValue, float64(s.StreamsOpen))
+	ch <- prometheus.MustNewConstMetric(streamsRejDesc, prometheus.CounterValue, float64(s.StreamsRejected))
+	ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(s.QueueDepth))
+	ch <- prometheus.MustNewConstMetric(inflightDesc, prometheus.GaugeValue, float64(s.InflightBytes))
 }
 
 // ObserveCommit records one group commit; its signature fits

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -53,5 +54,57 @@ func TestObserveCommit(t *testing.T) {
 	}
 	if commits != 2 || batchSum != 2 || batchTotal != 4 {
 		t.Errorf("histograms: %d commits, %d batches of %v reports; want 2, 2, 4", commits, batchSum, batchTotal)
+	}
+}
+
+func TestBuildInfoIngestEnrollmentsAndReloads(t *testing.T) {
+	m := New(Options{Ingest: func() IngestStats {
+		return IngestStats{StreamsOpen: 7, StreamsRejected: 2, QueueDepth: 31, InflightBytes: 4096}
+	}})
+	m.ObserveEnrollment("enroll", "issued")
+	m.ObserveEnrollment("enroll", "refused")
+	m.ObserveEnrollment("enroll", "refused")
+	m.ObserveEnrollment("renew", "issued")
+	m.ObservePolicyReload(nil)
+	m.ObservePolicyReload(errors.New("policy.yaml:3: bad date"))
+	fams, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, fam := range fams {
+		for _, mt := range fam.GetMetric() {
+			key := fam.GetName()
+			for _, l := range mt.GetLabel() {
+				if fam.GetName() == "memledger_build_info" && l.GetName() != "goversion" {
+					continue // the test binary has no version or commit
+				}
+				key += " " + l.GetName() + "=" + l.GetValue()
+			}
+			switch {
+			case mt.GetGauge() != nil:
+				got[key] = mt.GetGauge().GetValue()
+			case mt.GetCounter() != nil:
+				got[key] = mt.GetCounter().GetValue()
+			}
+		}
+	}
+	want := map[string]float64{
+		"memledger_build_info goversion=" + runtime.Version():     1,
+		"memledger_streams_open":                                  7,
+		"memledger_streams_rejected_total":                        2,
+		"memledger_ingest_queue_depth":                            31,
+		"memledger_ingest_inflight_bytes":                         4096,
+		"memledger_enrollments_total kind=enroll outcome=issued":  1,
+		"memledger_enrollments_total kind=enroll outcome=refused": 2,
+		"memledger_enrollments_total kind=enroll outcome=failed":  0,
+		"memledger_enrollments_total kind=renew outcome=issued":   1,
+		"memledger_policy_reloads_total outcome=ok":               1,
+		"memledger_policy_reloads_total outcome=failed":           1,
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+		}
 	}
 }

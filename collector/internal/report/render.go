@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/memledger/memledger/internal/termsafe"
 )
 
 // Formats the renderers accept.
@@ -111,16 +113,16 @@ func WriteTable(w io.Writer, rep *Report) error {
 	if pol == "" {
 		pol = "(none: parts are recorded without a verdict)"
 	}
-	fmt.Fprintf(tw, "Exposure report as of %s (policy %s)\n", fmtTime(rep.AsOf), pol)
+	fmt.Fprintf(tw, "Exposure report as of %s (policy %s)\n", fmtTime(rep.AsOf), termsafe.String(pol))
 	t := rep.Totals
 	fmt.Fprintf(tw, "Fleet: %d hosts (%d with violations), %d parts (%d memory, %d drives)\n",
 		t.Hosts, t.HostsWithViolations, t.Parts, t.Memory, t.Drives)
 	fmt.Fprintf(tw, "Parts by worst status:\tviolation %d\twaived %d\trecorded %d\tremoved %d\tallowed %d\n",
 		t.ByStatus.Violation, t.ByStatus.Waived, t.ByStatus.Recorded, t.ByStatus.Removed, t.ByStatus.Allowed)
 	for _, r := range rep.Rules {
-		fmt.Fprintf(tw, "\nRule %s (%s from %s)", r.ID, r.Action, r.Effective.Format(time.DateOnly))
+		fmt.Fprintf(tw, "\nRule %s (%s from %s)", termsafe.String(r.ID), termsafe.String(r.Action), r.Effective.Format(time.DateOnly))
 		if r.Title != "" {
-			fmt.Fprintf(tw, ": %s", r.Title)
+			fmt.Fprintf(tw, ": %s", termsafe.String(r.Title))
 		}
 		fmt.Fprintf(tw, "\nhosts exposed %d, in violation %d\n", r.HostsExposed, r.HostsInViolation)
 		fmt.Fprintln(tw, "GROUP\tKEY\tVIOLATION\tWAIVED\tRECORDED\tREMOVED\tALLOWED")
@@ -134,7 +136,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 				if key == "" {
 					key = "(none)"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", set.dim, key, strings.Join(countCells(g.Counts), "\t"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(set.dim), termsafe.String(key), strings.Join(countCells(g.Counts), "\t"))
 			}
 		}
 	}
@@ -151,9 +153,10 @@ func WriteTable(w io.Writer, rep *Report) error {
 func writeViolationsTable(w io.Writer, rep *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "Violations (%d)\n", len(rep.Violations))
-	fmt.Fprintln(tw, "RULE\tHOST\tSLOT\tVENDOR\tPART\tSERIAL\tFIRST SEEN")
+	fmt.Fprintln(tw, "RULE\tHOST\tHOSTNAME\tSLOT\tVENDOR\tPART\tSERIAL\tFIRST SEEN")
 	for _, v := range rep.Violations {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.RuleID, v.HostID, v.Slot, v.Vendor, v.PartNumber, v.Serial,
+		ts := termsafe.String
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts(v.RuleID), ts(v.HostID), ts(v.Hostname), ts(v.Slot), ts(v.Vendor), ts(v.PartNumber), ts(v.Serial),
 			v.FirstSeen.UTC().Format(time.DateOnly))
 	}
 	if err := tw.Flush(); err != nil {

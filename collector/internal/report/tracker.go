@@ -64,8 +64,8 @@ type Tracker struct {
 	policy PolicySource
 	logger *slog.Logger
 	now    func() time.Time
-	// fullEvery: see TrackerOptions.FullEvery.
-	fullEvery time.Duration
+	// fullEvery, pollEvery: see TrackerOptions.
+	fullEvery, pollEvery time.Duration
 
 	evalMu sync.Mutex // one evaluation at a time
 	mu     sync.RWMutex
@@ -90,6 +90,12 @@ type TrackerOptions struct {
 	// alone (a rule's effective date, a waiver's expiry) become events
 	// (default 1h).
 	FullEvery time.Duration
+	// PollEvery is how often Run looks for changes that other writers
+	// made to the ledger ("memledger-collector ingest" and "label",
+	// collectors sharing a PostgreSQL database), so that the metrics and
+	// events follow them as they follow this process's commits (default
+	// 10s).
+	PollEvery time.Duration
 }
 
 // NewTracker returns a tracker of st's parts under the policies src gives.
@@ -103,7 +109,10 @@ func NewTracker(st store.Store, src PolicySource, opts TrackerOptions) *Tracker 
 	if opts.FullEvery <= 0 {
 		opts.FullEvery = time.Hour
 	}
-	return &Tracker{fullEvery: opts.FullEvery, st: st, policy: src, logger: opts.Logger, now: opts.Now, last: map[StatusKey]StatusEntry{},
+	if opts.PollEvery <= 0 {
+		opts.PollEvery = 10 * time.Second
+	}
+	return &Tracker{fullEvery: opts.FullEvery, pollEvery: opts.PollEvery, st: st, policy: src, logger: opts.Logger, now: opts.Now, last: map[StatusKey]StatusEntry{},
 		signal: make(chan struct{}, 1)}
 }
 
