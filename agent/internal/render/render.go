@@ -182,14 +182,20 @@ func writeStorage(w io.Writer, drives []*memledgerv1.StorageDevice) {
 	fmt.Fprintln(tw, header)
 	for _, d := range drives {
 		maker := Maker(d.GetVendor(), d.GetVendorRaw())
+		var extra []string
 		if c := d.GetControllerVendor(); c.GetId() != "" && c.GetId() != d.GetVendor().GetId() {
-			maker += ", controller " + c.GetName()
+			extra = append(extra, "controller "+c.GetName())
 		}
 		if o := d.GetOemVendor(); o.GetId() != "" {
-			maker += ", " + o.GetName() + " label"
+			extra = append(extra, o.GetName()+" label")
+		}
+		if len(extra) > 0 {
+			// "unknown, controller Phison Electronics": the controller and
+			// the label are never the maker.
+			maker = strings.Join(append([]string{cmp.Or(maker, "unknown")}, extra...), ", ")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s",
-			d.GetName(), Bytes(d.GetSizeBytes()), dash(d.GetTransport()), DriveKind(d.GetKind()), strings.TrimPrefix(dash(maker), ", "),
+			d.GetName(), Bytes(d.GetSizeBytes()), dash(d.GetTransport()), DriveKind(d.GetKind()), dash(maker),
 			dash(d.GetModel()), dash(d.GetSerialNumber()), dash(d.GetFirmware()),
 			dash(strings.Join(d.GetVendor().GetEvidence(), ",")))
 		if withPolicy {
