@@ -238,6 +238,10 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("kingspec", `^KINGSPEC`),
 		r("memblaze", `^(?:MEMBLAZE|PBLAZE)`),
 		r("fujitsu", `^(?:FUJITSU|MH[TVWYZ]\d{4}[A-Z]{2}|MJA\d{4}[A-Z]{2})`),
+		// Goodram (Wilk Elektronik) SSD part numbers: SSDPR-CX400-256-G2,
+		// IRDM's IRP-SSDPR-...; KLEVV is Essencore's brand.
+		r("goodram", `^(?:GOODRAM|(?:IRP-)?SSDPR-)`),
+		r("essencore", `^KLEVV`),
 	}
 })
 
