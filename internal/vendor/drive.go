@@ -74,8 +74,9 @@ type pciVendor struct {
 // (Dell, HP, HPE, Lenovo, IBM, Apple) label the drive and name no maker.
 // Brands that sell drives on others' controllers without their own PCI id
 // in pci.ids (Sabrent, Corsair, MSI, Gigabyte, HIKSEMI, Lexar...) are
-// found by the model; a motherboard maker's id (Gigabyte 1458, MSI 1462)
-// is not taken as a drive's maker, as laptops carry it on others' drives.
+// found by the model; the ids of Gigabyte (1458) and MSI (1462) are not
+// taken as a drive's maker, as they are first of all these companies'
+// boards' and systems' ids, which an OEM drive inside them may carry.
 var pciVendors = map[uint16]pciVendor{
 	0x1344: {"micron", pciDriveMaker, "Micron Technology Inc"},
 	0xc0a9: {"crucial", pciDriveMaker, "Micron/Crucial Technology"},
