@@ -436,3 +436,27 @@ func TestRulesAgreeWithDriveDBExamples(t *testing.T) {
 	}
 	t.Logf("%d tested-with models of families that name a maker: %d named right (or a related brand), %d unknown", n, right, unknown)
 }
+
+func FuzzParseDriveDB(f *testing.F) {
+	f.Add([]byte(`  { "Micron 5100 SSDs", // note
+    "Micron_5100_MTFDDAK.*|" // tested with Micron_5100_MTFDDAK3T8TCB/D0MU410
+    "MTFDDAK.*", "", "", "-v 1,raw48,X" },`))
+	f.Add([]byte(`/* c */ { "a\"b", "x" } { "", "" }`))
+	f.Add([]byte(`{ "unterminated`))
+	f.Add([]byte(`{ { } }`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		entries, err := parseDriveDB(src)
+		if err != nil {
+			if entries != nil {
+				t.Fatalf("entries with an error: %v", err)
+			}
+			return
+		}
+		for _, e := range entries {
+			if e.line < 1 {
+				t.Fatalf("entry at line %d", e.line)
+			}
+		}
+		_ = driveDBExamples(src, entries)
+	})
+}

@@ -123,3 +123,16 @@ func generateOUITable(csvData, overridesTSV []byte) ([]byte, error) {
 	b.WriteString("}\n")
 	return b.Bytes(), nil
 }
+
+func FuzzGenerateOUITable(f *testing.F) {
+	f.Add([]byte("Registry,Assignment,Organization Name,Organization Address\nMA-L,00A075,\"MICRON TECHNOLOGY, INC.\",Boise\n"),
+		[]byte("oui\tslug\torganization\twhy\n"))
+	f.Add([]byte("Registry,Assignment,Organization Name\nMA-L,ZZZZZZ,x\n"), []byte(""))
+	f.Add([]byte("MA-L,000CCA,HGST a Western Digital Company,x\n"), []byte("000CCA\thgst\tHGST a Western Digital Company\tok\n"))
+	f.Fuzz(func(t *testing.T, csvData, overrides []byte) {
+		out, err := generateOUITable(csvData, overrides)
+		if err == nil && !bytes.Contains(out, []byte("var ouiMakers")) {
+			t.Fatalf("no table in %q", out)
+		}
+	})
+}
