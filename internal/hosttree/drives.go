@@ -37,9 +37,15 @@ type NVMe struct {
 	// WWN is namespace 1's wwid as the kernel prints it ("eui.00253885...",
 	// "nvme.1344-..."). "" gives the kernel's fallback for namespaces without
 	// EUI-64/NGUID/UUID: nvme.<vid>-<serial hex>-<model hex>-<nsid>.
-	WWN       string
-	Multipath bool
-	NoUdev    bool // leave out the udev database entries
+	WWN string
+	// EUI64 (16 hex digits) and NGUID (32 hex digits) are namespace 1's
+	// identifiers; the kernel shows them as the eui ("00 25 38 ...") and
+	// nguid ("36344630-5270-...") attributes only when nonzero. With WWN
+	// "", the wwid is derived as the kernel does: "eui." + NGUID, else
+	// "eui." + EUI64, else the nvme.<vid>-... fallback.
+	EUI64, NGUID string
+	Multipath    bool
+	NoUdev       bool // leave out the udev database entries
 }
 
 type nvmeCtrl struct {
@@ -70,6 +76,15 @@ func (b *Builder) AddNVMe(n NVMe) {
 	if !checkLen(b, what, "model", n.Model, 40) || !checkLen(b, what, "serial", n.Serial, 20) ||
 		!checkLen(b, what, "firmware", n.Firmware, 8) || !checkLen(b, what, "WWN", n.WWN, 256) {
 		return
+	}
+	for _, id := range []struct {
+		name, hex string
+		size      int
+	}{{"EUI64", n.EUI64, 8}, {"NGUID", n.NGUID, 16}} {
+		if b2, err := hex.DecodeString(id.hex); id.hex != "" && (err != nil || len(b2) != id.size) {
+			b.fail("%s: %s %q is not %d bytes of hex", what, id.name, id.hex, id.size)
+			return
+		}
 	}
 	idx, _ := strconv.Atoi(m[1])
 	bridge := n.Bridge
@@ -118,7 +133,35 @@ func (b *Builder) AddNVMe(n NVMe) {
 	b.link(c.subsysDir+"/subsystem", "sys/class/nvme-subsystem")
 	b.link(fmt.Sprintf("sys/class/nvme-subsystem/nvme-subsys%d", idx), c.subsysDir)
 	b.nvme[n.Ctrl] = c
-	b.addNamespace(c, n.SizeBytes, n.WWN)
+	wwn := n.WWN
+	switch {
+	case wwn != "":
+	case n.NGUID != "":
+		wwn = "eui." + strings.ToLower(n.NGUID)
+	case n.EUI64 != "":
+		wwn = "eui." + strings.ToLower(n.EUI64)
+	}
+	dir := b.addNamespace(c, n.SizeBytes, wwn)
+	if dir == "" {
+		return
+	}
+	if n.EUI64 != "" {
+		raw, _ := hex.DecodeString(n.EUI64)
+		b.attr(dir, "eui", spacedHex(raw))
+	}
+	if n.NGUID != "" {
+		h := strings.ToLower(n.NGUID)
+		b.attr(dir, "nguid", h[0:8]+"-"+h[8:12]+"-"+h[12:16]+"-"+h[16:20]+"-"+h[20:32])
+	}
+}
+
+// spacedHex prints bytes as the kernel's %ph does: "00 25 38 8b".
+func spacedHex(raw []byte) string {
+	parts := make([]string, len(raw))
+	for i, c := range raw {
+		parts[i] = fmt.Sprintf("%02x", c)
+	}
+	return strings.Join(parts, " ")
 }
 
 // AddNVMeNamespace adds the next namespace (nsid 2, 3, ...) of size
@@ -135,7 +178,9 @@ func (b *Builder) AddNVMeNamespace(ctrl string, sizeBytes uint64, wwn string) {
 	b.addNamespace(c, sizeBytes, wwn)
 }
 
-func (b *Builder) addNamespace(c *nvmeCtrl, sizeBytes uint64, wwn string) {
+// addNamespace adds the next namespace of c and returns its sysfs
+// directory, "" when the builder failed.
+func (b *Builder) addNamespace(c *nvmeCtrl, sizeBytes uint64, wwn string) string {
 	n := c.spec
 	nsid := c.nextNSID
 	c.nextNSID++
@@ -176,10 +221,11 @@ func (b *Builder) addNamespace(c *nvmeCtrl, sizeBytes uint64, wwn string) {
 		sizeBytes: sizeBytes, physBlock: 512, udev: u,
 	})
 	if d == nil {
-		return
+		return ""
 	}
 	b.attrs(dir, "nsid", strconv.Itoa(nsid), "wwid", wwn)
 	b.link(dir+"/device", parent)
+	return dir
 }
 
 // pathTag mirrors path_id's ID_PATH_TAG: characters other than [0-9A-Za-z-]

@@ -181,7 +181,7 @@ func TestParseErrors(t *testing.T) {
 		{"baseline on a deny rule", strings.Replace(head, "restrict-new", "deny", 1) + "    baseline: strict\n",
 			[]string{`p.yaml:7: rule "r1": baseline applies only to restrict-new rules, not deny`}},
 		{"unknown vendor slug", strings.Replace(head, "[micron]", "[micron, micorn]", 1),
-			[]string{`p.yaml:4: rule "r1": match.vendors: unknown vendor slug "micorn" (did you mean micron, xicor?)`}},
+			[]string{`p.yaml:4: rule "r1": match.vendors: unknown vendor slug "micorn" (did you mean micron, jmicron, xicor?)`}},
 		{"SMIC is a foundry, not a maker slug", strings.Replace(head, "[micron]", "[ymtc, cxmt, smic]", 1),
 			[]string{`p.yaml:4: rule "r1": match.vendors: unknown vendor slug "smic" (did you mean amic, smsc?)`}},
 		{"vendor slug in capitals", strings.Replace(head, "[micron]", "[Micron]", 1),
@@ -270,7 +270,7 @@ rules:
 	}
 	want := []string{
 		`multi.yaml:2: waivers[0].rule: unknown rule id "nope"`,
-		`multi.yaml:9: rule "a": match.vendors: unknown vendor slug "micorn" (did you mean micron, xicor?)`,
+		`multi.yaml:9: rule "a": match.vendors: unknown vendor slug "micorn" (did you mean micron, jmicron, xicor?)`,
 		`multi.yaml:10: rule "a": effective: bad date "2023-13-01": want YYYY-MM-DD (midnight UTC) or RFC 3339 (2023-05-21T00:00:00+08:00)`,
 		`multi.yaml:12: rule "a": unknown key "colour" (known: id, title, reference, match, scope, effective, action, baseline)`,
 	}

@@ -175,18 +175,27 @@ func writeStorage(w io.Writer, drives []*memledgerv1.StorageDevice) {
 	for _, d := range drives {
 		withPolicy = withPolicy || len(d.GetPolicy()) > 0
 	}
-	header := "DEVICE\tSIZE\tBUS\tMAKER\tMODEL\tSERIAL\tFIRMWARE\tEVIDENCE"
+	header := "DEVICE\tSIZE\tBUS\tKIND\tMAKER\tMODEL\tSERIAL\tFIRMWARE\tEVIDENCE"
 	if withPolicy {
 		header += "\tPOLICY"
 	}
 	fmt.Fprintln(tw, header)
 	for _, d := range drives {
 		maker := Maker(d.GetVendor(), d.GetVendorRaw())
+		var extra []string
 		if c := d.GetControllerVendor(); c.GetId() != "" && c.GetId() != d.GetVendor().GetId() {
-			maker += ", controller " + c.GetName()
+			extra = append(extra, "controller "+c.GetName())
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s",
-			d.GetName(), Bytes(d.GetSizeBytes()), dash(d.GetTransport()), dash(maker),
+		if o := d.GetOemVendor(); o.GetId() != "" {
+			extra = append(extra, o.GetName()+" label")
+		}
+		if len(extra) > 0 {
+			// "unknown, controller Phison Electronics": the controller and
+			// the label are never the maker.
+			maker = strings.Join(append([]string{cmp.Or(maker, "unknown")}, extra...), ", ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s",
+			d.GetName(), Bytes(d.GetSizeBytes()), dash(d.GetTransport()), DriveKind(d.GetKind()), dash(maker),
 			dash(d.GetModel()), dash(d.GetSerialNumber()), dash(d.GetFirmware()),
 			dash(strings.Join(d.GetVendor().GetEvidence(), ",")))
 		if withPolicy {
@@ -275,6 +284,20 @@ func Maker(v *memledgerv1.Vendor, raw string) string {
 	return v.GetName()
 }
 
+// DriveKind is the table's word for a drive kind: "drive", "raid-volume",
+// "virtual", or "-" for reports that do not say.
+func DriveKind(k memledgerv1.DriveKind) string {
+	switch k {
+	case memledgerv1.DriveKind_DRIVE_KIND_PHYSICAL:
+		return "drive"
+	case memledgerv1.DriveKind_DRIVE_KIND_RAID_VOLUME:
+		return "raid-volume"
+	case memledgerv1.DriveKind_DRIVE_KIND_VIRTUAL:
+		return "virtual"
+	}
+	return "-"
+}
+
 // ParentName is the display name of a parent slug.
 func ParentName(slug string) string {
 	if name, ok := parentNames[slug]; ok {
@@ -284,6 +307,7 @@ func ParentName(slug string) string {
 }
 
 var parentNames = map[string]string{
+	"seagate": "Seagate", "liteon": "Lite-On", "huawei": "Huawei",
 	"micron": "Micron", "skhynix": "SK hynix", "longsys": "Longsys", "westerndigital": "Western Digital",
 	"samsung": "Samsung", "kioxia": "Kioxia", "intel": "Intel",
 }

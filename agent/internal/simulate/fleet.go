@@ -159,8 +159,10 @@ func newDrive(r *rand.Rand, d driveModel, n int) *memledgerv1.StorageDevice {
 		PciVendorId:          fmt.Sprintf("%04x", d.pciVendor),
 		PciDeviceId:          fmt.Sprintf("%04x", d.pciDevice),
 		PciSubsystemVendorId: fmt.Sprintf("%04x", d.pciVendor),
+		Kind:                 memledgerv1.DriveKind(id.Kind), // same values (scan's TestDriveKindMatchesProto)
 		Vendor:               toProto(id.Vendor),
 		ControllerVendor:     toProto(id.Controller),
+		OemVendor:            toProto(id.OEM),
 		Source:               "sysfs",
 	}
 }

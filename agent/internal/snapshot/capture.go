@@ -86,9 +86,10 @@ var spdDrivers = []struct{ name, wantName string }{
 
 // blockAttrs are read from every sys/block/<name> directory: by ghw (size,
 // removable, dev, queue/*) and agent/internal/storage (partition, wwid,
-// serial); ro and nsid come along for bug reports.
+// serial, and an NVMe namespace's eui and nguid); ro and nsid come along
+// for bug reports.
 var blockAttrs = []string{
-	"dev", "size", "removable", "ro", "wwid", "serial", "partition", "nsid",
+	"dev", "size", "removable", "ro", "wwid", "eui", "nguid", "serial", "partition", "nsid",
 	"queue/rotational", "queue/logical_block_size", "queue/physical_block_size",
 }
 
@@ -259,8 +260,8 @@ func (c *capturer) blockDevice(name string) {
 		switch a {
 		case "serial":
 			r = roleSerialValue
-		case "wwid":
-			r = roleWWID
+		case "wwid", "eui", "nguid":
+			r = roleWWID // world wide identifiers, scrubbed alike
 		}
 		c.fileRole(devDir+"/"+a, r)
 	}

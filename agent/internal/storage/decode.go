@@ -233,3 +233,20 @@ func normalizeWWN(s string) string {
 	}
 	return s
 }
+
+// normalizeNVMeID turns an NVMe namespace eui ("00 25 38 8b 91 b2 c3 d4",
+// the kernel's %8ph) or nguid attribute ("36344630-5270-0123-0025-
+// 384500000001", %pU) into lower-case hex without separators; "" when it
+// is not size bytes of hex or is all zeros.
+func normalizeNVMeID(s string, size int) string {
+	s = strings.ToLower(strings.NewReplacer(" ", "", "-", "", ":", "").Replace(strings.TrimSpace(s)))
+	if len(s) != 2*size || strings.Trim(s, "0") == "" {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return ""
+		}
+	}
+	return s
+}

@@ -289,6 +289,40 @@ func TestNormalizeWWN(t *testing.T) {
 	}
 }
 
+func TestNormalizeNVMeID(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		size int
+		want string
+	}{
+		{"00 25 38 8b 91 b2 c3 d4", 8, "0025388b91b2c3d4"},
+		{"36344630-5270-0123-0025-384500000001", 16, "36344630527001230025384500000001"},
+		{"00A0751E1A2B3C4D\n", 8, "00a0751e1a2b3c4d"},
+		{"00 00 00 00 00 00 00 00", 8, ""},
+		{"00 25 38", 8, ""},
+		{"zz 25 38 8b 91 b2 c3 d4", 8, ""},
+		{"", 16, ""},
+	} {
+		if got := normalizeNVMeID(tc.in, tc.size); got != tc.want {
+			t.Errorf("normalizeNVMeID(%q, %d) = %q, want %q", tc.in, tc.size, got, tc.want)
+		}
+	}
+}
+
+func FuzzNormalizeNVMeID(f *testing.F) {
+	for _, s := range []string{"00 25 38 8b 91 b2 c3 d4", "36344630-5270-0123-0025-384500000001", "", "zz", "00000000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, size := range []int{8, 16} {
+			got := normalizeNVMeID(s, size)
+			if got != "" && (len(got) != 2*size || strings.ToLower(got) != got) {
+				t.Fatalf("normalizeNVMeID(%q, %d) = %q", s, size, got)
+			}
+		}
+	})
+}
+
 func FuzzParseUdevRecord(f *testing.F) {
 	f.Add([]byte(sataUdevRecord))
 	f.Add([]byte("S:disk/by-path/pci-0000:02:00.0-nvme-1\nI:79621327\nE:ID_SERIAL_SHORT=S252B6CU1HG3M1\nE:ID_WWN=eui.0025385b71b2c3d4\nE:ID_MODEL=SAMSUNG MZQL2960HCJR-00A07\nG:systemd\nV:1\n"))

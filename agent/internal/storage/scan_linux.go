@@ -191,6 +191,14 @@ func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
 		nvmeKey = s.fillNVMe(&drv, dc)
 		if devpath != "" {
 			kernelWWN, _ = s.text(devpath + "/wwid")
+			// The kernel shows eui and nguid only when the namespace
+			// reports them (nonzero): absent is not an error.
+			if v, err := s.text(devpath + "/eui"); err == nil {
+				drv.EUI64 = normalizeNVMeID(v, 8)
+			}
+			if v, err := s.text(devpath + "/nguid"); err == nil {
+				drv.NGUID = normalizeNVMeID(v, 16)
+			}
 		}
 	case TransportMMC:
 		s.fillMMC(&drv, dc)
