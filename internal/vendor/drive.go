@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/memledger/memledger/internal/placeholder"
 )
 
 // DriveFacts are what sysfs/udev/NVMe say about one storage device.
@@ -370,11 +372,11 @@ var raidVendors = map[string]bool{
 func IdentifyDrive(f DriveFacts) DriveResult {
 	var res DriveResult
 	model := strings.ToUpper(strings.Join(strings.Fields(strings.Trim(f.Model, "\x00")), " "))
-	if IsPlaceholder(model) {
+	if placeholder.Is(model) {
 		model = ""
 	}
 	vendorStr := strings.ToUpper(strings.TrimSpace(strings.Trim(f.VendorRaw, "\x00")))
-	if IsPlaceholder(vendorStr) {
+	if placeholder.Is(vendorStr) {
 		vendorStr = ""
 	}
 
