@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,17 +46,14 @@ func buildCollector(t *testing.T) string {
 		return bin
 	}
 	collectorOnce.Do(func() {
-		goTool, err := exec.LookPath("go")
-		if err != nil {
-			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
 		dir, err := os.MkdirTemp("", "memledger-sim-test-")
 		if err != nil {
 			collectorErr = err
 			return
 		}
 		collectorBin = filepath.Join(dir, "memledger-collector")
-		out, err := exec.Command(goTool, "build", "-o", collectorBin, "github.com/memledger/memledger/collector/cmd/memledger-collector").CombinedOutput()
+		// go test puts the toolchain that runs the test first on PATH.
+		out, err := exec.Command("go", "build", "-o", collectorBin, "github.com/memledger/memledger/collector/cmd/memledger-collector").CombinedOutput()
 		if err != nil {
 			collectorErr = fmt.Errorf("go build memledger-collector: %v\n%s", err, out)
 		}

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -52,13 +51,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
-}
-
 // collectorBinary builds memledger-collector once per test run.
 func collectorBinary(t *testing.T) string {
 	t.Helper()
@@ -68,7 +60,8 @@ func collectorBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "memledger-collector")
-		out, err := exec.Command(goTool(), "build", "-o", binPath, ".").CombinedOutput()
+		// go test puts the toolchain that runs the test first on PATH.
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -86,7 +79,7 @@ func agentBinary(t *testing.T) string {
 	collectorBinary(t) // creates binDir
 	agentOnce.Do(func() {
 		agentPath = filepath.Join(binDir, "memledger-agent")
-		out, err := exec.Command(goTool(), "build", "-o", agentPath, "github.com/memledger/memledger/agent/cmd/memledger-agent").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", agentPath, "github.com/memledger/memledger/agent/cmd/memledger-agent").CombinedOutput()
 		if err != nil {
 			agentErr = fmt.Errorf("go build memledger-agent: %v\n%s", err, out)
 		}
