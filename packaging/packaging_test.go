@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/memledger/memledger/internal/testcorpus"
 )
 
 // The two packages and what each carries.
@@ -51,25 +53,6 @@ var pkgs = []pkgSpec{
 		exec:    "/usr/bin/memledger-collector serve --config /etc/memledger/collector.yaml",
 		maxExpo: 1.4, // 1.1 when written
 	},
-}
-
-// repoRoot walks up from the test's directory to the one holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
 }
 
 func needTool(t testing.TB, name string) string {
@@ -230,7 +213,7 @@ func exposure(t *testing.T, unitPath, binary string) float64 {
 
 func TestUnitsVerify(t *testing.T) {
 	needTool(t, "systemd-analyze")
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	for _, p := range pkgs {
 		t.Run(p.name, func(t *testing.T) {
 			unit := filepath.Join(root, "packaging", "systemd", p.name+".service")
@@ -250,7 +233,7 @@ func TestUnitsVerify(t *testing.T) {
 // systemd-analyze only warns about, so TestUnitsVerify can fail.
 func TestVerifyCatchesMistakes(t *testing.T) {
 	needTool(t, "systemd-analyze")
-	good := readFile(t, filepath.Join(repoRoot(t), "packaging", "systemd", "memledger-agent.service"))
+	good := readFile(t, filepath.Join(testcorpus.RepoRoot(t), "packaging", "systemd", "memledger-agent.service"))
 	tests := []struct {
 		name     string
 		from, to string
@@ -324,7 +307,7 @@ func TestUnitDirectives(t *testing.T) {
 			"CapabilityBoundingSet": "",
 		},
 	}
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	for _, p := range pkgs {
 		t.Run(p.name, func(t *testing.T) {
 			entries, err := parseUnit(readFile(t, filepath.Join(root, "packaging", "systemd", p.name+".service")))
@@ -389,7 +372,7 @@ var scriptNames = []struct{ file, deb string }{
 // The scripts of the two packages differ only in the package's name; the
 // test keeps them from drifting apart.
 func TestScriptsDifferOnlyInName(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "packaging", "scripts")
+	dir := filepath.Join(testcorpus.RepoRoot(t), "packaging", "scripts")
 	for _, s := range scriptNames {
 		agent := readFile(t, filepath.Join(dir, "memledger-agent", s.file))
 		collector := readFile(t, filepath.Join(dir, "memledger-collector", s.file))
@@ -460,7 +443,7 @@ func TestScriptsInScratchRoot(t *testing.T) {
 	needRoot(t)
 	needTool(t, "systemctl")
 	needTool(t, "useradd")
-	dir := filepath.Join(repoRoot(t), "packaging", "scripts")
+	dir := filepath.Join(testcorpus.RepoRoot(t), "packaging", "scripts")
 
 	const userLine = "memledger:x:%s:%s:memledger inventory:/var/lib/memledger:/usr/sbin/nologin"
 	type state struct {
@@ -615,7 +598,7 @@ func TestScriptsWithSystemd(t *testing.T) {
 	if out, err := runErr(t, nil, "unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs tmpfs /run"); err != nil {
 		t.Skipf("cannot make a private mount namespace to fake /run/systemd/system (%v): %s", err, out)
 	}
-	dir := filepath.Join(repoRoot(t), "packaging", "scripts")
+	dir := filepath.Join(testcorpus.RepoRoot(t), "packaging", "scripts")
 
 	tests := []struct {
 		script string
@@ -709,7 +692,7 @@ func TestPackages(t *testing.T) {
 		t.Skip("-short: building the packages compiles both binaries and nfpm")
 	}
 	needTool(t, "dpkg-deb")
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	dist := t.TempDir()
 	out, err := runErr(t, []string{"DIST=" + dist, "GOARCH=" + runtime.GOARCH}, filepath.Join(root, "packaging", "build.sh"), buildVersion)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/memledger/memledger/internal/golden"
+	"github.com/memledger/memledger/internal/testcorpus"
 	"github.com/memledger/memledger/internal/version"
 )
 
@@ -31,7 +32,7 @@ func TestScanExamplesGolden(t *testing.T) {
 	version.Version = "golden"
 	t.Cleanup(func() { version.Version = old })
 
-	examples := filepath.Join("..", "..", "..", "examples")
+	examples := filepath.Join(testcorpus.RepoRoot(t), "examples")
 	entries, err := os.ReadDir(examples)
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/scan"
 	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/internal/hostfixture"
+	"github.com/memledger/memledger/internal/testcorpus"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -86,24 +87,6 @@ func helperAgent() int {
 		return 1
 	}
 	return 0
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
 }
 
 // proc is a child process with its output captured.
@@ -175,7 +158,7 @@ func TestE2ERealCollectorCrashes(t *testing.T) {
 	tmp := t.TempDir()
 	collector := filepath.Join(tmp, "memledger-collector")
 	build := exec.Command(goBin, "build", "-o", collector, "./collector/cmd/memledger-collector")
-	build.Dir = repoRoot(t)
+	build.Dir = testcorpus.RepoRoot(t)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the collector: %v\n%s", err, out)
 	}
