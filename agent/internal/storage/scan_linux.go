@@ -18,6 +18,8 @@ import (
 
 	"github.com/jaypipes/ghw"
 	"github.com/jaypipes/ghw/pkg/block"
+
+	"github.com/memledger/memledger/internal/udev"
 )
 
 // ghwUnknown is the value ghw puts in a string field it could not read.
@@ -477,7 +479,7 @@ func (s *scanner) modelFromUdev(drv *Drive, dc *driveCtx) {
 	dc.udevModelTried = true
 	model, source := "", ""
 	if enc := dc.udev["ID_MODEL_ENC"]; enc != "" {
-		m, err := UnescapeUdev(enc)
+		m, err := udev.Unescape(enc)
 		if err != nil {
 			s.warn(dc.name, "udev ID_MODEL_ENC not used: %v", err)
 		} else {
