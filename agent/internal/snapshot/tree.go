@@ -6,6 +6,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/memledger/memledger/internal/fileutil"
 )
 
 // kind is the type of a captured path.
@@ -28,9 +30,9 @@ type entry struct {
 // path relative to the root, without leading or trailing slash.
 type tree map[string]*entry
 
-// maxLinkHops bounds the links followed while resolving one path, as the
-// kernel's 40.
-const maxLinkHops = 40
+// maxLinkHops bounds the links followed while resolving one path: the
+// capture's resolution and the extraction's check agree on it.
+const maxLinkHops = fileutil.MaxLinkHops
 
 // sortedPaths returns the paths with every parent before its children.
 // Plain string order does that: a parent is a prefix of its children.

@@ -1,13 +1,10 @@
 package storage
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -32,57 +29,6 @@ func readFileLimited(p string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: larger than %d bytes", p, maxAttrBytes)
 	}
 	return data, nil
-}
-
-var errLinkLoop = errors.New("too many levels of symbolic links")
-
-// resolveInRoot resolves rel (a slash-separated path relative to root) as a
-// process chrooted to root would: relative links resolve against their
-// directory, absolute links against root, and ".." stops at root. It returns
-// the resolved path relative to root, slash-separated, with no leading
-// slash. Every component must exist.
-//
-// Sysfs is a tree of relative symlinks (/sys/block/sda ->
-// ../devices/pci0000:00/...), and the resolved path is what tells where a
-// device is attached.
-func resolveInRoot(root, rel string) (string, error) {
-	pending := splitPath(rel)
-	var done []string
-	for links := 0; len(pending) > 0; {
-		c := pending[0]
-		pending = pending[1:]
-		switch c {
-		case ".":
-			continue
-		case "..":
-			if len(done) > 0 {
-				done = done[:len(done)-1]
-			}
-			continue
-		}
-		cur := filepath.Join(root, filepath.FromSlash(path.Join(append(done, c)...)))
-		fi, err := os.Lstat(cur)
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			done = append(done, c)
-			continue
-		}
-		if links++; links > 40 {
-			return "", fmt.Errorf("resolve %s: %w", rel, errLinkLoop)
-		}
-		target, err := os.Readlink(cur)
-		if err != nil {
-			return "", err
-		}
-		target = filepath.ToSlash(target)
-		if strings.HasPrefix(target, "/") {
-			done = nil
-		}
-		pending = append(splitPath(target), pending...)
-	}
-	return strings.Join(done, "/"), nil
 }
 
 func splitPath(p string) []string {
