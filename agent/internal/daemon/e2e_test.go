@@ -24,6 +24,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/scan"
 	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/internal/hostfixture"
+	"github.com/memledger/memledger/internal/syncbuf"
 	"github.com/memledger/memledger/internal/testcorpus"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -92,12 +93,12 @@ func helperAgent() int {
 // proc is a child process with its output captured.
 type proc struct {
 	cmd *exec.Cmd
-	out *logBuffer
+	out *syncbuf.Buffer
 }
 
 func startProc(t *testing.T, env []string, name string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(name, args...), out: &logBuffer{}}
+	p := &proc{cmd: exec.Command(name, args...), out: &syncbuf.Buffer{}}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {

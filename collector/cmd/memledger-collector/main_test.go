@@ -29,6 +29,7 @@ import (
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/alldrivers"
 	"github.com/memledger/memledger/internal/hostfixture"
+	"github.com/memledger/memledger/internal/syncbuf"
 	"github.com/memledger/memledger/internal/testcorpus"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -94,31 +95,14 @@ func agentBinary(t *testing.T) string {
 type collector struct {
 	cmd    *exec.Cmd
 	addr   string
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	done   chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func startCollector(t *testing.T, db string, args ...string) *collector {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
-	c := &collector{stderr: &syncBuffer{}, done: make(chan error, 1)}
+	c := &collector{stderr: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	c.cmd = exec.Command(collectorBinary(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure"}, args...)...)
 	c.cmd.Stderr = c.stderr
 	c.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=") // no config file from the environment

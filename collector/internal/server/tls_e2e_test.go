@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -9,7 +8,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,26 +20,9 @@ import (
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/pki"
 	"github.com/memledger/memledger/internal/pki/pkitest"
+	"github.com/memledger/memledger/internal/syncbuf"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func dialTLS(t *testing.T, addr string, cfg *tls.Config) *grpc.ClientConn {
 	t.Helper()
@@ -89,7 +70,7 @@ func TestMutualTLSBindsStreamsToCertificateHost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			ts := startServer(t, st, Options{TLS: srvTLS, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 
 			certA, keyA := fleet.ClientFiles(t, "host-a", time.Now(), 0)
