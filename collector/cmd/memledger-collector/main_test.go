@@ -28,6 +28,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/alldrivers"
+	"github.com/memledger/memledger/collector/internal/store/storetest"
 	"github.com/memledger/memledger/internal/hostfixture"
 	"github.com/memledger/memledger/internal/syncbuf"
 	"github.com/memledger/memledger/internal/testcorpus"
@@ -282,32 +283,6 @@ func openStore(t *testing.T, dsn string) store.Store {
 	return st
 }
 
-func serialsOf(inv *memledgerv1.Inventory) []string {
-	var s []string
-	for _, m := range inv.GetMemoryModules() {
-		s = append(s, m.GetSerialNumber())
-	}
-	for _, d := range inv.GetStorageDevices() {
-		s = append(s, d.GetSerialNumber())
-	}
-	sort.Strings(s)
-	return s
-}
-
-func activeSerials(t *testing.T, st store.Store, host string) []string {
-	t.Helper()
-	parts, err := st.Parts(context.Background(), store.PartFilter{HostIDs: []string{host}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s []string
-	for _, p := range parts {
-		s = append(s, p.SerialNumber)
-	}
-	sort.Strings(s)
-	return s
-}
-
 // checkLedger verifies that host's ledger state is exactly that of its
 // report with sequence seq.
 func checkLedger(t *testing.T, st store.Store, a *agent, seq uint64) {
@@ -320,7 +295,7 @@ func checkLedger(t *testing.T, st store.Store, a *agent, seq uint64) {
 		t.Fatalf("%s: ledger at sequence %d, want %d", a.host, h.LastSequence, seq)
 	}
 	idx := int(seq - 1000)
-	if got, want := activeSerials(t, st, a.host), serialsOf(a.reports[idx].GetInventory()); fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := storetest.ActiveSerials(t, st, a.host), storetest.Serials(a.reports[idx].GetInventory()); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("%s: parts %v\nwant those of report %d: %v", a.host, got, seq, want)
 	}
 }

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"testing"
 
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/alldrivers"
 	"github.com/memledger/memledger/collector/internal/store/postgres/pgtest"
+	"github.com/memledger/memledger/collector/internal/store/storetest"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -52,32 +52,6 @@ func eventKinds(t *testing.T, st store.Store, host string) map[store.EventKind]i
 		m[e.Kind]++
 	}
 	return m
-}
-
-func activeSerials(t *testing.T, st store.Store, host string) []string {
-	t.Helper()
-	parts, err := st.Parts(context.Background(), store.PartFilter{HostIDs: []string{host}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s []string
-	for _, p := range parts {
-		s = append(s, p.SerialNumber)
-	}
-	sort.Strings(s)
-	return s
-}
-
-func inventorySerials(inv *memledgerv1.Inventory) []string {
-	var s []string
-	for _, m := range inv.GetMemoryModules() {
-		s = append(s, m.GetSerialNumber())
-	}
-	for _, d := range inv.GetStorageDevices() {
-		s = append(s, d.GetSerialNumber())
-	}
-	sort.Strings(s)
-	return s
 }
 
 // Agents stream to a collector over loopback; the ledger holds what was
@@ -158,7 +132,7 @@ func TestE2EAgentsToLedger(t *testing.T) {
 				if h.LastSequence != 103 || h.ActiveParts != 20 {
 					t.Errorf("%s: last sequence %d, %d active parts; want 103 and 20 (the stale report 50 changed nothing)", host, h.LastSequence, h.ActiveParts)
 				}
-				if got, want := activeSerials(t, st, host), inventorySerials(finals[a]); fmt.Sprint(got) != fmt.Sprint(want) {
+				if got, want := storetest.ActiveSerials(t, st, host), storetest.Serials(finals[a]); fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Errorf("%s: active serials %v, want %v", host, got, want)
 				}
 				kinds := eventKinds(t, st, host)
