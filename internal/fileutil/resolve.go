@@ -30,7 +30,7 @@ const MaxLinkHops = 40
 // text) and each directory passed through (linkTarget ""), in walk order,
 // with its path relative to root.
 func ResolveInRoot(root *os.Root, rel string, visit func(p string, fi fs.FileInfo, linkTarget string)) (string, fs.FileInfo, error) {
-	pending := splitSlash(rel)
+	pending := SplitPath(rel)
 	var done []string
 	var last fs.FileInfo
 	for hops := 0; len(pending) > 0; {
@@ -65,7 +65,7 @@ func ResolveInRoot(root *os.Root, rel string, visit func(p string, fi fs.FileInf
 			if path.IsAbs(target) {
 				done = done[:0]
 			}
-			pending = append(splitSlash(target), pending...)
+			pending = append(SplitPath(target), pending...)
 			continue
 		}
 		if fi.IsDir() {
@@ -93,11 +93,12 @@ func ResolveInRoot(root *os.Root, rel string, visit func(p string, fi fs.FileInf
 	return resolved, last, nil
 }
 
-// splitSlash splits a slash-separated path into its non-empty components.
-func splitSlash(p string) []string {
+// SplitPath splits a slash-separated path into its components, leaving out
+// empty ones and "." (path.Dir of a top-level name is ".").
+func SplitPath(p string) []string {
 	var out []string
 	for _, c := range strings.Split(p, "/") {
-		if c != "" {
+		if c != "" && c != "." {
 			out = append(out, c)
 		}
 	}

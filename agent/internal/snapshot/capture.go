@@ -301,7 +301,7 @@ func (c *capturer) blockDevice(name string) {
 			}
 		}
 	}
-	comps := splitPath(devDir)
+	comps := fileutil.SplitPath(devDir)
 	for i, comp := range comps {
 		if ataPortRE.MatchString(comp) {
 			c.ataIdentify(strings.Join(comps[:i+1], "/"))
@@ -555,12 +555,12 @@ func linkText(linkPath, target string) (text, note string) {
 	if dir == "." {
 		dir = ""
 	}
-	stack := splitPath(dir)
+	stack := fileutil.SplitPath(dir)
 	climbs := false
 	if path.IsAbs(target) {
 		stack, climbs = nil, true
 	}
-	for _, comp := range splitPath(target) {
+	for _, comp := range fileutil.SplitPath(target) {
 		switch comp {
 		case ".":
 		case "..":

@@ -103,8 +103,8 @@ func checkLink(v linkView, linkPath, target string) error {
 	if path.IsAbs(target) {
 		return fmt.Errorf("absolute symbolic link target %q: %w", target, errEscape)
 	}
-	stack := splitPath(path.Dir(linkPath))
-	pending := splitPath(target)
+	stack := fileutil.SplitPath(path.Dir(linkPath))
+	pending := fileutil.SplitPath(target)
 	for hops := 0; len(pending) > 0; {
 		c := pending[0]
 		pending = pending[1:]
@@ -127,7 +127,7 @@ func checkLink(v linkView, linkPath, target string) error {
 			if text == "" || path.IsAbs(text) {
 				return fmt.Errorf("target %q passes through %s, a link to %q: %w", target, p, text, errEscape)
 			}
-			pending = append(splitPath(text), pending...)
+			pending = append(fileutil.SplitPath(text), pending...)
 			continue
 		}
 		if ok && k == kindFile && len(pending) > 0 {
@@ -138,22 +138,10 @@ func checkLink(v linkView, linkPath, target string) error {
 	return nil
 }
 
-// splitPath splits a slash-separated path into its components, leaving
-// out empty ones and "." (path.Dir of a top-level name is ".").
-func splitPath(p string) []string {
-	var out []string
-	for _, c := range strings.Split(p, "/") {
-		if c != "" && c != "." {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // relPath spells the path to target from directory fromDir, both
 // slash-separated, relative to the root and clean ("" or "." for the root).
 func relPath(fromDir, target string) string {
-	from, to := splitPath(cleanRel(fromDir)), splitPath(cleanRel(target))
+	from, to := fileutil.SplitPath(cleanRel(fromDir)), fileutil.SplitPath(cleanRel(target))
 	common := 0
 	for common < len(from) && common < len(to) && from[common] == to[common] {
 		common++

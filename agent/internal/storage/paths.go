@@ -7,6 +7,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/memledger/memledger/internal/fileutil"
 )
 
 // maxAttrBytes bounds every sysfs or udev file read. Sysfs attributes are at
@@ -31,16 +33,6 @@ func readFileLimited(p string) ([]byte, error) {
 	return data, nil
 }
 
-func splitPath(p string) []string {
-	var out []string
-	for _, c := range strings.Split(p, "/") {
-		if c != "" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 var (
 	usbRootRE    = regexp.MustCompile(`^usb[0-9]+$`)
 	virtioRE     = regexp.MustCompile(`^virtio[0-9]+$`)
@@ -59,7 +51,7 @@ var (
 // (the SCSI vendor) separates SATA disks behind a SAS HBA, which report
 // "ATA", from SAS disks. It returns "" when the path does not tell.
 func classifyTransport(devpath, vendorRaw string) string {
-	comps := splitPath(devpath)
+	comps := fileutil.SplitPath(devpath)
 	has := func(match func(string) bool) bool {
 		for _, c := range comps {
 			if match(c) {
@@ -135,7 +127,7 @@ func skipReason(name, devpath string) string {
 // one behind port multiplier port C (libata puts the PMP port in the SCSI
 // channel).
 func ataIdentifyPath(devpath string) string {
-	comps := splitPath(devpath)
+	comps := fileutil.SplitPath(devpath)
 	ata := -1
 	var port string
 	for i, c := range comps {
