@@ -25,7 +25,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/internal/hostfixture"
 	"github.com/memledger/memledger/internal/syncbuf"
-	"github.com/memledger/memledger/internal/testcorpus"
+	"github.com/memledger/memledger/internal/testbin"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -45,7 +45,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envHelper) == "1" {
 		os.Exit(helperAgent())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	testbin.RemoveAll()
+	os.Exit(code)
 }
 
 // helperAgent is the agent daemon as "memledger-agent run --insecure" runs
@@ -152,17 +154,8 @@ func TestE2ERealCollectorCrashes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the collector binary: skipped with -short")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("go tool not found to build the collector: %v", err)
-	}
+	collector := testbin.Build(t, testbin.Collector)
 	tmp := t.TempDir()
-	collector := filepath.Join(tmp, "memledger-collector")
-	build := exec.Command(goBin, "build", "-o", collector, "./collector/cmd/memledger-collector")
-	build.Dir = testcorpus.RepoRoot(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the collector: %v\n%s", err, out)
-	}
 	root := filepath.Join(tmp, "host")
 	if err := hostfixture.Build(root, hostfixture.TwoSocketServer()); err != nil {
 		t.Fatal(err)

@@ -31,65 +31,15 @@ import (
 	"github.com/memledger/memledger/collector/internal/store/storetest"
 	"github.com/memledger/memledger/internal/hostfixture"
 	"github.com/memledger/memledger/internal/syncbuf"
+	"github.com/memledger/memledger/internal/testbin"
 	"github.com/memledger/memledger/internal/testcorpus"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	binDir    string
-	agentOnce sync.Once
-	agentPath string
-	agentErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	testbin.RemoveAll()
 	os.Exit(code)
-}
-
-// collectorBinary builds memledger-collector once per test run.
-func collectorBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "memledger-collector-test-")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "memledger-collector")
-		// go test puts the toolchain that runs the test first on PATH.
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// agentBinary builds memledger-agent once per test run (next to the
-// collector).
-func agentBinary(t *testing.T) string {
-	t.Helper()
-	collectorBinary(t) // creates binDir
-	agentOnce.Do(func() {
-		agentPath = filepath.Join(binDir, "memledger-agent")
-		out, err := exec.Command("go", "build", "-o", agentPath, "github.com/memledger/memledger/agent/cmd/memledger-agent").CombinedOutput()
-		if err != nil {
-			agentErr = fmt.Errorf("go build memledger-agent: %v\n%s", err, out)
-		}
-	})
-	if agentErr != nil {
-		t.Fatal(agentErr)
-	}
-	return agentPath
 }
 
 // collector is a running memledger-collector serve.
@@ -104,7 +54,7 @@ func startCollector(t *testing.T, db string, args ...string) *collector {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	c := &collector{stderr: &syncbuf.Buffer{}, done: make(chan error, 1)}
-	c.cmd = exec.Command(collectorBinary(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure"}, args...)...)
+	c.cmd = exec.Command(testbin.Build(t, testbin.Collector), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure"}, args...)...)
 	c.cmd.Stderr = c.stderr
 	c.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=") // no config file from the environment
 	if err := c.cmd.Start(); err != nil {
@@ -447,7 +397,7 @@ func TestIngestOfflineDmidecodeScans(t *testing.T) {
 	}
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "ledger.db")
-	agentBin := agentBinary(t)
+	agentBin := testbin.Build(t, testbin.Agent)
 	type module struct{ slot, partNumber, maker string }
 	want := map[string][]module{} // host -> modules
 	var files []string
@@ -472,7 +422,7 @@ func TestIngestOfflineDmidecodeScans(t *testing.T) {
 			want[host] = append(want[host], module{slot, m.GetPartNumber(), m.GetModuleVendor().GetId()})
 		}
 	}
-	collector := collectorBinary(t)
+	collector := testbin.Build(t, testbin.Collector)
 	out := run(t, collector, append([]string{"ingest", "--db", db}, files...)...)
 	if n := strings.Count(out, ": committed"); n != len(files) {
 		t.Fatalf("ingest committed %d of %d files:\n%s", n, len(files), out)
@@ -532,7 +482,7 @@ func TestScanSendOneShot(t *testing.T) {
 	}
 	db := "sqlite:" + filepath.Join(dir, "ledger.db")
 	c := startCollector(t, db)
-	agentBin := agentBinary(t)
+	agentBin := testbin.Build(t, testbin.Agent)
 	run(t, agentBin, "scan", "--root", root, "--send", c.addr, "--insecure", "--label", "site=lab")
 
 	var parts []struct {
@@ -543,7 +493,7 @@ func TestScanSendOneShot(t *testing.T) {
 			Parent string `json:"parent"`
 		} `json:"maker"`
 	}
-	collector := collectorBinary(t)
+	collector := testbin.Build(t, testbin.Collector)
 	if err := json.Unmarshal([]byte(run(t, collector, "parts", "--db", db, "--format", "json")), &parts); err != nil {
 		t.Fatal(err)
 	}
