@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/memledger/memledger/internal/udev"
 )
 
 // NVMe describes an NVMe controller on PCIe with its first namespace (nsid 1).
@@ -199,7 +201,7 @@ func (b *Builder) addNamespace(c *nvmeCtrl, sizeBytes uint64, wwn string) string
 		model := strings.TrimRight(n.Model, " ")
 		serial := strings.TrimRight(n.Serial, " ")
 		idPath := fmt.Sprintf("pci-%s-nvme-%d", n.PCIAddr, nsid)
-		idSerial := udevReplaceChars(model) + "_" + udevReplaceChars(serial)
+		idSerial := udev.Replace(model) + "_" + udev.Replace(serial)
 		u = &udevRecord{symlinks: []string{
 			"disk/by-path/" + idPath,
 			"disk/by-id/nvme-" + wwn,
@@ -433,15 +435,15 @@ func (b *Builder) AddSATA(s SATA) {
 
 // sataUdev builds the record ata_id (and optionally sg3_utils) leave.
 func sataUdev(s SATA, idPath, model16, rev string, rpm int) *udevRecord {
-	model := udevReplaceWhitespace(s.Model)
-	serial := udevReplaceWhitespace(s.Serial)
+	model := udev.ReplaceWhitespace(s.Model)
+	serial := udev.ReplaceWhitespace(s.Serial)
 	idSerial := model + "_" + serial
 	u := &udevRecord{symlinks: []string{"disk/by-id/ata-" + idSerial, "disk/by-path/" + idPath}}
 	u.set("ID_ATA", "1")
 	u.set("ID_TYPE", "disk")
 	u.set("ID_BUS", "ata")
 	u.set("ID_MODEL", model)
-	u.set("ID_MODEL_ENC", udevEncode(pad(s.Model, 40)))
+	u.set("ID_MODEL_ENC", udev.Encode(pad(s.Model, 40)))
 	u.set("ID_REVISION", strings.TrimSpace(s.Firmware))
 	u.set("ID_SERIAL", idSerial)
 	u.set("ID_SERIAL_SHORT", serial)
@@ -456,25 +458,25 @@ func sataUdev(s SATA, idPath, model16, rev string, rpm int) *udevRecord {
 	u.set("ID_PATH", idPath)
 	u.set("ID_PATH_TAG", pathTag(idPath))
 	if s.SG3Udev {
-		scsiModel := udevReplaceWhitespace(model16)
+		scsiModel := udev.ReplaceWhitespace(model16)
 		u.set("SCSI_TPGS", "0")
 		u.set("SCSI_TYPE", "disk")
 		u.set("SCSI_VENDOR", "ATA")
-		u.set("SCSI_VENDOR_ENC", udevEncode(pad("ATA", 8)))
+		u.set("SCSI_VENDOR_ENC", udev.Encode(pad("ATA", 8)))
 		u.set("SCSI_MODEL", scsiModel)
-		u.set("SCSI_MODEL_ENC", udevEncode(model16))
+		u.set("SCSI_MODEL_ENC", udev.Encode(model16))
 		u.set("SCSI_REVISION", strings.TrimSpace(rev))
 		u.set("ID_SCSI", "1")
 		u.set("ID_SCSI_INQUIRY", "1")
 		u.set("ID_VENDOR", "ATA")
-		u.set("ID_VENDOR_ENC", udevEncode(pad("ATA", 8)))
+		u.set("ID_VENDOR_ENC", udev.Encode(pad("ATA", 8)))
 		u.set("SCSI_IDENT_SERIAL", serial)
 		if s.WWN != 0 {
 			u.set("SCSI_IDENT_LUN_NAA_REG", fmt.Sprintf("%016x", s.WWN))
 		}
 		// sg3_utils' 55-scsi-sg3_id.rules let the INQUIRY values win.
 		u.set("ID_MODEL", scsiModel)
-		u.set("ID_MODEL_ENC", udevEncode(model16))
+		u.set("ID_MODEL_ENC", udev.Encode(model16))
 		u.set("ID_REVISION", strings.TrimSpace(rev))
 	}
 	return u
@@ -568,10 +570,10 @@ func (b *Builder) AddSAS(s SAS) {
 		idPath := fmt.Sprintf("pci-%s-sas-phy%d-lun-0", s.PCIAddr, s.Host)
 		u = &udevRecord{symlinks: []string{"disk/by-path/" + idPath}}
 		u.set("ID_SCSI", "1")
-		u.set("ID_VENDOR", udevReplaceWhitespace(s.Vendor))
-		u.set("ID_VENDOR_ENC", udevEncode(pad(s.Vendor, 8)))
-		u.set("ID_MODEL", udevReplaceWhitespace(s.Model))
-		u.set("ID_MODEL_ENC", udevEncode(pad(s.Model, 16)))
+		u.set("ID_VENDOR", udev.ReplaceWhitespace(s.Vendor))
+		u.set("ID_VENDOR_ENC", udev.Encode(pad(s.Vendor, 8)))
+		u.set("ID_MODEL", udev.ReplaceWhitespace(s.Model))
+		u.set("ID_MODEL_ENC", udev.Encode(pad(s.Model, 16)))
 		u.set("ID_REVISION", strings.TrimSpace(s.Rev))
 		u.set("ID_TYPE", "disk")
 		if s.WWN != 0 {
@@ -680,18 +682,18 @@ func (b *Builder) AddUSB(s USB) {
 	var u *udevRecord
 	if !s.NoUdev {
 		idPath := fmt.Sprintf("pci-%s-usb-0:%s:1.0-scsi-0:0:0:0", s.PCIAddr, port)
-		vendor, model := udevReplaceWhitespace(s.Vendor), udevReplaceWhitespace(s.Model)
-		idSerial := vendor + "_" + model + "_" + udevReplaceChars(s.Serial) + "-0:0"
+		vendor, model := udev.ReplaceWhitespace(s.Vendor), udev.ReplaceWhitespace(s.Model)
+		idSerial := vendor + "_" + model + "_" + udev.Replace(s.Serial) + "-0:0"
 		u = &udevRecord{symlinks: []string{"disk/by-id/usb-" + idSerial, "disk/by-path/" + idPath}}
 		u.set("ID_VENDOR", vendor)
-		u.set("ID_VENDOR_ENC", udevEncode(pad(s.Vendor, 8)))
+		u.set("ID_VENDOR_ENC", udev.Encode(pad(s.Vendor, 8)))
 		u.set("ID_VENDOR_ID", fmt.Sprintf("%04x", s.IDVendor))
 		u.set("ID_MODEL", model)
-		u.set("ID_MODEL_ENC", udevEncode(pad(s.Model, 16)))
+		u.set("ID_MODEL_ENC", udev.Encode(pad(s.Model, 16)))
 		u.set("ID_MODEL_ID", fmt.Sprintf("%04x", s.IDProduct))
 		u.set("ID_REVISION", strings.TrimSpace(s.Rev))
 		u.set("ID_SERIAL", idSerial)
-		u.set("ID_SERIAL_SHORT", udevReplaceChars(s.Serial))
+		u.set("ID_SERIAL_SHORT", udev.Replace(s.Serial))
 		u.set("ID_TYPE", "disk")
 		u.set("ID_INSTANCE", "0:0")
 		u.set("ID_BUS", "usb")
@@ -913,7 +915,7 @@ func (b *Builder) AddOptical(o Optical) {
 	u.set("ID_CDROM", "1")
 	u.set("ID_TYPE", "cd")
 	u.set("ID_BUS", "ata")
-	u.set("ID_MODEL", udevReplaceWhitespace(o.Model))
+	u.set("ID_MODEL", udev.ReplaceWhitespace(o.Model))
 	if !b.ok() {
 		return
 	}

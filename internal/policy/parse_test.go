@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memledger/memledger/internal/testcorpus"
 )
 
 const fullPolicy = `# CAC and NDAA example
@@ -368,7 +370,7 @@ func TestLoadFile(t *testing.T) {
 // TestDocsExamples parses every ```yaml block of docs/policy.md, so the
 // documentation cannot drift from the parser.
 func TestDocsExamples(t *testing.T) {
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	path := filepath.Join(root, "docs", "policy.md")
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -383,24 +385,5 @@ func TestDocsExamples(t *testing.T) {
 		if _, err := Parse(data[b[2]:b[3]], "docs/policy.md example at line "+strconv.Itoa(line)); err != nil {
 			t.Errorf("%v", err)
 		}
-	}
-}
-
-// repoRoot walks up from the test's directory to the one holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
 	}
 }

@@ -3,7 +3,9 @@
 package render
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -19,13 +21,22 @@ import (
 
 // JSON writes the inventory as protojson with protojson's default field
 // names, indented, followed by a newline.
+//
+// protojson varies its whitespace from build to build on purpose, so that
+// nobody relies on its bytes; re-indenting with encoding/json makes the same
+// inventory always print the same bytes, which people diff and tests pin.
 func JSON(w io.Writer, inv *memledgerv1.Inventory) error {
-	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(inv)
+	b, err := protojson.Marshal(inv)
 	if err != nil {
 		return fmt.Errorf("encoding inventory as JSON: %w", err)
 	}
-	b = append(b, '\n')
-	_, err = w.Write(b)
+	var out bytes.Buffer
+	out.Grow(len(b) * 2)
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return fmt.Errorf("indenting inventory JSON: %w", err)
+	}
+	out.WriteByte('\n')
+	_, err = w.Write(out.Bytes())
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/memledger/memledger/agent/internal/storage"
+	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -67,9 +68,9 @@ func storageDevice(d *storage.Drive) (*memledgerv1.StorageDevice, []*memledgerv1
 		Media:              driveMedia(d),
 	})
 	dev.Kind = driveKindProto(res.Kind)
-	dev.Vendor = vendorProto(res.Vendor)
-	dev.ControllerVendor = vendorProto(res.Controller)
-	dev.OemVendor = vendorProto(res.OEM)
+	dev.Vendor = inventory.VendorProto(res.Vendor)
+	dev.ControllerVendor = inventory.VendorProto(res.Controller)
+	dev.OemVendor = inventory.VendorProto(res.OEM)
 	var warnings []*memledgerv1.Warning
 	for _, w := range res.Warnings {
 		warnings = append(warnings, warning("vendor", w, d.Name))

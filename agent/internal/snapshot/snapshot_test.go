@@ -16,6 +16,7 @@ import (
 	"github.com/memledger/memledger/internal/hosttree"
 	"github.com/memledger/memledger/internal/smbios/smbiostest"
 	"github.com/memledger/memledger/internal/spd/spdtest"
+	"github.com/memledger/memledger/internal/testcorpus"
 )
 
 // kitchenSink builds a host with every kind of device the scan knows and
@@ -134,7 +135,7 @@ func TestScanOfSnapshotEqualsScanOfTree(t *testing.T) {
 		{"every device kind", kitchenSink, 3, 8},
 		{"no SMBIOS tables: udev fallback", udevOnlyHost, 1, 1},
 		{"examples/workstation (committed tree)", func(t testing.TB) string {
-			return filepath.Join(repoRoot(t), "examples", "workstation")
+			return filepath.Join(testcorpus.RepoRoot(t), "examples", "workstation")
 		}, 2, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
