@@ -2,8 +2,9 @@ package vendor
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
 // DriveFacts are what sysfs/udev/NVMe say about one storage device.
@@ -85,63 +86,63 @@ var pciVendors = map[uint16]pciVendor{
 // families before "TOSHIBA").
 type modelRule struct {
 	slug string
-	re   *regexp.Regexp
+	re   *lazyregexp.Regexp
 	note string // added to the warnings when the rule decides
 }
 
 var modelRules = []modelRule{
 	// Kioxia and the Toshiba SSD families it inherited from Toshiba Memory.
-	{slug: "kioxia", re: regexp.MustCompile(`^KIOXIA`)},
-	{slug: "kioxia", re: regexp.MustCompile(`^(?:TOSHIBA[ _-]?)?(?:THN|KSG|KXG|KBG|XG\d|RD\d{3}|RC\d{3}|Q300|TR\d{3}|PX\d{2}|HK\d)`)},
-	{slug: "kioxia", re: regexp.MustCompile(`^K(?:CD|CM|PM|XD|RM)\d`)},
+	{slug: "kioxia", re: lazyregexp.New(`^KIOXIA`)},
+	{slug: "kioxia", re: lazyregexp.New(`^(?:TOSHIBA[ _-]?)?(?:THN|KSG|KXG|KBG|XG\d|RD\d{3}|RC\d{3}|Q300|TR\d{3}|PX\d{2}|HK\d)`)},
+	{slug: "kioxia", re: lazyregexp.New(`^K(?:CD|CM|PM|XD|RM)\d`)},
 	// Toshiba hard disks (Toshiba Electronic Devices & Storage).
-	{slug: "toshiba", re: regexp.MustCompile(`^(?:TOSHIBA[ _-]?)?(?:MG\d{2}[A-Z]{3}|DT01ACA|MQ\d{2}[A-Z]{3}|MD\d{2}[A-Z]{3}|MN\d{2}[A-Z]{3}|AL\d{2}SE|HDW[A-Z]\d|MK\d{4}G|HDE|HDK)`)},
-	{slug: "toshiba", re: regexp.MustCompile(`^TOSHIBA`),
+	{slug: "toshiba", re: lazyregexp.New(`^(?:TOSHIBA[ _-]?)?(?:MG\d{2}[A-Z]{3}|DT01ACA|MQ\d{2}[A-Z]{3}|MD\d{2}[A-Z]{3}|MN\d{2}[A-Z]{3}|AL\d{2}SE|HDW[A-Z]\d|MK\d{4}G|HDE|HDK)`)},
+	{slug: "toshiba", re: lazyregexp.New(`^TOSHIBA`),
 		note: "Toshiba-branded drive of an unrecognised family: Toshiba makes the hard disks, Kioxia (former Toshiba Memory) the SSDs"},
 	// SanDisk, including WD-branded SSDs (the flash business SanDisk took
 	// with it in Feb 2025): WDS..., PC SN..., WD_BLACK/Blue/Green/Red SN/SA....
-	{slug: "sandisk", re: regexp.MustCompile(`^SANDISK`)},
-	{slug: "sandisk", re: regexp.MustCompile(`^(?:SDSSD|SDAPN|SD\d[A-Z]{2}\d)`)},
-	{slug: "sandisk", re: regexp.MustCompile(`^(?:WDC[ _]+|WD[ _]+)?WDS\d`)},
-	{slug: "sandisk", re: regexp.MustCompile(`^(?:WDC[ _]+|WD[ _]+)?PC[ _]SN\d`)},
-	{slug: "sandisk", re: regexp.MustCompile(`^WD[ _]?(?:BLACK|BLUE|GREEN|RED)[ _]+(?:SN|SA)\d`)},
+	{slug: "sandisk", re: lazyregexp.New(`^SANDISK`)},
+	{slug: "sandisk", re: lazyregexp.New(`^(?:SDSSD|SDAPN|SD\d[A-Z]{2}\d)`)},
+	{slug: "sandisk", re: lazyregexp.New(`^(?:WDC[ _]+|WD[ _]+)?WDS\d`)},
+	{slug: "sandisk", re: lazyregexp.New(`^(?:WDC[ _]+|WD[ _]+)?PC[ _]SN\d`)},
+	{slug: "sandisk", re: lazyregexp.New(`^WD[ _]?(?:BLACK|BLUE|GREEN|RED)[ _]+(?:SN|SA)\d`)},
 	// Western Digital hard disks, HGST.
-	{slug: "hgst", re: regexp.MustCompile(`^(?:HGST|HITACHI)`)},
-	{slug: "hgst", re: regexp.MustCompile(`^(?:HUS|HUH|HUA|HUC|HTS|HDS|HDT|HTE)\d`)},
-	{slug: "westerndigital", re: regexp.MustCompile(`^(?:WDC|WD\d|WD[ _]|WD_BLACK|WESTERN DIGITAL|WU[HS]\d)`)},
+	{slug: "hgst", re: lazyregexp.New(`^(?:HGST|HITACHI)`)},
+	{slug: "hgst", re: lazyregexp.New(`^(?:HUS|HUH|HUA|HUC|HTS|HDS|HDT|HTE)\d`)},
+	{slug: "westerndigital", re: lazyregexp.New(`^(?:WDC|WD\d|WD[ _]|WD_BLACK|WESTERN DIGITAL|WU[HS]\d)`)},
 	// Seagate.
-	{slug: "seagate", re: regexp.MustCompile(`^(?:SEAGATE|ST\d{2}|Z[AP]\d{3,}[A-Z]{2}\d|XS\d{3,}[A-Z]{2}\d)`)},
+	{slug: "seagate", re: lazyregexp.New(`^(?:SEAGATE|ST\d{2}|Z[AP]\d{3,}[A-Z]{2}\d|XS\d{3,}[A-Z]{2}\d)`)},
 	// Solidigm before Intel: a SOLIDIGM model is Solidigm even on an Intel PCI id.
-	{slug: "solidigm", re: regexp.MustCompile(`^SOLIDIGM`)},
-	{slug: "intel", re: regexp.MustCompile(`^(?:INTEL|SSDP[EF]|SSDSC)`)},
+	{slug: "solidigm", re: lazyregexp.New(`^SOLIDIGM`)},
+	{slug: "intel", re: lazyregexp.New(`^(?:INTEL|SSDP[EF]|SSDSC)`)},
 	// Samsung.
-	{slug: "samsung", re: regexp.MustCompile(`^(?:SAMSUNG|MZ[0-9A-Z]{8}|MZ-[0-9A-Z]{6})`)},
+	{slug: "samsung", re: lazyregexp.New(`^(?:SAMSUNG|MZ[0-9A-Z]{8}|MZ-[0-9A-Z]{6})`)},
 	// SK hynix.
-	{slug: "skhynix", re: regexp.MustCompile(`^(?:SK ?HYNIX|SKHYNIX|HYNIX|HF[SMB]\d|SH(?:GP|GS|PP)\d)`)},
+	{slug: "skhynix", re: lazyregexp.New(`^(?:SK ?HYNIX|SKHYNIX|HYNIX|HF[SMB]\d|SH(?:GP|GS|PP)\d)`)},
 	// Micron and Crucial.
-	{slug: "micron", re: regexp.MustCompile(`^(?:MICRON|MTFD|C\d{3}-MTFD)`)},
-	{slug: "crucial", re: regexp.MustCompile(`^(?:CRUCIAL|CT\d{2,5}[A-Z0-9]*SSD|M4-CT\d|C300-CT)`)},
+	{slug: "micron", re: lazyregexp.New(`^(?:MICRON|MTFD|C\d{3}-MTFD)`)},
+	{slug: "crucial", re: lazyregexp.New(`^(?:CRUCIAL|CT\d{2,5}[A-Z0-9]*SSD|M4-CT\d|C300-CT)`)},
 	// Kingston.
-	{slug: "kingston", re: regexp.MustCompile(`^(?:KINGSTON|SA400|SKC\d|SNV\d|SNVS|SEDC\d|SFYR|SUV\d|SA2000|SV300)`)},
+	{slug: "kingston", re: lazyregexp.New(`^(?:KINGSTON|SA400|SKC\d|SNV\d|SNVS|SEDC\d|SFYR|SUV\d|SA2000|SV300)`)},
 	// Others, by brand prefix.
-	{slug: "adata", re: regexp.MustCompile(`^(?:ADATA|A-DATA|XPG)`)},
-	{slug: "lexar", re: regexp.MustCompile(`^LEXAR`)},
-	{slug: "longsys", re: regexp.MustCompile(`^(?:FORESEE|LONGSYS)`)},
-	{slug: "transcend", re: regexp.MustCompile(`^(?:TRANSCEND|TS\d+[GT][A-Z]{2,}\d)`)},
-	{slug: "siliconpower", re: regexp.MustCompile(`^(?:SPCC|SILICON ?POWER)`)},
-	{slug: "pny", re: regexp.MustCompile(`^PNY`)},
-	{slug: "corsair", re: regexp.MustCompile(`^(?:CORSAIR|FORCE (?:MP|LE|LX|GT|GS)\d*)`)},
-	{slug: "patriot", re: regexp.MustCompile(`^PATRIOT`)},
-	{slug: "teamgroup", re: regexp.MustCompile(`^(?:TEAM[ _]|TEAMGROUP|T-FORCE)`)},
-	{slug: "phison", re: regexp.MustCompile(`^PHISON`)},
-	{slug: "ymtc", re: regexp.MustCompile(`^(?:YMTC|ZHITAI)`)},
-	{slug: "ramaxel", re: regexp.MustCompile(`^RAMAXEL`)},
-	{slug: "apacer", re: regexp.MustCompile(`^APACER`)},
+	{slug: "adata", re: lazyregexp.New(`^(?:ADATA|A-DATA|XPG)`)},
+	{slug: "lexar", re: lazyregexp.New(`^LEXAR`)},
+	{slug: "longsys", re: lazyregexp.New(`^(?:FORESEE|LONGSYS)`)},
+	{slug: "transcend", re: lazyregexp.New(`^(?:TRANSCEND|TS\d+[GT][A-Z]{2,}\d)`)},
+	{slug: "siliconpower", re: lazyregexp.New(`^(?:SPCC|SILICON ?POWER)`)},
+	{slug: "pny", re: lazyregexp.New(`^PNY`)},
+	{slug: "corsair", re: lazyregexp.New(`^(?:CORSAIR|FORCE (?:MP|LE|LX|GT|GS)\d*)`)},
+	{slug: "patriot", re: lazyregexp.New(`^PATRIOT`)},
+	{slug: "teamgroup", re: lazyregexp.New(`^(?:TEAM[ _]|TEAMGROUP|T-FORCE)`)},
+	{slug: "phison", re: lazyregexp.New(`^PHISON`)},
+	{slug: "ymtc", re: lazyregexp.New(`^(?:YMTC|ZHITAI)`)},
+	{slug: "ramaxel", re: lazyregexp.New(`^RAMAXEL`)},
+	{slug: "apacer", re: lazyregexp.New(`^APACER`)},
 }
 
 // modelBrandRE finds a maker's name inside a model that does not start with
 // it ("PC711 NVMe SK hynix 1TB", "BC711 NVMe SK hynix 256GB").
-var modelBrandRE = regexp.MustCompile(`\b(SK ?HYNIX|KIOXIA|SAMSUNG|MICRON|CRUCIAL|KINGSTON|SANDISK|SEAGATE|LEXAR|ADATA|TRANSCEND|SOLIDIGM|TOSHIBA)\b`)
+var modelBrandRE = lazyregexp.New(`\b(SK ?HYNIX|KIOXIA|SAMSUNG|MICRON|CRUCIAL|KINGSTON|SANDISK|SEAGATE|LEXAR|ADATA|TRANSCEND|SOLIDIGM|TOSHIBA)\b`)
 
 var modelBrandSlug = map[string]string{
 	"SK HYNIX": "skhynix", "SKHYNIX": "skhynix", "KIOXIA": "kioxia", "SAMSUNG": "samsung", "MICRON": "micron",
@@ -171,7 +172,7 @@ var notMakers = map[string]bool{
 }
 
 // virtualModelRE recognises models of emulated or cloud block devices.
-var virtualModelRE = regexp.MustCompile(`QEMU|VBOX|VIRTUAL|VMWARE|ELASTIC BLOCK STORE|PERSISTENTDISK|EPHEMERALDISK|INSTANCE STORAGE|XEN`)
+var virtualModelRE = lazyregexp.New(`QEMU|VBOX|VIRTUAL|VMWARE|ELASTIC BLOCK STORE|PERSISTENTDISK|EPHEMERALDISK|INSTANCE STORAGE|XEN`)
 
 // IdentifyDrive identifies the maker of a drive and, when its PCI vendor is
 // a controller company, the controller's maker. Evidence is weighed in this

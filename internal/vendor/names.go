@@ -2,10 +2,10 @@ package vendor
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
 // corporateWords are dropped from the end of a name when deriving a slug or
@@ -19,8 +19,8 @@ var corporateWords = map[string]bool{
 }
 
 var (
-	parenRE  = regexp.MustCompile(`\s*\([^)]*\)`)
-	formerRE = regexp.MustCompile(`(?i)\(\s*former(?:ly)?\s+([^)]*)\)`)
+	parenRE  = lazyregexp.New(`\s*\([^)]*\)`)
+	formerRE = lazyregexp.New(`(?i)\(\s*former(?:ly)?\s+([^)]*)\)`)
 )
 
 // foldASCII maps the accented letters seen in JEP106 names and BIOS strings
@@ -135,9 +135,9 @@ var (
 	}
 	// placeholderRE matches numbered BIOS template strings: "Manufacturer00",
 	// "Array1_PartNumber0", "ModulePartNumber01", "SerNum3", "PartNum1".
-	placeholderRE = regexp.MustCompile(`^(?:array\d+)?(?:dimm\d*)?(?:module)?(?:manufacturer|partnumber|partnum|serialnumber|sernum|serial|assettag|asset)\d*$`)
+	placeholderRE = lazyregexp.New(`^(?:array\d+)?(?:dimm\d*)?(?:module)?(?:manufacturer|partnumber|partnum|serialnumber|sernum|serial|assettag|asset)\d*$`)
 	// zeroRE matches all-zero or all-F hex and dash/dot fillers.
-	zeroRE = regexp.MustCompile(`^(?:0x)?(?:0+|f+)$|^[-.\s_*?]*$`)
+	zeroRE = lazyregexp.New(`^(?:0x)?(?:0+|f+)$|^[-.\s_*?]*$`)
 )
 
 // IsPlaceholder reports whether s is one of the filler values firmware puts

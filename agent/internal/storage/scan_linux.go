@@ -11,13 +11,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/jaypipes/ghw"
 	"github.com/jaypipes/ghw/pkg/block"
+
+	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
 // ghwUnknown is the value ghw puts in a string field it could not read.
@@ -237,7 +238,7 @@ func ghwString(v string) string {
 	return v
 }
 
-var devNumRE = regexp.MustCompile(`^[0-9]+:[0-9]+$`)
+var devNumRE = lazyregexp.New(`^[0-9]+:[0-9]+$`)
 
 // loadUdev reads the drive's udev database record.
 func (s *scanner) loadUdev(dc *driveCtx) {
