@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -93,7 +92,7 @@ func Register(fs *pflag.FlagSet) *Config {
 	fs.StringVar(&c.TLSCA, "tls-ca", "", "the CA certificate `FILE` that signed the collector's certificate")
 	fs.BoolVar(&c.Insecure, "insecure", false, "talk to the collector in plaintext, without TLS (test setups only)")
 	fs.IntVar(&c.SpoolMaxEntries, "spool-max-entries", 1000, "most reports kept while the collector is unreachable")
-	fs.Var((*byteSize)(&c.SpoolMaxBytes), "spool-max-bytes", "most bytes of reports kept while the collector is unreachable (e.g. 64MiB)")
+	fs.Var((*cliconfig.ByteSize)(&c.SpoolMaxBytes), "spool-max-bytes", "most bytes of reports kept while the collector is unreachable (e.g. 64MiB)")
 	fs.StringVar(&c.Root, "root", "/", "scan the host files under `DIR` instead of / (tests, captured trees)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format on standard error: text or json")
@@ -266,41 +265,4 @@ func ParseLevel(s string) (slog.Level, error) {
 		return slog.LevelError, nil
 	}
 	return 0, fmt.Errorf("log-level %q: want debug, info, warn or error", s)
-}
-
-// byteSize is a flag value in bytes that accepts 1048576, 64KiB, 64MiB,
-// 1GiB (also KB/MB/GB as powers of 1000).
-type byteSize int64
-
-func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
-func (b *byteSize) Type() string   { return "bytes" }
-
-func (b *byteSize) Set(s string) error {
-	n, err := ParseByteSize(s)
-	if err != nil {
-		return err
-	}
-	*b = byteSize(n)
-	return nil
-}
-
-// ParseByteSize parses a size such as "64MiB", "500KB" or "1048576".
-func ParseByteSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("size %q: want a non-negative number of bytes, optionally with KiB, MiB, GiB, KB, MB or GB", s)
-	}
-	return n * mult, nil
 }
