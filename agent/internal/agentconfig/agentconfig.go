@@ -6,14 +6,15 @@
 //
 //	flag > environment > config file > default
 //
-// An unknown key in the file is an error naming file:line.
+// An unknown key in the file is an error naming file:line. The loader is
+// internal/cliconfig's, shared with the collector; this package holds the
+// agent's settings, its default file and which keys that file may hold.
 package agentconfig
 
 import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -63,7 +64,6 @@ type Config struct {
 	LogLevel  string
 	LogFormat string
 
-	configFlag string
 	// keys are the flags Register added: the keys a config file may
 	// hold, whatever other flags a command has.
 	keys map[string]bool
@@ -80,7 +80,7 @@ func Register(fs *pflag.FlagSet) *Config {
 			c.keys[f.Name] = true
 		}
 	})
-	fs.StringVar(&c.configFlag, "config", DefaultPath, "read settings from the YAML `FILE` (keys are these flag names)")
+	fs.String(cliconfig.ConfigFlag, DefaultPath, "read settings from the YAML `FILE` (keys are these flag names)")
 	fs.StringVar(&c.Collector, "collector", DefaultCollector, "the collector's gRPC address `HOST:PORT`")
 	fs.DurationVar(&c.Interval, "interval", DefaultInterval, "scan and report every `DURATION`")
 	fs.DurationVar(&c.Jitter, "jitter", DefaultJitter, "add a random delay of up to `DURATION` to each interval")
@@ -116,35 +116,16 @@ func HideDaemonFlags(fs *pflag.FlagSet, extra ...string) {
 // Resolve fills the settings the command line left unset from the
 // environment (lookupEnv, usually os.LookupEnv) and the config file, then
 // validates them. The config file is --config, else MEMLEDGER_CONFIG, else
-// DefaultPath when it exists.
+// DefaultPath when it exists (cliconfig.Resolve).
 func (c *Config) Resolve(flags *pflag.FlagSet, lookupEnv func(string) (string, bool)) error {
-	path, explicit := c.configFlag, flags.Changed("config")
-	if !explicit && lookupEnv != nil {
-		if env, ok := lookupEnv(cliconfig.EnvName("config")); ok && env != "" {
-			path, explicit = env, true
-		}
-	}
-	known := cliconfig.Known{
+	path, err := cliconfig.Resolve(flags, cliconfig.Known{
 		Key:  func(k string) bool { return c.keys[k] },
 		Hint: "keys are the flag names of memledger-agent run, e.g. collector, interval, tls-ca",
-	}
-	var file *cliconfig.File
-	if path != "" {
-		f, err := cliconfig.Load(path, known)
-		switch {
-		case err == nil:
-			file = f
-			c.ConfigFile = path
-		case !explicit && errors.Is(err, fs.ErrNotExist):
-			// No config file at the default place: flags and
-			// environment only.
-		default:
-			return err
-		}
-	}
-	if err := cliconfig.Apply(flags, file, lookupEnv); err != nil {
+	}, lookupEnv)
+	if err != nil {
 		return err
 	}
+	c.ConfigFile = path
 	c.defaultTLSPaths()
 	return c.Validate()
 }

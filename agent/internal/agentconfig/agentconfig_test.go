@@ -89,6 +89,12 @@ func TestPrecedence(t *testing.T) {
 			}
 			return ""
 		}},
+		{"empty MEMLEDGER_CONFIG reads no file", nil, map[string]string{"MEMLEDGER_CONFIG": ""}, func(c *Config) string {
+			if c.ConfigFile != "" || c.Collector != DefaultCollector {
+				return "a file was read"
+			}
+			return ""
+		}},
 		{"sizes in binary and decimal units", []string{"--config", "", "--spool-max-bytes", "1.5GiB"}, map[string]string{}, func(c *Config) string {
 			if c.SpoolMaxBytes != 3<<29 {
 				return "spool-max-bytes 1.5GiB not 1610612736"
@@ -134,7 +140,7 @@ func TestErrors(t *testing.T) {
 		{"bad size in env", []string{"--config", ""}, map[string]string{"MEMLEDGER_SPOOL_MAX_BYTES": "lots"}, `environment MEMLEDGER_SPOOL_MAX_BYTES="lots": invalid argument "lots" for "--spool-max-bytes" flag: size "lots": want a positive number of bytes`},
 		{"bad size in file", []string{"--config", write("size.yaml", "collector: a:1\nspool-max-bytes: 0\n")}, nil, `size.yaml:2: spool-max-bytes: invalid argument "0" for "--spool-max-bytes" flag: size "0"`},
 		{"size too small", []string{"--config", "", "--spool-max-bytes", "1000"}, nil, "spool-max-bytes 1000: want at least 1KiB"},
-
+		{"missing file named by env", nil, map[string]string{"MEMLEDGER_CONFIG": filepath.Join(dir, "gone.yaml")}, "gone.yaml"},
 		{"interval too short", []string{"--config", "", "--interval", "10ms"}, nil, "interval 10ms"},
 		{"bad label", []string{"--config", "", "--label", "novalue"}, nil, "label \"novalue\""},
 		{"bad log level", []string{"--config", "", "--log-level", "loud"}, nil, "log-level"},

@@ -312,6 +312,8 @@ func TestConfigPrecedence(t *testing.T) {
 		{"unknown key", nil, []string{"--config", badCfg}, `bad.yaml:2: unknown key "listne"`},
 		{"bad env value", map[string]string{"MEMLEDGER_LIMIT": "many"}, []string{"--config", cfg}, `environment MEMLEDGER_LIMIT="many"`},
 		{"missing config", nil, []string{"--config", filepath.Join(dir, "none.yaml")}, "none.yaml: no such file"},
+		{"missing config from the environment", map[string]string{"MEMLEDGER_CONFIG": filepath.Join(dir, "none.yaml")}, nil, "none.yaml: no such file"},
+		{"empty MEMLEDGER_CONFIG reads no file", map[string]string{"MEMLEDGER_CONFIG": ""}, nil, "no ledger at /var/lib/memledger/ledger.db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
