@@ -10,12 +10,17 @@
 // flag takes a comma-separated list there. A key that is no flag of any
 // command is an error naming the file and line, so a typo never silently
 // leaves a default in place.
+//
+// Resolve is the one loader of both binaries: what differs between them
+// (the default file, which keys a file may hold) is data passed to it.
+// Sizes are ByteSize, the one byte-size syntax of both.
 package cliconfig
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -34,7 +39,7 @@ func EnvName(flag string) string {
 }
 
 // skipped are flags no other source may set.
-var skipped = map[string]bool{"help": true, "version": true, "config": true}
+var skipped = map[string]bool{"help": true, "version": true, ConfigFlag: true}
 
 // File is a parsed config file.
 type File struct {
@@ -56,6 +61,47 @@ type value struct {
 type Known struct {
 	Key  func(key string) bool
 	Hint string
+}
+
+// ConfigFlag is the flag that names the config file; its default value is
+// the binary's default file ("" for none), which may be missing. A file
+// named by the flag or by MEMLEDGER_CONFIG must exist; either set to ""
+// reads no file.
+const ConfigFlag = "config"
+
+// Resolve sets every flag of flags that the command line left unset from
+// the environment (lookupEnv, usually os.LookupEnv) or the config file,
+// in this order: --config, else MEMLEDGER_CONFIG, else --config's default.
+// known says which keys the file may hold. It returns the file read, ""
+// when none was.
+func Resolve(flags *pflag.FlagSet, known Known, lookupEnv func(string) (string, bool)) (string, error) {
+	var path string
+	explicit := flags.Changed(ConfigFlag)
+	if fl := flags.Lookup(ConfigFlag); fl != nil {
+		path = fl.Value.String()
+	}
+	if !explicit && lookupEnv != nil {
+		if env, ok := lookupEnv(EnvName(ConfigFlag)); ok {
+			path, explicit = env, true
+		}
+	}
+	var file *File
+	if path != "" {
+		f, err := Load(path, known)
+		switch {
+		case err == nil:
+			file = f
+		case !explicit && errors.Is(err, fs.ErrNotExist):
+			// No file at the default place: flags and environment only.
+			path = ""
+		default:
+			return "", err
+		}
+	}
+	if err := Apply(flags, file, lookupEnv); err != nil {
+		return "", err
+	}
+	return path, nil
 }
 
 // Load reads and parses the config file at path. Keys that known rejects

@@ -205,3 +205,108 @@ func FuzzParse(f *testing.F) {
 }
 
 var knownKeys = Known{Key: known, Hint: "keys are the test's flag names"}
+
+// Resolve picks the file: --config, else MEMLEDGER_CONFIG, else the
+// flag's default, which alone may be missing; "" in either reads none.
+func TestResolveChoosesFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	dflt := write("default.yaml", "db: sqlite:/from/default.db\n")
+	flagFile := write("flag.yaml", "db: sqlite:/from/flag-file.db\n")
+	envFile := write("env.yaml", "db: sqlite:/from/env-file.db\n")
+	missing := filepath.Join(dir, "missing.yaml")
+	tests := []struct {
+		name     string
+		dflt     string
+		args     []string
+		env      map[string]string
+		wantFile string
+		wantDB   string
+		wantErr  string
+	}{
+		{name: "no default file", wantDB: "sqlite:/var/lib/memledger/ledger.db"},
+		{name: "default file", dflt: dflt, wantFile: dflt, wantDB: "sqlite:/from/default.db"},
+		{name: "missing default file is fine", dflt: missing, wantDB: "sqlite:/var/lib/memledger/ledger.db"},
+		{name: "env names the file", dflt: dflt, env: map[string]string{"MEMLEDGER_CONFIG": envFile}, wantFile: envFile, wantDB: "sqlite:/from/env-file.db"},
+		{name: "flag over env", dflt: dflt, args: []string{"--config", flagFile}, env: map[string]string{"MEMLEDGER_CONFIG": envFile}, wantFile: flagFile, wantDB: "sqlite:/from/flag-file.db"},
+		{name: "empty env reads no file", dflt: dflt, env: map[string]string{"MEMLEDGER_CONFIG": ""}, wantDB: "sqlite:/var/lib/memledger/ledger.db"},
+		{name: "empty flag reads no file", dflt: dflt, args: []string{"--config", ""}, env: map[string]string{"MEMLEDGER_CONFIG": envFile}, wantDB: "sqlite:/var/lib/memledger/ledger.db"},
+		{name: "env var over the file", args: []string{"--config", flagFile}, env: map[string]string{"MEMLEDGER_DB": "sqlite:/from/env.db"}, wantFile: flagFile, wantDB: "sqlite:/from/env.db"},
+		{name: "flag over env var and file", args: []string{"--config", flagFile, "--db", "sqlite:/from/flag.db"}, env: map[string]string{"MEMLEDGER_DB": "sqlite:/from/env.db"}, wantFile: flagFile, wantDB: "sqlite:/from/flag.db"},
+		{name: "flag names a missing file", args: []string{"--config", missing}, wantErr: "missing.yaml"},
+		{name: "env names a missing file", env: map[string]string{"MEMLEDGER_CONFIG": missing}, wantErr: "missing.yaml"},
+		{name: "unknown key in the default file", dflt: write("typo.yaml", "db: x\nlistne: y\n"), wantErr: `typo.yaml:2: unknown key "listne" (keys are the test's flag names)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got testFlags
+			fs := newFlagSet(&got)
+			// The binary's default file is --config's default value.
+			if err := fs.Lookup(ConfigFlag).Value.Set(tt.dflt); err != nil {
+				t.Fatal(err)
+			}
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+			file, err := Resolve(fs, knownKeys, lookup)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Resolve error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Resolve: %v", err)
+			}
+			if file != tt.wantFile || got.db != tt.wantDB {
+				t.Errorf("Resolve read %q, db = %q; want %q, %q", file, got.db, tt.wantFile, tt.wantDB)
+			}
+		})
+	}
+}
+
+// A bad size names where it came from: flag, variable or file:line.
+func TestByteSizeErrorsNameTheSource(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "sizes.yaml")
+	if err := os.WriteFile(cfg, []byte("db: x\nmax-bytes: 12 parsecs\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keys := Known{Key: func(k string) bool { return k == "db" || k == "max-bytes" }, Hint: "test"}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"flag", []string{"--max-bytes", "lots"}, nil, `invalid argument "lots" for "--max-bytes" flag: size "lots": want a positive number of bytes`},
+		{"env", nil, map[string]string{"MEMLEDGER_MAX_BYTES": "0"}, `environment MEMLEDGER_MAX_BYTES="0": invalid argument "0" for "--max-bytes" flag: size "0": want a positive number`},
+		{"file", []string{"--config", cfg}, nil, `sizes.yaml:2: max-bytes: invalid argument "12 parsecs" for "--max-bytes" flag: size "12 parsecs"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			fs.String(ConfigFlag, "", "")
+			fs.String("db", "", "")
+			size := ByteSize(1 << 20)
+			fs.Var(&size, "max-bytes", "")
+			err := fs.Parse(tt.args)
+			if err == nil {
+				_, err = Resolve(fs, keys, func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+			if size != 1<<20 {
+				t.Errorf("a bad size changed the value to %d", size)
+			}
+		})
+	}
+}

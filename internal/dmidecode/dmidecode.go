@@ -561,13 +561,13 @@ func (p *parser) memoryDevice(rec *record) (smbios.MemoryDevice, error) {
 			md.SizeBytes, md.Installed, md.SizeUnknown = s.bytes, s.installed, s.unknown
 			sizeSeen = err == nil
 		case "Form Factor":
-			md.FormFactor, md.FormFactorCode = v, formFactorCodes[v]
+			md.FormFactor, md.FormFactorCode = v, formFactorCodes()[v]
 		case "Locator":
 			md.Locator = v
 		case "Bank Locator":
 			md.BankLocator = v
 		case "Type":
-			md.Type, md.TypeCode = v, memoryTypeCodes[v]
+			md.Type, md.TypeCode = v, memoryTypeCodes()[v]
 		case "Type Detail":
 			md.TypeDetailString = v
 			var ok bool

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/memledger/memledger/internal/smbios"
 )
@@ -207,13 +208,14 @@ func parseDecimal(s string, bitSize int) (uint64, error) {
 
 // typeDetailBits maps each Type Detail bit name, as smbios.TypeDetailString
 // (and dmidecode) renders it, to its bit.
-var typeDetailBits = func() map[string]uint16 {
+// It is built on first use: no work at package init (internal/lazyregexp).
+var typeDetailBits = sync.OnceValue(func() map[string]uint16 {
 	m := make(map[string]uint16, 15)
 	for bit := 1; bit <= 15; bit++ {
 		m[smbios.TypeDetailString(1<<bit)] = 1 << bit
 	}
 	return m
-}()
+})
 
 // parseTypeDetail recovers the Type Detail word from dmidecode's rendering:
 // the names of the set bits joined by single spaces, or "None". Names
@@ -224,10 +226,11 @@ func parseTypeDetail(v string) (word uint16, ok bool) {
 	if v == valNone {
 		return 0, true
 	}
+	bits := typeDetailBits()
 	rest := v
 	for rest != "" {
 		best := ""
-		for name := range typeDetailBits {
+		for name := range bits {
 			if len(name) > len(best) && strings.HasPrefix(rest, name) &&
 				(len(rest) == len(name) || rest[len(name)] == ' ') {
 				best = name
@@ -236,7 +239,7 @@ func parseTypeDetail(v string) (word uint16, ok bool) {
 		if best == "" {
 			return 0, false
 		}
-		word |= typeDetailBits[best]
+		word |= bits[best]
 		rest = strings.TrimPrefix(rest[len(best):], " ")
 	}
 	return word, word != 0
@@ -261,7 +264,9 @@ func reverseNames(name func(uint8) string) map[string]uint8 {
 	return m
 }
 
+// memoryTypeCodes and formFactorCodes are built on first use, only when a
+// dmidecode text is parsed.
 var (
-	memoryTypeCodes = reverseNames(smbios.MemoryTypeName)
-	formFactorCodes = reverseNames(smbios.FormFactorName)
+	memoryTypeCodes = sync.OnceValue(func() map[string]uint8 { return reverseNames(smbios.MemoryTypeName) })
+	formFactorCodes = sync.OnceValue(func() map[string]uint8 { return reverseNames(smbios.FormFactorName) })
 )

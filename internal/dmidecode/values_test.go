@@ -228,19 +228,19 @@ func TestReverseNames(t *testing.T) {
 		code  uint8
 		found bool
 	}{
-		{memoryTypeCodes, "DDR4", 0x1A, true},
-		{memoryTypeCodes, "DDR5", 0x22, true},
-		{memoryTypeCodes, "DDR3", 0x18, true},
-		{memoryTypeCodes, "Flash", 0x09, true},
-		{memoryTypeCodes, "Unknown", 0x02, true},
-		{memoryTypeCodes, "Reserved", 0, false},       // several codes
-		{memoryTypeCodes, smbios.OutOfSpec, 0, false}, // many codes
-		{memoryTypeCodes, "DDR6", 0, false},
-		{formFactorCodes, "DIMM", 0x09, true},
-		{formFactorCodes, "SODIMM", 0x0D, true},
-		{formFactorCodes, "Chip", 0x05, true},
-		{formFactorCodes, "Row Of Chips", 0x0B, true},
-		{formFactorCodes, smbios.OutOfSpec, 0, false},
+		{memoryTypeCodes(), "DDR4", 0x1A, true},
+		{memoryTypeCodes(), "DDR5", 0x22, true},
+		{memoryTypeCodes(), "DDR3", 0x18, true},
+		{memoryTypeCodes(), "Flash", 0x09, true},
+		{memoryTypeCodes(), "Unknown", 0x02, true},
+		{memoryTypeCodes(), "Reserved", 0, false},       // several codes
+		{memoryTypeCodes(), smbios.OutOfSpec, 0, false}, // many codes
+		{memoryTypeCodes(), "DDR6", 0, false},
+		{formFactorCodes(), "DIMM", 0x09, true},
+		{formFactorCodes(), "SODIMM", 0x0D, true},
+		{formFactorCodes(), "Chip", 0x05, true},
+		{formFactorCodes(), "Row Of Chips", 0x0B, true},
+		{formFactorCodes(), smbios.OutOfSpec, 0, false},
 	}
 	for _, tt := range tests {
 		code, found := tt.table[tt.name]

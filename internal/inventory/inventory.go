@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -65,7 +66,12 @@ func DigestInput(inv *memledgerv1.Inventory) ([]byte, error) {
 	return b, nil
 }
 
-var hostNumber = (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields().ByName("host").Number()
+// hostNumber and labelsNumber are looked up on first use: the lookup
+// builds the file descriptor, work a command that never digests an
+// inventory should not pay at start-up.
+var hostNumber = sync.OnceValue(func() protowire.Number {
+	return (&memledgerv1.Inventory{}).ProtoReflect().Descriptor().Fields().ByName("host").Number()
+})
 
 // DigestInputValidUTF8 returns the bytes DigestInput returns, encoded by
 // the generated code (vtprotobuf) instead of protobuf-go's reflective
@@ -103,7 +109,7 @@ func DigestInputValidUTF8(inv *memledgerv1.Inventory) ([]byte, error) {
 	hostLen, head := 0, 0
 	if inv.Host != nil {
 		hostLen = inv.Host.SizeVT()
-		head = protowire.SizeTag(hostNumber) + protowire.SizeBytes(hostLen)
+		head = protowire.SizeTag(hostNumber()) + protowire.SizeBytes(hostLen)
 	}
 	// One buffer: the host record first, then the rest, which the
 	// generated code writes backwards from the end.
@@ -123,7 +129,7 @@ func DigestInputValidUTF8(inv *memledgerv1.Inventory) ([]byte, error) {
 // (tag, length, the record h of hostLen bytes) as protobuf-go's
 // deterministic encoding writes it.
 func writeHostRecord(rec []byte, h *memledgerv1.Host, hostLen int) error {
-	b := protowire.AppendTag(rec[:0], hostNumber, protowire.BytesType)
+	b := protowire.AppendTag(rec[:0], hostNumber(), protowire.BytesType)
 	b = protowire.AppendVarint(b, uint64(hostLen))
 	body := rec[len(b):]
 	if len(body) != hostLen {
@@ -146,13 +152,14 @@ func writeHostRecord(rec []byte, h *memledgerv1.Host, hostLen int) error {
 	slices.Sort(keys)
 	from := (&memledgerv1.Host{HostId: h.HostId, Hostname: h.Hostname}).SizeVT()
 	w := body[from:from]
+	labelsField := labelsNumber()
 	for _, k := range keys {
 		v := h.Labels[k]
 		entry := protowire.SizeTag(1) + protowire.SizeBytes(len(k)) + protowire.SizeTag(2) + protowire.SizeBytes(len(v))
-		if len(w)+protowire.SizeTag(labelsNumber)+protowire.SizeBytes(entry) > len(body)-from {
+		if len(w)+protowire.SizeTag(labelsField)+protowire.SizeBytes(entry) > len(body)-from {
 			return fmt.Errorf("inventory digest: host labels overrun the %d-byte host record", hostLen)
 		}
-		w = protowire.AppendTag(w, labelsNumber, protowire.BytesType)
+		w = protowire.AppendTag(w, labelsField, protowire.BytesType)
 		w = protowire.AppendVarint(w, uint64(entry))
 		w = protowire.AppendTag(w, 1, protowire.BytesType)
 		w = protowire.AppendString(w, k)
@@ -162,7 +169,9 @@ func writeHostRecord(rec []byte, h *memledgerv1.Host, hostLen int) error {
 	return nil
 }
 
-var labelsNumber = (&memledgerv1.Host{}).ProtoReflect().Descriptor().Fields().ByName("labels").Number()
+var labelsNumber = sync.OnceValue(func() protowire.Number {
+	return (&memledgerv1.Host{}).ProtoReflect().Descriptor().Fields().ByName("labels").Number()
+})
 
 // Slot names a module's slot for people: its locator, qualified by the bank
 // locator when that adds something ("P0 CHANNEL A/DIMM 1"), both trimmed.

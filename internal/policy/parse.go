@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
 // ParseError is one mistake in a policy file. Parse returns all of them
@@ -104,7 +105,7 @@ func (p *parser) err() error {
 }
 
 // yamlLineError matches the YAML library's syntax errors.
-var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineError = lazyregexp.New(`^yaml: line (\d+): (.*)$`)
 
 // decode parses the single YAML document and returns its root node, or nil
 // after recording why it cannot.
@@ -318,7 +319,7 @@ func (p *parser) date(n *yaml.Node, what string) (time.Time, bool) {
 }
 
 // ruleIDPattern keeps ids usable in file names, metrics labels and URLs.
-var ruleIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var ruleIDPattern = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func (p *parser) policy(root *yaml.Node, pol *Policy) {
 	top, ok := p.mapping(root, "policy", "version", "rules", "waivers")

@@ -8,10 +8,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
 // EEPROM is one SPD EEPROM exposed by the Linux kernel.
@@ -48,7 +49,7 @@ var spdDrivers = []struct {
 }
 
 // i2cDevName matches I2C client directory names such as "0-0050" or "12-0051".
-var i2cDevName = regexp.MustCompile(`^([0-9]+)-([0-9a-fA-F]{4})$`)
+var i2cDevName = lazyregexp.New(`^([0-9]+)-([0-9a-fA-F]{4})$`)
 
 // Find lists SPD EEPROMs exposed by the kernel under root, a host root
 // directory ("/" on a live system; a copied or fake tree in tests). It looks

@@ -3,12 +3,12 @@ package vendor
 import (
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
 // codeString is what a manufacturer string written as a JEP106 code says.
@@ -24,14 +24,14 @@ type codeString struct {
 
 var (
 	// "JEDEC ID:80 2C", "JEDEC ID: 7F 7F FE"
-	jedecLabelRE = regexp.MustCompile(`(?i)^jedec\s*id\s*:?\s*(.*)$`)
+	jedecLabelRE = lazyregexp.New(`(?i)^jedec\s*id\s*:?\s*(.*)$`)
 	// "Unknown - [0x9B85]"
-	bracketRE = regexp.MustCompile(`\[\s*(?:0[xX])?([0-9A-Fa-f]+)\s*\]`)
+	bracketRE = lazyregexp.New(`\[\s*(?:0[xX])?([0-9A-Fa-f]+)\s*\]`)
 	// "Bank 5 0x16", "Bank 6, Hex 0x9B"
-	bankRE = regexp.MustCompile(`(?i)\bbank\s*(\d{1,3})\s*[,:]?\s*(?:hex\s*)?(?:0x)?([0-9a-f]{2})\b`)
+	bankRE = lazyregexp.New(`(?i)\bbank\s*(\d{1,3})\s*[,:]?\s*(?:hex\s*)?(?:0x)?([0-9a-f]{2})\b`)
 	// "859B", "0x2C00", "7F7FFE0000000000", "80 2C"
-	hexRE       = regexp.MustCompile(`^(?:0[xX])?([0-9A-Fa-f]+)$`)
-	spacedHexRE = regexp.MustCompile(`^[0-9A-Fa-f]{2}(?:[\s:-][0-9A-Fa-f]{2})+$`)
+	hexRE       = lazyregexp.New(`^(?:0[xX])?([0-9A-Fa-f]+)$`)
+	spacedHexRE = lazyregexp.New(`^[0-9A-Fa-f]{2}(?:[\s:-][0-9A-Fa-f]{2})+$`)
 )
 
 // parseCodeString recognises the encodings of JEP106 ids that firmware

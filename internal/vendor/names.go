@@ -2,10 +2,10 @@ package vendor
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
 // corporateWords are dropped from the end of a name when deriving a slug or
@@ -19,8 +19,8 @@ var corporateWords = map[string]bool{
 }
 
 var (
-	parenRE  = regexp.MustCompile(`\s*\([^)]*\)`)
-	formerRE = regexp.MustCompile(`(?i)\(\s*former(?:ly)?\s+([^)]*)\)`)
+	parenRE  = lazyregexp.New(`\s*\([^)]*\)`)
+	formerRE = lazyregexp.New(`(?i)\(\s*former(?:ly)?\s+([^)]*)\)`)
 )
 
 // foldASCII maps the accented letters seen in JEP106 names and BIOS strings

@@ -6,18 +6,18 @@
 //
 //	flag > environment > config file > default
 //
-// An unknown key in the file is an error naming file:line.
+// An unknown key in the file is an error naming file:line. The loader is
+// internal/cliconfig's, shared with the collector; this package holds the
+// agent's settings, its default file and which keys that file may hold.
 package agentconfig
 
 import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +64,6 @@ type Config struct {
 	LogLevel  string
 	LogFormat string
 
-	configFlag string
 	// keys are the flags Register added: the keys a config file may
 	// hold, whatever other flags a command has.
 	keys map[string]bool
@@ -81,7 +80,7 @@ func Register(fs *pflag.FlagSet) *Config {
 			c.keys[f.Name] = true
 		}
 	})
-	fs.StringVar(&c.configFlag, "config", DefaultPath, "read settings from the YAML `FILE` (keys are these flag names)")
+	fs.String(cliconfig.ConfigFlag, DefaultPath, "read settings from the YAML `FILE` (keys are these flag names)")
 	fs.StringVar(&c.Collector, "collector", DefaultCollector, "the collector's gRPC address `HOST:PORT`")
 	fs.DurationVar(&c.Interval, "interval", DefaultInterval, "scan and report every `DURATION`")
 	fs.DurationVar(&c.Jitter, "jitter", DefaultJitter, "add a random delay of up to `DURATION` to each interval")
@@ -93,7 +92,7 @@ func Register(fs *pflag.FlagSet) *Config {
 	fs.StringVar(&c.TLSCA, "tls-ca", "", "the CA certificate `FILE` that signed the collector's certificate")
 	fs.BoolVar(&c.Insecure, "insecure", false, "talk to the collector in plaintext, without TLS (test setups only)")
 	fs.IntVar(&c.SpoolMaxEntries, "spool-max-entries", 1000, "most reports kept while the collector is unreachable")
-	fs.Var((*byteSize)(&c.SpoolMaxBytes), "spool-max-bytes", "most bytes of reports kept while the collector is unreachable (e.g. 64MiB)")
+	fs.Var((*cliconfig.ByteSize)(&c.SpoolMaxBytes), "spool-max-bytes", "most bytes of reports kept while the collector is unreachable (e.g. 64MiB)")
 	fs.StringVar(&c.Root, "root", "/", "scan the host files under `DIR` instead of / (tests, captured trees)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format on standard error: text or json")
@@ -117,35 +116,16 @@ func HideDaemonFlags(fs *pflag.FlagSet, extra ...string) {
 // Resolve fills the settings the command line left unset from the
 // environment (lookupEnv, usually os.LookupEnv) and the config file, then
 // validates them. The config file is --config, else MEMLEDGER_CONFIG, else
-// DefaultPath when it exists.
+// DefaultPath when it exists (cliconfig.Resolve).
 func (c *Config) Resolve(flags *pflag.FlagSet, lookupEnv func(string) (string, bool)) error {
-	path, explicit := c.configFlag, flags.Changed("config")
-	if !explicit && lookupEnv != nil {
-		if env, ok := lookupEnv(cliconfig.EnvName("config")); ok && env != "" {
-			path, explicit = env, true
-		}
-	}
-	known := cliconfig.Known{
+	path, err := cliconfig.Resolve(flags, cliconfig.Known{
 		Key:  func(k string) bool { return c.keys[k] },
 		Hint: "keys are the flag names of memledger-agent run, e.g. collector, interval, tls-ca",
-	}
-	var file *cliconfig.File
-	if path != "" {
-		f, err := cliconfig.Load(path, known)
-		switch {
-		case err == nil:
-			file = f
-			c.ConfigFile = path
-		case !explicit && errors.Is(err, fs.ErrNotExist):
-			// No config file at the default place: flags and
-			// environment only.
-		default:
-			return err
-		}
-	}
-	if err := cliconfig.Apply(flags, file, lookupEnv); err != nil {
+	}, lookupEnv)
+	if err != nil {
 		return err
 	}
+	c.ConfigFile = path
 	c.defaultTLSPaths()
 	return c.Validate()
 }
@@ -266,41 +246,4 @@ func ParseLevel(s string) (slog.Level, error) {
 		return slog.LevelError, nil
 	}
 	return 0, fmt.Errorf("log-level %q: want debug, info, warn or error", s)
-}
-
-// byteSize is a flag value in bytes that accepts 1048576, 64KiB, 64MiB,
-// 1GiB (also KB/MB/GB as powers of 1000).
-type byteSize int64
-
-func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
-func (b *byteSize) Type() string   { return "bytes" }
-
-func (b *byteSize) Set(s string) error {
-	n, err := ParseByteSize(s)
-	if err != nil {
-		return err
-	}
-	*b = byteSize(n)
-	return nil
-}
-
-// ParseByteSize parses a size such as "64MiB", "500KB" or "1048576".
-func ParseByteSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("size %q: want a non-negative number of bytes, optionally with KiB, MiB, GiB, KB, MB or GB", s)
-	}
-	return n * mult, nil
 }

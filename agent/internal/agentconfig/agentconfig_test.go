@@ -73,6 +73,24 @@ func TestPrecedence(t *testing.T) {
 			}
 			return ""
 		}},
+		{"empty MEMLEDGER_CONFIG reads no file", nil, map[string]string{"MEMLEDGER_CONFIG": ""}, func(c *Config) string {
+			if c.ConfigFile != "" || c.Collector != DefaultCollector {
+				return "a file was read"
+			}
+			return ""
+		}},
+		{"sizes in binary and decimal units", []string{"--config", "", "--spool-max-bytes", "1.5GiB"}, map[string]string{}, func(c *Config) string {
+			if c.SpoolMaxBytes != 3<<29 {
+				return "spool-max-bytes 1.5GiB not 1610612736"
+			}
+			return ""
+		}},
+		{"size from env", []string{"--config", file}, map[string]string{"MEMLEDGER_SPOOL_MAX_BYTES": "5MB"}, func(c *Config) string {
+			if c.SpoolMaxBytes != 5e6 {
+				return "MEMLEDGER_SPOOL_MAX_BYTES=5MB not 5000000"
+			}
+			return ""
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,7 +121,10 @@ func TestErrors(t *testing.T) {
 		{"unknown key names file:line", []string{"--config", write("typo.yaml", "collector: a:1\n\nintervall: 1h\n")}, nil, "typo.yaml:3: unknown key \"intervall\""},
 		{"explicit missing file", []string{"--config", filepath.Join(dir, "missing.yaml")}, nil, "missing.yaml"},
 		{"bad duration in file", []string{"--config", write("dur.yaml", "interval: soon\n")}, nil, "dur.yaml:1: interval"},
-		{"bad env", []string{"--config", ""}, map[string]string{"MEMLEDGER_SPOOL_MAX_BYTES": "lots"}, "MEMLEDGER_SPOOL_MAX_BYTES"},
+		{"bad size in env", []string{"--config", ""}, map[string]string{"MEMLEDGER_SPOOL_MAX_BYTES": "lots"}, `environment MEMLEDGER_SPOOL_MAX_BYTES="lots": invalid argument "lots" for "--spool-max-bytes" flag: size "lots": want a positive number of bytes`},
+		{"bad size in file", []string{"--config", write("size.yaml", "collector: a:1\nspool-max-bytes: 0\n")}, nil, `size.yaml:2: spool-max-bytes: invalid argument "0" for "--spool-max-bytes" flag: size "0"`},
+		{"size too small", []string{"--config", "", "--spool-max-bytes", "1000"}, nil, "spool-max-bytes 1000: want at least 1KiB"},
+		{"missing file named by env", nil, map[string]string{"MEMLEDGER_CONFIG": filepath.Join(dir, "gone.yaml")}, "gone.yaml"},
 		{"interval too short", []string{"--config", "", "--interval", "10ms"}, nil, "interval 10ms"},
 		{"bad label", []string{"--config", "", "--label", "novalue"}, nil, "label \"novalue\""},
 		{"bad log level", []string{"--config", "", "--log-level", "loud"}, nil, "log-level"},
@@ -143,41 +164,6 @@ func TestTLSConfig(t *testing.T) {
 	if _, err := c.TLSConfig(); err == nil || !strings.Contains(err.Error(), "/nonexistent/") {
 		t.Fatalf("missing cert files: %v, want an error naming them", err)
 	}
-}
-
-func TestParseByteSize(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-		ok   bool
-	}{
-		{"1048576", 1 << 20, true}, {"64MiB", 64 << 20, true}, {"2 KiB", 2048, true}, {"1GB", 1e9, true},
-		{"10B", 10, true}, {"-1", 0, false}, {"MiB", 0, false}, {"1.5MiB", 0, false}, {"99999999999GiB", 0, false},
-	}
-	for _, tt := range tests {
-		got, err := ParseByteSize(tt.in)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("ParseByteSize(%q) = %d, %v; want %d ok=%v", tt.in, got, err, tt.want, tt.ok)
-		}
-	}
-}
-
-func FuzzParseByteSize(f *testing.F) {
-	for _, s := range []string{"64MiB", "1048576", "2 KiB", "1GB", "-1", "", "99999999999GiB", "1.5MiB"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, err := ParseByteSize(s)
-		if err != nil {
-			if n != 0 || !strings.Contains(err.Error(), "size") {
-				t.Fatalf("ParseByteSize(%q) = %d, %v", s, n, err)
-			}
-			return
-		}
-		if n < 0 {
-			t.Fatalf("ParseByteSize(%q) = %d: negative", s, n)
-		}
-	})
 }
 
 // A command's own extra flags (doctor --timeout) are not config file keys:

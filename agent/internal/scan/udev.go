@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/memledger/memledger/internal/dmidecode"
+	"github.com/memledger/memledger/internal/lazyregexp"
 	"github.com/memledger/memledger/internal/smbios"
 )
 
@@ -22,7 +22,7 @@ const udevDMIPath = "run/udev/data/+dmi:id"
 // corrupt file cannot make us allocate without limit.
 const maxUdevDevices = 4096
 
-var udevMemoryKey = regexp.MustCompile(`^MEMORY_DEVICE_(\d+)_([A-Z_]+)$`)
+var udevMemoryKey = lazyregexp.New(`^MEMORY_DEVICE_(\d+)_([A-Z_]+)$`)
 
 // parseUdevDMI decodes the E:KEY=VALUE lines systemd writes to
 // /run/udev/data/+dmi:id into SMBIOS memory device records, in slot order.

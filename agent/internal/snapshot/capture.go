@@ -9,12 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 	"syscall"
 
 	"github.com/memledger/memledger/internal/fileutil"
+	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
 // role says what a captured file holds, for the scrubber.
@@ -111,11 +111,11 @@ var identityAttrs = []string{
 }
 
 var (
-	i2cDevName   = regexp.MustCompile(`^[0-9]+-[0-9a-fA-F]{4}$`)
-	devNumRE     = regexp.MustCompile(`^[0-9]+:[0-9]+$`)
-	nvmeCtrlRE   = regexp.MustCompile(`^nvme[0-9]+$`)
-	nvmeSubsysRE = regexp.MustCompile(`^nvme-subsys[0-9]+$`)
-	ataPortRE    = regexp.MustCompile(`^ata[0-9]+$`)
+	i2cDevName   = lazyregexp.New(`^[0-9]+-[0-9a-fA-F]{4}$`)
+	devNumRE     = lazyregexp.New(`^[0-9]+:[0-9]+$`)
+	nvmeCtrlRE   = lazyregexp.New(`^nvme[0-9]+$`)
+	nvmeSubsysRE = lazyregexp.New(`^nvme-subsys[0-9]+$`)
+	ataPortRE    = lazyregexp.New(`^ata[0-9]+$`)
 )
 
 // maxDirEntries bounds one directory listing.

@@ -27,7 +27,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"sync"
@@ -35,6 +34,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/memledger/memledger/internal/fileutil"
+	"github.com/memledger/memledger/internal/lazyregexp"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -126,7 +126,7 @@ type Spool struct {
 var ErrTooLarge = errors.New("report larger than the spool's byte limit")
 
 // nameRE matches entry file names.
-var nameRE = regexp.MustCompile(`^([0-9]{20})\.(full|hb)\.pb$`)
+var nameRE = lazyregexp.New(`^([0-9]{20})\.(full|hb)\.pb$`)
 
 // FileName returns the file name of entry seq of kind k.
 func FileName(seq uint64, k Kind) string {

@@ -5,10 +5,10 @@ import (
 	"io"
 	"os"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/memledger/memledger/internal/fileutil"
+	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
 // maxAttrBytes bounds every sysfs or udev file read. Sysfs attributes are at
@@ -34,14 +34,14 @@ func readFileLimited(p string) ([]byte, error) {
 }
 
 var (
-	usbRootRE    = regexp.MustCompile(`^usb[0-9]+$`)
-	virtioRE     = regexp.MustCompile(`^virtio[0-9]+$`)
-	nvmeCtrlRE   = regexp.MustCompile(`^nvme[0-9]+$`)
-	nvmeSubsysRE = regexp.MustCompile(`^nvme-subsys[0-9]+$`)
-	ataPortRE    = regexp.MustCompile(`^ata([0-9]+)$`)
-	sasRE        = regexp.MustCompile(`^(end_device-[0-9]+:[0-9]+(:[0-9]+)?|expander-[0-9]+:[0-9]+|port-[0-9]+:[0-9]+(:[0-9]+)?)$`)
-	scsiTargetRE = regexp.MustCompile(`^target[0-9]+:[0-9]+:[0-9]+$`)
-	scsiAddrRE   = regexp.MustCompile(`^([0-9]+):([0-9]+):([0-9]+):([0-9]+)$`)
+	usbRootRE    = lazyregexp.New(`^usb[0-9]+$`)
+	virtioRE     = lazyregexp.New(`^virtio[0-9]+$`)
+	nvmeCtrlRE   = lazyregexp.New(`^nvme[0-9]+$`)
+	nvmeSubsysRE = lazyregexp.New(`^nvme-subsys[0-9]+$`)
+	ataPortRE    = lazyregexp.New(`^ata([0-9]+)$`)
+	sasRE        = lazyregexp.New(`^(end_device-[0-9]+:[0-9]+(:[0-9]+)?|expander-[0-9]+:[0-9]+|port-[0-9]+:[0-9]+(:[0-9]+)?)$`)
+	scsiTargetRE = lazyregexp.New(`^target[0-9]+:[0-9]+:[0-9]+$`)
+	scsiAddrRE   = lazyregexp.New(`^([0-9]+):([0-9]+):([0-9]+):([0-9]+)$`)
 )
 
 // classifyTransport derives a drive's transport from its resolved sysfs
@@ -100,7 +100,7 @@ func transportFromUdevBus(bus string) string {
 }
 
 var (
-	skipNameRE = regexp.MustCompile(`^(loop[0-9]+|ram[0-9]+|zram[0-9]+|dm-[0-9]+|md[0-9]+|md_.+|sr[0-9]+|nbd[0-9]+|rbd[0-9]+|` +
+	skipNameRE = lazyregexp.New(`^(loop[0-9]+|ram[0-9]+|zram[0-9]+|dm-[0-9]+|md[0-9]+|md_.+|sr[0-9]+|nbd[0-9]+|rbd[0-9]+|` +
 		`drbd[0-9]+|zd[0-9]+|pmem[0-9]+.*|fd[0-9]+|mtdblock[0-9]+|ubiblock.*|mmcblk[0-9]+boot[0-9]+|mmcblk[0-9]+rpmb|` +
 		`nvme[0-9]+c[0-9]+n[0-9]+)$`)
 )

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/jaypipes/ghw/pkg/block"
 
 	"github.com/memledger/memledger/internal/fileutil"
+	"github.com/memledger/memledger/internal/lazyregexp"
 	"github.com/memledger/memledger/internal/udev"
 )
 
@@ -262,7 +262,7 @@ func ghwString(v string) string {
 	return v
 }
 
-var devNumRE = regexp.MustCompile(`^[0-9]+:[0-9]+$`)
+var devNumRE = lazyregexp.New(`^[0-9]+:[0-9]+$`)
 
 // loadUdev reads the drive's udev database record.
 func (s *scanner) loadUdev(dc *driveCtx) {

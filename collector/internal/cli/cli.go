@@ -52,11 +52,10 @@ type app struct {
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
 
-	configPath string
-	db         string
-	logLevel   string
-	logFormat  string
-	logger     *slog.Logger
+	db        string
+	logLevel  string
+	logFormat string
+	logger    *slog.Logger
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -84,7 +83,7 @@ environment, which wins over the file.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.configPath, "config", "", "read flag values from the YAML `FILE` (keys are flag names; env MEMLEDGER_CONFIG)")
+	pf.String(cliconfig.ConfigFlag, "", "read flag values from the YAML `FILE` (keys are flag names; env MEMLEDGER_CONFIG)")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format on standard error: text or json")
 	root.AddCommand(
@@ -119,24 +118,11 @@ var usesLedger = map[string]bool{
 // configure applies the environment and the config file to cmd's flags,
 // then sets up logging. It runs before every command.
 func (a *app) configure(cmd *cobra.Command) error {
-	path := a.configPath
-	if !cmd.Flags().Changed("config") {
-		if env, ok := a.lookupEnv(cliconfig.EnvName("config")); ok {
-			path = env
-		}
-	}
-	var file *cliconfig.File
-	if path != "" {
-		known := allFlagNames(cmd.Root())
-		var err error
-		if file, err = cliconfig.Load(path, cliconfig.Known{
-			Key:  func(k string) bool { return known[k] },
-			Hint: "keys are the flag names of memledger-collector commands, e.g. db, listen",
-		}); err != nil {
-			return err
-		}
-	}
-	if err := cliconfig.Apply(cmd.Flags(), file, a.lookupEnv); err != nil {
+	known := allFlagNames(cmd.Root())
+	if _, err := cliconfig.Resolve(cmd.Flags(), cliconfig.Known{
+		Key:  func(k string) bool { return known[k] },
+		Hint: "keys are the flag names of memledger-collector commands, e.g. db, listen",
+	}, a.lookupEnv); err != nil {
 		return err
 	}
 	logger, err := cmdutil.NewLogger(a.stderr, a.logLevel, a.logFormat)

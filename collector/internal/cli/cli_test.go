@@ -313,12 +313,41 @@ func TestConfigPrecedence(t *testing.T) {
 		{"unknown key", nil, []string{"--config", badCfg}, `bad.yaml:2: unknown key "listne"`},
 		{"bad env value", map[string]string{"MEMLEDGER_LIMIT": "many"}, []string{"--config", cfg}, `environment MEMLEDGER_LIMIT="many"`},
 		{"missing config", nil, []string{"--config", filepath.Join(dir, "none.yaml")}, "none.yaml: no such file"},
+		{"missing config from the environment", map[string]string{"MEMLEDGER_CONFIG": filepath.Join(dir, "none.yaml")}, nil, "none.yaml: no such file"},
+		{"empty MEMLEDGER_CONFIG reads no file", map[string]string{"MEMLEDGER_CONFIG": ""}, nil, "no ledger at /var/lib/memledger/ledger.db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := runCLI(t, tt.env, "", append([]string{"parts"}, tt.args...)...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("parts: %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// Sizes take one syntax (cliconfig.ByteSize) from every source, and a bad
+// one names the flag, variable or file line it came from.
+func TestServeSizeErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "collector.yaml")
+	os.WriteFile(cfg, []byte("listen: \"127.0.0.1:0\"\nmax-report-bytes: 4 parsecs\n"), 0o644)
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"flag", nil, []string{"--max-report-bytes", "lots"}, `invalid argument "lots" for "--max-report-bytes" flag: size "lots": want a positive number of bytes`},
+		{"environment", map[string]string{"MEMLEDGER_MAX_INFLIGHT_BYTES": "0"}, nil, `environment MEMLEDGER_MAX_INFLIGHT_BYTES="0": invalid argument "0" for "--max-inflight-bytes" flag: size "0"`},
+		{"config file", nil, []string{"--config", cfg}, `collector.yaml:2: max-report-bytes: invalid argument "4 parsecs" for "--max-report-bytes" flag`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"serve", "--db", "sqlite:" + filepath.Join(dir, "ledger.db")}, tt.args...)
+			_, _, err := runCLI(t, tt.env, "", args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("serve %v: %v, want an error containing %q", tt.args, err, tt.want)
 			}
 		})
 	}

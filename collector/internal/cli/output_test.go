@@ -118,31 +118,6 @@ func TestParseTime(t *testing.T) {
 	}
 }
 
-func TestByteSize(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-	}{
-		{"4194304", 4 << 20}, {"4MiB", 4 << 20}, {"4M", 4 << 20}, {"512KiB", 512 << 10}, {"1 GiB", 1 << 30}, {"100B", 100},
-	}
-	for _, tt := range tests {
-		var b byteSize
-		if err := b.Set(tt.in); err != nil || int64(b) != tt.want {
-			t.Errorf("Set(%q) = %d, %v; want %d", tt.in, b, err, tt.want)
-		}
-	}
-	for _, bad := range []string{"", "0", "-1MiB", "lots", "1.5MiB", "99999999999GiB"} {
-		var b byteSize
-		if err := b.Set(bad); err == nil {
-			t.Errorf("Set(%q) succeeded", bad)
-		}
-	}
-	b := byteSize(128 << 20)
-	if b.String() != "128MiB" {
-		t.Errorf("String() = %q, want 128MiB", b.String())
-	}
-}
-
 func TestParseLabelChanges(t *testing.T) {
 	set, unset, err := parseLabelChanges([]string{"env=prod", "rack-", "empty=", "a-b=c"})
 	if err != nil {

@@ -2,18 +2,16 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/collector/internal/server"
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/cliconfig"
 	"github.com/memledger/memledger/internal/fileutil"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -26,8 +24,8 @@ type serveFlags struct {
 	batchWait       time.Duration
 	queueSize       int
 	streamWindow    int
-	maxInflight     byteSize
-	maxReport       byteSize
+	maxInflight     cliconfig.ByteSize
+	maxReport       cliconfig.ByteSize
 	maxStreams      int
 	commitTimeout   time.Duration
 	shutdownTimeout time.Duration
@@ -204,57 +202,4 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		return err
 	}
 	return nil
-}
-
-// byteSize is a flag value in bytes that accepts units: 4194304, 4MiB, 4M,
-// 512KiB.
-type byteSize int64
-
-func (b *byteSize) String() string {
-	n := int64(*b)
-	for _, u := range []struct {
-		suffix string
-		size   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n != 0 && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.suffix
-		}
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-func (b *byteSize) Set(s string) error {
-	v, err := parseByteSize(s)
-	if err != nil {
-		return err
-	}
-	*b = byteSize(v)
-	return nil
-}
-
-func (b *byteSize) Type() string { return "bytes" }
-
-func parseByteSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		size   int64
-	}{
-		{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
-		{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1},
-	} {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.size
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, errors.New("want a positive size such as 4194304, 4MiB or 512KiB")
-	}
-	if n > (1<<62)/mult {
-		return 0, errors.New("size too large")
-	}
-	return n * mult, nil
 }
