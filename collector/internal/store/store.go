@@ -347,8 +347,8 @@ type Vendor struct {
 
 // Part is one memory module or drive as the ledger knows it on one host.
 //
-// A part's identity is kind + maker + part number (model) + serial number
-// when the serial is real; for placeholder serials ("", "00000000",
+// A part's identity is kind + part number (model) + serial number when the
+// serial is real (the identified maker is not part of it); for placeholder serials ("", "00000000",
 // "Not Specified", ...) it is a fingerprint of kind + host + slot + part
 // number + size (see ledger.Identity). There is one Part row per identity
 // and host: a part moved to another host gets a new row there (and its old

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"PlaceholderSerials", testPlaceholderSerials},
 		{"PlaceholderFleet", testPlaceholderFleet},
 		{"SerialHijack", testSerialHijack},
+		{"MakerReidentified", testMakerReidentified},
 		{"FieldsChanged", testFieldsChanged},
 		{"HostFactsChanged", testHostFactsChanged},
 		{"Labels", testLabels},
@@ -1876,5 +1877,69 @@ func testSerialHijack(t *testing.T, h *harness) {
 	}
 	if evs := h.events(store.EventFilter{HostID: "hj-victim", Kinds: []store.EventKind{store.EventSerialClash}}); evs[0].PartID != before["VICTIM0001"].ID {
 		t.Errorf("victim's clash event about part %d, want %d", evs[0].PartID, before["VICTIM0001"].ID)
+	}
+}
+
+// testMakerReidentified: agents whose maker identification improved
+// report the same physical parts (same host, slot, part number, serial)
+// with another maker: unknown -> kingston for a module, the renamed slug
+// wilkelektroniksa -> goodram, hpe -> micron for an HPE-labelled Micron
+// SSD. Each part keeps its row, first-seen time and arrival: one
+// fields_changed event, never a removal and an addition (a false "new
+// install" under a restrict-new rule), a move or a clash.
+func testMakerReidentified(t *testing.T, h *harness) {
+	hpe := &memledgerv1.Vendor{Id: "hpe", Name: "HPE", Parent: "hpe", Evidence: []string{"name"}}
+	micronSSD := &memledgerv1.Vendor{Id: "micron", Name: "Micron", Parent: "micron", Evidence: []string{"wwn-oui"}}
+	wilk := &memledgerv1.Vendor{Id: "wilkelektroniksa", Name: "Wilk Elektronik", Parent: "wilkelektroniksa", Evidence: []string{"smbios-module-id"}}
+	goodram := &memledgerv1.Vendor{Id: "goodram", Name: "GOODRAM", Parent: "goodram", Evidence: []string{"smbios-module-id"}}
+	oldMods := []*memledgerv1.MemoryModule{
+		DIMM("A1", nil, "KSM32RD4/32MRR", "REKEY0001"),
+		DIMM("A2", wilk, "W-MEM3200R4D432G", "REKEY0002"),
+	}
+	oldDrives := []*memledgerv1.StorageDevice{Drive("nvme0n1", hpe, "MO001600KXPTR", "REKEYSSD01", "HPK2")}
+	h.committed(Full(Inventory("rk", oldMods, oldDrives), 1, At(0)))
+	// The part also roams: host rk-dst later receives a module whose maker
+	// the old agent of host rk left unknown.
+	roamer := DIMM("B1", nil, "KSM32RD4/32MRR", "REKEY0009")
+	h.committed(Full(Inventory("rk-src", []*memledgerv1.MemoryModule{roamer}, nil), 1, At(0)))
+	before := bySerial(h.parts(store.PartFilter{}))
+	mark := h.lastEventID()
+
+	newMods := []*memledgerv1.MemoryModule{
+		DIMM("A1", Kingston, "KSM32RD4/32MRR", "REKEY0001"),
+		DIMM("A2", goodram, "W-MEM3200R4D432G", "REKEY0002"),
+	}
+	newDrives := []*memledgerv1.StorageDevice{Drive("nvme0n1", micronSSD, "MO001600KXPTR", "REKEYSSD01", "HPK2")}
+	for i := range 2 { // the second report changes nothing
+		h.committed(Full(Inventory("rk", newMods, newDrives), uint64(2+i), At(1+i)))
+	}
+	h.wantKinds("rk", mark, store.EventFieldsChanged, store.EventFieldsChanged, store.EventFieldsChanged)
+	after := bySerial(h.parts(store.PartFilter{HostIDs: []string{"rk"}}))
+	wantMaker := map[string]string{"REKEY0001": "kingston", "REKEY0002": "goodram", "REKEYSSD01": "micron"}
+	for serial, maker := range wantMaker {
+		p, q := before[serial], after[serial]
+		if q.ID != p.ID || !q.Active() || !q.FirstSeen.Equal(p.FirstSeen) || q.Maker.ID != maker {
+			t.Errorf("%s after re-identification: id %d active %v first seen %v maker %q; want id %d, active, first seen %v, maker %q",
+				serial, q.ID, q.Active(), q.FirstSeen, q.Maker.ID, p.ID, p.FirstSeen, maker)
+		}
+	}
+	for _, ev := range h.events(store.EventFilter{HostID: "rk", Kinds: []store.EventKind{store.EventFieldsChanged}}) {
+		if !strings.Contains(ev.Message, "vendor") {
+			t.Errorf("maker change event does not name the vendor: %s", ev.Message)
+		}
+	}
+
+	// The roaming module, re-identified by rk-dst's newer agent, moved.
+	src := before["REKEY0009"]
+	mark = h.lastEventID()
+	h.committed(Full(Inventory("rk-src", nil, nil), 2, At(3)))
+	moved := DIMM("C1", Kingston, "KSM32RD4/32MRR", "REKEY0009")
+	h.committed(Full(Inventory("rk-dst", []*memledgerv1.MemoryModule{moved}, nil), 1, At(4)))
+	h.wantKinds("rk-src", mark, store.EventPartRemoved)
+	h.wantKinds("rk-dst", mark, store.EventHostEnrolled, store.EventPartMoved)
+	if evs := h.events(store.EventFilter{HostID: "rk-dst", Kinds: []store.EventKind{store.EventPartMoved}}); len(evs) == 1 {
+		if d := details(t, evs[0]); d["from_part_id"] != float64(src.ID) {
+			t.Errorf("move details %v, want from part %d", d, src.ID)
+		}
 	}
 }
