@@ -426,6 +426,20 @@ func joinKey(parts ...string) string {
 // when the identity rules change. Fingerprints carry no "#n" suffix: the
 // caller resolves clashes with the host's other rows.
 func Reidentify(hostID string, kind PartKind, record []byte) (Observed, error) {
+	return reidentify(hostID, kind, record, 1)
+}
+
+// ReidentifyRepeated is what Observe gives a stored part when its host
+// lists it next to another part of the same real identity (one part
+// number and serial twice): the host's fingerprint, never a real-serial
+// identity. Like Reidentify, without "#n" suffix.
+func ReidentifyRepeated(hostID string, kind PartKind, record []byte) (Observed, error) {
+	return reidentify(hostID, kind, record, 2)
+}
+
+// reidentify observes an inventory listing the part copies times and
+// returns the first observation.
+func reidentify(hostID string, kind PartKind, record []byte, copies int) (Observed, error) {
 	inv := &memledgerv1.Inventory{}
 	switch kind {
 	case KindMemory:
@@ -433,13 +447,17 @@ func Reidentify(hostID string, kind PartKind, record []byte) (Observed, error) {
 		if err := proto.Unmarshal(record, m); err != nil {
 			return Observed{}, fmt.Errorf("reidentify a part of host %q: decode memory record: %w", hostID, err)
 		}
-		inv.MemoryModules = []*memledgerv1.MemoryModule{m}
+		for range copies {
+			inv.MemoryModules = append(inv.MemoryModules, m)
+		}
 	case KindDrive:
 		d := &memledgerv1.StorageDevice{}
 		if err := proto.Unmarshal(record, d); err != nil {
 			return Observed{}, fmt.Errorf("reidentify a part of host %q: decode drive record: %w", hostID, err)
 		}
-		inv.StorageDevices = []*memledgerv1.StorageDevice{d}
+		for range copies {
+			inv.StorageDevices = append(inv.StorageDevices, d)
+		}
 	default:
 		return Observed{}, fmt.Errorf("reidentify a part of host %q: unknown kind %q", hostID, kind)
 	}

@@ -37,9 +37,12 @@ const (
 	// each about its own part and naming both hosts.
 	EventSerialClash EventKind = "serial_clash"
 	// EventIdentityCorrected: a migration re-derived a part's identity
-	// under new rules (a serial once taken for real is a placeholder): the
+	// under new rules: a serial once taken for real is a placeholder (the
 	// part is known on its host only, and moves recorded for it between
-	// hosts were not moves. The part's earlier events stay as written.
+	// hosts were not moves), or rows of one host that named different
+	// makers are one part (its removal and re-addition when its maker was
+	// re-identified did not happen). The part's earlier events stay as
+	// written.
 	EventIdentityCorrected EventKind = "identity_corrected"
 	// EventFieldsChanged: decoded facts of a part (drive firmware, size,
 	// vendor identification, ...) or of a host (kernel, OS, hostname, ...)
