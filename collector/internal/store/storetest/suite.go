@@ -1204,6 +1204,9 @@ func testVendorFilter(t *testing.T, h *harness) {
 		kingstonMicronDies, kingstonHynixDies,
 		DIMM("A6", Samsung, "M393A4K40DB3-CWE", "SAMS0001"),
 		unknown,
+		// Stored by an agent that knew goodram by its former slug.
+		DIMM("A7", &memledgerv1.Vendor{Id: "wilkelektroniksa", Name: "Wilk Elektronik", Parent: "wilkelektroniksa"}, "GR3200D464L22/16G", "WILK0001"),
+		DIMM("A8", &memledgerv1.Vendor{Id: "goodram", Name: "GOODRAM", Parent: "goodram"}, "GR3200D464L22/16G", "GOOD0001"),
 	}
 	h.committed(Full(Inventory("vend", mods, []*memledgerv1.StorageDevice{phisonCtl}), 1, At(0)))
 	for _, c := range []struct {
@@ -1219,7 +1222,9 @@ func testVendorFilter(t *testing.T, h *harness) {
 		{"skhynix", false, []string{"KING0002"}},
 		{"phison", false, nil}, // controller makers are not makers of the drive
 		{"859b", false, nil},   // raw strings are never a vendor
-		{"", false, []string{"50026B7785A1", "CRUC0001", "KING0001", "KING0002", "MICR0001", "SAMS0001", "UNKN0001"}},
+		{"goodram", false, []string{"GOOD0001", "WILK0001"}},
+		{"wilkelektroniksa", true, []string{"GOOD0001", "WILK0001"}}, // a former slug names the maker
+		{"", false, []string{"50026B7785A1", "CRUC0001", "GOOD0001", "KING0001", "KING0002", "MICR0001", "SAMS0001", "UNKN0001", "WILK0001"}},
 	} {
 		got := serials(h.parts(store.PartFilter{Vendor: c.vendor, MakerOnly: c.makerOnly}))
 		if !reflect.DeepEqual(got, c.want) {
