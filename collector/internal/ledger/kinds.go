@@ -30,6 +30,13 @@ const (
 	// hosts is recorded in the destination's history and, when the source
 	// still held the part's row, in the source's too; both name both hosts.
 	EventPartMoved EventKind = "part_moved"
+	// EventHostRetired: an operator retired the host (memledger-collector
+	// retire): it is out of service, and its active parts were removed at
+	// that time, each with a part_removed event. A part with a real serial
+	// that another host reports afterwards moved there from this host. A
+	// retired host that reports again is in service again: the parts it
+	// lists return.
+	EventHostRetired EventKind = "host_retired"
 	// EventSerialClash: a host reported a real serial (maker, part number,
 	// serial) that another host still carries. Both keep their own part
 	// (a clone module, a lazily programmed serial, or a host reporting what

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"PlaceholderFleet", testPlaceholderFleet},
 		{"SerialHijack", testSerialHijack},
 		{"MakerReidentified", testMakerReidentified},
+		{"RetiredHost", testRetiredHost},
 		{"FieldsChanged", testFieldsChanged},
 		{"HostFactsChanged", testHostFactsChanged},
 		{"Labels", testLabels},
@@ -1946,5 +1947,93 @@ func testMakerReidentified(t *testing.T, h *harness) {
 		if d := details(t, evs[0]); d["from_part_id"] != float64(src.ID) {
 			t.Errorf("move details %v, want from part %d", d, src.ID)
 		}
+	}
+}
+
+// testRetiredHost: a retired host's parts are removed at its retirement,
+// nothing is deleted, and a part with a real serial that another host
+// reports afterwards moved from the retired host, where before the
+// retirement the same report was a serial clash. Retiring again changes
+// nothing; a retired host that reports again has its parts back.
+func testRetiredHost(t *testing.T, h *harness) {
+	r, ok := h.s.(store.Retirer)
+	if !ok {
+		t.Fatal("the store cannot retire hosts (store.Retirer)")
+	}
+	oldMods := []*memledgerv1.MemoryModule{
+		DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "RETIRE0001"),
+		DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "RETIRE0002"),
+		DIMM("A3", Hynix, "HMA84GR7CJR4N-XN", "Undefined"),
+	}
+	oldDrives := []*memledgerv1.StorageDevice{Drive("nvme0n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "S64FRETIRE1", "GDC5602Q")}
+	h.committed(Full(Inventory("rt-old", oldMods, oldDrives), 1, At(0)))
+	before := bySerial(h.parts(store.PartFilter{HostIDs: []string{"rt-old"}}))
+
+	// While rt-old carries RETIRE0001, another host reporting it clashes.
+	h.committed(Full(Inventory("rt-clash", []*memledgerv1.MemoryModule{DIMM("B1", Micron, "36ASF8G72PZ-2G3B1", "RETIRE0001")}, nil), 1, At(1)))
+	h.wantKinds("rt-clash", 0, store.EventHostEnrolled, store.EventSerialClash)
+
+	if _, err := r.RetireHost(h.ctx, "rt-old", At(0).Add(-time.Hour)); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("retire before the host was last seen: %v, want ErrInvalid", err)
+	}
+	if _, err := r.RetireHost(h.ctx, "rt-nope", At(3)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("retire an unknown host: %v, want ErrNotFound", err)
+	}
+	mark := h.lastEventID()
+	ret, err := r.RetireHost(h.ctx, "rt-old", At(3))
+	if err != nil {
+		t.Fatalf("retire: %v", err)
+	}
+	if ret.AlreadyRetired || !ret.At.Equal(At(3)) || len(ret.PartsRemoved) != 4 {
+		t.Errorf("retirement %+v, want 4 parts removed at %v", ret, At(3))
+	}
+	h.wantKinds("rt-old", mark, store.EventHostRetired, store.EventPartRemoved, store.EventPartRemoved, store.EventPartRemoved, store.EventPartRemoved)
+	all := bySerial(h.parts(store.PartFilter{HostIDs: []string{"rt-old"}, Removed: store.IncludeRemoved}))
+	for serial, p := range before {
+		q := all[serial]
+		if q.ID != p.ID || q.Active() || !q.RemovedAt.Equal(At(3)) || !q.FirstSeen.Equal(p.FirstSeen) {
+			t.Errorf("%s after the retirement: %+v, want part %d removed at %v", serial, q, p.ID, At(3))
+		}
+	}
+	if got := h.parts(store.PartFilter{HostIDs: []string{"rt-old"}}); len(got) != 0 {
+		t.Errorf("retired host still carries %d parts", len(got))
+	}
+	if got := h.parts(store.PartFilter{HostIDs: []string{"rt-old"}, AsOf: At(2)}); len(got) != 4 {
+		t.Errorf("as of before the retirement: %d parts, want 4", len(got))
+	}
+	// Again: nothing changes.
+	mark = h.lastEventID()
+	if again, err := r.RetireHost(h.ctx, "rt-old", At(4)); err != nil || !again.AlreadyRetired || !again.At.Equal(At(3)) || len(again.PartsRemoved) != 0 {
+		t.Errorf("retire again: %+v %v", again, err)
+	}
+	h.wantKinds("rt-old", mark)
+
+	// RETIRE0002 turns up on another host: a move from the retired host.
+	h.committed(Full(Inventory("rt-new", []*memledgerv1.MemoryModule{DIMM("C1", Micron, "36ASF8G72PZ-2G3B1", "RETIRE0002")}, nil), 1, At(5)))
+	evs := h.wantKinds("rt-new", mark, store.EventHostEnrolled, store.EventPartMoved)
+	if d := details(t, evs[1]); d["from_host_id"] != "rt-old" || d["from_part_id"] != float64(before["RETIRE0002"].ID) {
+		t.Errorf("move details %v", d)
+	}
+	// The retired host reports again: in service, its parts are back.
+	h.committed(Full(Inventory("rt-old", oldMods, oldDrives), 2, At(6)))
+	back := bySerial(h.parts(store.PartFilter{HostIDs: []string{"rt-old"}}))
+	if len(back) != 4 || back["RETIRE0001"].ID != before["RETIRE0001"].ID {
+		t.Errorf("after the retired host reported again: %v", serials(h.parts(store.PartFilter{HostIDs: []string{"rt-old"}})))
+	}
+	kinds := h.kindsSince("rt-old", h.events(store.EventFilter{HostID: "rt-new", Kinds: []store.EventKind{store.EventPartMoved}})[0].ID)
+	var returned, clashes int
+	for _, k := range kinds {
+		switch k {
+		case store.EventPartReturned:
+			returned++
+		case store.EventSerialClash:
+			clashes++
+		}
+	}
+	// The module without a serial and the drive return; RETIRE0001 and
+	// RETIRE0002 come back too, as serial clashes with rt-clash and rt-new,
+	// which carry them.
+	if returned != 2 || clashes != 2 {
+		t.Errorf("events of rt-old reporting again: %v", kinds)
 	}
 }
