@@ -26,7 +26,8 @@ const (
 	EventPartReturned EventKind = "part_returned"
 	// EventPartMoved: a part changed slot on the same host, or a part with a
 	// real serial number left one host for another: the source host no
-	// longer carries it (its own later report left it out). A move between
+	// longer carries it (its own later report left it out, or it was
+	// retired). A move between
 	// hosts is recorded in the destination's history and, when the source
 	// still held the part's row, in the source's too; both name both hosts.
 	EventPartMoved EventKind = "part_moved"
@@ -37,7 +38,7 @@ const (
 	// retired host that reports again is in service again: the parts it
 	// lists return.
 	EventHostRetired EventKind = "host_retired"
-	// EventSerialClash: a host reported a real serial (maker, part number,
+	// EventSerialClash: a host reported a real serial (part number and
 	// serial) that another host still carries. Both keep their own part
 	// (a clone module, a lazily programmed serial, or a host reporting what
 	// it does not carry); the event is recorded in both hosts' histories,

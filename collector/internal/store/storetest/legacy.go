@@ -298,22 +298,21 @@ func WriteLegacyMakerKeys(t testing.TB, w LegacyWriter) {
 			record, w.Time(p.first), lastSeen, removedAt); err != nil {
 			t.Fatalf("write maker-keyed part %d: %v", p.id, err)
 		}
-		events := [][2]string{{"part_added", "part added: " + kind + " " + p.identity}}
+		type event struct {
+			at         time.Time
+			kind, verb string
+		}
+		events := []event{{p.first, "part_added", "added"}}
 		if !p.removedAt.IsZero() {
 			if err := w.Exec(`INSERT INTO part_presence (part_id, host_id, since_at, until_at) VALUES ($1, $2, $3, $4)`,
 				p.id, p.host, w.Time(p.first), w.Time(p.removedAt)); err != nil {
 				t.Fatalf("write maker-keyed stay: %v", err)
 			}
+			events = append(events, event{p.removedAt, "part_removed", "removed"})
 		}
 		for _, ev := range events {
 			if err := w.Exec(`INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, $4, $5, $6)`,
-				w.Time(p.first), p.host, p.id, ev[0], ev[1], `{"identity":"`+p.identity+`"}`); err != nil {
-				t.Fatalf("write maker-keyed event: %v", err)
-			}
-		}
-		if !p.removedAt.IsZero() {
-			if err := w.Exec(`INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, 'part_removed', $4, $5)`,
-				w.Time(p.removedAt), p.host, p.id, "part removed: "+p.identity, `{"identity":"`+p.identity+`"}`); err != nil {
+				w.Time(ev.at), p.host, p.id, ev.kind, "part "+ev.verb+": "+kind+" "+p.identity, `{"identity":"`+p.identity+`"}`); err != nil {
 				t.Fatalf("write maker-keyed event: %v", err)
 			}
 		}

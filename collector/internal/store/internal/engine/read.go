@@ -665,13 +665,9 @@ func (e *Engine) SetLabels(ctx context.Context, hostID string, set map[string]st
 	now := Norm(e.Now())
 	return e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
 		w := &writer{tx: tx}
-		states, err := e.loadHosts(ctx, w, []string{hostID}, true)
+		st, err := e.lockHost(ctx, w, hostID)
 		if err != nil {
-			return err
-		}
-		st := states[hostID]
-		if st == nil {
-			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), store.ErrNotFound)
+			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), err)
 		}
 		before := st.effectiveLabels()
 		oldOver, oldUnset := labelsJSON(nonNilMap(st.overrides)), labelsJSON(st.unset)

@@ -3,7 +3,6 @@ package engine
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -93,20 +92,14 @@ func RekeyWithoutMaker(partsVersion bool, now time.Time) func(ctx context.Contex
 				r.newIdentity, r.newReal, r.newFirstSeen, r.id); err != nil {
 				return fmt.Errorf("rekey part %d: %w", r.id, err)
 			}
-			if partsVersion && !bumped[r.host] {
-				bumped[r.host] = true
-				if _, err := tx.Exec(ctx, `UPDATE hosts SET parts_version = parts_version + 1 WHERE host_id = $1`, r.host); err != nil {
-					return fmt.Errorf("rekey parts of host %q: %w", r.host, err)
+			if partsVersion {
+				if err := bumpPartsVersion(ctx, tx, bumped, r.host); err != nil {
+					return fmt.Errorf("rekey parts: %w", err)
 				}
 			}
 		}
 		for _, ev := range events {
-			details, err := json.Marshal(ev.details)
-			if err != nil {
-				return fmt.Errorf("rekey part %d: %w", ev.row.id, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, $4, $5, $6)`,
-				now, ev.row.host, ev.row.id, string(ev.kind), ev.message, string(details)); err != nil {
+			if err := insertEvent(ctx, tx, now, ev.row.host, ev.row.id, ev.kind, ev.message, ev.details); err != nil {
 				return fmt.Errorf("rekey part %d: record the correction: %w", ev.row.id, err)
 			}
 		}
@@ -203,22 +196,13 @@ func collapse(g []*rekeyRow, taken map[string]bool) ([]rekeyEvent, error) {
 		}
 	}
 	var events []rekeyEvent
-	suffixed := func(r *rekeyRow) string {
-		id := r.newIdentity + "#migrated-" + strconv.FormatInt(r.id, 10)
-		taken[r.host+"\x00"+id] = true
-		return id
-	}
 	if len(active) > 1 {
 		for _, r := range active {
 			o, err := ledger.ReidentifyRepeated(r.host, ledger.PartKind(r.kind), r.record)
 			if err != nil {
 				return nil, fmt.Errorf("rekey part %d: %w", r.id, err)
 			}
-			r.newIdentity, r.newReal = o.Identity, false
-			if taken[r.host+"\x00"+r.newIdentity] {
-				r.newIdentity = suffixed(r)
-			}
-			taken[r.host+"\x00"+r.newIdentity] = true
+			r.newIdentity, r.newReal = claimIdentity(taken, r.host, o.Identity, r.id), false
 			others := otherRows(active, r)
 			events = append(events, rekeyEvent{row: r, kind: ledger.EventIdentityCorrected,
 				message: fmt.Sprintf("identity corrected: parts %s of host %s share part number %s and serial %s under makers %s: two parts the serial cannot tell apart, so this one is known on this host only, as %s",
@@ -243,8 +227,10 @@ func collapse(g []*rekeyRow, taken map[string]bool) ([]rekeyEvent, error) {
 	if len(rest) == 0 {
 		return events, nil
 	}
+	// The keeper holds the identity: the others get their suffixed one.
+	taken[keeper.host+"\x00"+newIdentity] = true
 	for _, r := range rest {
-		r.newIdentity = suffixed(r)
+		r.newIdentity = claimIdentity(taken, r.host, newIdentity, r.id)
 		if r.firstSeen.Before(keeper.newFirstSeen) {
 			keeper.newFirstSeen = r.firstSeen
 		}

@@ -39,13 +39,9 @@ func (e *Engine) RetireHost(ctx context.Context, hostID string, at time.Time) (s
 	err := e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
 		out = store.Retirement{At: now}
 		w := &writer{tx: tx}
-		states, err := e.loadHosts(ctx, w, []string{hostID}, true)
+		st, err := e.lockHost(ctx, w, hostID)
 		if err != nil {
 			return err
-		}
-		st := states[hostID]
-		if st == nil {
-			return store.ErrNotFound
 		}
 		last, err := lastRetirement(ctx, w, hostID)
 		if err != nil {
@@ -123,4 +119,18 @@ func lastRetirement(ctx context.Context, w *writer, hostID string) (Time, error)
 		return Time{}, fmt.Errorf("read its last retirement: %w", err)
 	}
 	return t, rows.Close()
+}
+
+// lockHost loads one host's row, locked as Apply locks it, for a write
+// about that host outside a report; an unknown host is store.ErrNotFound.
+func (e *Engine) lockHost(ctx context.Context, w *writer, hostID string) (*hostState, error) {
+	states, err := e.loadHosts(ctx, w, []string{hostID}, true)
+	if err != nil {
+		return nil, err
+	}
+	st := states[hostID]
+	if st == nil {
+		return nil, store.ErrNotFound
+	}
+	return st, nil
 }
