@@ -25,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/memledger/memledger/internal/testcorpus"
 )
 
 // The two packages and what each carries.
@@ -52,25 +54,6 @@ var pkgs = []pkgSpec{
 		exec:    "/usr/bin/memledger-collector serve --config /etc/memledger/collector.yaml",
 		maxExpo: 1.4, // 1.1 when written
 	},
-}
-
-// repoRoot walks up from the test's directory to the one holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
 }
 
 func needTool(t testing.TB, name string) string {
@@ -231,7 +214,7 @@ func exposure(t *testing.T, unitPath, binary string) float64 {
 
 func TestUnitsVerify(t *testing.T) {
 	needTool(t, "systemd-analyze")
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	for _, p := range pkgs {
 		t.Run(p.name, func(t *testing.T) {
 			unit := filepath.Join(root, "packaging", "systemd", p.name+".service")
@@ -251,7 +234,7 @@ func TestUnitsVerify(t *testing.T) {
 // systemd-analyze only warns about, so TestUnitsVerify can fail.
 func TestVerifyCatchesMistakes(t *testing.T) {
 	needTool(t, "systemd-analyze")
-	good := readFile(t, filepath.Join(repoRoot(t), "packaging", "systemd", "memledger-agent.service"))
+	good := readFile(t, filepath.Join(testcorpus.RepoRoot(t), "packaging", "systemd", "memledger-agent.service"))
 	tests := []struct {
 		name     string
 		from, to string
@@ -328,7 +311,7 @@ func TestUnitDirectives(t *testing.T) {
 			"CapabilityBoundingSet": "",
 		},
 	}
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	for _, p := range pkgs {
 		t.Run(p.name, func(t *testing.T) {
 			entries, err := parseUnit(readFile(t, filepath.Join(root, "packaging", "systemd", p.name+".service")))
@@ -402,7 +385,7 @@ func renderScript(t testing.TB, root, kind, name, pkg string) []byte {
 // TestScriptTemplates checks the shared scripts: executable, POSIX sh,
 // with nothing left of the placeholder once rendered.
 func TestScriptTemplates(t *testing.T) {
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	var names [][2]string
 	for _, s := range debScripts {
 		names = append(names, [2]string{"deb", s})
@@ -467,7 +450,7 @@ func TestScriptCalls(t *testing.T) {
 	if out, err := runErr(t, nil, "unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib"); err != nil {
 		t.Skipf("cannot make a private mount namespace to fake /run/systemd/system (%v): %s", err, out)
 	}
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	const (
 		users   = "systemd-sysusers PKG.conf"
 		dirs    = "systemd-tmpfiles --create PKG.conf"
@@ -623,7 +606,7 @@ func TestPackages(t *testing.T) {
 		t.Skip("-short: building the packages compiles both binaries and nfpm")
 	}
 	needTool(t, "dpkg-deb")
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	dist := t.TempDir()
 	out, err := runErr(t, []string{"DIST=" + dist, "GOARCH=" + runtime.GOARCH}, filepath.Join(root, "packaging", "build.sh"), buildVersion)
 	if err != nil {

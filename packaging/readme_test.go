@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memledger/memledger/internal/testcorpus"
 )
 
 // fleetSteps returns the command lines of README.md's "Install on a fleet"
@@ -52,7 +54,7 @@ func fleetSteps(readme string) ([]string, error) {
 }
 
 func TestFleetSteps(t *testing.T) {
-	steps, err := fleetSteps(string(readFile(t, filepath.Join(repoRoot(t), "README.md"))))
+	steps, err := fleetSteps(string(readFile(t, filepath.Join(testcorpus.RepoRoot(t), "README.md"))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +405,7 @@ func appendFile(t *testing.T, path, s string) {
 // NOTICE: every generated file NOTICE names a data source for has its own
 // Files paragraph.
 func TestCopyrightNamesNotice(t *testing.T) {
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	notice := string(readFile(t, filepath.Join(root, "NOTICE")))
 	copyright := string(readFile(t, filepath.Join(root, "packaging", "copyright")))
 	files := regexp.MustCompile(`\(([a-z0-9_./-]+\.go)\)`).FindAllStringSubmatch(notice, -1)

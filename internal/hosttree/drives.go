@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/memledger/memledger/internal/udev"
 )
 
 // NVMe describes an NVMe controller on PCIe with its first namespace (nsid 1).
@@ -37,9 +39,15 @@ type NVMe struct {
 	// WWN is namespace 1's wwid as the kernel prints it ("eui.00253885...",
 	// "nvme.1344-..."). "" gives the kernel's fallback for namespaces without
 	// EUI-64/NGUID/UUID: nvme.<vid>-<serial hex>-<model hex>-<nsid>.
-	WWN       string
-	Multipath bool
-	NoUdev    bool // leave out the udev database entries
+	WWN string
+	// EUI64 (16 hex digits) and NGUID (32 hex digits) are namespace 1's
+	// identifiers; the kernel shows them as the eui ("00 25 38 ...") and
+	// nguid ("36344630-5270-...") attributes only when nonzero. With WWN
+	// "", the wwid is derived as the kernel does: "eui." + NGUID, else
+	// "eui." + EUI64, else the nvme.<vid>-... fallback.
+	EUI64, NGUID string
+	Multipath    bool
+	NoUdev       bool // leave out the udev database entries
 }
 
 type nvmeCtrl struct {
@@ -70,6 +78,15 @@ func (b *Builder) AddNVMe(n NVMe) {
 	if !checkLen(b, what, "model", n.Model, 40) || !checkLen(b, what, "serial", n.Serial, 20) ||
 		!checkLen(b, what, "firmware", n.Firmware, 8) || !checkLen(b, what, "WWN", n.WWN, 256) {
 		return
+	}
+	for _, id := range []struct {
+		name, hex string
+		size      int
+	}{{"EUI64", n.EUI64, 8}, {"NGUID", n.NGUID, 16}} {
+		if b2, err := hex.DecodeString(id.hex); id.hex != "" && (err != nil || len(b2) != id.size) {
+			b.fail("%s: %s %q is not %d bytes of hex", what, id.name, id.hex, id.size)
+			return
+		}
 	}
 	idx, _ := strconv.Atoi(m[1])
 	bridge := n.Bridge
@@ -118,7 +135,35 @@ func (b *Builder) AddNVMe(n NVMe) {
 	b.link(c.subsysDir+"/subsystem", "sys/class/nvme-subsystem")
 	b.link(fmt.Sprintf("sys/class/nvme-subsystem/nvme-subsys%d", idx), c.subsysDir)
 	b.nvme[n.Ctrl] = c
-	b.addNamespace(c, n.SizeBytes, n.WWN)
+	wwn := n.WWN
+	switch {
+	case wwn != "":
+	case n.NGUID != "":
+		wwn = "eui." + strings.ToLower(n.NGUID)
+	case n.EUI64 != "":
+		wwn = "eui." + strings.ToLower(n.EUI64)
+	}
+	dir := b.addNamespace(c, n.SizeBytes, wwn)
+	if dir == "" {
+		return
+	}
+	if n.EUI64 != "" {
+		raw, _ := hex.DecodeString(n.EUI64)
+		b.attr(dir, "eui", spacedHex(raw))
+	}
+	if n.NGUID != "" {
+		h := strings.ToLower(n.NGUID)
+		b.attr(dir, "nguid", h[0:8]+"-"+h[8:12]+"-"+h[12:16]+"-"+h[16:20]+"-"+h[20:32])
+	}
+}
+
+// spacedHex prints bytes as the kernel's %ph does: "00 25 38 8b".
+func spacedHex(raw []byte) string {
+	parts := make([]string, len(raw))
+	for i, c := range raw {
+		parts[i] = fmt.Sprintf("%02x", c)
+	}
+	return strings.Join(parts, " ")
 }
 
 // AddNVMeNamespace adds the next namespace (nsid 2, 3, ...) of size
@@ -135,7 +180,9 @@ func (b *Builder) AddNVMeNamespace(ctrl string, sizeBytes uint64, wwn string) {
 	b.addNamespace(c, sizeBytes, wwn)
 }
 
-func (b *Builder) addNamespace(c *nvmeCtrl, sizeBytes uint64, wwn string) {
+// addNamespace adds the next namespace of c and returns its sysfs
+// directory, "" when the builder failed.
+func (b *Builder) addNamespace(c *nvmeCtrl, sizeBytes uint64, wwn string) string {
 	n := c.spec
 	nsid := c.nextNSID
 	c.nextNSID++
@@ -154,7 +201,7 @@ func (b *Builder) addNamespace(c *nvmeCtrl, sizeBytes uint64, wwn string) {
 		model := strings.TrimRight(n.Model, " ")
 		serial := strings.TrimRight(n.Serial, " ")
 		idPath := fmt.Sprintf("pci-%s-nvme-%d", n.PCIAddr, nsid)
-		idSerial := udevReplaceChars(model) + "_" + udevReplaceChars(serial)
+		idSerial := udev.Replace(model) + "_" + udev.Replace(serial)
 		u = &udevRecord{symlinks: []string{
 			"disk/by-path/" + idPath,
 			"disk/by-id/nvme-" + wwn,
@@ -176,10 +223,11 @@ func (b *Builder) addNamespace(c *nvmeCtrl, sizeBytes uint64, wwn string) {
 		sizeBytes: sizeBytes, physBlock: 512, udev: u,
 	})
 	if d == nil {
-		return
+		return ""
 	}
 	b.attrs(dir, "nsid", strconv.Itoa(nsid), "wwid", wwn)
 	b.link(dir+"/device", parent)
+	return dir
 }
 
 // pathTag mirrors path_id's ID_PATH_TAG: characters other than [0-9A-Za-z-]
@@ -387,15 +435,15 @@ func (b *Builder) AddSATA(s SATA) {
 
 // sataUdev builds the record ata_id (and optionally sg3_utils) leave.
 func sataUdev(s SATA, idPath, model16, rev string, rpm int) *udevRecord {
-	model := udevReplaceWhitespace(s.Model)
-	serial := udevReplaceWhitespace(s.Serial)
+	model := udev.ReplaceWhitespace(s.Model)
+	serial := udev.ReplaceWhitespace(s.Serial)
 	idSerial := model + "_" + serial
 	u := &udevRecord{symlinks: []string{"disk/by-id/ata-" + idSerial, "disk/by-path/" + idPath}}
 	u.set("ID_ATA", "1")
 	u.set("ID_TYPE", "disk")
 	u.set("ID_BUS", "ata")
 	u.set("ID_MODEL", model)
-	u.set("ID_MODEL_ENC", udevEncode(pad(s.Model, 40)))
+	u.set("ID_MODEL_ENC", udev.Encode(pad(s.Model, 40)))
 	u.set("ID_REVISION", strings.TrimSpace(s.Firmware))
 	u.set("ID_SERIAL", idSerial)
 	u.set("ID_SERIAL_SHORT", serial)
@@ -410,25 +458,25 @@ func sataUdev(s SATA, idPath, model16, rev string, rpm int) *udevRecord {
 	u.set("ID_PATH", idPath)
 	u.set("ID_PATH_TAG", pathTag(idPath))
 	if s.SG3Udev {
-		scsiModel := udevReplaceWhitespace(model16)
+		scsiModel := udev.ReplaceWhitespace(model16)
 		u.set("SCSI_TPGS", "0")
 		u.set("SCSI_TYPE", "disk")
 		u.set("SCSI_VENDOR", "ATA")
-		u.set("SCSI_VENDOR_ENC", udevEncode(pad("ATA", 8)))
+		u.set("SCSI_VENDOR_ENC", udev.Encode(pad("ATA", 8)))
 		u.set("SCSI_MODEL", scsiModel)
-		u.set("SCSI_MODEL_ENC", udevEncode(model16))
+		u.set("SCSI_MODEL_ENC", udev.Encode(model16))
 		u.set("SCSI_REVISION", strings.TrimSpace(rev))
 		u.set("ID_SCSI", "1")
 		u.set("ID_SCSI_INQUIRY", "1")
 		u.set("ID_VENDOR", "ATA")
-		u.set("ID_VENDOR_ENC", udevEncode(pad("ATA", 8)))
+		u.set("ID_VENDOR_ENC", udev.Encode(pad("ATA", 8)))
 		u.set("SCSI_IDENT_SERIAL", serial)
 		if s.WWN != 0 {
 			u.set("SCSI_IDENT_LUN_NAA_REG", fmt.Sprintf("%016x", s.WWN))
 		}
 		// sg3_utils' 55-scsi-sg3_id.rules let the INQUIRY values win.
 		u.set("ID_MODEL", scsiModel)
-		u.set("ID_MODEL_ENC", udevEncode(model16))
+		u.set("ID_MODEL_ENC", udev.Encode(model16))
 		u.set("ID_REVISION", strings.TrimSpace(rev))
 	}
 	return u
@@ -522,10 +570,10 @@ func (b *Builder) AddSAS(s SAS) {
 		idPath := fmt.Sprintf("pci-%s-sas-phy%d-lun-0", s.PCIAddr, s.Host)
 		u = &udevRecord{symlinks: []string{"disk/by-path/" + idPath}}
 		u.set("ID_SCSI", "1")
-		u.set("ID_VENDOR", udevReplaceWhitespace(s.Vendor))
-		u.set("ID_VENDOR_ENC", udevEncode(pad(s.Vendor, 8)))
-		u.set("ID_MODEL", udevReplaceWhitespace(s.Model))
-		u.set("ID_MODEL_ENC", udevEncode(pad(s.Model, 16)))
+		u.set("ID_VENDOR", udev.ReplaceWhitespace(s.Vendor))
+		u.set("ID_VENDOR_ENC", udev.Encode(pad(s.Vendor, 8)))
+		u.set("ID_MODEL", udev.ReplaceWhitespace(s.Model))
+		u.set("ID_MODEL_ENC", udev.Encode(pad(s.Model, 16)))
 		u.set("ID_REVISION", strings.TrimSpace(s.Rev))
 		u.set("ID_TYPE", "disk")
 		if s.WWN != 0 {
@@ -634,18 +682,18 @@ func (b *Builder) AddUSB(s USB) {
 	var u *udevRecord
 	if !s.NoUdev {
 		idPath := fmt.Sprintf("pci-%s-usb-0:%s:1.0-scsi-0:0:0:0", s.PCIAddr, port)
-		vendor, model := udevReplaceWhitespace(s.Vendor), udevReplaceWhitespace(s.Model)
-		idSerial := vendor + "_" + model + "_" + udevReplaceChars(s.Serial) + "-0:0"
+		vendor, model := udev.ReplaceWhitespace(s.Vendor), udev.ReplaceWhitespace(s.Model)
+		idSerial := vendor + "_" + model + "_" + udev.Replace(s.Serial) + "-0:0"
 		u = &udevRecord{symlinks: []string{"disk/by-id/usb-" + idSerial, "disk/by-path/" + idPath}}
 		u.set("ID_VENDOR", vendor)
-		u.set("ID_VENDOR_ENC", udevEncode(pad(s.Vendor, 8)))
+		u.set("ID_VENDOR_ENC", udev.Encode(pad(s.Vendor, 8)))
 		u.set("ID_VENDOR_ID", fmt.Sprintf("%04x", s.IDVendor))
 		u.set("ID_MODEL", model)
-		u.set("ID_MODEL_ENC", udevEncode(pad(s.Model, 16)))
+		u.set("ID_MODEL_ENC", udev.Encode(pad(s.Model, 16)))
 		u.set("ID_MODEL_ID", fmt.Sprintf("%04x", s.IDProduct))
 		u.set("ID_REVISION", strings.TrimSpace(s.Rev))
 		u.set("ID_SERIAL", idSerial)
-		u.set("ID_SERIAL_SHORT", udevReplaceChars(s.Serial))
+		u.set("ID_SERIAL_SHORT", udev.Replace(s.Serial))
 		u.set("ID_TYPE", "disk")
 		u.set("ID_INSTANCE", "0:0")
 		u.set("ID_BUS", "usb")
@@ -867,7 +915,7 @@ func (b *Builder) AddOptical(o Optical) {
 	u.set("ID_CDROM", "1")
 	u.set("ID_TYPE", "cd")
 	u.set("ID_BUS", "ata")
-	u.set("ID_MODEL", udevReplaceWhitespace(o.Model))
+	u.set("ID_MODEL", udev.ReplaceWhitespace(o.Model))
 	if !b.ok() {
 		return
 	}

@@ -618,39 +618,6 @@ func (b *Builder) AddPartitions(disk string, sizes ...uint64) {
 	}
 }
 
-// udevEncode escapes s as udev's encode_devnode_name() does for *_ENC
-// properties: bytes outside [0-9A-Za-z#+-.:=@_] (spaces included) become \xHH.
-func udevEncode(s string) string {
-	var out strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || strings.IndexByte("#+-.:=@_", c) >= 0 {
-			out.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&out, `\x%02x`, c)
-	}
-	return out.String()
-}
-
-// udevReplaceWhitespace mirrors udev_replace_whitespace(): trim, and turn
-// every run of whitespace into one '_'.
-func udevReplaceWhitespace(s string) string {
-	return strings.Join(strings.Fields(s), "_")
-}
-
-// udevReplaceChars mirrors string_escape=replace: whitespace runs become '_'
-// and characters outside udev's allowed set become '_' too.
-func udevReplaceChars(s string) string {
-	s = udevReplaceWhitespace(s)
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || strings.ContainsRune("#+-.:=@_", r) {
-			return r
-		}
-		return '_'
-	}, s)
-}
-
 // pad right-pads s with spaces to n bytes, as fixed-width ATA, SCSI and
 // NVMe identify strings are.
 func pad(s string, n int) string {

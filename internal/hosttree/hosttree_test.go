@@ -413,17 +413,8 @@ func TestBuilderErrors(t *testing.T) {
 	}
 }
 
-func TestUdevStringHelpers(t *testing.T) {
+func TestPathHelpers(t *testing.T) {
 	t.Parallel()
-	if got, want := udevEncode("Ultra Fit/x\\y"), `Ultra\x20Fit\x2fx\x5cy`; got != want {
-		t.Errorf("udevEncode = %q, want %q", got, want)
-	}
-	if got, want := udevReplaceWhitespace("  Samsung SSD   860 EVO  "), "Samsung_SSD_860_EVO"; got != want {
-		t.Errorf("udevReplaceWhitespace = %q, want %q", got, want)
-	}
-	if got, want := udevReplaceChars("WD Blue/SN570 (1TB)"), "WD_Blue_SN570__1TB_"; got != want {
-		t.Errorf("udevReplaceChars = %q, want %q", got, want)
-	}
 	if got, want := pathTag("pci-0000:02:00.0-nvme-1"), "pci-0000_02_00_0-nvme-1"; got != want {
 		t.Errorf("pathTag = %q, want %q", got, want)
 	}

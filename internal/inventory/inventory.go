@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -191,4 +192,20 @@ func unsetLocator(s string) bool {
 		return true
 	}
 	return false
+}
+
+// VendorProto is the wire form of a maker identification, with its
+// evidence copied; nil when the maker is unknown, so that an unidentified
+// maker is absent from the inventory rather than present and empty.
+func VendorProto(v vendor.Vendor) *memledgerv1.Vendor {
+	if !v.Known() {
+		return nil
+	}
+	return &memledgerv1.Vendor{
+		Id:       v.ID,
+		Name:     v.Name,
+		Parent:   v.Parent,
+		Evidence: slices.Clone(v.Evidence),
+		Jep106:   v.JEP106,
+	}
 }

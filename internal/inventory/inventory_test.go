@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -236,5 +237,21 @@ func BenchmarkDigestInput(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestVendorProto(t *testing.T) {
+	if got := VendorProto(vendor.Vendor{}); got != nil {
+		t.Errorf("unknown maker: %v, want nil (absent)", got)
+	}
+	v := vendor.Vendor{ID: "crucial", Name: "Crucial", Parent: "micron", Evidence: []string{"smbios-module-id", "part-number"}, JEP106: "6:0x1B"}
+	got := VendorProto(v)
+	want := &memledgerv1.Vendor{Id: "crucial", Name: "Crucial", Parent: "micron", Evidence: []string{"smbios-module-id", "part-number"}, Jep106: "6:0x1B"}
+	if !proto.Equal(got, want) {
+		t.Fatalf("VendorProto(%+v) = %v, want %v", v, got, want)
+	}
+	v.Evidence[0] = "changed"
+	if got.GetEvidence()[0] != "smbios-module-id" {
+		t.Error("the wire form shares its evidence with the identification")
 	}
 }

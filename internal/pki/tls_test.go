@@ -1,59 +1,35 @@
-package pki
+package pki_test
 
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memledger/memledger/internal/pki"
+	"github.com/memledger/memledger/internal/pki/pkitest"
 )
 
-// tlsFleet is a CA, a collector certificate (chain file) and a listener
-// that reports each client's host id.
-type tlsFleet struct {
-	ca                      *CA
-	caFile, srvCert, srvKey string
+// newTLSFleet is a CA and a collector certificate (chain file) for
+// localhost and 127.0.0.1.
+func newTLSFleet(t *testing.T) *pkitest.Fleet {
+	t.Helper()
+	return pkitest.NewFleet(t, "tls test CA", time.Now(), "localhost", "127.0.0.1")
 }
 
-func newTLSFleet(t *testing.T) *tlsFleet {
+// writeClient issues a certificate for host, valid from now for an hour,
+// and moves it and its key onto certFile and keyFile, as renewal replaces
+// them.
+func writeClient(t *testing.T, f *pkitest.Fleet, certFile, keyFile, host string, now time.Time) {
 	t.Helper()
-	dir := t.TempDir()
-	now := time.Now()
-	ca, err := NewCA("tls test CA", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, key, err := ca.NewServerCert([]string{"localhost", "127.0.0.1"}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &tlsFleet{ca: ca, caFile: filepath.Join(dir, "ca.crt"), srvCert: filepath.Join(dir, "srv.crt"), srvKey: filepath.Join(dir, "srv.key")}
-	if err := WriteCerts(f.caFile, ca.Cert); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteCerts(f.srvCert, cert, ca.Cert); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteKey(f.srvKey, key); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-func (f *tlsFleet) writeClient(t *testing.T, certFile, keyFile, host string, now time.Time) {
-	t.Helper()
-	key, csr := mustCSR(t, host)
-	cert, err := f.ca.SignClient(csr, host, now, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteKey(keyFile, key); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteCerts(certFile, cert); err != nil {
+	cert, key := f.ClientFiles(t, host, now, time.Hour)
+	if err := errors.Join(os.Rename(key, keyFile), os.Rename(cert, certFile)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -81,7 +57,7 @@ func serve(t *testing.T, cfg *tls.Config) string {
 				}
 				id := "none"
 				if st := tc.ConnectionState(); len(st.VerifiedChains) > 0 {
-					if h, err := HostIDFromCert(st.VerifiedChains[0][0]); err == nil {
+					if h, err := pki.HostIDFromCert(st.VerifiedChains[0][0]); err == nil {
 						id = h
 					}
 				}
@@ -109,15 +85,15 @@ func whoami(addr string, cfg *tls.Config) (string, error) {
 
 func TestClientTLSConfigPicksUpRenewedCertificate(t *testing.T) {
 	f := newTLSFleet(t)
-	srv, err := ServerTLSConfig(f.srvCert, f.srvKey, f.caFile, true)
+	srv, err := pki.ServerTLSConfig(f.ServerCertFile, f.ServerKeyFile, f.CAFile, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := serve(t, srv)
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
-	f.writeClient(t, certFile, keyFile, "old-name", time.Now())
-	cli, err := ClientTLSConfig(certFile, keyFile, f.caFile)
+	writeClient(t, f, certFile, keyFile, "old-name", time.Now())
+	cli, err := pki.ClientTLSConfig(certFile, keyFile, f.CAFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +105,7 @@ func TestClientTLSConfigPicksUpRenewedCertificate(t *testing.T) {
 	}
 	// Renewal replaces the files; the same config must present the new
 	// certificate. (A new host name makes the change visible.)
-	f.writeClient(t, certFile, keyFile, "new-name", time.Now().Add(time.Second))
+	writeClient(t, f, certFile, keyFile, "new-name", time.Now().Add(time.Second))
 	if got, err := whoami(addr, cli); err != nil || got != "new-name" {
 		t.Fatalf("after renewal: %q, %v; want new-name", got, err)
 	}
@@ -138,24 +114,21 @@ func TestClientTLSConfigPicksUpRenewedCertificate(t *testing.T) {
 func TestServerTLSConfigClientAuth(t *testing.T) {
 	f := newTLSFleet(t)
 	other := newTLSFleet(t)
-	dir := t.TempDir()
-	goodCert, goodKey := filepath.Join(dir, "good.crt"), filepath.Join(dir, "good.key")
-	f.writeClient(t, goodCert, goodKey, "host-a", time.Now())
-	badCert, badKey := filepath.Join(dir, "bad.crt"), filepath.Join(dir, "bad.key")
-	other.writeClient(t, badCert, badKey, "host-a", time.Now())
-	good, err := ClientTLSConfig(goodCert, goodKey, f.caFile)
+	goodCert, goodKey := f.ClientFiles(t, "host-a", time.Now(), time.Hour)
+	badCert, badKey := other.ClientFiles(t, "host-a", time.Now(), time.Hour)
+	good, err := pki.ClientTLSConfig(goodCert, goodKey, f.CAFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, err := ClientTLSConfig(badCert, badKey, f.caFile)
+	bad, err := pki.ClientTLSConfig(badCert, badKey, f.CAFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	none := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: x509.NewCertPool()}
-	none.RootCAs.AddCert(f.ca.Cert)
+	none.RootCAs.AddCert(f.CA.Cert)
 
 	for _, require := range []bool{true, false} {
-		srv, err := ServerTLSConfig(f.srvCert, f.srvKey, f.caFile, require)
+		srv, err := pki.ServerTLSConfig(f.ServerCertFile, f.ServerKeyFile, f.CAFile, require)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +150,7 @@ func TestServerTLSConfigClientAuth(t *testing.T) {
 			}
 		}
 	}
-	if _, err := ServerTLSConfig(f.srvCert, f.srvKey, "", true); err == nil {
+	if _, err := pki.ServerTLSConfig(f.ServerCertFile, f.ServerKeyFile, "", true); err == nil {
 		t.Error("ServerTLSConfig without a client CA succeeded")
 	}
 }
@@ -185,7 +158,7 @@ func TestServerTLSConfigClientAuth(t *testing.T) {
 func TestPinnedTLSConfig(t *testing.T) {
 	f := newTLSFleet(t)
 	other := newTLSFleet(t)
-	srv, err := ServerTLSConfig(f.srvCert, f.srvKey, f.caFile, false)
+	srv, err := pki.ServerTLSConfig(f.ServerCertFile, f.ServerKeyFile, f.CAFile, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,17 +170,17 @@ func TestPinnedTLSConfig(t *testing.T) {
 		serverName string
 		wantErr    string
 	}{
-		{"pin", "", Fingerprint(f.ca.Cert), "localhost", ""},
-		{"pin with colons", "", colonHex(Fingerprint(f.ca.Cert)), "127.0.0.1", ""},
-		{"CA file", f.caFile, "", "localhost", ""},
-		{"CA file and pin", f.caFile, Fingerprint(f.ca.Cert), "localhost", ""},
-		{"wrong pin", "", Fingerprint(other.ca.Cert), "localhost", "no CA with the pinned fingerprint"},
-		{"other CA file", other.caFile, "", "localhost", "certificate"},
-		{"pin, wrong name", "", Fingerprint(f.ca.Cert), "evil.example.com", "evil.example.com"},
+		{"pin", "", pki.Fingerprint(f.CA.Cert), "localhost", ""},
+		{"pin with colons", "", colonHex(pki.Fingerprint(f.CA.Cert)), "127.0.0.1", ""},
+		{"CA file", f.CAFile, "", "localhost", ""},
+		{"CA file and pin", f.CAFile, pki.Fingerprint(f.CA.Cert), "localhost", ""},
+		{"wrong pin", "", pki.Fingerprint(other.CA.Cert), "localhost", "no CA with the pinned fingerprint"},
+		{"other CA file", other.CAFile, "", "localhost", "certificate"},
+		{"pin, wrong name", "", pki.Fingerprint(f.CA.Cert), "evil.example.com", "evil.example.com"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := PinnedTLSConfig(tc.caFile, tc.pin, tc.serverName, nil)
+			cfg, err := pki.PinnedTLSConfig(tc.caFile, tc.pin, tc.serverName, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,7 +196,7 @@ func TestPinnedTLSConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := PinnedTLSConfig("", "", "localhost", nil); err == nil || !strings.Contains(err.Error(), "no way to trust") {
+	if _, err := pki.PinnedTLSConfig("", "", "localhost", nil); err == nil || !strings.Contains(err.Error(), "no way to trust") {
 		t.Errorf("no trust anchor: %v", err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memledger/memledger/internal/testcorpus"
 )
 
 const fullPolicy = `# CAC and NDAA example
@@ -181,7 +183,7 @@ func TestParseErrors(t *testing.T) {
 		{"baseline on a deny rule", strings.Replace(head, "restrict-new", "deny", 1) + "    baseline: strict\n",
 			[]string{`p.yaml:7: rule "r1": baseline applies only to restrict-new rules, not deny`}},
 		{"unknown vendor slug", strings.Replace(head, "[micron]", "[micron, micorn]", 1),
-			[]string{`p.yaml:4: rule "r1": match.vendors: unknown vendor slug "micorn" (did you mean micron, xicor?)`}},
+			[]string{`p.yaml:4: rule "r1": match.vendors: unknown vendor slug "micorn" (did you mean micron, jmicron, xicor?)`}},
 		{"SMIC is a foundry, not a maker slug", strings.Replace(head, "[micron]", "[ymtc, cxmt, smic]", 1),
 			[]string{`p.yaml:4: rule "r1": match.vendors: unknown vendor slug "smic" (did you mean amic, smsc?)`}},
 		{"vendor slug in capitals", strings.Replace(head, "[micron]", "[Micron]", 1),
@@ -270,7 +272,7 @@ rules:
 	}
 	want := []string{
 		`multi.yaml:2: waivers[0].rule: unknown rule id "nope"`,
-		`multi.yaml:9: rule "a": match.vendors: unknown vendor slug "micorn" (did you mean micron, xicor?)`,
+		`multi.yaml:9: rule "a": match.vendors: unknown vendor slug "micorn" (did you mean micron, jmicron, xicor?)`,
 		`multi.yaml:10: rule "a": effective: bad date "2023-13-01": want YYYY-MM-DD (midnight UTC) or RFC 3339 (2023-05-21T00:00:00+08:00)`,
 		`multi.yaml:12: rule "a": unknown key "colour" (known: id, title, reference, match, scope, effective, action, baseline)`,
 	}
@@ -368,7 +370,7 @@ func TestLoadFile(t *testing.T) {
 // TestDocsExamples parses every ```yaml block of docs/policy.md, so the
 // documentation cannot drift from the parser.
 func TestDocsExamples(t *testing.T) {
-	root := repoRoot(t)
+	root := testcorpus.RepoRoot(t)
 	path := filepath.Join(root, "docs", "policy.md")
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -383,24 +385,5 @@ func TestDocsExamples(t *testing.T) {
 		if _, err := Parse(data[b[2]:b[3]], "docs/policy.md example at line "+strconv.Itoa(line)); err != nil {
 			t.Errorf("%v", err)
 		}
-	}
-}
-
-// repoRoot walks up from the test's directory to the one holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
 	}
 }

@@ -394,10 +394,17 @@ func fromBCD(v byte) (int, bool) {
 
 // partNumber reads the space-padded ASCII part number. Any non-printable
 // byte inside it makes the whole field unknown rather than half-trusted.
+//
+// The padding is trimmed byte by byte: a string cutset is read as runes, so
+// "\xff" in one would match every invalid UTF-8 byte (0x80, 0xFE, 0xC3, ...)
+// and hide it from the printable check below.
 func (d *decoder) partNumber(off, n int) {
 	raw := d.b[off : off+n]
-	s := strings.TrimRight(string(raw), " \x00\xff")
-	s = strings.TrimLeft(s, " ")
+	end := len(raw)
+	for end > 0 && isPartNumberPad(raw[end-1]) {
+		end--
+	}
+	s := strings.TrimLeft(string(raw[:end]), " ")
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
 			d.m.warnf("part number (bytes %d-%d) has non-printable byte 0x%02x; field ignored (raw % X)", off, off+n-1, s[i], raw)
@@ -406,6 +413,10 @@ func (d *decoder) partNumber(off, n int) {
 	}
 	d.m.PartNumber = s
 }
+
+// isPartNumberPad reports whether b pads a part number: space as JEDEC
+// specifies, NUL and the erased-EEPROM 0xFF as modules in the field use.
+func isPartNumberPad(b byte) bool { return b == ' ' || b == 0x00 || b == 0xff }
 
 func allBytes(b []byte, v byte) bool {
 	for _, c := range b {

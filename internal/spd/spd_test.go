@@ -437,6 +437,33 @@ func TestDecodeWarnings(t *testing.T) {
 			}
 			return ""
 		}, true},
+		// Trailing bytes that are not valid UTF-8 must reach the printable
+		// check rather than be trimmed as padding: only space, NUL and the
+		// erased-EEPROM 0xFF pad the field.
+		{"trailing 0x80 in part number", map[int]byte{348: 0x80}, "non-printable byte 0x80", func(m *Module) string {
+			if m.PartNumber != "" {
+				return "part number kept despite trailing 0x80: " + m.PartNumber
+			}
+			return ""
+		}, true},
+		{"trailing 0xFE in part number", map[int]byte{347: 0xfe, 348: 0xff}, "non-printable byte 0xfe", func(m *Module) string {
+			if m.PartNumber != "" {
+				return "part number kept despite trailing 0xFE: " + m.PartNumber
+			}
+			return ""
+		}, true},
+		{"trailing 0xC3 in part number", map[int]byte{341: 0xc3, 342: 0, 343: 0, 344: 0, 345: 0, 346: 0, 347: 0, 348: 0}, "non-printable byte 0xc3", func(m *Module) string {
+			if m.PartNumber != "" {
+				return "part number kept despite trailing 0xC3: " + m.PartNumber
+			}
+			return ""
+		}, true},
+		{"0xFF padded part number", map[int]byte{341: 0xff, 342: 0xff, 343: 0xff, 344: 0xff, 345: 0xff, 346: 0xff, 347: 0xff, 348: 0xff}, "", func(m *Module) string {
+			if m.PartNumber != "KVR26N19S8/8" {
+				return "0xFF padding not trimmed: " + m.PartNumber
+			}
+			return ""
+		}, true},
 		{"NUL padded part number", map[int]byte{341: 0, 342: 0, 343: 0, 344: 0, 345: 0, 346: 0, 347: 0, 348: 0}, "", func(m *Module) string {
 			if m.PartNumber != "KVR26N19S8/8" {
 				return "NUL padding not trimmed: " + m.PartNumber

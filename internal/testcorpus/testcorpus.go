@@ -5,6 +5,7 @@
 package testcorpus
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,16 +20,37 @@ func SharedDir() string {
 	if d := os.Getenv(EnvVar); d != "" {
 		return d
 	}
-	wd, err := os.Getwd()
+	root, err := repoRoot()
 	if err != nil {
 		return ""
 	}
+	return filepath.Join(root, "..", "shared")
+}
+
+// RepoRoot returns the repository's root directory, for tests that read
+// files outside their package (examples/, packaging/, docs/): the nearest
+// directory above the working directory, which go test sets to the
+// package's, that holds go.mod.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func repoRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the repository root: %w", err)
+	}
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
+			return dir, nil
 		}
-		if parent := filepath.Dir(dir); parent == dir {
-			return ""
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("finding the repository root: no go.mod above %s", wd)
 		}
 	}
 }

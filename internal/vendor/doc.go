@@ -84,12 +84,18 @@
 //
 // # Drives
 //
-// IdentifyDrive weighs: the PCI subsystem vendor when it is a drive maker
-// ("pci-subsystem-vendor"; OEM subsystem ids such as Dell's are skipped), the
-// PCI vendor when it is a drive maker rather than a controller maker
-// ("pci-vendor"; Phison, Silicon Motion, Marvell, Maxio and Realtek set
-// DriveResult.Controller instead), the model ("model-prefix", or
-// "model-name" for a maker's name inside the model), and the SCSI vendor
-// string unless it is "ATA", a USB bridge, a hypervisor or an array
-// ("scsi-vendor"). Virtual and cloud disks are unknown, with a warning.
+// IdentifyDrive first tells RAID logical volumes and virtual disks from
+// physical drives (DriveResult.Kind); those get no maker. For a physical
+// drive it weighs: the PCI subsystem vendor when it is a drive maker
+// ("pci-subsystem-vendor"), the PCI vendor when it names a drive maker
+// rather than a controller maker ("pci-vendor"; Phison, Silicon Motion,
+// Marvell, Maxio, Realtek, InnoGrit and JMicron set DriveResult.Controller
+// instead), the IEEE company id in the NVMe NGUID, EUI-64 or WWN
+// ("wwn-oui", from the generated oui_gen.go), the model ("model-prefix";
+// "smartmontools-drivedb" for a family of smartmontools' drive database,
+// drivedb_gen.go; "model-name" for a maker's name inside the model), and
+// the SCSI vendor string unless it is "ATA", a USB bridge, a hypervisor, an
+// array or an OEM ("scsi-vendor"). OEM part-number schemes, OEM SCSI
+// vendors and OEM PCI subsystem ids set DriveResult.OEM, the label, never
+// the maker. When only a controller maker is known, the maker is unknown.
 package vendor

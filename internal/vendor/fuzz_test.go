@@ -124,19 +124,53 @@ func FuzzParseCodeString(f *testing.F) {
 }
 
 func FuzzIdentifyDrive(f *testing.F) {
-	f.Add("CT2000MX500SSD1", "ATA", "sata", uint16(0), uint16(0))
-	f.Add("WD_BLACK SN850X 2000GB", "", "nvme", uint16(0x15b7), uint16(0x15b7))
-	f.Add("SOLIDIGM SSDPFKNU010TZ", "", "nvme", uint16(0x8086), uint16(0x8086))
-	f.Add("", "", "virtio", uint16(0x1af4), uint16(0))
-	f.Add("PX05SMB040", "TOSHIBA", "sas", uint16(0), uint16(0))
-	f.Fuzz(func(t *testing.T, model, vendorRaw, transport string, pciVendor, pciSubsystem uint16) {
-		got := IdentifyDrive(DriveFacts{Model: model, VendorRaw: vendorRaw, Transport: transport, PCIVendor: pciVendor, PCISubsystemVendor: pciSubsystem})
-		for _, v := range []Vendor{got.Vendor, got.Controller} {
+	f.Add("CT2000MX500SSD1", "ATA", "sata", uint16(0), uint16(0), "naa.500a0751234abcde", "", "")
+	f.Add("WD_BLACK SN850X 2000GB", "", "nvme", uint16(0x15b7), uint16(0x15b7), "eui.e8238fa6bf530001001b448b4a1b2c3d", "", "")
+	f.Add("SOLIDIGM SSDPFKNU010TZ", "", "nvme", uint16(0x8086), uint16(0x8086), "", "", "")
+	f.Add("", "", "virtio", uint16(0x1af4), uint16(0), "", "", "")
+	f.Add("PX05SMB040", "TOSHIBA", "sas", uint16(0), uint16(0), "naa.500003979841a2b1", "", "")
+	f.Add("MK000480GWUGF", "ATA", "sata", uint16(0), uint16(0), "0x500a07511c2d3e4f", "", "")
+	f.Add("LOGICAL VOLUME", "HP", "sas", uint16(0), uint16(0), "naa.600508b1001c2d3e4f5a6b7c8d9e0f10", "", "")
+	f.Add("Samsung SSD 980 PRO 1TB", "", "nvme", uint16(0x144d), uint16(0x144d), "", "00 25 38 5a 11 b2 c3 d4", "36344630-5270-0123-0025-384500000001")
+	f.Fuzz(func(t *testing.T, model, vendorRaw, transport string, pciVendor, pciSubsystem uint16, wwn, eui, nguid string) {
+		in := DriveFacts{Model: model, VendorRaw: vendorRaw, Transport: transport, PCIVendor: pciVendor, PCISubsystemVendor: pciSubsystem,
+			WWN: wwn, EUI64: eui, NGUID: nguid, Media: []string{"", "ssd", "hdd"}[len(model)%3]}
+		got := IdentifyDrive(in)
+		for _, v := range []Vendor{got.Vendor, got.Controller, got.OEM} {
 			if v.Known() {
 				if m, ok := BySlug(v.ID); !ok || m.Name != v.Name || len(v.Evidence) == 0 {
 					t.Fatalf("inconsistent vendor %+v", v)
 				}
 			}
+		}
+		if got.Kind == DriveKindUnspecified {
+			t.Fatalf("IdentifyDrive(%+v): no kind", in)
+		}
+		if got.Kind != DriveKindPhysical && (got.Vendor.Known() || len(got.Warnings) == 0) {
+			t.Fatalf("IdentifyDrive(%+v) = %+v: a RAID volume or virtual disk with a maker or without a warning", in, got)
+		}
+		if got.Vendor.Known() && oemSlugs[got.Vendor.ID] {
+			t.Fatalf("IdentifyDrive(%+v) named OEM %s as the maker", in, got.Vendor.ID)
+		}
+	})
+}
+
+func FuzzWWNCompanyID(f *testing.F) {
+	for _, s := range []string{"naa.5000c500a1b2c3d4", "0x500a07512c1a2b3c", "naa.600508b1001c2d3e4f5a6b7c8d9e0f10", "naa.3000000000000001",
+		"eui.0025388b91b2c3d4", "eui.36344630527001230025384500000001", "nvme.1344-3230-4d-00000001", "uuid.1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+		"00 25 38 5a 11 b2 c3 d4", "36344630-5270-0123-0025-384500000001", "naa.2000001b3212abcd", "eui.", "naa.zz", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		oui, format, err := wwnCompanyID(s)
+		if err != nil {
+			if oui != 0 || format != "" || err.Error() == "" {
+				t.Fatalf("wwnCompanyID(%q) = %06X, %q with error %v", s, oui, format, err)
+			}
+			return
+		}
+		if oui > 0xffffff || format == "" {
+			t.Fatalf("wwnCompanyID(%q) = %X, %q", s, oui, format)
 		}
 	})
 }

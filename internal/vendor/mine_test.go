@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/placeholder"
 )
 
 var updatePartNumbers = flag.Bool("update-partnumbers", false,
@@ -49,7 +50,7 @@ func minePartNumbers(rows []trainingRow) partNumberLists {
 	byKey := map[string]*tally{}
 	for _, r := range rows {
 		pn, _ := CleanPartNumber(r.partNumber)
-		if r.truth == "" || IsPlaceholder(pn) {
+		if r.truth == "" || placeholder.Is(pn) {
 			continue
 		}
 		key := partNumberKey(pn)
@@ -214,7 +215,7 @@ const familyFolds = 5
 // never on both sides.
 func partFamily(partNumber string) string {
 	pn, _ := CleanPartNumber(partNumber)
-	if IsPlaceholder(pn) {
+	if placeholder.Is(pn) {
 		return ""
 	}
 	key := partNumberKey(pn)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/placeholder"
 )
 
 // ModuleFacts are what a source (SMBIOS table, dmidecode text, udev) says
@@ -73,7 +74,7 @@ func identifyModule(f ModuleFacts, mined partNumberLists) ModuleResult {
 	}
 
 	raw := strings.Trim(f.ManufacturerRaw, " \t\r\n\x00")
-	if !IsPlaceholder(raw) {
+	if !placeholder.Is(raw) {
 		cs := parseCodeString(raw)
 		if cs.isCode {
 			res.Warnings = append(res.Warnings, cs.problems...)
@@ -98,7 +99,7 @@ func identifyModule(f ModuleFacts, mined partNumberLists) ModuleResult {
 		}
 	}
 
-	if pn, _ := CleanPartNumber(f.PartNumber); !IsPlaceholder(pn) {
+	if pn, _ := CleanPartNumber(f.PartNumber); !placeholder.Is(pn) {
 		key := partNumberKey(pn)
 		if row, ok := mined.ambiguous.lookup(key); ok {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("part number %q is reported on modules of several makers (%s): ignored",

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/memledger/memledger/internal/placeholder"
 )
 
 func TestIdentifyModule(t *testing.T) {
@@ -334,7 +336,7 @@ func TestPartNumberTable(t *testing.T) {
 					t.Errorf("part number %q names unknown maker %q", r.pattern, s)
 				}
 			}
-			if partNumberKey(r.pattern) != r.pattern || IsPlaceholder(r.pattern) {
+			if partNumberKey(r.pattern) != r.pattern || placeholder.Is(r.pattern) {
 				t.Errorf("part number %q is not a lookup key", r.pattern)
 			}
 			if i > 0 && list[i-1].pattern >= r.pattern {

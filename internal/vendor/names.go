@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/memledger/memledger/internal/jep106"
-	"github.com/memledger/memledger/internal/placeholder"
 )
 
 // corporateWords are dropped from the end of a name when deriving a slug or
@@ -123,8 +122,3 @@ func formerNames(name string) []string {
 	}
 	return out
 }
-
-// IsPlaceholder reports whether s is a filler value rather than a real
-// manufacturer, part number or serial: see placeholder.Is, the one answer
-// shared with the ledger and the snapshot masker.
-func IsPlaceholder(s string) bool { return placeholder.Is(s) }

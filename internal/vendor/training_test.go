@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memledger/memledger/internal/placeholder"
 	"github.com/memledger/memledger/internal/testcorpus"
 )
 
@@ -164,7 +165,7 @@ func scoreModules(rows []trainingRow, withModuleID bool, identify func(ModuleFac
 		truthMicron := parentOf(r.truth) == "micron"
 		gotMicron := got != "" && parentOf(got) == "micron"
 		pn, _ := CleanPartNumber(r.partNumber)
-		if truthMicron && (!IsPlaceholder(r.manufacturer) || !IsPlaceholder(pn)) {
+		if truthMicron && (!placeholder.Is(r.manufacturer) || !placeholder.Is(pn)) {
 			f.micronInform += r.reports
 			if gotMicron {
 				f.micronFound += r.reports
@@ -233,7 +234,7 @@ func measureSchemes(rows []trainingRow) []schemeStats {
 	}
 	for _, r := range rows {
 		pn, _ := CleanPartNumber(r.partNumber)
-		if r.truth == "" || IsPlaceholder(pn) {
+		if r.truth == "" || placeholder.Is(pn) {
 			continue
 		}
 		key := partNumberKey(pn)
@@ -244,7 +245,7 @@ func measureSchemes(rows []trainingRow) []schemeStats {
 			st := &stats[i]
 			st.fired += r.reports
 			right := parentOf(r.truth) == parentOf(partNumberSchemes[i].slug)
-			if IsPlaceholder(r.manufacturer) {
+			if placeholder.Is(r.manufacturer) {
 				st.aloneFired += r.reports
 				if right {
 					st.aloneRight += r.reports

@@ -35,9 +35,12 @@ const (
 	EvidencePartNumber      = "part-number"           // the module part number follows the maker's scheme
 	EvidencePCISubsystem    = "pci-subsystem-vendor"  // PCI subsystem vendor id of the drive
 	EvidencePCIVendor       = "pci-vendor"            // PCI vendor id of the drive
+	EvidenceWWNOUI          = "wwn-oui"               // the IEEE company id in the drive's WWN, EUI-64 or NGUID
 	EvidenceModelPrefix     = "model-prefix"          // the drive model starts with the maker's prefix
+	EvidenceDriveDB         = "smartmontools-drivedb" // the drive model fits a family of smartmontools' drive database
 	EvidenceModelName       = "model-name"            // the drive model contains the maker's name
 	EvidenceSCSIVendor      = "scsi-vendor"           // the SCSI/sysfs vendor string names the maker
+	EvidenceOEMModel        = "oem-model-scheme"      // the drive model follows an OEM's part-number scheme (labels, not makes)
 )
 
 // Maker is one maker known to the package: a curated catalogue entry or a

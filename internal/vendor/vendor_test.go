@@ -111,6 +111,26 @@ func TestCatalogueJEP106(t *testing.T) {
 		"hangzhouhikstorage": {"12:0x2C": "Hangzhou Hikstorage Technology Co"},
 		"essencore":          {"9:0x18": "Essencore Limited (former ISD Technology Limited)"},
 		"goldenempire":       {"4:0x13": "Golden Empire"},
+		// Drive makers.
+		"ocz":      {"5:0x30": "OCZ"},
+		"ssstc":    {},
+		"liteon":   {"8:0x72": "LITE-ON IT Corporation"},
+		"plextor":  {},
+		"fujitsu":  {"1:0x04": "Fujitsu"},
+		"maxtor":   {},
+		"huawei":   {"11:0x64": "Hua Wei Technology Co Ltd"},
+		"innodisk": {"7:0x71": "InnoDisk Corporation"},
+		"scy":      {"12:0x6C": "SCY"},
+		"kingspec": {"11:0x02": "KingSpec"},
+		"umis":     {},
+		"memblaze": {},
+		"dera":     {},
+		"sabrent":  {},
+		"msi":      {},
+		"gigabyte": {"10:0x72": "GIGA-BYTE Technology Co Ltd"},
+		"fanxiang": {},
+		"innogrit": {},
+		"jmicron":  {},
 	}
 	for _, m := range Makers() {
 		ids, ok := want[m.ID]

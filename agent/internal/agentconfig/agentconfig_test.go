@@ -10,25 +10,9 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-)
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
+	"github.com/memledger/memledger/internal/testcorpus"
+)
 
 func resolve(t *testing.T, args []string, env map[string]string) (*Config, error) {
 	t.Helper()
@@ -42,7 +26,7 @@ func resolve(t *testing.T, args []string, env map[string]string) (*Config, error
 
 // The shipped packaging/config/agent.yaml loads with this loader.
 func TestShippedConfigLoads(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "packaging", "config", "agent.yaml")
+	path := filepath.Join(testcorpus.RepoRoot(t), "packaging", "config", "agent.yaml")
 	c, err := resolve(t, []string{"--config", path}, nil)
 	if err != nil {
 		t.Fatalf("shipped %s: %v", path, err)

@@ -24,6 +24,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/spool"
 	"github.com/memledger/memledger/internal/hostfixture"
 	"github.com/memledger/memledger/internal/inventory"
+	"github.com/memledger/memledger/internal/syncbuf"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -178,31 +179,13 @@ func (s *fixtureScan) scan(ctx context.Context) (*memledgerv1.Inventory, error) 
 
 func (s *fixtureScan) change() { s.mu.Lock(); s.changed = true; s.mu.Unlock() }
 
-// logBuffer collects the daemon's log for assertions.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type agent struct {
 	t      *testing.T
 	opts   Options
 	cancel context.CancelFunc
 	done   chan error
 	rescan chan struct{}
-	log    *logBuffer
+	log    *syncbuf.Buffer
 }
 
 func baseOptions(t *testing.T, addr, stateDir string, sc *fixtureScan) Options {
@@ -225,7 +208,7 @@ func start(t *testing.T, opts Options) *agent {
 // startIn runs a daemon under parent, which the test may cancel itself.
 func startIn(t *testing.T, parent context.Context, opts Options) *agent {
 	t.Helper()
-	a := &agent{t: t, done: make(chan error, 1), rescan: make(chan struct{}), log: &logBuffer{}}
+	a := &agent{t: t, done: make(chan error, 1), rescan: make(chan struct{}), log: &syncbuf.Buffer{}}
 	if opts.Rescan == nil {
 		opts.Rescan = a.rescan
 	}

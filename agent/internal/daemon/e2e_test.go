@@ -24,6 +24,8 @@ import (
 	"github.com/memledger/memledger/agent/internal/scan"
 	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/internal/hostfixture"
+	"github.com/memledger/memledger/internal/syncbuf"
+	"github.com/memledger/memledger/internal/testbin"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -43,7 +45,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envHelper) == "1" {
 		os.Exit(helperAgent())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	testbin.RemoveAll()
+	os.Exit(code)
 }
 
 // helperAgent is the agent daemon as "memledger-agent run --insecure" runs
@@ -88,33 +92,15 @@ func helperAgent() int {
 	return 0
 }
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 // proc is a child process with its output captured.
 type proc struct {
 	cmd *exec.Cmd
-	out *logBuffer
+	out *syncbuf.Buffer
 }
 
 func startProc(t *testing.T, env []string, name string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(name, args...), out: &logBuffer{}}
+	p := &proc{cmd: exec.Command(name, args...), out: &syncbuf.Buffer{}}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -168,17 +154,8 @@ func TestE2ERealCollectorCrashes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the collector binary: skipped with -short")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("go tool not found to build the collector: %v", err)
-	}
+	collector := testbin.Build(t, testbin.Collector)
 	tmp := t.TempDir()
-	collector := filepath.Join(tmp, "memledger-collector")
-	build := exec.Command(goBin, "build", "-o", collector, "./collector/cmd/memledger-collector")
-	build.Dir = repoRoot(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the collector: %v\n%s", err, out)
-	}
 	root := filepath.Join(tmp, "host")
 	if err := hostfixture.Build(root, hostfixture.TwoSocketServer()); err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/agentconfig"
 	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/internal/hostfixture"
-	"github.com/memledger/memledger/internal/pki"
+	"github.com/memledger/memledger/internal/pki/pkitest"
 )
 
 // healthServer serves the gRPC health service with the ingest service
@@ -152,34 +152,9 @@ func TestStateDir(t *testing.T) {
 // validity, and returns a config naming the files.
 func writeClientCert(t *testing.T, now time.Time, validity time.Duration) *agentconfig.Config {
 	t.Helper()
-	dir := t.TempDir()
-	ca, err := pki.NewCA("test CA", now.Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := pki.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := pki.CreateCSR(key, "host-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr, err := pki.ParseCSR(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.SignClient(csr, "host-1", now, validity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &agentconfig.Config{TLSCert: filepath.Join(dir, "agent.crt"), TLSKey: filepath.Join(dir, "agent.key"), TLSCA: filepath.Join(dir, "ca.crt")}
-	for _, err := range []error{pki.WriteCerts(c.TLSCert, cert), pki.WriteKey(c.TLSKey, key), pki.WriteCerts(c.TLSCA, ca.Cert)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return c
+	fleet := pkitest.NewFleet(t, "test CA", now.Add(-time.Hour))
+	certFile, keyFile := fleet.ClientFiles(t, "host-1", now, validity)
+	return &agentconfig.Config{TLSCert: certFile, TLSKey: keyFile, TLSCA: fleet.CAFile}
 }
 
 func TestCertificate(t *testing.T) {

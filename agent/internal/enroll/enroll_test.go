@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/memledger/memledger/internal/pki"
+	"github.com/memledger/memledger/internal/pki/pkitest"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -42,28 +43,9 @@ type fakeCollector struct {
 
 func startFakeCollector(t *testing.T, validity time.Duration) *fakeCollector {
 	t.Helper()
-	dir := t.TempDir()
-	now := time.Now()
-	ca, err := pki.NewCA("fake fleet CA", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, key, err := ca.NewServerCert([]string{"127.0.0.1"}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeCollector{ca: ca, caFile: filepath.Join(dir, "ca.crt"), validity: validity, used: map[string]bool{}}
-	srvCert, srvKey := filepath.Join(dir, "collector.crt"), filepath.Join(dir, "collector.key")
-	if err := pki.WriteCerts(f.caFile, ca.Cert); err != nil {
-		t.Fatal(err)
-	}
-	if err := pki.WriteCerts(srvCert, cert, ca.Cert); err != nil {
-		t.Fatal(err)
-	}
-	if err := pki.WriteKey(srvKey, key); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := pki.ServerTLSConfig(srvCert, srvKey, f.caFile, false)
+	fleet := pkitest.NewFleet(t, "fake fleet CA", time.Now(), "127.0.0.1")
+	f := &fakeCollector{ca: fleet.CA, caFile: fleet.CAFile, validity: validity, used: map[string]bool{}}
+	cfg, err := pki.ServerTLSConfig(fleet.ServerCertFile, fleet.ServerKeyFile, fleet.CAFile, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,6 +102,7 @@ func CycloneDX(w io.Writer, inv *memledgerv1.Inventory) error {
 				"firmware", d.GetFirmware(),
 				"size_bytes", strconv.FormatUint(d.GetSizeBytes(), 10),
 				"transport", d.GetTransport(),
+				"drive_kind", driveKindProperty(d.GetKind()),
 				"wwn", d.GetWwn(),
 				"pci_vendor_id", d.GetPciVendorId(),
 				"pci_device_id", d.GetPciDeviceId(),
@@ -110,6 +111,7 @@ func CycloneDX(w io.Writer, inv *memledgerv1.Inventory) error {
 		}
 		*c.Properties = append(*c.Properties, vendorProperties("vendor", d.GetVendor())...)
 		*c.Properties = append(*c.Properties, vendorProperties("controller_vendor", d.GetControllerVendor())...)
+		*c.Properties = append(*c.Properties, vendorProperties("oem_vendor", d.GetOemVendor())...)
 		components = append(components, c)
 	}
 	bom.Components = &components
@@ -176,4 +178,13 @@ func uuidFromDigest(hexDigest string) string {
 	b[6] = b[6]&0x0f | 0x80 // version 8: custom
 	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// driveKindProperty is the drive_kind property: "physical", "raid_volume",
+// "virtual", or "" (left out) when the report does not say.
+func driveKindProperty(k memledgerv1.DriveKind) string {
+	if k == memledgerv1.DriveKind_DRIVE_KIND_UNSPECIFIED {
+		return ""
+	}
+	return strings.ToLower(strings.TrimPrefix(k.String(), "DRIVE_KIND_"))
 }

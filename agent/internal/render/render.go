@@ -3,7 +3,9 @@
 package render
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -19,13 +21,22 @@ import (
 
 // JSON writes the inventory as protojson with protojson's default field
 // names, indented, followed by a newline.
+//
+// protojson varies its whitespace from build to build on purpose, so that
+// nobody relies on its bytes; re-indenting with encoding/json makes the same
+// inventory always print the same bytes, which people diff and tests pin.
 func JSON(w io.Writer, inv *memledgerv1.Inventory) error {
-	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(inv)
+	b, err := protojson.Marshal(inv)
 	if err != nil {
 		return fmt.Errorf("encoding inventory as JSON: %w", err)
 	}
-	b = append(b, '\n')
-	_, err = w.Write(b)
+	var out bytes.Buffer
+	out.Grow(len(b) * 2)
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return fmt.Errorf("indenting inventory JSON: %w", err)
+	}
+	out.WriteByte('\n')
+	_, err = w.Write(out.Bytes())
 	return err
 }
 
@@ -175,18 +186,27 @@ func writeStorage(w io.Writer, drives []*memledgerv1.StorageDevice) {
 	for _, d := range drives {
 		withPolicy = withPolicy || len(d.GetPolicy()) > 0
 	}
-	header := "DEVICE\tSIZE\tBUS\tMAKER\tMODEL\tSERIAL\tFIRMWARE\tEVIDENCE"
+	header := "DEVICE\tSIZE\tBUS\tKIND\tMAKER\tMODEL\tSERIAL\tFIRMWARE\tEVIDENCE"
 	if withPolicy {
 		header += "\tPOLICY"
 	}
 	fmt.Fprintln(tw, header)
 	for _, d := range drives {
 		maker := Maker(d.GetVendor(), d.GetVendorRaw())
+		var extra []string
 		if c := d.GetControllerVendor(); c.GetId() != "" && c.GetId() != d.GetVendor().GetId() {
-			maker += ", controller " + c.GetName()
+			extra = append(extra, "controller "+c.GetName())
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s",
-			d.GetName(), Bytes(d.GetSizeBytes()), dash(d.GetTransport()), dash(maker),
+		if o := d.GetOemVendor(); o.GetId() != "" {
+			extra = append(extra, o.GetName()+" label")
+		}
+		if len(extra) > 0 {
+			// "unknown, controller Phison Electronics": the controller and
+			// the label are never the maker.
+			maker = strings.Join(append([]string{cmp.Or(maker, "unknown")}, extra...), ", ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s",
+			d.GetName(), Bytes(d.GetSizeBytes()), dash(d.GetTransport()), DriveKind(d.GetKind()), dash(maker),
 			dash(d.GetModel()), dash(d.GetSerialNumber()), dash(d.GetFirmware()),
 			dash(strings.Join(d.GetVendor().GetEvidence(), ",")))
 		if withPolicy {
@@ -275,6 +295,20 @@ func Maker(v *memledgerv1.Vendor, raw string) string {
 	return v.GetName()
 }
 
+// DriveKind is the table's word for a drive kind: "drive", "raid-volume",
+// "virtual", or "-" for reports that do not say.
+func DriveKind(k memledgerv1.DriveKind) string {
+	switch k {
+	case memledgerv1.DriveKind_DRIVE_KIND_PHYSICAL:
+		return "drive"
+	case memledgerv1.DriveKind_DRIVE_KIND_RAID_VOLUME:
+		return "raid-volume"
+	case memledgerv1.DriveKind_DRIVE_KIND_VIRTUAL:
+		return "virtual"
+	}
+	return "-"
+}
+
 // ParentName is the display name of a parent slug.
 func ParentName(slug string) string {
 	if name, ok := parentNames[slug]; ok {
@@ -284,6 +318,7 @@ func ParentName(slug string) string {
 }
 
 var parentNames = map[string]string{
+	"seagate": "Seagate", "liteon": "Lite-On", "huawei": "Huawei",
 	"micron": "Micron", "skhynix": "SK hynix", "longsys": "Longsys", "westerndigital": "Western Digital",
 	"samsung": "Samsung", "kioxia": "Kioxia", "intel": "Intel",
 }

@@ -76,8 +76,8 @@ func memoryModule(d *smbios.MemoryDevice, source string) (*memledgerv1.MemoryMod
 		ModuleManufacturerID: d.ModuleManufacturerID,
 		PartNumber:           d.PartNumber,
 	})
-	m.ModuleVendor = vendorProto(res.Module)
-	m.DramVendor = vendorProto(res.DRAM)
+	m.ModuleVendor = inventory.VendorProto(res.Module)
+	m.DramVendor = inventory.VendorProto(res.DRAM)
 	if m.DramVendor != nil && m.DramVendor.Jep106 != "" {
 		m.DramManufacturerId = m.DramVendor.Jep106
 	}
@@ -86,20 +86,6 @@ func memoryModule(d *smbios.MemoryDevice, source string) (*memledgerv1.MemoryMod
 		warnings = append(warnings, warning("vendor", w, inventory.Slot(m)))
 	}
 	return m, warnings
-}
-
-// vendorProto converts an identification; an unidentified maker is absent.
-func vendorProto(v vendor.Vendor) *memledgerv1.Vendor {
-	if !v.Known() {
-		return nil
-	}
-	return &memledgerv1.Vendor{
-		Id:       v.ID,
-		Name:     v.Name,
-		Parent:   v.Parent,
-		Evidence: append([]string(nil), v.Evidence...),
-		Jep106:   v.JEP106,
-	}
 }
 
 // unset maps dmidecode's rendering of an absent string ("Not Specified") to

@@ -239,7 +239,7 @@ func spdVendor(id jep106.ID, evidence string) *memledgerv1.Vendor {
 		return nil
 	}
 	v.Evidence = []string{evidence}
-	return vendorProto(v)
+	return inventory.VendorProto(v)
 }
 
 func onlyEvidence(v *memledgerv1.Vendor, evidence string) bool {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/memledger/memledger/agent/internal/storage"
+	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -61,9 +62,15 @@ func storageDevice(d *storage.Drive) (*memledgerv1.StorageDevice, []*memledgerv1
 		PCIDevice:          d.PCIDevice,
 		PCISubsystemVendor: d.PCISubsystemVendor,
 		PCISubsystemDevice: d.PCISubsystemDevice,
+		WWN:                d.WWN,
+		EUI64:              d.EUI64,
+		NGUID:              d.NGUID,
+		Media:              driveMedia(d),
 	})
-	dev.Vendor = vendorProto(res.Vendor)
-	dev.ControllerVendor = vendorProto(res.Controller)
+	dev.Kind = driveKindProto(res.Kind)
+	dev.Vendor = inventory.VendorProto(res.Vendor)
+	dev.ControllerVendor = inventory.VendorProto(res.Controller)
+	dev.OemVendor = inventory.VendorProto(res.OEM)
 	var warnings []*memledgerv1.Warning
 	for _, w := range res.Warnings {
 		warnings = append(warnings, warning("vendor", w, d.Name))
@@ -77,4 +84,24 @@ func pciID(id uint16) string {
 		return ""
 	}
 	return fmt.Sprintf("%04x", id)
+}
+
+// driveKindProto maps vendor.DriveKind to its proto enum: the values are
+// the same by construction (TestDriveKindMatchesProto).
+func driveKindProto(k vendor.DriveKind) memledgerv1.DriveKind {
+	return memledgerv1.DriveKind(k)
+}
+
+// driveMedia says whether a drive is solid state or spinning, as far as the
+// host tells: NVMe is solid state, others by queue/rotational.
+func driveMedia(d *storage.Drive) string {
+	switch {
+	case d.Transport == storage.TransportNVMe || d.Transport == storage.TransportMMC:
+		return "ssd"
+	case d.Rotational:
+		return "hdd"
+	case d.Transport == storage.TransportSATA || d.Transport == storage.TransportSAS:
+		return "ssd"
+	}
+	return ""
 }

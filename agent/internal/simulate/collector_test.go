@@ -6,35 +6,26 @@ package simulate
 // benchmarks (TestFleetBenchmark) when MEMLEDGER_BENCH is set.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/memledger/memledger/agent/internal/send"
-)
-
-var (
-	collectorOnce sync.Once
-	collectorBin  string
-	collectorErr  error
+	"github.com/memledger/memledger/internal/syncbuf"
+	"github.com/memledger/memledger/internal/testbin"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if collectorBin != "" {
-		os.RemoveAll(filepath.Dir(collectorBin))
-	}
+	testbin.RemoveAll()
 	os.Exit(code)
 }
 
@@ -46,53 +37,22 @@ func buildCollector(t *testing.T) string {
 	if bin := os.Getenv("MEMLEDGER_BENCH_COLLECTOR"); bin != "" {
 		return bin
 	}
-	collectorOnce.Do(func() {
-		goTool, err := exec.LookPath("go")
-		if err != nil {
-			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		dir, err := os.MkdirTemp("", "memledger-sim-test-")
-		if err != nil {
-			collectorErr = err
-			return
-		}
-		collectorBin = filepath.Join(dir, "memledger-collector")
-		out, err := exec.Command(goTool, "build", "-o", collectorBin, "github.com/memledger/memledger/collector/cmd/memledger-collector").CombinedOutput()
-		if err != nil {
-			collectorErr = fmt.Errorf("go build memledger-collector: %v\n%s", err, out)
-		}
-	})
-	if collectorErr != nil {
-		t.Fatal(collectorErr)
-	}
-	return collectorBin
+	return testbin.Build(t, testbin.Collector)
 }
 
 type collectorProc struct {
 	cmd    *exec.Cmd
 	addr   string
-	log    *bytes.Buffer
-	logMu  *sync.Mutex
+	log    *syncbuf.Buffer
 	exited chan error
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func startCollector(t *testing.T, db string, args ...string) *collectorProc {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
-	p := &collectorProc{log: &bytes.Buffer{}, logMu: &sync.Mutex{}, exited: make(chan error, 1)}
+	p := &collectorProc{log: &syncbuf.Buffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(buildCollector(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure"}, args...)...)
-	p.cmd.Stderr = lockedWriter{p.logMu, p.log}
+	p.cmd.Stderr = p.log
 	p.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=")
 	// MEMLEDGER_BENCH_COLLECTOR_ENV: extra NAME=VALUE settings (space
 	// separated) for the collector process only, e.g. GOGC=200.
@@ -105,9 +65,7 @@ func startCollector(t *testing.T, db string, args ...string) *collectorProc {
 		p.cmd.Process.Kill()
 		<-p.exited
 		if t.Failed() {
-			p.logMu.Lock()
 			t.Logf("collector log:\n%s", p.log.String())
-			p.logMu.Unlock()
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -86,14 +87,6 @@ func pick[T any](r *rand.Rand, items []T, weight func(T) int) T {
 	return items[len(items)-1]
 }
 
-// toProto converts an identified maker to the wire form; nil when unknown.
-func toProto(v vendor.Vendor) *memledgerv1.Vendor {
-	if !v.Known() {
-		return nil
-	}
-	return &memledgerv1.Vendor{Id: v.ID, Name: v.Name, Parent: v.Parent, Evidence: v.Evidence, Jep106: v.JEP106}
-}
-
 // modelIDs memoizes identifyModel: the simulator must not spend the CPU it
 // shares with the collector identifying the same few models again.
 var modelIDs sync.Map // moduleModel -> vendor.ModuleResult
@@ -136,8 +129,8 @@ func newModule(r *rand.Rand, m moduleModel, slot int) *memledgerv1.MemoryModule 
 		ManufacturerRaw:    m.manufacturer,
 		PartNumber:         m.partNumber,
 		SerialNumber:       fmt.Sprintf("%08X", r.Uint32()),
-		ModuleVendor:       toProto(id.Module),
-		DramVendor:         toProto(id.DRAM),
+		ModuleVendor:       inventory.VendorProto(id.Module),
+		DramVendor:         inventory.VendorProto(id.DRAM),
 		Source:             "smbios",
 		TypeDetail:         "Synchronous Registered (Buffered)",
 		Rank:               m.rank,
@@ -159,8 +152,10 @@ func newDrive(r *rand.Rand, d driveModel, n int) *memledgerv1.StorageDevice {
 		PciVendorId:          fmt.Sprintf("%04x", d.pciVendor),
 		PciDeviceId:          fmt.Sprintf("%04x", d.pciDevice),
 		PciSubsystemVendorId: fmt.Sprintf("%04x", d.pciVendor),
-		Vendor:               toProto(id.Vendor),
-		ControllerVendor:     toProto(id.Controller),
+		Kind:                 memledgerv1.DriveKind(id.Kind), // same values (scan's TestDriveKindMatchesProto)
+		Vendor:               inventory.VendorProto(id.Vendor),
+		ControllerVendor:     inventory.VendorProto(id.Controller),
+		OemVendor:            inventory.VendorProto(id.OEM),
 		Source:               "sysfs",
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/internal/inventory"
+	"github.com/memledger/memledger/internal/syncbuf"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -266,13 +267,13 @@ func TestRunAgainstFakeCollector(t *testing.T) {
 			if strings.HasPrefix(tt.name, "broken") {
 				f.breakEvery = 7
 			}
-			var progress bytes.Buffer
+			var progress syncbuf.Buffer
 			o := tt.opts
 			o.Collector = startFake(t, f)
 			o.Duration = 1500 * time.Millisecond
 			o.Seed = 42
 			o.Send = send.Options{Insecure: true}
-			o.Progress = &syncWriter{w: &progress}
+			o.Progress = &progress
 			o.ProgressEvery = 200 * time.Millisecond
 			sum, err := Run(context.Background(), o)
 			if err != nil {
@@ -341,16 +342,4 @@ func TestProgressTerminal(t *testing.T) {
 	if len(parts[2]) < len(parts[1]) {
 		t.Errorf("shorter line not padded to erase the longer one: %q", out)
 	}
-}
-
-// syncWriter serialises writes from the progress goroutine and the test.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }

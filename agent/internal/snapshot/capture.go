@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/memledger/memledger/internal/fileutil"
 )
 
 // role says what a captured file holds, for the scrubber.
@@ -86,9 +88,10 @@ var spdDrivers = []struct{ name, wantName string }{
 
 // blockAttrs are read from every sys/block/<name> directory: by ghw (size,
 // removable, dev, queue/*) and agent/internal/storage (partition, wwid,
-// serial); ro and nsid come along for bug reports.
+// serial, and an NVMe namespace's eui and nguid); ro and nsid come along
+// for bug reports.
 var blockAttrs = []string{
-	"dev", "size", "removable", "ro", "wwid", "serial", "partition", "nsid",
+	"dev", "size", "removable", "ro", "wwid", "eui", "nguid", "serial", "partition", "nsid",
 	"queue/rotational", "queue/logical_block_size", "queue/physical_block_size",
 }
 
@@ -259,8 +262,8 @@ func (c *capturer) blockDevice(name string) {
 		switch a {
 		case "serial":
 			r = roleSerialValue
-		case "wwid":
-			r = roleWWID
+		case "wwid", "eui", "nguid":
+			r = roleWWID // world wide identifiers, scrubbed alike
 		}
 		c.fileRole(devDir+"/"+a, r)
 	}
@@ -299,7 +302,7 @@ func (c *capturer) blockDevice(name string) {
 			}
 		}
 	}
-	comps := splitPath(devDir)
+	comps := fileutil.SplitPath(devDir)
 	for i, comp := range comps {
 		if ataPortRE.MatchString(comp) {
 			c.ataIdentify(strings.Join(comps[:i+1], "/"))
@@ -507,11 +510,12 @@ func (c *capturer) skipErr(rel string, err error) {
 }
 
 // resolve resolves rel under the root as the kernel would for a process
-// chrooted there, recording every symbolic link met (with its text) and
-// every directory passed through. Absolute link targets and ".." at the
-// root stay inside the root. It returns the resolved path ("" for the root
-// itself) and the Lstat of its last component. With record false nothing
-// is recorded. Nothing is recorded either when resolution fails.
+// chrooted there (fileutil.ResolveInRoot), recording every symbolic link met
+// (with its text) and every directory passed through. Absolute link targets
+// and ".." at the root stay inside the root. It returns the resolved path
+// ("" for the root itself) and the Lstat of its last component. With record
+// false nothing is recorded. Nothing is recorded either when resolution
+// fails.
 func (c *capturer) resolve(rel string, record bool) (string, fs.FileInfo, error) {
 	type rec struct {
 		path string
@@ -519,56 +523,16 @@ func (c *capturer) resolve(rel string, record bool) (string, fs.FileInfo, error)
 		note string // why a link's text was rewritten
 	}
 	var recs []rec
-	pending := splitPath(rel)
-	var done []string
-	var last fs.FileInfo
-	for hops := 0; len(pending) > 0; {
-		comp := pending[0]
-		pending = pending[1:]
-		switch comp {
-		case ".":
-			continue
-		case "..":
-			if len(done) > 0 {
-				done = done[:len(done)-1]
-			}
-			continue
+	resolved, last, err := fileutil.ResolveInRoot(c.root, rel, func(p string, _ fs.FileInfo, target string) {
+		if target == "" {
+			recs = append(recs, rec{p, &entry{kind: kindDir}, ""})
+			return
 		}
-		cur := strings.Join(append(done[:len(done):len(done)], comp), "/")
-		fi, err := c.root.Lstat(cur)
-		if err != nil {
-			return "", nil, err
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			if hops++; hops > maxLinkHops {
-				return "", nil, fmt.Errorf("resolve %s: %w", rel, syscall.ELOOP)
-			}
-			target, err := c.root.Readlink(cur)
-			if err != nil {
-				return "", nil, err
-			}
-			text, note := linkText(cur, target)
-			recs = append(recs, rec{cur, &entry{kind: kindLink, target: text}, note})
-			if path.IsAbs(target) {
-				done = done[:0]
-			}
-			pending = append(splitPath(target), pending...)
-			continue
-		}
-		if fi.IsDir() {
-			recs = append(recs, rec{cur, &entry{kind: kindDir}, ""})
-		} else if len(pending) > 0 {
-			return "", nil, fmt.Errorf("resolve %s: %s: %w", rel, cur, syscall.ENOTDIR)
-		}
-		done = append(done, comp)
-		last = fi
-	}
-	if last == nil { // rel names the root itself
-		fi, err := c.root.Stat(".")
-		if err != nil {
-			return "", nil, err
-		}
-		last = fi
+		text, note := linkText(p, target)
+		recs = append(recs, rec{p, &entry{kind: kindLink, target: text}, note})
+	})
+	if err != nil {
+		return "", nil, err
 	}
 	if record {
 		for _, r := range recs {
@@ -580,7 +544,7 @@ func (c *capturer) resolve(rel string, record bool) (string, fs.FileInfo, error)
 			}
 		}
 	}
-	return strings.Join(done, "/"), last, nil
+	return resolved, last, nil
 }
 
 // linkText returns the text to store for the link at linkPath whose text
@@ -592,12 +556,12 @@ func linkText(linkPath, target string) (text, note string) {
 	if dir == "." {
 		dir = ""
 	}
-	stack := splitPath(dir)
+	stack := fileutil.SplitPath(dir)
 	climbs := false
 	if path.IsAbs(target) {
 		stack, climbs = nil, true
 	}
-	for _, comp := range splitPath(target) {
+	for _, comp := range fileutil.SplitPath(target) {
 		switch comp {
 		case ".":
 		case "..":

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/memledger/memledger/internal/fileutil"
 )
 
 // Limits Extract enforces, generous for any real snapshot (a large server's
@@ -282,8 +284,8 @@ func entryName(name string) (string, error) {
 // lexicallyInside reports whether target, read from directory dir (both
 // relative to the top), stays inside the top as text.
 func lexicallyInside(dir, target string) bool {
-	depth := len(splitPath(cleanRel(dir)))
-	for _, c := range splitPath(target) {
+	depth := len(fileutil.SplitPath(cleanRel(dir)))
+	for _, c := range fileutil.SplitPath(target) {
 		switch c {
 		case ".":
 		case "..":

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/memledger/memledger/internal/placeholder"
+	"github.com/memledger/memledger/internal/udev"
 )
 
 // masker replaces serial numbers by tokens of the same length and shape.
@@ -215,8 +216,8 @@ func (m *masker) replacer() *strings.Replacer {
 			continue
 		}
 		add(old, new)
-		add(udevWhitespace(old), udevWhitespace(new))
-		add(udevReplace(old), udevReplace(new))
+		add(udev.ReplaceWhitespace(old), udev.ReplaceWhitespace(new))
+		add(udev.Replace(old), udev.Replace(new))
 		add(hex.EncodeToString([]byte(old)), hex.EncodeToString([]byte(new)))
 		add(strings.ToUpper(hex.EncodeToString([]byte(old))), strings.ToUpper(hex.EncodeToString([]byte(new))))
 	}
@@ -239,20 +240,6 @@ func (m *masker) replacer() *strings.Replacer {
 // minReplaceAlnum is the fewest letters and digits a value needs to be
 // replaced inside other text, rather than only where it is a whole field.
 const minReplaceAlnum = 6
-
-// udevWhitespace mirrors udev_replace_whitespace(): white space runs as '_'.
-func udevWhitespace(s string) string { return strings.Join(strings.Fields(s), "_") }
-
-// udevReplace mirrors udev's string_escape=replace: white space runs and
-// characters outside [0-9A-Za-z#+-.:=@_] as '_'.
-func udevReplace(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x80 && (isAlnum(byte(r)) || strings.ContainsRune("#+-.:=@_", r)) {
-			return r
-		}
-		return '_'
-	}, udevWhitespace(s))
-}
 
 func alnumCount(s string) int {
 	n := 0

@@ -17,6 +17,7 @@ import (
 	"github.com/memledger/memledger/internal/spd"
 	"github.com/memledger/memledger/internal/spd/spdtest"
 	"github.com/memledger/memledger/internal/testcorpus"
+	"github.com/memledger/memledger/internal/udev"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -482,7 +483,7 @@ func TestScrubbedSnapshot(t *testing.T) {
 				t.Fatal("fixture has no serial numbers to mask")
 			}
 			for _, s := range originals {
-				for _, form := range []string{s, hex.EncodeToString([]byte(s)), udevReplace(s)} {
+				for _, form := range []string{s, hex.EncodeToString([]byte(s)), udev.Replace(s)} {
 					if bytes.Contains(raw, []byte(form)) {
 						t.Errorf("serial %q (as %q) is still in the archive", s, form)
 					}

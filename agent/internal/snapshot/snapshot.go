@@ -22,8 +22,8 @@
 //   - SPD EEPROMs: every device of the at24 (only those named "spd"), ee1004
 //     and spd5118 drivers, with its eeprom file;
 //   - drives: every sys/block entry with the attributes ghw and
-//     agent/internal/storage read (dev, size, removable, queue/*, wwid,
-//     serial, partition), its partitions' dev/size/partition, its udev
+//     agent/internal/storage read (dev, size, removable, queue/*, wwid, eui,
+//     nguid, serial, partition), its partitions' dev/size/partition, its udev
 //     record run/udev/data/b<major>:<minor>, the ATA IDENTIFY data under its
 //     ata<N> port, its NVMe controller(s) and their PCI function.
 //

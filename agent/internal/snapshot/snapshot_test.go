@@ -16,6 +16,7 @@ import (
 	"github.com/memledger/memledger/internal/hosttree"
 	"github.com/memledger/memledger/internal/smbios/smbiostest"
 	"github.com/memledger/memledger/internal/spd/spdtest"
+	"github.com/memledger/memledger/internal/testcorpus"
 )
 
 // kitchenSink builds a host with every kind of device the scan knows and
@@ -60,7 +61,7 @@ func kitchenSink(t testing.TB) string {
 
 	b.AddNVMe(hosttree.NVMe{Ctrl: "nvme0", Model: "SAMSUNG MZQL2960HCJR-00A07", Serial: "S64FNE0R123456", Firmware: "GDC5302Q",
 		SizeBytes: 960197124096, PCIAddr: "0000:03:00.0", Vendor: 0x144d, Device: 0xa80a, SubVendor: 0x144d, SubDevice: 0xa813,
-		WWN: "eui.36344630527001230025384500000001", Multipath: true})
+		WWN: "eui.36344630527001230025384500000001", NGUID: "36344630527001230025384500000001", EUI64: "002538a51b2c3d4e", Multipath: true})
 	b.AddNVMeNamespace("nvme0", 100<<30, "")
 	b.AddNVMe(hosttree.NVMe{Ctrl: "nvme1", Model: "Micron_7450_MTFDKBG960TFR", Serial: "2245393A1B2C", Firmware: "E2MU200",
 		SizeBytes: 960197124096, PCIAddr: "0000:04:00.0", Vendor: 0x1344, Device: 0x51c3, SubVendor: 0x1344, SubDevice: 0x2100})
@@ -134,7 +135,7 @@ func TestScanOfSnapshotEqualsScanOfTree(t *testing.T) {
 		{"every device kind", kitchenSink, 3, 8},
 		{"no SMBIOS tables: udev fallback", udevOnlyHost, 1, 1},
 		{"examples/workstation (committed tree)", func(t testing.TB) string {
-			return filepath.Join(repoRoot(t), "examples", "workstation")
+			return filepath.Join(testcorpus.RepoRoot(t), "examples", "workstation")
 		}, 2, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -246,6 +247,14 @@ func TestArchiveHoldsOnlyTheCaptureSet(t *testing.T) {
 	}
 	if e := got["sys/devices/pci0000:00/0000:00:1f.4/i2c-0/0-0057/eeprom"]; e != nil {
 		t.Errorf("the eeprom of an at24 device not named spd was captured")
+	}
+	// The scan reads an NVMe namespace's eui and nguid (the maker's IEEE
+	// company id): a snapshot must carry them.
+	for _, attr := range []string{"eui", "nguid"} {
+		p := "sys/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1/" + attr
+		if e := got[p]; e == nil || e.kind == kindLink {
+			t.Errorf("%s not captured as a file: %+v", p, e)
+		}
 	}
 }
 

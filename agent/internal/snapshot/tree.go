@@ -6,6 +6,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/memledger/memledger/internal/fileutil"
 )
 
 // kind is the type of a captured path.
@@ -28,9 +30,9 @@ type entry struct {
 // path relative to the root, without leading or trailing slash.
 type tree map[string]*entry
 
-// maxLinkHops bounds the links followed while resolving one path, as the
-// kernel's 40.
-const maxLinkHops = 40
+// maxLinkHops bounds the links followed while resolving one path: the
+// capture's resolution and the extraction's check agree on it.
+const maxLinkHops = fileutil.MaxLinkHops
 
 // sortedPaths returns the paths with every parent before its children.
 // Plain string order does that: a parent is a prefix of its children.
@@ -101,8 +103,8 @@ func checkLink(v linkView, linkPath, target string) error {
 	if path.IsAbs(target) {
 		return fmt.Errorf("absolute symbolic link target %q: %w", target, errEscape)
 	}
-	stack := splitPath(path.Dir(linkPath))
-	pending := splitPath(target)
+	stack := fileutil.SplitPath(path.Dir(linkPath))
+	pending := fileutil.SplitPath(target)
 	for hops := 0; len(pending) > 0; {
 		c := pending[0]
 		pending = pending[1:]
@@ -125,7 +127,7 @@ func checkLink(v linkView, linkPath, target string) error {
 			if text == "" || path.IsAbs(text) {
 				return fmt.Errorf("target %q passes through %s, a link to %q: %w", target, p, text, errEscape)
 			}
-			pending = append(splitPath(text), pending...)
+			pending = append(fileutil.SplitPath(text), pending...)
 			continue
 		}
 		if ok && k == kindFile && len(pending) > 0 {
@@ -136,22 +138,10 @@ func checkLink(v linkView, linkPath, target string) error {
 	return nil
 }
 
-// splitPath splits a slash-separated path into its components, leaving
-// out empty ones and "." (path.Dir of a top-level name is ".").
-func splitPath(p string) []string {
-	var out []string
-	for _, c := range strings.Split(p, "/") {
-		if c != "" && c != "." {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // relPath spells the path to target from directory fromDir, both
 // slash-separated, relative to the root and clean ("" or "." for the root).
 func relPath(fromDir, target string) string {
-	from, to := splitPath(cleanRel(fromDir)), splitPath(cleanRel(target))
+	from, to := fileutil.SplitPath(cleanRel(fromDir)), fileutil.SplitPath(cleanRel(target))
 	common := 0
 	for common < len(from) && common < len(to) && from[common] == to[common] {
 		common++

@@ -67,35 +67,6 @@ func quoteShort(b []byte) string {
 	return strconv.Quote(string(b))
 }
 
-// UnescapeUdev decodes a udev *_ENC property value (ID_MODEL_ENC,
-// ID_VENDOR_ENC), in which udev wrote every byte outside its safe set as
-// \xHH. Any other use of '\' is an error naming its byte offset. The result
-// may hold any bytes; pass it through cleanText before use as text.
-func UnescapeUdev(s string) (string, error) {
-	if !strings.Contains(s, `\`) {
-		return s, nil
-	}
-	var out strings.Builder
-	out.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' {
-			out.WriteByte(c)
-			continue
-		}
-		if i+3 >= len(s) || s[i+1] != 'x' {
-			return "", fmt.Errorf("udev escape at byte %d: %q is not \\xHH", i, s[i:min(i+4, len(s))])
-		}
-		v, err := strconv.ParseUint(s[i+2:i+4], 16, 8)
-		if err != nil {
-			return "", fmt.Errorf("udev escape at byte %d: %q is not \\xHH", i, s[i:i+4])
-		}
-		out.WriteByte(byte(v))
-		i += 3
-	}
-	return out.String(), nil
-}
-
 // ATAIdentity is what ParseATAIdentify extracts from IDENTIFY DEVICE data.
 type ATAIdentity struct {
 	Model    string // words 27-46, trimmed
@@ -230,6 +201,23 @@ func normalizeWWN(s string) string {
 		return "naa." + strings.ToLower(s[2:])
 	case strings.HasPrefix(s, "naa.") || strings.HasPrefix(s, "eui."):
 		return strings.ToLower(s)
+	}
+	return s
+}
+
+// normalizeNVMeID turns an NVMe namespace eui ("00 25 38 8b 91 b2 c3 d4",
+// the kernel's %8ph) or nguid attribute ("36344630-5270-0123-0025-
+// 384500000001", %pU) into lower-case hex without separators; "" when it
+// is not size bytes of hex or is all zeros.
+func normalizeNVMeID(s string, size int) string {
+	s = strings.ToLower(strings.NewReplacer(" ", "", "-", "", ":", "").Replace(strings.TrimSpace(s)))
+	if len(s) != 2*size || strings.Trim(s, "0") == "" {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return ""
+		}
 	}
 	return s
 }

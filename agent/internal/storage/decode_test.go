@@ -96,38 +96,6 @@ func TestParseUdevRecord(t *testing.T) {
 	}
 }
 
-func TestUnescapeUdev(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in, want, wantErr string
-	}{
-		{in: `Micron_5300_MTFDDAK480TDS\x20\x20\x20`, want: "Micron_5300_MTFDDAK480TDS   "},
-		{in: `Samsung\x20SSD\x20860\x20EVO\x20500GB`, want: "Samsung SSD 860 EVO 500GB"},
-		{in: `a\x5cb\x2fc`, want: `a\b/c`},
-		{in: `\xff\x00`, want: "\xff\x00"},
-		{in: `\xAb`, want: "\xab"},
-		{in: "plain", want: "plain"},
-		{in: "", want: ""},
-		{in: `abc\`, wantErr: "byte 3"},
-		{in: `ab\x2`, wantErr: "byte 2"},
-		{in: `ab\y20`, wantErr: "byte 2"},
-		{in: `\xg0`, wantErr: "byte 0"},
-		{in: `ok\x20\x2`, wantErr: "byte 6"},
-	}
-	for _, tc := range tests {
-		got, err := UnescapeUdev(tc.in)
-		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("UnescapeUdev(%q) error = %v, want one containing %q", tc.in, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("UnescapeUdev(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-}
-
 // identifyText renders IDENTIFY words the way libata's id attribute does.
 func identifyText(w [256]uint16) string {
 	var s strings.Builder
@@ -289,6 +257,40 @@ func TestNormalizeWWN(t *testing.T) {
 	}
 }
 
+func TestNormalizeNVMeID(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		size int
+		want string
+	}{
+		{"00 25 38 8b 91 b2 c3 d4", 8, "0025388b91b2c3d4"},
+		{"36344630-5270-0123-0025-384500000001", 16, "36344630527001230025384500000001"},
+		{"00A0751E1A2B3C4D\n", 8, "00a0751e1a2b3c4d"},
+		{"00 00 00 00 00 00 00 00", 8, ""},
+		{"00 25 38", 8, ""},
+		{"zz 25 38 8b 91 b2 c3 d4", 8, ""},
+		{"", 16, ""},
+	} {
+		if got := normalizeNVMeID(tc.in, tc.size); got != tc.want {
+			t.Errorf("normalizeNVMeID(%q, %d) = %q, want %q", tc.in, tc.size, got, tc.want)
+		}
+	}
+}
+
+func FuzzNormalizeNVMeID(f *testing.F) {
+	for _, s := range []string{"00 25 38 8b 91 b2 c3 d4", "36344630-5270-0123-0025-384500000001", "", "zz", "00000000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, size := range []int{8, 16} {
+			got := normalizeNVMeID(s, size)
+			if got != "" && (len(got) != 2*size || strings.ToLower(got) != got) {
+				t.Fatalf("normalizeNVMeID(%q, %d) = %q", s, size, got)
+			}
+		}
+	})
+}
+
 func FuzzParseUdevRecord(f *testing.F) {
 	f.Add([]byte(sataUdevRecord))
 	f.Add([]byte("S:disk/by-path/pci-0000:02:00.0-nvme-1\nI:79621327\nE:ID_SERIAL_SHORT=S252B6CU1HG3M1\nE:ID_WWN=eui.0025385b71b2c3d4\nE:ID_MODEL=SAMSUNG MZQL2960HCJR-00A07\nG:systemd\nV:1\n"))
@@ -306,32 +308,6 @@ func FuzzParseUdevRecord(f *testing.F) {
 			if k == "" || strings.ContainsAny(k, "\n=") || strings.Contains(v, "\n") {
 				t.Fatalf("bad property %q=%q", k, v)
 			}
-		}
-	})
-}
-
-func FuzzUnescapeUdev(f *testing.F) {
-	f.Add(`Micron_5300_MTFDDAK480TDS\x20\x20\x20`)
-	f.Add(`INTEL\x20SSDSC2KB96`)
-	f.Add(`a\x5cb`)
-	f.Add(`\`)
-	f.Add(`\x`)
-	f.Fuzz(func(t *testing.T, s string) {
-		got, err := UnescapeUdev(s)
-		if err != nil {
-			return
-		}
-		if len(got) > len(s) {
-			t.Fatalf("UnescapeUdev(%q) = %q grew", s, got)
-		}
-		// Escaping every byte and decoding again is the identity.
-		var enc strings.Builder
-		for i := 0; i < len(got); i++ {
-			fmt.Fprintf(&enc, `\x%02x`, got[i])
-		}
-		again, err := UnescapeUdev(enc.String())
-		if err != nil || again != got {
-			t.Fatalf("round trip of %q: %q, %v", got, again, err)
 		}
 	})
 }

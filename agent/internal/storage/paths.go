@@ -1,15 +1,14 @@
 package storage
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/memledger/memledger/internal/fileutil"
 )
 
 // maxAttrBytes bounds every sysfs or udev file read. Sysfs attributes are at
@@ -34,67 +33,6 @@ func readFileLimited(p string) ([]byte, error) {
 	return data, nil
 }
 
-var errLinkLoop = errors.New("too many levels of symbolic links")
-
-// resolveInRoot resolves rel (a slash-separated path relative to root) as a
-// process chrooted to root would: relative links resolve against their
-// directory, absolute links against root, and ".." stops at root. It returns
-// the resolved path relative to root, slash-separated, with no leading
-// slash. Every component must exist.
-//
-// Sysfs is a tree of relative symlinks (/sys/block/sda ->
-// ../devices/pci0000:00/...), and the resolved path is what tells where a
-// device is attached.
-func resolveInRoot(root, rel string) (string, error) {
-	pending := splitPath(rel)
-	var done []string
-	for links := 0; len(pending) > 0; {
-		c := pending[0]
-		pending = pending[1:]
-		switch c {
-		case ".":
-			continue
-		case "..":
-			if len(done) > 0 {
-				done = done[:len(done)-1]
-			}
-			continue
-		}
-		cur := filepath.Join(root, filepath.FromSlash(path.Join(append(done, c)...)))
-		fi, err := os.Lstat(cur)
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			done = append(done, c)
-			continue
-		}
-		if links++; links > 40 {
-			return "", fmt.Errorf("resolve %s: %w", rel, errLinkLoop)
-		}
-		target, err := os.Readlink(cur)
-		if err != nil {
-			return "", err
-		}
-		target = filepath.ToSlash(target)
-		if strings.HasPrefix(target, "/") {
-			done = nil
-		}
-		pending = append(splitPath(target), pending...)
-	}
-	return strings.Join(done, "/"), nil
-}
-
-func splitPath(p string) []string {
-	var out []string
-	for _, c := range strings.Split(p, "/") {
-		if c != "" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 var (
 	usbRootRE    = regexp.MustCompile(`^usb[0-9]+$`)
 	virtioRE     = regexp.MustCompile(`^virtio[0-9]+$`)
@@ -113,7 +51,7 @@ var (
 // (the SCSI vendor) separates SATA disks behind a SAS HBA, which report
 // "ATA", from SAS disks. It returns "" when the path does not tell.
 func classifyTransport(devpath, vendorRaw string) string {
-	comps := splitPath(devpath)
+	comps := fileutil.SplitPath(devpath)
 	has := func(match func(string) bool) bool {
 		for _, c := range comps {
 			if match(c) {
@@ -189,7 +127,7 @@ func skipReason(name, devpath string) string {
 // one behind port multiplier port C (libata puts the PMP port in the SCSI
 // channel).
 func ataIdentifyPath(devpath string) string {
-	comps := splitPath(devpath)
+	comps := fileutil.SplitPath(devpath)
 	ata := -1
 	var port string
 	for i, c := range comps {

@@ -1,8 +1,6 @@
 package storage
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,57 +104,6 @@ func TestATAIdentifyPath(t *testing.T) {
 	for _, tc := range tests {
 		if got := ataIdentifyPath(tc.devpath); got != tc.want {
 			t.Errorf("ataIdentifyPath(%q) = %q, want %q", tc.devpath, got, tc.want)
-		}
-	}
-}
-
-func TestResolveInRoot(t *testing.T) {
-	t.Parallel()
-	root := t.TempDir()
-	mk := func(p string) {
-		if err := os.MkdirAll(filepath.Join(root, p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ln := func(target, p string) {
-		mk(filepath.Dir(p))
-		if err := os.Symlink(target, filepath.Join(root, p)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mk("sys/devices/pci0000:00/0000:00:17.0/ata1/host0/block/sda")
-	ln("../devices/pci0000:00/0000:00:17.0/ata1/host0/block/sda", "sys/block/sda")
-	ln("/sys/devices/pci0000:00", "sys/block/abs")      // absolute: against root
-	ln("../../../../../../sys/devices", "sys/block/up") // ".." stops at root
-	ln("../../../host0", "sys/devices/pci0000:00/0000:00:17.0/ata1/host0/block/sda/device")
-	ln("loop-b", "sys/block/loop-a")
-	ln("loop-a", "sys/block/loop-b")
-	ln("../devices/missing", "sys/block/dangling")
-
-	tests := []struct {
-		rel, want string
-		err       error
-	}{
-		{rel: "sys/block/sda", want: "sys/devices/pci0000:00/0000:00:17.0/ata1/host0/block/sda"},
-		{rel: "sys/block/sda/device", want: "sys/devices/pci0000:00/0000:00:17.0/ata1/host0"},
-		{rel: "sys/block/abs/0000:00:17.0", want: "sys/devices/pci0000:00/0000:00:17.0"},
-		{rel: "sys/block/up", want: "sys/devices"},
-		// ".." after a link leaves the link's target, as in the kernel.
-		{rel: "/sys//block/./sda/..", want: "sys/devices/pci0000:00/0000:00:17.0/ata1/host0/block"},
-		{rel: "sys/block/loop-a", err: errLinkLoop},
-		{rel: "sys/block/dangling", err: fs.ErrNotExist},
-		{rel: "sys/block/nothing", err: fs.ErrNotExist},
-	}
-	for _, tc := range tests {
-		got, err := resolveInRoot(root, tc.rel)
-		if tc.err != nil {
-			if !errors.Is(err, tc.err) {
-				t.Errorf("resolveInRoot(%q) error = %v, want %v", tc.rel, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("resolveInRoot(%q) = %q, %v; want %q", tc.rel, got, err, tc.want)
 		}
 	}
 }

@@ -18,6 +18,9 @@ import (
 
 	"github.com/jaypipes/ghw"
 	"github.com/jaypipes/ghw/pkg/block"
+
+	"github.com/memledger/memledger/internal/fileutil"
+	"github.com/memledger/memledger/internal/udev"
 )
 
 // ghwUnknown is the value ghw puts in a string field it could not read.
@@ -55,7 +58,12 @@ func Scan(ctx context.Context, root string) ([]Drive, []Warning, error) {
 		return nil, nil, fmt.Errorf("storage scan: ghw block enumeration under %s: %w", abs, err)
 	}
 
-	s := &scanner{root: abs}
+	tree, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage scan: root %q: %w", root, err)
+	}
+	defer tree.Close()
+	s := &scanner{root: abs, tree: tree}
 	s.checkUdevDB()
 	disks := slices.Clone(info.Disks)
 	slices.SortFunc(disks, func(a, b *block.Disk) int { return naturalCompare(a.Name, b.Name) })
@@ -86,12 +94,21 @@ func Scan(ctx context.Context, root string) ([]Drive, []Warning, error) {
 // scanner holds one scan's root and the warnings it collects.
 type scanner struct {
 	root     string
+	tree     *os.Root // root, for resolving links inside it
 	warnings []Warning
 	udevWhy  string // why the udev database is unusable, "" when present
 }
 
 func (s *scanner) warn(subject, format string, args ...any) {
 	s.warnings = append(s.warnings, Warning{Subject: subject, Message: fmt.Sprintf(format, args...)})
+}
+
+// resolve resolves rel, relative to root, as a process chrooted there
+// would, and returns the resolved path relative to root (see
+// fileutil.ResolveInRoot).
+func (s *scanner) resolve(rel string) (string, error) {
+	resolved, _, err := fileutil.ResolveInRoot(s.tree, rel, nil)
+	return resolved, err
 }
 
 // read reads a file given relative to root.
@@ -150,7 +167,7 @@ func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
 	if skipNameRE.MatchString(dc.name) {
 		return Drive{}, "", false
 	}
-	devpath, err := resolveInRoot(s.root, "sys/block/"+dc.name)
+	devpath, err := s.resolve("sys/block/" + dc.name)
 	if err != nil {
 		s.warn(dc.name, "resolve sys/block/%s: %v; how the drive is attached is unknown", dc.name, err)
 	}
@@ -191,6 +208,14 @@ func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
 		nvmeKey = s.fillNVMe(&drv, dc)
 		if devpath != "" {
 			kernelWWN, _ = s.text(devpath + "/wwid")
+			// The kernel shows eui and nguid only when the namespace
+			// reports them (nonzero): absent is not an error.
+			if v, err := s.text(devpath + "/eui"); err == nil {
+				drv.EUI64 = normalizeNVMeID(v, 8)
+			}
+			if v, err := s.text(devpath + "/nguid"); err == nil {
+				drv.NGUID = normalizeNVMeID(v, 16)
+			}
 		}
 	case TransportMMC:
 		s.fillMMC(&drv, dc)
@@ -332,7 +357,7 @@ func (s *scanner) subsystemController(name, subsysDir string) string {
 	slices.SortFunc(ctrls, naturalCompare)
 	first := ""
 	for _, c := range ctrls {
-		dir, err := resolveInRoot(s.root, subsysDir+"/"+c)
+		dir, err := s.resolve(subsysDir + "/" + c)
 		if err != nil {
 			continue
 		}
@@ -355,7 +380,7 @@ func (s *scanner) fillPCI(drv *Drive, name, ctrlDir string) {
 	if t, err := s.text(ctrlDir + "/transport"); err == nil && t != "pcie" {
 		return
 	}
-	pciDir, err := resolveInRoot(s.root, ctrlDir+"/device")
+	pciDir, err := s.resolve(ctrlDir + "/device")
 	if err != nil {
 		s.warn(name, "NVMe controller %s: PCI function not found (%v); PCI ids unknown", path.Base(ctrlDir), err)
 		return
@@ -383,7 +408,7 @@ func (s *scanner) fillPCI(drv *Drive, name, ctrlDir string) {
 func (s *scanner) fillSCSI(drv *Drive, dc *driveCtx) (kernelWWN, identifyWWN string) {
 	sdev := ""
 	if dc.devpath != "" {
-		if p, err := resolveInRoot(s.root, "sys/block/"+dc.name+"/device"); err == nil {
+		if p, err := s.resolve("sys/block/" + dc.name + "/device"); err == nil {
 			sdev = p
 		}
 	}
@@ -477,7 +502,7 @@ func (s *scanner) modelFromUdev(drv *Drive, dc *driveCtx) {
 	dc.udevModelTried = true
 	model, source := "", ""
 	if enc := dc.udev["ID_MODEL_ENC"]; enc != "" {
-		m, err := UnescapeUdev(enc)
+		m, err := udev.Unescape(enc)
 		if err != nil {
 			s.warn(dc.name, "udev ID_MODEL_ENC not used: %v", err)
 		} else {
@@ -520,7 +545,7 @@ func (s *scanner) fillMMC(drv *Drive, dc *driveCtx) {
 	if dc.devpath == "" {
 		return
 	}
-	card, err := resolveInRoot(s.root, "sys/block/"+dc.name+"/device")
+	card, err := s.resolve("sys/block/" + dc.name + "/device")
 	if err != nil {
 		s.warn(dc.name, "MMC card directory not found: %v", err)
 		return

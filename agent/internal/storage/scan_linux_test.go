@@ -334,6 +334,32 @@ func TestScanScenarios(t *testing.T) {
 			warnings: []wantWarning{{"udev", "no udev database"}},
 		},
 		{
+			name: "NVMe eui and nguid attributes are read beside the wwid",
+			build: func(t *testing.T, b *hosttree.Builder) {
+				n := samsungPM9A3
+				n.WWN = "uuid.1b4e28ba-2fa1-11d2-883f-0016d3cca427" // a UUID hides the NGUID from the wwid
+				n.NGUID = "36344630527001230025384500000001"
+				n.EUI64 = "002538a51b2c3d4e"
+				n.Multipath = false
+				b.AddNVMe(n)
+				m := micron7450
+				m.WWN = ""
+				m.EUI64 = "00A0751E1A2B3C4D" // upper case in, lower case out; the wwid is derived from it
+				b.AddNVMe(m)
+			},
+			want: []Drive{
+				{Name: "nvme0n1", Namespaces: []string{"nvme0n1"}, Transport: TransportNVMe,
+					Model: "Micron_7450_MTFDKCC960TFR", ModelSource: ModelFromNVMe, SerialNumber: "2231390A1B2C", Firmware: "E2MU200",
+					SizeBytes: size960G, WWN: "eui.00a0751e1a2b3c4d", EUI64: "00a0751e1a2b3c4d",
+					PCIVendor: 0x1344, PCIDevice: 0x51c3, PCISubsystemVendor: 0x1344, PCISubsystemDevice: 0x2100},
+				{Name: "nvme2n1", Namespaces: []string{"nvme2n1"}, Transport: TransportNVMe,
+					Model: "SAMSUNG MZQL2960HCJR-00A07", ModelSource: ModelFromNVMe, SerialNumber: "S64FNE0R123456", Firmware: "GDC5302Q",
+					SizeBytes: size960G, WWN: "uuid.1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+					EUI64: "002538a51b2c3d4e", NGUID: "36344630527001230025384500000001",
+					PCIVendor: 0x144d, PCIDevice: 0xa80a, PCISubsystemVendor: 0x144d, PCISubsystemDevice: 0xa813},
+			},
+		},
+		{
 			name: "SATA disk behind a SAS HBA",
 			build: func(t *testing.T, b *hosttree.Builder) {
 				s := micron5300

@@ -16,8 +16,9 @@
 //     at .../ata<N>/link<N>/dev<N>.0/ata_device/dev<N>.0/id, the drive's own
 //     40-character model, 20-character serial and 8-character firmware,
 //     readable without root and without udev;
-//   - for NVMe, the controller's model/serial/firmware_rev attributes and
-//     the vendor/device/subsystem ids of its PCI function;
+//   - for NVMe, the controller's model/serial/firmware_rev attributes, the
+//     vendor/device/subsystem ids of its PCI function, and the first
+//     namespace's wwid, eui and nguid attributes;
 //   - the resolved sysfs device path, from which the transport is derived
 //     (ghw's StorageController only looks at the name prefix, so every sdX
 //     is "SCSI" to it, be it SATA, SAS or USB).
@@ -91,6 +92,12 @@ type Drive struct {
 	// T10 identifiers ("t10.ATA ...") are not world wide names and are left
 	// out. For NVMe it is the first namespace's.
 	WWN string
+	// EUI64 and NGUID are an NVMe drive's first namespace's eui and nguid
+	// attributes as lower-case hex (16 and 32 digits); "" when the
+	// namespace reports none. The kernel's wwid prefers a UUID over them,
+	// so they are read even when WWN is set: they carry the maker's IEEE
+	// company id.
+	EUI64, NGUID string
 	// VendorRaw is the T10 vendor field of SCSI-attached disks as sysfs has
 	// it ("ATA" for every ATA disk, "SEAGATE", "SanDisk"), and for MMC the
 	// card's manfid attribute ("0x000013"); "" for other transports.

@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -35,107 +34,35 @@ import (
 	"github.com/memledger/memledger/collector/internal/store/storetest"
 	"github.com/memledger/memledger/internal/hostfixture"
 	"github.com/memledger/memledger/internal/inventory"
+	"github.com/memledger/memledger/internal/syncbuf"
+	"github.com/memledger/memledger/internal/testbin"
 	"github.com/memledger/memledger/internal/testcorpus"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	binDir    string
-	agentOnce sync.Once
-	agentPath string
-	agentErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	testbin.RemoveAll()
 	os.Exit(code)
-}
-
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
-}
-
-// collectorBinary builds memledger-collector once per test run.
-func collectorBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "memledger-collector-test-")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "memledger-collector")
-		out, err := exec.Command(goTool(), "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// agentBinary builds memledger-agent once per test run (next to the
-// collector).
-func agentBinary(t *testing.T) string {
-	t.Helper()
-	collectorBinary(t) // creates binDir
-	agentOnce.Do(func() {
-		agentPath = filepath.Join(binDir, "memledger-agent")
-		out, err := exec.Command(goTool(), "build", "-o", agentPath, "github.com/memledger/memledger/agent/cmd/memledger-agent").CombinedOutput()
-		if err != nil {
-			agentErr = fmt.Errorf("go build memledger-agent: %v\n%s", err, out)
-		}
-	})
-	if agentErr != nil {
-		t.Fatal(agentErr)
-	}
-	return agentPath
 }
 
 // collector is a running memledger-collector serve.
 type collector struct {
 	cmd    *exec.Cmd
 	addr   string
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	done   chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func startCollector(t *testing.T, db string, args ...string) *collector {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
-	c := &collector{stderr: &syncBuffer{}, done: make(chan error, 1)}
+	c := &collector{stderr: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	serve := []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile}
 	if !slices.Contains(args, "--ca-dir") {
 		serve = append(serve, "--insecure") // plaintext unless the test asks for TLS
 	}
-	c.cmd = exec.Command(collectorBinary(t), append(serve, args...)...)
+	c.cmd = exec.Command(testbin.Build(t, testbin.Collector), append(serve, args...)...)
 	c.cmd.Stderr = c.stderr
 	c.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=") // no config file from the environment
 	if err := c.cmd.Start(); err != nil {
@@ -314,32 +241,6 @@ func openStore(t *testing.T, dsn string) store.Store {
 	return st
 }
 
-func serialsOf(inv *memledgerv1.Inventory) []string {
-	var s []string
-	for _, m := range inv.GetMemoryModules() {
-		s = append(s, m.GetSerialNumber())
-	}
-	for _, d := range inv.GetStorageDevices() {
-		s = append(s, d.GetSerialNumber())
-	}
-	sort.Strings(s)
-	return s
-}
-
-func activeSerials(t *testing.T, st store.Store, host string) []string {
-	t.Helper()
-	parts, err := st.Parts(context.Background(), store.PartFilter{HostIDs: []string{host}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s []string
-	for _, p := range parts {
-		s = append(s, p.SerialNumber)
-	}
-	sort.Strings(s)
-	return s
-}
-
 // checkLedger verifies that host's ledger state is exactly that of its
 // report with sequence seq.
 func checkLedger(t *testing.T, st store.Store, a *agent, seq uint64) {
@@ -352,7 +253,7 @@ func checkLedger(t *testing.T, st store.Store, a *agent, seq uint64) {
 		t.Fatalf("%s: ledger at sequence %d, want %d", a.host, h.LastSequence, seq)
 	}
 	idx := int(seq - 1000)
-	if got, want := activeSerials(t, st, a.host), serialsOf(a.reports[idx].GetInventory()); fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := storetest.ActiveSerials(t, st, a.host), storetest.Serials(a.reports[idx].GetInventory()); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("%s: parts %v\nwant those of report %d: %v", a.host, got, seq, want)
 	}
 }
@@ -504,7 +405,7 @@ func TestIngestOfflineDmidecodeScans(t *testing.T) {
 	}
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "ledger.db")
-	agentBin := agentBinary(t)
+	agentBin := testbin.Build(t, testbin.Agent)
 	type module struct{ slot, partNumber, maker string }
 	want := map[string][]module{} // host -> modules
 	var files []string
@@ -525,7 +426,7 @@ func TestIngestOfflineDmidecodeScans(t *testing.T) {
 			want[host] = append(want[host], module{inventory.Slot(m), m.GetPartNumber(), m.GetModuleVendor().GetId()})
 		}
 	}
-	collector := collectorBinary(t)
+	collector := testbin.Build(t, testbin.Collector)
 	out := run(t, collector, append([]string{"ingest", "--db", db}, files...)...)
 	if n := strings.Count(out, ": committed"); n != len(files) {
 		t.Fatalf("ingest committed %d of %d files:\n%s", n, len(files), out)
@@ -585,7 +486,7 @@ func TestScanSendOneShot(t *testing.T) {
 	}
 	db := "sqlite:" + filepath.Join(dir, "ledger.db")
 	c := startCollector(t, db)
-	agentBin := agentBinary(t)
+	agentBin := testbin.Build(t, testbin.Agent)
 	run(t, agentBin, "scan", "--root", root, "--send", c.addr, "--insecure", "--label", "site=lab")
 
 	var parts []struct {
@@ -596,7 +497,7 @@ func TestScanSendOneShot(t *testing.T) {
 			Parent string `json:"parent"`
 		} `json:"maker"`
 	}
-	collector := collectorBinary(t)
+	collector := testbin.Build(t, testbin.Collector)
 	if err := json.Unmarshal([]byte(run(t, collector, "parts", "--db", db, "--format", "json")), &parts); err != nil {
 		t.Fatal(err)
 	}
@@ -626,7 +527,7 @@ func TestSimulateOverTLS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs both binaries")
 	}
-	col, agentBin := collectorBinary(t), agentBinary(t)
+	col, agentBin := testbin.Build(t, testbin.Collector), testbin.Build(t, testbin.Agent)
 	dir := t.TempDir()
 	caDir, tokens := filepath.Join(dir, "tls"), filepath.Join(dir, "tokens.json")
 	out := run(t, col, "ca", "init", "--ca-dir", caDir, "--server-name", "127.0.0.1")
@@ -675,7 +576,7 @@ func TestIngestBoardTwinsKeepTheirParts(t *testing.T) {
 	const rounds, moveRound, traveller = 6, 3, "TWINREAL0001"
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "ledger.db")
-	collector := collectorBinary(t)
+	collector := testbin.Build(t, testbin.Collector)
 	base := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
 	hosts := []string{"twin-a", "twin-b"}
 	r := rand.New(rand.NewPCG(14, 2))

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/enroll"
 	"github.com/memledger/memledger/internal/pki"
+	"github.com/memledger/memledger/internal/syncbuf"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -130,32 +130,15 @@ func TestServeRefusesWithoutTLS(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // serveInBackground runs serve until the test ends and returns its address
 // and log.
-func serveInBackground(t *testing.T, args ...string) (string, *lockedBuffer) {
+func serveInBackground(t *testing.T, args ...string) (string, *syncbuf.Buffer) {
 	t.Helper()
 	tmp := t.TempDir()
 	addrFile := filepath.Join(tmp, "addr")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	go func() {
 		all := append([]string{"serve", "--db", "sqlite:" + filepath.Join(tmp, "ledger.db"), "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)
 		done <- run(ctx, all, strings.NewReader(""), &bytes.Buffer{}, &logs, func(string) (string, bool) { return "", false })

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/memledger/memledger/internal/pki"
+	"github.com/memledger/memledger/internal/pki/pkitest"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -118,19 +119,6 @@ func newService(t *testing.T) (*Service, *Tokens) {
 	return &Service{CA: ca, Tokens: tokens, Now: func() time.Time { return t0.Add(time.Minute) }}, tokens
 }
 
-func csrFor(t *testing.T, host string) []byte {
-	t.Helper()
-	key, err := pki.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := pki.CreateCSR(key, host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
-}
-
 func TestServiceEnroll(t *testing.T) {
 	svc, tokens := newService(t)
 	tok, _, err := tokens.Create(CreateOptions{TTL: time.Hour}, t0)
@@ -138,7 +126,7 @@ func TestServiceEnroll(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	csr := csrFor(t, "db-17")
+	_, csr := pkitest.CSR(t, "db-17")
 	tests := []struct {
 		name     string
 		req      *memledgerv1.EnrollRequest
@@ -186,7 +174,8 @@ func TestServiceEnrollExpiredToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = svc.Enroll(context.Background(), &memledgerv1.EnrollRequest{Token: tok, CsrDer: csrFor(t, "h"), HostId: "h"})
+	_, csr := pkitest.CSR(t, "h")
+	_, err = svc.Enroll(context.Background(), &memledgerv1.EnrollRequest{Token: tok, CsrDer: csr, HostId: "h"})
 	if status.Code(err) != codes.PermissionDenied || !strings.Contains(err.Error(), "token expired") {
 		t.Fatalf("Enroll: %v, want PermissionDenied token expired", err)
 	}
@@ -194,7 +183,8 @@ func TestServiceEnrollExpiredToken(t *testing.T) {
 
 func TestServiceRenewNeedsCertificate(t *testing.T) {
 	svc, _ := newService(t)
-	_, err := svc.Renew(context.Background(), &memledgerv1.RenewRequest{CsrDer: csrFor(t, "h")})
+	_, csr := pkitest.CSR(t, "h")
+	_, err := svc.Renew(context.Background(), &memledgerv1.RenewRequest{CsrDer: csr})
 	if status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("Renew without a peer: %v, want Unauthenticated", err)
 	}
@@ -223,7 +213,7 @@ func TestServiceObserve(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	csr := csrFor(t, "db-17")
+	_, csr := pkitest.CSR(t, "db-17")
 	svc.Enroll(ctx, &memledgerv1.EnrollRequest{Token: "nope", CsrDer: csr, HostId: "db-17"})
 	svc.Enroll(ctx, &memledgerv1.EnrollRequest{Token: tok, CsrDer: csr, HostId: "db-17"})
 	svc.Renew(ctx, &memledgerv1.RenewRequest{CsrDer: csr})

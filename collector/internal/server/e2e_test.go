@@ -2,39 +2,31 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/alldrivers"
+	"github.com/memledger/memledger/collector/internal/store/postgres/pgtest"
+	"github.com/memledger/memledger/collector/internal/store/storetest"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
-// envPostgres names a PostgreSQL server for the PostgreSQL variants, e.g.
-// postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
-const envPostgres = "MEMLEDGER_TEST_POSTGRES"
-
 // ledgers returns the stores to run end-to-end tests against: SQLite
-// always, PostgreSQL when envPostgres is set.
+// always, PostgreSQL when pgtest.EnvDSN is set.
 func ledgers(t *testing.T) map[string]func(t *testing.T) store.Store {
 	m := map[string]func(t *testing.T) store.Store{
 		"sqlite": func(t *testing.T) store.Store {
 			return openLedger(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
 		},
 	}
-	if dsn := os.Getenv(envPostgres); dsn != "" {
-		m["postgres"] = func(t *testing.T) store.Store { return openLedger(t, freshPostgresSchema(t, dsn)) }
+	if dsn := os.Getenv(pgtest.EnvDSN); dsn != "" {
+		m["postgres"] = func(t *testing.T) store.Store { return openLedger(t, pgtest.FreshSchema(t, dsn)) }
 	} else {
-		t.Logf("PostgreSQL variant skipped: set %s to run it", envPostgres)
+		t.Logf("PostgreSQL variant skipped: set %s to run it", pgtest.EnvDSN)
 	}
 	return m
 }
@@ -49,43 +41,6 @@ func openLedger(t *testing.T, dsn string) store.Store {
 	return st
 }
 
-// freshPostgresSchema creates a schema dropped at cleanup and returns a DSN
-// selecting it.
-func freshPostgresSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	ctx := context.Background()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "memledger_server_test_" + hex.EncodeToString(b[:])
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", store.RedactDSN(dsn), err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("%s is not a URL: %v", envPostgres, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func eventKinds(t *testing.T, st store.Store, host string) map[store.EventKind]int {
 	t.Helper()
 	evs, err := st.Events(context.Background(), store.EventFilter{HostID: host})
@@ -97,32 +52,6 @@ func eventKinds(t *testing.T, st store.Store, host string) map[store.EventKind]i
 		m[e.Kind]++
 	}
 	return m
-}
-
-func activeSerials(t *testing.T, st store.Store, host string) []string {
-	t.Helper()
-	parts, err := st.Parts(context.Background(), store.PartFilter{HostIDs: []string{host}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s []string
-	for _, p := range parts {
-		s = append(s, p.SerialNumber)
-	}
-	sort.Strings(s)
-	return s
-}
-
-func inventorySerials(inv *memledgerv1.Inventory) []string {
-	var s []string
-	for _, m := range inv.GetMemoryModules() {
-		s = append(s, m.GetSerialNumber())
-	}
-	for _, d := range inv.GetStorageDevices() {
-		s = append(s, d.GetSerialNumber())
-	}
-	sort.Strings(s)
-	return s
 }
 
 // Agents stream to a collector over loopback; the ledger holds what was
@@ -203,7 +132,7 @@ func TestE2EAgentsToLedger(t *testing.T) {
 				if h.LastSequence != 103 || h.ActiveParts != 20 {
 					t.Errorf("%s: last sequence %d, %d active parts; want 103 and 20 (the stale report 50 changed nothing)", host, h.LastSequence, h.ActiveParts)
 				}
-				if got, want := activeSerials(t, st, host), inventorySerials(finals[a]); fmt.Sprint(got) != fmt.Sprint(want) {
+				if got, want := storetest.ActiveSerials(t, st, host), storetest.Serials(finals[a]); fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Errorf("%s: active serials %v, want %v", host, got, want)
 				}
 				kinds := eventKinds(t, st, host)

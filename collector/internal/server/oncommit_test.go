@@ -22,8 +22,7 @@ func TestOnCommit(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var calls []call
-	var c *Committer
-	c = NewCommitter(st, CommitterOptions{MaxBatch: 8, OnCommit: func(reps []store.Report, outs []store.Outcome, took time.Duration, err error) {
+	c := NewCommitter(st, CommitterOptions{MaxBatch: 8, OnCommit: func(reps []store.Report, outs []store.Outcome, took time.Duration, err error) {
 		cl := call{err: err}
 		for _, r := range reps {
 			cl.hosts = append(cl.hosts, r.HostID)

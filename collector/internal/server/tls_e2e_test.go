@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -9,7 +8,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,92 +19,10 @@ import (
 	"github.com/memledger/memledger/collector/internal/enroll"
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/pki"
+	"github.com/memledger/memledger/internal/pki/pkitest"
+	"github.com/memledger/memledger/internal/syncbuf"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// fleetPKI is a CA with the collector's certificate, all in files.
-type fleetPKI struct {
-	dir     string
-	ca      *pki.CA
-	caFile  string
-	srvCert string
-	srvKey  string
-}
-
-func newFleetPKI(t *testing.T, name string) *fleetPKI {
-	t.Helper()
-	dir := t.TempDir()
-	now := time.Now()
-	ca, err := pki.NewCA(name, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, key, err := ca.NewServerCert([]string{"localhost", "127.0.0.1"}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fleetPKI{dir: dir, ca: ca, caFile: filepath.Join(dir, "ca.crt"),
-		srvCert: filepath.Join(dir, "collector.crt"), srvKey: filepath.Join(dir, "collector.key")}
-	for _, err := range []error{
-		pki.WriteCerts(f.caFile, ca.Cert),
-		pki.WriteCerts(f.srvCert, cert, ca.Cert),
-		pki.WriteKey(f.srvKey, key),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return f
-}
-
-// clientFiles issues a client certificate for host and writes it and its
-// key; it returns their paths.
-func (f *fleetPKI) clientFiles(t *testing.T, host string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := pki.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := pki.CreateCSR(key, host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr, err := pki.ParseCSR(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := f.ca.SignClient(csr, host, time.Now(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, host+".crt"), filepath.Join(dir, host+".key")
-	if err := pki.WriteCerts(certFile, cert); err != nil {
-		t.Fatal(err)
-	}
-	if err := pki.WriteKey(keyFile, key); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
-}
 
 func dialTLS(t *testing.T, addr string, cfg *tls.Config) *grpc.ClientConn {
 	t.Helper()
@@ -138,8 +54,8 @@ func reportOnce(t *testing.T, cc *grpc.ClientConn, host string, seq uint64) (*me
 }
 
 func TestMutualTLSBindsStreamsToCertificateHost(t *testing.T) {
-	fleet := newFleetPKI(t, "fleet CA")
-	other := newFleetPKI(t, "other CA")
+	fleet := pkitest.NewFleet(t, "fleet CA", time.Now(), "localhost", "127.0.0.1")
+	other := pkitest.NewFleet(t, "other CA", time.Now(), "localhost", "127.0.0.1")
 	// Enrollment mode (client certificates optional at the handshake) is
 	// the harder case: the per-stream check must refuse what the handshake
 	// let in.
@@ -150,23 +66,23 @@ func TestMutualTLSBindsStreamsToCertificateHost(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			st := openLedger(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
-			srvTLS, err := pki.ServerTLSConfig(fleet.srvCert, fleet.srvKey, fleet.caFile, require)
+			srvTLS, err := pki.ServerTLSConfig(fleet.ServerCertFile, fleet.ServerKeyFile, fleet.CAFile, require)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			ts := startServer(t, st, Options{TLS: srvTLS, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 
-			certA, keyA := fleet.clientFiles(t, "host-a")
-			otherCert, otherKey := other.clientFiles(t, "host-a")
+			certA, keyA := fleet.ClientFiles(t, "host-a", time.Now(), 0)
+			otherCert, otherKey := other.ClientFiles(t, "host-a", time.Now(), 0)
 			withCert := func(certFile, keyFile string) *tls.Config {
-				cfg, err := pki.ClientTLSConfig(certFile, keyFile, fleet.caFile)
+				cfg, err := pki.ClientTLSConfig(certFile, keyFile, fleet.CAFile)
 				if err != nil {
 					t.Fatal(err)
 				}
 				return cfg
 			}
-			noCert, err := pki.PinnedTLSConfig(fleet.caFile, "", "localhost", nil)
+			noCert, err := pki.PinnedTLSConfig(fleet.CAFile, "", "localhost", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -221,9 +137,9 @@ func TestMutualTLSBindsStreamsToCertificateHost(t *testing.T) {
 // without a certificate enrolls with a token, then reports with the
 // certificate it got; a renewal needs that certificate.
 func TestEnrollThenReport(t *testing.T) {
-	fleet := newFleetPKI(t, "fleet CA")
+	fleet := pkitest.NewFleet(t, "fleet CA", time.Now(), "localhost", "127.0.0.1")
 	st := openLedger(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
-	srvTLS, err := pki.ServerTLSConfig(fleet.srvCert, fleet.srvKey, fleet.caFile, false)
+	srvTLS, err := pki.ServerTLSConfig(fleet.ServerCertFile, fleet.ServerKeyFile, fleet.CAFile, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,21 +148,14 @@ func TestEnrollThenReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := startServer(t, st, Options{TLS: srvTLS, Enroll: &enroll.Service{CA: fleet.ca, Tokens: tokens}})
+	ts := startServer(t, st, Options{TLS: srvTLS, Enroll: &enroll.Service{CA: fleet.CA, Tokens: tokens}})
 
 	// Enroll with the pinned CA fingerprint and no certificate.
-	pinned, err := pki.PinnedTLSConfig("", pki.Fingerprint(fleet.ca.Cert), "localhost", nil)
+	pinned, err := pki.PinnedTLSConfig("", pki.Fingerprint(fleet.CA.Cert), "localhost", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := pki.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr, err := pki.CreateCSR(key, "host-e")
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, csr := pkitest.CSR(t, "host-e")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	plain := memledgerv1.NewEnrollServiceClient(dialTLS(t, ts.addr, pinned))
@@ -270,7 +179,7 @@ func TestEnrollThenReport(t *testing.T) {
 	if err := errors.Join(pki.WriteCerts(certFile, certs[0]), pki.WriteKey(keyFile, key)); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := pki.ClientTLSConfig(certFile, keyFile, fleet.caFile)
+	cfg, err := pki.ClientTLSConfig(certFile, keyFile, fleet.CAFile)
 	if err != nil {
 		t.Fatal(err)
 	}

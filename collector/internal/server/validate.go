@@ -485,6 +485,9 @@ func (c *checker) drive(l *loc, d *memledgerv1.StorageDevice) {
 	c.vendor(l, "vendor", d.GetVendor())
 	c.str(l, "vendor_raw", d.GetVendorRaw())
 	c.vendor(l, "controller_vendor", d.GetControllerVendor())
+	c.vendor(l, "oem_vendor", d.GetOemVendor())
+	// kind is not checked: a newer agent may send a kind this collector
+	// does not know, which is kept like any unknown field.
 	c.str(l, "source", d.GetSource())
 	c.policy(l, d.GetPolicy())
 }

@@ -238,7 +238,7 @@ func (b *Builder) Build() ([]byte, error) {
 
 	for off, v := range b.Set {
 		if off < 0 || off >= len(img) {
-			return nil, fmt.Errorf("Set offset %d outside the %d-byte image", off, len(img))
+			return nil, fmt.Errorf("offset %d in Builder.Set is outside the %d-byte image", off, len(img))
 		}
 		img[off] = v
 	}

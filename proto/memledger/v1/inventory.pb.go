@@ -28,6 +28,64 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// DriveKind says whether a StorageDevice is a drive someone made.
+type DriveKind int32
+
+const (
+	DriveKind_DRIVE_KIND_UNSPECIFIED DriveKind = 0
+	// A physical drive.
+	DriveKind_DRIVE_KIND_PHYSICAL DriveKind = 1
+	// A logical volume presented by a hardware RAID controller (HPE Smart
+	// Array, Dell PERC, MegaRAID, ...): the physical drives behind it are not
+	// visible to the host.
+	DriveKind_DRIVE_KIND_RAID_VOLUME DriveKind = 2
+	// An emulated, paravirtual or cloud disk.
+	DriveKind_DRIVE_KIND_VIRTUAL DriveKind = 3
+)
+
+// Enum value maps for DriveKind.
+var (
+	DriveKind_name = map[int32]string{
+		0: "DRIVE_KIND_UNSPECIFIED",
+		1: "DRIVE_KIND_PHYSICAL",
+		2: "DRIVE_KIND_RAID_VOLUME",
+		3: "DRIVE_KIND_VIRTUAL",
+	}
+	DriveKind_value = map[string]int32{
+		"DRIVE_KIND_UNSPECIFIED": 0,
+		"DRIVE_KIND_PHYSICAL":    1,
+		"DRIVE_KIND_RAID_VOLUME": 2,
+		"DRIVE_KIND_VIRTUAL":     3,
+	}
+)
+
+func (x DriveKind) Enum() *DriveKind {
+	p := new(DriveKind)
+	*p = x
+	return p
+}
+
+func (x DriveKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DriveKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_memledger_v1_inventory_proto_enumTypes[0].Descriptor()
+}
+
+func (DriveKind) Type() protoreflect.EnumType {
+	return &file_memledger_v1_inventory_proto_enumTypes[0]
+}
+
+func (x DriveKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DriveKind.Descriptor instead.
+func (DriveKind) EnumDescriptor() ([]byte, []int) {
+	return file_memledger_v1_inventory_proto_rawDescGZIP(), []int{0}
+}
+
 // Inventory is one complete scan of one host.
 type Inventory struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -902,7 +960,15 @@ type StorageDevice struct {
 	ControllerVendor *Vendor `protobuf:"bytes,15,opt,name=controller_vendor,json=controllerVendor,proto3" json:"controller_vendor,omitempty"`
 	Source           string  `protobuf:"bytes,16,opt,name=source,proto3" json:"source,omitempty"`
 	// Policy findings when the scan was evaluated against a policy.
-	Policy        []*PolicyFinding `protobuf:"bytes,17,rep,name=policy,proto3" json:"policy,omitempty"`
+	Policy []*PolicyFinding `protobuf:"bytes,17,rep,name=policy,proto3" json:"policy,omitempty"`
+	// What the block device is. A RAID volume or virtual disk has no maker:
+	// vendor stays unset. UNSPECIFIED in reports from agents that predate
+	// the field.
+	Kind DriveKind `protobuf:"varint,18,opt,name=kind,proto3,enum=memledger.v1.DriveKind" json:"kind,omitempty"`
+	// The OEM whose label the drive carries (HPE, Dell, Lenovo, IBM, Apple),
+	// from its part-number scheme, SCSI vendor or PCI subsystem id. Not the
+	// maker: vendor is, when other evidence names it.
+	OemVendor     *Vendor `protobuf:"bytes,19,opt,name=oem_vendor,json=oemVendor,proto3" json:"oem_vendor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1056,6 +1122,20 @@ func (x *StorageDevice) GetPolicy() []*PolicyFinding {
 	return nil
 }
 
+func (x *StorageDevice) GetKind() DriveKind {
+	if x != nil {
+		return x.Kind
+	}
+	return DriveKind_DRIVE_KIND_UNSPECIFIED
+}
+
+func (x *StorageDevice) GetOemVendor() *Vendor {
+	if x != nil {
+		return x.OemVendor
+	}
+	return nil
+}
+
 var File_memledger_v1_inventory_proto protoreflect.FileDescriptor
 
 const file_memledger_v1_inventory_proto_rawDesc = "" +
@@ -1147,7 +1227,7 @@ const file_memledger_v1_inventory_proto_rawDesc = "" +
 	"\x04path\x18\x05 \x01(\tR\x04path\x12!\n" +
 	"\feeprom_bytes\x18\x06 \x01(\rR\veepromBytes\x12*\n" +
 	"\x11module_size_bytes\x18\a \x01(\x04R\x0fmoduleSizeBytes\x12\x1a\n" +
-	"\bwarnings\x18\b \x03(\tR\bwarnings\"\xfc\x04\n" +
+	"\bwarnings\x18\b \x03(\tR\bwarnings\"\xde\x05\n" +
 	"\rStorageDevice\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
 	"\ttransport\x18\x02 \x01(\tR\ttransport\x12\x14\n" +
@@ -1170,7 +1250,15 @@ const file_memledger_v1_inventory_proto_rawDesc = "" +
 	"vendor_raw\x18\x0e \x01(\tR\tvendorRaw\x12A\n" +
 	"\x11controller_vendor\x18\x0f \x01(\v2\x14.memledger.v1.VendorR\x10controllerVendor\x12\x16\n" +
 	"\x06source\x18\x10 \x01(\tR\x06source\x123\n" +
-	"\x06policy\x18\x11 \x03(\v2\x1b.memledger.v1.PolicyFindingR\x06policyB?Z=github.com/memledger/memledger/proto/memledger/v1;memledgerv1b\x06proto3"
+	"\x06policy\x18\x11 \x03(\v2\x1b.memledger.v1.PolicyFindingR\x06policy\x12+\n" +
+	"\x04kind\x18\x12 \x01(\x0e2\x17.memledger.v1.DriveKindR\x04kind\x123\n" +
+	"\n" +
+	"oem_vendor\x18\x13 \x01(\v2\x14.memledger.v1.VendorR\toemVendor*t\n" +
+	"\tDriveKind\x12\x1a\n" +
+	"\x16DRIVE_KIND_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13DRIVE_KIND_PHYSICAL\x10\x01\x12\x1a\n" +
+	"\x16DRIVE_KIND_RAID_VOLUME\x10\x02\x12\x16\n" +
+	"\x12DRIVE_KIND_VIRTUAL\x10\x03B?Z=github.com/memledger/memledger/proto/memledger/v1;memledgerv1b\x06proto3"
 
 var (
 	file_memledger_v1_inventory_proto_rawDescOnce sync.Once
@@ -1184,38 +1272,42 @@ func file_memledger_v1_inventory_proto_rawDescGZIP() []byte {
 	return file_memledger_v1_inventory_proto_rawDescData
 }
 
+var file_memledger_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_memledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_memledger_v1_inventory_proto_goTypes = []any{
-	(*Inventory)(nil),             // 0: memledger.v1.Inventory
-	(*Warning)(nil),               // 1: memledger.v1.Warning
-	(*Host)(nil),                  // 2: memledger.v1.Host
-	(*Vendor)(nil),                // 3: memledger.v1.Vendor
-	(*MemoryModule)(nil),          // 4: memledger.v1.MemoryModule
-	(*PolicyFinding)(nil),         // 5: memledger.v1.PolicyFinding
-	(*SPDInfo)(nil),               // 6: memledger.v1.SPDInfo
-	(*StorageDevice)(nil),         // 7: memledger.v1.StorageDevice
-	nil,                           // 8: memledger.v1.Host.LabelsEntry
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(DriveKind)(0),                // 0: memledger.v1.DriveKind
+	(*Inventory)(nil),             // 1: memledger.v1.Inventory
+	(*Warning)(nil),               // 2: memledger.v1.Warning
+	(*Host)(nil),                  // 3: memledger.v1.Host
+	(*Vendor)(nil),                // 4: memledger.v1.Vendor
+	(*MemoryModule)(nil),          // 5: memledger.v1.MemoryModule
+	(*PolicyFinding)(nil),         // 6: memledger.v1.PolicyFinding
+	(*SPDInfo)(nil),               // 7: memledger.v1.SPDInfo
+	(*StorageDevice)(nil),         // 8: memledger.v1.StorageDevice
+	nil,                           // 9: memledger.v1.Host.LabelsEntry
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_memledger_v1_inventory_proto_depIdxs = []int32{
-	2,  // 0: memledger.v1.Inventory.host:type_name -> memledger.v1.Host
-	9,  // 1: memledger.v1.Inventory.collected_at:type_name -> google.protobuf.Timestamp
-	4,  // 2: memledger.v1.Inventory.memory_modules:type_name -> memledger.v1.MemoryModule
-	7,  // 3: memledger.v1.Inventory.storage_devices:type_name -> memledger.v1.StorageDevice
-	1,  // 4: memledger.v1.Inventory.warnings:type_name -> memledger.v1.Warning
-	8,  // 5: memledger.v1.Host.labels:type_name -> memledger.v1.Host.LabelsEntry
-	3,  // 6: memledger.v1.MemoryModule.module_vendor:type_name -> memledger.v1.Vendor
-	3,  // 7: memledger.v1.MemoryModule.dram_vendor:type_name -> memledger.v1.Vendor
-	6,  // 8: memledger.v1.MemoryModule.spd:type_name -> memledger.v1.SPDInfo
-	5,  // 9: memledger.v1.MemoryModule.policy:type_name -> memledger.v1.PolicyFinding
-	3,  // 10: memledger.v1.StorageDevice.vendor:type_name -> memledger.v1.Vendor
-	3,  // 11: memledger.v1.StorageDevice.controller_vendor:type_name -> memledger.v1.Vendor
-	5,  // 12: memledger.v1.StorageDevice.policy:type_name -> memledger.v1.PolicyFinding
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	3,  // 0: memledger.v1.Inventory.host:type_name -> memledger.v1.Host
+	10, // 1: memledger.v1.Inventory.collected_at:type_name -> google.protobuf.Timestamp
+	5,  // 2: memledger.v1.Inventory.memory_modules:type_name -> memledger.v1.MemoryModule
+	8,  // 3: memledger.v1.Inventory.storage_devices:type_name -> memledger.v1.StorageDevice
+	2,  // 4: memledger.v1.Inventory.warnings:type_name -> memledger.v1.Warning
+	9,  // 5: memledger.v1.Host.labels:type_name -> memledger.v1.Host.LabelsEntry
+	4,  // 6: memledger.v1.MemoryModule.module_vendor:type_name -> memledger.v1.Vendor
+	4,  // 7: memledger.v1.MemoryModule.dram_vendor:type_name -> memledger.v1.Vendor
+	7,  // 8: memledger.v1.MemoryModule.spd:type_name -> memledger.v1.SPDInfo
+	6,  // 9: memledger.v1.MemoryModule.policy:type_name -> memledger.v1.PolicyFinding
+	4,  // 10: memledger.v1.StorageDevice.vendor:type_name -> memledger.v1.Vendor
+	4,  // 11: memledger.v1.StorageDevice.controller_vendor:type_name -> memledger.v1.Vendor
+	6,  // 12: memledger.v1.StorageDevice.policy:type_name -> memledger.v1.PolicyFinding
+	0,  // 13: memledger.v1.StorageDevice.kind:type_name -> memledger.v1.DriveKind
+	4,  // 14: memledger.v1.StorageDevice.oem_vendor:type_name -> memledger.v1.Vendor
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_memledger_v1_inventory_proto_init() }
@@ -1228,13 +1320,14 @@ func file_memledger_v1_inventory_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_memledger_v1_inventory_proto_rawDesc), len(file_memledger_v1_inventory_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_memledger_v1_inventory_proto_goTypes,
 		DependencyIndexes: file_memledger_v1_inventory_proto_depIdxs,
+		EnumInfos:         file_memledger_v1_inventory_proto_enumTypes,
 		MessageInfos:      file_memledger_v1_inventory_proto_msgTypes,
 	}.Build()
 	File_memledger_v1_inventory_proto = out.File

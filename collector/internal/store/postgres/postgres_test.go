@@ -2,13 +2,10 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -19,67 +16,14 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/postgres"
+	"github.com/memledger/memledger/collector/internal/store/postgres/pgtest"
 	"github.com/memledger/memledger/collector/internal/store/storetest"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
-// envDSN names the server the tests use, e.g.
-// postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
-const envDSN = "MEMLEDGER_TEST_POSTGRES"
-
-// testDSN returns the server DSN or skips.
-func testDSN(tb testing.TB) string {
-	tb.Helper()
-	dsn := os.Getenv(envDSN)
-	if dsn == "" {
-		tb.Skipf("PostgreSQL tests skipped: set %s to a server DSN (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", envDSN)
-	}
-	return dsn
-}
-
-// freshSchema creates a uniquely named schema, dropped at cleanup, and
-// returns a DSN whose search_path selects it.
-func freshSchema(tb testing.TB) string {
-	tb.Helper()
-	dsn := testDSN(tb)
-	ctx := context.Background()
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		tb.Fatal(err)
-	}
-	schema := "memledger_test_" + hex.EncodeToString(b[:])
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Fatalf("connect to %s: %v", store.RedactDSN(dsn), err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		tb.Fatalf("%s is not a URL DSN: %v", envDSN, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func openFresh(tb testing.TB) store.Store {
 	tb.Helper()
-	dsn := freshSchema(tb)
+	dsn := pgtest.FreshSchema(tb, pgtest.DSN(tb))
 	s, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		tb.Fatalf("open: %v", err)
@@ -89,7 +33,7 @@ func openFresh(tb testing.TB) store.Store {
 }
 
 func TestConformance(t *testing.T) {
-	testDSN(t)
+	pgtest.DSN(t)
 	storetest.Run(t, openFresh)
 }
 
@@ -101,7 +45,7 @@ func BenchmarkApplyHeartbeat(b *testing.B) { storetest.BenchApplyHeartbeat(b, op
 // reports of the same hosts concurrently, including one real-serial module
 // that both collectors see appear on two hosts at once.
 func TestSharedDatabase(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t, pgtest.DSN(t))
 	ctx := context.Background()
 	const collectors = 3
 	stores := make([]store.Store, collectors)
@@ -275,7 +219,7 @@ func eachCollector(t *testing.T, stores []store.Store, fn func(c int, s store.St
 // commits, the ledger's cross-table rules must hold and no real identity
 // may be active twice. The seeds are fixed; the interleaving is not.
 func TestCollectorsSharingHostsKeepIntegrity(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t, pgtest.DSN(t))
 	ctx := context.Background()
 	const collectors, hosts, rounds = 3, 4, 60
 	stores := make([]store.Store, collectors)
@@ -321,7 +265,7 @@ func TestCollectorsSharingHostsKeepIntegrity(t *testing.T) {
 // see the other's writes (hosts.parts_version) and not act on the rows it
 // cached before them.
 func TestCachedPartsFollowOtherCollectors(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t, pgtest.DSN(t))
 	ctx := context.Background()
 	open := func() store.Store {
 		s, err := store.Open(ctx, dsn)
@@ -452,7 +396,7 @@ func TestCachedPartsFollowOtherCollectors(t *testing.T) {
 // quoting as an identifier and as a literal: the engine names the parts id
 // sequence in its SQL.
 func TestSchemaNameNeedsQuoting(t *testing.T) {
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	const schema = `Memledger "Odd' Schema`
 	ident := pgx.Identifier{schema}.Sanitize()
@@ -496,7 +440,7 @@ func TestSchemaNameNeedsQuoting(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	if _, err := store.Open(ctx, "postgres://nobody:secret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("open of an unreachable server: %v", err)
@@ -511,7 +455,7 @@ func TestOpenErrors(t *testing.T) {
 // that name a missing host or part; the conformance suite runs it after
 // every case. Here rows written behind the engine's back break each rule.
 func TestCheckIntegrityFindsBrokenRows(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t, pgtest.DSN(t))
 	ctx := context.Background()
 	s, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -596,7 +540,7 @@ func TestMigrationRekeysWithoutMaker(t *testing.T) {
 // migrated) on it.
 func openLegacy(t *testing.T, hosts []store.Report, undo []string, write func(testing.TB, storetest.LegacyWriter)) store.Store {
 	t.Helper()
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t, pgtest.DSN(t))
 	ctx := context.Background()
 	s, err := store.Open(ctx, dsn)
 	if err != nil {

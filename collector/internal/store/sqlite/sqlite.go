@@ -84,9 +84,7 @@ func ParseDSN(dsn string) (Options, error) {
 	if !ok {
 		return Options{}, fmt.Errorf("sqlite dsn %q: want sqlite:PATH: %w", dsn, store.ErrInvalid)
 	}
-	if strings.HasPrefix(rest, "//") {
-		rest = rest[2:]
-	}
+	rest = strings.TrimPrefix(rest, "//")
 	path, query, _ := strings.Cut(rest, "?")
 	o := Options{Path: path, Synchronous: "full", BusyTimeout: 10 * time.Second, Readers: 4}
 	switch {
