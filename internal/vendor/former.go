@@ -18,6 +18,9 @@ var formerSlugs = map[string]string{
 	// JEP106 8:0x5D "Wilk Elektronik S.A." was known by its derived slug
 	// until the catalogue curated it as goodram, the brand on its modules.
 	"wilkelektroniksa": "goodram",
+	// JEP106 8:0x72 "LITE-ON IT Corporation" was known by its derived
+	// slug until the catalogue curated it as liteon with the drive makers.
+	"liteonit": "liteon",
 }
 
 // CurrentSlug returns the slug the catalogue gives now to the maker an
