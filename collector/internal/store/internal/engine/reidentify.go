@@ -27,12 +27,10 @@ import (
 func ReidentifyPlaceholders(partsVersion bool, now time.Time) func(ctx context.Context, tx Tx) error {
 	return func(ctx context.Context, tx Tx) error {
 		type row struct {
-			id                     int64
-			host, kind, identity   string
-			slot                   string
-			record                 []byte
-			newIdentity, newSlot   string
-			newRealSerial, changed bool
+			id                   int64
+			host, kind, identity string
+			slot                 string
+			record               []byte
 		}
 		rs, err := tx.Query(ctx, `SELECT id, host_id, kind, identity, real_serial, slot, record FROM parts ORDER BY id`)
 		if err != nil {
