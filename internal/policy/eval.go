@@ -169,10 +169,13 @@ func (m Match) hasComponent(c string) bool {
 }
 
 // vendorMatches: an unidentified maker ("") never matches a vendor list.
+// Vendors hold current slugs; a part stored by an older agent may carry a
+// former one (currentSlug).
 func (m Match) vendorMatches(maker, parent string) bool {
 	if len(m.Vendors) == 0 {
 		return true
 	}
+	maker, parent = currentSlug(maker), currentSlug(parent)
 	for _, v := range m.Vendors {
 		if (maker != "" && v == maker) || (parent != "" && v == parent) {
 			return true

@@ -643,3 +643,35 @@ rules:
 		}
 	}
 }
+
+// A maker slug the catalogue renamed (wilkelektroniksa -> goodram) is
+// accepted in policy files, and rules and stored parts match across the
+// rename both ways.
+func TestEvaluateFormerSlugs(t *testing.T) {
+	p := mustParse(t, `
+rules:
+  - id: goodram-new
+    title: Goodram by its current slug
+    match: {vendors: [goodram]}
+    effective: 2023-05-21
+    action: deny
+  - id: wilk-old
+    title: Goodram by its former slug
+    match: {vendors: [wilkelektroniksa]}
+    effective: 2023-05-21
+    action: deny
+`)
+	if got := p.Rules[1].Match.Vendors; len(got) != 1 || got[0] != "goodram" {
+		t.Errorf("former slug in a policy file resolves to %v, want [goodram]", got)
+	}
+	for _, stored := range []string{"wilkelektroniksa", "goodram"} {
+		part := Part{HostID: "h", FirstSeen: day(t, "2024-01-01"), Component: "module", Vendor: stored, VendorParent: stored, PartNumber: "GR3200D464L22/16G"}
+		var ids []string
+		for _, f := range p.Evaluate(part, day(t, "2024-06-01"), EvalOptions{}) {
+			ids = append(ids, f.RuleID)
+		}
+		if strings.Join(ids, " ") != "goodram-new wilk-old" {
+			t.Errorf("part stored as %s: findings %v, want both rules", stored, ids)
+		}
+	}
+}

@@ -468,7 +468,7 @@ func (p *parser) match(n *yaml.Node, what string) Match {
 		items, _ := p.strList(e.value, what+".vendors")
 		for _, it := range items {
 			if p.knownSlug(it.value) {
-				m.Vendors = append(m.Vendors, it.value)
+				m.Vendors = append(m.Vendors, currentSlug(it.value))
 				continue
 			}
 			p.errorf(it.line, "%s.vendors: unknown vendor slug %q%s", what, clip(it.value), slugHint(it.value))

@@ -8,8 +8,14 @@ import (
 	"github.com/memledger/memledger/internal/vendor"
 )
 
-// isKnownSlug validates the vendor slugs of policy files.
+// isKnownSlug validates the vendor slugs of policy files; a former slug
+// of a maker is known.
 func isKnownSlug(slug string) bool { return vendor.IsKnownSlug(slug) }
+
+// currentSlug is the slug the catalogue gives now to the maker a policy
+// file or a stored part names by slug, which may be a former one
+// (wilkelektroniksa for goodram): rules and parts are compared on it.
+func currentSlug(slug string) string { return vendor.CurrentSlug(slug) }
 
 // CheckVendorSlug validates a vendor slug as policy files are validated:
 // an unknown one is an error that lists the closest known slugs. Filters

@@ -188,9 +188,11 @@ func buildRegistry() *registry {
 	return r
 }
 
-// lookupSlug finds a maker by slug, building the full tier only for slugs
-// the catalogue does not have.
+// lookupSlug finds a maker by slug (a former slug finds the maker under
+// its current one), building the full tier only for slugs the catalogue
+// does not have.
 func lookupSlug(slug string) *Maker {
+	slug = CurrentSlug(slug)
 	if m, ok := curatedReg().bySlug[slug]; ok {
 		return m
 	}
@@ -210,7 +212,8 @@ func Makers() []Maker {
 }
 
 // BySlug returns the maker with the given slug: a catalogue maker or one
-// derived from a JEP106 name (e.g. "advantech").
+// derived from a JEP106 name (e.g. "advantech"). A former slug of a maker
+// (see CurrentSlug) returns the maker, under its current slug.
 func BySlug(slug string) (Maker, bool) {
 	m := lookupSlug(slug)
 	if m == nil {

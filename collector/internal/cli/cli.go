@@ -90,6 +90,7 @@ environment, which wins over the file.`,
 		a.serveCommand(),
 		a.ingestCommand(),
 		a.labelCommand(),
+		a.retireCommand(),
 		a.hostsCommand(),
 		a.partsCommand(),
 		a.historyCommand(),
@@ -112,7 +113,7 @@ environment, which wins over the file.`,
 // usesLedger names the commands that open the ledger (--db).
 var usesLedger = map[string]bool{
 	"serve": true, "ingest": true, "label": true, "hosts": true, "parts": true,
-	"history": true, "check": true, "report": true,
+	"history": true, "check": true, "report": true, "retire": true,
 }
 
 // configure applies the environment and the config file to cmd's flags,

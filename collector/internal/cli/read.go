@@ -430,7 +430,7 @@ var eventKinds = map[store.EventKind]bool{
 	store.EventHostEnrolled: true, store.EventPartAdded: true, store.EventPartRemoved: true,
 	store.EventPartReturned: true, store.EventPartMoved: true, store.EventFieldsChanged: true,
 	store.EventLabelsChanged: true, store.EventPolicyStatus: true, store.EventSerialClash: true,
-	store.EventIdentityCorrected: true,
+	store.EventIdentityCorrected: true, store.EventHostRetired: true,
 }
 
 func (a *app) runHistory(ctx context.Context, f historyFlags) (err error) {

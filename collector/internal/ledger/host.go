@@ -124,3 +124,36 @@ func EnrolledDraft(hostID, hostname string) Draft {
 }
 
 func ptr(s string) *string { return &s }
+
+// RetiredDrafts are the events of retiring a host: host_retired about the
+// host, then part_removed about each of its active rows (in the order
+// given), each naming the retirement as the cause. A part with a real
+// serial that another host reports later moved there (Diff: it left this
+// host).
+func RetiredDrafts(hostID, hostname string, active []Row) (host Draft, parts []Draft) {
+	name := CleanText(hostID)
+	if hostname != "" && hostname != hostID {
+		name += " (" + CleanText(hostname) + ")"
+	}
+	ids := make([]int64, len(active))
+	for i, r := range active {
+		ids[i] = r.ID
+	}
+	host = Draft{
+		HostID: hostID,
+		Kind:   EventHostRetired,
+		Message: fmt.Sprintf("host retired: %s is out of service; its %d active parts are removed, and one with a real serial that another host reports moved there",
+			name, len(active)),
+		Details: map[string]any{"hostname": hostname, "removed_part_ids": ids},
+	}
+	for i := range active {
+		r := &active[i]
+		parts = append(parts, Draft{
+			HostID:  hostID,
+			Kind:    EventPartRemoved,
+			Message: fmt.Sprintf("part removed: %s %s: host retired", describeRow(r), slotPhrase(r.Kind, r.Slot)),
+			Details: map[string]any{"identity": r.Identity, "slot": r.Slot, "cause": string(EventHostRetired)},
+		})
+	}
+	return host, parts
+}

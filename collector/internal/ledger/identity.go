@@ -55,10 +55,14 @@ type Observed struct {
 //
 // Identity rules:
 //   - A part with a real serial number (placeholder.Is false) is
-//     "kind|maker|part number|serial", where maker is the identified vendor
-//     slug (module vendor for memory, vendor for drives; empty when unknown)
-//     and part number and serial are trimmed and uppercased. A drive whose
-//     serial is a placeholder but whose WWN is not uses "wwn:"+WWN instead.
+//     "kind|part number|serial", part number (a drive's model) and serial
+//     trimmed and uppercased. A drive whose serial is a placeholder but
+//     whose WWN is not uses "wwn:"+WWN instead. The identified maker is
+//     left out: it is the agent's conclusion, which improves from one agent
+//     release to the next (unknown -> kingston, a renamed slug), while the
+//     part number and serial are what the part itself stores and every
+//     source (SMBIOS, dmidecode text, SPD, sysfs) reads alike. A maker
+//     change of a part is then a changed field, not another part.
 //   - Otherwise the fingerprint "kind@host|slot key|part number|size".
 //   - When a real-serial identity occurs more than once in inv (a firmware
 //     that repeats one serial), all those parts fall back to the fingerprint:
@@ -276,7 +280,7 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 			o.Slot, o.SlotKey = CleanText(inventorypkg.Slot(m)), CleanText(memorySlotKey(m))
 			if serial := m.GetSerialNumber(); !placeholder.Is(serial) {
 				o.RealSerial = true
-				o.Identity = realIdentity(KindMemory, m.GetModuleVendor().GetId(), m.GetPartNumber(), serial)
+				o.Identity = realIdentity(KindMemory, m.GetPartNumber(), serial)
 			}
 			memo.record(&o)
 		}
@@ -300,10 +304,10 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 			switch {
 			case !placeholder.Is(d.GetSerialNumber()):
 				o.RealSerial = true
-				o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), d.GetSerialNumber())
+				o.Identity = realIdentity(KindDrive, d.GetModel(), d.GetSerialNumber())
 			case !placeholder.Is(d.GetWwn()):
 				o.RealSerial = true
-				o.Identity = realIdentity(KindDrive, d.GetVendor().GetId(), d.GetModel(), "wwn:"+d.GetWwn())
+				o.Identity = realIdentity(KindDrive, d.GetModel(), "wwn:"+d.GetWwn())
 			}
 			memo.record(&o)
 		}
@@ -344,9 +348,9 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 	return out, nil
 }
 
-// realIdentity builds "kind|maker|PN|SERIAL".
-func realIdentity(kind PartKind, maker, pn, serial string) string {
-	return joinKey(string(kind), strings.ToLower(strings.TrimSpace(maker)), normID(pn), normID(serial))
+// realIdentity builds "kind|PN|SERIAL".
+func realIdentity(kind PartKind, pn, serial string) string {
+	return joinKey(string(kind), normID(pn), normID(serial))
 }
 
 // fingerprint builds "kind@host|slot key|PN|size".
@@ -422,6 +426,20 @@ func joinKey(parts ...string) string {
 // when the identity rules change. Fingerprints carry no "#n" suffix: the
 // caller resolves clashes with the host's other rows.
 func Reidentify(hostID string, kind PartKind, record []byte) (Observed, error) {
+	return reidentify(hostID, kind, record, 1)
+}
+
+// ReidentifyRepeated is what Observe gives a stored part when its host
+// lists it next to another part of the same real identity (one part
+// number and serial twice): the host's fingerprint, never a real-serial
+// identity. Like Reidentify, without "#n" suffix.
+func ReidentifyRepeated(hostID string, kind PartKind, record []byte) (Observed, error) {
+	return reidentify(hostID, kind, record, 2)
+}
+
+// reidentify observes an inventory listing the part copies times and
+// returns the first observation.
+func reidentify(hostID string, kind PartKind, record []byte, copies int) (Observed, error) {
 	inv := &memledgerv1.Inventory{}
 	switch kind {
 	case KindMemory:
@@ -429,13 +447,17 @@ func Reidentify(hostID string, kind PartKind, record []byte) (Observed, error) {
 		if err := proto.Unmarshal(record, m); err != nil {
 			return Observed{}, fmt.Errorf("reidentify a part of host %q: decode memory record: %w", hostID, err)
 		}
-		inv.MemoryModules = []*memledgerv1.MemoryModule{m}
+		for range copies {
+			inv.MemoryModules = append(inv.MemoryModules, m)
+		}
 	case KindDrive:
 		d := &memledgerv1.StorageDevice{}
 		if err := proto.Unmarshal(record, d); err != nil {
 			return Observed{}, fmt.Errorf("reidentify a part of host %q: decode drive record: %w", hostID, err)
 		}
-		inv.StorageDevices = []*memledgerv1.StorageDevice{d}
+		for range copies {
+			inv.StorageDevices = append(inv.StorageDevices, d)
+		}
 	default:
 		return Observed{}, fmt.Errorf("reidentify a part of host %q: unknown kind %q", hostID, kind)
 	}

@@ -138,6 +138,17 @@ func TestDiff(t *testing.T) {
 			want: []string{"update:3:nvme1n1[fields_changed]"},
 		},
 		{
+			name: "maker re-identified by a newer agent: the same parts, fields changed",
+			rows: func(t *testing.T) []Row { return rowsOf(t, base) },
+			inv: func() *memledgerv1.Inventory {
+				inv := proto.Clone(base).(*memledgerv1.Inventory)
+				inv.MemoryModules[0].ModuleVendor = nil // an older agent's unknown, or the reverse
+				inv.StorageDevices[0].Vendor = micron
+				return inv
+			}(),
+			want: []string{"update:1:B1[fields_changed]", "update:3:nvme0n1[fields_changed]"},
+		},
+		{
 			name: "removed part comes back: returned",
 			rows: func(t *testing.T) []Row { return removedRow(rowsOf(t, base), 2, t0) },
 			inv:  base,
@@ -157,21 +168,21 @@ func TestDiff(t *testing.T) {
 			name:      "part another host still carries: a serial clash, that host keeps it",
 			rows:      func(t *testing.T) []Row { return nil },
 			inv:       inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001")}),
-			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0}},
+			elsewhere: map[string]Remote{"memory|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0}},
 			want:      []string{"add:B1[serial_clash]", "note:77@h2[serial_clash]"},
 		},
 		{
 			name:      "removed here, now here again while another host carries it: a serial clash",
 			rows:      func(t *testing.T) []Row { return removedRow(rowsOf(t, base), 1, t0) },
 			inv:       base,
-			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(time.Hour)}},
+			elsewhere: map[string]Remote{"memory|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(time.Hour)}},
 			want:      []string{"reopen:1:B1[serial_clash]", "note:77@h2[serial_clash]"},
 		},
 		{
 			name:       "left out here, on another host since this host last listed it: moved there",
 			rows:       func(t *testing.T) []Row { return rowsOf(t, base) },
 			inv:        inventory([]*memledgerv1.MemoryModule{dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
-			elsewhere:  map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(2 * time.Hour)}},
+			elsewhere:  map[string]Remote{"memory|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(2 * time.Hour)}},
 			prevReport: t0.Add(time.Hour),
 			want:       []string{"remove:1[part_moved]", "note:77@h2[part_moved]"},
 		},
@@ -179,7 +190,7 @@ func TestDiff(t *testing.T) {
 			name:       "left out here, listed here after another host got it (a clone): removed",
 			rows:       func(t *testing.T) []Row { return rowsOf(t, base) },
 			inv:        inventory([]*memledgerv1.MemoryModule{dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
-			elsewhere:  map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(time.Hour)}},
+			elsewhere:  map[string]Remote{"memory|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(time.Hour)}},
 			prevReport: t0.Add(2 * time.Hour),
 			want:       []string{"remove:1[part_removed]"},
 		},
@@ -187,35 +198,35 @@ func TestDiff(t *testing.T) {
 			name:      "left out here, on another host since before it came here: removed",
 			rows:      func(t *testing.T) []Row { return rowsOf(t, base) },
 			inv:       inventory([]*memledgerv1.MemoryModule{dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
-			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(-time.Hour)}},
+			elsewhere: map[string]Remote{"memory|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", Active: true, ArrivedAt: t0.Add(-time.Hour)}},
 			want:      []string{"remove:1[part_removed]"},
 		},
 		{
 			name:      "left out here, removed from the other host too: removed",
 			rows:      func(t *testing.T) []Row { return rowsOf(t, base) },
 			inv:       inventory([]*memledgerv1.MemoryModule{dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")),
-			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0.Add(time.Hour)}},
+			elsewhere: map[string]Remote{"memory|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0.Add(time.Hour)}},
 			want:      []string{"remove:1[part_removed]"},
 		},
 		{
 			name:      "part last seen on another host, already removed there",
 			rows:      func(t *testing.T) []Row { return nil },
 			inv:       inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001")}),
-			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0}},
+			elsewhere: map[string]Remote{"memory|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0}},
 			want:      []string{"add:B1[part_moved]"},
 		},
 		{
 			name:      "removed here, then on another host: moved back, old row reopened",
 			rows:      func(t *testing.T) []Row { return removedRow(rowsOf(t, base), 1, t0) },
 			inv:       base,
-			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0.Add(time.Hour)}},
+			elsewhere: map[string]Remote{"memory|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0.Add(time.Hour)}},
 			want:      []string{"reopen:1:B1[part_moved]"},
 		},
 		{
 			name:      "on another host before it was here: returned",
 			rows:      func(t *testing.T) []Row { return removedRow(rowsOf(t, base), 1, t0) },
 			inv:       base,
-			elsewhere: map[string]Remote{"memory|micron|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0.Add(-time.Hour)}},
+			elsewhere: map[string]Remote{"memory|36ASF8G72PZ-2G3B1|SER00001": {PartID: 77, HostID: "h2", Slot: "A1", ArrivedAt: t0.Add(-time.Hour)}},
 			want:      []string{"reopen:1:B1[part_returned]"},
 		},
 		{
@@ -337,12 +348,12 @@ func TestObserveIdentities(t *testing.T) {
 		identity string
 		real     bool
 	}{
-		{"memory|micron|36ASF8G72PZ-2G3B1|SER0001", true},
+		{"memory|36ASF8G72PZ-2G3B1|SER0001", true},
 		{`memory@h\|1|/A2|36ASF8G72PZ-2G3B1|34359738368`, false},
 		{`memory@h\|1|/A3|36ASF8G72PZ-2G3B1|34359738368`, false},
 		{`memory@h\|1|/|36ASF8G72PZ-2G3B1|34359738368`, false},
 		{`memory@h\|1|/|36ASF8G72PZ-2G3B1|34359738368#2`, false},
-		{"drive|samsung|SAMSUNG MZQL2960HCJR-00A07|WWN:0X5000C500A1B2C3D4", true},
+		{"drive|SAMSUNG MZQL2960HCJR-00A07|WWN:0X5000C500A1B2C3D4", true},
 		{`drive@h\|1|vda|SAMSUNG MZQL2960HCJR-00A07|960197124096`, false},
 	}
 	if len(obs) != len(want) {

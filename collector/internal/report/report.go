@@ -120,7 +120,7 @@ type SerialClash struct {
 	Slot        string `json:"slot"`
 	OtherHostID string `json:"other_host_id"`
 	OtherSlot   string `json:"other_slot"`
-	// Identity is the part's ledger identity: kind|maker|part|serial.
+	// Identity is the part's ledger identity: kind|part|serial.
 	Identity string `json:"identity"`
 	Message  string `json:"message"`
 }

@@ -119,6 +119,33 @@ type Store interface {
 	Close() error
 }
 
+// Retirer is implemented by stores that can retire a host (both drivers
+// do).
+type Retirer interface {
+	// RetireHost records that host hostID is out of service at time at
+	// (zero: now): a host_retired event, and each active part of the host
+	// removed then (no earlier than it arrived) with a part_removed event.
+	// A time before the host was last seen is an error wrapping
+	// ErrInvalid: it was in service then. Nothing is deleted. Its held inventory digest is dropped, so
+	// that if the host reports again its report is diffed (the parts it
+	// lists return). A part with a real serial that another host reports
+	// afterwards is a move from the retired host, not a serial clash. A
+	// host already retired and not reported in full since is left as it
+	// is (Retirement.AlreadyRetired). An unknown host is an error wrapping
+	// ErrNotFound.
+	RetireHost(ctx context.Context, hostID string, at time.Time) (Retirement, error)
+}
+
+// Retirement is what RetireHost did.
+type Retirement struct {
+	// At is when the host was retired (the earlier retirement when
+	// AlreadyRetired).
+	At time.Time
+	// PartsRemoved are the ids of the parts it removed, by kind and slot.
+	PartsRemoved   []int64
+	AlreadyRetired bool
+}
+
 // Optimizer is implemented by stores that can refresh their database's
 // planner statistics (both drivers do). The database does this by itself
 // over time; call it after a bulk load into a young database.
@@ -165,6 +192,7 @@ const (
 	EventFieldsChanged     = ledger.EventFieldsChanged
 	EventLabelsChanged     = ledger.EventLabelsChanged
 	EventPolicyStatus      = ledger.EventPolicyStatus
+	EventHostRetired       = ledger.EventHostRetired
 )
 
 // Report is one agent report as received by the collector.
@@ -347,8 +375,8 @@ type Vendor struct {
 
 // Part is one memory module or drive as the ledger knows it on one host.
 //
-// A part's identity is kind + maker + part number (model) + serial number
-// when the serial is real; for placeholder serials ("", "00000000",
+// A part's identity is kind + part number (model) + serial number when the
+// serial is real (the identified maker is not part of it); for placeholder serials ("", "00000000",
 // "Not Specified", ...) it is a fingerprint of kind + host + slot + part
 // number + size (see ledger.Identity). There is one Part row per identity
 // and host: a part moved to another host gets a new row there (and its old

@@ -78,6 +78,7 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		Now: time.Now().UTC(),
 		Steps: map[string]func(context.Context, engine.Tx) error{
 			"0008_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(true, time.Now().UTC()),
+			"0009_rekey_without_maker.sql":     engine.RekeyWithoutMaker(true, time.Now().UTC()),
 		},
 	}); err != nil {
 		pool.Close()

@@ -515,13 +515,38 @@ func TestCheckIntegrityFindsBrokenRows(t *testing.T) {
 // two hosts, is migrated on open: split back into one part per host, each
 // correction an event, check passing (storetest.CheckLegacyMergeMigrated).
 func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
+	// The schema of that release: its unique index back, the migrations
+	// since not applied.
+	storetest.CheckLegacyMergeMigrated(t, openLegacy(t, storetest.LegacyHosts(), []string{
+		`CREATE UNIQUE INDEX parts_active_real_identity ON parts (identity) WHERE removed_at IS NULL AND real_serial`,
+		`DELETE FROM schema_migrations WHERE version >= 7`,
+	}, storetest.WriteLegacyMerge))
+}
+
+// A ledger written by the release before maker-free identities, with a
+// module whose maker an agent upgrade re-identified recorded as removed
+// and added, is migrated on open: one part again, its first-seen time
+// restored, nothing deleted, check passing
+// (storetest.CheckMakerKeysMigrated).
+func TestMigrationRekeysWithoutMaker(t *testing.T) {
+	storetest.CheckMakerKeysMigrated(t, openLegacy(t, storetest.MakerKeyedHosts(), []string{
+		`DELETE FROM schema_migrations WHERE version >= 9`,
+	}, storetest.WriteLegacyMakerKeys))
+}
+
+// openLegacy makes a ledger as an older release wrote it: hosts enrolled
+// by the current code, then the schema taken back by undo and rows written
+// behind the store's back by write; it returns the store opened (and so
+// migrated) on it.
+func openLegacy(t *testing.T, hosts []store.Report, undo []string, write func(testing.TB, storetest.LegacyWriter)) store.Store {
+	t.Helper()
 	dsn := pgtest.FreshSchema(t, pgtest.DSN(t))
 	ctx := context.Background()
 	s, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := s.Apply(ctx, storetest.LegacyHosts()); err != nil || out[0].Status != store.Committed || out[1].Status != store.Committed {
+	if out, err := s.Apply(ctx, hosts); err != nil || len(out) != len(hosts) || slices.ContainsFunc(out, func(o store.Outcome) bool { return o.Status != store.Committed }) {
 		t.Fatalf("enroll the legacy hosts: %v %+v", err, out)
 	}
 	s.Close()
@@ -531,17 +556,12 @@ func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
 	}
 	defer c.Close(ctx)
 	exec := func(q string, args ...any) error { _, err := c.Exec(ctx, q, args...); return err }
-	// The schema of that release: its unique index back, the migrations
-	// since not applied.
-	for _, q := range []string{
-		`CREATE UNIQUE INDEX parts_active_real_identity ON parts (identity) WHERE removed_at IS NULL AND real_serial`,
-		`DELETE FROM schema_migrations WHERE version >= 7`,
-	} {
+	for _, q := range undo {
 		if err := exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	storetest.WriteLegacyMerge(t, storetest.LegacyWriter{
+	write(t, storetest.LegacyWriter{
 		Exec:           exec,
 		Time:           func(t time.Time) any { return t },
 		Bool:           func(b bool) any { return b },
@@ -551,6 +571,6 @@ func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open the legacy ledger: %v", err)
 	}
-	defer s.Close()
-	storetest.CheckLegacyMergeMigrated(t, s)
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -205,6 +205,7 @@ func openConn(ctx context.Context, o Options) (*conn, error) {
 		Now: time.Now().UnixMicro(),
 		Steps: map[string]func(context.Context, engine.Tx) error{
 			"0006_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(false, time.Now().UTC()),
+			"0007_rekey_without_maker.sql":     engine.RekeyWithoutMaker(false, time.Now().UTC()),
 		},
 	}); err != nil {
 		c.Close()

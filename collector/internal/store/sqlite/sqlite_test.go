@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -304,13 +305,38 @@ func TestPresenceMigration(t *testing.T) {
 // two hosts, is migrated on open: split back into one part per host, each
 // correction an event, check passing (storetest.CheckLegacyMergeMigrated).
 func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
+	// The schema of that release: its unique index back, the migrations
+	// since not applied.
+	storetest.CheckLegacyMergeMigrated(t, openLegacy(t, storetest.LegacyHosts(), []string{
+		`CREATE UNIQUE INDEX parts_active_real_identity ON parts (identity) WHERE removed_at IS NULL AND real_serial = 1`,
+		`DELETE FROM schema_migrations WHERE version >= 5`,
+	}, storetest.WriteLegacyMerge))
+}
+
+// A ledger written by the release before maker-free identities, with a
+// module whose maker an agent upgrade re-identified recorded as removed
+// and added, is migrated on open: one part again, its first-seen time
+// restored, nothing deleted, check passing
+// (storetest.CheckMakerKeysMigrated).
+func TestMigrationRekeysWithoutMaker(t *testing.T) {
+	storetest.CheckMakerKeysMigrated(t, openLegacy(t, storetest.MakerKeyedHosts(), []string{
+		`DELETE FROM schema_migrations WHERE version >= 7`,
+	}, storetest.WriteLegacyMakerKeys))
+}
+
+// openLegacy makes a ledger as an older release wrote it: hosts enrolled
+// by the current code, then the schema taken back by undo and rows written
+// behind the store's back by write; it returns the store opened (and so
+// migrated) on it.
+func openLegacy(t *testing.T, hosts []store.Report, undo []string, write func(testing.TB, storetest.LegacyWriter)) store.Store {
+	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	s, err := store.Open(ctx, "sqlite:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := s.Apply(ctx, storetest.LegacyHosts()); err != nil || out[0].Status != store.Committed || out[1].Status != store.Committed {
+	if out, err := s.Apply(ctx, hosts); err != nil || len(out) != len(hosts) || slices.ContainsFunc(out, func(o store.Outcome) bool { return o.Status != store.Committed }) {
 		t.Fatalf("enroll the legacy hosts: %v %+v", err, out)
 	}
 	s.Close()
@@ -320,17 +346,12 @@ func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
 	}
 	defer db.Close()
 	exec := func(q string, args ...any) error { _, err := db.Exec(q, args...); return err }
-	// The schema of that release: its unique index back, the migrations
-	// since not applied.
-	for _, q := range []string{
-		`CREATE UNIQUE INDEX parts_active_real_identity ON parts (identity) WHERE removed_at IS NULL AND real_serial = 1`,
-		`DELETE FROM schema_migrations WHERE version >= 5`,
-	} {
+	for _, q := range undo {
 		if err := exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	storetest.WriteLegacyMerge(t, storetest.LegacyWriter{
+	write(t, storetest.LegacyWriter{
 		Exec: exec,
 		Time: func(t time.Time) any { return t.UnixMicro() },
 		Bool: func(b bool) any {
@@ -344,6 +365,6 @@ func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open the legacy ledger: %v", err)
 	}
-	defer s.Close()
-	storetest.CheckLegacyMergeMigrated(t, s)
+	t.Cleanup(func() { s.Close() })
+	return s
 }

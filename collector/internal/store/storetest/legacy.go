@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,4 +202,233 @@ func CheckLegacyMergeMigrated(t *testing.T, s store.Store) {
 		}
 	}
 	checkIntegrity("after the reports")
+}
+
+// A ledger as the release before maker-free identities wrote it, for the
+// rekey migration's tests. Its real-serial identities name the identified
+// maker, and an agent upgrade re-identified makers:
+//   - "mk-up": a Kingston module reported first with its maker unknown
+//     (row mkUnknown, in the host's first inventory), then as kingston
+//     (row mkKingston): the old rule removed the first and added the
+//     second, a new install under a restrict-new rule. An NVMe drive
+//     (row mkDrive) whose maker did not change;
+//   - "mk-b" and "mk-c" carry one part number and serial, as micron and
+//     as unknown: two identities then, a serial clash now;
+//   - "mk-twin" lists two modules sharing part number and serial, as
+//     wilkelektroniksa and goodram.
+const (
+	mkUnknown, mkKingston, mkDrive = 900101, 900102, 900103
+	mkClashB, mkClashC             = 900104, 900105
+	mkTwin1, mkTwin2               = 900106, 900107
+)
+
+// MakerKeyedHosts are the full reports that enroll the hosts of
+// WriteLegacyMakerKeys with no parts, at At(0).
+func MakerKeyedHosts() []store.Report {
+	var reps []store.Report
+	for _, h := range []string{"mk-up", "mk-b", "mk-c", "mk-twin"} {
+		reps = append(reps, Full(Inventory(h, nil, nil), 1, At(0)))
+	}
+	return reps
+}
+
+var (
+	legacyWilk    = &memledgerv1.Vendor{Id: "wilkelektroniksa", Name: "Wilk Elektronik", Parent: "wilkelektroniksa"}
+	legacyGoodram = &memledgerv1.Vendor{Id: "goodram", Name: "GOODRAM", Parent: "goodram"}
+)
+
+// makerKeyedParts are the parts of the maker-keyed ledger: row id, host,
+// record, identity under the old rule, first seen, removal (zero: active).
+func makerKeyedParts() []struct {
+	id        int64
+	host      string
+	mod       *memledgerv1.MemoryModule
+	drive     *memledgerv1.StorageDevice
+	identity  string
+	first     time.Time
+	removedAt time.Time
+} {
+	type row = struct {
+		id        int64
+		host      string
+		mod       *memledgerv1.MemoryModule
+		drive     *memledgerv1.StorageDevice
+		identity  string
+		first     time.Time
+		removedAt time.Time
+	}
+	return []row{
+		{id: mkUnknown, host: "mk-up", mod: DIMM("A1", nil, "KSM32RD4/32MRR", "MKUP0001"), identity: "memory||KSM32RD4/32MRR|MKUP0001", first: At(0), removedAt: At(2)},
+		{id: mkKingston, host: "mk-up", mod: DIMM("A1", Kingston, "KSM32RD4/32MRR", "MKUP0001"), identity: "memory|kingston|KSM32RD4/32MRR|MKUP0001", first: At(2)},
+		{id: mkDrive, host: "mk-up", drive: Drive("nvme0n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "S64FMKUP01", "GDC5602Q"), identity: "drive|samsung|SAMSUNG MZQL2960HCJR-00A07|S64FMKUP01", first: At(0)},
+		{id: mkClashB, host: "mk-b", mod: DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "MKCLASH1"), identity: "memory|micron|36ASF8G72PZ-2G3B1|MKCLASH1", first: At(1)},
+		{id: mkClashC, host: "mk-c", mod: DIMM("A1", nil, "36ASF8G72PZ-2G3B1", "MKCLASH1"), identity: "memory||36ASF8G72PZ-2G3B1|MKCLASH1", first: At(1)},
+		{id: mkTwin1, host: "mk-twin", mod: DIMM("A1", legacyWilk, "W-MEM3200R4D432G", "MKTWIN01"), identity: "memory|wilkelektroniksa|W-MEM3200R4D432G|MKTWIN01", first: At(0)},
+		{id: mkTwin2, host: "mk-twin", mod: DIMM("A2", legacyGoodram, "W-MEM3200R4D432G", "MKTWIN01"), identity: "memory|goodram|W-MEM3200R4D432G|MKTWIN01", first: At(0)},
+	}
+}
+
+// WriteLegacyMakerKeys writes the maker-keyed part rows, their stays and
+// events; enroll MakerKeyedHosts first.
+func WriteLegacyMakerKeys(t testing.TB, w LegacyWriter) {
+	t.Helper()
+	for _, p := range makerKeyedParts() {
+		var msg proto.Message = p.mod
+		kind, slot, slotKey, maker, pn, serial, size := "memory", "", "", p.mod.GetModuleVendor().GetId(), p.mod.GetPartNumber(), p.mod.GetSerialNumber(), p.mod.GetSizeBytes()
+		if p.drive != nil {
+			msg, kind, maker, pn, serial, size = p.drive, "drive", p.drive.GetVendor().GetId(), p.drive.GetModel(), p.drive.GetSerialNumber(), p.drive.GetSizeBytes()
+			slot, slotKey = p.drive.GetName(), p.drive.GetName()
+		} else {
+			slot, slotKey = inventory.Slot(p.mod), Bank+"/"+p.mod.GetLocator()
+		}
+		record, err := proto.MarshalOptions{Deterministic: true}.Marshal(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var removedAt, lastSeen any
+		if !p.removedAt.IsZero() {
+			removedAt, lastSeen = w.Time(p.removedAt), w.Time(p.removedAt)
+		}
+		q := `INSERT INTO parts (id, host_id, kind, identity, real_serial, slot, slot_key, manufacturer_raw, part_number,
+ serial_number, size_bytes, firmware, memory_type, form_factor, speed_mts, transport, maker_id, maker_parent,
+ maker_evidence, dram_id, dram_parent, controller_id, controller_parent, record, first_seen, arrived_at, last_seen, removed_at)` +
+			w.InsertIDClause + `
+ VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, $10, '', '', '', 0, '', $11, $11, '', '', '', '', '', $12, $13, $13, $14, $15)`
+		if err := w.Exec(q, p.id, p.host, kind, p.identity, w.Bool(true), slot, slotKey, pn, serial, int64(size), maker,
+			record, w.Time(p.first), lastSeen, removedAt); err != nil {
+			t.Fatalf("write maker-keyed part %d: %v", p.id, err)
+		}
+		type event struct {
+			at         time.Time
+			kind, verb string
+		}
+		events := []event{{p.first, "part_added", "added"}}
+		if !p.removedAt.IsZero() {
+			if err := w.Exec(`INSERT INTO part_presence (part_id, host_id, since_at, until_at) VALUES ($1, $2, $3, $4)`,
+				p.id, p.host, w.Time(p.first), w.Time(p.removedAt)); err != nil {
+				t.Fatalf("write maker-keyed stay: %v", err)
+			}
+			events = append(events, event{p.removedAt, "part_removed", "removed"})
+		}
+		for _, ev := range events {
+			if err := w.Exec(`INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+				w.Time(ev.at), p.host, p.id, ev.kind, "part "+ev.verb+": "+kind+" "+p.identity, `{"identity":"`+p.identity+`"}`); err != nil {
+				t.Fatalf("write maker-keyed event: %v", err)
+			}
+		}
+	}
+}
+
+// CheckMakerKeysMigrated checks a store opened on the maker-keyed ledger
+// after the rekey migration: every row is still there; the re-identified
+// module is one part again (row mkKingston keeps the identity, first
+// seen at the host's first inventory, so in its baseline; row mkUnknown
+// keeps its history under a suffixed identity), each with an
+// identity_corrected event; the drive only changed key; the two hosts
+// sharing a serial have a serial_clash event each; the twins are
+// fingerprints; check passes. The hosts then report with an agent that
+// identifies every maker: only fields change, nothing is removed, added
+// or moved.
+func CheckMakerKeysMigrated(t *testing.T, s store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.(integrityChecker).CheckIntegrity(ctx); err != nil {
+		t.Fatalf("check after the migration: %v", err)
+	}
+	hosts := []string{"mk-up", "mk-b", "mk-c", "mk-twin"}
+	parts, err := s.Parts(ctx, store.PartFilter{HostIDs: hosts, Removed: store.IncludeRemoved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]store.Part{}
+	for _, p := range parts {
+		byID[p.ID] = p
+	}
+	want := map[int64]struct {
+		identity string
+		real     bool
+	}{
+		mkUnknown:  {"memory|KSM32RD4/32MRR|MKUP0001#migrated-900101", true},
+		mkKingston: {"memory|KSM32RD4/32MRR|MKUP0001", true},
+		mkDrive:    {"drive|SAMSUNG MZQL2960HCJR-00A07|S64FMKUP01", true},
+		mkClashB:   {"memory|36ASF8G72PZ-2G3B1|MKCLASH1", true},
+		mkClashC:   {"memory|36ASF8G72PZ-2G3B1|MKCLASH1", true},
+		mkTwin1:    {"memory@mk-twin|" + Bank + "/A1|W-MEM3200R4D432G|34359738368", false},
+		mkTwin2:    {"memory@mk-twin|" + Bank + "/A2|W-MEM3200R4D432G|34359738368", false},
+	}
+	if len(parts) != len(want) {
+		t.Errorf("%d parts after the migration, want %d", len(parts), len(want))
+	}
+	for id, w := range want {
+		if p := byID[id]; p.Identity != w.identity || p.RealSerial != w.real {
+			t.Errorf("part %d after the migration: identity %q real %v, want %q %v", id, p.Identity, p.RealSerial, w.identity, w.real)
+		}
+	}
+	if p := byID[mkKingston]; !p.FirstSeen.Equal(At(0)) || !p.Active() {
+		t.Errorf("re-identified module after the migration: first seen %v active %v, want %v, active", p.FirstSeen, p.Active(), At(0))
+	}
+	kinds := func(id int64) []store.EventKind {
+		evs, err := s.Events(ctx, store.EventFilter{PartID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []store.EventKind
+		for _, ev := range evs {
+			out = append(out, ev.Kind)
+		}
+		return out
+	}
+	wantKinds := map[int64][]store.EventKind{
+		mkUnknown:  {store.EventPartAdded, store.EventPartRemoved, store.EventIdentityCorrected},
+		mkKingston: {store.EventPartAdded, store.EventIdentityCorrected},
+		mkDrive:    {store.EventPartAdded},
+		mkClashB:   {store.EventPartAdded, store.EventSerialClash},
+		mkClashC:   {store.EventPartAdded, store.EventSerialClash},
+		mkTwin1:    {store.EventPartAdded, store.EventIdentityCorrected},
+		mkTwin2:    {store.EventPartAdded, store.EventIdentityCorrected},
+	}
+	for id, w := range wantKinds {
+		if got := kinds(id); !slices.Equal(got, w) {
+			t.Errorf("events of part %d after the migration: %v, want %v", id, got, w)
+		}
+	}
+
+	before, err := s.Events(ctx, store.EventFilter{Newest: true, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := []store.Report{
+		Full(Inventory("mk-up", []*memledgerv1.MemoryModule{DIMM("A1", Kingston, "KSM32RD4/32MRR", "MKUP0001")},
+			[]*memledgerv1.StorageDevice{Drive("nvme0n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "S64FMKUP01", "GDC5602Q")}), 2, At(3)),
+		Full(Inventory("mk-b", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "MKCLASH1")}, nil), 2, At(3)),
+		Full(Inventory("mk-c", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "MKCLASH1")}, nil), 2, At(3)),
+		Full(Inventory("mk-twin", []*memledgerv1.MemoryModule{DIMM("A1", legacyGoodram, "W-MEM3200R4D432G", "MKTWIN01"),
+			DIMM("A2", legacyGoodram, "W-MEM3200R4D432G", "MKTWIN01")}, nil), 2, At(3)),
+	}
+	if out, err := s.Apply(ctx, reports); err != nil || len(out) != len(reports) {
+		t.Fatalf("reports after the migration: %v %+v", err, out)
+	}
+	evs, err := s.Events(ctx, store.EventFilter{AfterID: before[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Kind != store.EventFieldsChanged {
+			t.Errorf("after the migration: %s on %s: %s", ev.Kind, ev.HostID, ev.Message)
+		}
+	}
+	for _, h := range hosts {
+		active, err := s.Parts(ctx, store.PartFilter{HostIDs: []string{h}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range active {
+			if _, ok := want[p.ID]; !ok {
+				t.Errorf("%s has a new part %d (%s) after its report", h, p.ID, p.Identity)
+			}
+		}
+	}
+	if err := s.(integrityChecker).CheckIntegrity(ctx); err != nil {
+		t.Fatalf("check after the reports: %v", err)
+	}
 }

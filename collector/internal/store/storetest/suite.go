@@ -46,6 +46,8 @@ func Run(t *testing.T, open Opener) {
 		{"PlaceholderSerials", testPlaceholderSerials},
 		{"PlaceholderFleet", testPlaceholderFleet},
 		{"SerialHijack", testSerialHijack},
+		{"MakerReidentified", testMakerReidentified},
+		{"RetiredHost", testRetiredHost},
 		{"FieldsChanged", testFieldsChanged},
 		{"HostFactsChanged", testHostFactsChanged},
 		{"Labels", testLabels},
@@ -1203,6 +1205,9 @@ func testVendorFilter(t *testing.T, h *harness) {
 		kingstonMicronDies, kingstonHynixDies,
 		DIMM("A6", Samsung, "M393A4K40DB3-CWE", "SAMS0001"),
 		unknown,
+		// Stored by an agent that knew goodram by its former slug.
+		DIMM("A7", &memledgerv1.Vendor{Id: "wilkelektroniksa", Name: "Wilk Elektronik", Parent: "wilkelektroniksa"}, "GR3200D464L22/16G", "WILK0001"),
+		DIMM("A8", &memledgerv1.Vendor{Id: "goodram", Name: "GOODRAM", Parent: "goodram"}, "GR3200D464L22/16G", "GOOD0001"),
 	}
 	h.committed(Full(Inventory("vend", mods, []*memledgerv1.StorageDevice{phisonCtl}), 1, At(0)))
 	for _, c := range []struct {
@@ -1218,7 +1223,9 @@ func testVendorFilter(t *testing.T, h *harness) {
 		{"skhynix", false, []string{"KING0002"}},
 		{"phison", false, nil}, // controller makers are not makers of the drive
 		{"859b", false, nil},   // raw strings are never a vendor
-		{"", false, []string{"50026B7785A1", "CRUC0001", "KING0001", "KING0002", "MICR0001", "SAMS0001", "UNKN0001"}},
+		{"goodram", false, []string{"GOOD0001", "WILK0001"}},
+		{"wilkelektroniksa", true, []string{"GOOD0001", "WILK0001"}}, // a former slug names the maker
+		{"", false, []string{"50026B7785A1", "CRUC0001", "GOOD0001", "KING0001", "KING0002", "MICR0001", "SAMS0001", "UNKN0001", "WILK0001"}},
 	} {
 		got := serials(h.parts(store.PartFilter{Vendor: c.vendor, MakerOnly: c.makerOnly}))
 		if !reflect.DeepEqual(got, c.want) {
@@ -1876,5 +1883,157 @@ func testSerialHijack(t *testing.T, h *harness) {
 	}
 	if evs := h.events(store.EventFilter{HostID: "hj-victim", Kinds: []store.EventKind{store.EventSerialClash}}); evs[0].PartID != before["VICTIM0001"].ID {
 		t.Errorf("victim's clash event about part %d, want %d", evs[0].PartID, before["VICTIM0001"].ID)
+	}
+}
+
+// testMakerReidentified: agents whose maker identification improved
+// report the same physical parts (same host, slot, part number, serial)
+// with another maker: unknown -> kingston for a module, the renamed slug
+// wilkelektroniksa -> goodram, hpe -> micron for an HPE-labelled Micron
+// SSD. Each part keeps its row, first-seen time and arrival: one
+// fields_changed event, never a removal and an addition (a false "new
+// install" under a restrict-new rule), a move or a clash.
+func testMakerReidentified(t *testing.T, h *harness) {
+	hpe := &memledgerv1.Vendor{Id: "hpe", Name: "HPE", Parent: "hpe", Evidence: []string{"name"}}
+	micronSSD := &memledgerv1.Vendor{Id: "micron", Name: "Micron", Parent: "micron", Evidence: []string{"wwn-oui"}}
+	wilk := &memledgerv1.Vendor{Id: "wilkelektroniksa", Name: "Wilk Elektronik", Parent: "wilkelektroniksa", Evidence: []string{"smbios-module-id"}}
+	goodram := &memledgerv1.Vendor{Id: "goodram", Name: "GOODRAM", Parent: "goodram", Evidence: []string{"smbios-module-id"}}
+	oldMods := []*memledgerv1.MemoryModule{
+		DIMM("A1", nil, "KSM32RD4/32MRR", "REKEY0001"),
+		DIMM("A2", wilk, "W-MEM3200R4D432G", "REKEY0002"),
+	}
+	oldDrives := []*memledgerv1.StorageDevice{Drive("nvme0n1", hpe, "MO001600KXPTR", "REKEYSSD01", "HPK2")}
+	h.committed(Full(Inventory("rk", oldMods, oldDrives), 1, At(0)))
+	// The part also roams: host rk-dst later receives a module whose maker
+	// the old agent of host rk left unknown.
+	roamer := DIMM("B1", nil, "KSM32RD4/32MRR", "REKEY0009")
+	h.committed(Full(Inventory("rk-src", []*memledgerv1.MemoryModule{roamer}, nil), 1, At(0)))
+	before := bySerial(h.parts(store.PartFilter{}))
+	mark := h.lastEventID()
+
+	newMods := []*memledgerv1.MemoryModule{
+		DIMM("A1", Kingston, "KSM32RD4/32MRR", "REKEY0001"),
+		DIMM("A2", goodram, "W-MEM3200R4D432G", "REKEY0002"),
+	}
+	newDrives := []*memledgerv1.StorageDevice{Drive("nvme0n1", micronSSD, "MO001600KXPTR", "REKEYSSD01", "HPK2")}
+	for i := range 2 { // the second report changes nothing
+		h.committed(Full(Inventory("rk", newMods, newDrives), uint64(2+i), At(1+i)))
+	}
+	h.wantKinds("rk", mark, store.EventFieldsChanged, store.EventFieldsChanged, store.EventFieldsChanged)
+	after := bySerial(h.parts(store.PartFilter{HostIDs: []string{"rk"}}))
+	wantMaker := map[string]string{"REKEY0001": "kingston", "REKEY0002": "goodram", "REKEYSSD01": "micron"}
+	for serial, maker := range wantMaker {
+		p, q := before[serial], after[serial]
+		if q.ID != p.ID || !q.Active() || !q.FirstSeen.Equal(p.FirstSeen) || q.Maker.ID != maker {
+			t.Errorf("%s after re-identification: id %d active %v first seen %v maker %q; want id %d, active, first seen %v, maker %q",
+				serial, q.ID, q.Active(), q.FirstSeen, q.Maker.ID, p.ID, p.FirstSeen, maker)
+		}
+	}
+	for _, ev := range h.events(store.EventFilter{HostID: "rk", Kinds: []store.EventKind{store.EventFieldsChanged}}) {
+		if !strings.Contains(ev.Message, "vendor") {
+			t.Errorf("maker change event does not name the vendor: %s", ev.Message)
+		}
+	}
+
+	// The roaming module, re-identified by rk-dst's newer agent, moved.
+	src := before["REKEY0009"]
+	mark = h.lastEventID()
+	h.committed(Full(Inventory("rk-src", nil, nil), 2, At(3)))
+	moved := DIMM("C1", Kingston, "KSM32RD4/32MRR", "REKEY0009")
+	h.committed(Full(Inventory("rk-dst", []*memledgerv1.MemoryModule{moved}, nil), 1, At(4)))
+	h.wantKinds("rk-src", mark, store.EventPartRemoved)
+	h.wantKinds("rk-dst", mark, store.EventHostEnrolled, store.EventPartMoved)
+	if evs := h.events(store.EventFilter{HostID: "rk-dst", Kinds: []store.EventKind{store.EventPartMoved}}); len(evs) == 1 {
+		if d := details(t, evs[0]); d["from_part_id"] != float64(src.ID) {
+			t.Errorf("move details %v, want from part %d", d, src.ID)
+		}
+	}
+}
+
+// testRetiredHost: a retired host's parts are removed at its retirement,
+// nothing is deleted, and a part with a real serial that another host
+// reports afterwards moved from the retired host, where before the
+// retirement the same report was a serial clash. Retiring again changes
+// nothing; a retired host that reports again has its parts back.
+func testRetiredHost(t *testing.T, h *harness) {
+	r, ok := h.s.(store.Retirer)
+	if !ok {
+		t.Fatal("the store cannot retire hosts (store.Retirer)")
+	}
+	oldMods := []*memledgerv1.MemoryModule{
+		DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "RETIRE0001"),
+		DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "RETIRE0002"),
+		DIMM("A3", Hynix, "HMA84GR7CJR4N-XN", "Undefined"),
+	}
+	oldDrives := []*memledgerv1.StorageDevice{Drive("nvme0n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "S64FRETIRE1", "GDC5602Q")}
+	h.committed(Full(Inventory("rt-old", oldMods, oldDrives), 1, At(0)))
+	before := bySerial(h.parts(store.PartFilter{HostIDs: []string{"rt-old"}}))
+
+	// While rt-old carries RETIRE0001, another host reporting it clashes.
+	h.committed(Full(Inventory("rt-clash", []*memledgerv1.MemoryModule{DIMM("B1", Micron, "36ASF8G72PZ-2G3B1", "RETIRE0001")}, nil), 1, At(1)))
+	h.wantKinds("rt-clash", 0, store.EventHostEnrolled, store.EventSerialClash)
+
+	if _, err := r.RetireHost(h.ctx, "rt-old", At(0).Add(-time.Hour)); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("retire before the host was last seen: %v, want ErrInvalid", err)
+	}
+	if _, err := r.RetireHost(h.ctx, "rt-nope", At(3)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("retire an unknown host: %v, want ErrNotFound", err)
+	}
+	mark := h.lastEventID()
+	ret, err := r.RetireHost(h.ctx, "rt-old", At(3))
+	if err != nil {
+		t.Fatalf("retire: %v", err)
+	}
+	if ret.AlreadyRetired || !ret.At.Equal(At(3)) || len(ret.PartsRemoved) != 4 {
+		t.Errorf("retirement %+v, want 4 parts removed at %v", ret, At(3))
+	}
+	h.wantKinds("rt-old", mark, store.EventHostRetired, store.EventPartRemoved, store.EventPartRemoved, store.EventPartRemoved, store.EventPartRemoved)
+	all := bySerial(h.parts(store.PartFilter{HostIDs: []string{"rt-old"}, Removed: store.IncludeRemoved}))
+	for serial, p := range before {
+		q := all[serial]
+		if q.ID != p.ID || q.Active() || !q.RemovedAt.Equal(At(3)) || !q.FirstSeen.Equal(p.FirstSeen) {
+			t.Errorf("%s after the retirement: %+v, want part %d removed at %v", serial, q, p.ID, At(3))
+		}
+	}
+	if got := h.parts(store.PartFilter{HostIDs: []string{"rt-old"}}); len(got) != 0 {
+		t.Errorf("retired host still carries %d parts", len(got))
+	}
+	if got := h.parts(store.PartFilter{HostIDs: []string{"rt-old"}, AsOf: At(2)}); len(got) != 4 {
+		t.Errorf("as of before the retirement: %d parts, want 4", len(got))
+	}
+	// Again: nothing changes.
+	mark = h.lastEventID()
+	if again, err := r.RetireHost(h.ctx, "rt-old", At(4)); err != nil || !again.AlreadyRetired || !again.At.Equal(At(3)) || len(again.PartsRemoved) != 0 {
+		t.Errorf("retire again: %+v %v", again, err)
+	}
+	h.wantKinds("rt-old", mark)
+
+	// RETIRE0002 turns up on another host: a move from the retired host.
+	h.committed(Full(Inventory("rt-new", []*memledgerv1.MemoryModule{DIMM("C1", Micron, "36ASF8G72PZ-2G3B1", "RETIRE0002")}, nil), 1, At(5)))
+	evs := h.wantKinds("rt-new", mark, store.EventHostEnrolled, store.EventPartMoved)
+	if d := details(t, evs[1]); d["from_host_id"] != "rt-old" || d["from_part_id"] != float64(before["RETIRE0002"].ID) {
+		t.Errorf("move details %v", d)
+	}
+	// The retired host reports again: in service, its parts are back.
+	h.committed(Full(Inventory("rt-old", oldMods, oldDrives), 2, At(6)))
+	back := bySerial(h.parts(store.PartFilter{HostIDs: []string{"rt-old"}}))
+	if len(back) != 4 || back["RETIRE0001"].ID != before["RETIRE0001"].ID {
+		t.Errorf("after the retired host reported again: %v", serials(h.parts(store.PartFilter{HostIDs: []string{"rt-old"}})))
+	}
+	kinds := h.kindsSince("rt-old", h.events(store.EventFilter{HostID: "rt-new", Kinds: []store.EventKind{store.EventPartMoved}})[0].ID)
+	var returned, clashes int
+	for _, k := range kinds {
+		switch k {
+		case store.EventPartReturned:
+			returned++
+		case store.EventSerialClash:
+			clashes++
+		}
+	}
+	// The module without a serial and the drive return; RETIRE0001 and
+	// RETIRE0002 come back too, as serial clashes with rt-clash and rt-new,
+	// which carry them.
+	if returned != 2 || clashes != 2 {
+		t.Errorf("events of rt-old reporting again: %v", kinds)
 	}
 }

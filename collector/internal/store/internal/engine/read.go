@@ -14,6 +14,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/ledger"
 	"github.com/memledger/memledger/collector/internal/store"
+	vendorpkg "github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -262,12 +263,17 @@ func partConds(a *args, f store.PartFilter) (conds []string, ok bool, err error)
 		conds = append(conds, a.inStrings("p.host_id", hostIDs))
 	}
 	if f.Vendor != "" {
-		v := a.add(ledger.CleanText(strings.ToLower(strings.TrimSpace(f.Vendor))))
-		c := "(p.maker_id = " + v + " OR p.maker_parent = " + v
+		// Parts stored by older agents may carry a former slug of the maker.
+		slugs := vendorpkg.SlugAndFormer(ledger.CleanText(strings.ToLower(strings.TrimSpace(f.Vendor))))
+		cols := []string{"p.maker_id", "p.maker_parent"}
 		if !f.MakerOnly {
-			c += " OR p.dram_id = " + v + " OR p.dram_parent = " + v
+			cols = append(cols, "p.dram_id", "p.dram_parent")
 		}
-		conds = append(conds, c+")")
+		c := make([]string, len(cols))
+		for i, col := range cols {
+			c[i] = a.inStrings(col, slugs)
+		}
+		conds = append(conds, "("+strings.Join(c, " OR ")+")")
 	}
 	if len(f.Kinds) > 0 {
 		ks := make([]string, len(f.Kinds))
@@ -659,13 +665,9 @@ func (e *Engine) SetLabels(ctx context.Context, hostID string, set map[string]st
 	now := Norm(e.Now())
 	return e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
 		w := &writer{tx: tx}
-		states, err := e.loadHosts(ctx, w, []string{hostID}, true)
+		st, err := e.lockHost(ctx, w, hostID)
 		if err != nil {
-			return err
-		}
-		st := states[hostID]
-		if st == nil {
-			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), store.ErrNotFound)
+			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), err)
 		}
 		before := st.effectiveLabels()
 		oldOver, oldUnset := labelsJSON(nonNilMap(st.overrides)), labelsJSON(st.unset)

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -28,12 +27,10 @@ import (
 func ReidentifyPlaceholders(partsVersion bool, now time.Time) func(ctx context.Context, tx Tx) error {
 	return func(ctx context.Context, tx Tx) error {
 		type row struct {
-			id                     int64
-			host, kind, identity   string
-			slot                   string
-			record                 []byte
-			newIdentity, newSlot   string
-			newRealSerial, changed bool
+			id                   int64
+			host, kind, identity string
+			slot                 string
+			record               []byte
 		}
 		rs, err := tx.Query(ctx, `SELECT id, host_id, kind, identity, real_serial, slot, record FROM parts ORDER BY id`)
 		if err != nil {
@@ -75,20 +72,13 @@ func ReidentifyPlaceholders(partsVersion bool, now time.Time) func(ctx context.C
 			if o.RealSerial {
 				continue // still real: same identity rule as before
 			}
-			identity := o.Identity
-			if taken[r.host+"\x00"+identity] {
-				// Another row of the host already holds the fingerprint
-				// (a part once in that slot): this one keeps its own.
-				identity += "#migrated-" + strconv.FormatInt(r.id, 10)
-			}
-			taken[r.host+"\x00"+identity] = true
+			// Another row of the host may hold the fingerprint (a part
+			// once in that slot): this one then keeps its own.
+			identity := claimIdentity(taken, r.host, o.Identity, r.id)
 			others := slices.DeleteFunc(slices.Clone(hostsOf[r.identity]), func(h string) bool { return h == r.host })
-			details, err := json.Marshal(map[string]any{
+			details := map[string]any{
 				"old_identity": r.identity, "identity": identity, "real_serial": false,
 				"old_slot": r.slot, "slot": o.Slot, "merged_with_hosts": others,
-			})
-			if err != nil {
-				return fmt.Errorf("reidentify part %d: %w", r.id, err)
 			}
 			msg := fmt.Sprintf("identity corrected: part %s of host %s has a placeholder serial: it is known on this host only, as %s",
 				r.identity, ledger.CleanText(r.host), identity)
@@ -100,17 +90,46 @@ func ReidentifyPlaceholders(partsVersion bool, now time.Time) func(ctx context.C
 				identity, false, o.Slot, r.id); err != nil {
 				return fmt.Errorf("reidentify part %d: %w", r.id, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, $4, $5, $6)`,
-				now, r.host, r.id, string(ledger.EventIdentityCorrected), msg, string(details)); err != nil {
+			if err := insertEvent(ctx, tx, now, r.host, r.id, ledger.EventIdentityCorrected, msg, details); err != nil {
 				return fmt.Errorf("reidentify part %d: record the correction: %w", r.id, err)
 			}
-			if partsVersion && !bumped[r.host] {
-				bumped[r.host] = true
-				if _, err := tx.Exec(ctx, `UPDATE hosts SET parts_version = parts_version + 1 WHERE host_id = $1`, r.host); err != nil {
-					return fmt.Errorf("reidentify parts of host %q: %w", r.host, err)
+			if partsVersion {
+				if err := bumpPartsVersion(ctx, tx, bumped, r.host); err != nil {
+					return fmt.Errorf("reidentify parts: %w", err)
 				}
 			}
 		}
 		return nil
 	}
+}
+
+// claimIdentity returns identity for a row id of host when no row of the
+// host holds it, else identity + "#migrated-<id>" (unique: ids are), and
+// records it in taken (host + "\x00" + identity of every row).
+func claimIdentity(taken map[string]bool, host, identity string, id int64) string {
+	if taken[host+"\x00"+identity] {
+		identity += "#migrated-" + strconv.FormatInt(id, 10)
+	}
+	taken[host+"\x00"+identity] = true
+	return identity
+}
+
+// insertEvent writes one event of a migration step about part row partID.
+func insertEvent(ctx context.Context, tx Tx, at time.Time, host string, partID int64, kind ledger.EventKind, msg string, details map[string]any) error {
+	_, err := tx.Exec(ctx, `INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+		at, host, partID, string(kind), ledger.CleanText(msg), detailsJSON(details))
+	return err
+}
+
+// bumpPartsVersion bumps hosts.parts_version of host once per migration
+// step (bumped remembers), so that no collector keeps its cached rows.
+func bumpPartsVersion(ctx context.Context, tx Tx, bumped map[string]bool, host string) error {
+	if bumped[host] {
+		return nil
+	}
+	bumped[host] = true
+	if _, err := tx.Exec(ctx, `UPDATE hosts SET parts_version = parts_version + 1 WHERE host_id = $1`, host); err != nil {
+		return fmt.Errorf("bump parts_version of host %q: %w", host, err)
+	}
+	return nil
 }

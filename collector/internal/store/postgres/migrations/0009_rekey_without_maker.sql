@@ -1,0 +1,8 @@
+-- Real-serial identities lose the identified maker: "kind|maker|part
+-- number|serial" becomes "kind|part number|serial" (ledger.Observe), so
+-- that a better maker identification is a changed field of a part, not a
+-- new part. Rows of one host that fall onto one identity are the same part
+-- seen under two makers (or two parts sharing a serial): nothing is
+-- deleted, and each correction is an identity_corrected event. Done in Go
+-- (engine.RekeyWithoutMaker, run by the driver as this file's step): the
+-- identity rules are not SQL.
