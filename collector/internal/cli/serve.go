@@ -37,6 +37,8 @@ type serveFlags struct {
 	sec securityFlags
 	// http: policy, HTTP listener and metrics (httpserve.go).
 	http httpFlags
+	// limits: per-host and per-connection defences (limits.go).
+	limits limitFlags
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -91,6 +93,7 @@ logged ("listening") and written to --addr-file.`,
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "longest the drain on SIGINT/SIGTERM may take before streams are cut")
 	addSecurityFlags(fl, &f.sec)
 	addHTTPFlags(fl, &f.http)
+	addLimitFlags(fl, &f.limits)
 	return cmd
 }
 
@@ -145,7 +148,7 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
 	addr := lis.Addr().String()
-	srv := server.New(st, server.Options{
+	opts := server.Options{
 		Committer: server.CommitterOptions{
 			MaxBatch:      f.batchMax,
 			MaxWait:       f.batchWait,
@@ -162,7 +165,9 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		Logger:           a.logger,
 		TLS:              tlsCfg,
 		Enroll:           enrollSvc,
-	})
+	}
+	f.limits.apply(&opts)
+	srv := server.New(st, opts)
 	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))
 	// The address file is the readiness signal scripts wait for, so it is
 	// written after everything the start-up announces.

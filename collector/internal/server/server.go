@@ -67,6 +67,10 @@ type Options struct {
 	MaxStreamsPerConn int
 	// ShutdownTimeout bounds the drain on shutdown (default 30s).
 	ShutdownTimeout time.Duration
+	// MaxClockSkew is how far ahead of the collector's clock a report's
+	// sequence and collected_at may be (DefaultMaxClockSkew); further
+	// ahead, the stream ends with OutOfRange (CheckReportClock).
+	MaxClockSkew time.Duration
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
 	// Now returns the time a report is received (default time.Now).
@@ -103,6 +107,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.MaxClockSkew <= 0 {
+		o.MaxClockSkew = DefaultMaxClockSkew
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -237,7 +244,7 @@ type Stats struct {
 	// InflightBytes is the encoded size of reports received and not yet
 	// committed.
 	InflightBytes int64
-	// Rejected counts streams ended with InvalidArgument.
+	// Rejected counts streams ended with InvalidArgument or OutOfRange.
 	Rejected  uint64
 	Committer CommitterStats
 }
@@ -321,7 +328,7 @@ func (s *Server) handleReport(ss grpc.ServerStream) error {
 	}
 	go r.recvLoop()
 	err := r.run()
-	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument {
+	if st, ok := status.FromError(err); ok && (st.Code() == codes.InvalidArgument || st.Code() == codes.OutOfRange) {
 		s.rejected.Add(1)
 		host := ""
 		if h := r.logHost.Load(); h != nil {
@@ -449,8 +456,12 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 		return store.Report{Sequence: req.GetSequence()}, status.Errorf(codes.InvalidArgument,
 			"report sequence %d: host_id %.80q differs from this stream's host %.80q (one stream per host)", req.GetSequence(), req.GetHostId(), r.hostID)
 	}
+	receivedAt := r.s.opts.Now()
+	if err := CheckReportClock(req, receivedAt, r.s.opts.MaxClockSkew); err != nil {
+		return store.Report{Sequence: req.GetSequence()}, clockRefusal(req.GetSequence(), err)
+	}
 	r.last = req.GetSequence()
-	rep := ToStoreReport(req, r.s.opts.Now())
+	rep := ToStoreReport(req, receivedAt)
 	// Digest (and observe a changed inventory) here, in parallel with the
 	// committer, whose goroutine is the ingest's bottleneck.
 	// Errors are left to Apply, which rejects the report with the reason.
@@ -496,12 +507,14 @@ func DecodeReport(b []byte, lim Limits) (*memledgerv1.ReportRequest, error) {
 	return req, nil
 }
 
-// ToStoreReport converts a validated report received at receivedAt.
+// ToStoreReport converts a validated report received at receivedAt. It is
+// recorded at ObservedAt: the agent's observation time, bounded by
+// receivedAt.
 func ToStoreReport(req *memledgerv1.ReportRequest, receivedAt time.Time) store.Report {
 	rep := store.Report{
 		HostID:     req.GetHostId(),
 		Sequence:   req.GetSequence(),
-		ReceivedAt: receivedAt.UTC().Truncate(time.Microsecond),
+		ReceivedAt: ObservedAt(req, receivedAt).UTC().Truncate(time.Microsecond),
 	}
 	if hb := req.GetHeartbeat(); hb != nil {
 		rep.HeartbeatDigest = hb.GetInventoryDigest()
