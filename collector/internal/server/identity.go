@@ -6,7 +6,6 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
-	"github.com/memledger/memledger/collector/internal/enroll"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -30,19 +29,14 @@ func (s *Server) registerEnroll() {
 	}
 }
 
-// bindIdentity records the host of the stream's client certificate; with
-// TLS on, a stream without a verified certificate is refused (enrollment
-// lets connections without one in, for EnrollService only).
+// bindIdentity records the host of the stream's client certificate.
+// admitStream already refused a stream without a verified certificate.
 func (r *reportStream) bindIdentity() error {
-	if r.s.opts.TLS == nil {
-		return nil
-	}
-	id, _, err := enroll.PeerHostID(r.ctx)
+	host, err := r.s.peerHost(r.ctx, memledgerv1.IngestService_Report_FullMethodName)
 	if err != nil {
-		r.s.opts.Logger.Warn("report_unauthenticated", "peer", r.peer, "reason", err.Error())
-		return status.Errorf(codes.Unauthenticated, "reports need this host's client certificate from the fleet CA: %v", err)
+		return err
 	}
-	r.certHost = id
+	r.certHost = host
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/netutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
@@ -32,7 +33,6 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/mem"
-	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
@@ -60,11 +60,23 @@ type Options struct {
 	MaxInflightBytes int64
 	// MaxRecvMsgSize bounds one report's encoded size (default 4 MiB).
 	MaxRecvMsgSize int
-	// MaxStreams bounds the concurrently open Report streams (default
-	// 20000); more are refused with ResourceExhausted.
+	// MaxStreams bounds the concurrently open streams of every service
+	// (default 20000); more are refused with ResourceExhausted.
 	MaxStreams int
+	// MaxStreamsPerHost bounds the open streams of one client
+	// certificate's host, with TLS (default 8: an agent uses one at a
+	// time, a one-shot scan or doctor another).
+	MaxStreamsPerHost int
 	// MaxStreamsPerConn bounds the streams on one connection (default 1024).
 	MaxStreamsPerConn int
+	// StreamIdleTimeout ends a Report stream on which nothing was received
+	// or acknowledged for this long (default 10m), with Unavailable: an
+	// agent reconnects when it has a report. Connections without streams
+	// are closed after the same time.
+	StreamIdleTimeout time.Duration
+	// MaxConns bounds the open connections (default 20000); beyond it
+	// new connections wait in the listen backlog.
+	MaxConns int
 	// ShutdownTimeout bounds the drain on shutdown (default 30s).
 	ShutdownTimeout time.Duration
 	// MaxClockSkew is how far ahead of the collector's clock a report's
@@ -105,6 +117,15 @@ func (o Options) withDefaults() Options {
 	if o.MaxStreamsPerConn <= 0 {
 		o.MaxStreamsPerConn = 1024
 	}
+	if o.MaxStreamsPerHost <= 0 {
+		o.MaxStreamsPerHost = 8
+	}
+	if o.StreamIdleTimeout <= 0 {
+		o.StreamIdleTimeout = 10 * time.Minute
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 20000
+	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 30 * time.Second
 	}
@@ -142,6 +163,10 @@ type Server struct {
 	draining bool
 	drainCh  chan struct{}
 
+	// slots admits streams (streams.go).
+	slots          streamSlots
+	refusedStreams atomic.Uint64
+
 	streams  atomic.Int64
 	rejected atomic.Uint64
 }
@@ -163,13 +188,17 @@ func New(st store.Store, opts Options) *Server {
 		grpc.MaxConcurrentStreams(uint32(opts.MaxStreamsPerConn)),
 		// Agents stream for days and report rarely: keep idle connections,
 		// but find dead peers, and refuse pings more frequent than this.
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
+		// A connection that opens no stream (a stranger holding a socket)
+		// is closed after the idle timeout.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second, MaxConnectionIdle: opts.StreamIdleTimeout}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second, PermitWithoutStream: true}),
 		grpc.ConnectionTimeout(20*time.Second),
 		// Ten thousand idle agents: smaller per-connection read buffers
 		// (the default is 32 KiB each); write buffers are shared.
 		grpc.ReadBufferSize(8<<10),
 		opts.transportOption(), // TLS, unless --insecure
+		grpc.StreamInterceptor(s.admitStream),
+		grpc.UnaryInterceptor(s.admitUnary),
 	)
 	s.grpc.RegisterService(&ingestServiceDesc, s)
 	s.registerEnroll()
@@ -187,6 +216,7 @@ func New(st store.Store, opts Options) *Server {
 // The listener is closed on return.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	errc := make(chan error, 1)
+	lis = netutil.LimitListener(lis, s.opts.MaxConns)
 	go func() { errc <- s.grpc.Serve(lis) }()
 	select {
 	case err := <-errc:
@@ -245,17 +275,20 @@ type Stats struct {
 	// committed.
 	InflightBytes int64
 	// Rejected counts streams ended with InvalidArgument or OutOfRange.
-	Rejected  uint64
-	Committer CommitterStats
+	Rejected uint64
+	// RefusedStreams counts streams refused by a stream cap.
+	RefusedStreams uint64
+	Committer      CommitterStats
 }
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
 	return Stats{
-		Streams:       s.streams.Load(),
-		InflightBytes: s.budget.inUse(),
-		Rejected:      s.rejected.Load(),
-		Committer:     s.committer.Stats(),
+		Streams:        s.streams.Load(),
+		InflightBytes:  s.budget.inUse(),
+		Rejected:       s.rejected.Load(),
+		RefusedStreams: s.refusedStreams.Load(),
+		Committer:      s.committer.Stats(),
 	}
 }
 
@@ -305,10 +338,7 @@ var ingestServiceDesc = grpc.ServiceDesc{
 
 // handleReport serves one Report stream.
 func (s *Server) handleReport(ss grpc.ServerStream) error {
-	if n := s.streams.Add(1); n > int64(s.opts.MaxStreams) {
-		s.streams.Add(-1)
-		return status.Errorf(codes.ResourceExhausted, "collector serves at most %d agent streams; retry later", s.opts.MaxStreams)
-	}
+	s.streams.Add(1) // admitted by admitStream
 	defer s.streams.Add(-1)
 	ctx, cancel := context.WithCancel(ss.Context())
 	defer cancel()
@@ -320,12 +350,17 @@ func (s *Server) handleReport(ss grpc.ServerStream) error {
 		inflight: make(chan *inflight, s.opts.StreamWindow),
 		recvDone: make(chan error, 1),
 	}
-	if p, ok := peer.FromContext(ctx); ok {
-		r.peer = p.Addr.String()
-	}
+	r.peer = peerAddr(ctx)
 	if err := r.bindIdentity(); err != nil {
 		return err
 	}
+	// A stream that neither sends nor waits for an ack holds a slot and
+	// memory for nothing: cut it once idle.
+	r.idle = time.AfterFunc(s.opts.StreamIdleTimeout, func() {
+		r.idled.Store(true)
+		cancel()
+	})
+	defer r.idle.Stop()
 	go r.recvLoop()
 	err := r.run()
 	if st, ok := status.FromError(err); ok && (st.Code() == codes.InvalidArgument || st.Code() == codes.OutOfRange) {
@@ -375,7 +410,14 @@ type reportStream struct {
 	certHost string
 	// logHost is hostID for the log, readable from any goroutine.
 	logHost atomic.Pointer[string]
+	// idle fires after StreamIdleTimeout without a report received or an
+	// ack sent, and sets idled before it cancels ctx.
+	idle  *time.Timer
+	idled atomic.Bool
 }
+
+// active pushes the idle deadline back.
+func (r *reportStream) active() { r.idle.Reset(r.s.opts.StreamIdleTimeout) }
 
 // inflight is one received report: its ticket, or the error that ends the
 // stream at this point.
@@ -406,6 +448,7 @@ func (r *reportStream) receive() error {
 			}
 			return err
 		}
+		r.active()
 		held, err := s.budget.acquire(r.ctx, int64(len(raw.b)))
 		if err != nil {
 			return nil // the stream is gone
@@ -545,6 +588,10 @@ func (r *reportStream) run() error {
 			}
 			return status.Error(codes.Unavailable, "collector is shutting down: reconnect and send unacknowledged reports again")
 		case <-r.ctx.Done():
+			if r.idled.Load() {
+				r.s.opts.Logger.Info("stream_idle_closed", "peer", r.peer, "idle", r.s.opts.StreamIdleTimeout)
+				return status.Errorf(codes.Unavailable, "stream idle for %s: closed; reconnect to report", r.s.opts.StreamIdleTimeout)
+			}
 			return status.FromContextError(r.ctx.Err()).Err()
 		}
 	}
@@ -601,5 +648,6 @@ func (r *reportStream) ack(it *inflight) error {
 	if err := r.ss.SendMsg(resp); err != nil {
 		return err
 	}
+	r.active()
 	return nil
 }

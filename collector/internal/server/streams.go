@@ -1,0 +1,123 @@
+package server
+
+import (
+	"context"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+
+	"github.com/memledger/memledger/collector/internal/enroll"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
+)
+
+// Stream admission (docs/security.md, "Limits"): every gRPC stream, of any
+// service, passes admitStream. With TLS on, a stream needs a verified
+// client certificate (health Watch and reflection included: only the unary
+// health Check and Enroll are open to strangers, so that probes and
+// enrollment work); the streams of one certificate's host are capped, so
+// one agent key cannot take the collector's stream slots from the fleet;
+// and the streams of all peers together are capped by MaxStreams.
+
+// openUnaryMethods are the unary methods a peer without a client
+// certificate may call: what probes and enrollment need.
+var openUnaryMethods = map[string]bool{
+	healthpb.Health_Check_FullMethodName:            true,
+	memledgerv1.EnrollService_Enroll_FullMethodName: true,
+}
+
+// streamSlots counts open streams, in all and per certificate host.
+type streamSlots struct {
+	mu      sync.Mutex
+	total   int
+	perHost map[string]int
+}
+
+// take reserves a slot for host ("" without TLS) or returns the status
+// that refuses the stream.
+func (s *Server) takeStreamSlot(host string) error {
+	sl := &s.slots
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if sl.total >= s.opts.MaxStreams {
+		return status.Errorf(codes.ResourceExhausted, "collector serves at most %d streams; retry later", s.opts.MaxStreams)
+	}
+	if host != "" && sl.perHost[host] >= s.opts.MaxStreamsPerHost {
+		return status.Errorf(codes.ResourceExhausted, "host %.80q already has %d open streams, the most one host may have; close one or retry later", host, s.opts.MaxStreamsPerHost)
+	}
+	sl.total++
+	if host != "" {
+		if sl.perHost == nil {
+			sl.perHost = map[string]int{}
+		}
+		sl.perHost[host]++
+	}
+	return nil
+}
+
+func (s *Server) releaseStreamSlot(host string) {
+	sl := &s.slots
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	sl.total--
+	if host != "" {
+		if sl.perHost[host]--; sl.perHost[host] <= 0 {
+			delete(sl.perHost, host)
+		}
+	}
+}
+
+// peerHost returns the host of ctx's verified client certificate; "" and
+// no error without TLS. A refusal is logged once per stream or call.
+func (s *Server) peerHost(ctx context.Context, method string) (string, error) {
+	if s.opts.TLS == nil {
+		return "", nil
+	}
+	host, cert, err := enroll.PeerHostID(ctx)
+	if err != nil {
+		return "", status.Errorf(codes.Unauthenticated, "%s needs a client certificate from the fleet CA: %v", method, err)
+	}
+	_ = cert
+	return host, nil
+}
+
+// admitStream is the server's stream interceptor.
+func (s *Server) admitStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	host, err := s.peerHost(ss.Context(), info.FullMethod)
+	if err != nil {
+		if info.FullMethod == memledgerv1.IngestService_Report_FullMethodName {
+			s.opts.Logger.Warn("report_unauthenticated", "peer", peerAddr(ss.Context()), "reason", err.Error())
+		} else {
+			s.opts.Logger.Warn("stream_unauthenticated", "peer", peerAddr(ss.Context()), "method", info.FullMethod, "reason", err.Error())
+		}
+		return err
+	}
+	if err := s.takeStreamSlot(host); err != nil {
+		s.refusedStreams.Add(1)
+		return err
+	}
+	defer s.releaseStreamSlot(host)
+	return handler(srv, ss)
+}
+
+// admitUnary is the server's unary interceptor: without a client
+// certificate only openUnaryMethods may be called.
+func (s *Server) admitUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if s.opts.TLS != nil && !openUnaryMethods[info.FullMethod] {
+		if _, err := s.peerHost(ctx, info.FullMethod); err != nil {
+			return nil, err
+		}
+	}
+	return handler(ctx, req)
+}
+
+// peerAddr is the remote address of ctx's peer, for the log.
+func peerAddr(ctx context.Context) string {
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		return p.Addr.String()
+	}
+	return ""
+}
