@@ -167,6 +167,7 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		Enroll:           enrollSvc,
 	}
 	f.limits.apply(&opts)
+	opts.OnRefused = rt.metrics.ObserveRefused
 	srv := server.New(st, opts)
 	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))
 	// The address file is the readiness signal scripts wait for, so it is

@@ -16,6 +16,9 @@
 //	    group commit (store.Apply)
 //	memledger_ingest_batch_size                     histogram: reports per
 //	    group commit
+//	memledger_ingest_refused_total{limit}           counter: reports refused
+//	    by a per-host limit (reports_per_hour, full_reports_per_hour,
+//	    events_per_day)
 package metrics
 
 import (
@@ -54,6 +57,7 @@ type Metrics struct {
 	reports   *prometheus.CounterVec
 	commitDur prometheus.Histogram
 	batchSize prometheus.Histogram
+	refused   *prometheus.CounterVec
 }
 
 // New registers the collector's metrics on a new registry.
@@ -83,11 +87,15 @@ func New(o Options) *Metrics {
 			Help:    "Reports committed in one group commit.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 10), // 1 .. 512
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "memledger_ingest_refused_total",
+			Help: "Agent reports refused by a per-host limit (ResourceExhausted), by limit.",
+		}, []string{"limit"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.reports, m.commitDur, m.batchSize,
+		m.reports, m.commitDur, m.batchSize, m.refused,
 	)
 	if o.Tracker != nil {
 		m.Registry.MustRegister(&partsCollector{tr: o.Tracker})
@@ -103,6 +111,10 @@ func New(o Options) *Metrics {
 	}
 	return m
 }
+
+// ObserveRefused counts one report refused by the per-host limit named;
+// its signature fits server.Options.OnRefused.
+func (m *Metrics) ObserveRefused(limit string) { m.refused.WithLabelValues(limit).Inc() }
 
 // ObserveCommit records one group commit; its signature fits
 // server.CommitterOptions.OnCommit.

@@ -55,8 +55,9 @@ type Options struct {
 	// StreamWindow is the most reports one stream may have received but
 	// not yet acknowledged (default 64). Agents may pipeline that many.
 	StreamWindow int
-	// MaxInflightBytes bounds the encoded size of all reports received and
-	// not yet committed, over all streams (default 128 MiB).
+	// MaxInflightBytes bounds the memory of all reports received and not
+	// yet committed, over all streams (default 128 MiB), counted as
+	// decodedFactor times their encoded size (budget.go).
 	MaxInflightBytes int64
 	// MaxRecvMsgSize bounds one report's encoded size (default 4 MiB).
 	MaxRecvMsgSize int
@@ -79,6 +80,12 @@ type Options struct {
 	MaxConns int
 	// ShutdownTimeout bounds the drain on shutdown (default 30s).
 	ShutdownTimeout time.Duration
+	// HostLimits bound each host's reports and ledger events
+	// (admission.go; DefaultHostLimits).
+	HostLimits HostLimits
+	// OnRefused, when set, is called for every report refused by a host
+	// limit, with the limit's name (metrics). It must not block.
+	OnRefused func(limit string)
 	// MaxClockSkew is how far ahead of the collector's clock a report's
 	// sequence and collected_at may be (DefaultMaxClockSkew); further
 	// ahead, the stream ends with OutOfRange (CheckReportClock).
@@ -155,6 +162,7 @@ type Server struct {
 	health    *health.Server
 	committer *committerGroup
 	budget    *budget
+	admission *admission
 
 	// intake guards draining: a stream submits a report and queues its
 	// ticket under the read lock, so that once shutdown holds the write
@@ -179,6 +187,7 @@ func New(st store.Store, opts Options) *Server {
 		opts:      opts,
 		committer: newCommitterGroup(st, opts.Committers, opts.Committer),
 		budget:    newBudget(opts.MaxInflightBytes),
+		admission: newAdmission(opts.HostLimits, opts.Limits.MaxParts, opts.Logger, opts.OnRefused),
 		drainCh:   make(chan struct{}),
 		health:    health.NewServer(),
 	}
@@ -196,6 +205,13 @@ func New(st store.Store, opts Options) *Server {
 		// Ten thousand idle agents: smaller per-connection read buffers
 		// (the default is 32 KiB each); write buffers are shared.
 		grpc.ReadBufferSize(8<<10),
+		// Fixed flow-control windows (no BDP growth): what a peer can
+		// make the collector receive, decrypt and buffer on a stream it
+		// refuses (an agent over its limits opening streams in a loop)
+		// stays small. 256 KiB per stream moves a 4 MiB report in 16
+		// round trips.
+		grpc.InitialWindowSize(256<<10),
+		grpc.InitialConnWindowSize(1<<20),
 		opts.transportOption(), // TLS, unless --insecure
 		grpc.StreamInterceptor(s.admitStream),
 		grpc.UnaryInterceptor(s.admitUnary),
@@ -271,14 +287,17 @@ func (s *Server) shutdown() error {
 type Stats struct {
 	// Streams is the number of open Report streams.
 	Streams int64
-	// InflightBytes is the encoded size of reports received and not yet
-	// committed.
+	// InflightBytes is the memory the in-flight budget counts for the
+	// reports received and not yet committed (inflightCost: their encoded
+	// size times decodedFactor).
 	InflightBytes int64
 	// Rejected counts streams ended with InvalidArgument or OutOfRange.
 	Rejected uint64
 	// RefusedStreams counts streams refused by a stream cap.
 	RefusedStreams uint64
-	Committer      CommitterStats
+	// Refused counts reports refused by a host limit (HostLimits).
+	Refused   uint64
+	Committer CommitterStats
 }
 
 // Stats returns the server's counters.
@@ -288,6 +307,7 @@ func (s *Server) Stats() Stats {
 		InflightBytes:  s.budget.inUse(),
 		Rejected:       s.rejected.Load(),
 		RefusedStreams: s.refusedStreams.Load(),
+		Refused:        s.admission.refused.Load(),
 		Committer:      s.committer.Stats(),
 	}
 }
@@ -422,9 +442,12 @@ func (r *reportStream) active() { r.idle.Reset(r.s.opts.StreamIdleTimeout) }
 // inflight is one received report: its ticket, or the error that ends the
 // stream at this point.
 type inflight struct {
-	seq    uint64
-	ticket *Ticket
-	err    error
+	seq uint64
+	// host and reserved are the report's admission (admission.go).
+	host     string
+	reserved int
+	ticket   *Ticket
+	err      error
 }
 
 func (r *reportStream) recvLoop() {
@@ -449,12 +472,39 @@ func (r *reportStream) receive() error {
 			return err
 		}
 		r.active()
-		held, err := s.budget.acquire(r.ctx, int64(len(raw.b)))
+		// Per-host limits, before the report costs any decoding.
+		peek := peekReport(raw.b)
+		host, seq := peek.host, peek.seq
+		if r.certHost != "" {
+			host = r.certHost
+		}
+		reserved := 0
+		if host != "" {
+			var err error
+			if reserved, err = s.admission.admit(host, seq, peek.full, peek.items, s.opts.Now()); err != nil {
+				// Held a moment before the stream ends: an agent that
+				// retries at once gets at most MaxStreamsPerHost
+				// refusals a second, each costing one report's receipt.
+				hold := time.NewTimer(refusalHold)
+				select {
+				case <-hold.C:
+				case <-r.ctx.Done():
+				}
+				hold.Stop()
+				r.inflight <- &inflight{seq: seq, err: err}
+				return nil
+			}
+		}
+		// The report's events reservation is settled when it is acked
+		// (ack); on the paths below that end the stream before, it stays
+		// until the host's day is over.
+		held, err := s.budget.acquire(r.ctx, inflightCost(len(raw.b), peek.items))
 		if err != nil {
 			return nil // the stream is gone
 		}
 		rep, err := r.decode(raw.b)
 		if err != nil {
+			s.admission.settle(host, reserved, 0, s.opts.Now())
 			s.budget.release(held)
 			r.inflight <- &inflight{seq: rep.Sequence, err: err}
 			return nil
@@ -471,7 +521,7 @@ func (r *reportStream) receive() error {
 			s.budget.release(held)
 			return nil // stream gone or committer closed: the report stays unacknowledged
 		}
-		r.inflight <- &inflight{seq: rep.Sequence, ticket: t}
+		r.inflight <- &inflight{seq: rep.Sequence, host: host, reserved: reserved, ticket: t}
 		s.intake.RUnlock()
 	}
 }
@@ -620,6 +670,11 @@ func (r *reportStream) ack(it *inflight) error {
 		return it.err
 	}
 	out, err := it.ticket.Wait(r.ctx)
+	if err == nil || r.ctx.Err() == nil {
+		// The outcome is known (a failed commit made no events); a
+		// report abandoned while waiting keeps its reservation.
+		r.s.admission.settle(it.host, it.reserved, out.Events, r.s.opts.Now())
+	}
 	if err != nil {
 		if r.ctx.Err() != nil {
 			return status.FromContextError(r.ctx.Err()).Err()

@@ -12,6 +12,7 @@ import (
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/pki"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -25,13 +26,19 @@ type tlsFleet struct {
 
 func startTLSFleet(t *testing.T, opts Options) *tlsFleet {
 	t.Helper()
+	return startTLSFleetOn(t, newFakeStore(), opts)
+}
+
+// startTLSFleetOn is startTLSFleet committing to st.
+func startTLSFleetOn(t *testing.T, st store.Store, opts Options) *tlsFleet {
+	t.Helper()
 	fleet := newFleetPKI(t, "fleet CA")
 	srvTLS, err := pki.ServerTLSConfig(fleet.srvCert, fleet.srvKey, fleet.caFile, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts.TLS = srvTLS
-	return &tlsFleet{pki: fleet, ts: startServer(t, newFakeStore(), opts)}
+	return &tlsFleet{pki: fleet, ts: startServer(t, st, opts)}
 }
 
 // client returns a TLS configuration with a certificate for host, or
