@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -127,7 +128,7 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 	}
 	defer closeStore(st, &err)
 
-	tlsCfg, enrollSvc, err := a.serveSecurity(f.sec)
+	tlsCfg, enrollSvc, registry, err := a.serveSecurity(f.sec)
 	if err != nil {
 		return err
 	}
@@ -167,6 +168,9 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		Enroll:           enrollSvc,
 	}
 	f.limits.apply(&opts)
+	if registry != nil {
+		opts.CheckCert = func(host string, cert *x509.Certificate) error { return registry.Check(host, cert, time.Now()) }
+	}
 	opts.OnRefused = rt.metrics.ObserveRefused
 	srv := server.New(st, opts)
 	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))

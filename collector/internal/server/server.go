@@ -14,6 +14,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -102,6 +103,15 @@ type Options struct {
 	// Enroll, when set, is served as memledger.v1.EnrollService on the
 	// same listener.
 	Enroll memledgerv1.EnrollServiceServer
+	// CheckCert, when set with TLS, is asked about every verified client
+	// certificate: at the handshake, when a stream or call starts, and
+	// every RevocationCheckInterval for the streams open; an error
+	// (revocation) refuses the connection, refuses the call with
+	// PermissionDenied or ends the stream with PermissionDenied.
+	CheckCert func(host string, cert *x509.Certificate) error
+	// RevocationCheckInterval is how often open streams are checked with
+	// CheckCert (default 5s).
+	RevocationCheckInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -135,6 +145,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.RevocationCheckInterval <= 0 {
+		o.RevocationCheckInterval = 5 * time.Second
 	}
 	if o.MaxClockSkew <= 0 {
 		o.MaxClockSkew = DefaultMaxClockSkew
@@ -233,6 +246,11 @@ func New(st store.Store, opts Options) *Server {
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	errc := make(chan error, 1)
 	lis = netutil.LimitListener(lis, s.opts.MaxConns)
+	if s.opts.TLS != nil && s.opts.CheckCert != nil {
+		stop := make(chan struct{})
+		defer close(stop)
+		go s.recheckStreams(stop)
+	}
 	go func() { errc <- s.grpc.Serve(lis) }()
 	select {
 	case err := <-errc:
@@ -638,6 +656,9 @@ func (r *reportStream) run() error {
 			}
 			return status.Error(codes.Unavailable, "collector is shutting down: reconnect and send unacknowledged reports again")
 		case <-r.ctx.Done():
+			if err := context.Cause(r.ctx); status.Code(err) == codes.PermissionDenied {
+				return err // revoked (streams.go)
+			}
 			if r.idled.Load() {
 				r.s.opts.Logger.Info("stream_idle_closed", "peer", r.peer, "idle", r.s.opts.StreamIdleTimeout)
 				return status.Errorf(codes.Unavailable, "stream idle for %s: closed; reconnect to report", r.s.opts.StreamIdleTimeout)

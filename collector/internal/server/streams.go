@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -29,12 +31,30 @@ var openUnaryMethods = map[string]bool{
 	memledgerv1.EnrollService_Enroll_FullMethodName: true,
 }
 
-// streamSlots counts open streams, in all and per certificate host.
+// streamSlots counts open streams, in all and per certificate host, and
+// keeps the certificate of each for revocation checks.
 type streamSlots struct {
 	mu      sync.Mutex
 	total   int
 	perHost map[string]int
+	open    map[*certedStream]struct{}
 }
+
+// certedStream is a stream admitted with a client certificate.
+type certedStream struct {
+	host   string
+	cert   *x509.Certificate
+	cancel context.CancelCauseFunc
+}
+
+// certStream is a server stream whose context ends when its certificate is
+// revoked.
+type certStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (c *certStream) Context() context.Context { return c.ctx }
 
 // take reserves a slot for host ("" without TLS) or returns the status
 // that refuses the stream.
@@ -76,17 +96,58 @@ func (s *Server) peerHost(ctx context.Context, method string) (string, error) {
 	if s.opts.TLS == nil {
 		return "", nil
 	}
+	host, _, err := s.peerCert(ctx, method)
+	return host, err
+}
+
+// peerCert is peerHost with the certificate.
+func (s *Server) peerCert(ctx context.Context, method string) (string, *x509.Certificate, error) {
+	if s.opts.TLS == nil {
+		return "", nil, nil
+	}
 	host, cert, err := enroll.PeerHostID(ctx)
 	if err != nil {
-		return "", status.Errorf(codes.Unauthenticated, "%s needs a client certificate from the fleet CA: %v", method, err)
+		return "", nil, status.Errorf(codes.Unauthenticated, "%s needs a client certificate from the fleet CA: %v", method, err)
 	}
-	_ = cert
-	return host, nil
+	if s.opts.CheckCert != nil {
+		if err := s.opts.CheckCert(host, cert); err != nil {
+			return "", nil, status.Errorf(codes.PermissionDenied, "%s: %v", method, err)
+		}
+	}
+	return host, cert, nil
+}
+
+// recheckStreams checks the certificates of the open streams with
+// CheckCert every RevocationCheckInterval until stop, and ends those
+// revoked: a stolen key dies with its revocation, also on the streams it
+// holds open.
+func (s *Server) recheckStreams(stop <-chan struct{}) {
+	t := time.NewTicker(s.opts.RevocationCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		s.slots.mu.Lock()
+		open := make([]*certedStream, 0, len(s.slots.open))
+		for o := range s.slots.open {
+			open = append(open, o)
+		}
+		s.slots.mu.Unlock()
+		for _, o := range open {
+			if err := s.opts.CheckCert(o.host, o.cert); err != nil {
+				s.opts.Logger.Warn("stream_revoked", "host_id", o.host, "reason", err.Error())
+				o.cancel(status.Errorf(codes.PermissionDenied, "certificate of host %.80q: %v", o.host, err))
+			}
+		}
+	}
 }
 
 // admitStream is the server's stream interceptor.
 func (s *Server) admitStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	host, err := s.peerHost(ss.Context(), info.FullMethod)
+	host, cert, err := s.peerCert(ss.Context(), info.FullMethod)
 	if err != nil {
 		if info.FullMethod == memledgerv1.IngestService_Report_FullMethodName {
 			s.opts.Logger.Warn("report_unauthenticated", "peer", peerAddr(ss.Context()), "reason", err.Error())
@@ -100,7 +161,30 @@ func (s *Server) admitStream(srv any, ss grpc.ServerStream, info *grpc.StreamSer
 		return err
 	}
 	defer s.releaseStreamSlot(host)
-	return handler(srv, ss)
+	if cert == nil {
+		return handler(srv, ss)
+	}
+	ctx, cancel := context.WithCancelCause(ss.Context())
+	defer cancel(nil)
+	o := &certedStream{host: host, cert: cert, cancel: cancel}
+	s.slots.mu.Lock()
+	if s.slots.open == nil {
+		s.slots.open = map[*certedStream]struct{}{}
+	}
+	s.slots.open[o] = struct{}{}
+	s.slots.mu.Unlock()
+	defer func() {
+		s.slots.mu.Lock()
+		delete(s.slots.open, o)
+		s.slots.mu.Unlock()
+	}()
+	if err := handler(srv, &certStream{ServerStream: ss, ctx: ctx}); err != nil {
+		return err
+	}
+	if err := context.Cause(ctx); status.Code(err) == codes.PermissionDenied {
+		return err
+	}
+	return nil
 }
 
 // admitUnary is the server's unary interceptor: without a client
