@@ -71,10 +71,7 @@ func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollSer
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if f.certsFile == "" {
-		f.certsFile = filepath.Join(filepath.Dir(f.tokensFile), filepath.Base(DefaultCertsFile))
-	}
-	reg := enroll.NewRegistry(f.certsFile)
+	reg := enroll.NewRegistry(f.certsPath())
 	if _, err := reg.Revocations(time.Now()); err != nil {
 		return nil, nil, nil, fmt.Errorf("--certs-file: %w", err)
 	}
@@ -82,6 +79,14 @@ func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollSer
 		es.Registry = reg
 	}
 	return cfg, svc, reg, nil
+}
+
+// certsPath is --certs-file, by default certs.json beside --tokens-file.
+func (f securityFlags) certsPath() string {
+	if f.certsFile != "" {
+		return f.certsFile
+	}
+	return filepath.Join(filepath.Dir(f.tokensFile), filepath.Base(DefaultCertsFile))
 }
 
 // serveTLS is serveSecurity's TLS configuration and enrollment service.
@@ -134,7 +139,7 @@ func (a *app) serveTLS(f securityFlags) (*tls.Config, memledgerv1.EnrollServiceS
 // --http-token-file and --metrics-open (/healthz is always open). Without a
 // token file every other path is refused: the API never opens by accident.
 func (f securityFlags) httpMiddleware() (func(http.Handler) http.Handler, error) {
-	var tokens []string
+	var tokens []httpauth.Token
 	if f.httpTokenFile != "" {
 		var err error
 		if tokens, err = httpauth.LoadTokens(f.httpTokenFile); err != nil {

@@ -11,10 +11,12 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/net/netutil"
 
 	"github.com/memledger/memledger/collector/internal/httpapi"
 	"github.com/memledger/memledger/collector/internal/metrics"
@@ -30,6 +32,8 @@ type httpFlags struct {
 	httpAddrFile    string
 	policy          string
 	reportingWindow time.Duration
+	// maxConns caps the HTTP connections (limits.go: --http-max-conns).
+	maxConns int
 }
 
 func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
@@ -51,6 +55,9 @@ type policyRuntime struct {
 	httpErr chan error
 	cancel  context.CancelFunc
 	done    sync.WaitGroup
+	// commitErr is the error of the last group commit, nil once one
+	// succeeds: /readyz (ready).
+	commitErr atomic.Pointer[error]
 }
 
 // startPolicyRuntime loads the policy, starts the evaluation loop, the
@@ -106,7 +113,7 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 	}
 	handler := httpapi.New(httpapi.Options{
 		Store: st, Policy: rt.currentPolicy, Reload: reload, Registry: rt.metrics.Registry,
-		Middleware: mw, Logger: a.logger,
+		Middleware: mw, Logger: a.logger, Ready: rt.ready,
 	})
 	var lc net.ListenConfig
 	lis, err := lc.Listen(ctx, "tcp", f.httpListen)
@@ -115,6 +122,9 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 		return nil, fmt.Errorf("--http-listen %s: %w", f.httpListen, err)
 	}
 	addr := lis.Addr().String()
+	if f.maxConns > 0 {
+		lis = netutil.LimitListener(lis, f.maxConns)
+	}
 	rt.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -137,6 +147,14 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 	rt.httpErr = make(chan error, 1)
 	go func() { rt.httpErr <- rt.http.Serve(lis) }()
 	return rt, nil
+}
+
+// ready is readiness: an error while the last group commit failed.
+func (rt *policyRuntime) ready() error {
+	if p := rt.commitErr.Load(); p != nil {
+		return fmt.Errorf("the last commit to the ledger failed: %w", *p)
+	}
+	return nil
 }
 
 func (rt *policyRuntime) currentPolicy() *policy.Policy {
@@ -168,6 +186,11 @@ func (rt *policyRuntime) Reload(context.Context) error {
 // may have changed for evaluation. It never blocks.
 func (rt *policyRuntime) onCommit(reports []store.Report, outcomes []store.Outcome, took time.Duration, err error) {
 	rt.metrics.ObserveCommit(reports, outcomes, took, err)
+	if err != nil {
+		rt.commitErr.Store(&err)
+	} else if rt.commitErr.Load() != nil {
+		rt.commitErr.Store(nil)
+	}
 	if err != nil || rt.holder == nil {
 		return
 	}

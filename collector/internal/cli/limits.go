@@ -17,6 +17,7 @@ type limitFlags struct {
 	maxConns          int
 	host              server.HostLimits
 	maxParts          int
+	httpMaxConns      int
 }
 
 func addLimitFlags(fl *pflag.FlagSet, l *limitFlags) {
@@ -28,6 +29,7 @@ func addLimitFlags(fl *pflag.FlagSet, l *limitFlags) {
 	fl.IntVar(&l.host.FullReportsPerHour, "max-full-reports-per-hour", d.FullReportsPerHour, "most full inventories one host may send in an hour (-1: no limit)")
 	fl.IntVar(&l.host.EventsPerDay, "max-events-per-day", d.EventsPerDay, "most ledger events one host's reports may make in 24 hours; then its full reports are refused until the day is over (-1: no limit)")
 	fl.IntVar(&l.maxParts, "max-parts", server.DefaultLimits().MaxParts, "most memory modules and drives one report may list (InvalidArgument beyond)")
+	fl.IntVar(&l.httpMaxConns, "http-max-conns", 256, "most open HTTP connections; more wait in the listen backlog")
 	fl.DurationVar(&l.maxClockSkew, "max-clock-skew", server.DefaultMaxClockSkew, "refuse reports whose sequence or collectedAt is further ahead of this collector's clock (OutOfRange; the agent resynchronises)")
 }
 

@@ -125,7 +125,7 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 	dsn, pol := reportLedger(t)
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "http-token")
-	if err := os.WriteFile(tokenFile, []byte("s3cret-token-for-tests\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte("s3cret-token-for-tests\nadm1n-token-for-tests admin\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	httpAddr := filepath.Join(dir, "http-addr")
@@ -149,10 +149,10 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 		}
 	}()
 	base := "http://" + waitFile(t, httpAddr, errc)
-	call := func(method, path string) (int, string) {
+	callAs := func(token, method, path string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, nil)
-		req.Header.Set("Authorization", "Bearer s3cret-token-for-tests")
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -160,6 +160,10 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
+	}
+	call := func(method, path string) (int, string) {
+		t.Helper()
+		return callAs("s3cret-token-for-tests", method, path)
 	}
 	counts := func() report.Counts {
 		t.Helper()
@@ -176,6 +180,9 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 	if status, body := call("GET", "/healthz"); status != 200 || body != "ok\n" {
 		t.Errorf("healthz: %d %q", status, body)
 	}
+	if status, body := call("GET", "/readyz"); status != 200 || body != "ready\n" {
+		t.Errorf("readyz: %d %q", status, body)
+	}
 	resp, err := http.Get(base + "/api/v1/report")
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +195,10 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 	if err := os.WriteFile(pol, []byte(rt.Policy+"  - id: [\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if status, body := call("POST", "/api/v1/policy/reload"); status != http.StatusUnprocessableEntity || !strings.Contains(body, "policy.yaml:") {
+	if status, body := call("POST", "/api/v1/policy/reload"); status != http.StatusForbidden {
+		t.Errorf("reload with a read token: %d %s, want 403", status, body)
+	}
+	if status, body := callAs("adm1n-token-for-tests", "POST", "/api/v1/policy/reload"); status != http.StatusUnprocessableEntity || !strings.Contains(body, "policy.yaml:") {
 		t.Errorf("bad reload: %d %s", status, body)
 	}
 	if got := counts(); got.Violation != 1 {

@@ -128,6 +128,7 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 	}
 	defer closeStore(st, &err)
 
+	f.sec.warnFileModes(a.logger)
 	tlsCfg, enrollSvc, registry, err := a.serveSecurity(f.sec)
 	if err != nil {
 		return err
@@ -138,6 +139,7 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 	if err != nil {
 		return err
 	}
+	f.http.maxConns = f.limits.httpMaxConns
 	rt, err := a.startPolicyRuntime(ctx, st, f.http, httpMW)
 	if err != nil {
 		return err

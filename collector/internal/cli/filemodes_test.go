@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// serve started with ca.key and collector.key at 0666 and a
+// world-readable token file without a word: now each is named.
+func TestWarnFileModes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("secret\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil { // past the umask
+			t.Fatal(err)
+		}
+		return p
+	}
+	write(caKeyName, 0o666)
+	write(serverKeyName, 0o600)
+	tokens := write("tokens.json", 0o644)
+	httpTokens := write("http-tokens", 0o640)
+	var logs bytes.Buffer
+	f := securityFlags{caDir: dir, tokensFile: tokens, httpTokenFile: httpTokens}
+	f.warnFileModes(slog.New(slog.NewTextHandler(&logs, nil)))
+	out := logs.String()
+	for _, want := range []string{caKeyName, "tokens.json", "http-tokens", "mode 0666", "chmod 600"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, serverKeyName) {
+		t.Errorf("warned about %s at 0600:\n%s", serverKeyName, out)
+	}
+	if n := strings.Count(out, "secret_file_mode"); n != 3 {
+		t.Errorf("%d warnings, want 3:\n%s", n, out)
+	}
+}
