@@ -9,9 +9,10 @@ import (
 	"path/filepath"
 )
 
-// warnFileModes warns, at serve's start, about secrets that others than
-// their owner may read or write: private keys, enrollment tokens, HTTP
-// tokens and the certificate registry. It does not refuse to start
+// warnFileModes warns, at serve's start, about secrets that other users
+// may read or write, or their group write: private keys, enrollment
+// tokens, HTTP tokens and the certificate registry. Group read is the
+// packaged setup (root:memledger 0640, packaging/config/collector.yaml). It does not refuse to start
 // (packagers and container images set modes their own way) but says what
 // to fix.
 func (f securityFlags) warnFileModes(logger *slog.Logger) {
@@ -33,16 +34,17 @@ func (f securityFlags) warnFileModes(logger *slog.Logger) {
 		}
 		if err := checkSecretMode(path); err != nil {
 			logger.Warn("secret_file_mode", "file", path, "what", what, "problem", err.Error(),
-				"hint", "chmod 600 (owner read/write only) and chown to the collector's user")
+				"hint", "chmod 0600, or 0640 with the collector's group (chown root:memledger)")
 		}
 	}
 }
 
 // errModeTooOpen says a secret file grants others access.
-var errModeTooOpen = errors.New("readable or writable by group or others")
+var errModeTooOpen = errors.New("readable or writable by other users, or writable by its group")
 
-// checkSecretMode returns errModeTooOpen when path exists with group or
-// other permission bits; a missing file is not a problem here.
+// checkSecretMode returns errModeTooOpen when path exists with any
+// permission for others or write permission for its group; a missing file
+// is not a problem here.
 func checkSecretMode(path string) error {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -51,7 +53,7 @@ func checkSecretMode(path string) error {
 	if err != nil {
 		return err
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
+	if fi.Mode().Perm()&0o027 != 0 {
 		return fmt.Errorf("mode %04o: %w", fi.Mode().Perm(), errModeTooOpen)
 	}
 	return nil

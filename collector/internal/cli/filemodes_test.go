@@ -24,20 +24,20 @@ func TestWarnFileModes(t *testing.T) {
 		return p
 	}
 	write(caKeyName, 0o666)
-	write(serverKeyName, 0o600)
+	write(serverKeyName, 0o640) // the packaged mode: root:memledger 0640
 	tokens := write("tokens.json", 0o644)
-	httpTokens := write("http-tokens", 0o640)
+	httpTokens := write("http-tokens", 0o660)
 	var logs bytes.Buffer
 	f := securityFlags{caDir: dir, tokensFile: tokens, httpTokenFile: httpTokens}
 	f.warnFileModes(slog.New(slog.NewTextHandler(&logs, nil)))
 	out := logs.String()
-	for _, want := range []string{caKeyName, "tokens.json", "http-tokens", "mode 0666", "chmod 600"} {
+	for _, want := range []string{caKeyName, "tokens.json", "http-tokens", "mode 0666", "chmod 0600"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
 	}
 	if strings.Contains(out, serverKeyName) {
-		t.Errorf("warned about %s at 0600:\n%s", serverKeyName, out)
+		t.Errorf("warned about %s at 0640:\n%s", serverKeyName, out)
 	}
 	if n := strings.Count(out, "secret_file_mode"); n != 3 {
 		t.Errorf("%d warnings, want 3:\n%s", n, out)

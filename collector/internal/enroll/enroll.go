@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/memledger/memledger/collector/internal/ratelimit"
 	"github.com/memledger/memledger/internal/pki"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -272,8 +273,7 @@ type addrLimiter struct {
 }
 
 type addrBucket struct {
-	tokens float64
-	at     time.Time
+	ratelimit.Bucket
 	logged time.Time
 }
 
@@ -286,20 +286,15 @@ func (l *addrLimiter) take(addr string, now time.Time) (ok, logIt bool) {
 	if b == nil {
 		if len(l.addrs) >= 4096 {
 			for a, x := range l.addrs { // forget addresses whose bucket is full again
-				if now.Sub(x.at) > time.Minute {
+				if x.Idle(time.Minute, now) {
 					delete(l.addrs, a)
 				}
 			}
 		}
-		b = &addrBucket{tokens: float64(l.perMinute), at: now}
+		b = &addrBucket{}
 		l.addrs[addr] = b
 	}
-	if d := now.Sub(b.at); d > 0 {
-		b.tokens = min(float64(l.perMinute), b.tokens+d.Minutes()*float64(l.perMinute))
-	}
-	b.at = now
-	if b.tokens >= 1 {
-		b.tokens--
+	if b.Take(l.perMinute, time.Minute, now) {
 		return true, false
 	}
 	if now.Sub(b.logged) >= time.Minute {

@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/memledger/memledger/collector/internal/ratelimit"
 )
 
 // Per-host admission (docs/security.md, "Limits"): one enrolled agent,
@@ -85,43 +87,9 @@ const (
 	LimitEventsPerDay       = "events_per_day"
 )
 
-// bucket is a token bucket holding at most size tokens, refilled at size
-// per hour.
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// take takes one token at now, refilling first; false when empty. A size
-// below zero is no limit.
-func (b *bucket) take(size int, now time.Time) bool {
-	if size < 0 {
-		return true
-	}
-	if b.at.IsZero() {
-		b.tokens = float64(size)
-	} else if d := now.Sub(b.at); d > 0 {
-		b.tokens = min(float64(size), b.tokens+d.Hours()*float64(size))
-	}
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// wait is how long until the bucket holds a token again.
-func (b *bucket) wait(size int) time.Duration {
-	if size <= 0 {
-		return 0
-	}
-	return time.Duration((1 - b.tokens) / float64(size) * float64(time.Hour)).Round(time.Second)
-}
-
 // hostAdmission is one host's state.
 type hostAdmission struct {
-	reports, full bucket
+	reports, full ratelimit.Bucket
 	// dayStart is when the host's current event day began; events counts
 	// the events committed since, reserved the most that the admitted
 	// full reports not yet committed can add.
@@ -202,16 +170,16 @@ func (a *admission) admit(host string, seq uint64, full bool, items int, now tim
 	}
 	limit, reason := "", ""
 	switch {
-	case !h.reports.take(a.lim.ReportsPerHour, now):
+	case !h.reports.Take(a.lim.ReportsPerHour, time.Hour, now):
 		limit = LimitReportsPerHour
-		reason = fmt.Sprintf("more than %d reports an hour (--max-reports-per-hour); retry in %s", a.lim.ReportsPerHour, h.reports.wait(a.lim.ReportsPerHour))
+		reason = fmt.Sprintf("more than %d reports an hour (--max-reports-per-hour); retry in %s", a.lim.ReportsPerHour, h.reports.Wait(a.lim.ReportsPerHour, time.Hour))
 	case full && a.lim.EventsPerDay >= 0 && h.eventsToday(now)+h.reserved > 0 && h.events+h.reserved+need > a.lim.EventsPerDay:
 		limit = LimitEventsPerDay
 		reason = fmt.Sprintf("its reports made %d ledger events since %s (and may make %d more in flight); this one may make %d, over the %d a day allowed (--max-events-per-day): full reports are refused until %s, heartbeats are accepted",
 			h.events, h.dayStart.UTC().Format(time.RFC3339), h.reserved, need, a.lim.EventsPerDay, h.dayStart.Add(24*time.Hour).UTC().Format(time.RFC3339))
-	case full && !h.full.take(a.lim.FullReportsPerHour, now):
+	case full && !h.full.Take(a.lim.FullReportsPerHour, time.Hour, now):
 		limit = LimitFullReportsPerHour
-		reason = fmt.Sprintf("more than %d full inventories an hour (--max-full-reports-per-hour); retry in %s", a.lim.FullReportsPerHour, h.full.wait(a.lim.FullReportsPerHour))
+		reason = fmt.Sprintf("more than %d full inventories an hour (--max-full-reports-per-hour); retry in %s", a.lim.FullReportsPerHour, h.full.Wait(a.lim.FullReportsPerHour, time.Hour))
 	}
 	if limit == "" && full {
 		h.lastParts = items
