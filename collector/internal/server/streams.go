@@ -38,6 +38,8 @@ type streamSlots struct {
 	total   int
 	perHost map[string]int
 	open    map[*certedStream]struct{}
+	// held counts, per host, refusals being held (holdRefusal).
+	held map[string]int
 }
 
 // certedStream is a stream admitted with a client certificate.
@@ -76,6 +78,39 @@ func (s *Server) takeStreamSlot(host string) error {
 		sl.perHost[host]++
 	}
 	return nil
+}
+
+// holdRefusal delays a refusal of host's stream by refusalHold, as for a
+// report over a host limit: an agent that opens streams in a loop beyond
+// its cap would otherwise make the collector receive and refuse hundreds a
+// second. At most MaxStreamsPerHost refusals of a host are held at once;
+// others are sent at once.
+func (s *Server) holdRefusal(ctx context.Context, host string) {
+	if host == "" {
+		return
+	}
+	sl := &s.slots
+	sl.mu.Lock()
+	if sl.held[host] >= s.opts.MaxStreamsPerHost {
+		sl.mu.Unlock()
+		return
+	}
+	if sl.held == nil {
+		sl.held = map[string]int{}
+	}
+	sl.held[host]++
+	sl.mu.Unlock()
+	t := time.NewTimer(refusalHold)
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	t.Stop()
+	sl.mu.Lock()
+	if sl.held[host]--; sl.held[host] <= 0 {
+		delete(sl.held, host)
+	}
+	sl.mu.Unlock()
 }
 
 func (s *Server) releaseStreamSlot(host string) {
@@ -158,6 +193,7 @@ func (s *Server) admitStream(srv any, ss grpc.ServerStream, info *grpc.StreamSer
 	}
 	if err := s.takeStreamSlot(host); err != nil {
 		s.refusedStreams.Add(1)
+		s.holdRefusal(ss.Context(), host)
 		return err
 	}
 	defer s.releaseStreamSlot(host)
