@@ -3,10 +3,13 @@ package cli
 import (
 	"bytes"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // serve started with ca.key and collector.key at 0666 and a
@@ -41,5 +44,39 @@ func TestWarnFileModes(t *testing.T) {
 	}
 	if n := strings.Count(out, "secret_file_mode"); n != 3 {
 		t.Errorf("%d warnings, want 3:\n%s", n, out)
+	}
+}
+
+// --http-max-conns caps the HTTP connections: file descriptors ran out
+// under a connection flood. Beyond the cap a connection waits until one
+// closes.
+func TestHTTPMaxConns(t *testing.T) {
+	tmp := t.TempDir()
+	httpAddrFile := filepath.Join(tmp, "http-addr")
+	serveInBackground(t, "--insecure", "--http-listen", "127.0.0.1:0", "--http-addr-file", httpAddrFile, "--http-max-conns", "1")
+	b, err := os.ReadFile(httpAddrFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimSpace(string(b))
+	first, err := net.Dial("tcp", addr) // holds the only slot, sends nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(timeout time.Duration) error {
+		c := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := c.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
+	if err := get(500 * time.Millisecond); err == nil {
+		t.Fatal("a second connection was served while the first held the only slot")
+	}
+	first.Close()
+	if err := get(10 * time.Second); err != nil {
+		t.Fatalf("after the first connection closed: %v", err)
 	}
 }
