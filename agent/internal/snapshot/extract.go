@@ -379,7 +379,8 @@ func lexicallyInside(dir, target string) bool {
 // disk: a link may stay inside as text and still lead out through other
 // links ("m -> d/.." then "x -> m/.."). Every such link is removed.
 func (x *extractor) checkLinks() error {
-	view := rootView{x.root}
+	view := &rootView{x: x}
+	defer view.close()
 	var first error
 	for _, name := range x.links {
 		x.step(name)
@@ -402,22 +403,49 @@ func (x *extractor) checkLinks() error {
 	return first
 }
 
-// rootView is linkView over an extracted tree.
-type rootView struct{ root *os.Root }
+// rootView is linkView over an extracted tree. checkLink looks up a
+// target's components in turn ("a", "a/b", "a/b/c"): the view keeps the
+// last directory it found open, so that each lookup names one component
+// in it, and resolving a target is linear in its length.
+type rootView struct {
+	x *extractor
+	// dir is the directory lookup last found, opened, at path dirPath
+	// (nil: none, lookups start at the top).
+	dir     *os.Root
+	dirPath string
+}
 
-func (v rootView) lookup(p string) (kind, string, bool) {
-	fi, err := v.root.Lstat(p)
+func (v *rootView) close() {
+	if v.dir != nil {
+		v.dir.Close()
+		v.dir, v.dirPath = nil, ""
+	}
+}
+
+func (v *rootView) lookup(p string) (kind, string, bool) {
+	in, rel := v.x.root, p
+	if v.dir != nil && len(p) > len(v.dirPath) && p[len(v.dirPath)] == '/' && strings.HasPrefix(p, v.dirPath) && !strings.Contains(p[len(v.dirPath)+1:], "/") {
+		in, rel = v.dir, p[len(v.dirPath)+1:]
+	}
+	v.x.step(rel)
+	fi, err := in.Lstat(rel)
 	if err != nil {
 		return 0, "", false
 	}
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
-		target, err := v.root.Readlink(p)
+		v.x.step(rel)
+		target, err := in.Readlink(rel)
 		if err != nil {
 			return 0, "", false
 		}
 		return kindLink, target, true
 	case fi.IsDir():
+		v.x.step(rel)
+		if d, err := in.OpenRoot(rel); err == nil {
+			v.close()
+			v.dir, v.dirPath = d, p
+		}
 		return kindDir, "", true
 	}
 	return kindFile, "", true
