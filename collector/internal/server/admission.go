@@ -284,7 +284,9 @@ func peekReport(b []byte) (p peekedReport) {
 			p.full, n = true, m
 			p.items += countInventoryItems(v)
 		default:
-			if num == 3 || num == 4 {
+			// A known field with another wire type is kept as an
+			// unknown field by the decoder: it selects no body.
+			if num == 4 && typ == protowire.BytesType {
 				p.full, p.items = false, 0
 			}
 			n = protowire.ConsumeFieldValue(num, typ, b)
@@ -307,7 +309,7 @@ func countInventoryItems(b []byte) int {
 			return items
 		}
 		b = b[n:]
-		if num >= 4 && num <= 6 {
+		if num >= 4 && num <= 6 && typ == protowire.BytesType {
 			items++
 		}
 		n = protowire.ConsumeFieldValue(num, typ, b)
