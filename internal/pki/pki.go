@@ -236,6 +236,21 @@ func CreateCSR(key crypto.Signer, hostID string) ([]byte, error) {
 	return der, nil
 }
 
+// RenewalOpens is when a client certificate may be renewed: once two
+// thirds of its lifetime have passed (for 90 days: 30 days before
+// expiry), which leaves time for retries while the collector is
+// unreachable. Agents renew from then on; the collector refuses earlier
+// renewals, so a stolen key cannot keep itself alive by renewing at will.
+func RenewalOpens(cert *x509.Certificate) time.Time {
+	life := cert.NotAfter.Sub(cert.NotBefore)
+	return cert.NotBefore.Add(life / 3 * 2)
+}
+
+// ClockSkew is the clock difference between hosts that certificate times
+// allow for (certificates are valid from this long before they are
+// issued).
+const ClockSkew = clockSkew
+
 // SignClient issues a client certificate for hostID to the key of csr, valid
 // for validity (ClientValidity when 0) from now. The certificate's names
 // come from hostID alone: whatever else the request asks for is ignored, so

@@ -149,6 +149,9 @@ type daemon struct {
 
 	wake     chan struct{} // a report was spooled
 	needFull chan struct{} // the collector asked for a full inventory
+	// resync: the collector refused a sequence or time as too far ahead of
+	// its clock (OutOfRange); the sequence restarts from the clock.
+	resync chan struct{}
 }
 
 // Run runs the agent until ctx is cancelled, then returns nil. It returns
@@ -174,6 +177,7 @@ func Run(ctx context.Context, opts Options) error {
 		log:      opts.Logger,
 		wake:     make(chan struct{}, 1),
 		needFull: make(chan struct{}, 1),
+		resync:   make(chan struct{}, 1),
 	}
 	d.state, err = loadState(stateFile(opts.StateDir))
 	if err != nil {
@@ -232,6 +236,9 @@ func (d *daemon) mainLoop(ctx context.Context) {
 	defer timer.Stop()
 	<-timer.C
 	scanNow, forceFull, reason := true, false, "start"
+	// A host whose clock is far ahead is refused again after every
+	// resync: its next resync waits for the next scheduled scan.
+	var resyncedAt time.Time
 	for {
 		if scanNow {
 			d.scanAndSpool(ctx, reason, forceFull)
@@ -252,6 +259,16 @@ func (d *daemon) mainLoop(ctx context.Context) {
 			scanNow, reason = true, "rescan_requested"
 		case <-d.needFull:
 			scanNow, forceFull, reason = true, true, "collector_requested_full"
+		case <-d.resync:
+			// Sequences continue from the clock rather than from the
+			// refused one, and a full inventory replaces the reports
+			// that were set aside.
+			d.state.LastSequence = 0
+			forceFull = true
+			if now := d.opts.Now(); resyncedAt.IsZero() || now.Sub(resyncedAt) >= d.opts.Interval {
+				resyncedAt = now
+				scanNow, reason = true, "sequence_resync"
+			}
 		case <-watchdog:
 			d.notify("WATCHDOG=1")
 		}
@@ -408,6 +425,11 @@ func (d *daemon) deliver(ctx context.Context, cc *grpc.ClientConn) error {
 			return nil
 		}
 		if err != nil {
+			if status.Code(err) == codes.OutOfRange {
+				if p := s.Pending(); len(p) > 0 {
+					d.setAsideAheadOfClock(p[0], err)
+				}
+			}
 			if status.Code(err) == codes.InvalidArgument {
 				// The collector refuses the oldest unacknowledged report
 				// for good: set it aside so it blocks nothing behind it.
@@ -420,6 +442,28 @@ func (d *daemon) deliver(ctx context.Context, cc *grpc.ClientConn) error {
 		}
 		acked++
 		d.handleAck(ack)
+	}
+}
+
+// setAsideAheadOfClock handles the collector's refusal of report seq as
+// too far ahead of its clock (a sequence or collectedAt beyond its skew
+// allowance). Every spooled report from seq on was numbered after it, so
+// the collector would refuse them all: they are quarantined, and the main
+// loop restarts the sequence from the clock with a full inventory.
+func (d *daemon) setAsideAheadOfClock(seq uint64, err error) {
+	reason := "refused by the collector as ahead of its clock: " + err.Error()
+	n := 0
+	for _, e := range d.spool.Pending() {
+		if e.Sequence >= seq {
+			d.spool.Quarantine(e.Sequence, reason)
+			n++
+		}
+	}
+	d.log.Error("report_ahead_of_collector_clock", "sequence", seq, "quarantined_reports", n, "error", err.Error(),
+		"hint", "check this host's clock (NTP); the agent restarts its sequence from the clock and sends a full inventory")
+	select {
+	case d.resync <- struct{}{}:
+	default:
 	}
 }
 

@@ -45,6 +45,8 @@ type fakeCollector struct {
 	// reject, when set, says which reports end the stream with
 	// InvalidArgument, as the collector does with a malformed one.
 	reject func(*memledgerv1.ReportRequest) bool
+	// refuse, when set, may end the stream with the status it returns.
+	refuse func(*memledgerv1.ReportRequest) error
 }
 
 func newFake() *fakeCollector {
@@ -62,6 +64,11 @@ func (f *fakeCollector) Report(stream grpc.BidiStreamingServer[memledgerv1.Repor
 		}
 		if f.onRecv != nil {
 			f.onRecv(req)
+		}
+		if f.refuse != nil {
+			if err := f.refuse(req); err != nil {
+				return err
+			}
 		}
 		if f.reject != nil && f.reject(req) {
 			return status.Errorf(codes.InvalidArgument, "report %d: part_number: 2000 bytes, want at most 64", req.GetSequence())
@@ -636,5 +643,44 @@ func TestStateFile(t *testing.T) {
 	os.WriteFile(path, []byte("{not json"), 0o600)
 	if _, err := loadState(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("corrupt state: %v, want an error naming %s", err, path)
+	}
+}
+
+// An agent whose state holds a sequence far ahead of the clock (its clock
+// was once years ahead, or the state was tampered with) is refused with
+// OutOfRange by the collector; it sets the refused reports aside and
+// restarts its sequence from the clock with a full inventory, instead of
+// retrying the refused report forever.
+func TestSequenceAheadOfCollectorClockResyncs(t *testing.T) {
+	dir := t.TempDir()
+	if err := saveState(stateFile(dir), state{LastSequence: 1 << 62}); err != nil {
+		t.Fatal(err)
+	}
+	f := newFake()
+	f.refuse = func(r *memledgerv1.ReportRequest) error {
+		if bound := uint64(time.Now().Add(5 * time.Minute).UnixMicro()); r.GetSequence() > bound {
+			return status.Errorf(codes.OutOfRange, "report sequence %d: sequence: more than the allowed skew of 5m0s", r.GetSequence())
+		}
+		return nil
+	}
+	addr, _ := serve(t, f, "127.0.0.1:0")
+	a := start(t, baseOptions(t, addr, dir, newFixtureScan(t)))
+	eventually(t, "a report sequenced from the clock committed", func() bool {
+		_, kinds, _ := f.snapshot()
+		return len(kinds) == 1 && kinds[0] == "full"
+	})
+	eventually(t, "spool drained", func() bool { return len(spoolFiles(t, dir)) == 0 })
+	a.stop()
+	c, _, _ := f.snapshot()
+	for seq := range c {
+		if seq > uint64(time.Now().UnixMicro()) {
+			t.Errorf("committed sequence %d is ahead of the clock", seq)
+		}
+	}
+	if q, _ := os.ReadDir(filepath.Join(dir, "spool", spool.QuarantineDir)); len(q) != 1 {
+		t.Errorf("%d reports quarantined, want the refused one", len(q))
+	}
+	if !strings.Contains(a.log.String(), "report_ahead_of_collector_clock") {
+		t.Errorf("no log of the refusal:\n%s", a.log)
 	}
 }

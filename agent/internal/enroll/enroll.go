@@ -224,12 +224,9 @@ func checkIssued(resp *memledgerv1.EnrollResponse, key crypto.Signer, hostID str
 	return cert, ca, nil
 }
 
-// Due reports whether cert should be renewed at now: once two thirds of its
-// lifetime have passed (for 90 days: 30 days before expiry), leaving time
-// for retries while the collector is unreachable.
+// Due reports whether cert should be renewed at now (pki.RenewalOpens).
 func Due(cert *x509.Certificate, now time.Time) bool {
-	life := cert.NotAfter.Sub(cert.NotBefore)
-	return !now.Before(cert.NotBefore.Add(life / 3 * 2))
+	return !now.Before(pki.RenewalOpens(cert))
 }
 
 // RenewIfDue renews the certificate in paths.Cert when it is due (see Due),

@@ -51,7 +51,11 @@ func startCollector(t *testing.T, db string, args ...string) *collectorProc {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	p := &collectorProc{log: &syncbuf.Buffer{}, exited: make(chan error, 1)}
-	p.cmd = exec.Command(buildCollector(t), append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure"}, args...)...)
+	// The simulator replays days of a host's reports in seconds: the
+	// per-host rate limits, sized for real time, are off.
+	serve := []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure",
+		"--max-reports-per-hour", "-1", "--max-full-reports-per-hour", "-1", "--max-events-per-day", "-1"}
+	p.cmd = exec.Command(buildCollector(t), append(serve, args...)...)
 	p.cmd.Stderr = p.log
 	p.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=")
 	// MEMLEDGER_BENCH_COLLECTOR_ENV: extra NAME=VALUE settings (space

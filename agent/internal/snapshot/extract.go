@@ -45,32 +45,35 @@ var defaultLimits = limits{entries: MaxExtractEntries, fileBytes: MaxExtractFile
 // On error dir may hold the entries before the bad one; no link leading
 // outside it is left behind.
 func Extract(ctx context.Context, r io.Reader, dir string) error {
-	return extract(ctx, r, dir, defaultLimits)
+	_, err := extract(ctx, r, dir, defaultLimits)
+	return err
 }
 
-func extract(ctx context.Context, r io.Reader, dir string, lim limits) error {
+// extract is Extract with limits; it also returns the path components its
+// filesystem calls walked (extractor.pathSteps).
+func extract(ctx context.Context, r io.Reader, dir string, lim limits) (pathSteps int, err error) {
 	if err := prepareDir(dir); err != nil {
-		return err
+		return 0, err
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return fmt.Errorf("snapshot: extract: %w", err)
+		return 0, fmt.Errorf("snapshot: extract: %w", err)
 	}
 	defer root.Close()
 	gz, err := gzip.NewReader(r)
 	if err != nil {
-		return fmt.Errorf("snapshot: extract: not a gzip'ed tar archive: %w", err)
+		return 0, fmt.Errorf("snapshot: extract: not a gzip'ed tar archive: %w", err)
 	}
 	defer gz.Close()
 	tr := tar.NewReader(&capReader{r: gz, left: lim.totalBytes})
-	x := &extractor{root: root, lim: lim, dirs: map[string]bool{}}
+	x := &extractor{root: root, lim: lim, dirs: &dirNode{}}
 	err = x.entries(ctx, tr)
 	// Links are checked however the archive ended: one that stopped half
 	// way may already have laid a link leading out.
 	if lerr := x.checkLinks(); err == nil {
 		err = lerr
 	}
-	return err
+	return x.pathSteps, err
 }
 
 func (x *extractor) entries(ctx context.Context, tr *tar.Reader) error {
@@ -144,9 +147,22 @@ func (c *capReader) Read(p []byte) (int, error) {
 type extractor struct {
 	root  *os.Root
 	lim   limits
-	links []string        // symbolic links created, checked at the end
-	dirs  map[string]bool // directories made or checked, so parents are checked once
+	links []string // symbolic links created, checked at the end
+	// dirs is the tree of directories made or checked, so that parents
+	// are checked once.
+	dirs *dirNode
+	// pathSteps counts the path components the filesystem calls walk
+	// (each call walks its whole path, one component at a time): the work
+	// that must stay linear in the archive's size
+	// (TestExtractDeepPathLinear).
+	pathSteps int
 }
+
+// dirNode is a directory known to be a real directory (not a link).
+type dirNode struct{ children map[string]*dirNode }
+
+// step counts a filesystem call on p.
+func (x *extractor) step(p string) { x.pathSteps += strings.Count(p, "/") + 1 }
 
 func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 	name, err := entryName(hdr.Name)
@@ -157,28 +173,51 @@ func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 		return nil // the archive's own top directory
 	}
 	switch hdr.Typeflag {
-	case tar.TypeDir:
-		if err := x.parents(name); err != nil {
+	case tar.TypeDir, tar.TypeReg, tar.TypeSymlink:
+	case tar.TypeLink:
+		return errors.New("hard links are not allowed in a snapshot")
+	default:
+		return fmt.Errorf("entry type %q is not allowed (only files, directories and symbolic links)", string(hdr.Typeflag))
+	}
+	if hdr.Typeflag == tar.TypeReg && (hdr.Size < 0 || hdr.Size > x.lim.fileBytes) { // the reader turns old archives' '\x00' into TypeReg
+		return fmt.Errorf("file of %d bytes is over the %d-byte limit", hdr.Size, x.lim.fileBytes)
+	}
+	if hdr.Typeflag == tar.TypeSymlink {
+		if err := checkLinkEntry(name, hdr.Linkname); err != nil {
 			return err
 		}
-		fi, err := x.root.Lstat(name)
+	}
+	// Every call below names one component inside the entry's parent
+	// directory: the work is linear in the name's length, where calls
+	// with the whole name would walk it again at every level.
+	parent, node, base, err := x.parents(name)
+	if err != nil {
+		return err
+	}
+	if parent != x.root {
+		defer parent.Close()
+	}
+	x.step(base)
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		fi, err := parent.Lstat(base)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return x.root.Mkdir(name, 0o755)
+			x.step(base)
+			if err := parent.Mkdir(base, 0o755); err != nil {
+				return err
+			}
+			node.child(base)
+			return nil
 		case err != nil:
 			return err
 		case fi.IsDir() && fi.Mode()&fs.ModeSymlink == 0:
+			node.child(base)
 			return nil
 		}
 		return errors.New("directory entry conflicts with an earlier entry of another type")
-	case tar.TypeReg: // the reader turns old archives' '\x00' into TypeReg
-		if hdr.Size < 0 || hdr.Size > x.lim.fileBytes {
-			return fmt.Errorf("file of %d bytes is over the %d-byte limit", hdr.Size, x.lim.fileBytes)
-		}
-		if err := x.parents(name); err != nil {
-			return err
-		}
-		f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	case tar.TypeReg:
+		f, err := parent.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil {
 			if errors.Is(err, fs.ErrExist) {
 				return errors.New("duplicate entry")
@@ -190,22 +229,8 @@ func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 			err = cerr
 		}
 		return err
-	case tar.TypeSymlink:
-		target := hdr.Linkname
-		switch {
-		case target == "":
-			return errors.New("symbolic link without a target")
-		case strings.ContainsRune(target, 0):
-			return errors.New("NUL byte in symbolic link target")
-		case path.IsAbs(target):
-			return fmt.Errorf("absolute symbolic link target %q: %w", target, errEscape)
-		case !lexicallyInside(path.Dir(name), target):
-			return fmt.Errorf("symbolic link target %q: %w", target, errEscape)
-		}
-		if err := x.parents(name); err != nil {
-			return err
-		}
-		if err := x.root.Symlink(target, name); err != nil {
+	default: // tar.TypeSymlink
+		if err := parent.Symlink(hdr.Linkname, base); err != nil {
 			if errors.Is(err, fs.ErrExist) {
 				return errors.New("duplicate entry")
 			}
@@ -213,40 +238,93 @@ func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 		}
 		x.links = append(x.links, name)
 		return nil
-	case tar.TypeLink:
-		return errors.New("hard links are not allowed in a snapshot")
 	}
-	return fmt.Errorf("entry type %q is not allowed (only files, directories and symbolic links)", string(hdr.Typeflag))
 }
 
-// parents creates the missing parents of name and refuses to go through a
-// symbolic link or a file: a snapshot never needs to write through a link,
-// and a hostile one would use that to write elsewhere.
-func (x *extractor) parents(name string) error {
-	comps := strings.Split(name, "/")
-	for i := 1; i < len(comps); i++ {
-		p := strings.Join(comps[:i], "/")
-		if x.dirs[p] {
-			continue
-		}
-		fi, err := x.root.Lstat(p)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			if err := x.root.Mkdir(p, 0o755); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case fi.Mode()&fs.ModeSymlink != 0:
-			return fmt.Errorf("parent %s is a symbolic link: refusing to write through it", p)
-		case !fi.IsDir():
-			return fmt.Errorf("parent %s is not a directory", p)
-		}
-		// Only this extractor writes here, and it never replaces a
-		// directory: once checked, a parent stays a directory.
-		x.dirs[p] = true
+// checkLinkEntry checks a symbolic link entry's target as text.
+func checkLinkEntry(name, target string) error {
+	switch {
+	case target == "":
+		return errors.New("symbolic link without a target")
+	case strings.ContainsRune(target, 0):
+		return errors.New("NUL byte in symbolic link target")
+	case path.IsAbs(target):
+		return fmt.Errorf("absolute symbolic link target %q: %w", target, errEscape)
+	case !lexicallyInside(path.Dir(name), target):
+		return fmt.Errorf("symbolic link target %q: %w", target, errEscape)
 	}
 	return nil
+}
+
+// child returns n's child directory c, adding it.
+func (n *dirNode) child(c string) *dirNode {
+	if n.children == nil {
+		n.children = map[string]*dirNode{}
+	}
+	ch := n.children[c]
+	if ch == nil {
+		ch = &dirNode{}
+		n.children[c] = ch
+	}
+	return ch
+}
+
+// parents creates the missing parents of name and returns its parent
+// directory, opened as a root (x.root for a top-level name; the caller
+// closes any other), its node and name's last component. It descends one
+// component at a time, each call naming a single component in the last
+// directory opened, and refuses to go through a symbolic link or a file: a
+// snapshot never needs to write through a link, and a hostile one would
+// use that to write elsewhere.
+func (x *extractor) parents(name string) (*os.Root, *dirNode, string, error) {
+	cur, node := x.root, x.dirs
+	closeCur := func() {
+		if cur != x.root {
+			cur.Close()
+		}
+	}
+	rest := name
+	for {
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			return cur, node, rest, nil
+		}
+		c := rest[:i]
+		rest = rest[i+1:]
+		prefix := name[:len(name)-len(rest)-1] // for messages only
+		child := node.children[c]
+		if child == nil {
+			x.step(c)
+			fi, err := cur.Lstat(c)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				x.step(c)
+				if err := cur.Mkdir(c, 0o755); err != nil {
+					closeCur()
+					return nil, nil, "", err
+				}
+			case err != nil:
+				closeCur()
+				return nil, nil, "", err
+			case fi.Mode()&fs.ModeSymlink != 0:
+				closeCur()
+				return nil, nil, "", fmt.Errorf("parent %s is a symbolic link: refusing to write through it", prefix)
+			case !fi.IsDir():
+				closeCur()
+				return nil, nil, "", fmt.Errorf("parent %s is not a directory", prefix)
+			}
+			// Only this extractor writes here, and it never replaces a
+			// directory: once checked, a parent stays a directory.
+			child = node.child(c)
+		}
+		x.step(c)
+		next, err := cur.OpenRoot(c)
+		closeCur()
+		if err != nil {
+			return nil, nil, "", err
+		}
+		cur, node = next, child
+	}
 }
 
 // entryName checks and cleans an entry name: relative, slash-separated,
@@ -303,13 +381,16 @@ func lexicallyInside(dir, target string) bool {
 // disk: a link may stay inside as text and still lead out through other
 // links ("m -> d/.." then "x -> m/.."). Every such link is removed.
 func (x *extractor) checkLinks() error {
-	view := rootView{x.root}
+	view := &rootView{x: x}
+	defer view.close()
 	var first error
 	for _, name := range x.links {
+		x.step(name)
 		fi, err := x.root.Lstat(name)
 		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 			continue
 		}
+		x.step(name)
 		target, err := x.root.Readlink(name)
 		if err == nil {
 			err = checkLink(view, name, target)
@@ -324,22 +405,49 @@ func (x *extractor) checkLinks() error {
 	return first
 }
 
-// rootView is linkView over an extracted tree.
-type rootView struct{ root *os.Root }
+// rootView is linkView over an extracted tree. checkLink looks up a
+// target's components in turn ("a", "a/b", "a/b/c"): the view keeps the
+// last directory it found open, so that each lookup names one component
+// in it, and resolving a target is linear in its length.
+type rootView struct {
+	x *extractor
+	// dir is the directory lookup last found, opened, at path dirPath
+	// (nil: none, lookups start at the top).
+	dir     *os.Root
+	dirPath string
+}
 
-func (v rootView) lookup(p string) (kind, string, bool) {
-	fi, err := v.root.Lstat(p)
+func (v *rootView) close() {
+	if v.dir != nil {
+		v.dir.Close()
+		v.dir, v.dirPath = nil, ""
+	}
+}
+
+func (v *rootView) lookup(p string) (kind, string, bool) {
+	in, rel := v.x.root, p
+	if v.dir != nil && len(p) > len(v.dirPath) && p[len(v.dirPath)] == '/' && strings.HasPrefix(p, v.dirPath) && !strings.Contains(p[len(v.dirPath)+1:], "/") {
+		in, rel = v.dir, p[len(v.dirPath)+1:]
+	}
+	v.x.step(rel)
+	fi, err := in.Lstat(rel)
 	if err != nil {
 		return 0, "", false
 	}
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
-		target, err := v.root.Readlink(p)
+		v.x.step(rel)
+		target, err := in.Readlink(rel)
 		if err != nil {
 			return 0, "", false
 		}
 		return kindLink, target, true
 	case fi.IsDir():
+		v.x.step(rel)
+		if d, err := in.OpenRoot(rel); err == nil {
+			v.close()
+			v.dir, v.dirPath = d, p
+		}
 		return kindDir, "", true
 	}
 	return kindFile, "", true

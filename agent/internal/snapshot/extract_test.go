@@ -146,7 +146,7 @@ func TestExtractRejectsHostileArchives(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			outer, target := sandbox(t)
-			err := extract(context.Background(), bytes.NewReader(makeArchive(t, tc.entries...)), target, tc.lim)
+			_, err := extract(context.Background(), bytes.NewReader(makeArchive(t, tc.entries...)), target, tc.lim)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("extract: %v, want an error containing %q", err, tc.want)
 			}
@@ -239,5 +239,35 @@ func TestExtractHonoursContext(t *testing.T) {
 	cancel()
 	if err := Extract(ctx, bytes.NewReader(archive), filepath.Join(t.TempDir(), "x")); !errors.Is(err, context.Canceled) {
 		t.Errorf("Extract with a cancelled context: %v", err)
+	}
+}
+
+// A 161-byte archive with a 4,000-level path cost 44 s of CPU: every
+// filesystem call named the whole path from the top, which the kernel
+// (and os.Root) walks one component at a time, at every level. The work,
+// counted as path components walked, now grows linearly with the depth.
+func TestExtractDeepPathLinear(t *testing.T) {
+	steps := func(depth int) int {
+		name := strings.Repeat("a/", depth) + "f"
+		archive := makeArchive(t, file(name, "x"), symlink(strings.Repeat("a/", depth)+"l", "f"),
+			// A deep target (the kernel allows 4,095 bytes): checked one
+			// component at a time.
+			symlink("top", strings.Repeat("a/", depth/4)+"a"))
+		_, target := sandbox(t)
+		n, err := extract(context.Background(), bytes.NewReader(archive), target, defaultLimits)
+		if err != nil {
+			t.Fatalf("depth %d: %v", depth, err)
+		}
+		if _, err := os.Stat(filepath.Join(target, filepath.FromSlash(strings.Repeat("a/", 3)))); err != nil {
+			t.Fatalf("depth %d: not extracted: %v", depth, err)
+		}
+		return n
+	}
+	small, large := steps(1000), steps(4000)
+	t.Logf("path components walked: %d at depth 1000, %d at depth 4000", small, large)
+	// Linear: four times the depth, about four times the work (quadratic
+	// would be sixteen); and a few steps per level.
+	if large > 5*small || large > 20*4000 {
+		t.Errorf("work %d at depth 4000 vs %d at depth 1000: not linear in the depth", large, small)
 	}
 }

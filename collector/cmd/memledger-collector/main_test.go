@@ -54,6 +54,10 @@ type collector struct {
 	done   chan error
 }
 
+// noHostRateLimits turns serve's per-host rate limits off, for tests that
+// send a host's changes faster than any real host would.
+var noHostRateLimits = []string{"--max-reports-per-hour", "-1", "--max-full-reports-per-hour", "-1", "--max-events-per-day", "-1"}
+
 func startCollector(t *testing.T, db string, args ...string) *collector {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
@@ -263,7 +267,7 @@ func checkLedger(t *testing.T, st store.Store, a *agent, seq uint64) {
 // the ledger ends with each change exactly once.
 func TestSIGKILLMidStreamLosesNothingAcknowledged(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "ledger.db")
-	c := startCollector(t, db)
+	c := startCollector(t, db, noHostRateLimits...)
 	const hosts, reports, window = 4, 60, 8
 	agents := make([]*agent, hosts)
 	for i := range agents {
@@ -334,7 +338,7 @@ func TestSIGKILLMidStreamLosesNothingAcknowledged(t *testing.T) {
 
 	// Phase 2: restart on the same ledger; agents resume from their first
 	// unacknowledged report.
-	c2 := startCollector(t, db)
+	c2 := startCollector(t, db, noHostRateLimits...)
 	for i, a := range agents {
 		wg.Add(1)
 		go func() {

@@ -17,6 +17,7 @@ import (
 	"github.com/memledger/memledger/collector/internal/httpauth"
 	"github.com/memledger/memledger/internal/cmdutil"
 	"github.com/memledger/memledger/internal/pki"
+	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
 // Defaults of the fleet PKI files (docs/security.md). The packaged
@@ -41,6 +42,7 @@ type securityFlags struct {
 	insecure               bool
 	caDir                  string
 	tokensFile             string
+	certsFile              string
 	httpTokenFile          string
 	metricsOpen            bool
 }
@@ -52,19 +54,44 @@ func addSecurityFlags(fl *pflag.FlagSet, f *securityFlags) {
 	fl.BoolVar(&f.insecure, "insecure", false, "serve plaintext gRPC with no client authentication (test setups only; any agent may report for any host)")
 	fl.StringVar(&f.caDir, "ca-dir", "", "enable enrollment (memledger-agent enroll) with the fleet CA in `DIR` made by `ca init`")
 	fl.StringVar(&f.tokensFile, "tokens-file", DefaultTokensFile, "enrollment tokens `FILE` (hashes only; see enroll-token create)")
+	fl.StringVar(&f.certsFile, "certs-file", "", "certificate registry `FILE`: hosts' enrollments and revocations (ca revoke); checked at every handshake and on open streams (default: certs.json beside --tokens-file, "+DefaultCertsFile+")")
 	fl.StringVar(&f.httpTokenFile, "http-token-file", "", "`FILE` of bearer tokens (one a line) the HTTP API requires")
 	fl.BoolVar(&f.metricsOpen, "metrics-open", false, "serve /metrics on the HTTP listener without a bearer token")
 }
 
-// serveSecurity turns the flags into the gRPC server's TLS configuration
-// and, with --ca-dir, the enrollment service. With --insecure both are nil
-// and a loud warning is logged.
-func (a *app) serveSecurity(f securityFlags) (*tls.Config, *enroll.Service, error) {
+// serveSecurity turns the flags into the gRPC server's TLS configuration,
+// the certificate registry and, with --ca-dir, the enrollment service.
+// With --insecure all are nil and a loud warning is logged.
+func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollServiceServer, *enroll.Registry, error) {
 	if f.insecure {
 		a.logger.Warn("insecure_plaintext",
 			"detail", "--insecure: gRPC is plaintext and unauthenticated; any agent on the network can report for any host. Use only in test setups.")
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
+	cfg, svc, err := a.serveTLS(f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reg := enroll.NewRegistry(f.certsPath())
+	if _, err := reg.Revocations(time.Now()); err != nil {
+		return nil, nil, nil, fmt.Errorf("--certs-file: %w", err)
+	}
+	if es, ok := svc.(*enroll.Service); ok {
+		es.Registry = reg
+	}
+	return cfg, svc, reg, nil
+}
+
+// certsPath is --certs-file, by default certs.json beside --tokens-file.
+func (f securityFlags) certsPath() string {
+	if f.certsFile != "" {
+		return f.certsFile
+	}
+	return filepath.Join(filepath.Dir(f.tokensFile), filepath.Base(DefaultCertsFile))
+}
+
+// serveTLS is serveSecurity's TLS configuration and enrollment service.
+func (a *app) serveTLS(f securityFlags) (*tls.Config, memledgerv1.EnrollServiceServer, error) {
 	if f.caDir != "" {
 		def := func(p *string, name string) {
 			if *p == "" {
@@ -113,7 +140,7 @@ func (a *app) serveSecurity(f securityFlags) (*tls.Config, *enroll.Service, erro
 // --http-token-file and --metrics-open (/healthz is always open). Without a
 // token file every other path is refused: the API never opens by accident.
 func (f securityFlags) httpMiddleware() (func(http.Handler) http.Handler, error) {
-	var tokens []string
+	var tokens []httpauth.Token
 	if f.httpTokenFile != "" {
 		var err error
 		if tokens, err = httpauth.LoadTokens(f.httpTokenFile); err != nil {
@@ -146,7 +173,7 @@ serve's --tls-cert, --tls-key and --tls-ca at their files.`,
   memledger-collector ca renew-server`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(a.caInitCommand(), a.caRenewServerCommand())
+	cmd.AddCommand(a.caInitCommand(), a.caRenewServerCommand(), a.caRevokeCommand())
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,5 +221,30 @@ func TestServeEnrollment(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "enrollment_enabled") {
 		t.Errorf("log lacks enrollment_enabled:\n%s", logs.String())
+	}
+
+	// ca revoke: the running collector refuses the host's certificate.
+	certs := filepath.Join(tmp, "certs.json") // beside --tokens-file
+	if _, _, err := runCLI(t, nil, "", "ca", "revoke", "--certs-file", certs, "--host-id", "db-17", "--reason", "test"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runCLI(t, nil, "", "ca", "revoke", "--certs-file", certs, "--list")
+	if err != nil || !strings.Contains(out, `"db-17"`) {
+		t.Fatalf("ca revoke --list: %q %v", out, err)
+	}
+	agentCfg := cfg.Clone()
+	agentCfg.Certificates = []tls.Certificate{{Certificate: [][]byte{resp.GetCertificateDer()}, PrivateKey: key}}
+	acc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(agentCfg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer acc.Close()
+	s, err := memledgerv1.NewIngestServiceClient(acc).Report(ctx)
+	if err == nil {
+		_ = s.Send(&memledgerv1.ReportRequest{HostId: "db-17", Sequence: 1})
+		_, err = s.Recv()
+	}
+	if err == nil || !strings.Contains(logs.String(), "handshake_refused host_id=db-17") {
+		t.Fatalf("report with a revoked certificate: %v, want the handshake refused\n%s", err, logs.String())
 	}
 }

@@ -17,6 +17,7 @@ type enrollTokenFlags struct {
 	ttl        time.Duration
 	hostID     string
 	uses       int
+	replace    bool
 }
 
 func (a *app) enrollTokenCommand() *cobra.Command {
@@ -138,6 +139,7 @@ already used").`,
 	fl.DurationVar(&f.ttl, "ttl", 24*time.Hour, "how long the token is valid")
 	fl.StringVar(&f.hostID, "host-id", "", "only this host may enroll with the token")
 	fl.IntVar(&f.uses, "uses", 1, "how many agents may enroll with the token")
+	fl.BoolVar(&f.replace, "replace", false, "the token may also enroll hosts that already hold a valid certificate (or were revoked), revoking it; without it only a token bound with --host-id may")
 	return cmd
 }
 
@@ -145,7 +147,7 @@ func (a *app) runEnrollTokenCreate(f enrollTokenFlags, now time.Time) error {
 	if f.uses < 1 {
 		return cmdutil.UsageErrorf("--uses %d: want 1 or more", f.uses)
 	}
-	tok, info, err := enroll.NewTokens(f.tokensFile).Create(enroll.CreateOptions{TTL: f.ttl, HostID: f.hostID, Uses: f.uses}, now)
+	tok, info, err := enroll.NewTokens(f.tokensFile).Create(enroll.CreateOptions{TTL: f.ttl, HostID: f.hostID, Uses: f.uses, Replace: f.replace}, now)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ var partsSeries = regexp.MustCompile(`(?m)^memledger_parts\{component="\w+",rule
 func TestMetricsFollowIngestAndLabelCommands(t *testing.T) {
 	dsn, pol := reportLedger(t)
 	dir := t.TempDir()
-	_, call := serveHTTP(t, "--db", dsn, "--policy", pol, "--follow-interval", "50ms")
+	_, call, _ := serveHTTP(t, "--db", dsn, "--policy", pol, "--follow-interval", "50ms")
 	get := func(path string) string {
 		t.Helper()
 		status, body := call("GET", path)

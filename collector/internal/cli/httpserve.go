@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/net/netutil"
 
 	"github.com/memledger/memledger/collector/internal/httpapi"
 	"github.com/memledger/memledger/collector/internal/metrics"
@@ -33,6 +34,8 @@ type httpFlags struct {
 	policy          string
 	reportingWindow time.Duration
 	followInterval  time.Duration
+	// maxConns caps the HTTP connections (limits.go: --http-max-conns).
+	maxConns int
 }
 
 func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
@@ -57,6 +60,9 @@ type policyRuntime struct {
 	ingest atomic.Pointer[server.Server]
 	cancel context.CancelFunc
 	done   sync.WaitGroup
+	// commitErr is the error of the last group commit, nil once one
+	// succeeds: /readyz (ready).
+	commitErr atomic.Pointer[error]
 }
 
 // startPolicyRuntime loads the policy, starts the evaluation loop, the
@@ -116,9 +122,12 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 	}
 	handler := httpapi.New(httpapi.Options{
 		Store: st, Policy: rt.currentPolicy, Reload: reload, Registry: rt.metrics.Registry,
-		Middleware: mw, Logger: a.logger,
+		Middleware: mw, Logger: a.logger, Ready: rt.ready,
 	})
 	addr := lis.Addr().String()
+	if f.maxConns > 0 {
+		lis = netutil.LimitListener(lis, f.maxConns)
+	}
 	rt.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -157,6 +166,14 @@ func (rt *policyRuntime) ingestStats() metrics.IngestStats {
 	}
 }
 
+// ready is readiness: an error while the last group commit failed.
+func (rt *policyRuntime) ready() error {
+	if p := rt.commitErr.Load(); p != nil {
+		return fmt.Errorf("the last commit to the ledger failed: %w", *p)
+	}
+	return nil
+}
+
 func (rt *policyRuntime) currentPolicy() *policy.Policy {
 	if rt.holder == nil {
 		return nil
@@ -188,6 +205,11 @@ func (rt *policyRuntime) Reload(context.Context) error {
 // may have changed for evaluation. It never blocks.
 func (rt *policyRuntime) onCommit(reports []store.Report, outcomes []store.Outcome, took time.Duration, err error) {
 	rt.metrics.ObserveCommit(reports, outcomes, took, err)
+	if err != nil {
+		rt.commitErr.Store(&err)
+	} else if rt.commitErr.Load() != nil {
+		rt.commitErr.Store(nil)
+	}
 	if err != nil || rt.holder == nil {
 		return
 	}

@@ -21,8 +21,9 @@ import (
 // report limit is 4 MiB of protobuf; JSON is larger).
 const maxInventoryFile = 32 << 20
 
-// maxClockSkew is how far in the future an inventory's collectedAt may be.
-const maxClockSkew = 5 * time.Minute
+// maxClockSkew is how far in the future an inventory's collectedAt may be:
+// the allowance agents get too.
+const maxClockSkew = server.DefaultMaxClockSkew
 
 // ingestBatch is how many files are committed per transaction.
 const ingestBatch = 256

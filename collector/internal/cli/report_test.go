@@ -118,14 +118,15 @@ func waitFile(t *testing.T, path string, errc <-chan error) string {
 	return ""
 }
 
-// serveHTTP runs serve in the background with the HTTP listener, a bearer
-// token (call sends it) and args (the ledger, the policy, ...); it stops
+// serveHTTP runs serve in the background with the HTTP listener, a
+// read-only and an admin bearer token (call sends the read-only one,
+// callAs the one given) and args (the ledger, the policy, ...); it stops
 // when the test ends and must then exit cleanly.
-func serveHTTP(t *testing.T, args ...string) (base string, call func(method, path string) (int, string)) {
+func serveHTTP(t *testing.T, args ...string) (base string, call func(method, path string) (int, string), callAs func(token, method, path string) (int, string)) {
 	t.Helper()
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "http-token")
-	if err := os.WriteFile(tokenFile, []byte("s3cret-token-for-tests\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte("s3cret-token-for-tests\nadm1n-token-for-tests admin\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	httpAddr := filepath.Join(dir, "http-addr")
@@ -149,10 +150,10 @@ func serveHTTP(t *testing.T, args ...string) (base string, call func(method, pat
 		}
 	})
 	base = "http://" + waitFile(t, httpAddr, errc)
-	call = func(method, path string) (int, string) {
+	callAs = func(token, method, path string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, nil)
-		req.Header.Set("Authorization", "Bearer s3cret-token-for-tests")
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -161,15 +162,20 @@ func serveHTTP(t *testing.T, args ...string) (base string, call func(method, pat
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	return base, call
+	call = func(method, path string) (int, string) {
+		t.Helper()
+		return callAs("s3cret-token-for-tests", method, path)
+	}
+	return base, call, callAs
 }
 
 // TestServeHTTPAndPolicyReload runs serve with the HTTP listener and a
 // policy: the report shows the violation; a bad policy file is refused by
-// the reload API (422, old policy kept); SIGHUP loads a good one.
+// the reload API (422, old policy kept), and with a read-only token (403);
+// SIGHUP loads a good one.
 func TestServeHTTPAndPolicyReload(t *testing.T) {
 	dsn, pol := reportLedger(t)
-	base, call := serveHTTP(t, "--db", dsn, "--policy", pol)
+	base, call, callAs := serveHTTP(t, "--db", dsn, "--policy", pol)
 	counts := func() report.Counts {
 		t.Helper()
 		status, body := call("GET", "/api/v1/report")
@@ -185,6 +191,9 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 	if status, body := call("GET", "/healthz"); status != 200 || body != "ok\n" {
 		t.Errorf("healthz: %d %q", status, body)
 	}
+	if status, body := call("GET", "/readyz"); status != 200 || body != "ready\n" {
+		t.Errorf("readyz: %d %q", status, body)
+	}
 	resp, err := http.Get(base + "/api/v1/report")
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +206,10 @@ func TestServeHTTPAndPolicyReload(t *testing.T) {
 	if err := os.WriteFile(pol, []byte(rt.Policy+"  - id: [\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if status, body := call("POST", "/api/v1/policy/reload"); status != http.StatusUnprocessableEntity || !strings.Contains(body, "policy.yaml:") {
+	if status, body := call("POST", "/api/v1/policy/reload"); status != http.StatusForbidden {
+		t.Errorf("reload with a read token: %d %s, want 403", status, body)
+	}
+	if status, body := callAs("adm1n-token-for-tests", "POST", "/api/v1/policy/reload"); status != http.StatusUnprocessableEntity || !strings.Contains(body, "policy.yaml:") {
 		t.Errorf("bad reload: %d %s", status, body)
 	}
 	if got := counts(); got.Violation != 1 {

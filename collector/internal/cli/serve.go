@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"runtime/debug"
@@ -9,11 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/memledger/memledger/collector/internal/enroll"
 	"github.com/memledger/memledger/collector/internal/server"
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/cliconfig"
 	"github.com/memledger/memledger/internal/fileutil"
-	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
 type serveFlags struct {
@@ -36,6 +37,8 @@ type serveFlags struct {
 	sec securityFlags
 	// http: policy, HTTP listener and metrics (httpserve.go).
 	http httpFlags
+	// limits: per-host and per-connection defences (limits.go).
+	limits limitFlags
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -90,6 +93,7 @@ logged ("listening") and written to --addr-file.`,
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "longest the drain on SIGINT/SIGTERM may take before streams are cut")
 	addSecurityFlags(fl, &f.sec)
 	addHTTPFlags(fl, &f.http)
+	addLimitFlags(fl, &f.limits)
 	return cmd
 }
 
@@ -117,7 +121,8 @@ func (a *app) setGCPercent(percent int, explicit bool) {
 
 func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 	a.setGCPercent(f.gcPercent, f.gcPercentSet)
-	tlsCfg, enrollSvc, err := a.serveSecurity(f.sec)
+	f.sec.warnFileModes(a.logger)
+	tlsCfg, enrollSvc, registry, err := a.serveSecurity(f.sec)
 	if err != nil {
 		return err
 	}
@@ -128,6 +133,7 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 	// The listeners are bound before the ledger is opened: a port in use
 	// is reported before any migration runs or any work starts that would
 	// then be cancelled.
+	f.http.maxConns = f.limits.httpMaxConns
 	var lc net.ListenConfig
 	lis, err := lc.Listen(ctx, "tcp", f.listen)
 	if err != nil {
@@ -161,14 +167,11 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		return err
 	}
 	defer rt.stopInto(f.shutdownTimeout, &err)
-	// A nil *enroll.Service must not become a non-nil interface.
-	var enrollSrv memledgerv1.EnrollServiceServer
-	if enrollSvc != nil {
-		enrollSvc.Observe = rt.metrics.ObserveEnrollment
-		enrollSrv = enrollSvc
+	if es, ok := enrollSvc.(*enroll.Service); ok {
+		es.Observe = rt.metrics.ObserveEnrollment
 	}
 	addr := lis.Addr().String()
-	srv := server.New(st, server.Options{
+	opts := server.Options{
 		Committer: server.CommitterOptions{
 			MaxBatch:      f.batchMax,
 			MaxWait:       f.batchWait,
@@ -184,8 +187,14 @@ func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 		ShutdownTimeout:  f.shutdownTimeout,
 		Logger:           a.logger,
 		TLS:              tlsCfg,
-		Enroll:           enrollSrv,
-	})
+		Enroll:           enrollSvc,
+	}
+	f.limits.apply(&opts)
+	if registry != nil {
+		opts.CheckCert = func(host string, cert *x509.Certificate) error { return registry.Check(host, cert, time.Now()) }
+	}
+	opts.OnRefused = rt.metrics.ObserveRefused
+	srv := server.New(st, opts)
 	rt.ingest.Store(srv)
 	a.logger.Info("listening", "addr", addr, "db", store.RedactDSN(a.db))
 	// The address file is the readiness signal scripts wait for, so it is

@@ -25,6 +25,10 @@ var (
 	ErrTokenExpired = errors.New("token expired")
 	ErrTokenUsed    = errors.New("token already used")
 	ErrTokenHost    = errors.New("token is for another host")
+	// ErrTokenNotBound refuses a token that is neither bound to the host
+	// nor made with --replace, for a host that already holds a valid
+	// certificate (or was revoked).
+	ErrTokenNotBound = errors.New("host already enrolled: needs a token for this host (enroll-token create --host-id) or one made with --replace")
 )
 
 // tokenBytes is the entropy of a token.
@@ -41,6 +45,9 @@ type TokenInfo struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	// UsesLeft counts down to 0 on each enrollment.
 	UsesLeft int `json:"uses_left"`
+	// Replace lets the token enroll a host that already holds a valid
+	// certificate, whose certificate it then revokes.
+	Replace bool `json:"replace,omitempty"`
 }
 
 type tokensFile struct {
@@ -69,6 +76,8 @@ type CreateOptions struct {
 	TTL    time.Duration
 	HostID string // optional
 	Uses   int    // default 1
+	// Replace: the token may re-enroll hosts already enrolled.
+	Replace bool
 }
 
 // Create makes a token valid for opts.TTL from now, stores its hash and
@@ -105,6 +114,7 @@ func (t *Tokens) Create(opts CreateOptions, now time.Time) (string, TokenInfo, e
 		CreatedAt: now.UTC(),
 		ExpiresAt: now.Add(opts.TTL).UTC(),
 		UsesLeft:  opts.Uses,
+		Replace:   opts.Replace,
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -123,6 +133,18 @@ func (t *Tokens) Create(opts CreateOptions, now time.Time) (string, TokenInfo, e
 // ErrTokenUnknown, ErrTokenExpired, ErrTokenUsed or ErrTokenHost when the
 // token may not enroll hostID; the store is unchanged then.
 func (t *Tokens) Consume(token, hostID string, now time.Time) error {
+	return t.consume(token, hostID, now, false)
+}
+
+// ConsumeReplacing is Consume for a host that already holds a valid
+// certificate or was revoked: only a token bound to hostID or made with
+// Replace may enroll it (ErrTokenNotBound otherwise), so a multi-use
+// rollout token cannot take over an enrolled host.
+func (t *Tokens) ConsumeReplacing(token, hostID string, now time.Time) error {
+	return t.consume(token, hostID, now, true)
+}
+
+func (t *Tokens) consume(token, hostID string, now time.Time, replacing bool) error {
 	h := hashToken(token)
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -148,6 +170,8 @@ func (t *Tokens) Consume(token, hostID string, now time.Time) error {
 		return ErrTokenUsed
 	case info.HostID != "" && info.HostID != hostID:
 		return fmt.Errorf("%w (%.80q, not %.80q)", ErrTokenHost, info.HostID, hostID)
+	case replacing && info.HostID == "" && !info.Replace:
+		return ErrTokenNotBound
 	}
 	// A spent token stays in the file until it expires, so that reusing it
 	// is answered "already used" rather than "unknown".

@@ -11,9 +11,13 @@
 //	                              findings; JSON, or CSV of the parts
 //	POST /api/v1/policy/reload    reload the policy file: 200 with the new
 //	                              policy's rules, 422 with the file:line
-//	                              errors (the old policy stays in force)
+//	                              errors (the old policy stays in force),
+//	                              429 within ReloadInterval of the last one
 //	GET  /metrics                 Prometheus metrics
-//	GET  /healthz                 200 "ok" while the ledger answers
+//	GET  /healthz                 liveness: 200 "ok" while the ledger answers
+//	GET  /readyz                  readiness: 200 "ready" while the ledger
+//	                              answers and accepts writes (Options.Ready),
+//	                              503 with the reason otherwise
 //
 // Authentication is not this package's job: Options.Middleware wraps every
 // route (the collector installs its bearer-token guard there, which keeps
@@ -29,6 +33,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,6 +61,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of reports (default time.Now).
 	Now func() time.Time
+	// Ready says whether the ledger accepts writes (nil: it does); an
+	// error makes /readyz answer 503 with it.
+	Ready func() error
+	// ReloadInterval is the least time between two policy reloads
+	// (default 2s); a reload sooner is answered 429 with Retry-After.
+	ReloadInterval time.Duration
 }
 
 // New returns the HTTP handler.
@@ -69,6 +80,9 @@ func New(o Options) http.Handler {
 	if o.Policy == nil {
 		o.Policy = func() *policy.Policy { return nil }
 	}
+	if o.ReloadInterval <= 0 {
+		o.ReloadInterval = 2 * time.Second
+	}
 	a := &api{o: o}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.dashboard)
@@ -76,6 +90,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/hosts/{id}", a.host)
 	mux.HandleFunc("POST /api/v1/policy/reload", a.reload)
 	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
 	if o.Registry != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{ErrorLog: slogErrorLog{o.Logger}}))
 	}
@@ -86,7 +101,12 @@ func New(o Options) http.Handler {
 	return h
 }
 
-type api struct{ o Options }
+type api struct {
+	o Options
+
+	reloadMu   sync.Mutex
+	lastReload time.Time
+}
 
 // slogErrorLog adapts promhttp's error log to slog.
 type slogErrorLog struct{ l *slog.Logger }
@@ -281,6 +301,18 @@ func (a *api) reload(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "the collector runs without a policy file (--policy)"})
 		return
 	}
+	// Each reload re-evaluates the whole fleet: a client that reloads in
+	// a loop would slow ingest down.
+	a.reloadMu.Lock()
+	now := time.Now()
+	if wait := a.o.ReloadInterval - now.Sub(a.lastReload); wait > 0 {
+		a.reloadMu.Unlock()
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf("the policy was reloaded less than %s ago: retry later", a.o.ReloadInterval)})
+		return
+	}
+	a.lastReload = now
+	a.reloadMu.Unlock()
 	if err := a.o.Reload(r.Context()); err != nil {
 		// The policy's own errors name the file and line; they are what the
 		// operator needs to fix it.
@@ -296,14 +328,39 @@ func (a *api) reload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
-	// Any answer of the database, "not found" included, shows it is up.
-	if _, err := a.o.Store.Host(ctx, "healthz-probe"); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := a.ledgerAnswers(r.Context()); err != nil {
 		a.o.Logger.Warn("healthz_failed", "error", err)
 		http.Error(w, "ledger unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ok")
+}
+
+// ledgerAnswers asks the database something: any answer, "not found"
+// included, shows it is up.
+func (a *api) ledgerAnswers(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := a.o.Store.Host(ctx, "healthz-probe"); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// readyz is readiness: the ledger answers and accepts writes. A ledger
+// that answers reads while every commit fails (a full disk) is alive but
+// not ready: /healthz says ok, /readyz 503.
+func (a *api) readyz(w http.ResponseWriter, r *http.Request) {
+	err := a.ledgerAnswers(r.Context())
+	if err == nil && a.o.Ready != nil {
+		err = a.o.Ready()
+	}
+	if err != nil {
+		a.o.Logger.Warn("readyz_failed", "error", err)
+		http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
 }

@@ -3,8 +3,10 @@
 //
 //	Authorization: Bearer <token>
 //
-// with one of the configured tokens, except on open paths (/healthz always,
-// /metrics when the collector is configured with metrics-open: true).
+// with one of the configured tokens, except on open paths (/healthz and
+// /readyz always, /metrics when the collector is configured with
+// metrics-open: true). A token has a scope: read (GET and HEAD only, the
+// default) or admin (every method: policy reload, labels).
 package httpauth
 
 import (
@@ -19,30 +21,49 @@ import (
 	"strings"
 )
 
-// HealthPath is always open: load balancers and systemd probes carry no
-// token.
-const HealthPath = "/healthz"
+// HealthPath (liveness) and ReadyPath (readiness) are always open: load
+// balancers and systemd probes carry no token.
+const (
+	HealthPath = "/healthz"
+	ReadyPath  = "/readyz"
+)
+
+// Token is one configured bearer token and its scope.
+type Token struct {
+	Secret string
+	// Admin lets the token use every method; without it only GET and
+	// HEAD (reading reports and metrics).
+	Admin bool
+}
+
+// Scope names, as written in the token file.
+const (
+	ScopeRead  = "read"
+	ScopeAdmin = "admin"
+)
 
 // MetricsPath is open when the collector is configured so.
 const MetricsPath = "/metrics"
 
 // Bearer returns middleware that lets a request through when it carries
-// one of tokens as a bearer token, or when its path is HealthPath or one of
-// open (exact paths). Other requests get 401 with a WWW-Authenticate
-// challenge. With no tokens every non-open request is refused: a missing
-// token file must not open the API.
+// one of tokens as a bearer token whose scope allows its method, or when
+// its path is HealthPath, ReadyPath or one of open (exact paths). A
+// request without a known token gets 401 with a WWW-Authenticate
+// challenge; a read token on a method other than GET or HEAD gets 403.
+// With no tokens every non-open request is refused: a missing token file
+// must not open the API.
 //
 // Tokens are compared in constant time: each candidate and each configured
 // token are hashed with SHA-256 (so lengths do not leak) and every
 // configured token is compared, whether or not an earlier one matched.
-func Bearer(tokens []string, open ...string) func(http.Handler) http.Handler {
-	sums := make([][sha256.Size]byte, 0, len(tokens))
+func Bearer(tokens []Token, open ...string) func(http.Handler) http.Handler {
+	sums := make([]tokenSum, 0, len(tokens))
 	for _, t := range tokens {
-		if t != "" {
-			sums = append(sums, sha256.Sum256([]byte(t)))
+		if t.Secret != "" {
+			sums = append(sums, tokenSum{sha256.Sum256([]byte(t.Secret)), t.Admin})
 		}
 	}
-	openPaths := map[string]bool{HealthPath: true}
+	openPaths := map[string]bool{HealthPath: true, ReadyPath: true}
 	for _, p := range open {
 		openPaths[p] = true
 	}
@@ -53,9 +74,17 @@ func Bearer(tokens []string, open ...string) func(http.Handler) http.Handler {
 				return
 			}
 			tok, ok := bearerToken(r.Header.Get("Authorization"))
-			if !ok || !match(sums, tok) {
+			found, admin := false, false
+			if ok {
+				found, admin = match(sums, tok)
+			}
+			if !found {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="memledger"`)
 				http.Error(w, "unauthorized: send Authorization: Bearer <token> (the collector's http-token-file)", http.StatusUnauthorized)
+				return
+			}
+			if r.Method != http.MethodGet && r.Method != http.MethodHead && !admin {
+				http.Error(w, "forbidden: "+r.Method+" needs a token with scope admin (\"<token> admin\" in the http-token-file); this one may read only", http.StatusForbidden)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -74,20 +103,32 @@ func bearerToken(h string) (string, bool) {
 	return tok, tok != ""
 }
 
-// match compares tok against every configured token in constant time.
-func match(sums [][sha256.Size]byte, tok string) bool {
-	got := sha256.Sum256([]byte(tok))
-	found := 0
-	for i := range sums {
-		found |= subtle.ConstantTimeCompare(sums[i][:], got[:])
-	}
-	return found == 1
+// tokenSum is a configured token's SHA-256 and scope.
+type tokenSum struct {
+	sum   [sha256.Size]byte
+	admin bool
 }
 
-// LoadTokens reads a token file: one token per line; blank lines and lines
+// match compares tok against every configured token in constant time and
+// says whether one matched and whether it has the admin scope.
+func match(sums []tokenSum, tok string) (found, admin bool) {
+	got := sha256.Sum256([]byte(tok))
+	f, a := 0, 0
+	for i := range sums {
+		eq := subtle.ConstantTimeCompare(sums[i].sum[:], got[:])
+		f |= eq
+		if sums[i].admin {
+			a |= eq
+		}
+	}
+	return f == 1, a == 1
+}
+
+// LoadTokens reads a token file: one token per line, optionally followed
+// by its scope ("read", the default, or "admin"); blank lines and lines
 // starting with # are ignored, surrounding white space trimmed. A file with
 // no token is an error (it would lock everyone out, which is rarely meant).
-func LoadTokens(path string) ([]string, error) {
+func LoadTokens(path string) ([]Token, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("http token file: %w", err)
@@ -103,21 +144,32 @@ func LoadTokens(path string) ([]string, error) {
 const minTokenLen = 16
 
 // ParseTokens parses the contents of a token file (see LoadTokens).
-func ParseTokens(data []byte) ([]string, error) {
-	var toks []string
+func ParseTokens(data []byte) ([]Token, error) {
+	var toks []Token
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for line := 1; sc.Scan(); line++ {
 		t := strings.TrimSpace(sc.Text())
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		if len(t) < minTokenLen {
-			return nil, fmt.Errorf("line %d: token of %d characters, want at least %d", line, len(t), minTokenLen)
+		fields := strings.Fields(t)
+		if len(fields) > 2 {
+			return nil, fmt.Errorf("line %d: %d fields, want a token and optionally its scope (read or admin)", line, len(fields))
 		}
-		if strings.ContainsAny(t, " \t") {
-			return nil, fmt.Errorf("line %d: token contains white space", line)
+		tok := Token{Secret: fields[0]}
+		if len(tok.Secret) < minTokenLen {
+			return nil, fmt.Errorf("line %d: token of %d characters, want at least %d", line, len(tok.Secret), minTokenLen)
 		}
-		toks = append(toks, t)
+		if len(fields) == 2 {
+			switch fields[1] {
+			case ScopeRead:
+			case ScopeAdmin:
+				tok.Admin = true
+			default:
+				return nil, fmt.Errorf("line %d: scope %.40q, want read or admin", line, fields[1])
+			}
+		}
+		toks = append(toks, tok)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package httpauth
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,15 @@ const (
 	tokA = "0123456789abcdef0123456789abcdef"
 	tokB = "fedcba9876543210fedcba9876543210"
 )
+
+// read makes read-scoped tokens.
+func read(secrets ...string) []Token {
+	var toks []Token
+	for _, s := range secrets {
+		toks = append(toks, Token{Secret: s})
+	}
+	return toks
+}
 
 func TestBearer(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
@@ -38,6 +48,7 @@ func TestBearer(t *testing.T) {
 		{"no tokens configured", nil, nil, "/v1/parts", "Bearer ", http.StatusUnauthorized},
 		{"empty configured token matches nothing", []string{""}, nil, "/v1/parts", "Bearer x", http.StatusUnauthorized},
 		{"healthz always open", []string{tokA}, nil, "/healthz", "", http.StatusTeapot},
+		{"readyz always open", []string{tokA}, nil, "/readyz", "", http.StatusTeapot},
 		{"metrics closed by default", []string{tokA}, nil, "/metrics", "", http.StatusUnauthorized},
 		{"metrics open when configured", []string{tokA}, []string{MetricsPath}, "/metrics", "", http.StatusTeapot},
 		{"open path is exact", []string{tokA}, []string{MetricsPath}, "/metrics/x", "", http.StatusUnauthorized},
@@ -45,7 +56,7 @@ func TestBearer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := Bearer(tc.tokens, tc.open...)(ok)
+			h := Bearer(read(tc.tokens...), tc.open...)(ok)
 			req := httptest.NewRequest(http.MethodGet, tc.path, nil)
 			if tc.header != "" {
 				req.Header.Set("Authorization", tc.header)
@@ -62,14 +73,40 @@ func TestBearer(t *testing.T) {
 	}
 }
 
+// A read token may only read: any other method needs the admin scope
+// (53,004 policy reloads in 15 s came from a read-only dashboard token).
+func TestBearerScopes(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	h := Bearer([]Token{{Secret: tokA}, {Secret: tokB, Admin: true}})(ok)
+	for _, tc := range []struct {
+		method, tok string
+		want        int
+	}{
+		{http.MethodGet, tokA, http.StatusTeapot},
+		{http.MethodHead, tokA, http.StatusTeapot},
+		{http.MethodPost, tokA, http.StatusForbidden},
+		{http.MethodDelete, tokA, http.StatusForbidden},
+		{http.MethodPost, tokB, http.StatusTeapot},
+		{http.MethodGet, tokB, http.StatusTeapot},
+	} {
+		req := httptest.NewRequest(tc.method, "/api/v1/policy/reload", nil)
+		req.Header.Set("Authorization", "Bearer "+tc.tok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Errorf("%s with %s token: %d, want %d", tc.method, map[string]string{tokA: "read", tokB: "admin"}[tc.tok], rec.Code, tc.want)
+		}
+	}
+}
+
 // TestMatchComparesEveryToken checks the constant-time path's logic: the
 // result is the same whichever position the matching token has, and a
 // token differing only in its last byte does not match.
 func TestMatchComparesEveryToken(t *testing.T) {
-	var sums = func(toks ...string) [][32]byte {
-		var s [][32]byte
+	var sums = func(toks ...string) []tokenSum {
+		var s []tokenSum
 		for _, tk := range toks {
-			s = append(s, sha(tk))
+			s = append(s, tokenSum{sum: sha(tk)})
 		}
 		return s
 	}
@@ -86,7 +123,7 @@ func TestMatchComparesEveryToken(t *testing.T) {
 		{nil, tokA, false},
 	}
 	for _, tc := range tests {
-		if got := match(sums(tc.toks...), tc.tok); got != tc.want {
+		if got, _ := match(sums(tc.toks...), tc.tok); got != tc.want {
 			t.Errorf("match(%v, %q) = %v, want %v", tc.toks, tc.tok, got, tc.want)
 		}
 	}
@@ -96,14 +133,16 @@ func TestParseTokens(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		want    []string
+		want    []Token
 		wantErr string
 	}{
-		{"one", tokA + "\n", []string{tokA}, ""},
-		{"comments and blanks", "# ops\n\n  " + tokA + "  \n" + tokB, []string{tokA, tokB}, ""},
+		{"one", tokA + "\n", read(tokA), ""},
+		{"comments and blanks", "# ops\n\n  " + tokA + "  \n" + tokB, read(tokA, tokB), ""},
+		{"scopes", tokA + " read\n" + tokB + "\tadmin\n", []Token{{Secret: tokA}, {Secret: tokB, Admin: true}}, ""},
 		{"empty", "\n# nothing\n", nil, "no token"},
 		{"short", "# x\nshort\n", nil, "line 2: token of 5 characters"},
-		{"inner space", tokA + " " + tokB, nil, "line 1: token contains white space"},
+		{"unknown scope", tokA + " " + tokB, nil, "line 1: scope"},
+		{"three fields", tokA + " admin x", nil, "line 1: 3 fields"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,7 +153,7 @@ func TestParseTokens(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
 			}
 		})
@@ -130,7 +169,7 @@ func TestLoadTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := LoadTokens(p)
-	if err != nil || len(got) != 1 || got[0] != tokA {
+	if err != nil || len(got) != 1 || got[0] != (Token{Secret: tokA}) {
 		t.Fatalf("LoadTokens = %v, %v", got, err)
 	}
 }
@@ -145,15 +184,15 @@ func FuzzParseTokens(f *testing.F) {
 			return
 		}
 		for _, tk := range toks {
-			if len(tk) < minTokenLen || strings.ContainsAny(tk, " \t\n") {
-				t.Fatalf("accepted bad token %q", tk)
+			if len(tk.Secret) < minTokenLen || strings.ContainsAny(tk.Secret, " \t\n") {
+				t.Fatalf("accepted bad token %q", tk.Secret)
 			}
 		}
 	})
 }
 
 func BenchmarkBearer(b *testing.B) {
-	h := Bearer([]string{tokA, tokB})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h := Bearer(read(tokA, tokB))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	req := httptest.NewRequest(http.MethodGet, "/v1/parts", nil)
 	req.Header.Set("Authorization", "Bearer "+tokB)
 	rec := httptest.NewRecorder()

@@ -16,6 +16,9 @@
 //	    group commit (store.Apply)
 //	memledger_ingest_batch_size                     histogram: reports per
 //	    group commit
+//	memledger_ingest_refused_total{limit}           counter: reports refused
+//	    by a per-host limit (reports_per_hour, full_reports_per_hour,
+//	    events_per_day)
 //	memledger_ingest_queue_depth                    gauge: reports waiting
 //	    for a group commit
 //	memledger_ingest_inflight_bytes                 gauge: bytes of reports
@@ -85,6 +88,7 @@ type Metrics struct {
 	batchSize   prometheus.Histogram
 	enrollments *prometheus.CounterVec
 	reloads     *prometheus.CounterVec
+	refused     *prometheus.CounterVec
 }
 
 // New registers the collector's metrics on a new registry.
@@ -114,6 +118,10 @@ func New(o Options) *Metrics {
 			Help:    "Reports committed in one group commit.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 10), // 1 .. 512
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "memledger_ingest_refused_total",
+			Help: "Agent reports refused by a per-host limit (ResourceExhausted), by limit.",
+		}, []string{"limit"}),
 	}
 	m.enrollments = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "memledger_enrollments_total",
@@ -135,7 +143,7 @@ func New(o Options) *Metrics {
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.reports, m.commitDur, m.batchSize, m.enrollments, m.reloads, buildInfo,
+		m.reports, m.commitDur, m.batchSize, m.enrollments, m.reloads, m.refused, buildInfo,
 	)
 	if o.Ingest != nil {
 		m.Registry.MustRegister(ingestCollector(o.Ingest))
@@ -161,6 +169,10 @@ func New(o Options) *Metrics {
 	m.reloads.WithLabelValues("failed")
 	return m
 }
+
+// ObserveRefused counts one report refused by the per-host limit named;
+// its signature fits server.Options.OnRefused.
+func (m *Metrics) ObserveRefused(limit string) { m.refused.WithLabelValues(limit).Inc() }
 
 // ObserveEnrollment counts one certificate request; its signature fits
 // enroll.Service.Observe.

@@ -22,6 +22,27 @@ type budgetWaiter struct {
 	ready chan struct{}
 }
 
+// What a received report holds in memory once decoded and prepared (the
+// encoded copy, the decoded messages, the digest and part identities), as
+// TestInflightCostCoversDecodedReport measures it for every shape the
+// limits allow: about 7 times its encoded size for typical inventories,
+// up to 15 times for lists of empty strings (a 16-byte string header and
+// slice growth for 2 bytes on the wire), about 500 bytes per module,
+// drive or warning with few or short fields, and 1.4 KiB per report.
+// The budget counts this, not the encoded size, so that it bounds the
+// memory it stands for whatever the reports' size and shape.
+const (
+	decodedFactor = 12
+	itemCost      = 1024
+	reportCost    = 2048
+)
+
+// inflightCost is what a received report of n encoded bytes listing items
+// modules, drives and warnings (peekReport) takes from the budget.
+func inflightCost(n, items int) int64 {
+	return int64(n)*decodedFactor + int64(items)*itemCost + reportCost
+}
+
 func newBudget(size int64) *budget {
 	return &budget{size: size}
 }

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"crypto/tls"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
-	"github.com/memledger/memledger/collector/internal/enroll"
+	"github.com/memledger/memledger/internal/pki"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -15,12 +17,37 @@ import (
 // a report for any other host ends the stream with PermissionDenied before
 // it reaches the ledger. Without TLS (--insecure) there is no binding.
 
-// transportOption is the gRPC server option of o.TLS.
+// transportOption is the gRPC server option of o.TLS. With CheckCert, a
+// revoked client certificate fails the handshake.
 func (o Options) transportOption() grpc.ServerOption {
 	if o.TLS == nil {
 		return grpc.EmptyServerOption{}
 	}
-	return grpc.Creds(credentials.NewTLS(o.TLS.Clone()))
+	cfg := o.TLS.Clone()
+	if check := o.CheckCert; check != nil {
+		prev := cfg.VerifyConnection
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if prev != nil {
+				if err := prev(cs); err != nil {
+					return err
+				}
+			}
+			if len(cs.VerifiedChains) == 0 || len(cs.VerifiedChains[0]) == 0 {
+				return nil // enrollment: no certificate; calls check per RPC
+			}
+			leaf := cs.VerifiedChains[0][0]
+			host, err := pki.HostIDFromCert(leaf)
+			if err != nil {
+				return err
+			}
+			if err := check(host, leaf); err != nil {
+				o.Logger.Warn("handshake_refused", "host_id", host, "reason", err.Error())
+				return err
+			}
+			return nil
+		}
+	}
+	return grpc.Creds(credentials.NewTLS(cfg))
 }
 
 // registerEnroll serves opts.Enroll, when set, on the server's listener.
@@ -30,19 +57,14 @@ func (s *Server) registerEnroll() {
 	}
 }
 
-// bindIdentity records the host of the stream's client certificate; with
-// TLS on, a stream without a verified certificate is refused (enrollment
-// lets connections without one in, for EnrollService only).
+// bindIdentity records the host of the stream's client certificate.
+// admitStream already refused a stream without a verified certificate.
 func (r *reportStream) bindIdentity() error {
-	if r.s.opts.TLS == nil {
-		return nil
-	}
-	id, _, err := enroll.PeerHostID(r.ctx)
+	host, err := r.s.peerHost(r.ctx, memledgerv1.IngestService_Report_FullMethodName)
 	if err != nil {
-		r.s.opts.Logger.Warn("report_unauthenticated", "peer", r.peer, "reason", err.Error())
-		return status.Errorf(codes.Unauthenticated, "reports need this host's client certificate from the fleet CA: %v", err)
+		return err
 	}
-	r.certHost = id
+	r.certHost = host
 	return nil
 }
 

@@ -14,6 +14,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/netutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
@@ -32,7 +34,6 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/mem"
-	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
@@ -55,18 +56,41 @@ type Options struct {
 	// StreamWindow is the most reports one stream may have received but
 	// not yet acknowledged (default 64). Agents may pipeline that many.
 	StreamWindow int
-	// MaxInflightBytes bounds the encoded size of all reports received and
-	// not yet committed, over all streams (default 128 MiB).
+	// MaxInflightBytes bounds the memory of all reports received and not
+	// yet committed, over all streams (default 128 MiB), counted as
+	// decodedFactor times their encoded size (budget.go).
 	MaxInflightBytes int64
 	// MaxRecvMsgSize bounds one report's encoded size (default 4 MiB).
 	MaxRecvMsgSize int
-	// MaxStreams bounds the concurrently open Report streams (default
-	// 20000); more are refused with ResourceExhausted.
+	// MaxStreams bounds the concurrently open streams of every service
+	// (default 20000); more are refused with ResourceExhausted.
 	MaxStreams int
+	// MaxStreamsPerHost bounds the open streams of one client
+	// certificate's host, with TLS (default 8: an agent uses one at a
+	// time, a one-shot scan or doctor another).
+	MaxStreamsPerHost int
 	// MaxStreamsPerConn bounds the streams on one connection (default 1024).
 	MaxStreamsPerConn int
+	// StreamIdleTimeout ends a Report stream on which nothing was received
+	// or acknowledged for this long (default 10m), with Unavailable: an
+	// agent reconnects when it has a report. Connections without streams
+	// are closed after the same time.
+	StreamIdleTimeout time.Duration
+	// MaxConns bounds the open connections (default 20000); beyond it
+	// new connections wait in the listen backlog.
+	MaxConns int
 	// ShutdownTimeout bounds the drain on shutdown (default 30s).
 	ShutdownTimeout time.Duration
+	// HostLimits bound each host's reports and ledger events
+	// (admission.go; DefaultHostLimits).
+	HostLimits HostLimits
+	// OnRefused, when set, is called for every report refused by a host
+	// limit, with the limit's name (metrics). It must not block.
+	OnRefused func(limit string)
+	// MaxClockSkew is how far ahead of the collector's clock a report's
+	// sequence and collected_at may be (DefaultMaxClockSkew); further
+	// ahead, the stream ends with OutOfRange (CheckReportClock).
+	MaxClockSkew time.Duration
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
 	// Now returns the time a report is received (default time.Now).
@@ -79,6 +103,15 @@ type Options struct {
 	// Enroll, when set, is served as memledger.v1.EnrollService on the
 	// same listener.
 	Enroll memledgerv1.EnrollServiceServer
+	// CheckCert, when set with TLS, is asked about every verified client
+	// certificate: at the handshake, when a stream or call starts, and
+	// every RevocationCheckInterval for the streams open; an error
+	// (revocation) refuses the connection, refuses the call with
+	// PermissionDenied or ends the stream with PermissionDenied.
+	CheckCert func(host string, cert *x509.Certificate) error
+	// RevocationCheckInterval is how often open streams are checked with
+	// CheckCert (default 5s).
+	RevocationCheckInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -101,8 +134,23 @@ func (o Options) withDefaults() Options {
 	if o.MaxStreamsPerConn <= 0 {
 		o.MaxStreamsPerConn = 1024
 	}
+	if o.MaxStreamsPerHost <= 0 {
+		o.MaxStreamsPerHost = 8
+	}
+	if o.StreamIdleTimeout <= 0 {
+		o.StreamIdleTimeout = 10 * time.Minute
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 20000
+	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.RevocationCheckInterval <= 0 {
+		o.RevocationCheckInterval = 5 * time.Second
+	}
+	if o.MaxClockSkew <= 0 {
+		o.MaxClockSkew = DefaultMaxClockSkew
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -127,6 +175,7 @@ type Server struct {
 	health    *health.Server
 	committer *committerGroup
 	budget    *budget
+	admission *admission
 
 	// intake guards draining: a stream submits a report and queues its
 	// ticket under the read lock, so that once shutdown holds the write
@@ -134,6 +183,10 @@ type Server struct {
 	intake   sync.RWMutex
 	draining bool
 	drainCh  chan struct{}
+
+	// slots admits streams (streams.go).
+	slots          streamSlots
+	refusedStreams atomic.Uint64
 
 	streams  atomic.Int64
 	rejected atomic.Uint64
@@ -147,6 +200,7 @@ func New(st store.Store, opts Options) *Server {
 		opts:      opts,
 		committer: newCommitterGroup(st, opts.Committers, opts.Committer),
 		budget:    newBudget(opts.MaxInflightBytes),
+		admission: newAdmission(opts.HostLimits, opts.Limits.MaxParts, opts.Logger, opts.OnRefused),
 		drainCh:   make(chan struct{}),
 		health:    health.NewServer(),
 	}
@@ -156,13 +210,24 @@ func New(st store.Store, opts Options) *Server {
 		grpc.MaxConcurrentStreams(uint32(opts.MaxStreamsPerConn)),
 		// Agents stream for days and report rarely: keep idle connections,
 		// but find dead peers, and refuse pings more frequent than this.
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
+		// A connection that opens no stream (a stranger holding a socket)
+		// is closed after the idle timeout.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second, MaxConnectionIdle: opts.StreamIdleTimeout}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second, PermitWithoutStream: true}),
 		grpc.ConnectionTimeout(20*time.Second),
 		// Ten thousand idle agents: smaller per-connection read buffers
 		// (the default is 32 KiB each); write buffers are shared.
 		grpc.ReadBufferSize(8<<10),
+		// Fixed flow-control windows (no BDP growth): what a peer can
+		// make the collector receive, decrypt and buffer on a stream it
+		// refuses (an agent over its limits opening streams in a loop)
+		// stays small. 256 KiB per stream moves a 4 MiB report in 16
+		// round trips.
+		grpc.InitialWindowSize(256<<10),
+		grpc.InitialConnWindowSize(1<<20),
 		opts.transportOption(), // TLS, unless --insecure
+		grpc.StreamInterceptor(s.admitStream),
+		grpc.UnaryInterceptor(s.admitUnary),
 	)
 	s.grpc.RegisterService(&ingestServiceDesc, s)
 	s.registerEnroll()
@@ -180,6 +245,12 @@ func New(st store.Store, opts Options) *Server {
 // The listener is closed on return.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	errc := make(chan error, 1)
+	lis = netutil.LimitListener(lis, s.opts.MaxConns)
+	if s.opts.TLS != nil && s.opts.CheckCert != nil {
+		stop := make(chan struct{})
+		defer close(stop)
+		go s.recheckStreams(stop)
+	}
 	go func() { errc <- s.grpc.Serve(lis) }()
 	select {
 	case err := <-errc:
@@ -234,21 +305,28 @@ func (s *Server) shutdown() error {
 type Stats struct {
 	// Streams is the number of open Report streams.
 	Streams int64
-	// InflightBytes is the encoded size of reports received and not yet
-	// committed.
+	// InflightBytes is the memory the in-flight budget counts for the
+	// reports received and not yet committed (inflightCost: their encoded
+	// size times decodedFactor).
 	InflightBytes int64
-	// Rejected counts streams ended with InvalidArgument.
-	Rejected  uint64
+	// Rejected counts streams ended with InvalidArgument or OutOfRange.
+	Rejected uint64
+	// RefusedStreams counts streams refused by a stream cap.
+	RefusedStreams uint64
+	// Refused counts reports refused by a host limit (HostLimits).
+	Refused   uint64
 	Committer CommitterStats
 }
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
 	return Stats{
-		Streams:       s.streams.Load(),
-		InflightBytes: s.budget.inUse(),
-		Rejected:      s.rejected.Load(),
-		Committer:     s.committer.Stats(),
+		Streams:        s.streams.Load(),
+		InflightBytes:  s.budget.inUse(),
+		Rejected:       s.rejected.Load(),
+		RefusedStreams: s.refusedStreams.Load(),
+		Refused:        s.admission.refused.Load(),
+		Committer:      s.committer.Stats(),
 	}
 }
 
@@ -298,10 +376,7 @@ var ingestServiceDesc = grpc.ServiceDesc{
 
 // handleReport serves one Report stream.
 func (s *Server) handleReport(ss grpc.ServerStream) error {
-	if n := s.streams.Add(1); n > int64(s.opts.MaxStreams) {
-		s.streams.Add(-1)
-		return status.Errorf(codes.ResourceExhausted, "collector serves at most %d agent streams; retry later", s.opts.MaxStreams)
-	}
+	s.streams.Add(1) // admitted by admitStream
 	defer s.streams.Add(-1)
 	ctx, cancel := context.WithCancel(ss.Context())
 	defer cancel()
@@ -313,15 +388,20 @@ func (s *Server) handleReport(ss grpc.ServerStream) error {
 		inflight: make(chan *inflight, s.opts.StreamWindow),
 		recvDone: make(chan error, 1),
 	}
-	if p, ok := peer.FromContext(ctx); ok {
-		r.peer = p.Addr.String()
-	}
+	r.peer = peerAddr(ctx)
 	if err := r.bindIdentity(); err != nil {
 		return err
 	}
+	// A stream that neither sends nor waits for an ack holds a slot and
+	// memory for nothing: cut it once idle.
+	r.idle = time.AfterFunc(s.opts.StreamIdleTimeout, func() {
+		r.idled.Store(true)
+		cancel()
+	})
+	defer r.idle.Stop()
 	go r.recvLoop()
 	err := r.run()
-	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument {
+	if st, ok := status.FromError(err); ok && (st.Code() == codes.InvalidArgument || st.Code() == codes.OutOfRange) {
 		s.rejected.Add(1)
 		host := ""
 		if h := r.logHost.Load(); h != nil {
@@ -368,14 +448,24 @@ type reportStream struct {
 	certHost string
 	// logHost is hostID for the log, readable from any goroutine.
 	logHost atomic.Pointer[string]
+	// idle fires after StreamIdleTimeout without a report received or an
+	// ack sent, and sets idled before it cancels ctx.
+	idle  *time.Timer
+	idled atomic.Bool
 }
+
+// active pushes the idle deadline back.
+func (r *reportStream) active() { r.idle.Reset(r.s.opts.StreamIdleTimeout) }
 
 // inflight is one received report: its ticket, or the error that ends the
 // stream at this point.
 type inflight struct {
-	seq    uint64
-	ticket *Ticket
-	err    error
+	seq uint64
+	// host and reserved are the report's admission (admission.go).
+	host     string
+	reserved int
+	ticket   *Ticket
+	err      error
 }
 
 func (r *reportStream) recvLoop() {
@@ -399,12 +489,40 @@ func (r *reportStream) receive() error {
 			}
 			return err
 		}
-		held, err := s.budget.acquire(r.ctx, int64(len(raw.b)))
+		r.active()
+		// Per-host limits, before the report costs any decoding.
+		peek := peekReport(raw.b)
+		host, seq := peek.host, peek.seq
+		if r.certHost != "" {
+			host = r.certHost
+		}
+		reserved := 0
+		if host != "" {
+			var err error
+			if reserved, err = s.admission.admit(host, seq, peek.full, peek.items, s.opts.Now()); err != nil {
+				// Held a moment before the stream ends: an agent that
+				// retries at once gets at most MaxStreamsPerHost
+				// refusals a second, each costing one report's receipt.
+				hold := time.NewTimer(refusalHold)
+				select {
+				case <-hold.C:
+				case <-r.ctx.Done():
+				}
+				hold.Stop()
+				r.inflight <- &inflight{seq: seq, err: err}
+				return nil
+			}
+		}
+		// The report's events reservation is settled when it is acked
+		// (ack); on the paths below that end the stream before, it stays
+		// until the host's day is over.
+		held, err := s.budget.acquire(r.ctx, inflightCost(len(raw.b), peek.items))
 		if err != nil {
 			return nil // the stream is gone
 		}
 		rep, err := r.decode(raw.b)
 		if err != nil {
+			s.admission.settle(host, reserved, 0, s.opts.Now())
 			s.budget.release(held)
 			r.inflight <- &inflight{seq: rep.Sequence, err: err}
 			return nil
@@ -421,7 +539,7 @@ func (r *reportStream) receive() error {
 			s.budget.release(held)
 			return nil // stream gone or committer closed: the report stays unacknowledged
 		}
-		r.inflight <- &inflight{seq: rep.Sequence, ticket: t}
+		r.inflight <- &inflight{seq: rep.Sequence, host: host, reserved: reserved, ticket: t}
 		s.intake.RUnlock()
 	}
 }
@@ -449,8 +567,12 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 		return store.Report{Sequence: req.GetSequence()}, status.Errorf(codes.InvalidArgument,
 			"report sequence %d: host_id %.80q differs from this stream's host %.80q (one stream per host)", req.GetSequence(), req.GetHostId(), r.hostID)
 	}
+	receivedAt := r.s.opts.Now()
+	if err := CheckReportClock(req, receivedAt, r.s.opts.MaxClockSkew); err != nil {
+		return store.Report{Sequence: req.GetSequence()}, clockRefusal(req.GetSequence(), err)
+	}
 	r.last = req.GetSequence()
-	rep := ToStoreReport(req, r.s.opts.Now())
+	rep := ToStoreReport(req, receivedAt)
 	// Digest (and observe a changed inventory) here, in parallel with the
 	// committer, whose goroutine is the ingest's bottleneck.
 	// Errors are left to Apply, which rejects the report with the reason.
@@ -496,12 +618,14 @@ func DecodeReport(b []byte, lim Limits) (*memledgerv1.ReportRequest, error) {
 	return req, nil
 }
 
-// ToStoreReport converts a validated report received at receivedAt.
+// ToStoreReport converts a validated report received at receivedAt. It is
+// recorded at ObservedAt: the agent's observation time, bounded by
+// receivedAt.
 func ToStoreReport(req *memledgerv1.ReportRequest, receivedAt time.Time) store.Report {
 	rep := store.Report{
 		HostID:     req.GetHostId(),
 		Sequence:   req.GetSequence(),
-		ReceivedAt: receivedAt.UTC().Truncate(time.Microsecond),
+		ReceivedAt: ObservedAt(req, receivedAt).UTC().Truncate(time.Microsecond),
 	}
 	if hb := req.GetHeartbeat(); hb != nil {
 		rep.HeartbeatDigest = hb.GetInventoryDigest()
@@ -532,6 +656,13 @@ func (r *reportStream) run() error {
 			}
 			return status.Error(codes.Unavailable, "collector is shutting down: reconnect and send unacknowledged reports again")
 		case <-r.ctx.Done():
+			if err := context.Cause(r.ctx); status.Code(err) == codes.PermissionDenied {
+				return err // revoked (streams.go)
+			}
+			if r.idled.Load() {
+				r.s.opts.Logger.Info("stream_idle_closed", "peer", r.peer, "idle", r.s.opts.StreamIdleTimeout)
+				return status.Errorf(codes.Unavailable, "stream idle for %s: closed; reconnect to report", r.s.opts.StreamIdleTimeout)
+			}
 			return status.FromContextError(r.ctx.Err()).Err()
 		}
 	}
@@ -560,6 +691,11 @@ func (r *reportStream) ack(it *inflight) error {
 		return it.err
 	}
 	out, err := it.ticket.Wait(r.ctx)
+	if err == nil || r.ctx.Err() == nil {
+		// The outcome is known (a failed commit made no events); a
+		// report abandoned while waiting keeps its reservation.
+		r.s.admission.settle(it.host, it.reserved, out.Events, r.s.opts.Now())
+	}
 	if err != nil {
 		if r.ctx.Err() != nil {
 			return status.FromContextError(r.ctx.Err()).Err()
@@ -588,5 +724,6 @@ func (r *reportStream) ack(it *inflight) error {
 	if err := r.ss.SendMsg(resp); err != nil {
 		return err
 	}
+	r.active()
 	return nil
 }

@@ -26,6 +26,10 @@ import (
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
+// noHostLimits turns the per-host limits off, for tests of other limits
+// that send many reports of one host.
+var noHostLimits = HostLimits{ReportsPerHour: -1, FullReportsPerHour: -1, EventsPerDay: -1}
+
 // testServer is a Server on a loopback port.
 type testServer struct {
 	srv    *Server
@@ -262,7 +266,7 @@ func TestServerMaxStreams(t *testing.T) {
 // down, and holds at most its window of reports in the collector.
 func TestServerSlowAgentDoesNotBlockOthers(t *testing.T) {
 	st := newFakeStore()
-	ts := startServer(t, st, Options{StreamWindow: 4, Committer: CommitterOptions{QueueSize: 8}})
+	ts := startServer(t, st, Options{StreamWindow: 4, Committer: CommitterOptions{QueueSize: 8}, HostLimits: noHostLimits})
 	cc := dial(t, ts.addr)
 	slow := openStream(t, cc)
 	inv := testInventory("slow", 16, 4, 0)
@@ -289,7 +293,7 @@ func TestServerSlowAgentDoesNotBlockOthers(t *testing.T) {
 	}
 	// The flooding stream holds at most its window of reports, plus the
 	// one its receive goroutine has in hand, in the collector.
-	size := int64(proto.Size(fullReport("slow", 2000, inv)))
+	size := inflightCost(proto.Size(fullReport("slow", 2000, inv)), 20)
 	if got := ts.srv.Stats().InflightBytes; got > 5*size {
 		t.Errorf("in-flight bytes %d, want at most 5 reports (%d)", got, 5*size)
 	}
@@ -300,10 +304,10 @@ func TestServerSlowAgentDoesNotBlockOthers(t *testing.T) {
 func TestServerBackpressure(t *testing.T) {
 	st := newFakeStore()
 	st.gate = make(chan struct{})
-	const budget = 64 << 10
-	ts := startServer(t, st, Options{MaxInflightBytes: budget, StreamWindow: 64})
+	const budget = 512 << 10
+	ts := startServer(t, st, Options{MaxInflightBytes: budget, StreamWindow: 64, HostLimits: noHostLimits})
 	inv := testInventory("h", 16, 4, 0)
-	size := proto.Size(fullReport("h0", 1, inv))
+	size := inflightCost(proto.Size(fullReport("h0", 1, inv)), 20)
 	var wg sync.WaitGroup
 	for a := 0; a < 8; a++ {
 		host := fmt.Sprint("h", a)
@@ -320,7 +324,7 @@ func TestServerBackpressure(t *testing.T) {
 		}()
 	}
 	// Wait for the server to fill its budget, then check it stays bounded.
-	waitFor(t, func() bool { return ts.srv.Stats().InflightBytes > budget-2*int64(size) })
+	waitFor(t, func() bool { return ts.srv.Stats().InflightBytes > budget-2*size })
 	for i := 0; i < 20; i++ {
 		if got := ts.srv.Stats().InflightBytes; got > budget {
 			t.Fatalf("in-flight bytes %d over the budget %d", got, budget)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,7 +149,9 @@ func TestEnrollThenReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := startServer(t, st, Options{TLS: srvTLS, Enroll: &enroll.Service{CA: fleet.CA, Tokens: tokens}})
+	var clock atomic.Int64 // offset from the real time (renewal opens at day 60)
+	now := func() time.Time { return time.Now().Add(time.Duration(clock.Load())) }
+	ts := startServer(t, st, Options{TLS: srvTLS, Enroll: &enroll.Service{CA: fleet.CA, Tokens: tokens, Now: now}})
 
 	// Enroll with the pinned CA fingerprint and no certificate.
 	pinned, err := pki.PinnedTLSConfig("", pki.Fingerprint(fleet.CA.Cert), "localhost", nil)
@@ -187,6 +190,10 @@ func TestEnrollThenReport(t *testing.T) {
 	if ack, err := reportOnce(t, cc, "host-e", 7); err != nil || ack.GetStatus() != memledgerv1.AckStatus_ACK_STATUS_COMMITTED {
 		t.Fatalf("report with the enrolled certificate: %v %v, want COMMITTED", ack, err)
 	}
+	if _, err := memledgerv1.NewEnrollServiceClient(cc).Renew(ctx, &memledgerv1.RenewRequest{CsrDer: csr}); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("Renew of a fresh certificate: %v, want FailedPrecondition (renewal opens at day 60)", err)
+	}
+	clock.Store(int64(61 * 24 * time.Hour))
 	renewed, err := memledgerv1.NewEnrollServiceClient(cc).Renew(ctx, &memledgerv1.RenewRequest{CsrDer: csr})
 	if err != nil {
 		t.Fatalf("Renew with the certificate: %v", err)

@@ -48,6 +48,10 @@ type Limits struct {
 	MaxModules int
 	// MaxDrives bounds inventory.storage_devices (default 1024).
 	MaxDrives int
+	// MaxParts bounds memory modules and drives together (default 1024:
+	// real hosts carry hundreds). It bounds the ledger events one report
+	// can make: at most 2 × MaxParts + 2.
+	MaxParts int
 	// MaxLabels bounds inventory.host.labels (default 64).
 	MaxLabels int
 	// MaxWarnings bounds inventory.warnings (default 1024). Reports over the
@@ -66,6 +70,7 @@ func DefaultLimits() Limits {
 		MaxStringBytes: 1024,
 		MaxModules:     1024,
 		MaxDrives:      1024,
+		MaxParts:       1024,
 		MaxLabels:      64,
 		MaxWarnings:    1024,
 		MaxListItems:   64,
@@ -84,6 +89,7 @@ func (l Limits) withDefaults() Limits {
 	fill(&l.MaxStringBytes, d.MaxStringBytes)
 	fill(&l.MaxModules, d.MaxModules)
 	fill(&l.MaxDrives, d.MaxDrives)
+	fill(&l.MaxParts, d.MaxParts)
 	fill(&l.MaxLabels, d.MaxLabels)
 	fill(&l.MaxWarnings, d.MaxWarnings)
 	fill(&l.MaxListItems, d.MaxListItems)
@@ -204,6 +210,9 @@ func validateInventory(prefix string, inv *memledgerv1.Inventory, hostID string,
 	}
 	if n := len(inv.GetStorageDevices()); n > lim.MaxDrives {
 		return &ValidationError{Field: join("storage_devices"), Reason: fmt.Sprintf("%d drives, more than the limit of %d", n, lim.MaxDrives)}
+	}
+	if n := len(inv.GetMemoryModules()) + len(inv.GetStorageDevices()); n > lim.MaxParts {
+		return &ValidationError{Field: join("memory_modules"), Reason: fmt.Sprintf("%d modules and drives together, more than the limit of %d parts", n, lim.MaxParts)}
 	}
 	if n := len(inv.GetWarnings()); n > lim.MaxWarnings {
 		return &ValidationError{Field: join("warnings"), Reason: fmt.Sprintf("%d warnings, more than the limit of %d", n, lim.MaxWarnings)}
