@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -45,6 +46,7 @@ func newFixture(t *testing.T, now time.Time) *fixture {
 	m := metrics.New(metrics.Options{Tracker: f.tracker, Store: st, Now: clock, ReportingWindow: 30 * 24 * time.Hour})
 	h := New(Options{
 		Store: st, Policy: f.pol.Load, Registry: m.Registry, Now: clock,
+		ReloadInterval: time.Nanosecond, // tests reload in a row
 		Reload: func(ctx context.Context) error {
 			p, err := policy.Parse([]byte(f.next), "policy.yaml")
 			if err != nil {
@@ -268,6 +270,66 @@ func mapsEqual(a, b map[string]string) bool {
 	return true
 }
 
+// Policy reloads are rate limited: 53,004 reloads in 15 s raised ingest
+// p99 from 6 to 29 ms.
+func TestReloadRateLimited(t *testing.T) {
+	st := rt.OpenStore(t)
+	var reloads atomic.Int64
+	srv := httptest.NewServer(New(Options{Store: st, ReloadInterval: time.Hour,
+		Reload: func(context.Context) error { reloads.Add(1); return nil }}))
+	defer srv.Close()
+	codes := []int{}
+	for range 5 {
+		resp, err := http.Post(srv.URL+"/api/v1/policy/reload", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes = append(codes, resp.StatusCode)
+		if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	if fmt.Sprint(codes) != "[200 429 429 429 429]" || reloads.Load() != 1 {
+		t.Fatalf("statuses %v, %d reloads; want one reload, then 429", codes, reloads.Load())
+	}
+}
+
+// /readyz reflects whether the ledger accepts writes; /healthz (liveness)
+// only whether it answers: a collector whose every commit fails on a full
+// disk is alive but not ready.
+func TestReadyzSeparateFromHealthz(t *testing.T) {
+	st := rt.OpenStore(t)
+	var writeErr atomic.Pointer[error]
+	srv := httptest.NewServer(New(Options{Store: st, Ready: func() error {
+		if p := writeErr.Load(); p != nil {
+			return *p
+		}
+		return nil
+	}}))
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {
+		t.Fatalf("/readyz: %d %q", code, body)
+	}
+	full := errors.New("last commit failed: database or disk is full")
+	writeErr.Store(&full)
+	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "disk is full") {
+		t.Fatalf("/readyz with failing commits: %d %q, want 503 with the reason", code, body)
+	}
+	if code, _ := get("/healthz"); code != 200 {
+		t.Fatalf("/healthz with failing commits: %d, want 200 (alive)", code)
+	}
+}
+
 func TestReloadWithoutPolicy(t *testing.T) {
 	st := rt.OpenStore(t)
 	srv := httptest.NewServer(New(Options{Store: st}))
@@ -338,7 +400,7 @@ func TestDashboardInChromium(t *testing.T) {
 		regexp.MustCompile(`<path class="line-recorded" data-status="recorded" data-last="1"`),
 		// The server-rendered tables.
 		regexp.MustCompile(`<td class="n" data-total="hosts">3</td>`),
-		regexp.MustCompile(`<td>db-17</td><td>nvme1n1</td><td>micron</td><td>MTFDKCC960TFR</td><td>MICSSD01</td><td>2025-03-13</td>`),
+		regexp.MustCompile(`<td>db-17</td><td>db-17.example.net</td><td>nvme1n1</td><td>micron</td><td>MTFDKCC960TFR</td><td>MICSSD01</td><td>2025-03-13</td>`),
 		regexp.MustCompile(`<td>env</td><td>staging</td><td class="n">0</td><td class="n">0</td><td class="n">1</td>`),
 	} {
 		if !want.MatchString(dom) {
