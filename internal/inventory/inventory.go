@@ -15,7 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/memledger/memledger/internal/vendor"
+	"github.com/memledger/memledger/internal/maker"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -206,7 +206,7 @@ func unsetLocator(s string) bool {
 // VendorProto is the wire form of a maker identification, with its
 // evidence copied; nil when the maker is unknown, so that an unidentified
 // maker is absent from the inventory rather than present and empty.
-func VendorProto(v vendor.Vendor) *memledgerv1.Vendor {
+func VendorProto(v maker.Attribution) *memledgerv1.Vendor {
 	if !v.Known() {
 		return nil
 	}

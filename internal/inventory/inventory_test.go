@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/memledger/memledger/internal/vendor"
+	"github.com/memledger/memledger/internal/maker"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -241,10 +241,10 @@ func BenchmarkDigestInput(b *testing.B) {
 }
 
 func TestVendorProto(t *testing.T) {
-	if got := VendorProto(vendor.Vendor{}); got != nil {
+	if got := VendorProto(maker.Attribution{}); got != nil {
 		t.Errorf("unknown maker: %v, want nil (absent)", got)
 	}
-	v := vendor.Vendor{ID: "crucial", Name: "Crucial", Parent: "micron", Evidence: []string{"smbios-module-id", "part-number"}, JEP106: "6:0x1B"}
+	v := maker.Attribution{ID: "crucial", Name: "Crucial", Parent: "micron", Evidence: []string{"smbios-module-id", "part-number"}, JEP106: "6:0x1B"}
 	got := VendorProto(v)
 	want := &memledgerv1.Vendor{Id: "crucial", Name: "Crucial", Parent: "micron", Evidence: []string{"smbios-module-id", "part-number"}, Jep106: "6:0x1B"}
 	if !proto.Equal(got, want) {

@@ -2,7 +2,7 @@
 // serial number, part number or manufacturer string a real value, or one
 // of the fillers firmware writes when it has nothing to say?
 //
-// The scan (internal/vendor), the collector's ledger (part identity) and
+// The scan (internal/maker), the collector's ledger (part identity) and
 // the agent's snapshot masker all ask it here, so that a value is real to
 // all of them or to none: a serial that the ledger trusts while the scan
 // calls it a filler is how two identical servers end up "swapping" modules.

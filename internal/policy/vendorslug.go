@@ -4,18 +4,18 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/memledger/memledger/internal/maker"
 	"github.com/memledger/memledger/internal/suggest"
-	"github.com/memledger/memledger/internal/vendor"
 )
 
 // isKnownSlug validates the vendor slugs of policy files; a former slug
 // of a maker is known.
-func isKnownSlug(slug string) bool { return vendor.IsKnownSlug(slug) }
+func isKnownSlug(slug string) bool { return maker.IsKnownSlug(slug) }
 
 // currentSlug is the slug the catalogue gives now to the maker a policy
 // file or a stored part names by slug, which may be a former one
 // (wilkelektroniksa for goodram): rules and parts are compared on it.
-func currentSlug(slug string) string { return vendor.CurrentSlug(slug) }
+func currentSlug(slug string) string { return maker.CurrentSlug(slug) }
 
 // CheckVendorSlug validates a vendor slug as policy files are validated:
 // an unknown one is an error that lists the closest known slugs. Filters
@@ -34,7 +34,7 @@ func slugHint(slug string) string {
 	if lower := strings.ToLower(slug); lower != slug && isKnownSlug(lower) {
 		return fmt.Sprintf(" (slugs are lowercase: %q)", lower)
 	}
-	return suggest.Hint(slug, vendor.Slugs())
+	return suggest.Hint(slug, maker.Slugs())
 }
 
 // vendorName is the display name of a maker slug for reasons: "Micron
@@ -44,7 +44,7 @@ func vendorName(slug string) string {
 	if slug == "" {
 		return ""
 	}
-	if m, ok := vendor.BySlug(slug); ok && m.Name != "" {
+	if m, ok := maker.BySlug(slug); ok && m.Name != "" {
 		return m.Name
 	}
 	return slug

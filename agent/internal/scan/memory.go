@@ -6,8 +6,8 @@ import (
 
 	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/maker"
 	"github.com/memledger/memledger/internal/smbios"
-	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -44,7 +44,7 @@ func memoryModules(devices []smbios.MemoryDevice, source string) ([]*memledgerv1
 }
 
 func memoryModule(d *smbios.MemoryDevice, source string) (*memledgerv1.MemoryModule, []*memledgerv1.Warning) {
-	part, decoded := vendor.CleanPartNumber(unset(d.PartNumber))
+	part, decoded := maker.CleanPartNumber(unset(d.PartNumber))
 	m := &memledgerv1.MemoryModule{
 		Locator:            unset(d.Locator),
 		BankLocator:        unset(d.BankLocator),
@@ -71,7 +71,7 @@ func memoryModule(d *smbios.MemoryDevice, source string) (*memledgerv1.MemoryMod
 			m.ModuleManufacturerId = id.String()
 		}
 	}
-	res := vendor.IdentifyModule(vendor.ModuleFacts{
+	res := maker.IdentifyModule(maker.ModuleFacts{
 		ManufacturerRaw:      d.Manufacturer,
 		ModuleManufacturerID: d.ModuleManufacturerID,
 		PartNumber:           d.PartNumber,

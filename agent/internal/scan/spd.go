@@ -11,8 +11,8 @@ import (
 	"github.com/memledger/memledger/internal/hexdump"
 	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/maker"
 	"github.com/memledger/memledger/internal/spd"
-	"github.com/memledger/memledger/internal/vendor"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -234,7 +234,7 @@ func applySPD(m *memledgerv1.MemoryModule, img spdImage) []*memledgerv1.Warning 
 
 // spdVendor names the maker of a JEP106 id read from an SPD.
 func spdVendor(id jep106.ID, evidence string) *memledgerv1.Vendor {
-	v, ok := vendor.ByJEP106(id)
+	v, ok := maker.ByJEP106(id)
 	if !ok {
 		return nil
 	}

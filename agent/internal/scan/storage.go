@@ -7,7 +7,7 @@ import (
 
 	"github.com/memledger/memledger/agent/internal/storage"
 	"github.com/memledger/memledger/internal/inventory"
-	"github.com/memledger/memledger/internal/vendor"
+	"github.com/memledger/memledger/internal/maker"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -54,7 +54,7 @@ func storageDevice(d *storage.Drive) (*memledgerv1.StorageDevice, []*memledgerv1
 		dev.PciSubsystemVendorId = pciID(d.PCISubsystemVendor)
 		dev.PciSubsystemDeviceId = pciID(d.PCISubsystemDevice)
 	}
-	res := vendor.IdentifyDrive(vendor.DriveFacts{
+	res := maker.IdentifyDrive(maker.DriveFacts{
 		Model:              d.Model,
 		VendorRaw:          d.VendorRaw,
 		Transport:          d.Transport,
@@ -86,9 +86,9 @@ func pciID(id uint16) string {
 	return fmt.Sprintf("%04x", id)
 }
 
-// driveKindProto maps vendor.DriveKind to its proto enum: the values are
+// driveKindProto maps maker.DriveKind to its proto enum: the values are
 // the same by construction (TestDriveKindMatchesProto).
-func driveKindProto(k vendor.DriveKind) memledgerv1.DriveKind {
+func driveKindProto(k maker.DriveKind) memledgerv1.DriveKind {
 	return memledgerv1.DriveKind(k)
 }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/memledger/memledger/agent/internal/storage"
 	"github.com/memledger/memledger/internal/hosttree"
-	"github.com/memledger/memledger/internal/vendor"
+	"github.com/memledger/memledger/internal/maker"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -69,11 +69,11 @@ func TestScanDriveIdentifiers(t *testing.T) {
 }
 
 func TestDriveKindMatchesProto(t *testing.T) {
-	for k, want := range map[vendor.DriveKind]memledgerv1.DriveKind{
-		vendor.DriveKindUnspecified: memledgerv1.DriveKind_DRIVE_KIND_UNSPECIFIED,
-		vendor.DriveKindPhysical:    memledgerv1.DriveKind_DRIVE_KIND_PHYSICAL,
-		vendor.DriveKindRAIDVolume:  memledgerv1.DriveKind_DRIVE_KIND_RAID_VOLUME,
-		vendor.DriveKindVirtual:     memledgerv1.DriveKind_DRIVE_KIND_VIRTUAL,
+	for k, want := range map[maker.DriveKind]memledgerv1.DriveKind{
+		maker.DriveKindUnspecified: memledgerv1.DriveKind_DRIVE_KIND_UNSPECIFIED,
+		maker.DriveKindPhysical:    memledgerv1.DriveKind_DRIVE_KIND_PHYSICAL,
+		maker.DriveKindRAIDVolume:  memledgerv1.DriveKind_DRIVE_KIND_RAID_VOLUME,
+		maker.DriveKindVirtual:     memledgerv1.DriveKind_DRIVE_KIND_VIRTUAL,
 	} {
 		if got := driveKindProto(k); got != want {
 			t.Errorf("driveKindProto(%d) = %v, want %v", k, got, want)

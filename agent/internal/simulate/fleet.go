@@ -8,12 +8,12 @@ import (
 	"sync"
 
 	"github.com/memledger/memledger/internal/inventory"
-	"github.com/memledger/memledger/internal/vendor"
+	"github.com/memledger/memledger/internal/maker"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
 // moduleModel is a memory module sold in volume, as its firmware describes
-// it. The makers are identified by internal/vendor from these raw facts,
+// it. The makers are identified by internal/maker from these raw facts,
 // exactly as the agent identifies real modules.
 type moduleModel struct {
 	weight int
@@ -89,27 +89,27 @@ func pick[T any](r *rand.Rand, items []T, weight func(T) int) T {
 
 // modelIDs memoizes identifyModel: the simulator must not spend the CPU it
 // shares with the collector identifying the same few models again.
-var modelIDs sync.Map // moduleModel -> vendor.ModuleResult
+var modelIDs sync.Map // moduleModel -> maker.ModuleResult
 
 // identifyModel identifies a model's makers as an agent would.
-func identifyModel(m moduleModel) vendor.ModuleResult {
+func identifyModel(m moduleModel) maker.ModuleResult {
 	if id, ok := modelIDs.Load(m); ok {
-		return id.(vendor.ModuleResult)
+		return id.(maker.ModuleResult)
 	}
-	id := vendor.IdentifyModule(vendor.ModuleFacts{ManufacturerRaw: m.manufacturer, ModuleManufacturerID: m.word, PartNumber: m.partNumber})
+	id := maker.IdentifyModule(maker.ModuleFacts{ManufacturerRaw: m.manufacturer, ModuleManufacturerID: m.word, PartNumber: m.partNumber})
 	modelIDs.Store(m, id)
 	return id
 }
 
 // driveIDs memoizes identifyDrive, as modelIDs does for modules.
-var driveIDs sync.Map // drive model name -> vendor.DriveResult
+var driveIDs sync.Map // drive model name -> maker.DriveResult
 
 // identifyDrive identifies a drive model's makers as an agent would.
-func identifyDrive(d driveModel) vendor.DriveResult {
+func identifyDrive(d driveModel) maker.DriveResult {
 	if id, ok := driveIDs.Load(d.model); ok {
-		return id.(vendor.DriveResult)
+		return id.(maker.DriveResult)
 	}
-	id := vendor.IdentifyDrive(vendor.DriveFacts{Model: d.model, Transport: "nvme", PCIVendor: d.pciVendor, PCIDevice: d.pciDevice, PCISubsystemVendor: d.pciVendor})
+	id := maker.IdentifyDrive(maker.DriveFacts{Model: d.model, Transport: "nvme", PCIVendor: d.pciVendor, PCIDevice: d.pciDevice, PCISubsystemVendor: d.pciVendor})
 	driveIDs.Store(d.model, id)
 	return id
 }

@@ -3,7 +3,7 @@
 // and reports raw facts about each: kernel name, transport, full model,
 // serial, firmware, size, WWN, the SCSI/ATA vendor string and, for NVMe, the
 // controller's PCI ids. Deciding who made a drive is not done here (see
-// internal/vendor); this package only says what the host reports.
+// internal/maker); this package only says what the host reports.
 //
 // Enumeration is ghw's (github.com/jaypipes/ghw, block package, chrooted to
 // root). ghw does not expose everything a drive ledger needs, so Scan reads a

@@ -12,8 +12,8 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/cmdutil"
+	"github.com/memledger/memledger/internal/maker"
 	"github.com/memledger/memledger/internal/termsafe"
-	"github.com/memledger/memledger/internal/vendor"
 )
 
 // Output formats of the read commands.
@@ -128,7 +128,7 @@ func makerText(v store.Vendor) string {
 	}
 	if v.Parent != "" && v.Parent != v.ID {
 		parent := v.Parent
-		if m, ok := vendor.BySlug(v.Parent); ok {
+		if m, ok := maker.BySlug(v.Parent); ok {
 			parent = m.Name
 		}
 		return name + " (" + parent + ")"

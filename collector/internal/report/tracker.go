@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/maker"
 	"github.com/memledger/memledger/internal/policy"
-	"github.com/memledger/memledger/internal/vendor"
 )
 
 // PolicySource returns the policy in force (nil: none). policy.Holder's
@@ -324,7 +324,7 @@ func makerName(slug string) string {
 	if slug == "" {
 		return ""
 	}
-	if m, ok := vendor.BySlug(slug); ok && m.Name != "" {
+	if m, ok := maker.BySlug(slug); ok && m.Name != "" {
 		return m.Name
 	}
 	return slug

@@ -14,7 +14,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/ledger"
 	"github.com/memledger/memledger/collector/internal/store"
-	vendorpkg "github.com/memledger/memledger/internal/vendor"
+	vendorpkg "github.com/memledger/memledger/internal/maker"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
