@@ -37,7 +37,7 @@ const (
 	DefaultCollector = "localhost:7420"
 	DefaultInterval  = time.Hour
 	DefaultJitter    = 5 * time.Minute
-	DefaultStateDir  = "/var/lib/memledger"
+	DefaultStateDir  = "/var/lib/memledger-agent"
 )
 
 // Config is the agent daemon's configuration.

@@ -29,7 +29,7 @@ certificate (key, CA, validity and expiry) and a round trip to the collector
 Each line is OK, WARN or FAIL with a hint. Exit status 1 when any check FAILs.
 Run it as the agent's user to see what the daemon sees.`,
 		Example: `  memledger-agent doctor
-  sudo -u memledger memledger-agent doctor --config /etc/memledger/agent.yaml`,
+  sudo -u memledger-agent memledger-agent doctor --config /etc/memledger/agent.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := doctor.Options{Root: cfg.Root, Timeout: timeout}

@@ -90,9 +90,9 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
 	fl.BoolVar(&f.assumeNew, "assume-new", false, "with --policy: treat every part as a new install (acceptance gate for new servers)")
 	fl.StringVar(&f.sendAddr, "send", "", "also send the inventory to the collector at `ADDR` (host:port) and wait for its acknowledgement")
 	fl.BoolVar(&f.insecure, "insecure", false, "with --send: talk to the collector in plaintext (test setups only)")
-	fl.StringVar(&f.tlsCert, "tls-cert", "/var/lib/memledger/tls/agent.crt", "with --send: this host's client certificate `FILE` (see memledger-agent enroll)")
-	fl.StringVar(&f.tlsKey, "tls-key", "/var/lib/memledger/tls/agent.key", "with --send: the client certificate's key `FILE`")
-	fl.StringVar(&f.tlsCA, "tls-ca", "/var/lib/memledger/tls/ca.crt", "with --send: the CA `FILE` that signed the collector's certificate")
+	fl.StringVar(&f.tlsCert, "tls-cert", "/var/lib/memledger-agent/tls/agent.crt", "with --send: this host's client certificate `FILE` (see memledger-agent enroll)")
+	fl.StringVar(&f.tlsKey, "tls-key", "/var/lib/memledger-agent/tls/agent.key", "with --send: the client certificate's key `FILE`")
+	fl.StringVar(&f.tlsCA, "tls-ca", "/var/lib/memledger-agent/tls/ca.crt", "with --send: the CA `FILE` that signed the collector's certificate")
 	cmd.MarkFlagsMutuallyExclusive("smbios", "dmidecode")
 	return cmd
 }

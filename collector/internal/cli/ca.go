@@ -24,7 +24,7 @@ import (
 // collector.yaml names the same paths.
 const (
 	DefaultCADir      = "/etc/memledger/tls"
-	DefaultTokensFile = "/var/lib/memledger/tokens.json"
+	DefaultTokensFile = "/var/lib/memledger-collector/tokens.json"
 )
 
 // File names inside --ca-dir, as `ca init` writes them.
@@ -83,11 +83,16 @@ func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollSer
 }
 
 // certsPath is --certs-file, by default certs.json beside --tokens-file.
-func (f securityFlags) certsPath() string {
-	if f.certsFile != "" {
-		return f.certsFile
+func (f securityFlags) certsPath() string { return certsPath(f.certsFile, f.tokensFile) }
+
+// certsPath is the certificate registry serve and ca revoke use:
+// certsFile, or certs.json beside tokensFile. One rule for both, so a
+// revocation lands in the file serve checks.
+func certsPath(certsFile, tokensFile string) string {
+	if certsFile != "" {
+		return certsFile
 	}
-	return filepath.Join(filepath.Dir(f.tokensFile), filepath.Base(DefaultCertsFile))
+	return filepath.Join(filepath.Dir(tokensFile), filepath.Base(DefaultCertsFile))
 }
 
 // serveTLS is serveSecurity's TLS configuration and enrollment service.

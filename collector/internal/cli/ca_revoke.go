@@ -12,10 +12,11 @@ import (
 
 // DefaultCertsFile is the certificate registry: each host's enrollment
 // and the revocations (serve --certs-file, ca revoke --certs-file).
-const DefaultCertsFile = "/var/lib/memledger/certs.json"
+const DefaultCertsFile = "/var/lib/memledger-collector/certs.json"
 
 type caRevokeFlags struct {
-	certsFile string
+	certsFile  string
+	tokensFile string
 	hostID    string
 	serial    string
 	reason    string
@@ -46,7 +47,8 @@ to it (enroll-token create --host-id) or made with --replace.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.certsFile, "certs-file", DefaultCertsFile, "the certificate registry `FILE` (the collector's, see serve --certs-file)")
+	fl.StringVar(&f.certsFile, "certs-file", "", "the certificate registry `FILE` (the collector's, see serve --certs-file; default: certs.json beside --tokens-file, as serve)")
+	fl.StringVar(&f.tokensFile, "tokens-file", DefaultTokensFile, "enrollment tokens `FILE` of the collector, beside which its registry lies")
 	fl.StringVar(&f.hostID, "host-id", "", "revoke every certificate of this host")
 	fl.StringVar(&f.serial, "serial", "", "revoke the certificate with this hex serial number")
 	fl.StringVar(&f.reason, "reason", "", "why (kept in the registry and logged)")
@@ -55,7 +57,7 @@ to it (enroll-token create --host-id) or made with --replace.
 }
 
 func (a *app) runCARevoke(f caRevokeFlags, now time.Time) error {
-	reg := enroll.NewRegistry(f.certsFile)
+	reg := enroll.NewRegistry(certsPath(f.certsFile, f.tokensFile))
 	if f.list {
 		revs, err := reg.Revocations(now)
 		if err != nil {

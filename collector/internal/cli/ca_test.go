@@ -223,12 +223,13 @@ func TestServeEnrollment(t *testing.T) {
 		t.Errorf("log lacks enrollment_enabled:\n%s", logs.String())
 	}
 
-	// ca revoke: the running collector refuses the host's certificate.
-	certs := filepath.Join(tmp, "certs.json") // beside --tokens-file
-	if _, _, err := runCLI(t, nil, "", "ca", "revoke", "--certs-file", certs, "--host-id", "db-17", "--reason", "test"); err != nil {
+	// ca revoke given serve's --tokens-file finds the registry serve reads
+	// (certs.json beside it): the running collector refuses the host's
+	// certificate.
+	if _, _, err := runCLI(t, nil, "", "ca", "revoke", "--tokens-file", tokens, "--host-id", "db-17", "--reason", "test"); err != nil {
 		t.Fatal(err)
 	}
-	out, _, err = runCLI(t, nil, "", "ca", "revoke", "--certs-file", certs, "--list")
+	out, _, err = runCLI(t, nil, "", "ca", "revoke", "--certs-file", filepath.Join(tmp, "certs.json"), "--list")
 	if err != nil || !strings.Contains(out, `"db-17"`) {
 		t.Fatalf("ca revoke --list: %q %v", out, err)
 	}

@@ -38,7 +38,7 @@ off-peak.
 
 Exit status 0 when every rule holds; 1 with each broken rule and the number
 of rows that break it.`,
-		Example: `  memledger-collector check --db sqlite:/var/lib/memledger/ledger.db
+		Example: `  memledger-collector check --db sqlite:/var/lib/memledger-collector/ledger.db
   MEMLEDGER_DB=postgres://memledger@db.example/memledger memledger-collector check`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -28,7 +28,7 @@ import (
 )
 
 // DefaultDB is the ledger used when --db is not given.
-const DefaultDB = "sqlite:/var/lib/memledger/ledger.db"
+const DefaultDB = "sqlite:/var/lib/memledger-collector/ledger.db"
 
 // ExitError carries a specific exit status (2: usage, 3: policy violations
 // found) out to main.

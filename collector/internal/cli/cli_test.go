@@ -305,7 +305,7 @@ func TestConfigPrecedence(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"default", nil, nil, "no ledger at /var/lib/memledger/ledger.db"},
+		{"default", nil, nil, "no ledger at /var/lib/memledger-collector/ledger.db"},
 		{"config file", nil, []string{"--config", cfg}, "no ledger at /from/file.db"},
 		{"config file from the environment", map[string]string{"MEMLEDGER_CONFIG": cfg}, nil, "no ledger at /from/file.db"},
 		{"environment over file", map[string]string{"MEMLEDGER_DB": "sqlite:/from/env.db"}, []string{"--config", cfg}, "no ledger at /from/env.db"},
@@ -314,7 +314,7 @@ func TestConfigPrecedence(t *testing.T) {
 		{"bad env value", map[string]string{"MEMLEDGER_LIMIT": "many"}, []string{"--config", cfg}, `environment MEMLEDGER_LIMIT="many"`},
 		{"missing config", nil, []string{"--config", filepath.Join(dir, "none.yaml")}, "none.yaml: no such file"},
 		{"missing config from the environment", map[string]string{"MEMLEDGER_CONFIG": filepath.Join(dir, "none.yaml")}, nil, "none.yaml: no such file"},
-		{"empty MEMLEDGER_CONFIG reads no file", map[string]string{"MEMLEDGER_CONFIG": ""}, nil, "no ledger at /var/lib/memledger/ledger.db"},
+		{"empty MEMLEDGER_CONFIG reads no file", map[string]string{"MEMLEDGER_CONFIG": ""}, nil, "no ledger at /var/lib/memledger-collector/ledger.db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

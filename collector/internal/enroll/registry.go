@@ -45,7 +45,7 @@ type registryFile struct {
 
 // Registry is the collector's record of issued certificates and
 // revocations: a small JSON file (mode 0600, replaced atomically, default
-// /var/lib/memledger/certs.json) written by enrollment and by
+// /var/lib/memledger-collector/certs.json) written by enrollment and by
 // `memledger-collector ca revoke`, and read by serve on every handshake
 // and stream (re-read when the file changes, checked at most once a
 // second). As with the tokens file, a `ca revoke` at the very moment an
