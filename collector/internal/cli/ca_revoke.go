@@ -17,10 +17,10 @@ const DefaultCertsFile = "/var/lib/memledger-collector/certs.json"
 type caRevokeFlags struct {
 	certsFile  string
 	tokensFile string
-	hostID    string
-	serial    string
-	reason    string
-	list      bool
+	hostID     string
+	serial     string
+	reason     string
+	list       bool
 }
 
 func (a *app) caRevokeCommand() *cobra.Command {
