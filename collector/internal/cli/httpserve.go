@@ -116,7 +116,7 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 	}
 	handler := httpapi.New(httpapi.Options{
 		Store: st, Policy: rt.currentPolicy, Reload: reload, Registry: rt.metrics.Registry,
-		Middleware: mw, Logger: a.logger,
+		Middleware: mw, Logger: a.logger, Report: rt.tracker.Report,
 	})
 	addr := lis.Addr().String()
 	rt.http = &http.Server{
@@ -188,8 +188,8 @@ func (rt *policyRuntime) Reload(context.Context) error {
 // may have changed for evaluation. It never blocks.
 func (rt *policyRuntime) onCommit(reports []store.Report, outcomes []store.Outcome, took time.Duration, err error) {
 	rt.metrics.ObserveCommit(reports, outcomes, took, err)
-	if err != nil || rt.holder == nil {
-		return
+	if err != nil {
+		return // without a policy the live report's totals still follow
 	}
 	var hosts []string
 	for i, r := range reports {

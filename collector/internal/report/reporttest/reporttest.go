@@ -5,11 +5,18 @@ package reporttest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/memledger/memledger/collector/internal/store"
+	_ "github.com/memledger/memledger/collector/internal/store/postgres" // OpenStores
 	_ "github.com/memledger/memledger/collector/internal/store/sqlite"
 	fx "github.com/memledger/memledger/collector/internal/store/storetest"
 	"github.com/memledger/memledger/internal/policy"
@@ -129,3 +136,61 @@ func MustPolicy(t testing.TB, text string) *policy.Policy {
 
 // FixedNow is a clock stopped at t.
 func FixedNow(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+// EnvPostgres names a PostgreSQL server for the PostgreSQL variants of the
+// report tests, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+const EnvPostgres = "MEMLEDGER_TEST_POSTGRES"
+
+// OpenStores returns openers of an empty ledger per driver: SQLite always,
+// PostgreSQL (a schema of its own, dropped at cleanup) when EnvPostgres
+// is set.
+func OpenStores(t *testing.T) map[string]func(t *testing.T) store.Store {
+	m := map[string]func(t *testing.T) store.Store{"sqlite": func(t *testing.T) store.Store { return OpenStore(t) }}
+	dsn := os.Getenv(EnvPostgres)
+	if dsn == "" {
+		t.Logf("PostgreSQL variant skipped: set %s to run it", EnvPostgres)
+		return m
+	}
+	m["postgres"] = func(t *testing.T) store.Store {
+		t.Helper()
+		ctx := context.Background()
+		var b [6]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			t.Fatal(err)
+		}
+		schema := "memledger_report_test_" + hex.EncodeToString(b[:])
+		admin, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatalf("connect to %s: %v", store.RedactDSN(dsn), err)
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+			t.Fatalf("create schema: %v", err)
+		}
+		t.Cleanup(func() {
+			c, err := pgx.Connect(context.Background(), dsn)
+			if err != nil {
+				t.Errorf("drop schema %s: %v", schema, err)
+				return
+			}
+			defer c.Close(context.Background())
+			if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+				t.Errorf("drop schema %s: %v", schema, err)
+			}
+		})
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatalf("%s: %v", EnvPostgres, err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		st, err := store.Open(ctx, u.String())
+		if err != nil {
+			t.Fatalf("open %s: %v", store.RedactDSN(u.String()), err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	return m
+}
