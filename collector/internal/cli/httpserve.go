@@ -188,8 +188,8 @@ func (rt *policyRuntime) Reload(context.Context) error {
 // may have changed for evaluation. It never blocks.
 func (rt *policyRuntime) onCommit(reports []store.Report, outcomes []store.Outcome, took time.Duration, err error) {
 	rt.metrics.ObserveCommit(reports, outcomes, took, err)
-	if err != nil {
-		return // without a policy the live report's totals still follow
+	if err != nil || rt.holder == nil {
+		return
 	}
 	var hosts []string
 	for i, r := range reports {

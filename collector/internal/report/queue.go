@@ -169,9 +169,13 @@ const (
 // the same PostgreSQL database), so this makes the statuses, their events,
 // the metrics and the live aggregates follow every write path, not only
 // this process's commits. Hosts this process committed are queued again,
-// at most once per poll. Before the first whole-fleet evaluation (which
-// sets where to follow from) it does nothing.
+// at most once per poll. Without a policy, or before the first
+// whole-fleet evaluation (which sets where to follow from), it does
+// nothing.
 func (t *Tracker) followLedger(ctx context.Context) error {
+	if t.policy() == nil {
+		return nil
+	}
 	t.followMu.Lock()
 	defer t.followMu.Unlock()
 	after := t.follow
@@ -261,8 +265,8 @@ func (t *Tracker) Sync(ctx context.Context) error {
 // time, or at a time since the last rule's effective date or waiver's
 // expiry that precedes no part's date on more than a few hosts. Other
 // reports (the past, before the first whole-fleet evaluation, during one
-// after a policy reload) are computed from the ledger by Build. Both give
-// the same report.
+// after a policy reload, without a policy: totals only) are computed from
+// the ledger by Build. Both give the same report.
 //
 // A GroupBy no host's labels carry is an error wrapping store.ErrInvalid
 // that names the close matches.
@@ -283,12 +287,11 @@ func (t *Tracker) Report(ctx context.Context, opts Options) (*Report, error) {
 		t.logger.Warn("report_sync_failed", "error", err)
 		return fromLedger()
 	}
-	rep := newReport(pol, opts)
-	aggPol := pol
-	if aggPol == nil {
-		aggPol = noPolicy
+	if pol == nil {
+		return fromLedger() // totals only
 	}
-	ok, err := t.agg.report(ctx, t.st, aggPol, rep, opts)
+	rep := newReport(pol, opts)
+	ok, err := t.agg.report(ctx, t.st, pol, rep, opts)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

@@ -189,9 +189,9 @@ func (t *Tracker) CountBy(fn func(rule string, e StatusEntry, n int)) {
 // Evaluate judges the parts of hostIDs (every host when hostIDs is nil)
 // under the policy in force, records an event for each status change and
 // puts the hosts' counts in the live aggregates (Report). It returns the
-// number of events recorded. Without a policy it records nothing and
-// keeps the aggregates of the totals. Statuses of rules no longer in the
-// policy are forgotten on a whole-fleet evaluation.
+// number of events recorded. Without a policy it does nothing (a report
+// without one, totals only, is Build's). Statuses of rules no longer in
+// the policy are forgotten on a whole-fleet evaluation.
 func (t *Tracker) Evaluate(ctx context.Context, hostIDs []string) (int, error) {
 	if hostIDs != nil && len(hostIDs) == 0 {
 		return 0, nil
@@ -201,15 +201,10 @@ func (t *Tracker) Evaluate(ctx context.Context, hostIDs []string) (int, error) {
 	return t.evaluateLocked(ctx, hostIDs)
 }
 
-// noPolicy judges the aggregates of a collector without a policy (as
-// Build does).
-var noPolicy = &policy.Policy{}
-
 func (t *Tracker) evaluateLocked(ctx context.Context, hostIDs []string) (int, error) {
 	pol := t.policy()
-	aggPol := pol
-	if aggPol == nil {
-		aggPol = noPolicy
+	if pol == nil {
+		return 0, nil
 	}
 	asOf := t.now().UTC()
 	var newest int64
@@ -224,11 +219,8 @@ func (t *Tracker) evaluateLocked(ctx context.Context, hostIDs []string) (int, er
 	if err != nil {
 		return 0, fmt.Errorf("evaluate: %w", err)
 	}
-	var j *judge
-	if pol != nil {
-		j = newJudge(pol)
-	}
-	pass := newHostPass(aggPol, asOf)
+	j := newJudge(pol)
+	pass := newHostPass(pol, asOf)
 	seen := map[StatusKey]StatusEntry{}
 	streamed := map[int64]bool{}
 	var events []store.Event
@@ -239,9 +231,6 @@ func (t *Tracker) evaluateLocked(ctx context.Context, hostIDs []string) (int, er
 			return nil
 		}
 		pass.add(p, h)
-		if j == nil {
-			return nil
-		}
 		if hostIDs != nil {
 			streamed[p.ID] = true
 		}
@@ -277,17 +266,14 @@ func (t *Tracker) evaluateLocked(ctx context.Context, hostIDs []string) (int, er
 		}
 	}
 	pass.finish(hosts)
-	epoch := epochOf(aggPol, asOf)
-	t.agg.replace(aggPol, epoch, pass.out, hostIDs == nil)
+	epoch := epochOf(pol, asOf)
+	t.agg.replace(pol, epoch, pass.out, hostIDs == nil)
 	if hostIDs == nil {
 		t.advanceFollow(newest)
-	} else if t.agg.stale(aggPol, epoch) {
+	} else if t.agg.stale(pol, epoch) {
 		// A rule came into force or a waiver expired since the last full
 		// evaluation: the aggregates are rebuilt by the next.
 		t.RequestFull()
-	}
-	if pol == nil {
-		return 0, nil
 	}
 	t.mu.Lock()
 	if hostIDs == nil {
