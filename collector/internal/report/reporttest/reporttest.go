@@ -5,15 +5,10 @@ package reporttest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/postgres" // OpenStores
@@ -153,41 +148,10 @@ func OpenStores(t *testing.T) map[string]func(t *testing.T) store.Store {
 	}
 	m["postgres"] = func(t *testing.T) store.Store {
 		t.Helper()
-		ctx := context.Background()
-		var b [6]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			t.Fatal(err)
-		}
-		schema := "memledger_report_test_" + hex.EncodeToString(b[:])
-		admin, err := pgx.Connect(ctx, dsn)
+		schemaDSN := fx.FreshPostgresSchema(t, dsn, "memledger_report_test_")
+		st, err := store.Open(context.Background(), schemaDSN)
 		if err != nil {
-			t.Fatalf("connect to %s: %v", store.RedactDSN(dsn), err)
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-			t.Fatalf("create schema: %v", err)
-		}
-		t.Cleanup(func() {
-			c, err := pgx.Connect(context.Background(), dsn)
-			if err != nil {
-				t.Errorf("drop schema %s: %v", schema, err)
-				return
-			}
-			defer c.Close(context.Background())
-			if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-				t.Errorf("drop schema %s: %v", schema, err)
-			}
-		})
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("%s: %v", EnvPostgres, err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		st, err := store.Open(ctx, u.String())
-		if err != nil {
-			t.Fatalf("open %s: %v", store.RedactDSN(u.String()), err)
+			t.Fatalf("open %s: %v", store.RedactDSN(schemaDSN), err)
 		}
 		t.Cleanup(func() { st.Close() })
 		return st
