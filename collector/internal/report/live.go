@@ -96,7 +96,19 @@ type aggregates struct {
 	hosts map[string]*hostAgg
 	// labelKeys counts the hosts carrying each label key (group_by checks).
 	labelKeys map[string]int
+	// violating holds the hosts with violations, so a report lists them
+	// without walking the fleet.
+	violating map[string]bool
+	// recent holds every host whose contribution is valid only from after
+	// floor (unix microseconds): the hosts a report at or after floor must
+	// judge again, found without walking the fleet.
+	recent map[string]int64
+	floor  int64
 }
+
+// recentKeep is how far before the last evaluation recent keeps hosts:
+// reports earlier than that walk the fleet to find them.
+const recentKeep = time.Minute
 
 // epochOf counts the policy's instants at or before t: rules' effective
 // dates and waivers' expiries, where the engine's verdicts change with
@@ -249,9 +261,10 @@ func (b *builder) resetHost() {
 	b.violations = b.violations[:0]
 }
 
-// replace puts the pass's contributions in place of the hosts' old ones.
-// full: the pass covered the whole fleet, which replaces everything.
-func (a *aggregates) replace(pol *policy.Policy, epoch int, out map[string]hostContribution, full bool) {
+// replace puts the contributions of a pass judged at evaluated in place
+// of the hosts' old ones. full: the pass covered the whole fleet, which
+// replaces everything.
+func (a *aggregates) replace(pol *policy.Policy, epoch int, evaluated time.Time, out map[string]hostContribution, full bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if full {
@@ -259,6 +272,9 @@ func (a *aggregates) replace(pol *policy.Policy, epoch int, out map[string]hostC
 		a.keys, a.index, a.sums = nil, map[cellKey]int32{}, nil
 		a.hosts = make(map[string]*hostAgg, len(out))
 		a.labelKeys = map[string]int{}
+		a.violating = map[string]bool{}
+		a.recent = map[string]int64{}
+		a.floor = 0
 	} else if a.pol != pol || a.epoch != epoch {
 		// Judged under another policy or epoch: the sums would mix
 		// verdicts. Wait for the full evaluation the caller requests.
@@ -289,6 +305,24 @@ func (a *aggregates) replace(pol *policy.Policy, epoch int, out map[string]hostC
 			a.labelKeys[k]++
 		}
 		a.hosts[id] = h
+		delete(a.violating, id)
+		if len(h.violations) > 0 {
+			a.violating[id] = true
+		}
+		delete(a.recent, id)
+		if h.validFrom > a.floor {
+			a.recent[id] = h.validFrom
+		}
+	}
+	// Forget hosts valid long enough; reports before the new floor walk
+	// the fleet.
+	if floor := evaluated.Add(-recentKeep).UnixMicro(); floor > a.floor {
+		a.floor = floor
+		for id, v := range a.recent {
+			if v <= floor {
+				delete(a.recent, id)
+			}
+		}
 	}
 }
 
@@ -339,13 +373,31 @@ func (a *aggregates) report(ctx context.Context, st store.Store, pol *policy.Pol
 	}
 	at := asOf.UnixMicro()
 	var stale []string
-	for id, h := range a.hosts {
-		if h.firstSeen <= at {
-			rep.Totals.Hosts++
+	candidates := a.recent
+	if at < a.floor {
+		candidates = nil // walk the fleet
+	}
+	rep.Totals.Hosts = len(a.hosts)
+	check := func(id string, h *hostAgg) bool {
+		if h.firstSeen > at {
+			// Its contribution is valid from its first sighting at the
+			// earliest, so it is among the stale hosts.
+			rep.Totals.Hosts--
 		}
 		if h.validFrom > at {
 			stale = append(stale, id)
-			if len(stale) > maxRejudged {
+		}
+		return len(stale) <= maxRejudged
+	}
+	if candidates != nil {
+		for id := range candidates {
+			if !check(id, a.hosts[id]) {
+				return false, nil
+			}
+		}
+	} else {
+		for id, h := range a.hosts {
+			if !check(id, h) {
 				return false, nil
 			}
 		}
@@ -467,13 +519,14 @@ func (a *aggregates) fill(rep *Report, pol *policy.Policy, selected []bool, grou
 		}
 	}
 	// Violations: every host's list, hosts in id order.
-	ids := make([]string, 0, 64)
-	for id, h := range a.hosts {
-		if _, ok := fresh[id]; ok {
-			if len(fresh[id].violations) > 0 {
-				ids = append(ids, id)
-			}
-		} else if len(h.violations) > 0 {
+	ids := make([]string, 0, len(a.violating)+len(fresh))
+	for id := range a.violating {
+		if _, ok := fresh[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	for id, c := range fresh {
+		if len(c.violations) > 0 {
 			ids = append(ids, id)
 		}
 	}

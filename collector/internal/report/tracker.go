@@ -267,7 +267,7 @@ func (t *Tracker) evaluateLocked(ctx context.Context, hostIDs []string) (int, er
 	}
 	pass.finish(hosts)
 	epoch := epochOf(pol, asOf)
-	t.agg.replace(pol, epoch, pass.out, hostIDs == nil)
+	t.agg.replace(pol, epoch, asOf, pass.out, hostIDs == nil)
 	if hostIDs == nil {
 		t.advanceFollow(newest)
 	} else if t.agg.stale(pol, epoch) {
