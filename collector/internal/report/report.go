@@ -4,9 +4,11 @@
 // policy_status event (Tracker).
 //
 // A report is computed in one streaming pass over the ledger's parts
-// (store.Store.ForEachPart, which decodes no stored record), each part
-// judged by the pure policy engine at the report's as-of time. The JSON
-// shape is documented in docs/reports.md.
+// (Build: store.Store.ForEachPartGroup, which decodes no stored record),
+// each group judged by the pure policy engine at the report's as-of time,
+// or, in a serving collector, summed from the live aggregates its Tracker
+// keeps (Tracker.Report, live.go). The JSON shape is documented in
+// docs/reports.md.
 package report
 
 import (
