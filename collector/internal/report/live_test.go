@@ -246,3 +246,59 @@ func TestLiveReportGroupByUnknown(t *testing.T) {
 		t.Fatalf("err = %v, want ErrInvalid naming cii", err)
 	}
 }
+
+// TestLiveReportDuringFullEvaluation: while a whole-fleet evaluation runs
+// (and holds the evaluation lock), a report does not wait for it, nor
+// answer from aggregates that lack the latest commit: it is Build's.
+func TestLiveReportDuringFullEvaluation(t *testing.T) {
+	ctx := context.Background()
+	st := rt.OpenStore(t)
+	rt.SeedFleet(t, st, 15)
+	pol := rt.MustPolicy(t, rt.Policy)
+	now := fx.At(16)
+	tr := NewTracker(st, func() *policy.Policy { return pol }, TrackerOptions{Now: func() time.Time { return now }})
+	if _, err := tr.Evaluate(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Day 20 of the test fleet: db-17's Micron DIMM leaves.
+	samA2 := fx.DIMM("A2", fx.Samsung, "M393A4K40DB3-CWE", "SAM-A2")
+	drive0 := fx.Drive("nvme0n1", fx.Samsung, "SAMSUNG MZQL2960HCJR-00A07", "SAMDRV0", "GDC5602Q")
+	rt.Apply(t, st, fx.Full(rt.WithLabels(fx.Inventory("db-17", []*memledgerv1.MemoryModule{samA2},
+		[]*memledgerv1.StorageDevice{drive0, rt.Day12Drive}), map[string]string{"cii": "true", "env": "prod"}), 3, fx.At(20)))
+	now = fx.At(21)
+	tr.Notify("db-17")
+	// What a running whole-fleet evaluation holds.
+	tr.evalMu.Lock()
+	defer tr.evalMu.Unlock()
+	tr.fullRunning.Store(true)
+	opts := Options{Now: rt.FixedNow(now)}
+	type result struct {
+		rep *Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := tr.Report(ctx, opts)
+		done <- result{rep, err}
+	}()
+	var got *Report
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		got = r.rep
+	case <-time.After(time.Minute): // a deadlock guard, not a timing
+		t.Fatal("Report waited for the whole-fleet evaluation")
+	}
+	want, err := Build(ctx, st, pol, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := reportJSON(t, got), reportJSON(t, want); g != w {
+		t.Fatalf("report during a full evaluation:\n%s\nwant Build's:\n%s", g, w)
+	}
+	if got.Rules[0].Counts.Removed != 1 {
+		t.Fatalf("counts %+v: want the removal committed after the last evaluation", got.Rules[0].Counts)
+	}
+}

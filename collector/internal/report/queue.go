@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -232,12 +233,19 @@ func (t *Tracker) newestEventID(ctx context.Context) (int64, error) {
 // Evaluations counts the evaluations Run completed (for tests and metrics).
 func (t *Tracker) Evaluations() uint64 { return t.evaluations.Load() }
 
+// errFullRunning: a whole-fleet evaluation holds the evaluation lock (for
+// tens of seconds on a large fleet); Report does not wait for it.
+var errFullRunning = errors.New("a whole-fleet evaluation is running")
+
 // Sync brings the live aggregates up to date with the ledger: it follows
 // the ledger's change events and evaluates the hosts queued since the last
 // evaluation, now rather than at Run's next turn.
 func (t *Tracker) Sync(ctx context.Context) error {
 	if err := t.followLedger(ctx); err != nil {
 		return err
+	}
+	if t.fullRunning.Load() {
+		return errFullRunning
 	}
 	t.evalMu.Lock()
 	defer t.evalMu.Unlock()
@@ -284,7 +292,9 @@ func (t *Tracker) Report(ctx context.Context, opts Options) (*Report, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
-		t.logger.Warn("report_sync_failed", "error", err)
+		if !errors.Is(err, errFullRunning) {
+			t.logger.Warn("report_sync_failed", "error", err)
+		}
 		return fromLedger()
 	}
 	if pol == nil {

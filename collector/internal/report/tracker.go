@@ -70,8 +70,10 @@ type Tracker struct {
 	evalMu sync.Mutex // one evaluation at a time
 	mu     sync.RWMutex
 	last   map[StatusKey]StatusEntry
-	// agg: the live aggregates of the report (live.go).
-	agg aggregates
+	// agg: the live aggregates of the report (live.go); fullRunning is
+	// set while a whole-fleet evaluation runs.
+	agg         aggregates
+	fullRunning atomic.Bool
 	// followMu guards follow, the id of the last event followLedger has
 	// seen (-1: not known yet).
 	followMu sync.Mutex
@@ -209,6 +211,8 @@ func (t *Tracker) evaluateLocked(ctx context.Context, hostIDs []string) (int, er
 	asOf := t.now().UTC()
 	var newest int64
 	if hostIDs == nil {
+		t.fullRunning.Store(true)
+		defer t.fullRunning.Store(false)
 		// The ledger is followed from here once this evaluation stands.
 		var err error
 		if newest, err = t.newestEventID(ctx); err != nil {
