@@ -235,7 +235,7 @@ func (hp *hostPass) flush() {
 	b.resetHost()
 }
 
-// finish ends the pass: hosts of hosts without parts contribute their
+// finish ends the pass: hosts without parts contribute their
 // existence only.
 func (hp *hostPass) finish(hosts *Hosts) {
 	hp.flush()
