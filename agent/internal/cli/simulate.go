@@ -56,7 +56,13 @@ or a single host (--hosts 1) uses an existing certificate (--tls-cert,
 plaintext to a collector serving --insecure (test setups only).
 
 A progress line goes to standard error every second; the summary (reports/s,
-acked/s, ack latency percentiles, lost reports) to standard output at the end.
+acked/s, ack latency percentiles, lost reports and, with --collector-pid, the
+collector's peak RSS) to standard output at the end.
+
+--reconnect gives each report a connection of its own, as agents that report
+hourly and hold no idle stream: a fleet of 100,000 hosts then needs only the
+connections of the hosts reporting at a given moment. Reports are spread over
+--interval (a compressed hour) by --spread.
 The exit status is 1 when reports were lost (sent and never acknowledged)
 or streams broke.
 
@@ -69,7 +75,9 @@ must. Host ids start with "sim-" and are reproducible with --seed.`,
   memledger-agent simulate --collector ledger.internal:7420 --hosts 1 \
       --tls-cert agent.crt --tls-key agent.key --tls-ca ca.crt
   memledger-agent simulate --collector 127.0.0.1:7420 --insecure --hosts 64 --interval 0 --window 8 --mode full --duration 30s
-  memledger-agent simulate --collector 127.0.0.1:7420 --insecure --hosts 10000 --interval 5m --duration 10m --concurrency 100`,
+  memledger-agent simulate --collector 127.0.0.1:7420 --insecure --hosts 10000 --interval 5m --duration 10m --concurrency 100
+  memledger-agent simulate --collector ledger.internal:7420 --hosts 100000 --reconnect --interval 5m --duration 12m \
+      --mode heartbeat --token "$TOKEN" --ca-sha256 "$FINGERPRINT" --collector-pid "$(pidof memledger-collector)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Mode = simulate.Mode(mode)
@@ -111,6 +119,9 @@ must. Host ids start with "sim-" and are reproducible with --seed.`,
 	fl.IntVar(&o.Drives, "drives", 4, "drives per host")
 	fl.IntVar(&o.Connections, "concurrency", 0, "gRPC connections the hosts share (0: one per host, like real agents; only with --insecure)")
 	fl.IntVar(&o.Window, "window", 1, "most unacknowledged reports per host (1: wait for each ack)")
+	fl.BoolVar(&o.Reconnect, "reconnect", false, "connect for each report and disconnect after its ack, holding no idle stream (TLS handshake included in the latency)")
+	fl.DurationVar(&o.Spread, "spread", 0, "spread the hosts' first reports over this `DURATION` (default: --interval, at most 30s; with --reconnect, --interval)")
+	fl.IntVar(&o.CollectorPID, "collector-pid", 0, "the collector's process `PID` on this machine: the summary gives its peak RSS (VmHWM)")
 	fl.IntVar(&o.ReportsPerHost, "reports", 0, "stop each host after `N` reports (0: report until --duration ends)")
 	fl.Uint64Var(&o.Seed, "seed", 0, "seed for a reproducible fleet and schedule (0: random)")
 	fl.BoolVar(&o.Send.Gzip, "gzip", false, "compress reports with gzip")

@@ -7,11 +7,15 @@ package simulate
 
 import (
 	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,6 +23,7 @@ import (
 	"time"
 
 	"github.com/memledger/memledger/agent/internal/send"
+	"github.com/memledger/memledger/internal/pki"
 	"github.com/memledger/memledger/internal/syncbuf"
 	"github.com/memledger/memledger/internal/testbin"
 )
@@ -53,8 +58,11 @@ func startCollector(t *testing.T, db string, args ...string) *collectorProc {
 	p := &collectorProc{log: &syncbuf.Buffer{}, exited: make(chan error, 1)}
 	// The simulator replays days of a host's reports in seconds: the
 	// per-host rate limits, sized for real time, are off.
-	serve := []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--insecure",
+	serve := []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--addr-file", addrFile,
 		"--max-reports-per-hour", "-1", "--max-full-reports-per-hour", "-1", "--max-events-per-day", "-1"}
+	if !slices.Contains(args, "--tls-cert") {
+		serve = append(serve, "--insecure")
+	}
 	p.cmd = exec.Command(buildCollector(t), append(serve, args...)...)
 	p.cmd.Stderr = p.log
 	p.cmd.Env = append(os.Environ(), "MEMLEDGER_CONFIG=")
@@ -185,6 +193,102 @@ func TestSimulateAgainstCollector(t *testing.T) {
 	}
 }
 
+// fleetTLS is a fleet CA, the collector's certificate (for 127.0.0.1)
+// and client certificates minted on demand for any host id, all sharing
+// one key: the collector checks each connection's certificate and binds
+// its stream to the host it names, as with enrolled agents, without
+// 100,000 enrollments before a benchmark.
+type fleetTLS struct {
+	ca         *pki.CA
+	serverArgs []string // serve flags
+	roots      *x509.CertPool
+	key        crypto.Signer
+	csr        *x509.CertificateRequest
+}
+
+func newFleetTLS(t *testing.T) *fleetTLS {
+	t.Helper()
+	dir := t.TempDir()
+	now := time.Now()
+	ca, err := pki.NewCA("simulated fleet CA", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, err := ca.NewServerCert([]string{"127.0.0.1"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile, certFile, keyFile := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "collector.crt"), filepath.Join(dir, "collector.key")
+	for _, err := range []error{pki.WriteCerts(caFile, ca.Cert), pki.WriteCerts(certFile, cert, ca.Cert), pki.WriteKey(keyFile, key)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fleetTLS{ca: ca, serverArgs: []string{"--tls-cert", certFile, "--tls-key", keyFile, "--tls-ca", caFile}, roots: x509.NewCertPool()}
+	f.roots.AddCert(ca.Cert)
+	if f.key, err = pki.GenerateKey(); err != nil {
+		t.Fatal(err)
+	}
+	der, err := pki.CreateCSR(f.key, "sim-host")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.csr, err = pki.ParseCSR(der); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// hostTLS is Options.HostTLS: a certificate naming hostID.
+func (f *fleetTLS) hostTLS(_ context.Context, hostID string) (*tls.Config, error) {
+	cert, err := f.ca.SignClient(f.csr, hostID, time.Now(), 0)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		RootCAs:      f.roots,
+		ServerName:   "127.0.0.1",
+		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: f.key}},
+	}, nil
+}
+
+// TestSimulateReconnectingOverTLS: hosts that connect for each report,
+// over mutual TLS with certificates of their own, all get every report
+// acknowledged and committed, and the summary gives the collector's peak
+// memory.
+func TestSimulateReconnectingOverTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the collector binary")
+	}
+	fleet := newFleetTLS(t)
+	db := "sqlite:" + filepath.Join(t.TempDir(), "ledger.db")
+	c := startCollector(t, db, fleet.serverArgs...)
+	sum, err := Run(context.Background(), Options{
+		Collector: c.addr, Hosts: 40, Duration: 3 * time.Second, Interval: 300 * time.Millisecond,
+		Reconnect: true, Mode: ModeHeartbeat, Churn: 0.05, Seed: 9, HostPrefix: "sim-tls",
+		HostTLS: fleet.hostTLS, CollectorPID: c.cmd.Process.Pid,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("summary:\n%s", sum)
+	if sum.StreamErrors != 0 || sum.Acked != sum.Sent || sum.Committed != sum.Sent {
+		t.Fatalf("%d stream errors (%s), %d of %d acked, %d committed", sum.StreamErrors, sum.FirstError, sum.Acked, sum.Sent, sum.Committed)
+	}
+	if sum.Sent < 200 || sum.HeartbeatSent == 0 || sum.FullSent < 40 {
+		t.Fatalf("want each of 40 hosts to report about 10 times, a full inventory first, then heartbeats: %+v", sum)
+	}
+	if sum.CollectorPeakRSS < 1<<20 || sum.CollectorRSSError != "" || !strings.Contains(sum.String(), "collector:    peak RSS ") {
+		t.Fatalf("collector peak RSS %d bytes (%s), want it measured and printed", sum.CollectorPeakRSS, sum.CollectorRSSError)
+	}
+	c.stop(t)
+	hosts := collectorCLI(t, db, "hosts", "--format", "json")
+	if n := strings.Count(hosts, `"host_id": "sim-tls-`); n != 40 {
+		t.Fatalf("collector lists %d simulated hosts, want 40", n)
+	}
+}
+
 // TestFleetBenchmark measures the collector with the simulator. It runs
 // only when MEMLEDGER_BENCH names a scenario:
 //
@@ -193,6 +297,11 @@ func TestSimulateAgainstCollector(t *testing.T) {
 //	heartbeat  256 hosts, back to back, 16 in flight each, heartbeats
 //	idle       10,000 connected hosts reporting every 10 minutes: collector memory
 //	year       200 hosts, 365 daily reports each (1%/day churn): database size per host
+//	fleet      100,000 hosts over mutual TLS, each connecting for each report
+//	           (no idle streams), reporting every MEMLEDGER_BENCH_INTERVAL
+//	           (default 5m: an hour compressed), first reports spread over
+//	           that interval, heartbeats, 1% of reports after a hardware
+//	           change: acked reports/s, latency, collector peak RSS
 //
 // MEMLEDGER_BENCH_DB selects the ledger (default: SQLite in a temporary
 // directory; a postgres:// DSN for PostgreSQL), MEMLEDGER_BENCH_DURATION
@@ -202,7 +311,7 @@ func TestSimulateAgainstCollector(t *testing.T) {
 func TestFleetBenchmark(t *testing.T) {
 	scenario := os.Getenv("MEMLEDGER_BENCH")
 	if scenario == "" {
-		t.Skip("benchmark: set MEMLEDGER_BENCH=full|churn|heartbeat|idle|year")
+		t.Skip("benchmark: set MEMLEDGER_BENCH=full|churn|heartbeat|idle|year|fleet")
 	}
 	db := os.Getenv("MEMLEDGER_BENCH_DB")
 	dbFile := ""
@@ -234,8 +343,19 @@ func TestFleetBenchmark(t *testing.T) {
 	case "year":
 		o.Hosts, o.Interval, o.Window, o.Mode, o.Churn, o.ReportsPerHost = 200, 0, 4, ModeHeartbeat, 0.01, 365
 		o.Duration = 30 * time.Minute
+	case "fleet":
+		o.Hosts, o.Interval, o.Mode, o.Churn, o.Reconnect = 100000, 5*time.Minute, ModeHeartbeat, 0.01, true
+		if v := os.Getenv("MEMLEDGER_BENCH_INTERVAL"); v != "" {
+			var err error
+			if o.Interval, err = time.ParseDuration(v); err != nil || o.Interval <= 0 {
+				t.Fatalf("MEMLEDGER_BENCH_INTERVAL=%q: want a positive duration", v)
+			}
+		}
+		fleet := newFleetTLS(t)
+		extra = append(extra, fleet.serverArgs...)
+		o.Send.Insecure, o.HostTLS = false, fleet.hostTLS
 	default:
-		t.Fatalf("MEMLEDGER_BENCH=%q: want full, churn, heartbeat, idle or year", scenario)
+		t.Fatalf("MEMLEDGER_BENCH=%q: want full, churn, heartbeat, idle, year or fleet", scenario)
 	}
 	for env, dst := range map[string]*int{"MEMLEDGER_BENCH_HOSTS": &o.Hosts, "MEMLEDGER_BENCH_WINDOW": &o.Window} {
 		if v := os.Getenv(env); v != "" {
@@ -272,7 +392,7 @@ func TestFleetBenchmark(t *testing.T) {
 			t.Logf("collector memory with %d agents connected: RSS %d MiB (peak %d MiB)", o.Hosts, rss/1024, peak/1024)
 		}()
 	}
-	o.Collector = c.addr
+	o.Collector, o.CollectorPID = c.addr, c.cmd.Process.Pid
 	sum, err := Run(context.Background(), o)
 	close(stopSampling)
 	<-sampled

@@ -12,7 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,6 +101,21 @@ type Options struct {
 	// DrainTimeout bounds the wait for outstanding acks after Duration
 	// (default 10s).
 	DrainTimeout time.Duration
+	// Reconnect gives each report its own connection and stream: the
+	// host connects (TLS handshake included), sends, waits for the ack
+	// and disconnects, as an agent reporting hourly that holds no idle
+	// stream. Window does not apply (one report per connection).
+	Reconnect bool
+	// Spread is the interval over which the hosts' first reports are
+	// spread (default: Interval, at most 30s; with Reconnect, Interval),
+	// so a fleet does not report in step.
+	Spread time.Duration
+	// CollectorPID, when set, names the collector's process: the summary
+	// gives its peak resident memory (VmHWM of ProcRoot/PID/status, so
+	// the collector must run on this machine).
+	CollectorPID int
+	// ProcRoot is where proc is mounted (default /proc).
+	ProcRoot string
 }
 
 func (o *Options) setDefaults() error {
@@ -136,6 +155,15 @@ func (o *Options) setDefaults() error {
 	if o.DrainTimeout == 0 {
 		o.DrainTimeout = 10 * time.Second
 	}
+	if o.Spread == 0 {
+		o.Spread = min(o.Interval, 30*time.Second)
+		if o.Reconnect {
+			o.Spread = o.Interval
+		}
+	}
+	if o.ProcRoot == "" {
+		o.ProcRoot = "/proc"
+	}
 	switch {
 	case o.Hosts < 0:
 		return fmt.Errorf("simulate: hosts %d: want at least 1", o.Hosts)
@@ -159,6 +187,12 @@ func (o *Options) setDefaults() error {
 		return fmt.Errorf("simulate: reports per host %d: want 0 or more", o.ReportsPerHost)
 	case o.HostTLS != nil && o.Connections != 0:
 		return fmt.Errorf("simulate: connections %d: with per-host certificates every host has its own connection (0)", o.Connections)
+	case o.Spread < 0:
+		return fmt.Errorf("simulate: spread %v: want 0 or more", o.Spread)
+	case o.CollectorPID < 0:
+		return fmt.Errorf("simulate: collector pid %d: want a process id", o.CollectorPID)
+	case o.Reconnect && o.Connections != 0:
+		return fmt.Errorf("simulate: connections %d: with a connection per report there is nothing to share (0)", o.Connections)
 	case o.HostID != "" && o.Hosts != 1:
 		return fmt.Errorf("simulate: a host id (%q) names one host, not %d", o.HostID, o.Hosts)
 	}
@@ -184,6 +218,11 @@ type Summary struct {
 	Latency Latency
 	// FirstError is the first stream error, for the report.
 	FirstError string
+	// CollectorPeakRSS is the collector's peak resident memory in bytes
+	// (0: not measured, see Options.CollectorPID); CollectorRSSError says
+	// why it could not be read.
+	CollectorPeakRSS  int64
+	CollectorRSSError string
 }
 
 // Lost counts reports sent and never acknowledged: lost with a broken
@@ -227,6 +266,12 @@ func (s Summary) String() string {
 		fmt.Fprintf(&b, " (first: %s)", s.FirstError)
 	}
 	b.WriteByte('\n')
+	switch {
+	case s.CollectorRSSError != "":
+		fmt.Fprintf(&b, "collector:    peak RSS not measured: %s\n", s.CollectorRSSError)
+	case s.CollectorPeakRSS > 0:
+		fmt.Fprintf(&b, "collector:    peak RSS %d MiB\n", s.CollectorPeakRSS>>20)
+	}
 	return b.String()
 }
 
@@ -345,7 +390,7 @@ loop:
 		elapsed = time.Since(start)
 	}
 	progress.line(true)
-	return Summary{
+	sum := Summary{
 		Hosts:         opts.Hosts,
 		Connected:     c.maxOpen.Load(),
 		Elapsed:       elapsed,
@@ -360,7 +405,37 @@ loop:
 		StreamErrors:  c.streamErrs.Load(),
 		Latency:       c.latency.snapshot(),
 		FirstError:    deref(c.firstErr.Load()),
-	}, nil
+	}
+	if opts.CollectorPID > 0 {
+		path := filepath.Join(opts.ProcRoot, strconv.Itoa(opts.CollectorPID), "status")
+		if b, err := os.ReadFile(path); err != nil {
+			sum.CollectorRSSError = err.Error()
+		} else if sum.CollectorPeakRSS, err = PeakRSS(b); err != nil {
+			sum.CollectorRSSError = fmt.Sprintf("%s: %v", path, err)
+		}
+	}
+	return sum, nil
+}
+
+// PeakRSS reads the peak resident set size (VmHWM, in bytes) from the
+// text of a Linux /proc/PID/status file.
+func PeakRSS(status []byte) (int64, error) {
+	for line := range strings.Lines(string(status)) {
+		rest, ok := strings.CutPrefix(line, "VmHWM:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, fmt.Errorf("VmHWM line %q: want \"VmHWM: N kB\"", strings.TrimSpace(line))
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || kb < 0 || kb > math.MaxInt64>>10 {
+			return 0, fmt.Errorf("VmHWM line %q: bad size", strings.TrimSpace(line))
+		}
+		return kb << 10, nil
+	}
+	return 0, errors.New("no VmHWM line (not a Linux process status file?)")
 }
 
 // dialHosts connects the hosts: each with its own certificate (HostTLS),
@@ -382,6 +457,10 @@ func dialHosts(ctx context.Context, opts Options, hosts []*hostSim) ([]*grpc.Cli
 			}
 			so := opts.Send
 			so.Insecure, so.TLS = false, cfg
+			if opts.Reconnect {
+				h.send = so // connects for each report
+				continue
+			}
 			cc, err := send.Dial(opts.Collector, so)
 			if err != nil {
 				return fail(err)
@@ -390,6 +469,12 @@ func dialHosts(ctx context.Context, opts Options, hosts []*hostSim) ([]*grpc.Cli
 			h.cc = cc
 		}
 		return conns, nil
+	}
+	if opts.Reconnect {
+		for _, h := range hosts {
+			h.send = opts.Send
+		}
+		return nil, nil
 	}
 	nconn := opts.Connections
 	if nconn == 0 || nconn > opts.Hosts {
@@ -422,6 +507,8 @@ type hostSim struct {
 	h    *host
 	r    *rand.Rand
 	cc   grpc.ClientConnInterface
+	// send configures the connection of each report (Options.Reconnect).
+	send send.Options
 
 	seq      uint64
 	digest   string // of h.inv
@@ -435,10 +522,14 @@ type hostSim struct {
 // then waits (up to ackCtx) for the outstanding acks.
 func (s *hostSim) run(sendCtx, ackCtx context.Context) {
 	s.needFull.Store(true) // a host's first report is full
-	// Hosts connect at once but spread their first reports over an
-	// interval (at most 30s), so they do not all report in step.
-	if spread := min(s.opts.Interval, 30*time.Second); spread > 0 {
+	// Hosts connect at once but spread their first reports, so they do
+	// not all report in step.
+	if spread := s.opts.Spread; spread > 0 {
 		s.firstAt = time.Now().Add(time.Duration(s.r.Int64N(int64(spread))))
+	}
+	if s.opts.Reconnect {
+		s.reportEach(sendCtx, ackCtx)
+		return
 	}
 	for sendCtx.Err() == nil {
 		err := s.stream(sendCtx, ackCtx)
@@ -512,13 +603,7 @@ sending:
 			// The receiver has the stream's status.
 			return streamEnded(<-recvErr)
 		}
-		s.c.sent.Add(1)
-		s.sent++
-		if req.GetHeartbeat() != nil {
-			s.c.heartbeat.Add(1)
-		} else {
-			s.c.full.Add(1)
-		}
+		s.countSent(req)
 	}
 	// Sending is over: let the collector acknowledge what is in flight.
 	if err := st.CloseSend(); err != nil {
@@ -563,6 +648,74 @@ func sleepUntil(ctx context.Context, t time.Time, recvErr chan error) bool {
 	}
 }
 
+// reportEach sends each report on a connection of its own (see
+// Options.Reconnect) until sendCtx ends. A report that fails is counted
+// as a broken stream and lost; the host's next report is then a full one.
+func (s *hostSim) reportEach(sendCtx, ackCtx context.Context) {
+	next := time.Now()
+	if s.firstAt.After(next) {
+		next = s.firstAt
+	}
+	for !s.done() {
+		if s.opts.Interval > 0 {
+			if !sleep(sendCtx, time.Until(next)) {
+				return
+			}
+			next = next.Add(s.opts.Interval/2 + time.Duration(s.r.Int64N(int64(s.opts.Interval)+1)))
+		} else if sendCtx.Err() != nil {
+			return
+		}
+		if err := s.reportOnce(ackCtx); err != nil {
+			s.c.streamError(err)
+			s.needFull.Store(true)
+		}
+	}
+}
+
+// reportOnce connects, sends one report, waits for its ack and closes.
+// The latency recorded runs from the connection's start to the ack: what
+// an agent that connects to report waits.
+func (s *hostSim) reportOnce(ctx context.Context) error {
+	t0 := time.Now()
+	cc, err := send.Dial(s.opts.Collector, s.send)
+	if err != nil {
+		return err
+	}
+	defer cc.Close()
+	st, err := send.OpenStream(ctx, cc, reportCodec())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s.c.streamOpened()
+	defer s.c.open.Add(-1)
+	req := s.nextReport()
+	if err := st.Send(req); err != nil {
+		_, rerr := st.Recv() // the stream's status
+		return streamEnded(rerr)
+	}
+	s.countSent(req)
+	if err := st.CloseSend(); err != nil {
+		return err
+	}
+	ack, err := st.Recv()
+	if err != nil {
+		return streamEnded(err)
+	}
+	s.observeAck(ack, t0)
+	return nil
+}
+
+func (s *hostSim) countSent(req *memledgerv1.ReportRequest) {
+	s.c.sent.Add(1)
+	s.sent++
+	if req.GetHeartbeat() != nil {
+		s.c.heartbeat.Add(1)
+	} else {
+		s.c.full.Add(1)
+	}
+}
+
 // receive reads acks until the stream ends; nil at a clean end.
 func (s *hostSim) receive(st *send.Stream, sentAt chan time.Time) error {
 	for {
@@ -576,18 +729,22 @@ func (s *hostSim) receive(st *send.Stream, sentAt chan time.Time) error {
 			}
 			return err
 		}
-		t0 := <-sentAt
-		s.c.latency.record(time.Since(t0))
-		s.c.acked.Add(1)
-		switch ack.Status {
-		case memledgerv1.AckStatus_ACK_STATUS_COMMITTED:
-			s.c.committed.Add(1)
-		case memledgerv1.AckStatus_ACK_STATUS_DUPLICATE:
-			s.c.dup.Add(1)
-		case memledgerv1.AckStatus_ACK_STATUS_NEED_FULL:
-			s.c.needAll.Add(1)
-			s.needFull.Store(true)
-		}
+		s.observeAck(ack, <-sentAt)
+	}
+}
+
+// observeAck counts an ack of a report sent at t0.
+func (s *hostSim) observeAck(ack send.Ack, t0 time.Time) {
+	s.c.latency.record(time.Since(t0))
+	s.c.acked.Add(1)
+	switch ack.Status {
+	case memledgerv1.AckStatus_ACK_STATUS_COMMITTED:
+		s.c.committed.Add(1)
+	case memledgerv1.AckStatus_ACK_STATUS_DUPLICATE:
+		s.c.dup.Add(1)
+	case memledgerv1.AckStatus_ACK_STATUS_NEED_FULL:
+		s.c.needAll.Add(1)
+		s.needFull.Store(true)
 	}
 }
 

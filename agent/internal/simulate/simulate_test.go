@@ -343,3 +343,40 @@ func TestProgressTerminal(t *testing.T) {
 		t.Errorf("shorter line not padded to erase the longer one: %q", out)
 	}
 }
+
+// syncWriter serialises writes from the progress goroutine and the test.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func TestPeakRSS(t *testing.T) {
+	status := "Name:\tmemledger-colle\nVmPeak:\t 2000000 kB\nVmHWM:\t  812344 kB\nVmRSS:\t  700000 kB\n"
+	got, err := PeakRSS([]byte(status))
+	if err != nil || got != 812344<<10 {
+		t.Fatalf("PeakRSS = %d, %v; want %d", got, err, 812344<<10)
+	}
+	for _, bad := range []string{"", "VmRSS: 1 kB\n", "VmHWM: 12 MB\n", "VmHWM: x kB\n", "VmHWM: -1 kB\n", "VmHWM: 99999999999999999999 kB\n"} {
+		if n, err := PeakRSS([]byte(bad)); err == nil {
+			t.Errorf("PeakRSS(%q) = %d, want an error", bad, n)
+		}
+	}
+}
+
+func FuzzPeakRSS(f *testing.F) {
+	f.Add([]byte("VmHWM:\t  812344 kB\n"))
+	f.Add([]byte("Name:\tx\nVmHWM: 1 kB"))
+	f.Add([]byte("VmHWM: 9223372036854775807 kB\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := PeakRSS(b)
+		if err == nil && (n < 0 || n%1024 != 0) {
+			t.Fatalf("PeakRSS(%q) = %d", b, n)
+		}
+	})
+}

@@ -122,7 +122,7 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 	}
 	handler := httpapi.New(httpapi.Options{
 		Store: st, Policy: rt.currentPolicy, Reload: reload, Registry: rt.metrics.Registry,
-		Middleware: mw, Logger: a.logger, Ready: rt.ready,
+		Middleware: mw, Logger: a.logger, Ready: rt.ready, Report: rt.tracker.Report,
 	})
 	addr := lis.Addr().String()
 	if f.maxConns > 0 {

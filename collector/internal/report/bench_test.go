@@ -53,25 +53,8 @@ rules:
 //	MEMLEDGER_BENCH_HOSTS=100000 MEMLEDGER_BENCH_DSN=sqlite:/var/tmp/bench.db \
 //	  go test -run '^$' -bench BenchmarkBuild -benchtime 3x -timeout 60m ./collector/internal/report/
 func BenchmarkBuild(b *testing.B) {
-	hosts := 2000
-	if s := os.Getenv("MEMLEDGER_BENCH_HOSTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			b.Fatalf("MEMLEDGER_BENCH_HOSTS=%q: want a positive number", s)
-		}
-		hosts = n
-	}
-	dsn := os.Getenv("MEMLEDGER_BENCH_DSN")
-	if dsn == "" {
-		dsn = "sqlite:" + filepath.Join(b.TempDir(), "bench.db")
-	}
+	_, st := openBench(b)
 	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		b.Fatalf("open %s: %v", store.RedactDSN(dsn), err)
-	}
-	defer st.Close()
-	seedBench(b, st, hosts)
 	pol, err := policy.Parse([]byte(benchPolicy), "bench.yaml")
 	if err != nil {
 		b.Fatal(err)
@@ -85,9 +68,90 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	reportMetrics(b, rep)
+}
+
+// BenchmarkLiveReport measures Tracker.Report, the report of the serving
+// collector, from the live aggregates over the ledger BenchmarkBuild
+// seeds (same variables); the whole-fleet evaluation that builds the
+// aggregates at start runs before the timer. Each iteration first
+// commits a changed inventory of one host (what a busy fleet does
+// between two loads) and Notifies the tracker, so the timed report
+// includes Sync's evaluation of that host.
+//
+//	MEMLEDGER_BENCH_HOSTS=100000 MEMLEDGER_BENCH_DSN=sqlite:/var/tmp/bench.db \
+//	  go test -run '^$' -bench 'BenchmarkBuild|BenchmarkLiveReport' -benchtime 3x -timeout 60m ./collector/internal/report/
+func BenchmarkLiveReport(b *testing.B) {
+	hosts, st := openBench(b)
+	pol, err := policy.Parse([]byte(benchPolicy), "bench.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	tr := NewTracker(st, func() *policy.Policy { return pol }, TrackerOptions{})
+	began := time.Now()
+	if _, err := tr.Evaluate(ctx, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("aggregates of %d hosts built in %v", hosts, time.Since(began).Round(time.Millisecond))
+	b.ResetTimer()
+	var rep *Report
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		// A host that is not every 50th (those changed while seeding).
+		n := 1 + (i*7919)%hosts
+		if n%50 == 0 {
+			n++
+		}
+		inv := benchInventory(n % hosts)
+		inv.MemoryModules[1].SerialNumber = fmt.Sprintf("LIVE-%06d-%d", n, time.Now().UnixNano())
+		apply(b, st, []store.Report{fx.Full(inv, uint64(time.Now().UnixNano()), time.Now())})
+		tr.Notify(inv.Host.HostId)
+		b.StartTimer()
+		rep, err = tr.Report(ctx, Options{GroupBy: "cii"})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportMetrics(b, rep)
+}
+
+func reportMetrics(b *testing.B, rep *Report) {
 	b.ReportMetric(float64(rep.Totals.Parts), "parts")
 	b.ReportMetric(float64(rep.Totals.Hosts), "hosts")
 	b.ReportMetric(float64(len(rep.Violations)), "violations")
+}
+
+// openBench opens and seeds the ledger of the benchmarks.
+func openBench(b *testing.B) (int, store.Store) {
+	hosts := 2000
+	if s := os.Getenv("MEMLEDGER_BENCH_HOSTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("MEMLEDGER_BENCH_HOSTS=%q: want a positive number", s)
+		}
+		hosts = n
+	}
+	dsn := os.Getenv("MEMLEDGER_BENCH_DSN")
+	if dsn == "" {
+		dsn = "sqlite:" + filepath.Join(b.TempDir(), "bench.db")
+	}
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		b.Fatalf("open %s: %v", store.RedactDSN(dsn), err)
+	}
+	b.Cleanup(func() { st.Close() })
+	seedBench(b, st, hosts)
+	return hosts, st
+}
+
+func benchID(i int) string { return fmt.Sprintf("bench-%06d", i) }
+
+func benchInventory(i int) *memledgerv1.Inventory {
+	inv := fx.FullHost(benchID(i))
+	inv.Host.Labels = map[string]string{"cii": strconv.FormatBool(i%2 == 0), "site": fmt.Sprintf("site-%d", i%7)}
+	return inv
 }
 
 func seedBench(b *testing.B, st store.Store, hosts int) {
@@ -100,12 +164,7 @@ func seedBench(b *testing.B, st store.Store, hosts int) {
 		return
 	}
 	began := time.Now()
-	id := func(i int) string { return fmt.Sprintf("bench-%06d", i) }
-	inv := func(i int) *memledgerv1.Inventory {
-		inv := fx.FullHost(id(i))
-		inv.Host.Labels = map[string]string{"cii": strconv.FormatBool(i%2 == 0), "site": fmt.Sprintf("site-%d", i%7)}
-		return inv
-	}
+	inv := benchInventory
 	const batch = 256
 	for start := have; start < hosts; start += batch {
 		var reps []store.Report

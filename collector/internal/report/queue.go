@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -95,15 +96,8 @@ func (t *Tracker) Run(ctx context.Context) {
 		case <-time.After(retryDelay):
 		}
 	}
-	// The full evaluation below covers every change up to now; the ledger
-	// is followed from here on.
-	watermark, err := t.newestEventID(ctx)
-	if err != nil {
-		watermark = -1 // followLedger starts over
-		if ctx.Err() == nil {
-			t.logger.Error("ledger_follow_failed", "error", err)
-		}
-	}
+	// The full evaluation below covers every change up to its start, and
+	// sets where the ledger is followed from.
 	t.RequestFull()
 	tick := time.NewTicker(t.fullEvery)
 	defer tick.Stop()
@@ -117,7 +111,7 @@ func (t *Tracker) Run(ctx context.Context) {
 			t.RequestFull()
 			continue
 		case <-poll.C:
-			if watermark, err = t.followLedger(ctx, watermark); err != nil && ctx.Err() == nil {
+			if err := t.followLedger(ctx); err != nil && ctx.Err() == nil {
 				t.logger.Error("ledger_follow_failed", "error", err)
 			}
 			continue
@@ -153,11 +147,13 @@ func (t *Tracker) Run(ctx context.Context) {
 }
 
 // changeKinds are the events after which a host's parts may be judged
-// differently: its parts or their facts changed, or its labels (a rule's
-// scope).
+// differently or counted otherwise: its parts or their facts changed
+// (a serial clash is the only event of a part a host added with a serial
+// another host carries), or its labels (a rule's scope, a report group).
 var changeKinds = []store.EventKind{
 	store.EventHostEnrolled, store.EventPartAdded, store.EventPartRemoved, store.EventPartReturned,
-	store.EventPartMoved, store.EventFieldsChanged, store.EventLabelsChanged,
+	store.EventPartMoved, store.EventSerialClash, store.EventIdentityCorrected, store.EventFieldsChanged,
+	store.EventLabelsChanged,
 }
 
 const (
@@ -169,32 +165,29 @@ const (
 )
 
 // followLedger queues for evaluation the hosts with change events after
-// the event id after, and returns the last id it read (after < 0: the
-// newest id is not known yet). The ledger's
-// writers all record events (reports, "memledger-collector ingest" and
-// "label", other collectors on the same PostgreSQL database), so this
-// makes the statuses, their events and the metrics follow every write
-// path, not only this process's commits. Hosts this process committed are
-// queued again, at most once per poll; without a policy nothing is read.
-func (t *Tracker) followLedger(ctx context.Context, after int64) (int64, error) {
+// the last event it has seen. The ledger's writers all record events
+// (reports, "memledger-collector ingest" and "label", other collectors on
+// the same PostgreSQL database), so this makes the statuses, their events,
+// the metrics and the live aggregates follow every write path, not only
+// this process's commits. Hosts this process committed are queued again,
+// at most once per poll. Without a policy, or before the first
+// whole-fleet evaluation (which sets where to follow from), it does
+// nothing.
+func (t *Tracker) followLedger(ctx context.Context) error {
 	if t.policy() == nil {
-		return after, nil
+		return nil
 	}
+	t.followMu.Lock()
+	defer t.followMu.Unlock()
+	after := t.follow
 	if after < 0 {
-		// The start-up query failed: begin from the newest event, after a
-		// full evaluation that covers what came before.
-		newest, err := t.newestEventID(ctx)
-		if err != nil {
-			return -1, err
-		}
-		t.RequestFull()
-		return newest, nil
+		return nil
 	}
 	hosts := map[string]bool{}
 	for {
 		evs, err := t.st.Events(ctx, store.EventFilter{Kinds: changeKinds, AfterID: after, Limit: followPage})
 		if err != nil {
-			return after, fmt.Errorf("follow the ledger: %w", err)
+			return fmt.Errorf("follow the ledger: %w", err)
 		}
 		for _, ev := range evs {
 			after = ev.ID
@@ -204,16 +197,25 @@ func (t *Tracker) followLedger(ctx context.Context, after int64) (int64, error) 
 			break
 		}
 	}
+	t.follow = after
 	if len(hosts) > followFullAfter {
 		t.RequestFull()
-		return after, nil
+		return nil
 	}
 	ids := make([]string, 0, len(hosts))
 	for id := range hosts {
 		ids = append(ids, id)
 	}
 	t.Notify(ids...)
-	return after, nil
+	return nil
+}
+
+// advanceFollow moves where followLedger reads from to id, unless it is
+// past it already.
+func (t *Tracker) advanceFollow(id int64) {
+	t.followMu.Lock()
+	t.follow = max(t.follow, id)
+	t.followMu.Unlock()
 }
 
 // newestEventID is the id of the ledger's newest event (0: none).
@@ -230,3 +232,84 @@ func (t *Tracker) newestEventID(ctx context.Context) (int64, error) {
 
 // Evaluations counts the evaluations Run completed (for tests and metrics).
 func (t *Tracker) Evaluations() uint64 { return t.evaluations.Load() }
+
+// errFullRunning: a whole-fleet evaluation holds the evaluation lock (for
+// tens of seconds on a large fleet); Report does not wait for it.
+var errFullRunning = errors.New("a whole-fleet evaluation is running")
+
+// Sync brings the live aggregates up to date with the ledger: it follows
+// the ledger's change events and evaluates the hosts queued since the last
+// evaluation, now rather than at Run's next turn.
+func (t *Tracker) Sync(ctx context.Context) error {
+	if err := t.followLedger(ctx); err != nil {
+		return err
+	}
+	if t.fullRunning.Load() {
+		return errFullRunning
+	}
+	t.evalMu.Lock()
+	defer t.evalMu.Unlock()
+	hosts, full := t.take()
+	if full {
+		// Whole-fleet work is Run's (Report answers from the ledger
+		// meanwhile).
+		t.requeue(hosts, full)
+		t.wake()
+		return nil
+	}
+	if len(hosts) == 0 {
+		return nil
+	}
+	if _, err := t.evaluateLocked(ctx, hosts); err != nil {
+		t.requeue(hosts, false)
+		t.wake()
+		return err
+	}
+	return nil
+}
+
+// Report is Build of the policy in force, answered from the live
+// aggregates when they cover opts (after Sync): a report at the current
+// time, or at a time since the last rule's effective date or waiver's
+// expiry that precedes no part's date on more than a few hosts. Other
+// reports (the past, before the first whole-fleet evaluation, during one
+// after a policy reload, without a policy: totals only) are computed from
+// the ledger by Build. Both give the same report.
+//
+// A GroupBy no host's labels carry is an error wrapping store.ErrInvalid
+// that names the close matches.
+func (t *Tracker) Report(ctx context.Context, opts Options) (*Report, error) {
+	pol := t.policy()
+	fromLedger := func() (*Report, error) {
+		if opts.GroupBy != "" {
+			if err := store.CheckLabelKeys(ctx, t.st, opts.GroupBy); err != nil {
+				return nil, fmt.Errorf("report: %w", err)
+			}
+		}
+		return Build(ctx, t.st, pol, opts)
+	}
+	if err := t.Sync(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		if !errors.Is(err, errFullRunning) {
+			t.logger.Warn("report_sync_failed", "error", err)
+		}
+		return fromLedger()
+	}
+	if pol == nil {
+		return fromLedger() // totals only
+	}
+	rep := newReport(pol, opts)
+	ok, err := t.agg.report(ctx, t.st, pol, rep, opts)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if !ok {
+		return fromLedger()
+	}
+	if rep.SerialClashes, err = serialClashes(ctx, t.st, rep.AsOf); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return rep, nil
+}

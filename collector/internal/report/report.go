@@ -4,9 +4,11 @@
 // policy_status event (Tracker).
 //
 // A report is computed in one streaming pass over the ledger's parts
-// (store.Store.ForEachPart, which decodes no stored record), each part
-// judged by the pure policy engine at the report's as-of time. The JSON
-// shape is documented in docs/reports.md.
+// (Build: store.Store.ForEachPartGroup, which decodes no stored record),
+// each group judged by the pure policy engine at the report's as-of time,
+// or, in a serving collector, summed from the live aggregates its Tracker
+// keeps (Tracker.Report, live.go). The JSON shape is documented in
+// docs/reports.md.
 package report
 
 import (
@@ -192,21 +194,10 @@ type Violation struct {
 
 // Build computes the report for pol (nil: no policy, totals only) from st.
 func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options) (*Report, error) {
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
-	gen := now().UTC().Truncate(time.Second)
-	asOf := opts.AsOf
-	if asOf.IsZero() {
-		asOf = gen
-	}
-	asOf = asOf.UTC()
-	rep := &Report{SchemaVersion: view.Version, GeneratedAt: gen, AsOf: asOf, GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}, SerialClashes: []SerialClash{}}
+	rep := newReport(pol, opts)
+	asOf := rep.AsOf
 	if pol == nil {
 		pol = &policy.Policy{}
-	} else {
-		rep.Policy = pol.Source
 	}
 	selected, err := selectRules(pol, opts.Rules)
 	if err != nil {
@@ -315,6 +306,24 @@ func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	return rep, nil
+}
+
+// newReport is the empty report of opts: its times and policy name.
+func newReport(pol *policy.Policy, opts Options) *Report {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	gen := now().UTC().Truncate(time.Second)
+	asOf := opts.AsOf
+	if asOf.IsZero() {
+		asOf = gen
+	}
+	rep := &Report{SchemaVersion: view.Version, GeneratedAt: gen, AsOf: asOf.UTC(), GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}, SerialClashes: []SerialClash{}}
+	if pol != nil {
+		rep.Policy = pol.Source
+	}
+	return rep
 }
 
 // serialClashes reads the serial clashes recorded up to asOf. The ledger

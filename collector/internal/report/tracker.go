@@ -70,6 +70,14 @@ type Tracker struct {
 	evalMu sync.Mutex // one evaluation at a time
 	mu     sync.RWMutex
 	last   map[StatusKey]StatusEntry
+	// agg: the live aggregates of the report (live.go); fullRunning is
+	// set while a whole-fleet evaluation runs.
+	agg         aggregates
+	fullRunning atomic.Bool
+	// followMu guards follow, the id of the last event followLedger has
+	// seen (-1: not known yet).
+	followMu sync.Mutex
+	follow   int64
 
 	// The queue of Run (queue.go).
 	qmu         sync.Mutex
@@ -113,7 +121,7 @@ func NewTracker(st store.Store, src PolicySource, opts TrackerOptions) *Tracker 
 		opts.PollEvery = 10 * time.Second
 	}
 	return &Tracker{fullEvery: opts.FullEvery, pollEvery: opts.PollEvery, st: st, policy: src, logger: opts.Logger, now: opts.Now, last: map[StatusKey]StatusEntry{},
-		signal: make(chan struct{}, 1)}
+		signal: make(chan struct{}, 1), follow: -1}
 }
 
 // Load rebuilds the last known statuses from the ledger's policy_status
@@ -181,26 +189,42 @@ func (t *Tracker) CountBy(fn func(rule string, e StatusEntry, n int)) {
 }
 
 // Evaluate judges the parts of hostIDs (every host when hostIDs is nil)
-// under the policy in force and records an event for each status change.
-// It returns the number of events recorded. Without a policy it does
-// nothing. Statuses of rules no longer in the policy are forgotten on a
-// whole-fleet evaluation.
+// under the policy in force, records an event for each status change and
+// puts the hosts' counts in the live aggregates (Report). It returns the
+// number of events recorded. Without a policy it does nothing (a report
+// without one, totals only, is Build's). Statuses of rules no longer in
+// the policy are forgotten on a whole-fleet evaluation.
 func (t *Tracker) Evaluate(ctx context.Context, hostIDs []string) (int, error) {
-	pol := t.policy()
-	if pol == nil {
-		return 0, nil
-	}
 	if hostIDs != nil && len(hostIDs) == 0 {
 		return 0, nil
 	}
 	t.evalMu.Lock()
 	defer t.evalMu.Unlock()
+	return t.evaluateLocked(ctx, hostIDs)
+}
+
+func (t *Tracker) evaluateLocked(ctx context.Context, hostIDs []string) (int, error) {
+	pol := t.policy()
+	if pol == nil {
+		return 0, nil
+	}
 	asOf := t.now().UTC()
+	var newest int64
+	if hostIDs == nil {
+		t.fullRunning.Store(true)
+		defer t.fullRunning.Store(false)
+		// The ledger is followed from here once this evaluation stands.
+		var err error
+		if newest, err = t.newestEventID(ctx); err != nil {
+			return 0, fmt.Errorf("evaluate: %w", err)
+		}
+	}
 	hosts, err := loadHosts(ctx, t.st, store.HostFilter{IDs: hostIDs})
 	if err != nil {
 		return 0, fmt.Errorf("evaluate: %w", err)
 	}
 	j := newJudge(pol)
+	pass := newHostPass(pol, asOf)
 	seen := map[StatusKey]StatusEntry{}
 	streamed := map[int64]bool{}
 	var events []store.Event
@@ -210,6 +234,7 @@ func (t *Tracker) Evaluate(ctx context.Context, hostIDs []string) (int, error) {
 		if h == nil {
 			return nil
 		}
+		pass.add(p, h)
 		if hostIDs != nil {
 			streamed[p.ID] = true
 		}
@@ -243,6 +268,16 @@ func (t *Tracker) Evaluate(ctx context.Context, hostIDs []string) (int, error) {
 		if err := t.st.AppendEvents(ctx, events); err != nil {
 			return 0, fmt.Errorf("evaluate: record %d status changes: %w", len(events), err)
 		}
+	}
+	pass.finish(hosts)
+	epoch := epochOf(pol, asOf)
+	t.agg.replace(pol, epoch, asOf, pass.out, hostIDs == nil)
+	if hostIDs == nil {
+		t.advanceFollow(newest)
+	} else if t.agg.stale(pol, epoch) {
+		// A rule came into force or a waiver expired since the last full
+		// evaluation: the aggregates are rebuilt by the next.
+		t.RequestFull()
 	}
 	t.mu.Lock()
 	if hostIDs == nil {

@@ -5,11 +5,14 @@ package reporttest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	_ "github.com/memledger/memledger/collector/internal/store/postgres" // OpenStores
+	"github.com/memledger/memledger/collector/internal/store/postgres/pgtest"
 	_ "github.com/memledger/memledger/collector/internal/store/sqlite"
 	fx "github.com/memledger/memledger/collector/internal/store/storetest"
 	"github.com/memledger/memledger/internal/policy"
@@ -129,3 +132,30 @@ func MustPolicy(t testing.TB, text string) *policy.Policy {
 
 // FixedNow is a clock stopped at t.
 func FixedNow(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+// EnvPostgres names a PostgreSQL server for the PostgreSQL variants of the
+// report tests, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+const EnvPostgres = "MEMLEDGER_TEST_POSTGRES"
+
+// OpenStores returns openers of an empty ledger per driver: SQLite always,
+// PostgreSQL (a schema of its own, dropped at cleanup) when EnvPostgres
+// is set.
+func OpenStores(t *testing.T) map[string]func(t *testing.T) store.Store {
+	m := map[string]func(t *testing.T) store.Store{"sqlite": func(t *testing.T) store.Store { return OpenStore(t) }}
+	dsn := os.Getenv(EnvPostgres)
+	if dsn == "" {
+		t.Logf("PostgreSQL variant skipped: set %s to run it", EnvPostgres)
+		return m
+	}
+	m["postgres"] = func(t *testing.T) store.Store {
+		t.Helper()
+		schemaDSN := pgtest.FreshSchema(t, dsn)
+		st, err := store.Open(context.Background(), schemaDSN)
+		if err != nil {
+			t.Fatalf("open %s: %v", store.RedactDSN(schemaDSN), err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	return m
+}
