@@ -40,7 +40,8 @@ func TestMethodsMatchRegexp(t *testing.T) {
 
 func TestCompiledOnceAndShared(t *testing.T) {
 	r := New(`^a+$`)
-	if r.Regexp() != r.Regexp() {
+	first := r.Regexp()
+	if r.Regexp() != first {
 		t.Error("Regexp() compiled the expression twice")
 	}
 }

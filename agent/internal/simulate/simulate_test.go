@@ -344,18 +344,6 @@ func TestProgressTerminal(t *testing.T) {
 	}
 }
 
-// syncWriter serialises writes from the progress goroutine and the test.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
 func TestPeakRSS(t *testing.T) {
 	status := "Name:\tmemledger-colle\nVmPeak:\t 2000000 kB\nVmHWM:\t  812344 kB\nVmRSS:\t  700000 kB\n"
 	got, err := PeakRSS([]byte(status))
