@@ -76,10 +76,14 @@ func (a *app) serveSecurity(f securityFlags) (*tls.Config, memledgerv1.EnrollSer
 	if _, err := reg.Revocations(time.Now()); err != nil {
 		return nil, nil, nil, fmt.Errorf("--certs-file: %w", err)
 	}
-	if es, ok := svc.(*enroll.Service); ok {
-		es.Registry = reg
+	// A nil *enroll.Service must not become a non-nil interface: the
+	// server would register it and every Enroll call would crash.
+	var enrollSrv memledgerv1.EnrollServiceServer
+	if svc != nil {
+		svc.Registry = reg
+		enrollSrv = svc
 	}
-	return cfg, svc, reg, nil
+	return cfg, enrollSrv, reg, nil
 }
 
 // certsPath is --certs-file, by default certs.json beside --tokens-file.
@@ -96,7 +100,7 @@ func certsPath(certsFile, tokensFile string) string {
 }
 
 // serveTLS is serveSecurity's TLS configuration and enrollment service.
-func (a *app) serveTLS(f securityFlags) (*tls.Config, memledgerv1.EnrollServiceServer, error) {
+func (a *app) serveTLS(f securityFlags) (*tls.Config, *enroll.Service, error) {
 	if f.caDir != "" {
 		def := func(p *string, name string) {
 			if *p == "" {
