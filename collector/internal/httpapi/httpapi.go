@@ -22,7 +22,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +32,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/memledger/memledger/internal/csvsafe"
 
 	"github.com/memledger/memledger/collector/internal/report"
 	"github.com/memledger/memledger/collector/internal/store"
@@ -265,7 +266,7 @@ func (a *api) host(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write(view.PartJudgedCSVHeader)
 	for _, p := range hv.Parts {
 		if p.InBaseline == nil {

@@ -2,7 +2,6 @@ package report
 
 import (
 	_ "embed"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -12,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/memledger/memledger/internal/csvsafe"
 	"github.com/memledger/memledger/internal/termsafe"
 )
 
@@ -65,7 +65,7 @@ func countCells(c Counts) []string {
 
 // WriteCSV writes the per-rule counts, one row per rule and per group.
 func WriteCSV(w io.Writer, rep *Report) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	rows := [][]string{csvHeader}
 	rows = append(rows, append([]string{"", "fleet", "", ""}, countCells(rep.Totals.ByStatus)...))
 	for _, r := range rep.Rules {
@@ -87,7 +87,7 @@ func WriteCSV(w io.Writer, rep *Report) error {
 
 // WriteViolationsCSV writes the violation list.
 func WriteViolationsCSV(w io.Writer, rep *Report) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	rows := [][]string{{"rule", "host_id", "hostname", "slot", "kind", "component", "vendor", "part_number", "serial_number", "first_seen", "reason"}}
 	for _, v := range rep.Violations {
 		rows = append(rows, []string{v.RuleID, v.HostID, v.Hostname, v.Slot, v.Kind, v.Component, v.Vendor,

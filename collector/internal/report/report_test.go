@@ -352,3 +352,20 @@ func TestHijackedPartKeepsItsViolation(t *testing.T) {
 		t.Errorf("table shows no clash:\n%s", table.String())
 	}
 }
+
+// TestCSVIsFormulaSafe: a serial or host name an agent sent that starts
+// with a formula trigger reaches the CSV escaped (internal/csvsafe).
+func TestCSVIsFormulaSafe(t *testing.T) {
+	rep := &Report{Violations: []Violation{{RuleID: "r", HostID: "=HYPERLINK(\"http://x\")", Serial: "@SUM(1)", PartNumber: "-1+2"}}}
+	var buf bytes.Buffer
+	if err := WriteViolationsCSV(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[1]; got[1] != `'=HYPERLINK("http://x")` || got[7] != "'-1+2" || got[8] != "'@SUM(1)" {
+		t.Errorf("violation row %q not escaped", got)
+	}
+}
