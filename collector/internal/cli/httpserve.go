@@ -15,8 +15,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/memledger/memledger/collector/internal/dashboard"
 	"github.com/memledger/memledger/collector/internal/httpapi"
 	"github.com/memledger/memledger/collector/internal/metrics"
 	"github.com/memledger/memledger/collector/internal/report"
@@ -33,6 +35,7 @@ type httpFlags struct {
 	policy          string
 	reportingWindow time.Duration
 	followInterval  time.Duration
+	tlsCert, tlsKey string
 }
 
 func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
@@ -40,6 +43,8 @@ func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
 	fl.StringVar(&f.httpAddrFile, "http-addr-file", "", "write the bound HTTP address to `FILE` once listening")
 	fl.StringVar(&f.policy, "policy", "", "procurement policy `FILE` (docs/policy.md) the ledger is evaluated against; reloaded on SIGHUP and POST /api/v1/policy/reload")
 	fl.DurationVar(&f.reportingWindow, "reporting-window", 2*time.Hour, "a host counts in memledger_hosts_reporting when seen this recently (twice the agents' report interval)")
+	fl.StringVar(&f.tlsCert, "http-tls-cert", "", "serve HTTPS on --http-listen with this certificate `FILE` (PEM; the collector's own, e.g. /etc/memledger/tls/collector.crt); needs --http-tls-key")
+	fl.StringVar(&f.tlsKey, "http-tls-key", "", "the private key `FILE` of --http-tls-cert")
 	fl.DurationVar(&f.followInterval, "follow-interval", 10*time.Second, "with --policy: look this often for changes other writers made to the ledger (ingest, label, other collectors) and evaluate them")
 }
 
@@ -63,8 +68,14 @@ type policyRuntime struct {
 // SIGHUP handler and serves HTTP on lis (bound by the caller from
 // --http-listen; nil: none). stop undoes it; serve calls it after the gRPC
 // drain and before closing the ledger. On error lis is closed.
-func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlags, mw func(http.Handler) http.Handler, lis net.Listener) (*policyRuntime, error) {
+func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlags, guard httpGuard, lis net.Listener) (*policyRuntime, error) {
 	rt := &policyRuntime{logger: a.logger}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		if lis != nil {
+			lis.Close()
+		}
+		return nil, errors.New("--http-tls-cert and --http-tls-key go together")
+	}
 	if f.policy != "" {
 		h, err := policy.NewHolder(f.policy)
 		if err != nil {
@@ -114,10 +125,7 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 	if rt.holder != nil {
 		reload = rt.Reload
 	}
-	handler := httpapi.New(httpapi.Options{
-		Store: st, Policy: rt.currentPolicy, Reload: reload, Registry: rt.metrics.Registry,
-		Middleware: mw, Logger: a.logger,
-	})
+	handler := newHTTPHandler(st, rt.currentPolicy, reload, rt.metrics.Registry, guard, a.logger)
 	addr := lis.Addr().String()
 	rt.http = &http.Server{
 		Handler:           handler,
@@ -139,8 +147,23 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 		}
 	}
 	rt.httpErr = make(chan error, 1)
-	go func() { rt.httpErr <- rt.http.Serve(lis) }()
+	if f.tlsCert != "" {
+		go func() { rt.httpErr <- rt.http.ServeTLS(lis, f.tlsCert, f.tlsKey) }()
+	} else {
+		go func() { rt.httpErr <- rt.http.Serve(lis) }()
+	}
 	return rt, nil
+}
+
+// newHTTPHandler is the HTTP listener: the dashboard's pages and sign-in,
+// the API, metrics and health, behind the dashboard's session guard and
+// the bearer-token guard.
+func newHTTPHandler(st store.Store, pol func() *policy.Policy, reload func(context.Context) error, reg *prometheus.Registry, guard httpGuard, logger *slog.Logger) http.Handler {
+	dash := dashboard.New(dashboard.Options{Store: st, Policy: pol, Auth: guard.signin, Logger: logger})
+	return httpapi.New(httpapi.Options{
+		Store: st, Policy: pol, Reload: reload, Registry: reg,
+		Pages: dash.Handler(), Middleware: dash.Middleware(guard.bearer), Logger: logger,
+	})
 }
 
 // ingestStats are the gRPC server's gauges for the metrics (zero before

@@ -2,7 +2,9 @@
 // dashboard, the JSON/CSV API, policy reload, Prometheus metrics and a
 // health check.
 //
-//	GET  /                        the HTML report (query as /api/v1/report)
+//	GET  /report                  the HTML report (query as /api/v1/report)
+//	GET  /                        the HTML report too, unless Options.Pages
+//	                              serves "/" (the dashboard)
 //	GET  /api/v1/report           JSON (default) or CSV (?format=csv; with
 //	                              &violations=1 the violation list); query
 //	                              as_of=DATE, rule=ID (repeatable),
@@ -53,6 +55,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Middleware wraps every route (authentication); nil: none.
 	Middleware func(http.Handler) http.Handler
+	// Pages, when set, serves every path the API does not (the dashboard,
+	// collector/internal/dashboard); nil: / is the HTML report.
+	Pages http.Handler
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock of reports (default time.Now).
@@ -72,7 +77,12 @@ func New(o Options) http.Handler {
 	}
 	a := &api{o: o}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", a.dashboard)
+	mux.HandleFunc("GET /report", a.dashboard)
+	if o.Pages != nil {
+		mux.Handle("/", o.Pages)
+	} else {
+		mux.HandleFunc("GET /{$}", a.dashboard)
+	}
 	mux.HandleFunc("GET /api/v1/report", a.report)
 	mux.HandleFunc("GET /api/v1/hosts/{id}", a.host)
 	mux.HandleFunc("POST /api/v1/policy/reload", a.reload)
@@ -224,43 +234,12 @@ func (a *api) host(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	filter := store.PartFilter{HostIDs: []string{h.ID}, Removed: store.IncludeRemoved}
-	parts, err := a.o.Store.Parts(ctx, filter)
+	parts, err := report.HostParts(ctx, a.o.Store, a.o.Policy(), h, a.o.Now())
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	hv := HostView{Host: view.HostOf(h), Parts: make([]view.Part, len(parts))}
-	byID := make(map[int64]*view.Part, len(parts))
-	for i, p := range parts {
-		hv.Parts[i] = view.PartOf(p)
-		hv.Parts[i].Hostname = h.Hostname
-		byID[p.ID] = &hv.Parts[i]
-	}
-	// Baselines and verdicts come from the parts' briefs, which policy
-	// evaluation reads everywhere else too.
-	pol := a.o.Policy()
-	now := a.o.Now()
-	err = a.o.Store.ForEachPart(ctx, filter, func(p store.PartBrief) error {
-		pv := byID[p.ID]
-		if pv == nil {
-			return nil // arrived between the two reads: the next request lists it
-		}
-		inBaseline := p.InBaseline
-		pv.InBaseline = &inBaseline
-		if pol != nil {
-			fs := pol.Evaluate(report.PolicyPart(p, h.Labels), now, policy.EvalOptions{})
-			pv.Status = string(policy.Worst(fs))
-			for _, f := range fs {
-				pv.Findings = append(pv.Findings, view.Finding{Rule: f.RuleID, Status: string(f.Status), Component: f.Component, Reason: f.Reason})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
+	hv := HostView{Host: view.HostOf(h), Parts: parts}
 	if r.URL.Query().Get("format") != "csv" {
 		writeJSON(w, http.StatusOK, hv)
 		return

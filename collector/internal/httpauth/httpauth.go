@@ -36,12 +36,7 @@ const MetricsPath = "/metrics"
 // token are hashed with SHA-256 (so lengths do not leak) and every
 // configured token is compared, whether or not an earlier one matched.
 func Bearer(tokens []string, open ...string) func(http.Handler) http.Handler {
-	sums := make([][sha256.Size]byte, 0, len(tokens))
-	for _, t := range tokens {
-		if t != "" {
-			sums = append(sums, sha256.Sum256([]byte(t)))
-		}
-	}
+	set := NewTokens(tokens)
 	openPaths := map[string]bool{HealthPath: true}
 	for _, p := range open {
 		openPaths[p] = true
@@ -53,7 +48,7 @@ func Bearer(tokens []string, open ...string) func(http.Handler) http.Handler {
 				return
 			}
 			tok, ok := bearerToken(r.Header.Get("Authorization"))
-			if !ok || !match(sums, tok) {
+			if !ok || !set.Match(tok) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="memledger"`)
 				http.Error(w, "unauthorized: send Authorization: Bearer <token> (the collector's http-token-file)", http.StatusUnauthorized)
 				return
@@ -74,12 +69,27 @@ func bearerToken(h string) (string, bool) {
 	return tok, tok != ""
 }
 
-// match compares tok against every configured token in constant time.
-func match(sums [][sha256.Size]byte, tok string) bool {
+// Tokens are the configured tokens, held as SHA-256 sums: the bearer
+// guard and the dashboard's sign-in check a token against them.
+type Tokens struct{ sums [][sha256.Size]byte }
+
+// NewTokens holds tokens (empty ones ignored).
+func NewTokens(tokens []string) *Tokens {
+	t := &Tokens{sums: make([][sha256.Size]byte, 0, len(tokens))}
+	for _, tok := range tokens {
+		if tok != "" {
+			t.sums = append(t.sums, sha256.Sum256([]byte(tok)))
+		}
+	}
+	return t
+}
+
+// Match compares tok against every configured token in constant time.
+func (t *Tokens) Match(tok string) bool {
 	got := sha256.Sum256([]byte(tok))
 	found := 0
-	for i := range sums {
-		found |= subtle.ConstantTimeCompare(sums[i][:], got[:])
+	for i := range t.sums {
+		found |= subtle.ConstantTimeCompare(t.sums[i][:], got[:])
 	}
 	return found == 1
 }

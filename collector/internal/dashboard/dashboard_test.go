@@ -1,0 +1,124 @@
+package dashboard
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	rt "github.com/memledger/memledger/collector/internal/report/reporttest"
+	fx "github.com/memledger/memledger/collector/internal/store/storetest"
+	"github.com/memledger/memledger/internal/policy"
+)
+
+const token = "dashboard-test-token-0123456789"
+
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	st := rt.OpenStore(t)
+	rt.SeedFleet(t, st, 20)
+	pol := rt.MustPolicy(t, rt.Policy)
+	d := New(Options{Store: st, Policy: func() *policy.Policy { return pol }, Now: rt.FixedNow(fx.At(25)),
+		Auth: AuthenticatorFunc(func(tok string) (Principal, error) {
+			if tok != token {
+				return Principal{}, ErrBadToken
+			}
+			return Principal{Name: "token"}, nil
+		})})
+	bearer := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer "+token {
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(d.Middleware(bearer)(d.Handler()))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func signIn(t *testing.T, srv *httptest.Server, tok string) (*http.Client, *http.Response, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	_, body := get(t, c, srv.URL+"/")
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no sign-in form:\n%s", body)
+	}
+	resp, err := c.PostForm(srv.URL+"/signin", url.Values{"csrf": {m[1]}, "token": {tok}, "next": {"/hosts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return c, resp, string(b)
+}
+
+func TestSignInOut(t *testing.T) {
+	srv := newServer(t)
+	if _, resp, body := signIn(t, srv, "wrong-token-0123456789"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "not accepted") {
+		t.Errorf("wrong token: %d\n%s", resp.StatusCode, body)
+	}
+	c, resp, body := signIn(t, srv, token)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/hosts" || !strings.Contains(body, `id="hosts"`) {
+		t.Fatalf("sign-in: %d at %s\n%s", resp.StatusCode, resp.Request.URL, body)
+	}
+	// The session's CSRF token guards sign-out: without it, 403.
+	resp, err := c.PostForm(srv.URL+"/signout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-out without CSRF token: %d, want 403", resp.StatusCode)
+	}
+	m := csrfField.FindStringSubmatch(body)
+	resp, err = c.PostForm(srv.URL+"/signout", url.Values{"csrf": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/signin" {
+		t.Errorf("after sign-out at %s", resp.Request.URL)
+	}
+	if resp, _ := get(t, c, srv.URL+"/hosts"); resp.Request.URL.Path != "/signin" {
+		t.Errorf("signed-out session still reaches %s", resp.Request.URL)
+	}
+}
+
+func TestSignInNeedsFormToken(t *testing.T) {
+	srv := newServer(t)
+	resp, err := http.PostForm(srv.URL+"/signin", url.Values{"token": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in without the form's CSRF cookie: %d, want 403", resp.StatusCode)
+	}
+}
+
+var _ = time.Second
