@@ -29,13 +29,13 @@ package dashboard
 import (
 	"context"
 	"embed"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/memledger/memledger/collector/internal/httpapi"
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/policy"
 )
@@ -272,25 +272,9 @@ func (d *Dashboard) css(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(data)
 }
 
-// httpError is an error with the status it answers.
-type httpError struct {
-	status int
-	msg    string
-}
-
-func (e *httpError) Error() string { return e.msg }
-
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusInternalServerError, "internal error (see the collector's log)"
-	var he *httpError
-	switch {
-	case errors.As(err, &he):
-		status, msg = he.status, he.msg
-	case errors.Is(err, store.ErrNotFound):
-		status, msg = http.StatusNotFound, err.Error()
-	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrAmbiguous):
-		status, msg = http.StatusBadRequest, err.Error()
-	default:
+	status, msg, internal := httpapi.ErrorStatus(err)
+	if internal {
 		d.o.Logger.Error("dashboard_request_failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	d.render(w, r, status, "error", page{Title: http.StatusText(status), Data: msg})

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memledger/memledger/collector/internal/httpapi"
 	"github.com/memledger/memledger/collector/internal/report"
 	"github.com/memledger/memledger/internal/csvsafe"
 )
@@ -91,9 +92,7 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	_, _ = io.WriteString(w, buf.String())
 }
 
-func badRequest(format string, args ...any) error {
-	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
-}
+var badRequest = httpapi.BadRequest
 
 // listFormat is the download format of a list: "" (the page), csv or json.
 func listFormat(r *http.Request) (string, error) {

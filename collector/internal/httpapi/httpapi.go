@@ -116,18 +116,29 @@ func badRequest(format string, args ...any) error {
 	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
 }
 
-func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	msg := "internal error (see the collector's log)"
+// BadRequest is an error that answers 400 with its message.
+func BadRequest(format string, args ...any) error { return badRequest(format, args...) }
+
+// ErrorStatus is the status and message a client gets for err: the
+// message of BadRequest, 404 for store.ErrNotFound, 400 for
+// store.ErrInvalid and ErrAmbiguous; anything else is internal (500, a
+// message that hides it: the caller logs err).
+func ErrorStatus(err error) (status int, msg string, internal bool) {
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
-		status, msg = he.status, he.msg
+		return he.status, he.msg, false
 	case errors.Is(err, store.ErrNotFound):
-		status, msg = http.StatusNotFound, err.Error()
+		return http.StatusNotFound, err.Error(), false
 	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrAmbiguous):
-		status, msg = http.StatusBadRequest, err.Error()
-	default:
+		return http.StatusBadRequest, err.Error(), false
+	}
+	return http.StatusInternalServerError, "internal error (see the collector's log)", true
+}
+
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg, internal := ErrorStatus(err)
+	if internal {
 		a.o.Logger.Error("http_request_failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	writeJSON(w, status, map[string]string{"error": msg})
