@@ -50,6 +50,10 @@ type Options struct {
 	Auth Authenticator
 	// SessionTTL is how long a session lasts (default 12 hours).
 	SessionTTL time.Duration
+	// ReportMaxAge is how long the fleet report behind the fleet and
+	// violations pages is reused (default 30 seconds; a policy reload
+	// builds a new one at once). Negative: never reused.
+	ReportMaxAge time.Duration
 	// PageSize is the number of rows of a list page (default 50).
 	PageSize int
 	// Logger receives sign-ins and request errors; nil discards them.
@@ -63,6 +67,7 @@ type Dashboard struct {
 	o        Options
 	sessions *sessions
 	mux      *http.ServeMux
+	cache    reportCache
 }
 
 //go:embed templates/*.tmpl static/app.css
@@ -81,6 +86,9 @@ func New(o Options) *Dashboard {
 	}
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 12 * time.Hour
+	}
+	if o.ReportMaxAge == 0 {
+		o.ReportMaxAge = 30 * time.Second
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 50

@@ -1,16 +1,19 @@
 package dashboard
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/memledger/memledger/collector/internal/report"
 	rt "github.com/memledger/memledger/collector/internal/report/reporttest"
 	fx "github.com/memledger/memledger/collector/internal/store/storetest"
 	"github.com/memledger/memledger/internal/policy"
@@ -121,4 +124,62 @@ func TestSignInNeedsFormToken(t *testing.T) {
 	}
 }
 
-var _ = time.Second
+func bearerGet(t *testing.T, srv *httptest.Server, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var totalRe = regexp.MustCompile(`<span class="total" id="total">(\d+)</span>`)
+
+// TestListsDownloadWithTheirFilters: a list's CSV and JSON hold the rows
+// its page counts, under the same filters.
+func TestListsDownloadWithTheirFilters(t *testing.T) {
+	srv := newServer(t)
+	for _, path := range []string{"/hosts?label=env%3Dprod", "/hosts?vendor=micron", "/hosts?status=violation",
+		"/parts?vendor=micron", "/parts?serial=web-a", "/violations?rule=cii-micron"} {
+		code, body := bearerGet(t, srv, path)
+		m := totalRe.FindStringSubmatch(body)
+		if code != http.StatusOK || m == nil {
+			t.Fatalf("%s: %d\n%s", path, code, body)
+		}
+		_, csvBody := bearerGet(t, srv, path+"&format=csv")
+		rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s csv: %v", path, err)
+		}
+		_, jsonBody := bearerGet(t, srv, path+"&format=json")
+		var items []json.RawMessage
+		if err := json.Unmarshal([]byte(jsonBody), &items); err != nil {
+			t.Fatalf("%s json: %v", path, err)
+		}
+		if strconv.Itoa(len(rows)-1) != m[1] || strconv.Itoa(len(items)) != m[1] || m[1] == "0" {
+			t.Errorf("%s: page counts %s, csv %d rows, json %d items", path, m[1], len(rows)-1, len(items))
+		}
+	}
+	if code, _ := bearerGet(t, srv, "/violations?rule=nope"); code != http.StatusBadRequest {
+		t.Errorf("unknown rule: %d, want 400", code)
+	}
+	if code, _ := bearerGet(t, srv, "/hosts?sort=nope"); code != http.StatusBadRequest {
+		t.Errorf("unknown sort: %d, want 400", code)
+	}
+}
+
+func TestWaiverYAMLParsesAsAPolicyWaiver(t *testing.T) {
+	v := report.Violation{RuleID: "cii-micron", HostID: "db-17", Serial: `MIC"SSD: 01`, Slot: "nvme1n1"}
+	text := rt.Policy + "waivers:\n" + waiverYAML(v, fx.At(25))
+	pol, err := policy.Parse([]byte(text), "policy.yaml")
+	if err != nil {
+		t.Fatalf("waiver snippet does not parse:\n%s\n%v", text, err)
+	}
+	if len(pol.Waivers) != 1 || pol.Waivers[0].Serial != v.Serial || pol.Waivers[0].HostID != "db-17" {
+		t.Errorf("waiver %+v", pol.Waivers)
+	}
+}

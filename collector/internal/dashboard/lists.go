@@ -99,7 +99,7 @@ func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
 	}
 	var inViolation map[string]bool
 	if status != "" {
-		rep, err := report.Build(ctx, d.o.Store, d.o.Policy(), report.Options{Now: d.o.Now})
+		rep, err := d.fleetReport(ctx)
 		if err != nil {
 			d.fail(w, r, err)
 			return

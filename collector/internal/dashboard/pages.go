@@ -3,7 +3,6 @@ package dashboard
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -166,7 +165,7 @@ type fleetRule struct {
 }
 
 func (d *Dashboard) fleet(w http.ResponseWriter, r *http.Request) {
-	rep, err := report.Build(r.Context(), d.o.Store, d.o.Policy(), report.Options{Now: d.o.Now})
+	rep, err := d.fleetReport(r.Context())
 	if err != nil {
 		d.fail(w, r, err)
 		return
@@ -206,7 +205,7 @@ func waiverYAML(v report.Violation, now time.Time) string {
 	} else {
 		b.WriteString("    # no serial: covers every part of the host under the rule\n")
 	}
-	fmt.Fprintf(&b, "    reason: %s\n    approved_by: \"\"\n    expires: %s\n", q("why "+v.Slot+" may stay: ticket, plan"),
+	fmt.Fprintf(&b, "    reason: %s\n    # approved_by: who signs it\n    expires: %s\n", q("why "+v.Slot+" may stay: ticket, plan"),
 		now.UTC().AddDate(0, 3, 0).Format(time.DateOnly))
 	return b.String()
 }
@@ -218,22 +217,20 @@ func (d *Dashboard) violations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	o := report.Options{Now: d.o.Now}
-	if rule := q.Get("rule"); rule != "" {
-		o.Rules = []string{rule}
-	}
-	rep, err := report.Build(r.Context(), d.o.Store, d.o.Policy(), o)
-	if errors.Is(err, report.ErrUnknownRule) {
-		err = badRequest("%v", err)
-	}
+	rep, err := d.fleetReport(r.Context())
 	if err != nil {
 		d.fail(w, r, err)
+		return
+	}
+	rule := q.Get("rule")
+	if rule != "" && !slices.ContainsFunc(rep.Rules, func(ru report.Rule) bool { return ru.ID == rule }) {
+		d.fail(w, r, badRequest("rule %q: the policy has no such rule", rule))
 		return
 	}
 	search := strings.ToLower(strings.TrimSpace(q.Get("q")))
 	var list []report.Violation
 	for _, v := range rep.Violations {
-		if search == "" || containsFold(search, v.HostID, v.Hostname, v.Serial, v.PartNumber) {
+		if (rule == "" || v.RuleID == rule) && (search == "" || containsFold(search, v.HostID, v.Hostname, v.Serial, v.PartNumber)) {
 			list = append(list, v)
 		}
 	}
