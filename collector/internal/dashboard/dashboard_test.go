@@ -183,3 +183,41 @@ func TestWaiverYAMLParsesAsAPolicyWaiver(t *testing.T) {
 		t.Errorf("waiver %+v", pol.Waivers)
 	}
 }
+
+// TestSecureCookieUnderTLS: over HTTPS the session cookie is Secure,
+// HttpOnly, SameSite=Strict and expires.
+func TestSecureCookieUnderTLS(t *testing.T) {
+	st := rt.OpenStore(t)
+	d := New(Options{Store: st, Auth: AuthenticatorFunc(func(string) (Principal, error) { return Principal{Name: "token"}, nil })})
+	srv := httptest.NewTLSServer(d.Middleware(func(h http.Handler) http.Handler { return h })(d.Handler()))
+	defer srv.Close()
+	c := srv.Client()
+	jar, _ := cookiejar.New(nil)
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Get(srv.URL + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfField.FindStringSubmatch(string(body))
+	if m == nil {
+		t.Fatalf("no form:\n%s", body)
+	}
+	resp, err = c.PostForm(srv.URL+"/signin", url.Values{"csrf": {m[1]}, "token": {"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie {
+			session = ck
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly ||
+		session.SameSite != http.SameSiteStrictMode || session.MaxAge <= 0 || session.Expires.IsZero() {
+		t.Errorf("sign-in over TLS: %d, cookie %+v", resp.StatusCode, session)
+	}
+}
