@@ -31,6 +31,7 @@ func BenchmarkPages(b *testing.B) {
 version: 1
 rules:
   - id: cii-micron
+    title: "No new Micron in critical infrastructure"
     match: {vendors: [micron]}
     scope: {cii: "true"}
     effective: 2025-03-11

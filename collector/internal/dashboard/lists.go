@@ -3,6 +3,7 @@ package dashboard
 import (
 	"cmp"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +14,9 @@ import (
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/collector/internal/view"
 )
+
+// errEnough stops a stream that has what the page needs.
+var errEnough = errors.New("enough rows for the page")
 
 // idChunk bounds the ids of one store query (SQLite's variable limit).
 const idChunk = 500
@@ -241,14 +245,34 @@ func (d *Dashboard) parts(w http.ResponseWriter, r *http.Request) {
 	// A drive's model is its part number in the ledger.
 	partNumber := strings.ToLower(strings.TrimSpace(cmp.Or(q.Get("part"), q.Get("model"))))
 	serial := strings.ToLower(strings.TrimSpace(q.Get("serial")))
+	// A page stops the stream once it has its rows and one more (which
+	// shows there is a next page): over millions of parts the first pages
+	// answer at once, without counting them all. Downloads read them all.
+	stopAfter := 0
+	if format == "" {
+		n, err := pageWanted(r)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		stopAfter = n*d.o.PageSize + 1
+	}
 	var ids []int64
+	more := false
 	err = d.o.Store.ForEachPart(ctx, filter, func(p store.PartBrief) error {
 		if partNumber != "" && !containsFold(partNumber, p.PartNumber) || serial != "" && !containsFold(serial, p.SerialNumber) {
 			return nil
 		}
+		if stopAfter > 0 && len(ids) == stopAfter {
+			more = true
+			return errEnough
+		}
 		ids = append(ids, p.ID)
 		return nil
 	})
+	if errors.Is(err, errEnough) {
+		err = nil
+	}
 	if err != nil {
 		d.fail(w, r, err)
 		return
@@ -261,6 +285,7 @@ func (d *Dashboard) parts(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		from, to = pg.From, pg.To
+		pg.More = more
 	}
 	var list []store.Part
 	for chunk := range slices.Chunk(ids[from:to], idChunk) {

@@ -132,20 +132,34 @@ func download[T any](w http.ResponseWriter, format, name string, header []string
 // pager is one page of a list.
 type pager struct {
 	Page, Pages, Total, From, To int
+	// More: the list goes on past Total (the stream stopped once it had
+	// the page and one row more).
+	More bool
 }
 
 func paginate(r *http.Request, total, size int) (pager, error) {
 	p := pager{Page: 1, Total: total, Pages: max(1, (total+size-1)/size)}
-	if s := r.URL.Query().Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return p, badRequest("page %q: want a number from 1", s)
-		}
-		p.Page = min(n, p.Pages)
+	n, err := pageWanted(r)
+	if err != nil {
+		return p, err
 	}
+	p.Page = min(n, p.Pages)
 	p.From = (p.Page - 1) * size
 	p.To = min(total, p.From+size)
 	return p, nil
+}
+
+// pageWanted is the page the request asks for (1 without ?page).
+func pageWanted(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("page")
+	if s == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, badRequest("page %q: want a number from 1", s)
+	}
+	return n, nil
 }
 
 func (p pager) Prev() int { return p.Page - 1 }
