@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/memledger/memledger/collector/internal/store"
@@ -13,7 +14,8 @@ import (
 
 // BenchmarkPages times each page over a seeded ledger named by
 // MEMLEDGER_BENCH_DSN (seed one with the report package's BenchmarkBuild,
-// docs/benchmarks.md); skipped without it.
+// docs/benchmarks.md); skipped without it. MEMLEDGER_BENCH_PATHS, space
+// separated, picks the pages.
 //
 //	MEMLEDGER_BENCH_DSN=sqlite:/var/tmp/bench.db \
 //	  go test -run '^$' -bench BenchmarkPages -benchtime 3x ./collector/internal/dashboard/
@@ -41,11 +43,15 @@ rules:
 		b.Fatal(err)
 	}
 	h := New(Options{Store: st, Policy: func() *policy.Policy { return pol }}).Handler()
-	for _, path := range []string{
+	paths := []string{
 		"/", "/hosts", "/hosts?page=1000", "/hosts?q=bench-0999", "/hosts?label=site%3Dsite-3&sort=last_seen",
 		"/hosts?vendor=kingston", "/hosts?status=violation", "/hosts/bench-000050",
-		"/parts?serial=SWAP-0000", "/parts?page=20000", "/violations",
-	} {
+		"/parts", "/parts?vendor=micron", "/parts?serial=SWAP-0000", "/parts?page=20000", "/violations",
+	}
+	if s := os.Getenv("MEMLEDGER_BENCH_PATHS"); s != "" {
+		paths = strings.Fields(s)
+	}
+	for _, path := range paths {
 		b.Run(path, func(b *testing.B) {
 			for b.Loop() {
 				rec := httptest.NewRecorder()
