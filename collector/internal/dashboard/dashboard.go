@@ -227,9 +227,12 @@ func (d *Dashboard) renderSignin(w http.ResponseWriter, r *http.Request, status 
 }
 
 // safeNext keeps a post-sign-in redirect on this site: a local absolute
-// path, never //host or a scheme.
+// path, never //host or a scheme. Backslashes and control characters are
+// refused outright: browsers read \ as / and drop tabs and newlines, so
+// "/\t/evil.example" would become "//evil.example".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
 	return next
