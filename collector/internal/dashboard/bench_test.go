@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	rt "github.com/memledger/memledger/collector/internal/report/reporttest"
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/policy"
 )
@@ -29,16 +30,7 @@ func BenchmarkPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	pol, err := policy.Parse([]byte(`
-version: 1
-rules:
-  - id: cii-micron
-    title: "No new Micron in critical infrastructure"
-    match: {vendors: [micron]}
-    scope: {cii: "true"}
-    effective: 2025-03-11
-    action: restrict-new
-`), "bench.yaml")
+	pol, err := policy.Parse([]byte(rt.Policy), "bench.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
