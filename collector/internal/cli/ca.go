@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/memledger/memledger/collector/internal/dashboard"
 	"github.com/memledger/memledger/collector/internal/enroll"
 	"github.com/memledger/memledger/collector/internal/httpauth"
 	"github.com/memledger/memledger/internal/cmdutil"
@@ -145,22 +146,45 @@ func (a *app) serveTLS(f securityFlags) (*tls.Config, *enroll.Service, error) {
 	return cfg, svc, nil
 }
 
+// httpGuard is the HTTP listener's bearer-token guard and the dashboard's
+// sign-in check, both from --http-token-file.
+type httpGuard struct {
+	bearer func(http.Handler) http.Handler
+	signin dashboard.Authenticator // nil without a token file
+}
+
 // httpMiddleware is the HTTP API's bearer-token guard from
-// --http-token-file and --metrics-open (/healthz is always open). Without a
-// token file every other path is refused: the API never opens by accident.
-func (f securityFlags) httpMiddleware() (func(http.Handler) http.Handler, error) {
+// --http-token-file and --metrics-open (/healthz is always open), and the
+// dashboard's sign-in with the same tokens. Without a token file every
+// other path is refused and nobody can sign in: the API never opens by
+// accident.
+func (f securityFlags) httpMiddleware() (httpGuard, error) {
 	var tokens []httpauth.Token
 	if f.httpTokenFile != "" {
 		var err error
 		if tokens, err = httpauth.LoadTokens(f.httpTokenFile); err != nil {
-			return nil, fmt.Errorf("--http-token-file: %w", err)
+			return httpGuard{}, fmt.Errorf("--http-token-file: %w", err)
 		}
 	}
 	var open []string
 	if f.metricsOpen {
 		open = append(open, httpauth.MetricsPath)
 	}
-	return httpauth.Bearer(tokens, open...), nil
+	g := httpGuard{bearer: httpauth.Bearer(tokens, open...)}
+	if len(tokens) > 0 {
+		set := httpauth.NewTokens(tokens)
+		g.signin = dashboard.AuthenticatorFunc(func(tok string) (dashboard.Principal, error) {
+			found, admin := set.Match(tok)
+			if !found {
+				return dashboard.Principal{}, dashboard.ErrBadToken
+			}
+			if admin {
+				return dashboard.Principal{Name: "admin token"}, nil
+			}
+			return dashboard.Principal{Name: "read token"}, nil
+		})
+	}
+	return g, nil
 }
 
 type caInitFlags struct {

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/net/netutil"
 
+	"github.com/memledger/memledger/collector/internal/dashboard"
 	"github.com/memledger/memledger/collector/internal/httpapi"
 	"github.com/memledger/memledger/collector/internal/metrics"
 	"github.com/memledger/memledger/collector/internal/report"
@@ -35,7 +36,8 @@ type httpFlags struct {
 	reportingWindow time.Duration
 	followInterval  time.Duration
 	// maxConns caps the HTTP connections (limits.go: --http-max-conns).
-	maxConns int
+	maxConns        int
+	tlsCert, tlsKey string
 }
 
 func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
@@ -43,6 +45,8 @@ func addHTTPFlags(fl *pflag.FlagSet, f *httpFlags) {
 	fl.StringVar(&f.httpAddrFile, "http-addr-file", "", "write the bound HTTP address to `FILE` once listening")
 	fl.StringVar(&f.policy, "policy", "", "procurement policy `FILE` (docs/policy.md) the ledger is evaluated against; reloaded on SIGHUP and POST /api/v1/policy/reload")
 	fl.DurationVar(&f.reportingWindow, "reporting-window", 2*time.Hour, "a host counts in memledger_hosts_reporting when seen this recently (twice the agents' report interval)")
+	fl.StringVar(&f.tlsCert, "http-tls-cert", "", "serve HTTPS on --http-listen with this certificate `FILE` (PEM; the collector's own, e.g. /etc/memledger/tls/collector.crt); needs --http-tls-key")
+	fl.StringVar(&f.tlsKey, "http-tls-key", "", "the private key `FILE` of --http-tls-cert")
 	fl.DurationVar(&f.followInterval, "follow-interval", 10*time.Second, "with --policy: look this often for changes other writers made to the ledger (ingest, label, other collectors) and evaluate them")
 }
 
@@ -69,8 +73,14 @@ type policyRuntime struct {
 // SIGHUP handler and serves HTTP on lis (bound by the caller from
 // --http-listen; nil: none). stop undoes it; serve calls it after the gRPC
 // drain and before closing the ledger. On error lis is closed.
-func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlags, mw func(http.Handler) http.Handler, lis net.Listener) (*policyRuntime, error) {
+func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlags, guard httpGuard, lis net.Listener) (*policyRuntime, error) {
 	rt := &policyRuntime{logger: a.logger}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		if lis != nil {
+			lis.Close()
+		}
+		return nil, errors.New("--http-tls-cert and --http-tls-key go together")
+	}
 	if f.policy != "" {
 		h, err := policy.NewHolder(f.policy)
 		if err != nil {
@@ -120,10 +130,10 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 	if rt.holder != nil {
 		reload = rt.Reload
 	}
-	handler := httpapi.New(httpapi.Options{
+	handler := newHTTPHandler(httpapi.Options{
 		Store: st, Policy: rt.currentPolicy, Reload: reload, Registry: rt.metrics.Registry,
-		Middleware: mw, Logger: a.logger, Ready: rt.ready, Report: rt.tracker.Report,
-	})
+		Logger: a.logger, Ready: rt.ready, Report: rt.tracker.Report,
+	}, guard)
 	addr := lis.Addr().String()
 	if f.maxConns > 0 {
 		lis = netutil.LimitListener(lis, f.maxConns)
@@ -148,8 +158,21 @@ func (a *app) startPolicyRuntime(ctx context.Context, st store.Store, f httpFlag
 		}
 	}
 	rt.httpErr = make(chan error, 1)
-	go func() { rt.httpErr <- rt.http.Serve(lis) }()
+	if f.tlsCert != "" {
+		go func() { rt.httpErr <- rt.http.ServeTLS(lis, f.tlsCert, f.tlsKey) }()
+	} else {
+		go func() { rt.httpErr <- rt.http.Serve(lis) }()
+	}
 	return rt, nil
+}
+
+// newHTTPHandler is the HTTP listener: the dashboard's pages and sign-in,
+// the API, metrics and health, behind the dashboard's session guard and
+// the bearer-token guard.
+func newHTTPHandler(opts httpapi.Options, guard httpGuard) http.Handler {
+	dash := dashboard.New(dashboard.Options{Store: opts.Store, Policy: opts.Policy, Report: opts.Report, Auth: guard.signin, Logger: opts.Logger})
+	opts.Pages, opts.Middleware = dash.Handler(), dash.Middleware(guard.bearer)
+	return httpapi.New(opts)
 }
 
 // ingestStats are the gRPC server's gauges for the metrics (zero before

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/internal/cmdutil"
+	"github.com/memledger/memledger/internal/csvsafe"
 	"github.com/memledger/memledger/internal/maker"
 	"github.com/memledger/memledger/internal/termsafe"
 )
@@ -64,7 +64,7 @@ func render[T any, V csvRower](w io.Writer, format string, cols []column[T], ite
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	case formatCSV:
-		cw := csv.NewWriter(w)
+		cw := csvsafe.NewWriter(w)
 		if err := cw.Write(csvHeader); err != nil {
 			return err
 		}

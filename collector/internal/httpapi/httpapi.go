@@ -2,7 +2,9 @@
 // dashboard, the JSON/CSV API, policy reload, Prometheus metrics and a
 // health check.
 //
-//	GET  /                        the HTML report (query as /api/v1/report)
+//	GET  /report                  the HTML report (query as /api/v1/report)
+//	GET  /                        the HTML report too, unless Options.Pages
+//	                              serves "/" (the dashboard)
 //	GET  /api/v1/report           JSON (default) or CSV (?format=csv; with
 //	                              &violations=1 the violation list); query
 //	                              as_of=DATE, rule=ID (repeatable),
@@ -26,7 +28,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +39,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/memledger/memledger/internal/csvsafe"
 
 	"github.com/memledger/memledger/collector/internal/report"
 	"github.com/memledger/memledger/collector/internal/store"
@@ -57,6 +60,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Middleware wraps every route (authentication); nil: none.
 	Middleware func(http.Handler) http.Handler
+	// Pages, when set, serves every path the API does not (the dashboard,
+	// collector/internal/dashboard); nil: / is the HTML report.
+	Pages http.Handler
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock of reports (default time.Now).
@@ -89,7 +95,12 @@ func New(o Options) http.Handler {
 	}
 	a := &api{o: o}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", a.dashboard)
+	mux.HandleFunc("GET /report", a.dashboard)
+	if o.Pages != nil {
+		mux.Handle("/", o.Pages)
+	} else {
+		mux.HandleFunc("GET /{$}", a.dashboard)
+	}
 	mux.HandleFunc("GET /api/v1/report", a.report)
 	mux.HandleFunc("GET /api/v1/hosts/{id}", a.host)
 	mux.HandleFunc("POST /api/v1/policy/reload", a.reload)
@@ -129,18 +140,29 @@ func badRequest(format string, args ...any) error {
 	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
 }
 
-func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	msg := "internal error (see the collector's log)"
+// BadRequest is an error that answers 400 with its message.
+func BadRequest(format string, args ...any) error { return badRequest(format, args...) }
+
+// ErrorStatus is the status and message a client gets for err: the
+// message of BadRequest, 404 for store.ErrNotFound, 400 for
+// store.ErrInvalid and ErrAmbiguous; anything else is internal (500, a
+// message that hides it: the caller logs err).
+func ErrorStatus(err error) (status int, msg string, internal bool) {
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
-		status, msg = he.status, he.msg
+		return he.status, he.msg, false
 	case errors.Is(err, store.ErrNotFound):
-		status, msg = http.StatusNotFound, err.Error()
+		return http.StatusNotFound, err.Error(), false
 	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrAmbiguous):
-		status, msg = http.StatusBadRequest, err.Error()
-	default:
+		return http.StatusBadRequest, err.Error(), false
+	}
+	return http.StatusInternalServerError, "internal error (see the collector's log)", true
+}
+
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg, internal := ErrorStatus(err)
+	if internal {
 		a.o.Logger.Error("http_request_failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	writeJSON(w, status, map[string]string{"error": msg})
@@ -210,8 +232,8 @@ func (a *api) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// The page's only script is inline; nothing may be loaded from elsewhere.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:")
+	// The page has no script and loads nothing from elsewhere.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
 	if err := report.WriteHTML(w, rep); err != nil {
 		a.o.Logger.Error("http_write_failed", "path", r.URL.Path, "error", err)
 	}
@@ -252,49 +274,18 @@ func (a *api) host(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	filter := store.PartFilter{HostIDs: []string{h.ID}, Removed: store.IncludeRemoved}
-	parts, err := a.o.Store.Parts(ctx, filter)
+	parts, err := report.HostParts(ctx, a.o.Store, a.o.Policy(), h, a.o.Now())
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	hv := HostView{Host: view.HostOf(h), Parts: make([]view.Part, len(parts))}
-	byID := make(map[int64]*view.Part, len(parts))
-	for i, p := range parts {
-		hv.Parts[i] = view.PartOf(p)
-		hv.Parts[i].Hostname = h.Hostname
-		byID[p.ID] = &hv.Parts[i]
-	}
-	// Baselines and verdicts come from the parts' briefs, which policy
-	// evaluation reads everywhere else too.
-	pol := a.o.Policy()
-	now := a.o.Now()
-	err = a.o.Store.ForEachPart(ctx, filter, func(p store.PartBrief) error {
-		pv := byID[p.ID]
-		if pv == nil {
-			return nil // arrived between the two reads: the next request lists it
-		}
-		inBaseline := p.InBaseline
-		pv.InBaseline = &inBaseline
-		if pol != nil {
-			fs := pol.Evaluate(report.PolicyPart(p, h.Labels), now, policy.EvalOptions{})
-			pv.Status = string(policy.Worst(fs))
-			for _, f := range fs {
-				pv.Findings = append(pv.Findings, view.Finding{Rule: f.RuleID, Status: string(f.Status), Component: f.Component, Reason: f.Reason})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
+	hv := HostView{Host: view.HostOf(h), Parts: parts}
 	if r.URL.Query().Get("format") != "csv" {
 		writeJSON(w, http.StatusOK, hv)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write(view.PartJudgedCSVHeader)
 	for _, p := range hv.Parts {
 		if p.InBaseline == nil {

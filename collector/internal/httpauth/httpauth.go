@@ -57,12 +57,7 @@ const MetricsPath = "/metrics"
 // token are hashed with SHA-256 (so lengths do not leak) and every
 // configured token is compared, whether or not an earlier one matched.
 func Bearer(tokens []Token, open ...string) func(http.Handler) http.Handler {
-	sums := make([]tokenSum, 0, len(tokens))
-	for _, t := range tokens {
-		if t.Secret != "" {
-			sums = append(sums, tokenSum{sha256.Sum256([]byte(t.Secret)), t.Admin})
-		}
-	}
+	set := NewTokens(tokens)
 	openPaths := map[string]bool{HealthPath: true, ReadyPath: true}
 	for _, p := range open {
 		openPaths[p] = true
@@ -76,7 +71,7 @@ func Bearer(tokens []Token, open ...string) func(http.Handler) http.Handler {
 			tok, ok := bearerToken(r.Header.Get("Authorization"))
 			found, admin := false, false
 			if ok {
-				found, admin = match(sums, tok)
+				found, admin = set.Match(tok)
 			}
 			if !found {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="memledger"`)
@@ -103,21 +98,37 @@ func bearerToken(h string) (string, bool) {
 	return tok, tok != ""
 }
 
+// Tokens are the configured tokens, held as SHA-256 sums with their
+// scopes: the bearer guard and the dashboard's sign-in check a token
+// against them.
+type Tokens struct{ sums []tokenSum }
+
 // tokenSum is a configured token's SHA-256 and scope.
 type tokenSum struct {
 	sum   [sha256.Size]byte
 	admin bool
 }
 
-// match compares tok against every configured token in constant time and
+// NewTokens holds tokens (empty ones ignored).
+func NewTokens(tokens []Token) *Tokens {
+	t := &Tokens{sums: make([]tokenSum, 0, len(tokens))}
+	for _, tok := range tokens {
+		if tok.Secret != "" {
+			t.sums = append(t.sums, tokenSum{sha256.Sum256([]byte(tok.Secret)), tok.Admin})
+		}
+	}
+	return t
+}
+
+// Match compares tok against every configured token in constant time and
 // says whether one matched and whether it has the admin scope.
-func match(sums []tokenSum, tok string) (found, admin bool) {
+func (t *Tokens) Match(tok string) (found, admin bool) {
 	got := sha256.Sum256([]byte(tok))
 	f, a := 0, 0
-	for i := range sums {
-		eq := subtle.ConstantTimeCompare(sums[i].sum[:], got[:])
+	for i := range t.sums {
+		eq := subtle.ConstantTimeCompare(t.sums[i].sum[:], got[:])
 		f |= eq
-		if sums[i].admin {
+		if t.sums[i].admin {
 			a |= eq
 		}
 	}

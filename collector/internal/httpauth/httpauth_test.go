@@ -103,12 +103,12 @@ func TestBearerScopes(t *testing.T) {
 // result is the same whichever position the matching token has, and a
 // token differing only in its last byte does not match.
 func TestMatchComparesEveryToken(t *testing.T) {
-	var sums = func(toks ...string) []tokenSum {
-		var s []tokenSum
+	tokens := func(toks ...string) *Tokens {
+		var ts []Token
 		for _, tk := range toks {
-			s = append(s, tokenSum{sum: sha(tk)})
+			ts = append(ts, Token{Secret: tk})
 		}
-		return s
+		return NewTokens(ts)
 	}
 	near := tokA[:len(tokA)-1] + "0"
 	tests := []struct {
@@ -123,7 +123,7 @@ func TestMatchComparesEveryToken(t *testing.T) {
 		{nil, tokA, false},
 	}
 	for _, tc := range tests {
-		if got, _ := match(sums(tc.toks...), tc.tok); got != tc.want {
+		if got, _ := tokens(tc.toks...).Match(tc.tok); got != tc.want {
 			t.Errorf("match(%v, %q) = %v, want %v", tc.toks, tc.tok, got, tc.want)
 		}
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // FuzzRender: hostile host ids, serials and reasons (they come from agents)
-// never break the HTML out of its text and attribute contexts, the JSON
+// never break the HTML (the SVG charts included) out of its text and
+// attribute contexts, the JSON
 // and CSV always parse back, and nothing panics.
 func FuzzRender(f *testing.F) {
 	f.Add("db-17", "MICSSD01", "new Micron drive", "env")
@@ -19,7 +20,7 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, host, serial, reason, group string) {
 		rep := &Report{
 			AsOf: time.Unix(0, 0).UTC(), GroupBy: group, Policy: reason,
-			Rules: []Rule{{ID: "r", Title: reason, Action: "deny", Counts: Counts{Violation: 1},
+			Rules: []Rule{{ID: group, Title: reason, Action: "deny", Counts: Counts{Violation: 1},
 				ByVendor: []Group{{Key: host, Counts: Counts{Violation: 1}}}, ByGroup: []Group{{Key: group}},
 				Exposure: []Point{{Date: "2025-01-01", Counts: Counts{Violation: 1}}}}},
 			Violations: []Violation{{RuleID: "r", HostID: host, Serial: serial, Slot: serial, Reason: reason}},
@@ -29,8 +30,12 @@ func FuzzRender(f *testing.F) {
 			t.Fatal(err)
 		}
 		html := buf.String()
-		if n := strings.Count(strings.ToLower(html), "<script"); n != 2 {
-			t.Errorf("%d <script> tags, want the 2 of the template", n)
+		lower := strings.ToLower(html)
+		if n := strings.Count(lower, "<script"); n != 0 {
+			t.Errorf("%d <script> tags, want none", n)
+		}
+		if n := strings.Count(lower, "<svg"); n != 2 {
+			t.Errorf("%d <svg> tags, want the rule's 2 charts", n)
 		}
 		buf.Reset()
 		if err := WriteJSON(&buf, rep); err != nil {

@@ -2,7 +2,6 @@ package report
 
 import (
 	_ "embed"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -12,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/memledger/memledger/internal/csvsafe"
 	"github.com/memledger/memledger/internal/termsafe"
 )
 
@@ -65,7 +65,7 @@ func countCells(c Counts) []string {
 
 // WriteCSV writes the per-rule counts, one row per rule and per group.
 func WriteCSV(w io.Writer, rep *Report) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	rows := [][]string{csvHeader}
 	rows = append(rows, append([]string{"", "fleet", "", ""}, countCells(rep.Totals.ByStatus)...))
 	for _, r := range rep.Rules {
@@ -87,7 +87,7 @@ func WriteCSV(w io.Writer, rep *Report) error {
 
 // WriteViolationsCSV writes the violation list.
 func WriteViolationsCSV(w io.Writer, rep *Report) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	rows := [][]string{{"rule", "host_id", "hostname", "slot", "kind", "component", "vendor", "part_number", "serial_number", "first_seen", "reason"}}
 	for _, v := range rep.Violations {
 		rows = append(rows, []string{v.RuleID, v.HostID, v.Hostname, v.Slot, v.Kind, v.Component, v.Vendor,
@@ -183,9 +183,10 @@ func writeViolationsTable(w io.Writer, rep *Report) error {
 var htmlSource string
 
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"date":  func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
-	"ts":    fmtTime,
-	"cells": countCells,
+	"date":   func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+	"ts":     fmtTime,
+	"cells":  countCells,
+	"charts": ChartsSVG,
 	"none": func(s string) string {
 		if s == "" {
 			return "(none)"
@@ -194,10 +195,10 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	},
 }).Parse(htmlSource))
 
-// WriteHTML writes the report as one self-contained HTML page: inline CSS,
-// the tables rendered on the server (readable and printable without
-// JavaScript), the report JSON embedded in a script block, and a small
-// inline script that draws the SVG charts from it.
+// WriteHTML writes the report as one self-contained HTML page without
+// script: inline CSS, the tables and the SVG charts rendered on the server,
+// so that it reads the same in a mail client that strips scripts, in print
+// and under a Content-Security-Policy that forbids script.
 func WriteHTML(w io.Writer, rep *Report) error {
 	if err := htmlTmpl.Execute(w, rep); err != nil {
 		return fmt.Errorf("write report html: %w", err)

@@ -204,13 +204,20 @@ func TestRenderers(t *testing.T) {
 			}
 		}},
 		{"html", false, func(t *testing.T, out string) {
-			for _, want := range []string{`<script type="application/json" id="report-data">`, `"serial_number":"MICSSD01"`,
+			// Both charts are drawn on the server: the SVG is in the file,
+			// with the rule's counts, and there is no script to strip.
+			for _, want := range []string{`<svg class="chart-bars"`, `<svg class="chart-exposure"`,
+				`<rect class="bar violation" data-status="violation" data-count="1"`,
+				`<path class="line-violation" data-status="violation" data-last="1" d="M`,
 				`data-rule="cii-micron"`, "<td>MICSSD01</td>"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("html lacks %q", want)
 				}
 			}
-			if strings.Contains(out, "http://") && !strings.Contains(out, `"http://www.w3.org/2000/svg"`) || strings.Contains(out, "<link") || strings.Contains(out, "src=") {
+			if strings.Contains(out, "<script") {
+				t.Errorf("html carries a script")
+			}
+			if strings.Contains(strings.ReplaceAll(out, `"http://www.w3.org/2000/svg"`, ""), "http://") || strings.Contains(out, "<link") || strings.Contains(out, "src=") {
 				t.Errorf("html references external assets")
 			}
 		}},
@@ -343,5 +350,22 @@ func TestHijackedPartKeepsItsViolation(t *testing.T) {
 	}
 	if !strings.Contains(table.String(), "Serial clashes (1)") || !strings.Contains(table.String(), "intruder") {
 		t.Errorf("table shows no clash:\n%s", table.String())
+	}
+}
+
+// TestCSVIsFormulaSafe: a serial or host name an agent sent that starts
+// with a formula trigger reaches the CSV escaped (internal/csvsafe).
+func TestCSVIsFormulaSafe(t *testing.T) {
+	rep := &Report{Violations: []Violation{{RuleID: "r", HostID: "=HYPERLINK(\"http://x\")", Serial: "@SUM(1)", PartNumber: "-1+2"}}}
+	var buf bytes.Buffer
+	if err := WriteViolationsCSV(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[1]; got[1] != `'=HYPERLINK("http://x")` || got[7] != "'-1+2" || got[8] != "'@SUM(1)" {
+		t.Errorf("violation row %q not escaped", got)
 	}
 }

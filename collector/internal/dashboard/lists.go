@@ -1,0 +1,319 @@
+package dashboard
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/memledger/memledger/collector/internal/httpapi"
+	"github.com/memledger/memledger/collector/internal/report"
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/view"
+)
+
+// errEnough stops a stream that has what the page needs.
+var errEnough = errors.New("enough rows for the page")
+
+// idChunk bounds the ids of one store query (SQLite's variable limit).
+const idChunk = 500
+
+// hostsByID reads the full records of hosts ids, in chunks.
+func hostsByID(ctx context.Context, st store.Store, ids []string) (map[string]store.Host, error) {
+	out := make(map[string]store.Host, len(ids))
+	for chunk := range slices.Chunk(ids, idChunk) {
+		hs, err := st.Hosts(ctx, store.HostFilter{IDs: chunk})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hs {
+			out[h.ID] = h
+		}
+	}
+	return out, nil
+}
+
+// vendorHosts returns the ids of the hosts carrying a part of vendor
+// (parent-aware, as store.PartFilter.Vendor).
+func vendorHosts(ctx context.Context, st store.Store, vendor string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := st.ForEachPart(ctx, store.PartFilter{Vendor: vendor}, func(p store.PartBrief) error {
+		out[p.HostID] = true
+		return nil
+	})
+	return out, err
+}
+
+var hostSorts = map[string]func(a, b store.HostBrief) int{
+	"hostname": func(a, b store.HostBrief) int {
+		return cmp.Or(cmp.Compare(a.Hostname, b.Hostname), cmp.Compare(a.ID, b.ID))
+	},
+	"id": func(a, b store.HostBrief) int { return cmp.Compare(a.ID, b.ID) },
+	"first_seen": func(a, b store.HostBrief) int {
+		return cmp.Or(a.FirstSeen.Compare(b.FirstSeen), cmp.Compare(a.ID, b.ID))
+	},
+	"last_seen": func(a, b store.HostBrief) int { return cmp.Or(a.LastSeen.Compare(b.LastSeen), cmp.Compare(a.ID, b.ID)) },
+}
+
+type hostRow struct {
+	view.Host
+	Labels []string
+}
+
+func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	format, err := listFormat(r)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	var filter store.HostFilter
+	for _, l := range q["label"] {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		sels, err := store.ParseSelectors(l)
+		if err != nil {
+			d.fail(w, r, badRequest("label %q: %v", l, err))
+			return
+		}
+		filter.Labels = append(filter.Labels, sels...)
+	}
+	sortKey, dir := cmp.Or(q.Get("sort"), "hostname"), q.Get("dir")
+	less, ok := hostSorts[sortKey]
+	if !ok {
+		d.fail(w, r, badRequest("sort %q: want hostname, id, first_seen or last_seen", sortKey))
+		return
+	}
+	status := q.Get("status")
+	if status != "" && status != "violation" && status != "clean" {
+		d.fail(w, r, badRequest("status %q: want violation or clean", status))
+		return
+	}
+	var byVendor map[string]bool
+	if v := strings.TrimSpace(q.Get("vendor")); v != "" {
+		if byVendor, err = vendorHosts(ctx, d.o.Store, strings.ToLower(v)); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+	}
+	var inViolation map[string]bool
+	if status != "" {
+		rep, err := d.fleetReport(ctx)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		inViolation = map[string]bool{}
+		for _, v := range rep.Violations {
+			inViolation[v.HostID] = true
+		}
+	}
+	search := strings.ToLower(strings.TrimSpace(q.Get("q")))
+	var matched []store.HostBrief
+	err = d.o.Store.ForEachHost(ctx, filter, func(h store.HostBrief) error {
+		switch {
+		case search != "" && !containsFold(search, h.ID, h.Hostname),
+			byVendor != nil && !byVendor[h.ID],
+			status == "violation" && !inViolation[h.ID],
+			status == "clean" && inViolation[h.ID]:
+			return nil
+		}
+		matched = append(matched, h)
+		return nil
+	})
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	slices.SortStableFunc(matched, less)
+	if dir == "desc" {
+		slices.Reverse(matched)
+	}
+	from, to := 0, len(matched)
+	var pg pager
+	if format == "" {
+		if pg, err = paginate(r, len(matched), d.o.PageSize); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		from, to = pg.From, pg.To
+	}
+	ids := make([]string, 0, to-from)
+	for _, h := range matched[from:to] {
+		ids = append(ids, h.ID)
+	}
+	full, err := hostsByID(ctx, d.o.Store, ids)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	views := make([]view.Host, 0, len(ids))
+	for _, id := range ids {
+		if h, ok := full[id]; ok {
+			views = append(views, view.HostOf(h))
+		}
+	}
+	if format != "" {
+		download(w, format, "hosts", view.HostCSVHeader, views, view.Host.CSVRow)
+		return
+	}
+	rows := make([]hostRow, len(views))
+	for i, h := range views {
+		rows[i] = hostRow{Host: h, Labels: labelList(h.Labels)}
+	}
+	d.render(w, r, http.StatusOK, "hosts", page{Title: "Hosts", Data: map[string]any{"Rows": rows, "Pager": pg, "Sort": sortKey, "Dir": dir}})
+}
+
+func labelList(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ----- one host -----
+
+func (d *Dashboard) host(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	h, err := store.ResolveHost(ctx, d.o.Store, r.PathValue("id"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	parts, err := report.HostParts(ctx, d.o.Store, d.o.Policy(), h, d.o.Now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var present, removed []view.Part
+	for _, p := range parts {
+		if p.RemovedAt != nil {
+			removed = append(removed, p)
+		} else {
+			present = append(present, p)
+		}
+	}
+	events, err := d.o.Store.Events(ctx, store.EventFilter{HostID: h.ID, Newest: true, Limit: 200})
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	evs := make([]view.Event, len(events))
+	for i, e := range events {
+		evs[i] = view.EventOf(e)
+	}
+	hv := view.HostOf(h)
+	d.render(w, r, http.StatusOK, "host", page{Title: "Host " + cmp.Or(h.Hostname, h.ID), Data: map[string]any{
+		"Host": hv, "Labels": labelList(hv.Labels), "Present": present, "Removed": removed, "Events": evs,
+		"API": "/api/v1/hosts/" + url.PathEscape(h.ID)}})
+}
+
+// ----- parts -----
+
+func (d *Dashboard) parts(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	format, err := listFormat(r)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	filter := store.PartFilter{Vendor: strings.ToLower(strings.TrimSpace(q.Get("vendor")))}
+	switch k := q.Get("kind"); k {
+	case "":
+	case string(store.KindMemory), string(store.KindDrive):
+		filter.Kinds = []store.PartKind{store.PartKind(k)}
+	default:
+		d.fail(w, r, badRequest("kind %q: want %s or %s", k, store.KindMemory, store.KindDrive))
+		return
+	}
+	if s := strings.TrimSpace(q.Get("as_of")); s != "" {
+		t, err := httpapi.ParseAsOf(s)
+		if err != nil {
+			d.fail(w, r, badRequest("as_of: %v", err))
+			return
+		}
+		filter.AsOf = t
+	}
+	// A drive's model is its part number in the ledger.
+	partNumber := strings.ToLower(strings.TrimSpace(cmp.Or(q.Get("part"), q.Get("model"))))
+	serial := strings.ToLower(strings.TrimSpace(q.Get("serial")))
+	// A page stops the stream once it has its rows and one more (which
+	// shows there is a next page): over millions of parts the first pages
+	// answer at once, without counting them all. Downloads read them all.
+	stopAfter := 0
+	if format == "" {
+		n, err := pageWanted(r)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		stopAfter = n*d.o.PageSize + 1
+	}
+	var ids []int64
+	more := false
+	err = d.o.Store.ForEachPart(ctx, filter, func(p store.PartBrief) error {
+		if partNumber != "" && !containsFold(partNumber, p.PartNumber) || serial != "" && !containsFold(serial, p.SerialNumber) {
+			return nil
+		}
+		if stopAfter > 0 && len(ids) == stopAfter {
+			more = true
+			return errEnough
+		}
+		ids = append(ids, p.ID)
+		return nil
+	})
+	if errors.Is(err, errEnough) {
+		err = nil
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	from, to := 0, len(ids)
+	var pg pager
+	if format == "" {
+		if pg, err = paginate(r, len(ids), d.o.PageSize); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		from, to = pg.From, pg.To
+		pg.More = more
+	}
+	var list []store.Part
+	for chunk := range slices.Chunk(ids[from:to], idChunk) {
+		ps, err := d.o.Store.Parts(ctx, store.PartFilter{IDs: chunk, Removed: store.IncludeRemoved})
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		list = append(list, ps...)
+	}
+	var hostIDs []string
+	for _, p := range list {
+		hostIDs = append(hostIDs, p.HostID)
+	}
+	slices.Sort(hostIDs)
+	hosts, err := hostsByID(ctx, d.o.Store, slices.Compact(hostIDs))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	views := make([]view.Part, len(list))
+	for i, p := range list {
+		views[i] = view.PartOf(p)
+		views[i].Hostname = hosts[p.HostID].Hostname
+	}
+	if format != "" {
+		download(w, format, "parts", view.PartCSVHeader, views, view.Part.CSVRow)
+		return
+	}
+	d.render(w, r, http.StatusOK, "parts", page{Title: "Parts", Data: map[string]any{"Rows": views, "Pager": pg}})
+}
