@@ -48,7 +48,7 @@ type prepared struct {
 
 // observe returns the parts observed in the inventory, computed once.
 func (p *prepared) observe() ([]ledger.Observed, error) {
-	return p.pre.Observe(p.rep)
+	return p.pre.Observe(p.rep, nil)
 }
 
 func (e *Engine) prepare(r store.Report) *prepared {
@@ -107,7 +107,7 @@ func (e *Engine) prepare(r store.Report) *prepared {
 	}
 	if p.pre = r.Pre; p.pre == nil {
 		var err error
-		if p.pre, err = store.Precompute(r); err != nil {
+		if p.pre, err = store.Precompute(r, store.CheckUTF8); err != nil {
 			return reject("%v", err)
 		}
 	}
