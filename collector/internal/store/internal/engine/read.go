@@ -107,6 +107,31 @@ func storableIDs(ids []string) (out []string, ok bool) {
 	return out, len(ids) == 0 || len(out) > 0
 }
 
+// hostConds are the WHERE conditions on hosts h that select f's hosts,
+// their values added to a; none is true when f matches no host (it names
+// host ids, none of them storable).
+func hostConds(a *args, f store.HostFilter) (conds []string, none bool, err error) {
+	ids, ok := storableIDs(f.IDs)
+	if !ok {
+		return nil, true, nil
+	}
+	if len(ids) > 0 {
+		conds = append(conds, a.inStrings("h.host_id", ids))
+	}
+	if len(f.Hostnames) > 0 {
+		names := make([]string, len(f.Hostnames))
+		for i, n := range f.Hostnames {
+			names[i] = ledger.CleanText(n)
+		}
+		conds = append(conds, a.inStrings("h.hostname", names))
+	}
+	lc, err := labelConds(a, "h.host_id", f.Labels)
+	if err != nil {
+		return nil, false, err
+	}
+	return append(conds, lc...), false, nil
+}
+
 // Host implements store.Store.
 func (e *Engine) Host(ctx context.Context, id string) (store.Host, error) {
 	if !storableID(id) {
@@ -128,26 +153,10 @@ func (e *Engine) Hosts(ctx context.Context, f store.HostFilter) ([]store.Host, e
 		return nil, err
 	}
 	a := e.newArgs()
-	var conds []string
-	ids, ok := storableIDs(f.IDs)
-	if !ok {
-		return nil, nil
-	}
-	if len(ids) > 0 {
-		conds = append(conds, a.inStrings("h.host_id", ids))
-	}
-	if len(f.Hostnames) > 0 {
-		names := make([]string, len(f.Hostnames))
-		for i, n := range f.Hostnames {
-			names[i] = ledger.CleanText(n)
-		}
-		conds = append(conds, a.inStrings("h.hostname", names))
-	}
-	lc, err := labelConds(a, "h.host_id", f.Labels)
-	if err != nil {
+	conds, none, err := hostConds(a, f)
+	if none || err != nil {
 		return nil, err
 	}
-	conds = append(conds, lc...)
 	q := "SELECT " + hostColumns + `, (SELECT COUNT(*) FROM parts p WHERE p.host_id = h.host_id AND p.removed_at IS NULL)
  FROM hosts h` + where(conds) + " ORDER BY h.host_id"
 	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
@@ -467,26 +476,10 @@ func (e *Engine) ForEachHost(ctx context.Context, f store.HostFilter, fn func(st
 		return err
 	}
 	a := e.newArgs()
-	var conds []string
-	ids, ok := storableIDs(f.IDs)
-	if !ok {
-		return nil
-	}
-	if len(ids) > 0 {
-		conds = append(conds, a.inStrings("h.host_id", ids))
-	}
-	if len(f.Hostnames) > 0 {
-		names := make([]string, len(f.Hostnames))
-		for i, n := range f.Hostnames {
-			names[i] = ledger.CleanText(n)
-		}
-		conds = append(conds, a.inStrings("h.hostname", names))
-	}
-	lc, err := labelConds(a, "h.host_id", f.Labels)
-	if err != nil {
+	conds, none, err := hostConds(a, f)
+	if none || err != nil {
 		return err
 	}
-	conds = append(conds, lc...)
 	q := `SELECT h.host_id, h.hostname, h.first_seen, h.last_seen, l.key, l.value
  FROM hosts h LEFT JOIN host_labels l ON l.host_id = h.host_id` + where(conds) + " ORDER BY h.host_id"
 	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
