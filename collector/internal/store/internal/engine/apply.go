@@ -16,12 +16,9 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/ledger"
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/pki"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
-
-// maxHostIDLen bounds host ids: they are primary keys and appear in every
-// event row.
-const maxHostIDLen = 1024
 
 // keysPerQuery caps the keys (host ids, identities) a query lists, far
 // below both databases' limits on bound parameters (SQLite 32766,
@@ -61,8 +58,10 @@ func (e *Engine) prepare(r store.Report) *prepared {
 	switch {
 	case r.HostID == "":
 		return reject("empty host id")
-	case len(r.HostID) > maxHostIDLen:
-		return reject("host id is %d bytes, more than %d", len(r.HostID), maxHostIDLen)
+	case len(r.HostID) > pki.MaxHostIDBytes:
+		// Host ids are primary keys and appear in every event row; the
+		// limit is the protocol's (docs/protocol.md).
+		return reject("host id is %d bytes, more than %d", len(r.HostID), pki.MaxHostIDBytes)
 	case !utf8.ValidString(r.HostID):
 		return reject("host id is not valid UTF-8")
 	case strings.IndexByte(r.HostID, 0) >= 0:
