@@ -35,8 +35,14 @@ func Digest(inv *memledgerv1.Inventory) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return DigestOf(b), nil
+}
+
+// DigestOf is the digest of an inventory whose DigestInput (or
+// DigestInputValidUTF8) is b: for a caller that keeps the encoding too.
+func DigestOf(b []byte) string {
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(sum[:])
 }
 
 // DigestInput returns the bytes Digest hashes, for debugging digest

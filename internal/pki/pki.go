@@ -48,7 +48,9 @@ const (
 const (
 	HostURIScheme = "memledger"
 	HostURIHost   = "host"
-	// MaxHostIDBytes matches the collector's validation limit.
+	// MaxHostIDBytes is the longest host id, in bytes, everywhere: here,
+	// the collector's report validation and its store
+	// (docs/protocol.md).
 	MaxHostIDBytes = 255
 )
 
@@ -61,8 +63,8 @@ var (
 )
 
 // ValidateHostID checks that id can be a certificate's host identity: the
-// same rules as the collector's report validation (non-empty, at most 255
-// bytes of UTF-8, no control characters, no surrounding blanks).
+// same rules as the collector's report validation (non-empty, at most
+// MaxHostIDBytes bytes of UTF-8, no control characters, no surrounding blanks).
 func ValidateHostID(id string) error {
 	switch {
 	case id == "":

@@ -7,11 +7,12 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	inventorypkg "github.com/memledger/memledger/internal/inventory"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
-// encodedCases are inventories whose parts ObserveEncoded must take from
-// the digest input exactly as Observe encodes them.
+// encodedCases are inventories whose parts Observe must take from
+// the digest input exactly as it encodes them without it.
 func encodedCases() map[string]*memledgerv1.Inventory {
 	withUnknown := dimm("B3", "UNKN0001")
 	withUnknown.ProtoReflect().SetUnknown([]byte{0xf8, 0x3f, 0x01}) // field 1023, varint 1
@@ -25,29 +26,6 @@ func encodedCases() map[string]*memledgerv1.Inventory {
 		"placeholders, repeats": inventory([]*memledgerv1.MemoryModule{dimm("", "00000000"), dimm("", "00000000"), dimm("A1", "DUP"), dimm("A2", "DUP")}),
 		"unknown fields":        inventory([]*memledgerv1.MemoryModule{withUnknown}),
 		"host labels":           labels,
-	}
-}
-
-func TestDigestWithInput(t *testing.T) {
-	for name, inv := range encodedCases() {
-		d, in, err := DigestWithInput(inv)
-		if err != nil {
-			t.Fatalf("%s: DigestWithInput: %v", name, err)
-		}
-		wantD, err := Digest(inv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantIn, err := DigestInput(inv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d != wantD || string(in) != string(wantIn) {
-			t.Errorf("%s: DigestWithInput = %s (%d bytes), want %s (%d bytes)", name, d, len(in), wantD, len(wantIn))
-		}
-	}
-	if _, _, err := DigestWithInput(nil); err == nil {
-		t.Error("DigestWithInput(nil): no error")
 	}
 }
 
@@ -68,7 +46,7 @@ func TestHostRecord(t *testing.T) {
 	cases := encodedCases()
 	cases["no host"] = &memledgerv1.Inventory{MemoryModules: []*memledgerv1.MemoryModule{dimm("A1", "NOHOST01")}}
 	for name, inv := range cases {
-		in, err := DigestInput(inv)
+		in, err := inventorypkg.DigestInput(inv)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,14 +63,14 @@ func TestHostRecord(t *testing.T) {
 	}
 }
 
-func TestObserveEncoded(t *testing.T) {
+func TestObserveDigestInput(t *testing.T) {
 	for name, inv := range encodedCases() {
 		t.Run(name, func(t *testing.T) {
-			want, err := Observe("h1", inv)
+			want, err := Observe("h1", inv, ObserveOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			in, err := DigestInput(inv)
+			in, err := inventorypkg.DigestInput(inv)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,12 +84,12 @@ func TestObserveEncoded(t *testing.T) {
 				{"truncated", in[:len(in)/2+1]},
 				{"bad tag", append([]byte{0x00}, in...)},
 			} {
-				got, err := ObserveEncoded("h1", inv, c.input)
+				got, err := Observe("h1", inv, ObserveOptions{DigestInput: c.input})
 				if err != nil {
 					t.Fatalf("%s: %v", c.name, err)
 				}
 				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%s: ObserveEncoded differs from Observe:\n%+v\n%+v", c.name, got, want)
+					t.Errorf("%s: Observe with DigestInput differs from Observe without:\n%+v\n%+v", c.name, got, want)
 				}
 				if len(got) > 0 && len(c.input) > 0 && &got[0].Proto[0] == &c.input[0] {
 					t.Errorf("%s: Proto aliases the input", c.name)
@@ -119,19 +97,19 @@ func TestObserveEncoded(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ObserveEncoded("h1", nil, nil); err == nil {
-		t.Error("ObserveEncoded(nil inventory): no error")
+	if _, err := Observe("h1", nil, ObserveOptions{DigestInput: []byte{}}); err == nil {
+		t.Error("Observe with DigestInput (nil inventory): no error")
 	}
 	nullElem := &memledgerv1.Inventory{MemoryModules: []*memledgerv1.MemoryModule{nil}}
-	if _, err := ObserveEncoded("h1", nullElem, nil); err == nil {
-		t.Error("ObserveEncoded with a null module: no error")
+	if _, err := Observe("h1", nullElem, ObserveOptions{DigestInput: []byte{}}); err == nil {
+		t.Error("Observe with DigestInput and a null module: no error")
 	}
 }
 
-// FuzzObserveEncoded: for any inventory, ObserveEncoded with its digest
+// FuzzObserveDigestInput: for any inventory, Observe with its digest
 // input equals Observe; with arbitrary bytes as the input it never panics
 // and returns one part per module and drive.
-func FuzzObserveEncoded(f *testing.F) {
+func FuzzObserveDigestInput(f *testing.F) {
 	for _, inv := range encodedCases() {
 		b, err := proto.Marshal(inv)
 		if err != nil {
@@ -146,29 +124,29 @@ func FuzzObserveEncoded(f *testing.F) {
 		if proto.Unmarshal(invBytes, inv) != nil {
 			return
 		}
-		want, err := Observe("h", inv)
+		want, err := Observe("h", inv, ObserveOptions{})
 		if err != nil {
 			return
 		}
-		in, err := DigestInput(inv)
+		in, err := inventorypkg.DigestInput(inv)
 		if err != nil {
 			return
 		}
-		got, err := ObserveEncoded("h", inv, in)
+		got, err := Observe("h", inv, ObserveOptions{DigestInput: in})
 		if err != nil {
-			t.Fatalf("ObserveEncoded: %v", err)
+			t.Fatalf("Observe with DigestInput: %v", err)
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("ObserveEncoded differs from Observe")
+			t.Fatalf("Observe with DigestInput differs from Observe without")
 		}
 		rec, ok := HostRecord(in)
 		if wantRec, wantOK := wantHostRecord(t, inv); string(rec) != wantRec || ok != wantOK {
 			t.Fatalf("HostRecord = %x, %v; want %x, %v", rec, ok, wantRec, wantOK)
 		}
 		HostRecord(input) // arbitrary bytes: must not panic
-		odd, err := ObserveEncoded("h", inv, input)
+		odd, err := Observe("h", inv, ObserveOptions{DigestInput: input})
 		if err != nil {
-			t.Fatalf("ObserveEncoded with arbitrary input: %v", err)
+			t.Fatalf("Observe with arbitrary DigestInput: %v", err)
 		}
 		if len(odd) != len(want) {
 			t.Fatalf("%d parts from arbitrary input, want %d", len(odd), len(want))
@@ -182,20 +160,20 @@ func observeWithMemo(t testing.TB, invs ...*memledgerv1.Inventory) *ObserveMemo 
 	t.Helper()
 	memo := &ObserveMemo{}
 	for i, inv := range invs {
-		want, err := Observe("h", inv)
+		want, err := Observe("h", inv, ObserveOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, err := DigestInput(inv)
+		in, err := inventorypkg.DigestInput(inv)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := ObserveEncodedMemo("h", inv, in, memo)
+		got, err := Observe("h", inv, ObserveOptions{DigestInput: in, Memo: memo})
 		if err != nil {
 			t.Fatalf("inventory %d: %v", i, err)
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("inventory %d: ObserveEncodedMemo differs from Observe:\n%+v\n%+v", i, got, want)
+			t.Fatalf("inventory %d: Observe with a memo differs from Observe:\n%+v\n%+v", i, got, want)
 		}
 	}
 	return memo
@@ -236,11 +214,11 @@ func TestObserveMemo(t *testing.T) {
 	observeWithMemo(t, sameBytes, sameBytes)
 	// Undecodable input: no memo use, the same answer.
 	memo = observeWithMemo(t, invs[0])
-	got, err := ObserveEncodedMemo("h", invs[1], []byte{0x00}, memo)
+	got, err := Observe("h", invs[1], ObserveOptions{DigestInput: []byte{0x00}, Memo: memo})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want, _ := Observe("h", invs[1]); !reflect.DeepEqual(got, want) {
+	if want, _ := Observe("h", invs[1], ObserveOptions{}); !reflect.DeepEqual(got, want) {
 		t.Errorf("with a bad digest input: %+v, want %+v", got, want)
 	}
 }
@@ -263,10 +241,10 @@ func FuzzObserveMemo(f *testing.F) {
 			if proto.Unmarshal(b, inv) != nil {
 				return
 			}
-			if _, err := DigestInput(inv); err != nil {
+			if _, err := inventorypkg.DigestInput(inv); err != nil {
 				return
 			}
-			if _, err := Observe("h", inv); err != nil {
+			if _, err := Observe("h", inv, ObserveOptions{}); err != nil {
 				return
 			}
 			invs = append(invs, inv)
@@ -292,7 +270,7 @@ func BenchmarkObserveChanged(b *testing.B) {
 			drives = append(drives, nvme(fmt.Sprintf("nvme%dn1", d), fmt.Sprintf("S64F%04d", d), "GDC5602Q"))
 		}
 		invs[i] = inventory(mods, drives...)
-		in, err := DigestInput(invs[i])
+		in, err := inventorypkg.DigestInput(invs[i])
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -305,7 +283,7 @@ func BenchmarkObserveChanged(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				if _, err := ObserveEncodedMemo("h", invs[i%2], inputs[i%2], c.memo); err != nil {
+				if _, err := Observe("h", invs[i%2], ObserveOptions{DigestInput: inputs[i%2], Memo: c.memo}); err != nil {
 					b.Fatal(err)
 				}
 			}

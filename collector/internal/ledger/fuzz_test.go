@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	inventorypkg "github.com/memledger/memledger/internal/inventory"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -37,14 +38,14 @@ func FuzzDiff(f *testing.F) {
 		if proto.Unmarshal(oldBytes, oldInv) != nil || proto.Unmarshal(newBytes, newInv) != nil {
 			return
 		}
-		if _, err := Digest(newInv); err != nil {
+		if _, err := inventorypkg.Digest(newInv); err != nil {
 			return
 		}
-		oldObs, err := Observe("h1", oldInv)
+		oldObs, err := Observe("h1", oldInv, ObserveOptions{})
 		if err != nil {
 			return
 		}
-		newObs, err := Observe("h1", newInv)
+		newObs, err := Observe("h1", newInv, ObserveOptions{})
 		if err != nil {
 			return
 		}

@@ -70,34 +70,33 @@ type Observed struct {
 //   - When a fingerprint still occurs more than once (same slot key twice,
 //     e.g. empty locators), the second gets "#2" appended, the third "#3",
 //     in inventory order.
-func Observe(hostID string, inv *memledgerv1.Inventory) ([]Observed, error) {
-	return observe(hostID, inv, nil, nil, nil)
-}
-
-// ObserveEncoded is Observe for an inventory whose DigestInput is at hand
-// (see DigestWithInput): each part's Proto is its slice of that encoding
-// (shared, not copied) instead of a new encoding of the part. The deterministic encoding of a
-// message embeds each sub-message exactly as encoding it alone would, and
-// DigestInput shares the parts with inv. digestInput must be
-// DigestInput(inv); when it is malformed or does not hold one record per
-// part, the parts are encoded as by Observe.
-func ObserveEncoded(hostID string, inv *memledgerv1.Inventory, digestInput []byte) ([]Observed, error) {
-	return ObserveEncodedMemo(hostID, inv, digestInput, nil)
-}
-
-// ObserveEncodedMemo is ObserveEncoded that looks up, and records, what each
-// part alone gives (slot, slot key, real-serial identity) in memo by the
-// part's encoding; memo may be nil. Successive inventories of one host
-// share most of their parts, and their encodings.
-func ObserveEncodedMemo(hostID string, inv *memledgerv1.Inventory, digestInput []byte, memo *ObserveMemo) ([]Observed, error) {
-	if inv == nil {
-		return nil, fmt.Errorf("observe parts of host %q: nil inventory", hostID)
+func Observe(hostID string, inv *memledgerv1.Inventory, opts ObserveOptions) ([]Observed, error) {
+	if opts.DigestInput == nil {
+		return observe(hostID, inv, nil, nil, nil)
 	}
-	mods, drives, ok := splitParts(digestInput, len(inv.GetMemoryModules()), len(inv.GetStorageDevices()))
+	mods, drives, ok := splitParts(opts.DigestInput, len(inv.GetMemoryModules()), len(inv.GetStorageDevices()))
 	if !ok || len(mods) != len(inv.GetMemoryModules()) || len(drives) != len(inv.GetStorageDevices()) {
-		mods, drives, memo = nil, nil, nil
+		return observe(hostID, inv, nil, nil, nil)
 	}
-	return observe(hostID, inv, mods, drives, memo)
+	return observe(hostID, inv, mods, drives, opts.Memo)
+}
+
+// ObserveOptions lets Observe reuse work the caller has done; the zero
+// value encodes each part anew.
+type ObserveOptions struct {
+	// DigestInput, when set, is inventory.DigestInput(inv) (or its
+	// DigestInputValidUTF8 twin): each part's Proto is then its slice of
+	// that encoding (shared, not copied) instead of a new encoding of the
+	// part. The deterministic encoding of a message embeds each
+	// sub-message exactly as encoding it alone would, and DigestInput
+	// shares the parts with inv. When it is malformed or does not hold
+	// one record per part, the parts are encoded anew and Memo is unused.
+	DigestInput []byte
+	// Memo, when set with DigestInput, is looked up for, and records,
+	// what each part alone gives (slot, slot key, real-serial identity),
+	// by the part's encoding. Successive inventories of one host share
+	// most of their parts, and their encodings.
+	Memo *ObserveMemo
 }
 
 // ObserveMemo remembers, for one host's next inventory, what observing each
@@ -189,7 +188,7 @@ var (
 )
 
 // HostRecord returns the host record (memledger.v1.Host, deterministic
-// encoding) inside digestInput as DigestInput returns it, without encoding
+// encoding) inside digestInput as inventory.DigestInput returns it, without encoding
 // it again: a nested message is encoded as it would be on its own. ok is
 // false when the input has no host or is not well formed; the caller
 // encodes the host then.
@@ -461,7 +460,7 @@ func reidentify(hostID string, kind PartKind, record []byte, copies int) (Observ
 	default:
 		return Observed{}, fmt.Errorf("reidentify a part of host %q: unknown kind %q", hostID, kind)
 	}
-	obs, err := Observe(hostID, inv)
+	obs, err := Observe(hostID, inv, ObserveOptions{})
 	if err != nil {
 		return Observed{}, err
 	}

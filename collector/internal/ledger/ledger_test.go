@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	inventorypkg "github.com/memledger/memledger/internal/inventory"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -47,7 +48,7 @@ func inventory(mods []*memledgerv1.MemoryModule, drives ...*memledgerv1.StorageD
 // numbering ids from 1.
 func rowsOf(t *testing.T, inv *memledgerv1.Inventory) []Row {
 	t.Helper()
-	obs, err := Observe("h1", inv)
+	obs, err := Observe("h1", inv, ObserveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestDiff(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			obs, err := Observe("h1", tc.inv)
+			obs, err := Observe("h1", tc.inv, ObserveOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -285,7 +286,7 @@ func countEvents(r Result) int {
 }
 
 func TestDiffLookupError(t *testing.T) {
-	obs, err := Observe("h1", inventory([]*memledgerv1.MemoryModule{dimm("A1", "SER1")}))
+	obs, err := Observe("h1", inventory([]*memledgerv1.MemoryModule{dimm("A1", "SER1")}), ObserveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ func TestDiffLookupError(t *testing.T) {
 
 func TestDiffMessages(t *testing.T) {
 	rows := rowsOf(t, inventory([]*memledgerv1.MemoryModule{dimm("B2", "12345678")}, nvme("nvme0n1", "S64F0001", "GDC5602Q")))
-	obs, err := Observe("h1", inventory([]*memledgerv1.MemoryModule{dimm("B3", "12345678")}, nvme("nvme0n1", "S64F0001", "GDC5A02Q")))
+	obs, err := Observe("h1", inventory([]*memledgerv1.MemoryModule{dimm("B3", "12345678")}, nvme("nvme0n1", "S64F0001", "GDC5A02Q")), ObserveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +324,7 @@ func TestDiffMessages(t *testing.T) {
 	m := dimm("A1", "ABC123")
 	m.ModuleVendor = nil
 	m.ManufacturerRaw = "859B"
-	obs, _ = Observe("h1", inventory([]*memledgerv1.MemoryModule{m}))
+	obs, _ = Observe("h1", inventory([]*memledgerv1.MemoryModule{m}), ObserveOptions{})
 	res, _ = Diff(Input{HostID: "h1", At: t0, Parts: obs})
 	if got, want := res.Changes[0].Events[0].Message, "part added: unknown-maker DIMM 36ASF8G72PZ-2G3B1 serial ABC123 in slot A1"; got != want {
 		t.Errorf("message %q, want %q", got, want)
@@ -340,7 +341,7 @@ func TestObserveIdentities(t *testing.T) {
 		dimm("A2", "DUP"), dimm("A3", "DUP"), // repeated serial: not trusted
 		dimm("", "0"), dimm("", "0"), // same fingerprint twice: numbered
 	}, wwnOnly, noID)
-	obs, err := Observe("h|1", inv)
+	obs, err := Observe("h|1", inv, ObserveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,10 +365,10 @@ func TestObserveIdentities(t *testing.T) {
 			t.Errorf("part %d: identity %q real %v, want %q %v", i, obs[i].Identity, obs[i].RealSerial, w.identity, w.real)
 		}
 	}
-	if _, err := Observe("h1", nil); err == nil {
+	if _, err := Observe("h1", nil, ObserveOptions{}); err == nil {
 		t.Error("Observe(nil) succeeded")
 	}
-	if _, err := Observe("h1", &memledgerv1.Inventory{MemoryModules: []*memledgerv1.MemoryModule{nil}}); err == nil || !strings.Contains(err.Error(), "memory_modules[0]") {
+	if _, err := Observe("h1", &memledgerv1.Inventory{MemoryModules: []*memledgerv1.MemoryModule{nil}}, ObserveOptions{}); err == nil || !strings.Contains(err.Error(), "memory_modules[0]") {
 		t.Errorf("Observe with null module: %v", err)
 	}
 }
@@ -389,7 +390,7 @@ func TestJoinKeyInjective(t *testing.T) {
 func TestDigest(t *testing.T) {
 	inv := inventory([]*memledgerv1.MemoryModule{dimm("A1", "S1")})
 	inv.Host.Labels = map[string]string{"b": "2", "a": "1", "c": "3"}
-	d1, err := Digest(inv)
+	d1, err := inventorypkg.Digest(inv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +399,7 @@ func TestDigest(t *testing.T) {
 	}
 	later := proto.Clone(inv).(*memledgerv1.Inventory)
 	later.CollectedAt = timestamppb.New(t0.Add(time.Hour))
-	if d2, _ := Digest(later); d2 != d1 {
+	if d2, _ := inventorypkg.Digest(later); d2 != d1 {
 		t.Errorf("collected_at changes the digest")
 	}
 	if inv.CollectedAt == nil || !inv.CollectedAt.AsTime().Equal(t0) {
@@ -406,21 +407,21 @@ func TestDigest(t *testing.T) {
 	}
 	changed := proto.Clone(inv).(*memledgerv1.Inventory)
 	changed.MemoryModules[0].SerialNumber = "S2"
-	if d3, _ := Digest(changed); d3 == d1 {
+	if d3, _ := inventorypkg.Digest(changed); d3 == d1 {
 		t.Errorf("a changed serial keeps the digest")
 	}
 	// Map order never matters (deterministic encoding).
 	for i := 0; i < 20; i++ {
 		c := proto.Clone(inv).(*memledgerv1.Inventory)
-		if d, _ := Digest(c); d != d1 {
+		if d, _ := inventorypkg.Digest(c); d != d1 {
 			t.Fatalf("digest not deterministic")
 		}
 	}
-	if _, err := Digest(nil); err == nil {
+	if _, err := inventorypkg.Digest(nil); err == nil {
 		t.Error("Digest(nil) succeeded")
 	}
 	bad := inventory([]*memledgerv1.MemoryModule{dimm("A1", "S\xff")})
-	if _, err := Digest(bad); err == nil {
+	if _, err := inventorypkg.Digest(bad); err == nil {
 		t.Error("Digest of invalid UTF-8 succeeded")
 	}
 }

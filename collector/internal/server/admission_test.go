@@ -254,8 +254,8 @@ func TestInflightCostCoversDecodedReport(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep := ToStoreReport(req, time.Now())
-			if pre, err := store.PrecomputeValidUTF8(rep); err == nil && pre != nil {
-				pre.ObserveMemo(rep, nil)
+			if pre, err := store.Precompute(rep, store.KnownValidUTF8); err == nil && pre != nil {
+				pre.Observe(rep, nil)
 				rep.Pre = pre
 			}
 			keep = append(keep, rep, c)

@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/memledger/memledger/collector/internal/ledger"
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/inventory"
 )
 
 // fakeStore is an in-memory store.Store with Apply's sequence and digest
@@ -86,7 +86,7 @@ func (f *fakeStore) Apply(ctx context.Context, reports []store.Report) ([]store.
 			f.applied = append(f.applied, r)
 			continue
 		}
-		d, err := ledger.Digest(r.Inventory)
+		d, err := inventory.Digest(r.Inventory)
 		if err != nil {
 			return nil, err
 		}

@@ -577,7 +577,7 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 	// committer, whose goroutine is the ingest's bottleneck.
 	// Errors are left to Apply, which rejects the report with the reason.
 	// DecodeReport validated every string as UTF-8.
-	if pre, err := store.PrecomputeValidUTF8(rep); err == nil && pre != nil {
+	if pre, err := store.Precompute(rep, store.KnownValidUTF8); err == nil && pre != nil {
 		if pre.Digest != r.lastDigest {
 			// The memo from the second changed inventory on: most
 			// streams send one (on connecting) and then heartbeats,
@@ -586,7 +586,7 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 			if !r.observedOne {
 				memo, r.observedOne = nil, true
 			}
-			pre.ObserveMemo(rep, memo)
+			pre.Observe(rep, memo)
 		}
 		r.lastDigest = pre.Digest
 		rep.Pre = pre

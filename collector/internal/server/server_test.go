@@ -21,8 +21,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/memledger/memledger/collector/internal/ledger"
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/inventory"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -92,7 +92,7 @@ func openStream(t testing.TB, cc *grpc.ClientConn, opts ...grpc.CallOption) repo
 
 func mustDigest(t testing.TB, inv *memledgerv1.Inventory) string {
 	t.Helper()
-	d, err := ledger.Digest(inv)
+	d, err := inventory.Digest(inv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/memledger/memledger/internal/pki"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -40,8 +41,6 @@ func (e *ValidationError) Unwrap() error { return ErrInvalidReport }
 // limits keep one agent from making the collector store or hold absurd
 // amounts of data. Zero fields mean "use the default" (see DefaultLimits).
 type Limits struct {
-	// MaxHostIDBytes bounds the host id (default 255).
-	MaxHostIDBytes int
 	// MaxStringBytes bounds every other string (default 1024).
 	MaxStringBytes int
 	// MaxModules bounds inventory.memory_modules (default 1024).
@@ -66,7 +65,6 @@ type Limits struct {
 // DefaultLimits returns the limits the collector uses unless configured.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxHostIDBytes: 255,
 		MaxStringBytes: 1024,
 		MaxModules:     1024,
 		MaxDrives:      1024,
@@ -85,7 +83,6 @@ func (l Limits) withDefaults() Limits {
 			*v = def
 		}
 	}
-	fill(&l.MaxHostIDBytes, d.MaxHostIDBytes)
 	fill(&l.MaxStringBytes, d.MaxStringBytes)
 	fill(&l.MaxModules, d.MaxModules)
 	fill(&l.MaxDrives, d.MaxDrives)
@@ -147,8 +144,8 @@ func validateHostID(field, id string, lim Limits) error {
 	switch {
 	case id == "":
 		return &ValidationError{Field: field, Reason: "required"}
-	case len(id) > lim.MaxHostIDBytes:
-		return &ValidationError{Field: field, Reason: fmt.Sprintf("%d bytes, more than the limit of %d", len(id), lim.MaxHostIDBytes)}
+	case len(id) > pki.MaxHostIDBytes:
+		return &ValidationError{Field: field, Reason: fmt.Sprintf("%d bytes, more than the limit of %d", len(id), pki.MaxHostIDBytes)}
 	case !utf8.ValidString(id):
 		return &ValidationError{Field: field, Reason: "not valid UTF-8"}
 	}

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/memledger/memledger/collector/internal/ledger"
+	"github.com/memledger/memledger/internal/inventory"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -210,7 +211,7 @@ type Report struct {
 	ReceivedAt time.Time
 	// Inventory is the full inventory, nil for a heartbeat.
 	Inventory *memledgerv1.Inventory
-	// HeartbeatDigest is the digest (ledger.Digest) the agent claims its
+	// HeartbeatDigest is the digest (inventory.Digest) the agent claims its
 	// inventory still has; only for heartbeats.
 	HeartbeatDigest string
 	// Pre, when set, is Precompute of this report: work Apply would
@@ -223,50 +224,51 @@ type Report struct {
 // received the report, in parallel with the committer. Apply trusts it, so
 // it must come from the report's own HostID and Inventory.
 type Precomputed struct {
-	// Digest and Input are ledger.DigestWithInput of the inventory.
+	// Digest and Input are inventory.Digest and inventory.DigestInput of
+	// the inventory.
 	Digest string
 	Input  []byte
-	// Parts are ledger.ObserveEncoded of the inventory, where Observed.
+	// Parts are ledger.Observe of the inventory with Input, where Observed.
 	Parts    []ledger.Observed
 	Observed bool
 }
 
 // Precompute digests r's inventory; nil for a heartbeat. The error is why
 // the inventory cannot be encoded (Apply rejects such a report), such as a
-// string that is not UTF-8.
-func Precompute(r Report) (*Precomputed, error) {
-	return precompute(ledger.DigestWithInput, r)
-}
-
-// PrecomputeValidUTF8 is Precompute for a report whose strings are known
-// to be valid UTF-8 (the server's, after validation): the same result,
-// from faster code that does not check.
-func PrecomputeValidUTF8(r Report) (*Precomputed, error) {
-	return precompute(ledger.DigestWithInputValidUTF8, r)
-}
-
-func precompute(digest func(*memledgerv1.Inventory) (string, []byte, error), r Report) (*Precomputed, error) {
+// string that is not UTF-8 when assume is CheckUTF8.
+func Precompute(r Report, assume Strings) (*Precomputed, error) {
 	if r.Inventory == nil {
 		return nil, nil
 	}
-	d, input, err := digest(r.Inventory)
+	encode := inventory.DigestInput
+	if assume == KnownValidUTF8 {
+		encode = inventory.DigestInputValidUTF8
+	}
+	input, err := encode(r.Inventory)
 	if err != nil {
 		return nil, err
 	}
-	return &Precomputed{Digest: d, Input: input}, nil
+	return &Precomputed{Digest: inventory.DigestOf(input), Input: input}, nil
 }
+
+// Strings says what Precompute may assume of a report's strings.
+type Strings int
+
+const (
+	// CheckUTF8: nothing; the encoder checks that they are valid UTF-8.
+	CheckUTF8 Strings = iota
+	// KnownValidUTF8: they are valid UTF-8 (the server's reports, after
+	// validation); the same result, from faster code that does not check.
+	KnownValidUTF8
+)
 
 // Observe computes, once, the parts observed in r's inventory, which Apply
 // needs when the inventory differs from the one it holds for the host.
-func (p *Precomputed) Observe(r Report) ([]ledger.Observed, error) {
-	return p.ObserveMemo(r, nil)
-}
-
-// ObserveMemo is Observe through memo (ledger.ObserveEncodedMemo), which
-// holds what the host's last inventory gave; nil is none.
-func (p *Precomputed) ObserveMemo(r Report, memo *ledger.ObserveMemo) ([]ledger.Observed, error) {
+// memo, when not nil, holds what the host's last inventory gave
+// (ledger.ObserveOptions).
+func (p *Precomputed) Observe(r Report, memo *ledger.ObserveMemo) ([]ledger.Observed, error) {
 	if !p.Observed {
-		parts, err := ledger.ObserveEncodedMemo(r.HostID, r.Inventory, p.Input, memo)
+		parts, err := ledger.Observe(r.HostID, r.Inventory, ledger.ObserveOptions{DigestInput: p.Input, Memo: memo})
 		if err != nil {
 			return nil, err
 		}
@@ -346,7 +348,7 @@ type Host struct {
 	InventorySeenAt time.Time
 	// LastSequence is the highest sequence accepted from the host.
 	LastSequence uint64
-	// InventoryDigest is ledger.Digest of the last full inventory.
+	// InventoryDigest is inventory.Digest of the last full inventory.
 	InventoryDigest string
 
 	AgentVersion       string

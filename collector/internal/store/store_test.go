@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/collector/internal/store/storetest"
+	"github.com/memledger/memledger/internal/inventory"
 )
 
 func TestParseSelectors(t *testing.T) {
@@ -147,4 +149,38 @@ func FuzzParseSelectors(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPrecompute: both encoders give inventory.Digest and
+// inventory.DigestInput; a heartbeat has nothing to precompute; only
+// CheckUTF8 refuses a string that is not UTF-8.
+func TestPrecompute(t *testing.T) {
+	inv := storetest.FullHost("h1")
+	inv.Host.Labels = map[string]string{"rack": "r1", "zone": "z", "app": "db"}
+	wantD, err := inventory.Digest(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIn, err := inventory.DigestInput(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, assume := range []store.Strings{store.CheckUTF8, store.KnownValidUTF8} {
+		pre, err := store.Precompute(store.Report{HostID: "h1", Sequence: 1, Inventory: inv}, assume)
+		if err != nil {
+			t.Fatalf("Precompute(%d): %v", assume, err)
+		}
+		if pre.Digest != wantD || string(pre.Input) != string(wantIn) {
+			t.Errorf("Precompute(%d) = %s (%d bytes), want %s (%d bytes)", assume, pre.Digest, len(pre.Input), wantD, len(wantIn))
+		}
+		hb, err := store.Precompute(store.Report{HostID: "h1", Sequence: 2, HeartbeatDigest: wantD}, assume)
+		if hb != nil || err != nil {
+			t.Errorf("Precompute(%d) of a heartbeat = %+v, %v; want nil, nil", assume, hb, err)
+		}
+	}
+	bad := storetest.FullHost("h1")
+	bad.Host.Hostname = "bad\xff"
+	if _, err := store.Precompute(store.Report{HostID: "h1", Sequence: 1, Inventory: bad}, store.CheckUTF8); err == nil {
+		t.Error("Precompute(CheckUTF8) of invalid UTF-8: no error")
+	}
 }

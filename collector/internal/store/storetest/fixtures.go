@@ -11,8 +11,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/memledger/memledger/collector/internal/ledger"
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/inventory"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -143,10 +143,10 @@ func Heartbeat(hostID string, seq uint64, at time.Time, digest string) store.Rep
 	return store.Report{HostID: hostID, Sequence: seq, ReceivedAt: at, HeartbeatDigest: digest}
 }
 
-// Digest is ledger.Digest, failing tb on error.
+// Digest is inventory.Digest, failing tb on error.
 func Digest(tb testing.TB, inv *memledgerv1.Inventory) string {
 	tb.Helper()
-	d, err := ledger.Digest(inv)
+	d, err := inventory.Digest(inv)
 	if err != nil {
 		tb.Fatalf("digest of fixture: %v", err)
 	}

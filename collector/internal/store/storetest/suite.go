@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/pki"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -1580,7 +1581,7 @@ func testHostileValues(t *testing.T, h *harness) {
 		t.Errorf("Host with NUL: %v, want ErrNotFound", err)
 	}
 	// Host ids that cannot be stored exactly are rejected, not mangled.
-	for _, id := range []string{"a\x00b", "bad\xffutf8", strings.Repeat("h", 2000)} {
+	for _, id := range []string{"a\x00b", "bad\xffutf8", strings.Repeat("h", pki.MaxHostIDBytes+1), strings.Repeat("h", 2000)} {
 		h.expect([]store.Status{store.Rejected}, store.Report{HostID: id, Sequence: 1, HeartbeatDigest: strings.Repeat("0", 64)})
 	}
 	// Invalid UTF-8 inside the inventory cannot be encoded as protobuf: rejected.

@@ -3,14 +3,10 @@ package engine
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 
@@ -19,121 +15,10 @@ import (
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
-// maxHostIDLen bounds host ids: they are primary keys and appear in every
-// event row.
-const maxHostIDLen = 1024
-
 // keysPerQuery caps the keys (host ids, identities) a query lists, far
 // below both databases' limits on bound parameters (SQLite 32766,
 // PostgreSQL 65535).
 const keysPerQuery = 500
-
-// prepared is a report validated and digested outside the transaction
-// (pure CPU work; doing it before taking the write lock keeps transactions
-// short).
-type prepared struct {
-	rep store.Report
-	// received is when the report was received; at is the time the
-	// transaction records it at: received, or the host's last sighting
-	// when that is later (applyOne).
-	received, at time.Time
-	seq          int64
-	digest       string
-	// pre is the full report's digest and encoding, and its parts once
-	// observed: only when the digest differs from the held one (most full
-	// reports repeat the held inventory); kept across transaction retries.
-	pre      *store.Precomputed
-	rejected error
-}
-
-// observe returns the parts observed in the inventory, computed once.
-func (p *prepared) observe() ([]ledger.Observed, error) {
-	return p.pre.Observe(p.rep)
-}
-
-func (e *Engine) prepare(r store.Report) *prepared {
-	p := &prepared{rep: r}
-	reject := func(format string, args ...any) *prepared {
-		p.rejected = fmt.Errorf("report of host %q sequence %d: %s: %w",
-			ledger.CleanText(truncate(r.HostID, 80)), r.Sequence, fmt.Sprintf(format, args...), store.ErrInvalid)
-		return p
-	}
-	switch {
-	case r.HostID == "":
-		return reject("empty host id")
-	case len(r.HostID) > maxHostIDLen:
-		return reject("host id is %d bytes, more than %d", len(r.HostID), maxHostIDLen)
-	case !utf8.ValidString(r.HostID):
-		return reject("host id is not valid UTF-8")
-	case strings.IndexByte(r.HostID, 0) >= 0:
-		return reject("host id contains a NUL byte at offset %d", strings.IndexByte(r.HostID, 0))
-	case r.Sequence == 0:
-		return reject("sequence 0 is invalid")
-	case r.Sequence > math.MaxInt64:
-		return reject("sequence exceeds %d", int64(math.MaxInt64))
-	case r.Inventory == nil && r.HeartbeatDigest == "":
-		return reject("neither an inventory nor a heartbeat digest")
-	case r.Inventory != nil && r.HeartbeatDigest != "":
-		return reject("both an inventory and a heartbeat digest")
-	}
-	p.seq = int64(r.Sequence)
-	p.received = r.ReceivedAt
-	if p.received.IsZero() {
-		p.received = e.Now()
-	}
-	p.received = Norm(p.received)
-	if r.Inventory == nil {
-		if !isDigest(r.HeartbeatDigest) {
-			return reject("heartbeat digest %q is not 64 lowercase hex digits", ledger.CleanText(truncate(r.HeartbeatDigest, 80)))
-		}
-		p.digest = r.HeartbeatDigest
-		return p
-	}
-	if id := r.Inventory.GetHost().GetHostId(); id != "" && id != r.HostID {
-		return reject("inventory names host %q", ledger.CleanText(truncate(id, 80)))
-	}
-	// Observe fails only on null list elements (a message built in Go, not
-	// decoded) and on encoding errors, which Digest meets first; checking
-	// the former here means Observe cannot fail inside the transaction.
-	for i, m := range r.Inventory.GetMemoryModules() {
-		if m == nil {
-			return reject("memory_modules[%d] is null", i)
-		}
-	}
-	for i, d := range r.Inventory.GetStorageDevices() {
-		if d == nil {
-			return reject("storage_devices[%d] is null", i)
-		}
-	}
-	if p.pre = r.Pre; p.pre == nil {
-		var err error
-		if p.pre, err = store.Precompute(r); err != nil {
-			return reject("%v", err)
-		}
-	}
-	p.digest = p.pre.Digest
-	return p
-}
-
-func isDigest(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
 
 // hostState is a host row loaded (and locked) for the batch, updated in
 // memory by each report and written back once at the end.
@@ -217,107 +102,6 @@ func (e *Engine) commitBatch(ctx context.Context, prep []*prepared) ([]store.Out
 		e.growth.parts(e, pt.inserted)
 	}
 	return outcomes, sync, nil
-}
-
-// writer queues statements that need no result and flushes them before any
-// query and at the end of the transaction.
-type writer struct {
-	tx      Tx
-	pending []Stmt
-	// parts is the transaction's view of the part row cache (nil: none).
-	parts *partTx
-	// events are the batch's events, in report order, inserted together
-	// at the end of the batch (nothing in the transaction reads them).
-	events []eventRow
-	// presence are the presence intervals the batch's removals close,
-	// inserted together at the end of the batch. An interval is stored
-	// once it is closed: the open one of a present part is
-	// [parts.arrived_at, now), so arrivals write none and a removal
-	// updates no earlier row.
-	presence []presenceRow
-	// remotes answers lookupElsewhere from one query at the batch's start
-	// where it can.
-	remotes *remotePrefetch
-	// newParts are the part rows the batch inserts (newPartWidth values
-	// each), not yet queued: they go out as multi-row INSERTs, since one
-	// statement per report cost the database more than the rows. Putting
-	// them after statements queued later is sound because those touch
-	// other rows (and a new row's identity can only become active
-	// elsewhere after a statement removing the row, which names it), with
-	// two exceptions handled where they arise: a statement naming a new
-	// row's id (touchPart queues the rows first) and the batch's presence
-	// and event rows, which name them (applyTx queues the rows before
-	// those). Queries see them (flush).
-	newParts   [][]any
-	newPartIDs map[int64]bool
-	// insertParts is Engine.insertPartsSQL.
-	insertParts string
-}
-
-// newPartWidth is the number of values of a new part row: id, host_id,
-// partDataColumns, first_seen, arrived_at.
-var newPartWidth = len(partDataColumns) + 4
-
-// addPart buffers a new part row (newPartWidth values, the id first).
-func (w *writer) addPart(id int64, row []any) {
-	if w.newPartIDs == nil {
-		w.newPartIDs = map[int64]bool{}
-	}
-	w.newPartIDs[id] = true
-	w.newParts = append(w.newParts, row)
-}
-
-// touchPart is called before queuing a statement that names part row id:
-// a row still buffered is queued first.
-func (w *writer) touchPart(id int64) {
-	if w.newPartIDs[id] {
-		w.queueNewParts()
-	}
-}
-
-// queueNewParts queues the buffered part rows as multi-row INSERTs.
-func (w *writer) queueNewParts() {
-	if len(w.newParts) == 0 {
-		return
-	}
-	queueRows(w, w.insertParts, newPartWidth, w.newParts, func(row []any) []any { return row })
-	w.newParts = w.newParts[:0]
-	clear(w.newPartIDs)
-}
-
-// presenceRow is a part_presence row to insert: a closed interval.
-type presenceRow struct {
-	partID int64
-	hostID string
-	since  time.Time
-	until  time.Time
-}
-
-// closePresence records that part row id on hostID, present since since,
-// left at until.
-func (w *writer) closePresence(hostID string, id int64, since, until time.Time) {
-	w.presence = append(w.presence, presenceRow{partID: id, hostID: hostID, since: since, until: until})
-}
-
-func (w *writer) queue(sql string, args ...any) {
-	w.pending = append(w.pending, Stmt{SQL: sql, Args: args})
-}
-
-func (w *writer) flush(ctx context.Context) error {
-	w.queueNewParts()
-	if len(w.pending) == 0 {
-		return nil
-	}
-	err := w.tx.ExecBatch(ctx, w.pending)
-	w.pending = w.pending[:0]
-	return err
-}
-
-func (w *writer) query(ctx context.Context, sql string, args ...any) (Rows, error) {
-	if err := w.flush(ctx); err != nil {
-		return nil, err
-	}
-	return w.tx.Query(ctx, sql, args...)
 }
 
 func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.Outcome, *partTx, error) {
@@ -438,33 +222,6 @@ func (e *Engine) insertHosts(ctx context.Context, w *writer, ids []string, first
 		return nil, fmt.Errorf("insert hosts: %w", err)
 	}
 	return out, rows.Close()
-}
-
-const hostColumns = `h.host_id, h.hostname, h.agent_labels, h.label_overrides, h.labels_unset,
- h.first_seen, h.last_seen, h.last_report_at, h.inventory_seen_at, h.last_sequence, h.inventory_digest,
- h.agent_version, h.os, h.kernel, h.system_manufacturer, h.system_product, h.system_serial, h.platform`
-
-func scanHost(rows Rows, extra ...any) (*hostState, error) {
-	var st hostState
-	var agent, over, unset string
-	var first, last, lastRep, invSeen Time
-	dest := []any{&st.id, &st.hostname, &agent, &over, &unset,
-		&first, &last, &lastRep, &invSeen, &st.lastSeq, &st.digest,
-		&st.agentVersion, &st.os, &st.kernel, &st.sysMfr, &st.sysProd, &st.sysSerial, &st.platform}
-	if err := rows.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	st.firstSeen, st.lastSeen, st.lastReportAt, st.inventorySeenAt = first.T, last.T, lastRep.T, invSeen.T
-	if err := json.Unmarshal([]byte(agent), &st.agentLabels); err != nil {
-		return nil, fmt.Errorf("host %q: column agent_labels: %w", st.id, err)
-	}
-	if err := json.Unmarshal([]byte(over), &st.overrides); err != nil {
-		return nil, fmt.Errorf("host %q: column label_overrides: %w", st.id, err)
-	}
-	if err := json.Unmarshal([]byte(unset), &st.unset); err != nil {
-		return nil, fmt.Errorf("host %q: column labels_unset: %w", st.id, err)
-	}
-	return &st, nil
 }
 
 // loadHosts reads host rows, locking them when lock is set.
@@ -714,87 +471,6 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	return drafts, nil
 }
 
-// partDataColumns are the columns of a new part row, in partValues order
-// after id, host_id and before first_seen, arrived_at.
-var partDataColumns = []string{
-	"kind", "identity", "real_serial", "slot", "slot_key",
-	"manufacturer_raw", "part_number", "serial_number", "size_bytes", "firmware",
-	"memory_type", "form_factor", "speed_mts", "transport",
-	"maker_id", "maker_parent", "maker_evidence", "dram_id", "dram_parent",
-	"controller_id", "controller_parent", "record",
-}
-
-// identityColumns are the first partDataColumns: kind, identity and
-// real_serial, which a row keeps for life (it is found by its identity, and
-// the identity says whether the serial is real). Updates leave them out, so
-// that SQLite does not rewrite the indexes on identity.
-const identityColumns = 3
-
-// removePartSQL marks row $3 removed at $1, last seen at $2. It leaves a
-// row already removed alone, and removes a row no earlier than it arrived
-// (ledgers written before serial clashes could record a move-in at
-// another host's later time).
-const removePartSQL = `UPDATE parts SET removed_at = CASE WHEN arrived_at > $1 THEN arrived_at ELSE $1 END,
- last_seen = $2 WHERE id = $3 AND removed_at IS NULL`
-
-// updatePartSQL and reopenPartSQL set a row's other data columns from an
-// observation ($1: id; reopen: $2 arrived_at). A reopened row arrives no
-// earlier than it left, so that its stays do not overlap: ledgers written
-// before serial clashes may hold a removal recorded at another host's
-// later time (the part "moved" there). partTx.applyChanges mirrors both
-// clamps in the cached rows.
-var (
-	updatePartSQL = `UPDATE parts SET ` + partUpdateSet(2) + ` WHERE id = $1`
-	reopenPartSQL = `UPDATE parts SET removed_at = NULL, last_seen = NULL,
- arrived_at = CASE WHEN removed_at > $2 THEN removed_at ELSE $2 END, ` + partUpdateSet(3) + ` WHERE id = $1`
-)
-
-// partUpdateSet renders "slot = $n, slot_key = $n+1, ..." (the columns
-// after identityColumns) starting at $first.
-func partUpdateSet(first int) string {
-	var b strings.Builder
-	for i, c := range partDataColumns[identityColumns:] {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s = $%d", c, first+i)
-	}
-	return b.String()
-}
-
-// partValues are the values of partDataColumns for an observation. Text
-// columns go through CleanText (the exact strings stay in record).
-func partValues(o *ledger.Observed) []any {
-	c := ledger.CleanText
-	if o.Memory != nil {
-		m := o.Memory
-		return []any{
-			string(o.Kind), o.Identity, o.RealSerial, o.Slot, o.SlotKey,
-			c(m.GetManufacturerRaw()), c(m.GetPartNumber()), c(m.GetSerialNumber()), clampInt64(m.GetSizeBytes()), "",
-			c(m.GetMemoryType()), c(m.GetFormFactor()), int64(m.GetSpeedMts()), "",
-			c(m.GetModuleVendor().GetId()), c(m.GetModuleVendor().GetParent()), c(strings.Join(m.GetModuleVendor().GetEvidence(), ",")),
-			c(m.GetDramVendor().GetId()), c(m.GetDramVendor().GetParent()),
-			"", "", o.Proto,
-		}
-	}
-	d := o.Drive
-	return []any{
-		string(o.Kind), o.Identity, o.RealSerial, o.Slot, o.SlotKey,
-		c(d.GetVendorRaw()), c(d.GetModel()), c(d.GetSerialNumber()), clampInt64(d.GetSizeBytes()), c(d.GetFirmware()),
-		"", "", int64(0), c(d.GetTransport()),
-		c(d.GetVendor().GetId()), c(d.GetVendor().GetParent()), c(strings.Join(d.GetVendor().GetEvidence(), ",")),
-		"", "",
-		c(d.GetControllerVendor().GetId()), c(d.GetControllerVendor().GetParent()), o.Proto,
-	}
-}
-
-func clampInt64(v uint64) int64 {
-	if v > math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(v)
-}
-
 // insertParts buffers new rows (writer.addPart) and returns their ids by
 // identity. The engine chooses the ids (newPartID), which saves a round
 // trip per report; every later read flushes the rows first, so the
@@ -873,49 +549,11 @@ func (e *Engine) reserveIDs(ctx context.Context, w *writer, n int) error {
 	return nil
 }
 
-// queuePresenceRows queues multi-row inserts of presence rows, in order.
-func queuePresenceRows(w *writer, rows []presenceRow) {
-	queueRows(w, "INSERT INTO part_presence (part_id, host_id, since_at, until_at) VALUES ", 4, rows,
-		func(r presenceRow) []any { return []any{r.partID, r.hostID, r.since, r.until} })
-}
-
-// queueRows queues multi-row INSERTs of rows, in order: prefix is the
-// statement up to VALUES, values gives one row's cols arguments. Rows go in
-// chunks of rowsPerStmt and power-of-two remainders, so at most a handful of
-// statement texts exist.
-func queueRows[T any](w *writer, prefix string, cols int, rows []T, values func(T) []any) {
-	for len(rows) > 0 {
-		n := rowsPerStmt
-		for n > len(rows) {
-			n /= 2
-		}
-		chunk := rows[:n]
-		rows = rows[n:]
-		var b strings.Builder
-		b.WriteString(prefix)
-		args := make([]any, 0, cols*len(chunk))
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(" + placeholders(len(args)+1, cols) + ")")
-			args = append(args, values(r)...)
-		}
-		w.queue(b.String(), args...)
-	}
-}
-
 // eventRow is an event draft with its time.
 type eventRow struct {
 	at time.Time
 	eventDraft
 }
-
-// rowsPerStmt is the largest multi-row INSERT of a batch's new parts,
-// events or presence rows. Smaller remainders go in power-of-two chunks, so that at
-// most a handful of statement texts exist (each is prepared once and cached
-// by the driver).
-const rowsPerStmt = 64
 
 // queueEvents queues inserts of events that all happen at at.
 func (e *Engine) queueEvents(w *writer, at time.Time, drafts []eventDraft) {
@@ -936,36 +574,6 @@ func queueEventRows(w *writer, events []eventRow) {
 			}
 			return []any{d.at, d.HostID, part, string(d.Kind), ledger.CleanText(d.Message), detailsJSON(d.Details)}
 		})
-}
-
-// detailsJSON encodes event details; it cannot fail for the values the
-// ledger produces, and degrades to an error object rather than losing the
-// event if it ever does.
-func detailsJSON(d map[string]any) string {
-	if d == nil {
-		return "{}"
-	}
-	b, err := json.Marshal(d)
-	if err != nil {
-		b, _ = json.Marshal(map[string]string{"details_error": err.Error()})
-	}
-	return string(b)
-}
-
-// hostUpdateSQL returns the UPDATEs of a host row: all it learns from a
-// changed inventory (facts), or only that it was seen (sighting). $1 is the
-// host id; parts_version comes last where the dialect keeps it.
-func hostUpdateSQL(d Dialect) (facts, sighting string) {
-	facts = `UPDATE hosts SET hostname = $2, agent_labels = $3, last_seen = $4, last_report_at = $5,
- inventory_seen_at = $6, last_sequence = $7, inventory_digest = $8, agent_version = $9, os = $10, kernel = $11,
- system_manufacturer = $12, system_product = $13, system_serial = $14, platform = $15`
-	sighting = `UPDATE hosts SET last_seen = $2, last_report_at = $3, inventory_seen_at = $4, last_sequence = $5,
- inventory_digest = $6`
-	if d.HostPartsVersion {
-		facts += `, parts_version = $16`
-		sighting += `, parts_version = $7`
-	}
-	return facts + ` WHERE host_id = $1`, sighting + ` WHERE host_id = $1`
 }
 
 func (e *Engine) queueHostUpdate(w *writer, st *hostState) {
@@ -1023,31 +631,4 @@ func queueHostLabels(w *writer, hostID string, labels map[string]string) {
 		args = append(args, hostID, ck, ledger.CleanText(labels[k]))
 	}
 	w.queue(b.String(), args...)
-}
-
-// labelsJSON encodes a label map or key list. encoding/json cannot fail on
-// maps and slices of strings (invalid UTF-8 becomes U+FFFD), so an error
-// here would be a broken invariant; it falls back to an empty value.
-func labelsJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		if _, isList := v.([]string); isList {
-			return "[]"
-		}
-		return "{}"
-	}
-	return string(b)
-}
-
-// placeholders renders "$first, $first+1, ..." (n of them).
-func placeholders(first, n int) string {
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(first + i))
-	}
-	return b.String()
 }

@@ -497,7 +497,7 @@ func (t *partTx) applyChanges(hostID string, h *hostParts, res ledger.Result, at
 // setObserved updates a row's columns from an observation of its part.
 func setObserved(r *ledger.Row, o *ledger.Observed) {
 	// The row outlives the report: its record is copied out of the
-	// report's encoding (ledger.ObserveEncoded shares it), and its strings
+	// report's encoding (ledger.Observe shares it), and its strings
 	// out of the received message (the server's decoder shares them).
 	r.Identity, r.Kind, r.RealSerial, r.Slot, r.SlotKey, r.Proto = strings.Clone(o.Identity), o.Kind, o.RealSerial,
 		strings.Clone(o.Slot), strings.Clone(o.SlotKey), bytes.Clone(o.Proto)

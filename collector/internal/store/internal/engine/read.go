@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -107,6 +106,31 @@ func storableIDs(ids []string) (out []string, ok bool) {
 	return out, len(ids) == 0 || len(out) > 0
 }
 
+// hostConds are the WHERE conditions on hosts h that select f's hosts,
+// their values added to a; none is true when f matches no host (it names
+// host ids, none of them storable).
+func hostConds(a *args, f store.HostFilter) (conds []string, none bool, err error) {
+	ids, ok := storableIDs(f.IDs)
+	if !ok {
+		return nil, true, nil
+	}
+	if len(ids) > 0 {
+		conds = append(conds, a.inStrings("h.host_id", ids))
+	}
+	if len(f.Hostnames) > 0 {
+		names := make([]string, len(f.Hostnames))
+		for i, n := range f.Hostnames {
+			names[i] = ledger.CleanText(n)
+		}
+		conds = append(conds, a.inStrings("h.hostname", names))
+	}
+	lc, err := labelConds(a, "h.host_id", f.Labels)
+	if err != nil {
+		return nil, false, err
+	}
+	return append(conds, lc...), false, nil
+}
+
 // Host implements store.Store.
 func (e *Engine) Host(ctx context.Context, id string) (store.Host, error) {
 	if !storableID(id) {
@@ -128,26 +152,10 @@ func (e *Engine) Hosts(ctx context.Context, f store.HostFilter) ([]store.Host, e
 		return nil, err
 	}
 	a := e.newArgs()
-	var conds []string
-	ids, ok := storableIDs(f.IDs)
-	if !ok {
-		return nil, nil
-	}
-	if len(ids) > 0 {
-		conds = append(conds, a.inStrings("h.host_id", ids))
-	}
-	if len(f.Hostnames) > 0 {
-		names := make([]string, len(f.Hostnames))
-		for i, n := range f.Hostnames {
-			names[i] = ledger.CleanText(n)
-		}
-		conds = append(conds, a.inStrings("h.hostname", names))
-	}
-	lc, err := labelConds(a, "h.host_id", f.Labels)
-	if err != nil {
+	conds, none, err := hostConds(a, f)
+	if none || err != nil {
 		return nil, err
 	}
-	conds = append(conds, lc...)
 	q := "SELECT " + hostColumns + `, (SELECT COUNT(*) FROM parts p WHERE p.host_id = h.host_id AND p.removed_at IS NULL)
  FROM hosts h` + where(conds) + " ORDER BY h.host_id"
 	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
@@ -467,26 +475,10 @@ func (e *Engine) ForEachHost(ctx context.Context, f store.HostFilter, fn func(st
 		return err
 	}
 	a := e.newArgs()
-	var conds []string
-	ids, ok := storableIDs(f.IDs)
-	if !ok {
-		return nil
-	}
-	if len(ids) > 0 {
-		conds = append(conds, a.inStrings("h.host_id", ids))
-	}
-	if len(f.Hostnames) > 0 {
-		names := make([]string, len(f.Hostnames))
-		for i, n := range f.Hostnames {
-			names[i] = ledger.CleanText(n)
-		}
-		conds = append(conds, a.inStrings("h.hostname", names))
-	}
-	lc, err := labelConds(a, "h.host_id", f.Labels)
-	if err != nil {
+	conds, none, err := hostConds(a, f)
+	if none || err != nil {
 		return err
 	}
-	conds = append(conds, lc...)
 	q := `SELECT h.host_id, h.hostname, h.first_seen, h.last_seen, l.key, l.value
  FROM hosts h LEFT JOIN host_labels l ON l.host_id = h.host_id` + where(conds) + " ORDER BY h.host_id"
 	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
@@ -636,171 +628,4 @@ func (e *Engine) Events(ctx context.Context, f store.EventFilter) ([]store.Event
 		return nil, fmt.Errorf("list events: %w", err)
 	}
 	return out, nil
-}
-
-// SetLabels implements store.Store.
-func (e *Engine) SetLabels(ctx context.Context, hostID string, set map[string]string, unset []string) error {
-	if err := e.checkOpen(); err != nil {
-		return err
-	}
-	for k, v := range set {
-		if err := store.ValidateLabelKey(k); err != nil {
-			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), err)
-		}
-		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-			return fmt.Errorf("set labels of host %q: value of %q is not valid UTF-8 without NUL: %w", ledger.CleanText(hostID), k, store.ErrInvalid)
-		}
-	}
-	for _, k := range unset {
-		if err := store.ValidateLabelKey(k); err != nil {
-			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), err)
-		}
-		if _, both := set[k]; both {
-			return fmt.Errorf("set labels of host %q: key %q both set and unset: %w", ledger.CleanText(hostID), k, store.ErrInvalid)
-		}
-	}
-	if !storableID(hostID) {
-		return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), store.ErrNotFound)
-	}
-	now := Norm(e.Now())
-	return e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
-		w := &writer{tx: tx}
-		st, err := e.lockHost(ctx, w, hostID)
-		if err != nil {
-			return fmt.Errorf("set labels of host %q: %w", ledger.CleanText(hostID), err)
-		}
-		before := st.effectiveLabels()
-		oldOver, oldUnset := labelsJSON(nonNilMap(st.overrides)), labelsJSON(st.unset)
-
-		over := map[string]string{}
-		for k, v := range st.overrides {
-			over[k] = v
-		}
-		hidden := map[string]bool{}
-		for _, k := range st.unset {
-			hidden[k] = true
-		}
-		for k, v := range set {
-			over[k] = v
-			delete(hidden, k)
-		}
-		for _, k := range unset {
-			delete(over, k)
-			hidden[k] = true
-		}
-		st.overrides = over
-		st.unset = make([]string, 0, len(hidden))
-		for k := range hidden {
-			st.unset = append(st.unset, k)
-		}
-		sort.Strings(st.unset)
-		newOver, newUnset := labelsJSON(over), labelsJSON(st.unset)
-		if newOver == oldOver && newUnset == oldUnset {
-			return nil // nothing changed: no write, no event
-		}
-		after := st.effectiveLabels()
-		w.queue(`UPDATE hosts SET label_overrides = $2, labels_unset = $3 WHERE host_id = $1`, hostID, newOver, newUnset)
-		queueHostLabels(w, hostID, after)
-		d, ok := ledger.LabelsDraft(hostID, "collector", ledger.LabelChanges(before, after))
-		if !ok {
-			d = ledger.Draft{
-				HostID:  hostID,
-				Kind:    ledger.EventLabelsChanged,
-				Message: "label overrides changed by collector (effective labels unchanged)",
-				Details: map[string]any{"source": "collector", "changes": []any{}},
-			}
-		}
-		d.Details["overrides"] = over
-		d.Details["unset"] = st.unset
-		e.queueEvents(w, now, []eventDraft{{Draft: d}})
-		return w.flush(ctx)
-	})
-}
-
-// AppendEvents implements store.Store.
-func (e *Engine) AppendEvents(ctx context.Context, events []store.Event) error {
-	if err := e.checkOpen(); err != nil {
-		return err
-	}
-	if len(events) == 0 {
-		return nil
-	}
-	now := Norm(e.Now())
-	type row struct {
-		at      time.Time
-		ev      store.Event
-		details string
-	}
-	rows := make([]row, len(events))
-	hostSet := map[string]bool{}
-	parts := map[int64]string{}
-	for i, ev := range events {
-		switch {
-		case ev.Kind == "":
-			return fmt.Errorf("append events: event %d: empty kind: %w", i, store.ErrInvalid)
-		case ev.HostID == "":
-			return fmt.Errorf("append events: event %d: empty host id: %w", i, store.ErrInvalid)
-		case !storableID(ev.HostID):
-			return fmt.Errorf("append events: event %d: host %q: %w", i, ledger.CleanText(ev.HostID), store.ErrNotFound)
-		case ev.PartID < 0:
-			return fmt.Errorf("append events: event %d: negative part id %d: %w", i, ev.PartID, store.ErrInvalid)
-		}
-		details := "{}"
-		if len(ev.Details) > 0 {
-			var obj map[string]any
-			if err := json.Unmarshal(ev.Details, &obj); err != nil || obj == nil {
-				return fmt.Errorf("append events: event %d: details are not a JSON object: %w", i, store.ErrInvalid)
-			}
-			details = string(ev.Details)
-			if !utf8.ValidString(details) {
-				return fmt.Errorf("append events: event %d: details are not valid UTF-8: %w", i, store.ErrInvalid)
-			}
-		}
-		at := now
-		if !ev.Time.IsZero() {
-			at = Norm(ev.Time)
-		}
-		rows[i] = row{at: at, ev: ev, details: details}
-		hostSet[ev.HostID] = true
-		if ev.PartID != 0 {
-			parts[ev.PartID] = ev.HostID
-		}
-	}
-	return e.conn.Write(ctx, func(ctx context.Context, tx Tx) error {
-		w := &writer{tx: tx}
-		for id := range hostSet {
-			if err := e.mustExist(ctx, w, `SELECT host_id FROM hosts WHERE host_id = $1`, id); err != nil {
-				return fmt.Errorf("append events: host %q: %w", ledger.CleanText(id), err)
-			}
-		}
-		for id, host := range parts {
-			if err := e.mustExist(ctx, w, `SELECT host_id FROM parts WHERE id = $1 AND host_id = $2`, id, host); err != nil {
-				return fmt.Errorf("append events: part %d of host %q: %w", id, ledger.CleanText(host), err)
-			}
-		}
-		for _, r := range rows {
-			var part any
-			if r.ev.PartID != 0 {
-				part = r.ev.PartID
-			}
-			w.queue(`INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, $4, $5, $6)`,
-				r.at, r.ev.HostID, part, ledger.CleanText(string(r.ev.Kind)), ledger.CleanText(r.ev.Message), r.details)
-		}
-		return w.flush(ctx)
-	})
-}
-
-func (e *Engine) mustExist(ctx context.Context, w *writer, q string, args ...any) error {
-	rows, err := w.query(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return store.ErrNotFound
-	}
-	return rows.Close()
 }
