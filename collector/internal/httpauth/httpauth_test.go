@@ -1,7 +1,6 @@
 package httpauth
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -200,5 +199,3 @@ func BenchmarkBearer(b *testing.B) {
 		h.ServeHTTP(rec, req)
 	}
 }
-
-func sha(s string) [32]byte { return sha256.Sum256([]byte(s)) }
