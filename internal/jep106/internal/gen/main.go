@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"flag"
@@ -23,9 +22,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/memledger/memledger/internal/tsvtable"
 )
 
 func main() {
@@ -136,59 +134,35 @@ var errFormat = errors.New("bad jep106 table")
 // column equal to the code with its odd-parity bit, a non-empty printable
 // name, no duplicate (bank, code).
 func parseTSV(r io.Reader, cols []string) ([]row, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	var (
-		rows       []row
-		headerSeen bool
-		seen       = map[[2]int]int{}
-		lineNo     int
-	)
-	for sc.Scan() {
-		lineNo++
-		line := strings.TrimSuffix(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		fields := strings.Split(line, "\t")
-		if !headerSeen {
-			if strings.Join(fields, ",") != strings.Join(cols, ",") {
-				return nil, fmt.Errorf("line %d: header %q, want columns %q: %w", lineNo, line, strings.Join(cols, "\t"), errFormat)
-			}
-			headerSeen = true
-			continue
-		}
-		if len(fields) != len(cols) {
-			return nil, fmt.Errorf("line %d: %d fields, want %d: %w", lineNo, len(fields), len(cols), errFormat)
-		}
+	var rows []row
+	seen := map[[2]int]int{}
+	err := tsvtable.Read(r, cols, errFormat, func(lineNo int, fields []string) error {
 		bank, err := strconv.Atoi(fields[0])
 		if err != nil || bank < 1 || bank > maxBank {
-			return nil, fmt.Errorf("line %d: field bank %q is not a number in 1..%d: %w", lineNo, fields[0], maxBank, errFormat)
+			return fmt.Errorf("field bank %q is not a number in 1..%d: %w", fields[0], maxBank, errFormat)
 		}
 		code, err := parseHexByte(fields[1])
 		if err != nil || code < 0x01 || code > 0x7E {
-			return nil, fmt.Errorf("line %d: field code_hex %q is not 0x01..0x7E: %w", lineNo, fields[1], errFormat)
+			return fmt.Errorf("field code_hex %q is not 0x01..0x7E: %w", fields[1], errFormat)
 		}
 		par, err := parseHexByte(fields[2])
 		if err != nil || par != withParity(code) {
-			return nil, fmt.Errorf("line %d: field code_with_parity_hex %q, want 0x%02X for code 0x%02X: %w", lineNo, fields[2], withParity(code), code, errFormat)
+			return fmt.Errorf("field code_with_parity_hex %q, want 0x%02X for code 0x%02X: %w", fields[2], withParity(code), code, errFormat)
 		}
 		name := fields[3]
-		if err := checkName(name); err != nil {
-			return nil, fmt.Errorf("line %d: field name: %v: %w", lineNo, err, errFormat)
+		if err := tsvtable.CheckText(name); err != nil {
+			return fmt.Errorf("field name: %v: %w", err, errFormat)
 		}
 		key := [2]int{bank, code}
 		if prev, dup := seen[key]; dup {
-			return nil, fmt.Errorf("line %d: bank %d code 0x%02X already listed on line %d: %w", lineNo, bank, code, prev, errFormat)
+			return fmt.Errorf("bank %d code 0x%02X already listed on line %d: %w", bank, code, prev, errFormat)
 		}
 		seen[key] = lineNo
 		rows = append(rows, row{Bank: bank, Code: code, Name: name, Line: lineNo})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", lineNo+1, err)
-	}
-	if !headerSeen {
-		return nil, fmt.Errorf("no header line: %w", errFormat)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rows, nil
 }
@@ -209,23 +183,6 @@ func withParity(code int) int {
 		return code
 	}
 	return code | 0x80
-}
-
-func checkName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("empty")
-	case strings.TrimSpace(name) != name:
-		return fmt.Errorf("%q has leading or trailing space", name)
-	case !utf8.ValidString(name):
-		return fmt.Errorf("%q is not valid UTF-8", name)
-	}
-	for _, r := range name {
-		if !unicode.IsPrint(r) {
-			return fmt.Errorf("%q contains unprintable %U", name, r)
-		}
-	}
-	return nil
 }
 
 // generate merges the reference and supplement rows and renders the table.

@@ -23,7 +23,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"flag"
@@ -36,8 +35,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/memledger/memledger/internal/tsvtable"
 )
 
 func main() {
@@ -102,61 +101,39 @@ var (
 // space), a slug of lower-case letters and digits, a printable source, and
 // no pattern listed twice for the same kind.
 func parseTSV(r io.Reader) ([]Row, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	var (
-		rows       []Row
-		headerSeen bool
-		seen       = map[[2]string]int{}
-		lineNo     int
-	)
-	for sc.Scan() {
-		lineNo++
-		line := strings.TrimSuffix(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		fields := strings.Split(line, "\t")
-		if !headerSeen {
-			if strings.Join(fields, ",") != strings.Join(Columns, ",") {
-				return nil, fmt.Errorf("line %d: header %q, want columns %q: %w", lineNo, line, strings.Join(Columns, "\t"), errFormat)
-			}
-			headerSeen = true
-			continue
-		}
-		if len(fields) != len(Columns) {
-			return nil, fmt.Errorf("line %d: %d fields, want %d: %w", lineNo, len(fields), len(Columns), errFormat)
-		}
+	var rows []Row
+	seen := map[[2]string]int{}
+	err := tsvtable.Read(r, Columns, errFormat, func(lineNo int, fields []string) error {
 		row := Row{Kind: fields[0], Pattern: fields[1], Maker: fields[2], Source: fields[3], Line: lineNo}
 		switch row.Kind {
 		case "scheme":
 			if !strings.HasPrefix(row.Pattern, "^") {
-				return nil, fmt.Errorf("line %d: scheme pattern %q is not anchored with ^: %w", lineNo, row.Pattern, errFormat)
+				return fmt.Errorf("scheme pattern %q is not anchored with ^: %w", row.Pattern, errFormat)
 			}
 			if _, err := regexp.Compile(row.Pattern); err != nil {
-				return nil, fmt.Errorf("line %d: scheme pattern %q: %v: %w", lineNo, row.Pattern, err, errFormat)
+				return fmt.Errorf("scheme pattern %q: %v: %w", row.Pattern, err, errFormat)
 			}
 		case "exact", "ambiguous":
 			if row.Pattern == "" || Normalize(row.Pattern) != row.Pattern {
-				return nil, fmt.Errorf("line %d: %s pattern %q is not a normalised part number (want %q): %w", lineNo, row.Kind, row.Pattern, Normalize(row.Pattern), errFormat)
+				return fmt.Errorf("%s pattern %q is not a normalised part number (want %q): %w", row.Kind, row.Pattern, Normalize(row.Pattern), errFormat)
 			}
 		default:
-			return nil, fmt.Errorf("line %d: field kind %q is not scheme, exact or ambiguous: %w", lineNo, row.Kind, errFormat)
+			return fmt.Errorf("field kind %q is not scheme, exact or ambiguous: %w", row.Kind, errFormat)
 		}
 		makers := []string{row.Maker}
 		if row.Kind == "ambiguous" {
 			makers = strings.Split(row.Maker, ",")
 			if len(makers) < 2 {
-				return nil, fmt.Errorf("line %d: ambiguous row names one maker %q, want two or more joined by commas: %w", lineNo, row.Maker, errFormat)
+				return fmt.Errorf("ambiguous row names one maker %q, want two or more joined by commas: %w", row.Maker, errFormat)
 			}
 		}
 		for _, m := range makers {
 			if !slugRE.MatchString(m) {
-				return nil, fmt.Errorf("line %d: field maker %q: %q is not a slug of lower-case letters and digits: %w", lineNo, row.Maker, m, errFormat)
+				return fmt.Errorf("field maker %q: %q is not a slug of lower-case letters and digits: %w", row.Maker, m, errFormat)
 			}
 		}
-		if err := checkText(row.Source); err != nil {
-			return nil, fmt.Errorf("line %d: field source: %v: %w", lineNo, err, errFormat)
+		if err := tsvtable.CheckText(row.Source); err != nil {
+			return fmt.Errorf("field source: %v: %w", err, errFormat)
 		}
 		// A part number is listed once, as exact or as ambiguous.
 		key := [2]string{"part", row.Pattern}
@@ -164,16 +141,14 @@ func parseTSV(r io.Reader) ([]Row, error) {
 			key[0] = "scheme"
 		}
 		if prev, dup := seen[key]; dup {
-			return nil, fmt.Errorf("line %d: %s pattern %q already listed on line %d: %w", lineNo, row.Kind, row.Pattern, prev, errFormat)
+			return fmt.Errorf("%s pattern %q already listed on line %d: %w", row.Kind, row.Pattern, prev, errFormat)
 		}
 		seen[key] = lineNo
 		rows = append(rows, row)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", lineNo+1, err)
-	}
-	if !headerSeen {
-		return nil, fmt.Errorf("no header line: %w", errFormat)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rows, nil
 }
@@ -184,23 +159,6 @@ func parseTSV(r io.Reader) ([]Row, error) {
 // rows up (its TestPartNumberTable checks every row against it).
 func Normalize(pn string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(pn), ""))
-}
-
-func checkText(s string) error {
-	switch {
-	case s == "":
-		return errors.New("empty")
-	case strings.TrimSpace(s) != s:
-		return fmt.Errorf("%q has leading or trailing space", s)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("%q is not valid UTF-8", s)
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return fmt.Errorf("%q contains unprintable %U", s, r)
-		}
-	}
-	return nil
 }
 
 // generate renders the rules as two arrays of literals: static data that
