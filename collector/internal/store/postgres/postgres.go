@@ -96,17 +96,19 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store %s: find the sequence of parts.id: %w", store.RedactDSN(dsn), err)
 	}
-	return engine.New(c, engine.Dialect{
+	e, err := engine.New(c, engine.SharedWriters, engine.Dialect{
 		Name: "postgres", LockSuffix: " FOR UPDATE", ArrayParams: true, OptimizeSQL: "ANALYZE",
-		ReserveIDsSQL:    `SELECT nextval(` + quoteLiteral(*seq) + `::regclass) FROM generate_series(1, $1)`,
-		InsertIDClause:   " OVERRIDING SYSTEM VALUE",
-		AnalyzeAsGrows:   true,
-		HostPartsVersion: true,
-		WritableCTE:      true,
+		ReserveIDsSQL:  `SELECT nextval(` + quoteLiteral(*seq) + `::regclass) FROM generate_series(1, $1)`,
+		InsertIDClause: " OVERRIDING SYSTEM VALUE",
 		// Advisory locks keyed (class, hash of the identity): a hash
 		// collision only makes two identities wait for each other.
 		LockIdentitiesSQL: `SELECT count(pg_advisory_xact_lock(1296845124, hashtext(id))) FROM unnest($1::text[]) WITH ORDINALITY AS t(id, n)`,
-	}), nil
+	})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store %s: %w", store.RedactDSN(dsn), err)
+	}
+	return e, nil
 }
 
 // quoteLiteral renders s as an SQL string literal

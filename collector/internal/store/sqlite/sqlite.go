@@ -145,7 +145,12 @@ func OpenOptions(ctx context.Context, o Options) (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.New(c, engine.Dialect{Name: "sqlite", OptimizeSQL: "PRAGMA optimize", CacheVersionSQL: "PRAGMA data_version"}), nil
+	e, err := engine.New(c, engine.SingleWriter, engine.Dialect{Name: "sqlite", OptimizeSQL: "PRAGMA optimize", DataVersionSQL: "PRAGMA data_version"})
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", o.Path, err)
+	}
+	return e, nil
 }
 
 // openConn opens and migrates the database and starts its checkpoints.

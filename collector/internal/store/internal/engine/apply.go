@@ -34,7 +34,7 @@ type hostState struct {
 	inventorySeenAt time.Time
 	lastSeq         int64
 	digest          string
-	// partsVersion is hosts.parts_version (Dialect.HostPartsVersion):
+	// partsVersion is hosts.parts_version (SharedWriters):
 	// as locked, then as the batch leaves it.
 	partsVersion    int64
 	agentVersion    string
@@ -82,7 +82,7 @@ func (e *Engine) Apply(ctx context.Context, reports []store.Report) ([]store.Out
 func (e *Engine) commitBatch(ctx context.Context, prep []*prepared) ([]store.Outcome, func(context.Context) error, error) {
 	var outcomes []store.Outcome
 	var pt *partTx
-	if e.d.CacheVersionSQL != "" {
+	if e.writers == SingleWriter {
 		e.parts.mu.Lock()
 		defer e.parts.mu.Unlock()
 	}
@@ -92,7 +92,7 @@ func (e *Engine) commitBatch(ctx context.Context, prep []*prepared) ([]store.Out
 		return err
 	})
 	if err != nil {
-		if e.d.CacheVersionSQL != "" {
+		if e.writers == SingleWriter {
 			e.parts.reset()
 		}
 		return nil, nil, err
@@ -167,7 +167,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, prep []*prepared) ([]store.
 	w.queueNewParts() // before the presence and event rows that name them
 	queuePresenceRows(w, w.presence)
 	queueEventRows(w, w.events)
-	if e.d.HostPartsVersion {
+	if e.writers == SharedWriters {
 		// Every host whose part rows the batch wrote gets a new
 		// parts_version: the batch's own hosts with their row update,
 		// others (a part moved away from them) here, so that any
@@ -228,7 +228,7 @@ func (e *Engine) insertHosts(ctx context.Context, w *writer, ids []string, first
 func (e *Engine) loadHosts(ctx context.Context, w *writer, ids []string, lock bool) (map[string]*hostState, error) {
 	a := e.newArgs()
 	cols := hostColumns
-	if e.d.HostPartsVersion {
+	if e.writers == SharedWriters {
 		cols += ", h.parts_version"
 	}
 	q := "SELECT " + cols + " FROM hosts h WHERE " + a.inStrings("h.host_id", ids) + " ORDER BY h.host_id"
@@ -244,7 +244,7 @@ func (e *Engine) loadHosts(ctx context.Context, w *writer, ids []string, lock bo
 	for rows.Next() {
 		var version int64
 		var extra []any
-		if e.d.HostPartsVersion {
+		if e.writers == SharedWriters {
 			extra = append(extra, &version)
 		}
 		st, err := scanHost(rows, extra...)
@@ -377,7 +377,7 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 			// The removal closes the part's presence interval: its stay
 			// since its last arrival becomes a stored row.
 			switch {
-			case e.d.WritableCTE:
+			case e.writers == SharedWriters:
 				w.queue(`WITH r AS (`+sql+` RETURNING id, host_id, arrived_at, removed_at)
  INSERT INTO part_presence (part_id, host_id, since_at, until_at) SELECT id, host_id, arrived_at, removed_at FROM r`, args...)
 			case c.Since.IsZero():
@@ -496,11 +496,11 @@ func (e *Engine) insertParts(ctx context.Context, w *writer, hostID string, at t
 }
 
 // newPartID returns the id of the attempt's next new part row: a reserved
-// one where the dialect reserves ids (more are reserved if planBatch's
-// estimate fell short), else max(id)+1 onwards.
+// one under SharedWriters (more are reserved if planBatch's estimate fell
+// short), else max(id)+1 onwards.
 func (e *Engine) newPartID(ctx context.Context, w *writer) (int64, error) {
 	t := w.parts
-	if e.d.ReserveIDsSQL != "" {
+	if e.writers == SharedWriters {
 		if len(t.reserved) == 0 {
 			if err := e.reserveIDs(ctx, w, 1); err != nil {
 				return 0, err
@@ -509,9 +509,6 @@ func (e *Engine) newPartID(ctx context.Context, w *writer) (int64, error) {
 		id := t.reserved[0]
 		t.reserved = t.reserved[1:]
 		return id, nil
-	}
-	if t.c == nil {
-		return 0, fmt.Errorf("insert parts: dialect %s neither reserves ids nor caches part rows", e.d.Name)
 	}
 	if t.nextID == 0 {
 		last, err := scanInt64(w.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM parts`))
@@ -591,7 +588,7 @@ func (e *Engine) queueHostUpdate(w *writer, st *hostState) {
 		args = []any{st.id, st.lastSeen, nullTime(st.lastReportAt), nullTime(st.inventorySeenAt), st.lastSeq, st.digest}
 	}
 	if sql != "" {
-		if e.d.HostPartsVersion {
+		if e.writers == SharedWriters {
 			args = append(args, st.partsVersion)
 		}
 		w.queue(sql, args...)

@@ -83,7 +83,60 @@ func scanInt64(rows Rows, err error) (int64, error) {
 	return v, rows.Close()
 }
 
-// Dialect holds the few SQL differences the engine must know.
+// WriterMode says whether the engine is the database's only writer, which
+// decides how it keeps its cache of hosts' part rows sound, chooses new part
+// ids, closes presence intervals and guards real serials. The modes differ
+// in behaviour, not in SQL: a driver names the one its database is used in,
+// and its Dialect supplies the statements that mode needs.
+type WriterMode int
+
+const (
+	// SingleWriter: one process writes the database, its write
+	// transactions excluding each other (SQLite). The engine keeps one
+	// process-local cache of part rows, validated at the start of each
+	// write transaction by Dialect.DataVersionSQL and changed in place
+	// under its lock; new part ids continue from max(id), so their inserts
+	// need not return them; a removal's presence interval comes from the
+	// row as the batch read it and joins the batch's presence inserts. No
+	// other writer can race it on a serial, and the embedded planner needs
+	// no statistics refresh as the tables grow.
+	SingleWriter WriterMode = iota + 1
+	// SharedWriters: several transactions and collectors write at once
+	// (PostgreSQL). hosts.parts_version changes in every transaction that
+	// writes one of the host's part rows; the engine reads it with the host
+	// rows it locks and uses a host's cached rows only if they were cached
+	// at that version, taking them out for the transaction and putting
+	// them back after it commits. New part ids are reserved with
+	// Dialect.ReserveIDsSQL. A removal and the presence interval it closes
+	// are one statement, WITH r AS (UPDATE ... RETURNING) INSERT, so the
+	// interval starts at the arrival of the row the statement removed and
+	// is not written when the row was no longer active: another collector
+	// may have removed or reopened it since the batch read it. A batch
+	// takes Dialect.LockIdentitiesSQL on the real serials it looks up on
+	// other hosts, so that two collectors adding one serial to two hosts at
+	// once see each other's row: the second records a serial clash instead
+	// of a second unexplained copy. And the engine runs
+	// Dialect.OptimizeSQL in the background each time the parts it
+	// inserted pass a power of ten from 1,000 on: plans prepared on the
+	// server's connections while the tables were nearly empty stay cached
+	// until statistics change, and autovacuum's analyze may be a minute
+	// away.
+	SharedWriters
+)
+
+// String names the mode for error messages.
+func (m WriterMode) String() string {
+	switch m {
+	case SingleWriter:
+		return "single writer"
+	case SharedWriters:
+		return "shared writers"
+	}
+	return fmt.Sprintf("WriterMode(%d)", int(m))
+}
+
+// Dialect holds the SQL differences the engine must know: statement text
+// and syntax, no behaviour (that is the WriterMode's).
 type Dialect struct {
 	// Name is "sqlite" or "postgres", for error messages.
 	Name string
@@ -96,55 +149,49 @@ type Dialect struct {
 	// so prepared statements are reused and their generic plans use the
 	// index.
 	ArrayParams bool
-	// CacheVersionSQL, where set, enables the engine's cache of hosts' part
-	// rows: a query of one integer that changes whenever another connection
-	// committed to the database ("PRAGMA data_version" on SQLite), checked
-	// at the start of each write transaction. Leave it empty where several
-	// collectors share the database and that cannot be observed cheaply
-	// (PostgreSQL).
-	CacheVersionSQL string
-	// HostPartsVersion enables the cache where several transactions and
-	// collectors write at once (PostgreSQL): hosts.parts_version changes
-	// in every transaction that writes one of the host's part rows, the
-	// engine reads it with the host rows it locks, and a transaction uses
-	// a host's cached rows only if they were cached at that version. The
-	// cache is then not held across transactions: a transaction takes the
-	// entries of its hosts out and puts them back after committing.
-	HostPartsVersion bool
-	// WritableCTE (PostgreSQL): a removal and the presence interval it
-	// closes are one statement, WITH r AS (UPDATE ... RETURNING) INSERT,
-	// so the interval starts at the arrival of the row the statement
-	// removed, and is not written when the row was no longer active:
-	// another collector may have removed or reopened it since the batch
-	// read it. Without it (SQLite, one writer) the interval comes from the
-	// row as the batch read it and joins the batch's presence inserts.
-	WritableCTE bool
 	// OptimizeSQL refreshes the planner's statistics ("ANALYZE",
 	// "PRAGMA optimize").
 	OptimizeSQL string
-	// ReserveIDsSQL, where set, returns $1 new part row ids, one per row
-	// (PostgreSQL: nextval of the identity's sequence), so that a batch
-	// chooses its new parts' ids with one query and queues their inserts.
-	// Where empty, the engine needs CacheVersionSQL (one writer): it
-	// continues from max(id).
+	// DataVersionSQL is a query of one integer that changes whenever
+	// another connection committed to the database ("PRAGMA data_version"
+	// on SQLite). SingleWriter needs it.
+	DataVersionSQL string
+	// ReserveIDsSQL returns $1 new part row ids, one per row (PostgreSQL:
+	// nextval of the identity's sequence), so that a batch chooses its new
+	// parts' ids with one query and queues their inserts. SharedWriters
+	// needs it.
 	ReserveIDsSQL string
-	// AnalyzeAsGrows runs OptimizeSQL in the background each time the
-	// parts this engine inserted pass a power of ten from 1,000 on
-	// (PostgreSQL): plans prepared while the tables were nearly empty stay
-	// cached on the connections until statistics change, and autovacuum's
-	// analyze may be a minute away. SQLite's planner needs none of it.
-	AnalyzeAsGrows bool
-	// LockIdentitiesSQL, where set (PostgreSQL), locks the real-serial
-	// identities in the array $1, in its order, until the transaction
-	// ends. A batch takes them before it looks the identities up on other
-	// hosts, so that two collectors adding one serial to two hosts at once
-	// see each other's row: the second records a serial clash instead of a
-	// second unexplained copy. SQLite's writer is alone and needs none.
+	// LockIdentitiesSQL locks the real-serial identities in the array $1,
+	// in its order, until the transaction ends. SharedWriters needs it.
 	LockIdentitiesSQL string
 	// InsertIDClause goes between an INSERT's column list and VALUES when
 	// the engine supplies ids (" OVERRIDING SYSTEM VALUE" for a
 	// PostgreSQL GENERATED ALWAYS identity).
 	InsertIDClause string
+}
+
+// check reports what d lacks for writers.
+func (d Dialect) check(writers WriterMode) error {
+	var missing string
+	switch writers {
+	case SingleWriter:
+		if d.DataVersionSQL == "" {
+			missing = "DataVersionSQL"
+		}
+	case SharedWriters:
+		switch {
+		case d.ReserveIDsSQL == "":
+			missing = "ReserveIDsSQL"
+		case d.LockIdentitiesSQL == "":
+			missing = "LockIdentitiesSQL"
+		}
+	default:
+		return fmt.Errorf("dialect %s: unknown writer mode %v", d.Name, writers)
+	}
+	if missing != "" {
+		return fmt.Errorf("dialect %s: %s needs %s", d.Name, writers, missing)
+	}
+	return nil
 }
 
 // Time is a nullable time scanned from either an INTEGER of Unix

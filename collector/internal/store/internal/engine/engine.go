@@ -13,12 +13,13 @@ import (
 
 // Engine implements store.Store over a driver's Conn.
 type Engine struct {
-	conn   Conn
-	d      Dialect
-	closed atomic.Bool
-	// growth runs Dialect.AnalyzeAsGrows.
+	conn    Conn
+	d       Dialect
+	writers WriterMode
+	closed  atomic.Bool
+	// growth refreshes statistics as the tables grow (SharedWriters).
 	growth growth
-	// parts caches hosts' part rows where the dialect allows it.
+	// parts caches hosts' part rows (how depends on the WriterMode).
 	parts partCache
 	// insertPartsSQL is the start of a multi-row INSERT of new part
 	// rows, up to VALUES (the engine supplies their ids).
@@ -29,13 +30,17 @@ type Engine struct {
 	Now func() time.Time
 }
 
-// New returns an engine over conn.
-func New(conn Conn, d Dialect) *Engine {
-	e := &Engine{conn: conn, d: d, Now: time.Now,
+// New returns an engine over conn, whose database is written as writers
+// says, in d's SQL; it fails where d lacks a statement writers needs.
+func New(conn Conn, writers WriterMode, d Dialect) (*Engine, error) {
+	if err := d.check(writers); err != nil {
+		return nil, fmt.Errorf("new store engine: %w", err)
+	}
+	e := &Engine{conn: conn, d: d, writers: writers, Now: time.Now,
 		insertPartsSQL: "INSERT INTO parts (id, host_id, " + strings.Join(partDataColumns, ", ") +
 			", first_seen, arrived_at)" + d.InsertIDClause + " VALUES "}
-	e.hostFactsSQL, e.hostSightingSQL = hostUpdateSQL(d)
-	return e
+	e.hostFactsSQL, e.hostSightingSQL = hostUpdateSQL(writers)
+	return e, nil
 }
 
 var _ store.Store = (*Engine)(nil)
@@ -66,7 +71,7 @@ const analyzeTimeout = 5 * time.Minute
 
 // parts records n inserted part rows and starts a refresh when due.
 func (g *growth) parts(e *Engine, n int) {
-	if n == 0 || !e.d.AnalyzeAsGrows {
+	if n == 0 || e.writers != SharedWriters {
 		return
 	}
 	g.mu.Lock()

@@ -181,15 +181,15 @@ func (h *hostParts) diffRows(parts []ledger.Observed) []ledger.Row {
 // of a changed report on SQLite, and on PostgreSQL, where it also walked the
 // dead row versions that removals leave until vacuum.
 //
-// Two ways keep it sound, chosen by the dialect:
-//   - One writer (SQLite, Dialect.CacheVersionSQL): the rows are revalidated
+// Two ways keep it sound, chosen by the WriterMode:
+//   - SingleWriter (SQLite, Dialect.DataVersionSQL): the rows are revalidated
 //     by a value that changes when another connection commits, and the
 //     cache starts afresh then. A transaction changes the cached rows in
 //     place as it writes (copying a host's history per batch cost more than
 //     the writes); e.parts.mu is held from before the transaction begins
 //     until after its outcome is known, so no other transaction sees
 //     uncommitted rows, and a failed Write empties the cache.
-//   - Many writers (PostgreSQL, Dialect.HostPartsVersion): each host's rows
+//   - SharedWriters (PostgreSQL, hosts.parts_version): each host's rows
 //     are kept with the hosts.parts_version they are valid at. A
 //     transaction takes out the entries of the hosts it has locked whose
 //     version is the locked one (checkOut), owns them while it runs, bumps
@@ -216,7 +216,7 @@ type partTx struct {
 	// (the rows then live only as long as the attempt, unless byHost
 	// takes them back).
 	c *partCache
-	// byHost is the cache validated per host (Dialect.HostPartsVersion),
+	// byHost is the cache validated per host (SharedWriters),
 	// nil otherwise.
 	byHost *partCache
 	// lockedAt are the parts_version of the hosts the attempt locked, as
@@ -236,32 +236,29 @@ type partTx struct {
 	// touched are hosts whose rows the attempt read, changed or dropped.
 	touched map[string]bool
 	version int64
-	// nextID is the id the attempt gives its next new part row where the
-	// dialect reserves none (0: not read yet). That needs the shared cache,
-	// which is on only where one process owns the database and writes
-	// under e.parts.mu, so ids chosen here are those SQLite would choose
+	// nextID is the id the attempt gives its next new part row under
+	// SingleWriter (0: not read yet). That needs the shared cache, which
+	// is on only where one process owns the database and writes under
+	// e.parts.mu, so ids chosen here are those SQLite would choose
 	// (max(id)+1: parts has no AUTOINCREMENT and no deletes), and inserts
 	// need not return them: they can be queued.
 	nextID int64
 	// reserved are ids taken from the database for new rows
-	// (Dialect.ReserveIDsSQL), used first to last.
+	// (SharedWriters, Dialect.ReserveIDsSQL), used first to last.
 	reserved []int64
 	// inserted counts the part rows the attempt inserted.
 	inserted int
 }
 
 // beginPartTx validates the cache inside a write transaction and returns the
-// attempt's view; one over no shared cache where the dialect has none.
+// attempt's view; one over no shared cache under SharedWriters.
 func (e *Engine) beginPartTx(ctx context.Context, w *writer) (*partTx, error) {
 	t := &partTx{touched: map[string]bool{}, wrote: map[string]bool{}}
-	if e.d.CacheVersionSQL == "" {
-		t.hosts = map[string]*hostParts{}
-		if e.d.HostPartsVersion {
-			t.byHost = &e.parts
-		}
+	if e.writers == SharedWriters {
+		t.hosts, t.byHost = map[string]*hostParts{}, &e.parts
 		return t, nil
 	}
-	v, err := scanInt64(w.query(ctx, e.d.CacheVersionSQL))
+	v, err := scanInt64(w.query(ctx, e.d.DataVersionSQL))
 	if err != nil {
 		return nil, fmt.Errorf("read data version: %w", err)
 	}

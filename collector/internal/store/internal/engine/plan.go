@@ -221,8 +221,8 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 // reports will need, in a few queries for the whole batch instead of several
 // per report: the part rows of their hosts (those the cache does not hold),
 // every part row whose identity a report may look up on other hosts (a real
-// serial its host does not hold actively), and, where the dialect reserves
-// ids, as many new part ids as the reports will add.
+// serial its host does not hold actively), and, under SharedWriters, as
+// many new part ids as the reports will add.
 func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, states map[string]*hostState) (*remotePrefetch, error) {
 	pf := &remotePrefetch{known: map[string]bool{}, rows: map[string][]ledger.Remote{}, touched: map[string]bool{}}
 	var changed []*prepared
@@ -261,7 +261,7 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 		held, _ := w.parts.get(p.rep.HostID)
 		active := held.activeIdentities()
 		for _, o := range parts {
-			if e.d.ReserveIDsSQL != "" && !held.holds(o.Identity) {
+			if e.writers == SharedWriters && !held.holds(o.Identity) {
 				added[[2]string{p.rep.HostID, o.Identity}] = true
 			}
 			if o.RealSerial && !active[o.Identity] && !pf.known[o.Identity] {
@@ -327,10 +327,10 @@ func (e *Engine) queryRemotes(ctx context.Context, w *writer, exceptHost string,
 	return nil
 }
 
-// lockIdentities takes the dialect's locks on identities (sorted, so that
-// two transactions take shared ones in one order), where it has any.
+// lockIdentities locks identities under SharedWriters (sorted, so that two
+// transactions take shared ones in one order).
 func (e *Engine) lockIdentities(ctx context.Context, w *writer, identities []string) error {
-	if e.d.LockIdentitiesSQL == "" || len(identities) == 0 {
+	if e.writers != SharedWriters || len(identities) == 0 {
 		return nil
 	}
 	sorted := slices.Clone(identities)

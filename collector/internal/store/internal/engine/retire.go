@@ -29,7 +29,7 @@ func (e *Engine) RetireHost(ctx context.Context, hostID string, at time.Time) (s
 	if !at.IsZero() {
 		now = Norm(at)
 	}
-	if e.d.CacheVersionSQL != "" {
+	if e.writers == SingleWriter {
 		// One writer: the cached rows are changed in place by Apply under
 		// this lock, and this write changes the host's rows behind them.
 		e.parts.mu.Lock()
@@ -79,7 +79,7 @@ func (e *Engine) RetireHost(ctx context.Context, hostID string, at time.Time) (s
 			drafts = append(drafts, eventDraft{Draft: partDrafts[i], partID: r.ID})
 		}
 		hostSQL := `UPDATE hosts SET inventory_digest = '' WHERE host_id = $1`
-		if e.d.HostPartsVersion {
+		if e.writers == SharedWriters {
 			hostSQL = `UPDATE hosts SET inventory_digest = '', parts_version = parts_version + 1 WHERE host_id = $1`
 		}
 		w.queue(hostSQL, hostID)
@@ -87,7 +87,7 @@ func (e *Engine) RetireHost(ctx context.Context, hostID string, at time.Time) (s
 		e.queueEvents(w, now, drafts)
 		return w.flush(ctx)
 	})
-	if e.d.CacheVersionSQL != "" {
+	if e.writers == SingleWriter {
 		if err != nil {
 			e.parts.reset()
 		} else {

@@ -134,14 +134,14 @@ func detailsJSON(d map[string]any) string {
 
 // hostUpdateSQL returns the UPDATEs of a host row: all it learns from a
 // changed inventory (facts), or only that it was seen (sighting). $1 is the
-// host id; parts_version comes last where the dialect keeps it.
-func hostUpdateSQL(d Dialect) (facts, sighting string) {
+// host id; parts_version comes last where writers share the database.
+func hostUpdateSQL(writers WriterMode) (facts, sighting string) {
 	facts = `UPDATE hosts SET hostname = $2, agent_labels = $3, last_seen = $4, last_report_at = $5,
  inventory_seen_at = $6, last_sequence = $7, inventory_digest = $8, agent_version = $9, os = $10, kernel = $11,
  system_manufacturer = $12, system_product = $13, system_serial = $14, platform = $15`
 	sighting = `UPDATE hosts SET last_seen = $2, last_report_at = $3, inventory_seen_at = $4, last_sequence = $5,
  inventory_digest = $6`
-	if d.HostPartsVersion {
+	if writers == SharedWriters {
 		facts += `, parts_version = $16`
 		sighting += `, parts_version = $7`
 	}
