@@ -175,12 +175,14 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.StateDir == "" {
 		return errors.New("daemon: no state directory")
 	}
-	// Dialing connects lazily: this checks the address and transport
-	// before anything else starts, and the sender owns (and closes) cc.
+	// Dialing connects lazily: this only checks the address and the
+	// transport before anything starts. The sender dials its own
+	// connections, when it has reports to send.
 	cc, err := send.Dial(opts.Collector, opts.Send)
 	if err != nil {
 		return err
 	}
+	cc.Close()
 
 	d := &daemon{
 		opts:     opts,
@@ -217,7 +219,7 @@ func Run(ctx context.Context, opts Options) error {
 	senderDone := make(chan struct{})
 	go func() {
 		defer close(senderDone)
-		d.sendLoop(ctx, cc)
+		d.sendLoop(ctx)
 	}()
 	d.notify("READY=1")
 	d.mainLoop(ctx)
@@ -360,10 +362,11 @@ func (d *daemon) scanAndSpool(ctx context.Context, reason string, forceFull bool
 	}
 }
 
-// sendLoop drains the spool to the collector until ctx ends. It owns cc:
-// it closes it whenever the spool is empty (unless KeepConnection) and
-// dials again when a report is spooled, and closes it on return.
-func (d *daemon) sendLoop(ctx context.Context, cc *grpc.ClientConn) {
+// sendLoop drains the spool to the collector until ctx ends. It dials
+// when there are reports to send and closes the connection whenever the
+// spool is empty (unless KeepConnection) and on return.
+func (d *daemon) sendLoop(ctx context.Context) {
+	var cc *grpc.ClientConn
 	defer func() {
 		if cc != nil {
 			cc.Close()
