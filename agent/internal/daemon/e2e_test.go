@@ -384,9 +384,10 @@ func streamsOpen(t *testing.T, httpAddr string) int {
 	return 0
 }
 
-// establishedConns counts the established TCP connections from or to
-// port on this host (/proc/net/tcp and tcp6: hex local and remote
-// address:port, then the state, 01 for ESTABLISHED).
+// establishedConns counts the established TCP connections whose local
+// port is port on this host: those a server listening on port holds
+// (/proc/net/tcp and tcp6: hex local address:port, remote address:port,
+// then the state, 01 for ESTABLISHED).
 func establishedConns(t *testing.T, port int) int {
 	t.Helper()
 	n := 0
@@ -400,12 +401,9 @@ func establishedConns(t *testing.T, port int) int {
 			if len(f) < 4 || f[3] != "01" {
 				continue
 			}
-			for _, endpoint := range f[1:3] {
-				_, hexPort, ok := strings.Cut(endpoint, ":")
-				if p, err := strconv.ParseUint(hexPort, 16, 16); ok && err == nil && int(p) == port {
-					n++
-					break
-				}
+			_, hexPort, ok := strings.Cut(f[1], ":")
+			if p, err := strconv.ParseUint(hexPort, 16, 16); ok && err == nil && int(p) == port {
+				n++
 			}
 		}
 	}
