@@ -179,6 +179,18 @@ func (c *countedConn) Close() error {
 	return c.Conn.Close()
 }
 
+// serveCounted runs f on a loopback port whose connections it counts.
+func serveCounted(t *testing.T, f *fakeCollector) (string, *countingListener) {
+	t.Helper()
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis := &countingListener{Listener: raw}
+	addr, _ := serveListener(t, f, lis)
+	return addr, lis
+}
+
 // freeAddr returns a loopback address nobody listens on (yet).
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -321,6 +333,21 @@ func spoolFiles(t *testing.T, stateDir string) []string {
 	return files
 }
 
+// assertAllCommitted checks that f committed reports of the kinds want
+// ("full,hb,..."), in that order, and acknowledged every one COMMITTED.
+func assertAllCommitted(t *testing.T, f *fakeCollector, want string) {
+	t.Helper()
+	_, kinds, acks := f.snapshot()
+	if got := strings.Join(kinds, ","); got != want {
+		t.Errorf("reports %s, want %s", got, want)
+	}
+	for i, st := range acks {
+		if st != memledgerv1.AckStatus_ACK_STATUS_COMMITTED {
+			t.Errorf("ack %d: %v, want COMMITTED", i, st)
+		}
+	}
+}
+
 // assertExactlyOnce checks that every sequence was committed once, and
 // that there are want of them.
 func assertExactlyOnce(t *testing.T, f *fakeCollector, want int) {
@@ -356,15 +383,7 @@ func TestFullThenHeartbeatsThenChange(t *testing.T) {
 	if err := a.stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	_, kinds, acks := f.snapshot()
-	if got, want := strings.Join(kinds, ","), "full,hb,full,hb"; got != want {
-		t.Errorf("reports %s, want %s", got, want)
-	}
-	for i, st := range acks {
-		if st != memledgerv1.AckStatus_ACK_STATUS_COMMITTED {
-			t.Errorf("ack %d: %v, want COMMITTED", i, st)
-		}
-	}
+	assertAllCommitted(t, f, "full,hb,full,hb")
 	assertExactlyOnce(t, f, 4)
 }
 
@@ -382,12 +401,7 @@ func TestIdleAgentHoldsNoConnection(t *testing.T) {
 		received = append(received, r.GetSequence())
 		mu.Unlock()
 	}
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis := &countingListener{Listener: raw}
-	addr, _ := serveListener(t, f, lis)
+	addr, lis := serveCounted(t, f)
 	sc := newFixtureScan(t)
 	state := t.TempDir()
 	a := start(t, baseOptions(t, addr, state, sc))
@@ -413,15 +427,7 @@ func TestIdleAgentHoldsNoConnection(t *testing.T) {
 	if got := lis.accepted.Load(); got != reports {
 		t.Errorf("%d connections accepted, want %d (one per report)", got, reports)
 	}
-	_, kinds, acks := f.snapshot()
-	if got, want := strings.Join(kinds, ","), "full,hb,full,hb"; got != want {
-		t.Errorf("reports %s, want %s", got, want)
-	}
-	for i, st := range acks {
-		if st != memledgerv1.AckStatus_ACK_STATUS_COMMITTED {
-			t.Errorf("ack %d: %v, want COMMITTED", i, st)
-		}
-	}
+	assertAllCommitted(t, f, "full,hb,full,hb")
 	mu.Lock()
 	for i := 1; i < len(received); i++ {
 		if received[i] <= received[i-1] {
@@ -436,12 +442,7 @@ func TestIdleAgentHoldsNoConnection(t *testing.T) {
 // connection it opened first.
 func TestKeepConnectionReusesOneConnection(t *testing.T) {
 	f := newFake()
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis := &countingListener{Listener: raw}
-	addr, _ := serveListener(t, f, lis)
+	addr, lis := serveCounted(t, f)
 	sc := newFixtureScan(t)
 	state := t.TempDir()
 	opts := baseOptions(t, addr, state, sc)

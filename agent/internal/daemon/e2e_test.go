@@ -150,6 +150,20 @@ func collectorJSON(t *testing.T, bin, db string, args ...string) []map[string]an
 	return v
 }
 
+// e2eSetup builds the collector binary and the fixture host: it returns
+// the binary, a temporary directory, the host's root, the agent's state
+// directory and a SQLite ledger, all under the directory.
+func e2eSetup(t *testing.T) (collector, tmp, root, stateDir, db string) {
+	t.Helper()
+	collector = testbin.Build(t, testbin.Collector)
+	tmp = t.TempDir()
+	root = filepath.Join(tmp, "host")
+	if err := hostfixture.Build(root, hostfixture.TwoSocketServer()); err != nil {
+		t.Fatal(err)
+	}
+	return collector, tmp, root, filepath.Join(tmp, "state"), "sqlite:" + filepath.Join(tmp, "ledger.db")
+}
+
 // Collector down, agent crashes with a full spool, collector up, agent
 // crashes again right after a report, agent stops: the ledger holds the
 // host once, every part once, and the last report the agent made.
@@ -157,14 +171,7 @@ func TestE2ERealCollectorCrashes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the collector binary: skipped with -short")
 	}
-	collector := testbin.Build(t, testbin.Collector)
-	tmp := t.TempDir()
-	root := filepath.Join(tmp, "host")
-	if err := hostfixture.Build(root, hostfixture.TwoSocketServer()); err != nil {
-		t.Fatal(err)
-	}
-	stateDir := filepath.Join(tmp, "state")
-	db := "sqlite:" + filepath.Join(tmp, "ledger.db")
+	collector, _, root, stateDir, db := e2eSetup(t)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -224,22 +231,7 @@ func TestE2ERealCollectorCrashes(t *testing.T) {
 		t.Fatalf("collector: %v\n%s", err, col.out)
 	}
 
-	var st state
-	data, err := os.ReadFile(filepath.Join(stateDir, "state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatal(err)
-	}
-	hosts := collectorJSON(t, collector, db, "hosts")
-	if len(hosts) != 1 {
-		t.Fatalf("ledger has %d hosts, want 1: %v", len(hosts), hosts)
-	}
-	if got := uint64(hosts[0]["last_sequence"].(float64)); got != st.LastSequence {
-		// float64 holds these microsecond sequences exactly (< 2^53).
-		t.Errorf("ledger's last sequence %d, agent's last report %d: the last report was lost", got, st.LastSequence)
-	}
+	assertLedgerHoldsLastReport(t, collector, db, stateDir)
 	parts := collectorJSON(t, collector, db, "parts")
 	inv, err := scan.Scan(context.Background(), scan.Options{Root: root})
 	if err != nil {
@@ -285,14 +277,7 @@ func TestE2EIdleAgentHoldsNoStream(t *testing.T) {
 	if _, err := os.Stat("/proc/net/tcp"); err != nil {
 		t.Skipf("counts connections in /proc/net/tcp: %v", err)
 	}
-	collector := testbin.Build(t, testbin.Collector)
-	tmp := t.TempDir()
-	root := filepath.Join(tmp, "host")
-	if err := hostfixture.Build(root, hostfixture.TwoSocketServer()); err != nil {
-		t.Fatal(err)
-	}
-	stateDir := filepath.Join(tmp, "state")
-	db := "sqlite:" + filepath.Join(tmp, "ledger.db")
+	collector, tmp, root, stateDir, db := e2eSetup(t)
 	addr := freeAddr(t)
 	httpAddrFile := filepath.Join(tmp, "http.addr")
 	col := startProc(t, nil, collector, "--db", db, "serve", "--insecure", "--listen", addr,
@@ -342,12 +327,16 @@ func TestE2EIdleAgentHoldsNoStream(t *testing.T) {
 	if strings.Contains(a.out.String(), "msg=report_duplicate") || strings.Contains(a.out.String(), "msg=collector_needs_full_inventory") {
 		t.Errorf("a report was sent twice or a heartbeat did not match after a reconnect:\n%s", a.out)
 	}
-	var st state
-	data, err := os.ReadFile(filepath.Join(stateDir, "state.json"))
+	assertLedgerHoldsLastReport(t, collector, db, stateDir)
+}
+
+// assertLedgerHoldsLastReport checks that the ledger db holds one host,
+// whose last sequence is that of the agent's last report (its state file
+// in stateDir).
+func assertLedgerHoldsLastReport(t *testing.T, collector, db, stateDir string) {
+	t.Helper()
+	st, err := loadState(stateFile(stateDir))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
 		t.Fatal(err)
 	}
 	hosts := collectorJSON(t, collector, db, "hosts")
@@ -355,7 +344,8 @@ func TestE2EIdleAgentHoldsNoStream(t *testing.T) {
 		t.Fatalf("ledger has %d hosts, want 1: %v", len(hosts), hosts)
 	}
 	if got := uint64(hosts[0]["last_sequence"].(float64)); got != st.LastSequence {
-		t.Errorf("ledger's last sequence %d, agent's last report %d", got, st.LastSequence)
+		// float64 holds these microsecond sequences exactly (< 2^53).
+		t.Errorf("ledger's last sequence %d, agent's last report %d: the last report was lost", got, st.LastSequence)
 	}
 }
 
