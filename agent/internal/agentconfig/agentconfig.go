@@ -59,6 +59,9 @@ type Config struct {
 	Insecure        bool
 	SpoolMaxEntries int
 	SpoolMaxBytes   int64
+	// KeepConnection holds the collector connection open between reports
+	// (daemon.Options.KeepConnection); by default it closes when idle.
+	KeepConnection bool
 	// Root is the host root to scan ("/"; a captured tree in tests).
 	Root      string
 	LogLevel  string
@@ -92,6 +95,7 @@ func Register(fs *pflag.FlagSet) *Config {
 	fs.StringVar(&c.TLSCA, "tls-ca", "", "the CA certificate `FILE` that signed the collector's certificate")
 	fs.BoolVar(&c.Insecure, "insecure", false, "talk to the collector in plaintext, without TLS (test setups only)")
 	fs.IntVar(&c.SpoolMaxEntries, "spool-max-entries", 1000, "most reports kept while the collector is unreachable")
+	fs.BoolVar(&c.KeepConnection, "keep-connection", false, "keep the connection to the collector open between reports (default: close it once every report is acknowledged, reconnect at the next)")
 	fs.Var((*cliconfig.ByteSize)(&c.SpoolMaxBytes), "spool-max-bytes", "most bytes of reports kept while the collector is unreachable (e.g. 64MiB)")
 	fs.StringVar(&c.Root, "root", "/", "scan the host files under `DIR` instead of / (tests, captured trees)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -100,7 +104,7 @@ func Register(fs *pflag.FlagSet) *Config {
 }
 
 // daemonOnly are the settings only the daemon acts on.
-var daemonOnly = []string{"interval", "jitter", "label", "spool-max-entries", "spool-max-bytes", "log-level", "log-format"}
+var daemonOnly = []string{"interval", "jitter", "label", "spool-max-entries", "spool-max-bytes", "keep-connection", "log-level", "log-format"}
 
 // HideDaemonFlags hides from fs's help the settings only "run" acts on
 // (and extra ones), for the commands that share the daemon's config file

@@ -33,7 +33,8 @@ func TestShippedConfigLoads(t *testing.T) {
 	}
 	if c.ConfigFile != path || c.Collector != "localhost:7420" || c.Interval != time.Hour ||
 		c.TLSCA != "/var/lib/memledger-agent/tls/ca.crt" || c.TLSCert != "/var/lib/memledger-agent/tls/agent.crt" ||
-		c.TLSKey != "/var/lib/memledger-agent/tls/agent.key" || c.StateDir != "/var/lib/memledger-agent" || len(c.Labels) != 0 {
+		c.TLSKey != "/var/lib/memledger-agent/tls/agent.key" || c.StateDir != "/var/lib/memledger-agent" || len(c.Labels) != 0 ||
+		c.KeepConnection {
 		t.Errorf("shipped config read as %+v", c)
 	}
 }
@@ -41,7 +42,7 @@ func TestShippedConfigLoads(t *testing.T) {
 func TestPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "agent.yaml")
-	os.WriteFile(file, []byte("collector: file:1\ninterval: 30m\nlabel: [site=fra1, role=db]\nspool-max-bytes: 2MiB\ninsecure: true\n"), 0o600)
+	os.WriteFile(file, []byte("collector: file:1\ninterval: 30m\nlabel: [site=fra1, role=db]\nspool-max-bytes: 2MiB\ninsecure: true\nkeep-connection: true\n"), 0o600)
 	tests := []struct {
 		name  string
 		args  []string
@@ -49,7 +50,7 @@ func TestPrecedence(t *testing.T) {
 		check func(c *Config) string
 	}{
 		{"file over default", []string{"--config", file}, nil, func(c *Config) string {
-			if c.Collector != "file:1" || c.Interval != 30*time.Minute || c.SpoolMaxBytes != 2<<20 || !c.Insecure ||
+			if c.Collector != "file:1" || c.Interval != 30*time.Minute || c.SpoolMaxBytes != 2<<20 || !c.Insecure || !c.KeepConnection ||
 				!reflect.DeepEqual(c.Labels, []string{"site=fra1", "role=db"}) || c.Jitter != DefaultJitter {
 				return "file values not applied"
 			}

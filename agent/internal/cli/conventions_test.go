@@ -11,7 +11,7 @@ import (
 // flags that change what they do.
 func TestHelpListsOnlyTheCommandsOwnFlags(t *testing.T) {
 	t.Parallel()
-	daemonOnly := []string{"--interval", "--jitter", "--spool-max-entries", "--spool-max-bytes", "--label", "--log-format"}
+	daemonOnly := []string{"--interval", "--jitter", "--spool-max-entries", "--spool-max-bytes", "--keep-connection", "--label", "--log-format"}
 	for _, cmd := range []string{"enroll", "doctor"} {
 		out, _, err := run(t, "", cmd, "--help")
 		if err != nil {

@@ -33,6 +33,10 @@ Every report is written to the spool under --state-dir before it is sent and
 deleted only once the collector acknowledges it, so reports survive collector
 outages, restarts and crashes and arrive exactly once in the ledger.
 
+Once every report is acknowledged the agent closes its connection to the
+collector and reconnects for the next report, so an idle agent costs the
+collector nothing; --keep-connection holds it open instead.
+
 Settings come from flags, then MEMLEDGER_<FLAG> environment variables (e.g.
 MEMLEDGER_COLLECTOR), then the config file (--config, default
 /etc/memledger/agent.yaml; keys are the flag names), then defaults.
@@ -106,5 +110,7 @@ func runDaemon(ctx context.Context, cfg *agentconfig.Config, stderr io.Writer) e
 		Jitter:   cfg.Jitter,
 		Rescan:   rescan,
 		Logger:   logger,
+
+		KeepConnection: cfg.KeepConnection,
 	})
 }

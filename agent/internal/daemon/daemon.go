@@ -12,7 +12,10 @@
 //
 // The main loop owns scanning and the systemd watchdog; a sender goroutine
 // owns the connection: it drains the spool in sequence order, reconnecting
-// with capped exponential backoff and full jitter. Every wait selects on
+// with capped exponential backoff and full jitter. Once every spooled
+// report is acknowledged it closes the connection (unless KeepConnection)
+// and dials again when the next report is spooled: an agent reporting
+// hourly holds no stream and no connection on the collector in between. Every wait selects on
 // the context, so SIGTERM stops the daemon within moments; an abandoned
 // send is still in the spool.
 package daemon
@@ -62,6 +65,12 @@ type Options struct {
 	Rescan <-chan struct{}
 	// Backoff paces reconnection attempts (DefaultBackoff).
 	Backoff Backoff
+	// KeepConnection holds the connection to the collector open between
+	// reports, as agents did before idle connections were closed. By
+	// default the sender closes it once the spool is empty: each idle
+	// connection costs the collector memory and goroutines for a report
+	// an hour, and a reconnect costs one handshake per report.
+	KeepConnection bool
 	// BatchSize is the most reports sent on one stream before waiting for
 	// their acks (default 32; the collector's stream window is 64).
 	BatchSize int
@@ -166,11 +175,14 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.StateDir == "" {
 		return errors.New("daemon: no state directory")
 	}
+	// Dialing connects lazily: this only checks the address and the
+	// transport before anything starts. The sender dials its own
+	// connections, when it has reports to send.
 	cc, err := send.Dial(opts.Collector, opts.Send)
 	if err != nil {
 		return err
 	}
-	defer cc.Close()
+	cc.Close()
 
 	d := &daemon{
 		opts:     opts,
@@ -207,7 +219,7 @@ func Run(ctx context.Context, opts Options) error {
 	senderDone := make(chan struct{})
 	go func() {
 		defer close(senderDone)
-		d.sendLoop(ctx, cc)
+		d.sendLoop(ctx)
 	}()
 	d.notify("READY=1")
 	d.mainLoop(ctx)
@@ -350,11 +362,26 @@ func (d *daemon) scanAndSpool(ctx context.Context, reason string, forceFull bool
 	}
 }
 
-// sendLoop drains the spool to the collector until ctx ends.
-func (d *daemon) sendLoop(ctx context.Context, cc *grpc.ClientConn) {
+// sendLoop drains the spool to the collector until ctx ends. It dials
+// when there are reports to send and closes the connection whenever the
+// spool is empty (unless KeepConnection) and on return.
+func (d *daemon) sendLoop(ctx context.Context) {
+	var cc *grpc.ClientConn
+	defer func() {
+		if cc != nil {
+			cc.Close()
+		}
+	}()
 	failures := 0
 	for {
 		if d.spool.Len() == 0 {
+			if cc != nil && !d.opts.KeepConnection {
+				// Everything is acknowledged, hence durable on the
+				// collector: nothing is lost by closing.
+				cc.Close()
+				cc = nil
+				d.log.Debug("collector_disconnected_idle", "collector", d.opts.Collector)
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -362,7 +389,13 @@ func (d *daemon) sendLoop(ctx context.Context, cc *grpc.ClientConn) {
 				continue
 			}
 		}
-		err := d.deliver(ctx, cc)
+		var err error
+		if cc == nil {
+			cc, err = send.Dial(d.opts.Collector, d.opts.Send)
+		}
+		if err == nil {
+			err = d.deliver(ctx, cc)
+		}
 		if ctx.Err() != nil {
 			return
 		}

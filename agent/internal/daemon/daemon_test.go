@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -47,6 +48,8 @@ type fakeCollector struct {
 	reject func(*memledgerv1.ReportRequest) bool
 	// refuse, when set, may end the stream with the status it returns.
 	refuse func(*memledgerv1.ReportRequest) error
+	// streams is the number of Report streams open now.
+	streams atomic.Int64
 }
 
 func newFake() *fakeCollector {
@@ -54,6 +57,8 @@ func newFake() *fakeCollector {
 }
 
 func (f *fakeCollector) Report(stream grpc.BidiStreamingServer[memledgerv1.ReportRequest, memledgerv1.ReportResponse]) error {
+	f.streams.Add(1)
+	defer f.streams.Add(-1)
 	for {
 		req, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -131,6 +136,12 @@ func serve(t *testing.T, f *fakeCollector, addr string) (string, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveListener(t, f, lis)
+}
+
+// serveListener runs f on lis until the test ends or stop is called.
+func serveListener(t *testing.T, f *fakeCollector, lis net.Listener) (string, func()) {
+	t.Helper()
 	srv := grpc.NewServer()
 	memledgerv1.RegisterIngestServiceServer(srv, f)
 	go srv.Serve(lis)
@@ -138,6 +149,46 @@ func serve(t *testing.T, f *fakeCollector, addr string) (string, func()) {
 	stop := func() { once.Do(srv.Stop) }
 	t.Cleanup(stop)
 	return lis.Addr().String(), stop
+}
+
+// countingListener counts the connections it accepted and those still
+// open (the server has not closed them).
+type countingListener struct {
+	net.Listener
+	accepted, open atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.accepted.Add(1)
+	l.open.Add(1)
+	return &countedConn{Conn: c, l: l}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	l    *countingListener
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.l.open.Add(-1) })
+	return c.Conn.Close()
+}
+
+// serveCounted runs f on a loopback port whose connections it counts.
+func serveCounted(t *testing.T, f *fakeCollector) (string, *countingListener) {
+	t.Helper()
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis := &countingListener{Listener: raw}
+	addr, _ := serveListener(t, f, lis)
+	return addr, lis
 }
 
 // freeAddr returns a loopback address nobody listens on (yet).
@@ -282,6 +333,21 @@ func spoolFiles(t *testing.T, stateDir string) []string {
 	return files
 }
 
+// assertAllCommitted checks that f committed reports of the kinds want
+// ("full,hb,..."), in that order, and acknowledged every one COMMITTED.
+func assertAllCommitted(t *testing.T, f *fakeCollector, want string) {
+	t.Helper()
+	_, kinds, acks := f.snapshot()
+	if got := strings.Join(kinds, ","); got != want {
+		t.Errorf("reports %s, want %s", got, want)
+	}
+	for i, st := range acks {
+		if st != memledgerv1.AckStatus_ACK_STATUS_COMMITTED {
+			t.Errorf("ack %d: %v, want COMMITTED", i, st)
+		}
+	}
+}
+
 // assertExactlyOnce checks that every sequence was committed once, and
 // that there are want of them.
 func assertExactlyOnce(t *testing.T, f *fakeCollector, want int) {
@@ -317,16 +383,90 @@ func TestFullThenHeartbeatsThenChange(t *testing.T) {
 	if err := a.stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	_, kinds, acks := f.snapshot()
-	if got, want := strings.Join(kinds, ","), "full,hb,full,hb"; got != want {
-		t.Errorf("reports %s, want %s", got, want)
+	assertAllCommitted(t, f, "full,hb,full,hb")
+	assertExactlyOnce(t, f, 4)
+}
+
+// Between scans the agent holds no stream and no connection on the
+// collector: once a report is acknowledged the connection closes, and the
+// next scan reconnects. Reports sent over the new connections are
+// acknowledged in order and committed exactly once, and a heartbeat sent
+// after a reconnect still matches the full inventory sent before it.
+func TestIdleAgentHoldsNoConnection(t *testing.T) {
+	f := newFake()
+	var mu sync.Mutex
+	var received []uint64
+	f.onRecv = func(r *memledgerv1.ReportRequest) {
+		mu.Lock()
+		received = append(received, r.GetSequence())
+		mu.Unlock()
 	}
-	for i, st := range acks {
-		if st != memledgerv1.AckStatus_ACK_STATUS_COMMITTED {
-			t.Errorf("ack %d: %v, want COMMITTED", i, st)
+	addr, lis := serveCounted(t, f)
+	sc := newFixtureScan(t)
+	state := t.TempDir()
+	a := start(t, baseOptions(t, addr, state, sc))
+	const reports = 4
+	for i := 1; i <= reports; i++ {
+		if i > 1 {
+			if i == 3 {
+				sc.change()
+			}
+			a.scanNow()
+		}
+		eventually(t, "report acknowledged", func() bool {
+			c, _, _ := f.snapshot()
+			return len(c) == i && len(spoolFiles(t, state)) == 0
+		})
+		eventually(t, "no stream and no connection left open", func() bool {
+			return f.streams.Load() == 0 && lis.open.Load() == 0
+		})
+	}
+	if err := a.stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := lis.accepted.Load(); got != reports {
+		t.Errorf("%d connections accepted, want %d (one per report)", got, reports)
+	}
+	assertAllCommitted(t, f, "full,hb,full,hb")
+	mu.Lock()
+	for i := 1; i < len(received); i++ {
+		if received[i] <= received[i-1] {
+			t.Errorf("report %d has sequence %d after %d: not in order", i, received[i], received[i-1])
 		}
 	}
-	assertExactlyOnce(t, f, 4)
+	mu.Unlock()
+	assertExactlyOnce(t, f, reports)
+}
+
+// With KeepConnection the agent sends every report over the one
+// connection it opened first.
+func TestKeepConnectionReusesOneConnection(t *testing.T) {
+	f := newFake()
+	addr, lis := serveCounted(t, f)
+	sc := newFixtureScan(t)
+	state := t.TempDir()
+	opts := baseOptions(t, addr, state, sc)
+	opts.KeepConnection = true
+	a := start(t, opts)
+	for i := 1; i <= 3; i++ {
+		if i > 1 {
+			a.scanNow()
+		}
+		eventually(t, "report acknowledged", func() bool {
+			c, _, _ := f.snapshot()
+			return len(c) == i && len(spoolFiles(t, state)) == 0
+		})
+	}
+	if got := lis.open.Load(); got != 1 {
+		t.Errorf("%d connections open after the reports, want 1 (kept)", got)
+	}
+	if err := a.stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := lis.accepted.Load(); got != 1 {
+		t.Errorf("%d connections accepted, want 1", got)
+	}
+	assertExactlyOnce(t, f, 3)
 }
 
 // The collector is down for a while: reports pile up in the spool (on

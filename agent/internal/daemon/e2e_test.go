@@ -10,12 +10,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -147,6 +150,20 @@ func collectorJSON(t *testing.T, bin, db string, args ...string) []map[string]an
 	return v
 }
 
+// e2eSetup builds the collector binary and the fixture host: it returns
+// the binary, a temporary directory, the host's root, the agent's state
+// directory and a SQLite ledger, all under the directory.
+func e2eSetup(t *testing.T) (collector, tmp, root, stateDir, db string) {
+	t.Helper()
+	collector = testbin.Build(t, testbin.Collector)
+	tmp = t.TempDir()
+	root = filepath.Join(tmp, "host")
+	if err := hostfixture.Build(root, hostfixture.TwoSocketServer()); err != nil {
+		t.Fatal(err)
+	}
+	return collector, tmp, root, filepath.Join(tmp, "state"), "sqlite:" + filepath.Join(tmp, "ledger.db")
+}
+
 // Collector down, agent crashes with a full spool, collector up, agent
 // crashes again right after a report, agent stops: the ledger holds the
 // host once, every part once, and the last report the agent made.
@@ -154,14 +171,7 @@ func TestE2ERealCollectorCrashes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the collector binary: skipped with -short")
 	}
-	collector := testbin.Build(t, testbin.Collector)
-	tmp := t.TempDir()
-	root := filepath.Join(tmp, "host")
-	if err := hostfixture.Build(root, hostfixture.TwoSocketServer()); err != nil {
-		t.Fatal(err)
-	}
-	stateDir := filepath.Join(tmp, "state")
-	db := "sqlite:" + filepath.Join(tmp, "ledger.db")
+	collector, _, root, stateDir, db := e2eSetup(t)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -221,22 +231,7 @@ func TestE2ERealCollectorCrashes(t *testing.T) {
 		t.Fatalf("collector: %v\n%s", err, col.out)
 	}
 
-	var st state
-	data, err := os.ReadFile(filepath.Join(stateDir, "state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatal(err)
-	}
-	hosts := collectorJSON(t, collector, db, "hosts")
-	if len(hosts) != 1 {
-		t.Fatalf("ledger has %d hosts, want 1: %v", len(hosts), hosts)
-	}
-	if got := uint64(hosts[0]["last_sequence"].(float64)); got != st.LastSequence {
-		// float64 holds these microsecond sequences exactly (< 2^53).
-		t.Errorf("ledger's last sequence %d, agent's last report %d: the last report was lost", got, st.LastSequence)
-	}
+	assertLedgerHoldsLastReport(t, collector, db, stateDir)
 	parts := collectorJSON(t, collector, db, "parts")
 	inv, err := scan.Scan(context.Background(), scan.Options{Root: root})
 	if err != nil {
@@ -269,4 +264,138 @@ func TestE2ERealCollectorCrashes(t *testing.T) {
 	if t.Failed() || os.Getenv("MEMLEDGER_E2E_DUMP") != "" {
 		t.Logf("agent logs:\n%s\ncollector log:\n%s", all, col.out)
 	}
+}
+
+// An agent between scans holds no stream and no connection on the real
+// collector: its memledger_streams_open gauge and the TCP connections to
+// its port return to 0 after every report, and the reports sent over the
+// new connections land in the ledger in order, once each.
+func TestE2EIdleAgentHoldsNoStream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the collector binary: skipped with -short")
+	}
+	if _, err := os.Stat("/proc/net/tcp"); err != nil {
+		t.Skipf("counts connections in /proc/net/tcp: %v", err)
+	}
+	collector, tmp, root, stateDir, db := e2eSetup(t)
+	addr := freeAddr(t)
+	httpAddrFile := filepath.Join(tmp, "http.addr")
+	col := startProc(t, nil, collector, "--db", db, "serve", "--insecure", "--listen", addr,
+		"--http-listen", "127.0.0.1:0", "--http-addr-file", httpAddrFile, "--metrics-open")
+	var httpAddr string
+	eventually(t, "collector HTTP address", func() bool {
+		b, err := os.ReadFile(httpAddrFile)
+		httpAddr = strings.TrimSpace(string(b))
+		return err == nil && httpAddr != ""
+	})
+	_, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentEnv := []string{envHelper + "=1", envCollector + "=" + addr, envState + "=" + stateDir, envRoot + "=" + root}
+	a := startProc(t, agentEnv, self, "-test.run=^$")
+
+	const reports = 3
+	for i := 1; i <= reports; i++ {
+		if i > 1 {
+			a.cmd.Process.Signal(syscall.SIGHUP)
+		}
+		eventually(t, fmt.Sprintf("report %d acknowledged", i), func() bool {
+			return strings.Count(a.out.String(), "msg=report_committed") == i && len(spoolFiles(t, stateDir)) == 0
+		})
+		eventually(t, fmt.Sprintf("no stream and no connection after report %d", i), func() bool {
+			return streamsOpen(t, httpAddr) == 0 && establishedConns(t, port) == 0
+		})
+	}
+	if err := a.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("agent after SIGTERM: %v; output:\n%s", err, a.out)
+	}
+	if err := col.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("collector: %v\n%s", err, col.out)
+	}
+	if n := strings.Count(a.out.String(), "msg=collector_disconnected_idle"); n != reports {
+		t.Errorf("agent closed its idle connection %d times, want %d (once per report)", n, reports)
+	}
+	if strings.Contains(a.out.String(), "msg=report_duplicate") || strings.Contains(a.out.String(), "msg=collector_needs_full_inventory") {
+		t.Errorf("a report was sent twice or a heartbeat did not match after a reconnect:\n%s", a.out)
+	}
+	assertLedgerHoldsLastReport(t, collector, db, stateDir)
+}
+
+// assertLedgerHoldsLastReport checks that the ledger db holds one host,
+// whose last sequence is that of the agent's last report (its state file
+// in stateDir).
+func assertLedgerHoldsLastReport(t *testing.T, collector, db, stateDir string) {
+	t.Helper()
+	st, err := loadState(stateFile(stateDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := collectorJSON(t, collector, db, "hosts")
+	if len(hosts) != 1 {
+		t.Fatalf("ledger has %d hosts, want 1: %v", len(hosts), hosts)
+	}
+	if got := uint64(hosts[0]["last_sequence"].(float64)); got != st.LastSequence {
+		// float64 holds these microsecond sequences exactly (< 2^53).
+		t.Errorf("ledger's last sequence %d, agent's last report %d: the last report was lost", got, st.LastSequence)
+	}
+}
+
+// streamsOpen reads memledger_streams_open from the collector's /metrics.
+func streamsOpen(t *testing.T, httpAddr string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + httpAddr + "/metrics")
+	if err != nil {
+		t.Fatalf("collector metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("collector metrics: status %d, %v", resp.StatusCode, err)
+	}
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(line, "memledger_streams_open "); ok {
+			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("memledger_streams_open %q: %v", v, err)
+			}
+			return int(n)
+		}
+	}
+	t.Fatalf("collector metrics have no memledger_streams_open:\n%s", body)
+	return 0
+}
+
+// establishedConns counts the established TCP connections whose local
+// port is port on this host: those a server listening on port holds
+// (/proc/net/tcp and tcp6: hex local address:port, remote address:port,
+// then the state, 01 for ESTABLISHED).
+func establishedConns(t *testing.T, port int) int {
+	t.Helper()
+	n := 0
+	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue // no IPv6
+		}
+		for line := range strings.Lines(string(data)) {
+			f := strings.Fields(line)
+			if len(f) < 4 || f[3] != "01" {
+				continue
+			}
+			_, hexPort, ok := strings.Cut(f[1], ":")
+			if p, err := strconv.ParseUint(hexPort, 16, 16); ok && err == nil && int(p) == port {
+				n++
+			}
+		}
+	}
+	return n
 }

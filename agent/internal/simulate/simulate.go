@@ -419,23 +419,27 @@ loop:
 
 // PeakRSS reads the peak resident set size (VmHWM, in bytes) from the
 // text of a Linux /proc/PID/status file.
-func PeakRSS(status []byte) (int64, error) {
+func PeakRSS(status []byte) (int64, error) { return StatusSize(status, "VmHWM") }
+
+// StatusSize reads the size field (VmHWM, VmRSS, ...; "NAME: N kB"), in
+// bytes, from the text of a Linux /proc/PID/status file.
+func StatusSize(status []byte, field string) (int64, error) {
 	for line := range strings.Lines(string(status)) {
-		rest, ok := strings.CutPrefix(line, "VmHWM:")
+		rest, ok := strings.CutPrefix(line, field+":")
 		if !ok {
 			continue
 		}
 		f := strings.Fields(rest)
 		if len(f) != 2 || f[1] != "kB" {
-			return 0, fmt.Errorf("VmHWM line %q: want \"VmHWM: N kB\"", strings.TrimSpace(line))
+			return 0, fmt.Errorf("%s line %q: want \"%s: N kB\"", field, strings.TrimSpace(line), field)
 		}
 		kb, err := strconv.ParseInt(f[0], 10, 64)
 		if err != nil || kb < 0 || kb > math.MaxInt64>>10 {
-			return 0, fmt.Errorf("VmHWM line %q: bad size", strings.TrimSpace(line))
+			return 0, fmt.Errorf("%s line %q: bad size", field, strings.TrimSpace(line))
 		}
 		return kb << 10, nil
 	}
-	return 0, errors.New("no VmHWM line (not a Linux process status file?)")
+	return 0, fmt.Errorf("no %s line (not a Linux process status file?)", field)
 }
 
 // dialHosts connects the hosts: each with its own certificate (HostTLS),

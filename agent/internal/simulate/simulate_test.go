@@ -350,6 +350,9 @@ func TestPeakRSS(t *testing.T) {
 	if err != nil || got != 812344<<10 {
 		t.Fatalf("PeakRSS = %d, %v; want %d", got, err, 812344<<10)
 	}
+	if got, err := StatusSize([]byte(status), "VmRSS"); err != nil || got != 700000<<10 {
+		t.Errorf("StatusSize(VmRSS) = %d, %v; want %d", got, err, 700000<<10)
+	}
 	for _, bad := range []string{"", "VmRSS: 1 kB\n", "VmHWM: 12 MB\n", "VmHWM: x kB\n", "VmHWM: -1 kB\n", "VmHWM: 99999999999999999999 kB\n"} {
 		if n, err := PeakRSS([]byte(bad)); err == nil {
 			t.Errorf("PeakRSS(%q) = %d, want an error", bad, n)
