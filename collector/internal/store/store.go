@@ -647,8 +647,17 @@ type PartFilter struct {
 	// and later returned is absent during the gap). The Part values still
 	// describe the part as it is now (current slot, removed_at, ...).
 	AsOf time.Time
+	// SerialPrefix: the serial number starts with it, as typed or
+	// upper-cased (a prefix match, indexed; not a substring search).
+	SerialPrefix string
+	// PartNumberPrefix: the part number (a drive's model) starts with it,
+	// as typed or upper-cased.
+	PartNumberPrefix string
 	// Limit caps the number of parts returned; 0 means no limit.
 	Limit int
+	// Offset skips that many parts of the ordered list first (Parts only,
+	// with a Limit: paging).
+	Offset int
 }
 
 // EventFilter selects events. Zero fields do not filter.

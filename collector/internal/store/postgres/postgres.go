@@ -103,6 +103,7 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		AnalyzeAsGrows:   true,
 		HostPartsVersion: true,
 		WritableCTE:      true,
+		BinaryCollate:    ` COLLATE "C"`,
 		// Advisory locks keyed (class, hash of the identity): a hash
 		// collision only makes two identities wait for each other.
 		LockIdentitiesSQL: `SELECT count(pg_advisory_xact_lock(1296845124, hashtext(id))) FROM unnest($1::text[]) WITH ORDINALITY AS t(id, n)`,

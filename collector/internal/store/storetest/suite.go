@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"ForEachPartGroup", testForEachPartGroup},
 		{"ForEachHost", testForEachHost},
 		{"VendorFilter", testVendorFilter},
+		{"PartSearchAndPaging", testPartSearchAndPaging},
 		{"HostFilter", testHostFilter},
 		{"EventFilter", testEventFilter},
 		{"AppendEvents", testAppendEvents},
@@ -2037,4 +2038,82 @@ func testRetiredHost(t *testing.T, h *harness) {
 	if returned != 2 || clashes != 2 {
 		t.Errorf("events of rt-old reporting again: %v", kinds)
 	}
+}
+
+// testPartSearchAndPaging: serial and part-number searches are prefix
+// matches (as typed or upper-cased), and Limit/Offset page through the
+// same order as the unpaged list.
+func testPartSearchAndPaging(t *testing.T, h *harness) {
+	mods := []*memledgerv1.MemoryModule{
+		DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "MICR0001"),
+		DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "MICR0002"),
+		DIMM("A3", Crucial, "CT32G4RFD4293", "XMICR0003"),
+		DIMM("A4", Samsung, "M393A4K40DB3-CWE", "mixedCase01"),
+	}
+	drives := []*memledgerv1.StorageDevice{Drive("nvme0n1", Kingston, "KINGSTON SNV2S500G", "50026B7785A1", "SBI02102")}
+	h.committed(Full(Inventory("search-a", mods, drives), 1, At(0)))
+	h.committed(Full(Inventory("search-b", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "MICR0100")}, nil), 1, At(0)))
+	for _, c := range []struct {
+		f    store.PartFilter
+		want []string
+	}{
+		{store.PartFilter{SerialPrefix: "MICR"}, []string{"MICR0001", "MICR0002", "MICR0100"}},
+		{store.PartFilter{SerialPrefix: "micr000"}, []string{"MICR0001", "MICR0002"}},
+		{store.PartFilter{SerialPrefix: "MICR0001"}, []string{"MICR0001"}},
+		{store.PartFilter{SerialPrefix: "ICR"}, nil}, // not a substring search
+		{store.PartFilter{SerialPrefix: "mixedC"}, []string{"mixedCase01"}},
+		{store.PartFilter{SerialPrefix: "MIXEDC"}, nil}, // upper-cased, never lower-cased
+		{store.PartFilter{SerialPrefix: " MICR0100 ", HostIDs: []string{"search-b"}}, []string{"MICR0100"}},
+		{store.PartFilter{SerialPrefix: "MICR", HostIDs: []string{"search-a"}}, []string{"MICR0001", "MICR0002"}},
+		{store.PartFilter{PartNumberPrefix: "36asf8g72pz"}, []string{"MICR0001", "MICR0002", "MICR0100"}},
+		{store.PartFilter{PartNumberPrefix: "KINGSTON SNV2"}, []string{"50026B7785A1"}},
+		{store.PartFilter{PartNumberPrefix: "SNV2"}, nil},
+		{store.PartFilter{PartNumberPrefix: "CT32", Vendor: "micron"}, []string{"XMICR0003"}},
+		{store.PartFilter{PartNumberPrefix: "CT32", Vendor: "samsung"}, nil},
+	} {
+		if got := serials(h.parts(c.f)); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Parts(%+v): %v, want %v", c.f, got, c.want)
+		}
+		var streamed []string
+		err := h.s.ForEachPart(h.ctx, c.f, func(p store.PartBrief) error {
+			streamed = append(streamed, p.SerialNumber)
+			return nil
+		})
+		sort.Strings(streamed)
+		if err != nil || !reflect.DeepEqual(streamed, c.want) {
+			t.Errorf("ForEachPart(%+v): %v, %v; want %v", c.f, streamed, err, c.want)
+		}
+	}
+
+	all := h.parts(store.PartFilter{})
+	if len(all) != 6 {
+		t.Fatalf("%d parts, want 6", len(all))
+	}
+	var paged []store.Part
+	for off := 0; off < len(all)+2; off += 4 {
+		page := h.parts(store.PartFilter{Limit: 4, Offset: off})
+		if want := min(4, max(0, len(all)-off)); len(page) != want {
+			t.Errorf("page at offset %d: %d parts, want %d", off, len(page), want)
+		}
+		paged = append(paged, page...)
+	}
+	if !reflect.DeepEqual(partIDs(paged), partIDs(all)) {
+		t.Errorf("paged ids %v, unpaged %v", partIDs(paged), partIDs(all))
+	}
+	if got := h.parts(store.PartFilter{SerialPrefix: "MICR", Limit: 1, Offset: 2}); len(got) != 1 || got[0].SerialNumber != "MICR0100" {
+		t.Errorf("third MICR part: %v, want MICR0100", serials(got))
+	}
+	for _, bad := range []store.PartFilter{{Offset: 1}, {Limit: -1}, {Limit: 1, Offset: -1}} {
+		if _, err := h.s.Parts(h.ctx, bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("Parts(limit %d, offset %d): %v, want ErrInvalid", bad.Limit, bad.Offset, err)
+		}
+	}
+}
+
+func partIDs(ps []store.Part) []int64 {
+	out := make([]int64, len(ps))
+	for i, p := range ps {
+		out[i] = p.ID
+	}
+	return out
 }

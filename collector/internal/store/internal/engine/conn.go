@@ -119,6 +119,11 @@ type Dialect struct {
 	// read it. Without it (SQLite, one writer) the interval comes from the
 	// row as the batch read it and joins the batch's presence inserts.
 	WritableCTE bool
+	// BinaryCollate is appended to a text column compared by byte order
+	// (` COLLATE "C"` on PostgreSQL, whose database collation may sort by
+	// language; "" on SQLite, which compares bytes), so that prefix ranges
+	// are exact and use the index built with the same collation.
+	BinaryCollate string
 	// OptimizeSQL refreshes the planner's statistics ("ANALYZE",
 	// "PRAGMA optimize").
 	OptimizeSQL string

@@ -22,9 +22,34 @@ type args struct {
 	vals []any
 	// array renders IN lists as one array parameter (PostgreSQL).
 	array bool
+	// collate is Dialect.BinaryCollate.
+	collate string
 }
 
-func (e *Engine) newArgs() *args { return &args{array: e.d.ArrayParams} }
+func (e *Engine) newArgs() *args { return &args{array: e.d.ArrayParams, collate: e.d.BinaryCollate} }
+
+// prefixCond renders "col starts with one of prefixes" as byte-order
+// ranges, which the column's index (built with the same collation)
+// answers without a scan. The upper bound appends U+10FFFF, the largest
+// code point: a value continuing the prefix with it would be missed, and
+// the ledger's cleaned text holds no such noncharacter.
+func (a *args) prefixCond(col string, prefixes []string) string {
+	c := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		c[i] = "(" + col + a.collate + " >= " + a.add(p) + " AND " + col + a.collate + " < " + a.add(p+"\U0010FFFF") + ")"
+	}
+	return "(" + strings.Join(c, " OR ") + ")"
+}
+
+// searchPrefixes are the prefixes a serial or part-number search matches:
+// as typed and upper-cased (makers print both in capitals), deduplicated.
+func searchPrefixes(s string) []string {
+	s = ledger.CleanText(strings.TrimSpace(s))
+	if up := strings.ToUpper(s); up != s {
+		return []string{s, up}
+	}
+	return []string{s}
+}
 
 func (a *args) add(v any) string {
 	a.vals = append(a.vals, v)
@@ -227,6 +252,9 @@ func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, e
 	if err := e.checkOpen(); err != nil {
 		return nil, err
 	}
+	if f.Limit < 0 || f.Offset < 0 || f.Offset > 0 && f.Limit == 0 {
+		return nil, fmt.Errorf("list parts: limit %d, offset %d: want an offset only with a limit, neither negative: %w", f.Limit, f.Offset, store.ErrInvalid)
+	}
 	a := e.newArgs()
 	conds, ok, err := partConds(a, f)
 	if err != nil || !ok {
@@ -236,6 +264,9 @@ func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, e
 		" ORDER BY p.host_id, p.kind, p.slot, p.id"
 	if f.Limit > 0 {
 		q += " LIMIT " + a.add(int64(f.Limit))
+	}
+	if f.Offset > 0 {
+		q += " OFFSET " + a.add(int64(f.Offset))
 	}
 	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
 	if err != nil {
@@ -282,6 +313,12 @@ func partConds(a *args, f store.PartFilter) (conds []string, ok bool, err error)
 			c[i] = a.inStrings(col, slugs)
 		}
 		conds = append(conds, "("+strings.Join(c, " OR ")+")")
+	}
+	if f.SerialPrefix != "" {
+		conds = append(conds, a.prefixCond("p.serial_number", searchPrefixes(f.SerialPrefix)))
+	}
+	if f.PartNumberPrefix != "" {
+		conds = append(conds, a.prefixCond("p.part_number", searchPrefixes(f.PartNumberPrefix)))
 	}
 	if len(f.Kinds) > 0 {
 		ks := make([]string, len(f.Kinds))
