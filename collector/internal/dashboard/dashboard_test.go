@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -219,5 +220,47 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly ||
 		session.SameSite != http.SameSiteStrictMode || session.MaxAge <= 0 || session.Expires.IsZero() {
 		t.Errorf("sign-in over TLS: %d, cookie %+v", resp.StatusCode, session)
+	}
+}
+
+var serialCell = regexp.MustCompile(`<td class="serial">([^<]*)</td>`)
+
+// TestPartsPagesFollowTheDownload: walking the parts pages by their next
+// links shows, in order, exactly the serials the download lists; the
+// serial search is a prefix match.
+func TestPartsPagesFollowTheDownload(t *testing.T) {
+	srv := newServer(t)
+	for _, query := range []string{"", "serial=web-a", "part=36asf"} {
+		_, csvBody := bearerGet(t, srv, "/parts?format=csv&"+query)
+		rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s csv: %v", query, err)
+		}
+		col := slices.Index(rows[0], "serial_number")
+		var want []string
+		for _, r := range rows[1:] {
+			want = append(want, r[col])
+		}
+		var got []string
+		for page := 1; ; page++ {
+			_, body := bearerGet(t, srv, "/parts?"+query+"&page="+strconv.Itoa(page))
+			for _, m := range serialCell.FindAllStringSubmatch(body, -1) {
+				got = append(got, m[1])
+			}
+			if !strings.Contains(body, `rel="next"`) {
+				break
+			}
+			if page > 100 {
+				t.Fatalf("%s: more than 100 pages", query)
+			}
+		}
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s: pages show %d serials, download %d (or none)", query, len(got), len(want))
+		}
+		for _, s := range want {
+			if query == "serial=web-a" && !strings.HasPrefix(s, "WEB-A") {
+				t.Errorf("serial search web-a found %q", s)
+			}
+		}
 	}
 }

@@ -3,7 +3,6 @@ package dashboard
 import (
 	"cmp"
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,9 +13,6 @@ import (
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/collector/internal/view"
 )
-
-// errEnough stops a stream that has what the page needs.
-var errEnough = errors.New("enough rows for the page")
 
 // idChunk bounds the ids of one store query (SQLite's variable limit).
 const idChunk = 500
@@ -242,59 +238,34 @@ func (d *Dashboard) parts(w http.ResponseWriter, r *http.Request) {
 		}
 		filter.AsOf = t
 	}
-	// A drive's model is its part number in the ledger.
-	partNumber := strings.ToLower(strings.TrimSpace(cmp.Or(q.Get("part"), q.Get("model"))))
-	serial := strings.ToLower(strings.TrimSpace(q.Get("serial")))
-	// A page stops the stream once it has its rows and one more (which
-	// shows there is a next page): over millions of parts the first pages
-	// answer at once, without counting them all. Downloads read them all.
-	stopAfter := 0
+	// A drive's model is its part number in the ledger. Both searches are
+	// prefix matches the store answers from its indexes.
+	filter.PartNumberPrefix = strings.TrimSpace(cmp.Or(q.Get("part"), q.Get("model")))
+	filter.SerialPrefix = strings.TrimSpace(q.Get("serial"))
+	// A page reads its rows and one more (which shows there is a next
+	// page), without counting the list. Downloads read it all.
+	var pg pager
 	if format == "" {
 		n, err := pageWanted(r)
 		if err != nil {
 			d.fail(w, r, err)
 			return
 		}
-		stopAfter = n*d.o.PageSize + 1
+		filter.Limit, filter.Offset = d.o.PageSize+1, (n-1)*d.o.PageSize
+		pg = pager{Page: n, Pages: n, From: filter.Offset}
 	}
-	var ids []int64
-	more := false
-	err = d.o.Store.ForEachPart(ctx, filter, func(p store.PartBrief) error {
-		if partNumber != "" && !containsFold(partNumber, p.PartNumber) || serial != "" && !containsFold(serial, p.SerialNumber) {
-			return nil
-		}
-		if stopAfter > 0 && len(ids) == stopAfter {
-			more = true
-			return errEnough
-		}
-		ids = append(ids, p.ID)
-		return nil
-	})
-	if errors.Is(err, errEnough) {
-		err = nil
-	}
+	list, err := d.o.Store.Parts(ctx, filter)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	from, to := 0, len(ids)
-	var pg pager
 	if format == "" {
-		if pg, err = paginate(r, len(ids), d.o.PageSize); err != nil {
-			d.fail(w, r, err)
-			return
+		if pg.More = len(list) > d.o.PageSize; pg.More {
+			list = list[:d.o.PageSize]
+			pg.Pages++
 		}
-		from, to = pg.From, pg.To
-		pg.More = more
-	}
-	var list []store.Part
-	for chunk := range slices.Chunk(ids[from:to], idChunk) {
-		ps, err := d.o.Store.Parts(ctx, store.PartFilter{IDs: chunk, Removed: store.IncludeRemoved})
-		if err != nil {
-			d.fail(w, r, err)
-			return
-		}
-		list = append(list, ps...)
+		pg.To = pg.From + len(list)
+		pg.Total = pg.To
 	}
 	var hostIDs []string
 	for _, p := range list {
