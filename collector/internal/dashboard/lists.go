@@ -32,26 +32,12 @@ func hostsByID(ctx context.Context, st store.Store, ids []string) (map[string]st
 	return out, nil
 }
 
-// vendorHosts returns the ids of the hosts carrying a part of vendor
-// (parent-aware, as store.PartFilter.Vendor).
-func vendorHosts(ctx context.Context, st store.Store, vendor string) (map[string]bool, error) {
-	out := map[string]bool{}
-	err := st.ForEachPart(ctx, store.PartFilter{Vendor: vendor}, func(p store.PartBrief) error {
-		out[p.HostID] = true
-		return nil
-	})
-	return out, err
-}
-
-var hostSorts = map[string]func(a, b store.HostBrief) int{
-	"hostname": func(a, b store.HostBrief) int {
-		return cmp.Or(cmp.Compare(a.Hostname, b.Hostname), cmp.Compare(a.ID, b.ID))
-	},
-	"id": func(a, b store.HostBrief) int { return cmp.Compare(a.ID, b.ID) },
-	"first_seen": func(a, b store.HostBrief) int {
-		return cmp.Or(a.FirstSeen.Compare(b.FirstSeen), cmp.Compare(a.ID, b.ID))
-	},
-	"last_seen": func(a, b store.HostBrief) int { return cmp.Or(a.LastSeen.Compare(b.LastSeen), cmp.Compare(a.ID, b.ID)) },
+// hostOrders maps the hosts page's sort parameter to the store's order.
+var hostOrders = map[string]store.HostOrder{
+	"hostname":   store.HostsByHostname,
+	"id":         store.HostsByID,
+	"first_seen": store.HostsByFirstSeen,
+	"last_seen":  store.HostsByLastSeen,
 }
 
 type hostRow struct {
@@ -80,79 +66,35 @@ func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
 		filter.Labels = append(filter.Labels, sels...)
 	}
 	sortKey, dir := cmp.Or(q.Get("sort"), "hostname"), q.Get("dir")
-	less, ok := hostSorts[sortKey]
+	order, ok := hostOrders[sortKey]
 	if !ok {
 		d.fail(w, r, badRequest("sort %q: want hostname, id, first_seen or last_seen", sortKey))
 		return
 	}
+	filter.Order, filter.Desc = order, dir == "desc"
+	filter.Search = strings.TrimSpace(q.Get("q"))
+	filter.Vendor = strings.ToLower(strings.TrimSpace(q.Get("vendor")))
 	status := q.Get("status")
 	if status != "" && status != "violation" && status != "clean" {
 		d.fail(w, r, badRequest("status %q: want violation or clean", status))
 		return
 	}
-	var byVendor map[string]bool
-	if v := strings.TrimSpace(q.Get("vendor")); v != "" {
-		if byVendor, err = vendorHosts(ctx, d.o.Store, strings.ToLower(v)); err != nil {
-			d.fail(w, r, err)
-			return
-		}
+	var (
+		hosts []store.Host
+		pg    pager
+	)
+	if status == "" {
+		hosts, pg, err = d.hostPage(ctx, r, filter, format != "")
+	} else {
+		hosts, pg, err = d.hostPageByStatus(ctx, r, filter, status == "violation", format != "")
 	}
-	var inViolation map[string]bool
-	if status != "" {
-		rep, err := d.fleetReport(ctx)
-		if err != nil {
-			d.fail(w, r, err)
-			return
-		}
-		inViolation = map[string]bool{}
-		for _, v := range rep.Violations {
-			inViolation[v.HostID] = true
-		}
-	}
-	search := strings.ToLower(strings.TrimSpace(q.Get("q")))
-	var matched []store.HostBrief
-	err = d.o.Store.ForEachHost(ctx, filter, func(h store.HostBrief) error {
-		switch {
-		case search != "" && !containsFold(search, h.ID, h.Hostname),
-			byVendor != nil && !byVendor[h.ID],
-			status == "violation" && !inViolation[h.ID],
-			status == "clean" && inViolation[h.ID]:
-			return nil
-		}
-		matched = append(matched, h)
-		return nil
-	})
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	slices.SortStableFunc(matched, less)
-	if dir == "desc" {
-		slices.Reverse(matched)
-	}
-	from, to := 0, len(matched)
-	var pg pager
-	if format == "" {
-		if pg, err = paginate(r, len(matched), d.o.PageSize); err != nil {
-			d.fail(w, r, err)
-			return
-		}
-		from, to = pg.From, pg.To
-	}
-	ids := make([]string, 0, to-from)
-	for _, h := range matched[from:to] {
-		ids = append(ids, h.ID)
-	}
-	full, err := hostsByID(ctx, d.o.Store, ids)
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	views := make([]view.Host, 0, len(ids))
-	for _, id := range ids {
-		if h, ok := full[id]; ok {
-			views = append(views, view.HostOf(h))
-		}
+	views := make([]view.Host, len(hosts))
+	for i, h := range hosts {
+		views[i] = view.HostOf(h)
 	}
 	if format != "" {
 		download(w, format, "hosts", view.HostCSVHeader, views, view.Host.CSVRow)
@@ -163,6 +105,68 @@ func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
 		rows[i] = hostRow{Host: h, Labels: labelList(h.Labels)}
 	}
 	d.render(w, r, http.StatusOK, "hosts", page{Title: "Hosts", Data: map[string]any{"Rows": rows, "Pager": pg, "Sort": sortKey, "Dir": dir}})
+}
+
+// hostPage reads one page of hosts (all of them for a download) from the
+// store, which filters, sorts, counts and pages in SQL.
+func (d *Dashboard) hostPage(ctx context.Context, r *http.Request, filter store.HostFilter, all bool) ([]store.Host, pager, error) {
+	if all {
+		hosts, err := d.o.Store.Hosts(ctx, filter)
+		return hosts, pager{}, err
+	}
+	total, err := d.o.Store.CountHosts(ctx, filter)
+	if err != nil {
+		return nil, pager{}, err
+	}
+	pg, err := paginate(r, total, d.o.PageSize)
+	if err != nil || pg.To == pg.From {
+		return nil, pg, err
+	}
+	filter.Limit, filter.Offset = pg.To-pg.From, pg.From
+	hosts, err := d.o.Store.Hosts(ctx, filter)
+	return hosts, pg, err
+}
+
+// hostPageByStatus is hostPage for hosts with (or without) a violation:
+// the policy's verdicts are the fleet report's, not SQL, so the hosts
+// stream in the page's order and are kept or dropped by the report.
+func (d *Dashboard) hostPageByStatus(ctx context.Context, r *http.Request, filter store.HostFilter, violating, all bool) ([]store.Host, pager, error) {
+	rep, err := d.fleetReport(ctx)
+	if err != nil {
+		return nil, pager{}, err
+	}
+	inViolation := map[string]bool{}
+	for _, v := range rep.Violations {
+		inViolation[v.HostID] = true
+	}
+	var ids []string
+	err = d.o.Store.ForEachHost(ctx, filter, func(h store.HostBrief) error {
+		if inViolation[h.ID] == violating {
+			ids = append(ids, h.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, pager{}, err
+	}
+	var pg pager
+	if !all {
+		if pg, err = paginate(r, len(ids), d.o.PageSize); err != nil {
+			return nil, pg, err
+		}
+		ids = ids[pg.From:pg.To]
+	}
+	full, err := hostsByID(ctx, d.o.Store, ids)
+	if err != nil {
+		return nil, pg, err
+	}
+	hosts := make([]store.Host, 0, len(ids))
+	for _, id := range ids {
+		if h, ok := full[id]; ok {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts, pg, nil
 }
 
 func labelList(m map[string]string) []string {

@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"VendorFilter", testVendorFilter},
 		{"PartSearchAndPaging", testPartSearchAndPaging},
 		{"HostFilter", testHostFilter},
+		{"HostListPages", testHostListPages},
 		{"EventFilter", testEventFilter},
 		{"AppendEvents", testAppendEvents},
 		{"RejectedReports", testRejected},
@@ -2116,4 +2117,91 @@ func partIDs(ps []store.Part) []int64 {
 		out[i] = p.ID
 	}
 	return out
+}
+
+// testHostListPages: host search, the vendor filter, orders, paging and
+// counts, the same in Hosts, CountHosts and ForEachHost.
+func testHostListPages(t *testing.T, h *harness) {
+	// host id, hostname, first seen (days), vendor of its one DIMM
+	// (removed from hp-e, so hp-e carries none).
+	fleet := []struct {
+		id, name string
+		day      int
+		vendor   *memledgerv1.Vendor
+	}{
+		{"hp-a", "zulu.example.net", 3, Micron},
+		{"hp-b", "Alpha_1.example.net", 1, Crucial},
+		{"hp-c", "mike.example.net", 2, Samsung},
+		{"hp-d", "alpha%1.example.net", 0, Kingston},
+		{"hp-e", "echo.example.net", 4, Micron},
+	}
+	for i, x := range fleet {
+		inv := Inventory(x.id, []*memledgerv1.MemoryModule{DIMM("A1", x.vendor, "PN", fmt.Sprintf("HLP%04d", i))}, nil)
+		inv.Host.Hostname = x.name
+		h.committed(Full(inv, 1, At(x.day)))
+	}
+	h.committed(Full(func() *memledgerv1.Inventory {
+		inv := Inventory("hp-e", nil, nil)
+		inv.Host.Hostname = "echo.example.net"
+		return inv
+	}(), 2, At(5)))
+	kingMicronDies := DIMM("A2", Kingston, "PN", "HLP0100")
+	kingMicronDies.DramVendor = Micron
+	inv := Inventory("hp-d", []*memledgerv1.MemoryModule{DIMM("A1", Kingston, "PN", "HLP0003"), kingMicronDies}, nil)
+	inv.Host.Hostname = "alpha%1.example.net"
+	h.committed(Full(inv, 2, At(6)))
+
+	for _, c := range []struct {
+		f    store.HostFilter
+		want []string
+	}{
+		{store.HostFilter{}, []string{"hp-a", "hp-b", "hp-c", "hp-d", "hp-e"}},
+		{store.HostFilter{Order: store.HostsByHostname}, []string{"hp-b", "hp-d", "hp-e", "hp-c", "hp-a"}},
+		{store.HostFilter{Order: store.HostsByHostname, Desc: true}, []string{"hp-a", "hp-c", "hp-e", "hp-d", "hp-b"}},
+		{store.HostFilter{Order: store.HostsByFirstSeen}, []string{"hp-d", "hp-b", "hp-c", "hp-a", "hp-e"}},
+		{store.HostFilter{Order: store.HostsByLastSeen, Desc: true}, []string{"hp-d", "hp-e", "hp-a", "hp-c", "hp-b"}},
+		{store.HostFilter{Search: "ALPHA"}, []string{"hp-b", "hp-d"}},
+		{store.HostFilter{Search: "alpha_"}, []string{"hp-b"}}, // _ and % are not wildcards
+		{store.HostFilter{Search: "alpha%"}, []string{"hp-d"}},
+		{store.HostFilter{Search: "HP-C"}, []string{"hp-c"}},
+		{store.HostFilter{Search: "nothing"}, nil},
+		{store.HostFilter{Vendor: "micron"}, []string{"hp-a", "hp-b", "hp-d"}}, // Crucial's parent; Micron dies; hp-e's part is removed
+		{store.HostFilter{Vendor: "kingston"}, []string{"hp-d"}},
+		{store.HostFilter{Vendor: "nobody"}, nil},
+		{store.HostFilter{Vendor: "micron", Search: "alpha", Order: store.HostsByHostname, Desc: true}, []string{"hp-d", "hp-b"}},
+		{store.HostFilter{Order: store.HostsByHostname, Limit: 2, Offset: 1}, []string{"hp-d", "hp-e"}},
+		{store.HostFilter{Order: store.HostsByHostname, Limit: 2, Offset: 4}, []string{"hp-a"}},
+		{store.HostFilter{Limit: 2, Offset: 9}, nil},
+	} {
+		hs, err := h.s.Hosts(h.ctx, c.f)
+		var got []string
+		for _, x := range hs {
+			got = append(got, x.ID)
+		}
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Hosts(%+v): %v, %v; want %v", c.f, got, err, c.want)
+		}
+		if c.f.Limit > 0 {
+			continue
+		}
+		var streamed []string
+		err = h.s.ForEachHost(h.ctx, c.f, func(b store.HostBrief) error {
+			streamed = append(streamed, b.ID)
+			return nil
+		})
+		if err != nil || !reflect.DeepEqual(streamed, c.want) {
+			t.Errorf("ForEachHost(%+v): %v, %v; want %v", c.f, streamed, err, c.want)
+		}
+		if n, err := h.s.CountHosts(h.ctx, c.f); err != nil || n != len(c.want) {
+			t.Errorf("CountHosts(%+v): %d, %v; want %d", c.f, n, err, len(c.want))
+		}
+	}
+	for _, bad := range []store.HostFilter{{Order: "size"}, {Offset: 1}, {Limit: -1}} {
+		if _, err := h.s.Hosts(h.ctx, bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("Hosts(%+v): %v, want ErrInvalid", bad, err)
+		}
+	}
+	if err := h.s.ForEachHost(h.ctx, store.HostFilter{Limit: 1}, func(store.HostBrief) error { return nil }); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("ForEachHost with a limit: %v, want ErrInvalid", err)
+	}
 }
