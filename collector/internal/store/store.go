@@ -616,9 +616,12 @@ type HostFilter struct {
 	// Search: the host id or hostname contains it, ASCII letters matched
 	// in either case (a substring search over the hosts table).
 	Search string
-	// Vendor: the host carries an active part of this vendor, matched as
+	// Vendor: the host carries a part of this vendor, matched as
 	// PartFilter.Vendor (maker or DRAM maker, or their parent).
 	Vendor string
+	// VendorParts selects Vendor's parts by removal state: active ones by
+	// default, or also (only) those removed from the host.
+	VendorParts RemovedFilter
 	// Order sorts the hosts; ties are broken by host id.
 	Order HostOrder
 	// Desc reverses Order (ties included).

@@ -2167,6 +2167,8 @@ func testHostListPages(t *testing.T, h *harness) {
 		{store.HostFilter{Search: "nothing"}, nil},
 		{store.HostFilter{Vendor: "micron"}, []string{"hp-a", "hp-b", "hp-d"}}, // Crucial's parent; Micron dies; hp-e's part is removed
 		{store.HostFilter{Vendor: "kingston"}, []string{"hp-d"}},
+		{store.HostFilter{Vendor: "micron", VendorParts: store.OnlyRemoved}, []string{"hp-e"}},
+		{store.HostFilter{Vendor: "micron", VendorParts: store.IncludeRemoved}, []string{"hp-a", "hp-b", "hp-d", "hp-e"}},
 		{store.HostFilter{Vendor: "nobody"}, nil},
 		{store.HostFilter{Vendor: "micron", Search: "alpha", Order: store.HostsByHostname, Desc: true}, []string{"hp-d", "hp-b"}},
 		{store.HostFilter{Order: store.HostsByHostname, Limit: 2, Offset: 1}, []string{"hp-d", "hp-e"}},
@@ -2196,7 +2198,7 @@ func testHostListPages(t *testing.T, h *harness) {
 			t.Errorf("CountHosts(%+v): %d, %v; want %d", c.f, n, err, len(c.want))
 		}
 	}
-	for _, bad := range []store.HostFilter{{Order: "size"}, {Offset: 1}, {Limit: -1}} {
+	for _, bad := range []store.HostFilter{{Order: "size"}, {Offset: 1}, {Limit: -1}, {Vendor: "micron", VendorParts: 7}} {
 		if _, err := h.s.Hosts(h.ctx, bad); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("Hosts(%+v): %v, want ErrInvalid", bad, err)
 		}

@@ -162,11 +162,30 @@ func hostConds(a *args, f store.HostFilter) (conds []string, none bool, err erro
 		conds = append(conds, "("+strings.Join(c, " OR ")+")")
 	}
 	if f.Vendor != "" {
-		// The active-parts index (parts_active_host) finds a host's parts.
-		conds = append(conds, "EXISTS (SELECT 1 FROM parts p WHERE p.host_id = h.host_id AND p.removed_at IS NULL AND "+
-			vendorCond(a, f.Vendor, false)+")")
+		pc := []string{"p.host_id = h.host_id", vendorCond(a, f.Vendor, false)}
+		rc, err := removedCond(f.VendorParts)
+		if err != nil {
+			return nil, false, fmt.Errorf("host filter: %w", err)
+		}
+		if rc != "" {
+			pc = append(pc, rc)
+		}
+		conds = append(conds, "EXISTS (SELECT 1 FROM parts p"+where(pc)+")")
 	}
 	return conds, false, nil
+}
+
+// removedCond is the condition on parts p of a removal state ("" for all).
+func removedCond(f store.RemovedFilter) (string, error) {
+	switch f {
+	case store.ActiveOnly:
+		return "p.removed_at IS NULL", nil
+	case store.OnlyRemoved:
+		return "p.removed_at IS NOT NULL", nil
+	case store.IncludeRemoved:
+		return "", nil
+	}
+	return "", fmt.Errorf("unknown removed filter %d: %w", f, store.ErrInvalid)
 }
 
 // likeEscaper escapes LIKE's wildcards (with ESCAPE '\').
@@ -422,13 +441,14 @@ func partConds(a *args, f store.PartFilter) (conds []string, ok bool, err error)
 		conds = append(conds, "((p.removed_at IS NULL AND p.arrived_at <= "+t+
 			") OR EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.since_at <= "+t+
 			" AND pp.until_at > "+t+"))")
-	case f.Removed == store.ActiveOnly:
-		conds = append(conds, "p.removed_at IS NULL")
-	case f.Removed == store.OnlyRemoved:
-		conds = append(conds, "p.removed_at IS NOT NULL")
-	case f.Removed == store.IncludeRemoved:
 	default:
-		return nil, false, fmt.Errorf("part filter: unknown removed filter %d: %w", f.Removed, store.ErrInvalid)
+		rc, err := removedCond(f.Removed)
+		if err != nil {
+			return nil, false, fmt.Errorf("part filter: %w", err)
+		}
+		if rc != "" {
+			conds = append(conds, rc)
+		}
 	}
 	return conds, true, nil
 }
