@@ -372,7 +372,10 @@ func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, e
 	if err != nil || !ok {
 		return nil, err
 	}
-	q := "SELECT " + partColumns + " FROM parts p JOIN hosts h ON h.host_id = p.host_id" + where(conds) +
+	// CROSS JOIN keeps parts the outer loop on SQLite (PostgreSQL plans
+	// it as the inner join it is), so the parts_listing index gives the
+	// order and a LIMIT stops early instead of sorting every part first.
+	q := "SELECT " + partColumns + " FROM parts p CROSS JOIN hosts h" + where(append([]string{"h.host_id = p.host_id"}, conds...)) +
 		" ORDER BY p.host_id, p.kind, p.slot, p.id"
 	page, err := limitOffset(a, "parts", f.Limit, f.Offset)
 	if err != nil {
