@@ -208,24 +208,7 @@ func (a *app) runHosts(ctx context.Context, f readFlags) (err error) {
 			return err
 		}
 	}
-	if f.vendor != "" {
-		parts, err := st.Parts(ctx, store.PartFilter{HostIDs: filter.IDs, Vendor: strings.ToLower(f.vendor), HostLabels: sels, Removed: removed})
-		if err != nil {
-			return fmt.Errorf("list parts by %s: %w", f.vendor, err)
-		}
-		ids := map[string]bool{}
-		for _, p := range parts {
-			ids[p.HostID] = true
-		}
-		filter.IDs = filter.IDs[:0]
-		for id := range ids {
-			filter.IDs = append(filter.IDs, id)
-		}
-		sort.Strings(filter.IDs)
-		if len(filter.IDs) == 0 {
-			return renderTo(f.output, a.stdout, f.format, hostColumns, nil, view.HostOf, view.HostCSVHeader)
-		}
-	}
+	filter.Vendor, filter.VendorParts = strings.ToLower(f.vendor), removed
 	hosts, err := st.Hosts(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("list hosts: %w", err)

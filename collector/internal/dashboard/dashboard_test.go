@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,12 +22,15 @@ import (
 
 const token = "dashboard-test-token-0123456789"
 
-func newServer(t *testing.T) *httptest.Server {
+func newServer(t *testing.T) *httptest.Server { t.Helper(); return newServerPaged(t, 0) }
+
+// newServerPaged serves lists of pageSize rows (0: the default).
+func newServerPaged(t *testing.T, pageSize int) *httptest.Server {
 	t.Helper()
 	st := rt.OpenStore(t)
 	rt.SeedFleet(t, st, 20)
 	pol := rt.MustPolicy(t, rt.Policy)
-	d := New(Options{Store: st, Policy: func() *policy.Policy { return pol }, Now: rt.FixedNow(fx.At(25)),
+	d := New(Options{Store: st, Policy: func() *policy.Policy { return pol }, Now: rt.FixedNow(fx.At(25)), PageSize: pageSize,
 		Auth: AuthenticatorFunc(func(tok string) (Principal, error) {
 			if tok != token {
 				return Principal{}, ErrBadToken
@@ -221,3 +225,62 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 		t.Errorf("sign-in over TLS: %d, cookie %+v", resp.StatusCode, session)
 	}
 }
+
+var hostLink = regexp.MustCompile(`class="host-link" href="/hosts/([^"]+)"`)
+
+// TestListPagesFollowTheDownload: walking a list's pages by their next
+// links shows, in order, exactly the rows its download lists (the store
+// sorts and pages them); the serial search is a prefix match.
+func TestListPagesFollowTheDownload(t *testing.T) {
+	srv := newServerPaged(t, 7)
+	for _, c := range []struct{ path, column string }{
+		{"/parts?kind=", "host_id"},
+		{"/parts?serial=web-a", "serial_number"},
+		{"/parts?part=36asf", "host_id"},
+		{"/hosts?sort=hostname", "host_id"},
+		{"/hosts?sort=last_seen&dir=desc", "host_id"},
+		{"/hosts?sort=id&dir=desc&vendor=micron", "host_id"},
+		{"/hosts?q=WEB", "host_id"},
+		{"/hosts?status=clean", "host_id"},
+	} {
+		_, csvBody := bearerGet(t, srv, c.path+"&format=csv")
+		rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s csv: %v", c.path, err)
+		}
+		col := slices.Index(rows[0], c.column)
+		var want []string
+		for _, r := range rows[1:] {
+			want = append(want, r[col])
+		}
+		var got []string
+		pages := 0
+		for page := 1; page <= 200; page++ {
+			pages++
+			_, body := bearerGet(t, srv, c.path+"&page="+strconv.Itoa(page))
+			cells := hostLink
+			if c.column == "serial_number" {
+				cells = serialCell
+			}
+			for _, m := range cells.FindAllStringSubmatch(body, -1) {
+				got = append(got, m[1])
+			}
+			if !strings.Contains(body, `rel="next"`) {
+				break
+			}
+		}
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s: pages show %v, download %v", c.path, got, want)
+		}
+		if pages != (len(want)+6)/7 {
+			t.Errorf("%s: %d pages for %d rows of 7 a page", c.path, pages, len(want))
+		}
+		for _, s := range want {
+			if c.column == "serial_number" && !strings.HasPrefix(s, "WEB-A") {
+				t.Errorf("serial search web-a found %q", s)
+			}
+		}
+	}
+}
+
+var serialCell = regexp.MustCompile(`<td class="serial">([^<]*)</td>`)

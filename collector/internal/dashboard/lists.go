@@ -3,7 +3,6 @@ package dashboard
 import (
 	"cmp"
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,9 +13,6 @@ import (
 	"github.com/memledger/memledger/collector/internal/store"
 	"github.com/memledger/memledger/collector/internal/view"
 )
-
-// errEnough stops a stream that has what the page needs.
-var errEnough = errors.New("enough rows for the page")
 
 // idChunk bounds the ids of one store query (SQLite's variable limit).
 const idChunk = 500
@@ -36,26 +32,12 @@ func hostsByID(ctx context.Context, st store.Store, ids []string) (map[string]st
 	return out, nil
 }
 
-// vendorHosts returns the ids of the hosts carrying a part of vendor
-// (parent-aware, as store.PartFilter.Vendor).
-func vendorHosts(ctx context.Context, st store.Store, vendor string) (map[string]bool, error) {
-	out := map[string]bool{}
-	err := st.ForEachPart(ctx, store.PartFilter{Vendor: vendor}, func(p store.PartBrief) error {
-		out[p.HostID] = true
-		return nil
-	})
-	return out, err
-}
-
-var hostSorts = map[string]func(a, b store.HostBrief) int{
-	"hostname": func(a, b store.HostBrief) int {
-		return cmp.Or(cmp.Compare(a.Hostname, b.Hostname), cmp.Compare(a.ID, b.ID))
-	},
-	"id": func(a, b store.HostBrief) int { return cmp.Compare(a.ID, b.ID) },
-	"first_seen": func(a, b store.HostBrief) int {
-		return cmp.Or(a.FirstSeen.Compare(b.FirstSeen), cmp.Compare(a.ID, b.ID))
-	},
-	"last_seen": func(a, b store.HostBrief) int { return cmp.Or(a.LastSeen.Compare(b.LastSeen), cmp.Compare(a.ID, b.ID)) },
+// hostOrders maps the hosts page's sort parameter to the store's order.
+var hostOrders = map[string]store.HostOrder{
+	"hostname":   store.HostsByHostname,
+	"id":         store.HostsByID,
+	"first_seen": store.HostsByFirstSeen,
+	"last_seen":  store.HostsByLastSeen,
 }
 
 type hostRow struct {
@@ -84,79 +66,35 @@ func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
 		filter.Labels = append(filter.Labels, sels...)
 	}
 	sortKey, dir := cmp.Or(q.Get("sort"), "hostname"), q.Get("dir")
-	less, ok := hostSorts[sortKey]
+	order, ok := hostOrders[sortKey]
 	if !ok {
 		d.fail(w, r, badRequest("sort %q: want hostname, id, first_seen or last_seen", sortKey))
 		return
 	}
+	filter.Order, filter.Desc = order, dir == "desc"
+	filter.Search = strings.TrimSpace(q.Get("q"))
+	filter.Vendor = strings.ToLower(strings.TrimSpace(q.Get("vendor")))
 	status := q.Get("status")
 	if status != "" && status != "violation" && status != "clean" {
 		d.fail(w, r, badRequest("status %q: want violation or clean", status))
 		return
 	}
-	var byVendor map[string]bool
-	if v := strings.TrimSpace(q.Get("vendor")); v != "" {
-		if byVendor, err = vendorHosts(ctx, d.o.Store, strings.ToLower(v)); err != nil {
-			d.fail(w, r, err)
-			return
-		}
+	var (
+		hosts []store.Host
+		pg    pager
+	)
+	if status == "" {
+		hosts, pg, err = d.hostPage(ctx, r, filter, format != "")
+	} else {
+		hosts, pg, err = d.hostPageByStatus(ctx, r, filter, status == "violation", format != "")
 	}
-	var inViolation map[string]bool
-	if status != "" {
-		rep, err := d.fleetReport(ctx)
-		if err != nil {
-			d.fail(w, r, err)
-			return
-		}
-		inViolation = map[string]bool{}
-		for _, v := range rep.Violations {
-			inViolation[v.HostID] = true
-		}
-	}
-	search := strings.ToLower(strings.TrimSpace(q.Get("q")))
-	var matched []store.HostBrief
-	err = d.o.Store.ForEachHost(ctx, filter, func(h store.HostBrief) error {
-		switch {
-		case search != "" && !containsFold(search, h.ID, h.Hostname),
-			byVendor != nil && !byVendor[h.ID],
-			status == "violation" && !inViolation[h.ID],
-			status == "clean" && inViolation[h.ID]:
-			return nil
-		}
-		matched = append(matched, h)
-		return nil
-	})
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	slices.SortStableFunc(matched, less)
-	if dir == "desc" {
-		slices.Reverse(matched)
-	}
-	from, to := 0, len(matched)
-	var pg pager
-	if format == "" {
-		if pg, err = paginate(r, len(matched), d.o.PageSize); err != nil {
-			d.fail(w, r, err)
-			return
-		}
-		from, to = pg.From, pg.To
-	}
-	ids := make([]string, 0, to-from)
-	for _, h := range matched[from:to] {
-		ids = append(ids, h.ID)
-	}
-	full, err := hostsByID(ctx, d.o.Store, ids)
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	views := make([]view.Host, 0, len(ids))
-	for _, id := range ids {
-		if h, ok := full[id]; ok {
-			views = append(views, view.HostOf(h))
-		}
+	views := make([]view.Host, len(hosts))
+	for i, h := range hosts {
+		views[i] = view.HostOf(h)
 	}
 	if format != "" {
 		download(w, format, "hosts", view.HostCSVHeader, views, view.Host.CSVRow)
@@ -167,6 +105,68 @@ func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
 		rows[i] = hostRow{Host: h, Labels: labelList(h.Labels)}
 	}
 	d.render(w, r, http.StatusOK, "hosts", page{Title: "Hosts", Data: map[string]any{"Rows": rows, "Pager": pg, "Sort": sortKey, "Dir": dir}})
+}
+
+// hostPage reads one page of hosts (all of them for a download) from the
+// store, which filters, sorts, counts and pages in SQL.
+func (d *Dashboard) hostPage(ctx context.Context, r *http.Request, filter store.HostFilter, all bool) ([]store.Host, pager, error) {
+	if all {
+		hosts, err := d.o.Store.Hosts(ctx, filter)
+		return hosts, pager{}, err
+	}
+	total, err := d.o.Store.CountHosts(ctx, filter)
+	if err != nil {
+		return nil, pager{}, err
+	}
+	pg, err := paginate(r, total, d.o.PageSize)
+	if err != nil || pg.To == pg.From {
+		return nil, pg, err
+	}
+	filter.Limit, filter.Offset = pg.To-pg.From, pg.From
+	hosts, err := d.o.Store.Hosts(ctx, filter)
+	return hosts, pg, err
+}
+
+// hostPageByStatus is hostPage for hosts with (or without) a violation:
+// the policy's verdicts are the fleet report's, not SQL, so the hosts
+// stream in the page's order and are kept or dropped by the report.
+func (d *Dashboard) hostPageByStatus(ctx context.Context, r *http.Request, filter store.HostFilter, violating, all bool) ([]store.Host, pager, error) {
+	rep, err := d.fleetReport(ctx)
+	if err != nil {
+		return nil, pager{}, err
+	}
+	inViolation := map[string]bool{}
+	for _, v := range rep.Violations {
+		inViolation[v.HostID] = true
+	}
+	var ids []string
+	err = d.o.Store.ForEachHost(ctx, filter, func(h store.HostBrief) error {
+		if inViolation[h.ID] == violating {
+			ids = append(ids, h.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, pager{}, err
+	}
+	var pg pager
+	if !all {
+		if pg, err = paginate(r, len(ids), d.o.PageSize); err != nil {
+			return nil, pg, err
+		}
+		ids = ids[pg.From:pg.To]
+	}
+	full, err := hostsByID(ctx, d.o.Store, ids)
+	if err != nil {
+		return nil, pg, err
+	}
+	hosts := make([]store.Host, 0, len(ids))
+	for _, id := range ids {
+		if h, ok := full[id]; ok {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts, pg, nil
 }
 
 func labelList(m map[string]string) []string {
@@ -242,59 +242,34 @@ func (d *Dashboard) parts(w http.ResponseWriter, r *http.Request) {
 		}
 		filter.AsOf = t
 	}
-	// A drive's model is its part number in the ledger.
-	partNumber := strings.ToLower(strings.TrimSpace(cmp.Or(q.Get("part"), q.Get("model"))))
-	serial := strings.ToLower(strings.TrimSpace(q.Get("serial")))
-	// A page stops the stream once it has its rows and one more (which
-	// shows there is a next page): over millions of parts the first pages
-	// answer at once, without counting them all. Downloads read them all.
-	stopAfter := 0
+	// A drive's model is its part number in the ledger. Both searches are
+	// prefix matches the store answers from its indexes.
+	filter.PartNumberPrefix = strings.TrimSpace(cmp.Or(q.Get("part"), q.Get("model")))
+	filter.SerialPrefix = strings.TrimSpace(q.Get("serial"))
+	// A page reads its rows and one more (which shows there is a next
+	// page), without counting the list. Downloads read it all.
+	var pg pager
 	if format == "" {
 		n, err := pageWanted(r)
 		if err != nil {
 			d.fail(w, r, err)
 			return
 		}
-		stopAfter = n*d.o.PageSize + 1
+		filter.Limit, filter.Offset = d.o.PageSize+1, (n-1)*d.o.PageSize
+		pg = pager{Page: n, Pages: n, From: filter.Offset}
 	}
-	var ids []int64
-	more := false
-	err = d.o.Store.ForEachPart(ctx, filter, func(p store.PartBrief) error {
-		if partNumber != "" && !containsFold(partNumber, p.PartNumber) || serial != "" && !containsFold(serial, p.SerialNumber) {
-			return nil
-		}
-		if stopAfter > 0 && len(ids) == stopAfter {
-			more = true
-			return errEnough
-		}
-		ids = append(ids, p.ID)
-		return nil
-	})
-	if errors.Is(err, errEnough) {
-		err = nil
-	}
+	list, err := d.o.Store.Parts(ctx, filter)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	from, to := 0, len(ids)
-	var pg pager
 	if format == "" {
-		if pg, err = paginate(r, len(ids), d.o.PageSize); err != nil {
-			d.fail(w, r, err)
-			return
+		if pg.More = len(list) > d.o.PageSize; pg.More {
+			list = list[:d.o.PageSize]
+			pg.Pages++
 		}
-		from, to = pg.From, pg.To
-		pg.More = more
-	}
-	var list []store.Part
-	for chunk := range slices.Chunk(ids[from:to], idChunk) {
-		ps, err := d.o.Store.Parts(ctx, store.PartFilter{IDs: chunk, Removed: store.IncludeRemoved})
-		if err != nil {
-			d.fail(w, r, err)
-			return
-		}
-		list = append(list, ps...)
+		pg.To = pg.From + len(list)
+		pg.Total = pg.To
 	}
 	var hostIDs []string
 	for _, p := range list {

@@ -142,6 +142,10 @@ func (f *fakeStore) ForEachHost(context.Context, store.HostFilter, func(store.Ho
 	return errFakeUnsupported
 }
 
+func (f *fakeStore) CountHosts(context.Context, store.HostFilter) (int, error) {
+	return 0, errFakeUnsupported
+}
+
 func (f *fakeStore) Events(context.Context, store.EventFilter) ([]store.Event, error) {
 	return nil, errFakeUnsupported
 }

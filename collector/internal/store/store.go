@@ -63,8 +63,13 @@ type Store interface {
 	// the store then refuses every write until it is reopened.
 	Apply(ctx context.Context, reports []Report) ([]Outcome, error)
 
-	// Hosts lists the hosts matching the filter, ordered by host id.
+	// Hosts lists the hosts matching the filter in f.Order (host id by
+	// default), f.Limit of them after skipping f.Offset.
 	Hosts(ctx context.Context, f HostFilter) ([]Host, error)
+
+	// CountHosts counts the hosts matching the filter (Order, Limit and
+	// Offset aside): the total of a paged host list.
+	CountHosts(ctx context.Context, f HostFilter) (int, error)
 
 	// Host returns one host; an error wrapping ErrNotFound when the collector
 	// never heard from it.
@@ -92,8 +97,10 @@ type Store interface {
 	ForEachPartGroup(ctx context.Context, f PartFilter, fn func(PartGroup) error) error
 
 	// ForEachHost streams the hosts matching the filter to fn as
-	// HostBriefs, in host id order, without decoding their platform
-	// records. It stops at and returns fn's first error.
+	// HostBriefs, in f.Order (host id by default), without decoding their
+	// platform records. It stops at and returns fn's first error. Limit
+	// and Offset are Hosts' only; set here they are an error wrapping
+	// ErrInvalid.
 	ForEachHost(ctx context.Context, f HostFilter, fn func(HostBrief) error) error
 
 	// Events lists events matching the filter in the order they were
@@ -606,7 +613,35 @@ type HostFilter struct {
 	Hostnames []string
 	// Labels: every selector matches the effective labels.
 	Labels []LabelSelector
+	// Search: the host id or hostname contains it, ASCII letters matched
+	// in either case (a substring search over the hosts table).
+	Search string
+	// Vendor: the host carries a part of this vendor, matched as
+	// PartFilter.Vendor (maker or DRAM maker, or their parent).
+	Vendor string
+	// VendorParts selects Vendor's parts by removal state: active ones by
+	// default, or also (only) those removed from the host.
+	VendorParts RemovedFilter
+	// Order sorts the hosts; ties are broken by host id.
+	Order HostOrder
+	// Desc reverses Order (ties included).
+	Desc bool
+	// Limit caps the number of hosts Hosts returns; 0 means no limit.
+	Limit int
+	// Offset skips that many hosts of the ordered list first (Hosts only,
+	// with a Limit: paging).
+	Offset int
 }
+
+// HostOrder names the sort of a host list.
+type HostOrder string
+
+const (
+	HostsByID        HostOrder = "" // the default
+	HostsByHostname  HostOrder = "hostname"
+	HostsByFirstSeen HostOrder = "first_seen"
+	HostsByLastSeen  HostOrder = "last_seen"
+)
 
 // RemovedFilter selects parts by removal state.
 type RemovedFilter int
@@ -647,8 +682,17 @@ type PartFilter struct {
 	// and later returned is absent during the gap). The Part values still
 	// describe the part as it is now (current slot, removed_at, ...).
 	AsOf time.Time
+	// SerialPrefix: the serial number starts with it, as typed or
+	// upper-cased (a prefix match, indexed; not a substring search).
+	SerialPrefix string
+	// PartNumberPrefix: the part number (a drive's model) starts with it,
+	// as typed or upper-cased.
+	PartNumberPrefix string
 	// Limit caps the number of parts returned; 0 means no limit.
 	Limit int
+	// Offset skips that many parts of the ordered list first (Parts only,
+	// with a Limit: paging).
+	Offset int
 }
 
 // EventFilter selects events. Zero fields do not filter.

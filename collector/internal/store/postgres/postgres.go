@@ -100,6 +100,7 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		Name: "postgres", LockSuffix: " FOR UPDATE", ArrayParams: true, OptimizeSQL: "ANALYZE",
 		ReserveIDsSQL:  `SELECT nextval(` + quoteLiteral(*seq) + `::regclass) FROM generate_series(1, $1)`,
 		InsertIDClause: " OVERRIDING SYSTEM VALUE",
+		BinaryCollate:  ` COLLATE "C"`,
 		// Advisory locks keyed (class, hash of the identity): a hash
 		// collision only makes two identities wait for each other.
 		LockIdentitiesSQL: `SELECT count(pg_advisory_xact_lock(1296845124, hashtext(id))) FROM unnest($1::text[]) WITH ORDINALITY AS t(id, n)`,

@@ -57,7 +57,9 @@ func Run(t *testing.T, open Opener) {
 		{"ForEachPartGroup", testForEachPartGroup},
 		{"ForEachHost", testForEachHost},
 		{"VendorFilter", testVendorFilter},
+		{"PartSearchAndPaging", testPartSearchAndPaging},
 		{"HostFilter", testHostFilter},
+		{"HostListPages", testHostListPages},
 		{"EventFilter", testEventFilter},
 		{"AppendEvents", testAppendEvents},
 		{"RejectedReports", testRejected},
@@ -2036,5 +2038,172 @@ func testRetiredHost(t *testing.T, h *harness) {
 	// which carry them.
 	if returned != 2 || clashes != 2 {
 		t.Errorf("events of rt-old reporting again: %v", kinds)
+	}
+}
+
+// testPartSearchAndPaging: serial and part-number searches are prefix
+// matches (as typed or upper-cased), and Limit/Offset page through the
+// same order as the unpaged list.
+func testPartSearchAndPaging(t *testing.T, h *harness) {
+	mods := []*memledgerv1.MemoryModule{
+		DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "MICR0001"),
+		DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "MICR0002"),
+		DIMM("A3", Crucial, "CT32G4RFD4293", "XMICR0003"),
+		DIMM("A4", Samsung, "M393A4K40DB3-CWE", "mixedCase01"),
+	}
+	drives := []*memledgerv1.StorageDevice{Drive("nvme0n1", Kingston, "KINGSTON SNV2S500G", "50026B7785A1", "SBI02102")}
+	h.committed(Full(Inventory("search-a", mods, drives), 1, At(0)))
+	h.committed(Full(Inventory("search-b", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "MICR0100")}, nil), 1, At(0)))
+	for _, c := range []struct {
+		f    store.PartFilter
+		want []string
+	}{
+		{store.PartFilter{SerialPrefix: "MICR"}, []string{"MICR0001", "MICR0002", "MICR0100"}},
+		{store.PartFilter{SerialPrefix: "micr000"}, []string{"MICR0001", "MICR0002"}},
+		{store.PartFilter{SerialPrefix: "MICR0001"}, []string{"MICR0001"}},
+		{store.PartFilter{SerialPrefix: "ICR"}, nil}, // not a substring search
+		{store.PartFilter{SerialPrefix: "mixedC"}, []string{"mixedCase01"}},
+		{store.PartFilter{SerialPrefix: "MIXEDC"}, nil}, // upper-cased, never lower-cased
+		{store.PartFilter{SerialPrefix: " MICR0100 ", HostIDs: []string{"search-b"}}, []string{"MICR0100"}},
+		{store.PartFilter{SerialPrefix: "MICR", HostIDs: []string{"search-a"}}, []string{"MICR0001", "MICR0002"}},
+		{store.PartFilter{PartNumberPrefix: "36asf8g72pz"}, []string{"MICR0001", "MICR0002", "MICR0100"}},
+		{store.PartFilter{PartNumberPrefix: "KINGSTON SNV2"}, []string{"50026B7785A1"}},
+		{store.PartFilter{PartNumberPrefix: "SNV2"}, nil},
+		{store.PartFilter{PartNumberPrefix: "CT32", Vendor: "micron"}, []string{"XMICR0003"}},
+		{store.PartFilter{PartNumberPrefix: "CT32", Vendor: "samsung"}, nil},
+	} {
+		if got := serials(h.parts(c.f)); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Parts(%+v): %v, want %v", c.f, got, c.want)
+		}
+		var streamed []string
+		err := h.s.ForEachPart(h.ctx, c.f, func(p store.PartBrief) error {
+			streamed = append(streamed, p.SerialNumber)
+			return nil
+		})
+		sort.Strings(streamed)
+		if err != nil || !reflect.DeepEqual(streamed, c.want) {
+			t.Errorf("ForEachPart(%+v): %v, %v; want %v", c.f, streamed, err, c.want)
+		}
+	}
+
+	all := h.parts(store.PartFilter{})
+	if len(all) != 6 {
+		t.Fatalf("%d parts, want 6", len(all))
+	}
+	var paged []store.Part
+	for off := 0; off < len(all)+2; off += 4 {
+		page := h.parts(store.PartFilter{Limit: 4, Offset: off})
+		if want := min(4, max(0, len(all)-off)); len(page) != want {
+			t.Errorf("page at offset %d: %d parts, want %d", off, len(page), want)
+		}
+		paged = append(paged, page...)
+	}
+	if !reflect.DeepEqual(partIDs(paged), partIDs(all)) {
+		t.Errorf("paged ids %v, unpaged %v", partIDs(paged), partIDs(all))
+	}
+	if got := h.parts(store.PartFilter{SerialPrefix: "MICR", Limit: 1, Offset: 2}); len(got) != 1 || got[0].SerialNumber != "MICR0100" {
+		t.Errorf("third MICR part: %v, want MICR0100", serials(got))
+	}
+	for _, bad := range []store.PartFilter{{Offset: 1}, {Limit: -1}, {Limit: 1, Offset: -1}} {
+		if _, err := h.s.Parts(h.ctx, bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("Parts(limit %d, offset %d): %v, want ErrInvalid", bad.Limit, bad.Offset, err)
+		}
+	}
+}
+
+func partIDs(ps []store.Part) []int64 {
+	out := make([]int64, len(ps))
+	for i, p := range ps {
+		out[i] = p.ID
+	}
+	return out
+}
+
+// testHostListPages: host search, the vendor filter, orders, paging and
+// counts, the same in Hosts, CountHosts and ForEachHost.
+func testHostListPages(t *testing.T, h *harness) {
+	// host id, hostname, first seen (days), vendor of its one DIMM
+	// (removed from hp-e, so hp-e carries none).
+	fleet := []struct {
+		id, name string
+		day      int
+		vendor   *memledgerv1.Vendor
+	}{
+		{"hp-a", "zulu.example.net", 3, Micron},
+		{"hp-b", "Alpha_1.example.net", 1, Crucial},
+		{"hp-c", "mike.example.net", 2, Samsung},
+		{"hp-d", "alpha%1.example.net", 0, Kingston},
+		{"hp-e", "echo.example.net", 4, Micron},
+	}
+	for i, x := range fleet {
+		inv := Inventory(x.id, []*memledgerv1.MemoryModule{DIMM("A1", x.vendor, "PN", fmt.Sprintf("HLP%04d", i))}, nil)
+		inv.Host.Hostname = x.name
+		h.committed(Full(inv, 1, At(x.day)))
+	}
+	h.committed(Full(func() *memledgerv1.Inventory {
+		inv := Inventory("hp-e", nil, nil)
+		inv.Host.Hostname = "echo.example.net"
+		return inv
+	}(), 2, At(5)))
+	kingMicronDies := DIMM("A2", Kingston, "PN", "HLP0100")
+	kingMicronDies.DramVendor = Micron
+	inv := Inventory("hp-d", []*memledgerv1.MemoryModule{DIMM("A1", Kingston, "PN", "HLP0003"), kingMicronDies}, nil)
+	inv.Host.Hostname = "alpha%1.example.net"
+	h.committed(Full(inv, 2, At(6)))
+
+	for _, c := range []struct {
+		f    store.HostFilter
+		want []string
+	}{
+		{store.HostFilter{}, []string{"hp-a", "hp-b", "hp-c", "hp-d", "hp-e"}},
+		{store.HostFilter{Order: store.HostsByHostname}, []string{"hp-b", "hp-d", "hp-e", "hp-c", "hp-a"}},
+		{store.HostFilter{Order: store.HostsByHostname, Desc: true}, []string{"hp-a", "hp-c", "hp-e", "hp-d", "hp-b"}},
+		{store.HostFilter{Order: store.HostsByFirstSeen}, []string{"hp-d", "hp-b", "hp-c", "hp-a", "hp-e"}},
+		{store.HostFilter{Order: store.HostsByLastSeen, Desc: true}, []string{"hp-d", "hp-e", "hp-a", "hp-c", "hp-b"}},
+		{store.HostFilter{Search: "ALPHA"}, []string{"hp-b", "hp-d"}},
+		{store.HostFilter{Search: "alpha_"}, []string{"hp-b"}}, // _ and % are not wildcards
+		{store.HostFilter{Search: "alpha%"}, []string{"hp-d"}},
+		{store.HostFilter{Search: "HP-C"}, []string{"hp-c"}},
+		{store.HostFilter{Search: "nothing"}, nil},
+		{store.HostFilter{Vendor: "micron"}, []string{"hp-a", "hp-b", "hp-d"}}, // Crucial's parent; Micron dies; hp-e's part is removed
+		{store.HostFilter{Vendor: "kingston"}, []string{"hp-d"}},
+		{store.HostFilter{Vendor: "micron", VendorParts: store.OnlyRemoved}, []string{"hp-e"}},
+		{store.HostFilter{Vendor: "micron", VendorParts: store.IncludeRemoved}, []string{"hp-a", "hp-b", "hp-d", "hp-e"}},
+		{store.HostFilter{Vendor: "nobody"}, nil},
+		{store.HostFilter{Vendor: "micron", Search: "alpha", Order: store.HostsByHostname, Desc: true}, []string{"hp-d", "hp-b"}},
+		{store.HostFilter{Order: store.HostsByHostname, Limit: 2, Offset: 1}, []string{"hp-d", "hp-e"}},
+		{store.HostFilter{Order: store.HostsByHostname, Limit: 2, Offset: 4}, []string{"hp-a"}},
+		{store.HostFilter{Limit: 2, Offset: 9}, nil},
+	} {
+		hs, err := h.s.Hosts(h.ctx, c.f)
+		var got []string
+		for _, x := range hs {
+			got = append(got, x.ID)
+		}
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Hosts(%+v): %v, %v; want %v", c.f, got, err, c.want)
+		}
+		if c.f.Limit > 0 {
+			continue
+		}
+		var streamed []string
+		err = h.s.ForEachHost(h.ctx, c.f, func(b store.HostBrief) error {
+			streamed = append(streamed, b.ID)
+			return nil
+		})
+		if err != nil || !reflect.DeepEqual(streamed, c.want) {
+			t.Errorf("ForEachHost(%+v): %v, %v; want %v", c.f, streamed, err, c.want)
+		}
+		if n, err := h.s.CountHosts(h.ctx, c.f); err != nil || n != len(c.want) {
+			t.Errorf("CountHosts(%+v): %d, %v; want %d", c.f, n, err, len(c.want))
+		}
+	}
+	for _, bad := range []store.HostFilter{{Order: "size"}, {Offset: 1}, {Limit: -1}, {Vendor: "micron", VendorParts: 7}} {
+		if _, err := h.s.Hosts(h.ctx, bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("Hosts(%+v): %v, want ErrInvalid", bad, err)
+		}
+	}
+	if err := h.s.ForEachHost(h.ctx, store.HostFilter{Limit: 1}, func(store.HostBrief) error { return nil }); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("ForEachHost with a limit: %v, want ErrInvalid", err)
 	}
 }

@@ -149,6 +149,11 @@ type Dialect struct {
 	// so prepared statements are reused and their generic plans use the
 	// index.
 	ArrayParams bool
+	// BinaryCollate is appended to a text column compared by byte order
+	// (` COLLATE "C"` on PostgreSQL, whose database collation may sort by
+	// language; "" on SQLite, which compares bytes), so that prefix ranges
+	// are exact and use the index built with the same collation.
+	BinaryCollate string
 	// OptimizeSQL refreshes the planner's statistics ("ANALYZE",
 	// "PRAGMA optimize").
 	OptimizeSQL string

@@ -22,9 +22,34 @@ type args struct {
 	vals []any
 	// array renders IN lists as one array parameter (PostgreSQL).
 	array bool
+	// collate is Dialect.BinaryCollate.
+	collate string
 }
 
-func (e *Engine) newArgs() *args { return &args{array: e.d.ArrayParams} }
+func (e *Engine) newArgs() *args { return &args{array: e.d.ArrayParams, collate: e.d.BinaryCollate} }
+
+// prefixCond renders "col starts with one of prefixes" as byte-order
+// ranges, which the column's index (built with the same collation)
+// answers without a scan. The upper bound appends U+10FFFF, the largest
+// code point: a value continuing the prefix with it would be missed, and
+// the ledger's cleaned text holds no such noncharacter.
+func (a *args) prefixCond(col string, prefixes []string) string {
+	c := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		c[i] = "(" + col + a.collate + " >= " + a.add(p) + " AND " + col + a.collate + " < " + a.add(p+"\U0010FFFF") + ")"
+	}
+	return "(" + strings.Join(c, " OR ") + ")"
+}
+
+// searchPrefixes are the prefixes a serial or part-number search matches:
+// as typed and upper-cased (makers print both in capitals), deduplicated.
+func searchPrefixes(s string) []string {
+	s = ledger.CleanText(strings.TrimSpace(s))
+	if up := strings.ToUpper(s); up != s {
+		return []string{s, up}
+	}
+	return []string{s}
+}
 
 func (a *args) add(v any) string {
 	a.vals = append(a.vals, v)
@@ -128,7 +153,114 @@ func hostConds(a *args, f store.HostFilter) (conds []string, none bool, err erro
 	if err != nil {
 		return nil, false, err
 	}
-	return append(conds, lc...), false, nil
+	conds = append(conds, lc...)
+	if search := strings.TrimSpace(f.Search); search != "" {
+		c := make([]string, 2)
+		for i, col := range []string{"h.host_id", "h.hostname"} {
+			c[i] = "lower(" + col + ") LIKE " + a.add("%"+likeEscaper.Replace(strings.ToLower(ledger.CleanText(search)))+"%") + ` ESCAPE '\'`
+		}
+		conds = append(conds, "("+strings.Join(c, " OR ")+")")
+	}
+	if f.Vendor != "" {
+		pc := []string{"p.host_id = h.host_id", vendorCond(a, f.Vendor, false)}
+		rc, err := removedCond(f.VendorParts)
+		if err != nil {
+			return nil, false, fmt.Errorf("host filter: %w", err)
+		}
+		if rc != "" {
+			pc = append(pc, rc)
+		}
+		conds = append(conds, "EXISTS (SELECT 1 FROM parts p"+where(pc)+")")
+	}
+	return conds, false, nil
+}
+
+// removedCond is the condition on parts p of a removal state ("" for all).
+func removedCond(f store.RemovedFilter) (string, error) {
+	switch f {
+	case store.ActiveOnly:
+		return "p.removed_at IS NULL", nil
+	case store.OnlyRemoved:
+		return "p.removed_at IS NOT NULL", nil
+	case store.IncludeRemoved:
+		return "", nil
+	}
+	return "", fmt.Errorf("unknown removed filter %d: %w", f, store.ErrInvalid)
+}
+
+// likeEscaper escapes LIKE's wildcards (with ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+
+// hostOrderBy is the ORDER BY clause of f.Order and f.Desc, host id last
+// so that ties (and rows of one host) keep together in a stable order.
+func hostOrderBy(f store.HostFilter) (string, error) {
+	var cols []string
+	switch f.Order {
+	case store.HostsByID:
+	case store.HostsByHostname:
+		cols = []string{"h.hostname"}
+	case store.HostsByFirstSeen:
+		cols = []string{"h.first_seen"}
+	case store.HostsByLastSeen:
+		cols = []string{"h.last_seen"}
+	default:
+		return "", fmt.Errorf("host filter: order %q: want hostname, first_seen, last_seen or none (host id): %w", f.Order, store.ErrInvalid)
+	}
+	cols = append(cols, "h.host_id")
+	if f.Desc {
+		for i := range cols {
+			cols[i] += " DESC"
+		}
+	}
+	return " ORDER BY " + strings.Join(cols, ", "), nil
+}
+
+// limitOffset renders LIMIT and OFFSET (an offset needs a limit: SQLite
+// has no OFFSET alone).
+func limitOffset(a *args, what string, limit, offset int) (string, error) {
+	if limit < 0 || offset < 0 || offset > 0 && limit == 0 {
+		return "", fmt.Errorf("list %s: limit %d, offset %d: want an offset only with a limit, neither negative: %w", what, limit, offset, store.ErrInvalid)
+	}
+	q := ""
+	if limit > 0 {
+		q += " LIMIT " + a.add(int64(limit))
+	}
+	if offset > 0 {
+		q += " OFFSET " + a.add(int64(offset))
+	}
+	return q, nil
+}
+
+// vendorCond matches parts p of vendor (store.PartFilter.Vendor).
+func vendorCond(a *args, vendor string, makerOnly bool) string {
+	// Parts stored by older agents may carry a former slug of the maker.
+	slugs := vendorpkg.SlugAndFormer(ledger.CleanText(strings.ToLower(strings.TrimSpace(vendor))))
+	cols := []string{"p.maker_id", "p.maker_parent"}
+	if !makerOnly {
+		cols = append(cols, "p.dram_id", "p.dram_parent")
+	}
+	c := make([]string, len(cols))
+	for i, col := range cols {
+		c[i] = a.inStrings(col, slugs)
+	}
+	return "(" + strings.Join(c, " OR ") + ")"
+}
+
+// CountHosts implements store.Store.
+func (e *Engine) CountHosts(ctx context.Context, f store.HostFilter) (int, error) {
+	if err := e.checkOpen(); err != nil {
+		return 0, err
+	}
+	a := e.newArgs()
+	conds, none, err := hostConds(a, f)
+	if none || err != nil {
+		return 0, err
+	}
+	n, err := scanInt64(e.conn.Reader().Query(ctx, "SELECT COUNT(*) FROM hosts h"+where(conds), a.vals...))
+	if err != nil {
+		return 0, fmt.Errorf("count hosts: %w", err)
+	}
+	return int(n), nil
 }
 
 // Host implements store.Store.
@@ -156,8 +288,16 @@ func (e *Engine) Hosts(ctx context.Context, f store.HostFilter) ([]store.Host, e
 	if none || err != nil {
 		return nil, err
 	}
+	order, err := hostOrderBy(f)
+	if err != nil {
+		return nil, err
+	}
+	page, err := limitOffset(a, "hosts", f.Limit, f.Offset)
+	if err != nil {
+		return nil, err
+	}
 	q := "SELECT " + hostColumns + `, (SELECT COUNT(*) FROM parts p WHERE p.host_id = h.host_id AND p.removed_at IS NULL)
- FROM hosts h` + where(conds) + " ORDER BY h.host_id"
+ FROM hosts h` + where(conds) + order + page
 	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
 	if err != nil {
 		return nil, fmt.Errorf("list hosts: %w", err)
@@ -232,11 +372,16 @@ func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, e
 	if err != nil || !ok {
 		return nil, err
 	}
-	q := "SELECT " + partColumns + " FROM parts p JOIN hosts h ON h.host_id = p.host_id" + where(conds) +
+	// CROSS JOIN keeps parts the outer loop on SQLite (PostgreSQL plans
+	// it as the inner join it is), so the parts_listing index gives the
+	// order and a LIMIT stops early instead of sorting every part first.
+	q := "SELECT " + partColumns + " FROM parts p CROSS JOIN hosts h" + where(append([]string{"h.host_id = p.host_id"}, conds...)) +
 		" ORDER BY p.host_id, p.kind, p.slot, p.id"
-	if f.Limit > 0 {
-		q += " LIMIT " + a.add(int64(f.Limit))
+	page, err := limitOffset(a, "parts", f.Limit, f.Offset)
+	if err != nil {
+		return nil, err
 	}
+	q += page
 	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
 	if err != nil {
 		return nil, fmt.Errorf("list parts: %w", err)
@@ -271,17 +416,13 @@ func partConds(a *args, f store.PartFilter) (conds []string, ok bool, err error)
 		conds = append(conds, a.inStrings("p.host_id", hostIDs))
 	}
 	if f.Vendor != "" {
-		// Parts stored by older agents may carry a former slug of the maker.
-		slugs := vendorpkg.SlugAndFormer(ledger.CleanText(strings.ToLower(strings.TrimSpace(f.Vendor))))
-		cols := []string{"p.maker_id", "p.maker_parent"}
-		if !f.MakerOnly {
-			cols = append(cols, "p.dram_id", "p.dram_parent")
-		}
-		c := make([]string, len(cols))
-		for i, col := range cols {
-			c[i] = a.inStrings(col, slugs)
-		}
-		conds = append(conds, "("+strings.Join(c, " OR ")+")")
+		conds = append(conds, vendorCond(a, f.Vendor, f.MakerOnly))
+	}
+	if f.SerialPrefix != "" {
+		conds = append(conds, a.prefixCond("p.serial_number", searchPrefixes(f.SerialPrefix)))
+	}
+	if f.PartNumberPrefix != "" {
+		conds = append(conds, a.prefixCond("p.part_number", searchPrefixes(f.PartNumberPrefix)))
 	}
 	if len(f.Kinds) > 0 {
 		ks := make([]string, len(f.Kinds))
@@ -303,13 +444,14 @@ func partConds(a *args, f store.PartFilter) (conds []string, ok bool, err error)
 		conds = append(conds, "((p.removed_at IS NULL AND p.arrived_at <= "+t+
 			") OR EXISTS (SELECT 1 FROM part_presence pp WHERE pp.part_id = p.id AND pp.since_at <= "+t+
 			" AND pp.until_at > "+t+"))")
-	case f.Removed == store.ActiveOnly:
-		conds = append(conds, "p.removed_at IS NULL")
-	case f.Removed == store.OnlyRemoved:
-		conds = append(conds, "p.removed_at IS NOT NULL")
-	case f.Removed == store.IncludeRemoved:
 	default:
-		return nil, false, fmt.Errorf("part filter: unknown removed filter %d: %w", f.Removed, store.ErrInvalid)
+		rc, err := removedCond(f.Removed)
+		if err != nil {
+			return nil, false, fmt.Errorf("part filter: %w", err)
+		}
+		if rc != "" {
+			conds = append(conds, rc)
+		}
 	}
 	return conds, true, nil
 }
@@ -474,13 +616,20 @@ func (e *Engine) ForEachHost(ctx context.Context, f store.HostFilter, fn func(st
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
+	if f.Limit != 0 || f.Offset != 0 {
+		return fmt.Errorf("stream hosts: limit %d, offset %d: Hosts pages, ForEachHost streams: %w", f.Limit, f.Offset, store.ErrInvalid)
+	}
 	a := e.newArgs()
 	conds, none, err := hostConds(a, f)
 	if none || err != nil {
 		return err
 	}
+	order, err := hostOrderBy(f)
+	if err != nil {
+		return err
+	}
 	q := `SELECT h.host_id, h.hostname, h.first_seen, h.last_seen, l.key, l.value
- FROM hosts h LEFT JOIN host_labels l ON l.host_id = h.host_id` + where(conds) + " ORDER BY h.host_id"
+ FROM hosts h LEFT JOIN host_labels l ON l.host_id = h.host_id` + where(conds) + order
 	rows, err := e.conn.Reader().Query(ctx, q, a.vals...)
 	if err != nil {
 		return fmt.Errorf("stream hosts: %w", err)
