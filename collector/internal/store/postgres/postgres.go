@@ -77,8 +77,8 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
   version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`,
 		Now: time.Now().UTC(),
 		Steps: map[string]func(context.Context, engine.Tx) error{
-			"0008_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(true, time.Now().UTC()),
-			"0009_rekey_without_maker.sql":     engine.RekeyWithoutMaker(true, time.Now().UTC()),
+			"0008_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(engine.SharedWriters, time.Now().UTC()),
+			"0009_rekey_without_maker.sql":     engine.RekeyWithoutMaker(engine.SharedWriters, time.Now().UTC()),
 		},
 	}); err != nil {
 		pool.Close()

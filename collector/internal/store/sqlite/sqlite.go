@@ -209,8 +209,8 @@ func openConn(ctx context.Context, o Options) (*conn, error) {
   version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
 		Now: time.Now().UnixMicro(),
 		Steps: map[string]func(context.Context, engine.Tx) error{
-			"0006_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(false, time.Now().UTC()),
-			"0007_rekey_without_maker.sql":     engine.RekeyWithoutMaker(false, time.Now().UTC()),
+			"0006_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(engine.SingleWriter, time.Now().UTC()),
+			"0007_rekey_without_maker.sql":     engine.RekeyWithoutMaker(engine.SingleWriter, time.Now().UTC()),
 		},
 	}); err != nil {
 		c.Close()

@@ -22,9 +22,9 @@ import (
 // deleted: the row keeps its id, stays and events, and an
 // identity_corrected event on its host, at now, records the correction
 // and the hosts the part was merged with. Its slot takes inventory.Slot's
-// name. partsVersion bumps hosts.parts_version of the hosts whose rows
-// changed (PostgreSQL), so that no collector keeps their cached rows.
-func ReidentifyPlaceholders(partsVersion bool, now time.Time) func(ctx context.Context, tx Tx) error {
+// name. With SharedWriters it bumps hosts.parts_version of the hosts whose
+// rows changed, so that no collector keeps their cached rows.
+func ReidentifyPlaceholders(writers WriterMode, now time.Time) func(ctx context.Context, tx Tx) error {
 	return func(ctx context.Context, tx Tx) error {
 		type row struct {
 			id                   int64
@@ -93,7 +93,7 @@ func ReidentifyPlaceholders(partsVersion bool, now time.Time) func(ctx context.C
 			if err := insertEvent(ctx, tx, now, r.host, r.id, ledger.EventIdentityCorrected, msg, details); err != nil {
 				return fmt.Errorf("reidentify part %d: record the correction: %w", r.id, err)
 			}
-			if partsVersion {
+			if writers == SharedWriters {
 				if err := bumpPartsVersion(ctx, tx, bumped, r.host); err != nil {
 					return fmt.Errorf("reidentify parts: %w", err)
 				}

@@ -41,9 +41,9 @@ import (
 // more than one of them now stand as a serial clash: each gets a
 // serial_clash event naming the other hosts (what Diff records, and what
 // `check` requires), unless they already shared their old identity (they
-// had one then). partsVersion bumps hosts.parts_version of the hosts whose
-// rows changed (PostgreSQL), so that no collector keeps their cached rows.
-func RekeyWithoutMaker(partsVersion bool, now time.Time) func(ctx context.Context, tx Tx) error {
+// had one then). With SharedWriters it bumps hosts.parts_version of the
+// hosts whose rows changed, so that no collector keeps their cached rows.
+func RekeyWithoutMaker(writers WriterMode, now time.Time) func(ctx context.Context, tx Tx) error {
 	return func(ctx context.Context, tx Tx) error {
 		taken, err := hostIdentities(ctx, tx)
 		if err != nil {
@@ -92,7 +92,7 @@ func RekeyWithoutMaker(partsVersion bool, now time.Time) func(ctx context.Contex
 				r.newIdentity, r.newReal, r.newFirstSeen, r.id); err != nil {
 				return fmt.Errorf("rekey part %d: %w", r.id, err)
 			}
-			if partsVersion {
+			if writers == SharedWriters {
 				if err := bumpPartsVersion(ctx, tx, bumped, r.host); err != nil {
 					return fmt.Errorf("rekey parts: %w", err)
 				}
