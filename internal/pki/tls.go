@@ -85,7 +85,48 @@ func ClientTLSConfig(certFile, keyFile, caFile string) (*tls.Config, error) {
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 			return kp.get()
 		},
+		ClientSessionCache: &certSessionCache{kp: kp, sessions: tls.NewLRUClientSessionCache(sessionsPerCert)},
 	}, nil
+}
+
+// sessionsPerCert bounds the TLS sessions an agent keeps: one per
+// collector address it reports to.
+const sessionsPerCert = 8
+
+// certSessionCache lets an agent resume its TLS 1.3 session with the
+// collector on the next connection. An agent connects for each scan
+// (docs/protocol.md, "Connections"), and a resumed handshake spares
+// both ends the certificate signatures and verifications, the largest
+// per-connection cost of a collector serving a fleet. The collector still
+// checks the certificate of a resumed session against its registry (its
+// tls.Config.VerifyConnection runs on resumption too), so a revocation
+// ends resumption as well. Sessions are keyed by the certificate files'
+// stamp: a ticket resumes the identity it was issued to, so after a renewal
+// the first connection is a full handshake with the new certificate.
+type certSessionCache struct {
+	kp       *keyPairFile
+	sessions tls.ClientSessionCache
+}
+
+func (c *certSessionCache) key(sessionKey string) (string, bool) {
+	stamp, err := fileStamp(c.kp.certFile, c.kp.keyFile)
+	return sessionKey + "\x00" + stamp, err == nil
+}
+
+// Get implements tls.ClientSessionCache.
+func (c *certSessionCache) Get(sessionKey string) (*tls.ClientSessionState, bool) {
+	k, ok := c.key(sessionKey)
+	if !ok {
+		return nil, false
+	}
+	return c.sessions.Get(k)
+}
+
+// Put implements tls.ClientSessionCache.
+func (c *certSessionCache) Put(sessionKey string, cs *tls.ClientSessionState) {
+	if k, ok := c.key(sessionKey); ok {
+		c.sessions.Put(k, cs)
+	}
 }
 
 // ServerTLSConfig is the collector's TLS configuration: it presents certFile

@@ -83,34 +83,6 @@ func whoami(addr string, cfg *tls.Config) (string, error) {
 	return string(b), err
 }
 
-func TestClientTLSConfigPicksUpRenewedCertificate(t *testing.T) {
-	f := newTLSFleet(t)
-	srv, err := pki.ServerTLSConfig(f.ServerCertFile, f.ServerKeyFile, f.CAFile, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := serve(t, srv)
-	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
-	writeClient(t, f, certFile, keyFile, "old-name", time.Now())
-	cli, err := pki.ClientTLSConfig(certFile, keyFile, f.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cli.MinVersion != tls.VersionTLS13 {
-		t.Errorf("MinVersion %x, want TLS 1.3", cli.MinVersion)
-	}
-	if got, err := whoami(addr, cli); err != nil || got != "old-name" {
-		t.Fatalf("first handshake: %q, %v", got, err)
-	}
-	// Renewal replaces the files; the same config must present the new
-	// certificate. (A new host name makes the change visible.)
-	writeClient(t, f, certFile, keyFile, "new-name", time.Now().Add(time.Second))
-	if got, err := whoami(addr, cli); err != nil || got != "new-name" {
-		t.Fatalf("after renewal: %q, %v; want new-name", got, err)
-	}
-}
-
 func TestServerTLSConfigClientAuth(t *testing.T) {
 	f := newTLSFleet(t)
 	other := newTLSFleet(t)
@@ -207,4 +179,55 @@ func colonHex(h string) string {
 		parts = append(parts, h[i:i+2])
 	}
 	return strings.Join(parts, ":")
+}
+
+// An agent's configuration picks up a renewed certificate without a
+// restart, and resumes its TLS session on the next connection with the same
+// identity; after a renewal it makes a full handshake with the new
+// certificate, so a ticket never outlives the certificate it was issued to.
+func TestClientTLSConfigRenewalAndResumption(t *testing.T) {
+	f := newTLSFleet(t)
+	srv, err := pki.ServerTLSConfig(f.ServerCertFile, f.ServerKeyFile, f.CAFile, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed := make(chan bool, 8)
+	srv.VerifyConnection = func(cs tls.ConnectionState) error {
+		resumed <- cs.DidResume
+		return nil
+	}
+	addr := serve(t, srv)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
+	writeClient(t, f, certFile, keyFile, "old-name", time.Now())
+	cli, err := pki.ClientTLSConfig(certFile, keyFile, f.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cli.MinVersion != tls.VersionTLS13 {
+		t.Errorf("MinVersion %x, want TLS 1.3", cli.MinVersion)
+	}
+	steps := []struct {
+		name       string
+		renew      string
+		want       string
+		wantResume bool
+	}{
+		{"first connection", "", "old-name", false},
+		{"next connection", "", "old-name", true},
+		{"after renewal", "new-name", "new-name", false},
+		{"next after renewal", "", "new-name", true},
+	}
+	for _, s := range steps {
+		if s.renew != "" {
+			writeClient(t, f, certFile, keyFile, s.renew, time.Now().Add(time.Second))
+		}
+		got, err := whoami(addr, cli)
+		if err != nil || got != s.want {
+			t.Fatalf("%s: %q, %v; want %q", s.name, got, err, s.want)
+		}
+		if r := <-resumed; r != s.wantResume {
+			t.Errorf("%s: resumed %v, want %v", s.name, r, s.wantResume)
+		}
+	}
 }

@@ -250,6 +250,8 @@ func (f *fleetTLS) hostTLS(_ context.Context, hostID string) (*tls.Config, error
 		RootCAs:      f.roots,
 		ServerName:   "127.0.0.1",
 		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: f.key}},
+		// As pki.ClientTLSConfig: an agent resumes its session.
+		ClientSessionCache: tls.NewLRUClientSessionCache(1),
 	}, nil
 }
 

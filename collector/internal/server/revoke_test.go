@@ -29,6 +29,8 @@ type lifecycle struct {
 	svc      *enroll.Service
 	ts       *testServer
 	offset   atomic.Int64
+	// resumed counts handshakes that resumed a TLS session.
+	resumed atomic.Int64
 }
 
 func startLifecycle(t *testing.T) *lifecycle {
@@ -41,6 +43,12 @@ func startLifecycle(t *testing.T) *lifecycle {
 	srvTLS, err := pki.ServerTLSConfig(l.fleet.ServerCertFile, l.fleet.ServerKeyFile, l.fleet.CAFile, false)
 	if err != nil {
 		t.Fatal(err)
+	}
+	srvTLS.VerifyConnection = func(cs tls.ConnectionState) error {
+		if cs.DidResume {
+			l.resumed.Add(1)
+		}
+		return nil
 	}
 	l.ts = startServer(t, newFakeStore(), Options{
 		TLS: srvTLS, Enroll: l.svc, RevocationCheckInterval: 50 * time.Millisecond,
@@ -106,6 +114,8 @@ func (l *lifecycle) setCert(id *agentIdentity, resp *memledgerv1.EnrollResponse)
 	id.cfg = &tls.Config{
 		MinVersion: tls.VersionTLS13,
 		RootCAs:    x509.NewCertPool(),
+		// As pki.ClientTLSConfig: connections after the first resume.
+		ClientSessionCache: tls.NewLRUClientSessionCache(1),
 		Certificates: []tls.Certificate{{
 			Certificate: [][]byte{id.cert.Raw}, PrivateKey: id.key, Leaf: id.cert,
 		}},
@@ -203,6 +213,9 @@ func TestRevocationEndsStreamsAndHandshakes(t *testing.T) {
 	wantCode(t, "open stream after the revocation", err, codes.PermissionDenied, "revoked")
 	if _, err := reportOnce(t, dialTLS(t, l.ts.addr, a.cfg.Clone()), "host-a", 2); err == nil {
 		t.Fatal("a new connection with the revoked certificate reported")
+	}
+	if l.resumed.Load() == 0 {
+		t.Fatal("the revoked certificate's agent did not try to resume its session: resumption is untested")
 	}
 	// A rollout token cannot bring a revoked host back; a bound one can.
 	wantCode(t, "rollout token for a revoked host", l.enroll(l.newKey("host-a"), "host-a", l.token(enroll.CreateOptions{Uses: 5})), codes.PermissionDenied, "host already enrolled")
