@@ -573,6 +573,7 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 	}
 	r.last = req.GetSequence()
 	rep := ToStoreReport(req, receivedAt)
+	rep.MaxSequence = SequenceBound(receivedAt, r.s.opts.MaxClockSkew)
 	// Digest (and observe a changed inventory) here, in parallel with the
 	// committer, whose goroutine is the ingest's bottleneck.
 	// Errors are left to Apply, which rejects the report with the reason.
@@ -703,6 +704,11 @@ func (r *reportStream) ack(it *inflight) error {
 		// The details are in the collector's log (committer); agents get
 		// no database internals.
 		return status.Errorf(codes.Unavailable, "report sequence %d was not committed (database error): send it again", it.seq)
+	}
+	if out.PoisonedSequence != 0 {
+		// A collector before the clock check committed it; the host
+		// reports again from here (store.Report.MaxSequence).
+		r.s.opts.Logger.Warn("poisoned_sequence_replaced", "host_id", it.host, "poisoned_sequence", out.PoisonedSequence, "sequence", it.seq)
 	}
 	resp := &memledgerv1.ReportResponse{Sequence: it.seq, Message: out.Message}
 	switch out.Status {

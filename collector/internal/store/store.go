@@ -224,6 +224,17 @@ type Report struct {
 	// Pre, when set, is Precompute of this report: work Apply would
 	// otherwise do on the database's write path.
 	Pre *Precomputed
+	// MaxSequence, when non-zero, is the highest sequence the collector
+	// accepts when it receives the report: its clock plus the allowed
+	// skew, in Unix microseconds (server.SequenceBound). A host's
+	// recorded last sequence above it was committed by a collector
+	// older than that check (a host clock years ahead, or 2^63-1) and
+	// would make every later report a Duplicate until that time: Apply
+	// treats it as poisoned, applies a report whose own sequence is at
+	// most MaxSequence, which becomes the host's last, and names the
+	// value replaced in Outcome.PoisonedSequence. Zero keeps the plain
+	// rule (sequence <= last sequence: Duplicate).
+	MaxSequence uint64
 }
 
 // Precomputed is the CPU work on a full report that a caller may do before
@@ -326,6 +337,10 @@ type Outcome struct {
 	Message string
 	// Err is set for Rejected only; it wraps ErrInvalid.
 	Err error
+	// PoisonedSequence is the host's recorded last sequence that this
+	// report replaced because it lay beyond Report.MaxSequence; 0 when
+	// none did.
+	PoisonedSequence uint64
 }
 
 // Host is what the ledger knows about one host.

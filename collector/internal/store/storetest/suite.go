@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"sort"
@@ -32,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Enrollment", testEnrollment},
 		{"DuplicateAndStaleSequence", testDuplicateSequence},
+		{"PoisonedSequence", testPoisonedSequence},
 		{"Heartbeat", testHeartbeat},
 		{"SameInventoryAgain", testSameInventoryAgain},
 		{"ModuleSwap", testModuleSwap},
@@ -332,6 +334,69 @@ func testDuplicateSequence(t *testing.T, h *harness) {
 	h.expect([]store.Status{store.Committed, store.Duplicate}, Full(changed, 6, At(2)), Full(inv, 6, At(2)))
 	if host := h.host("h1"); host.ActiveParts != 19 || host.InventoryDigest != Digest(t, changed) {
 		t.Errorf("batch with duplicate: active %d", host.ActiveParts)
+	}
+}
+
+// A host whose last sequence lies far in the future (2^63-1, committed
+// by a collector before reports were checked against its clock) is not
+// frozen: a report within the collector's bound (Report.MaxSequence)
+// replaces it, and exactly-once holds again from there. A host whose last
+// sequence is within the bound keeps the plain duplicate rule.
+func testPoisonedSequence(t *testing.T, h *harness) {
+	const poison = math.MaxInt64
+	inv := FullHost("poisoned")
+	// As an old collector wrote it: no bound.
+	h.committed(Full(inv, poison, At(0)))
+	if got := h.host("poisoned").LastSequence; got != poison {
+		t.Fatalf("seeded last sequence %d, want %d", got, uint64(poison))
+	}
+	bounded := func(r store.Report) store.Report {
+		r.MaxSequence = uint64(r.ReceivedAt.Add(5 * time.Minute).UnixMicro())
+		return r
+	}
+	seq := func(days int) uint64 { return uint64(At(days).UnixMicro()) }
+
+	// Without a bound the poison still holds.
+	changed := FullHost("poisoned")
+	changed.MemoryModules = changed.MemoryModules[1:]
+	h.expect([]store.Status{store.Duplicate}, Full(changed, seq(1), At(1)))
+
+	before := h.lastEventID()
+	out := h.committed(bounded(Full(changed, seq(1), At(1))))
+	if out[0].PoisonedSequence != poison {
+		t.Errorf("outcome names poisoned sequence %d, want %d", out[0].PoisonedSequence, uint64(poison))
+	}
+	h.wantKinds("poisoned", before, store.EventPartRemoved)
+	host := h.host("poisoned")
+	if host.LastSequence != seq(1) || host.ActiveParts != 19 || !host.LastSeen.Equal(At(1)) {
+		t.Errorf("after the recovery: last sequence %d (want %d), active %d, last seen %v", host.LastSequence, seq(1), host.ActiveParts, host.LastSeen)
+	}
+	// Exactly once again: the same report, and older ones, are duplicates.
+	out = h.expect([]store.Status{store.Duplicate, store.Duplicate, store.Committed},
+		bounded(Full(inv, seq(1), At(1))), bounded(Heartbeat("poisoned", seq(1)-1, At(1), Digest(t, inv))),
+		bounded(Heartbeat("poisoned", seq(1)+1, At(1), Digest(t, changed))))
+	for i, o := range out {
+		if o.PoisonedSequence != 0 {
+			t.Errorf("report %d after the recovery names poisoned sequence %d", i, o.PoisonedSequence)
+		}
+	}
+
+	// A report beyond its own bound does not clear anything either (the
+	// server refuses such a report before the store sees it).
+	h.committed(Full(FullHost("poisoned2"), poison, At(0)))
+	over := bounded(Heartbeat("poisoned2", seq(1), At(1), Digest(t, FullHost("poisoned2"))))
+	over.Sequence = over.MaxSequence + 1
+	h.expect([]store.Status{store.Duplicate}, over)
+
+	// A normal host: a bound changes nothing.
+	normal := FullHost("normal")
+	h.committed(bounded(Full(normal, seq(2), At(2))))
+	normalChanged := FullHost("normal")
+	normalChanged.StorageDevices = nil
+	out = h.expect([]store.Status{store.Duplicate, store.Duplicate},
+		bounded(Full(normalChanged, seq(2), At(2))), bounded(Heartbeat("normal", seq(2)-5, At(2), Digest(t, normal))))
+	if out[0].PoisonedSequence != 0 || h.host("normal").LastSequence != seq(2) {
+		t.Errorf("normal host: outcome %+v, last sequence %d", out[0], h.host("normal").LastSequence)
 	}
 }
 
