@@ -204,6 +204,9 @@ func New(st store.Store, opts Options) *Server {
 		drainCh:   make(chan struct{}),
 		health:    health.NewServer(),
 	}
+	if c, ok := st.(eventCounter); ok {
+		s.admission.ledger = c
+	}
 	s.grpc = grpc.NewServer(
 		grpc.ForceServerCodecV2(reportCodec{base: encoding.GetCodecV2("proto")}),
 		grpc.MaxRecvMsgSize(opts.MaxRecvMsgSize),
@@ -499,7 +502,7 @@ func (r *reportStream) receive() error {
 		reserved := 0
 		if host != "" {
 			var err error
-			if reserved, err = s.admission.admit(host, seq, peek.full, peek.items, s.opts.Now()); err != nil {
+			if reserved, err = s.admission.admit(r.ctx, host, seq, peek.full, peek.items, s.opts.Now()); err != nil {
 				// Held a moment before the stream ends: an agent that
 				// retries at once gets at most MaxStreamsPerHost
 				// refusals a second, each costing one report's receipt.

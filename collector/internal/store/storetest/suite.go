@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"Enrollment", testEnrollment},
 		{"DuplicateAndStaleSequence", testDuplicateSequence},
 		{"PoisonedSequence", testPoisonedSequence},
+		{"CountRecentEvents", testCountRecentEvents},
 		{"Heartbeat", testHeartbeat},
 		{"SameInventoryAgain", testSameInventoryAgain},
 		{"ModuleSwap", testModuleSwap},
@@ -397,6 +398,50 @@ func testPoisonedSequence(t *testing.T, h *harness) {
 		bounded(Full(normalChanged, seq(2), At(2))), bounded(Heartbeat("normal", seq(2)-5, At(2), Digest(t, normal))))
 	if out[0].PoisonedSequence != 0 || h.host("normal").LastSequence != seq(2) {
 		t.Errorf("normal host: outcome %+v, last sequence %d", out[0], h.host("normal").LastSequence)
+	}
+}
+
+// CountRecentEvents counts what a host's reports recorded in a window
+// before its last sighting, policy statuses aside, within the host's last
+// limit events.
+func testCountRecentEvents(t *testing.T, h *harness) {
+	c, ok := h.s.(store.EventCounter)
+	if !ok {
+		t.Fatalf("%T does not implement store.EventCounter", h.s)
+	}
+	inv := FullHost("counted")
+	h.committed(Full(inv, 1, At(0)), Full(FullHost("other"), 1, At(0))) // enrolled + 20 parts each
+	changed := FullHost("counted")
+	changed.MemoryModules = changed.MemoryModules[2:]
+	h.committed(Full(changed, 2, At(1))) // 2 removals
+	if err := h.s.AppendEvents(h.ctx, []store.Event{{Time: At(1), HostID: "counted", Kind: store.EventPolicyStatus, Message: "host status changed"}}); err != nil {
+		t.Fatal(err)
+	}
+	// A host whose reports claim times long past (spooled, or lying):
+	// counted from its last sighting, not from the collector's clock.
+	h.committed(Full(FullHost("lagging"), 1, At(-30)))
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		name   string
+		host   string
+		window time.Duration
+		limit  int
+		want   store.RecentEvents
+	}{
+		{"the last hour", "counted", time.Hour, 100, store.RecentEvents{LastSeen: At(1), Count: 2, First: At(1)}},
+		{"the last day", "counted", day, 100, store.RecentEvents{LastSeen: At(1), Count: 23, First: At(0)}},
+		// 1 policy status, 2 removals, 2 additions.
+		{"the last events only", "counted", day, 5, store.RecentEvents{LastSeen: At(1), Count: 4, First: At(0)}},
+		{"lagging host", "lagging", day, 100, store.RecentEvents{LastSeen: At(-30), Count: 21, First: At(-30)}},
+		{"unknown host", "nobody", day, 100, store.RecentEvents{}},
+	} {
+		got, err := c.CountRecentEvents(h.ctx, tc.host, tc.window, tc.limit)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got.Count != tc.want.Count || !got.First.Equal(tc.want.First) || !got.LastSeen.Equal(tc.want.LastSeen) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
 	}
 }
 
