@@ -94,6 +94,9 @@ func readInventoryFile(name string, r io.Reader, now time.Time) (inventoryFile, 
 		// carried then.
 		ReceivedAt: at.UTC().Truncate(time.Microsecond),
 		Inventory:  inv,
+		// A last sequence beyond the bound, left by a collector before
+		// the clock check, does not hide the file.
+		MaxSequence: server.SequenceBound(now, maxClockSkew),
 	}}, nil
 }
 
@@ -142,6 +145,9 @@ func (a *app) runIngest(ctx context.Context, names []string) (err error) {
 				switch out.Status {
 				case store.Committed:
 					fmt.Fprintf(a.stdout, "%s: host %s: committed (%d events)\n", f.name, host, out.Events)
+					if out.PoisonedSequence != 0 {
+						fmt.Fprintf(a.stderr, "memledger-collector: %s: host %s: replaced its last sequence %d, beyond this collector's clock\n", f.name, host, out.PoisonedSequence)
+					}
 				case store.Duplicate:
 					fmt.Fprintf(a.stdout, "%s: host %s: duplicate, nothing changed (%s)\n", f.name, host, cell(out.Message))
 				default:

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/memledger/memledger/collector/internal/ratelimit"
+	"github.com/memledger/memledger/collector/internal/store"
 )
 
 // Per-host admission (docs/security.md, "Limits"): one enrolled agent,
@@ -50,7 +52,8 @@ type HostLimits struct {
 	// overshoot; the day's first report is always admitted, so a host
 	// makes at most EventsPerDay + 3 × Limits.MaxParts + 2 events a day.
 	// Once spent, the host's full reports are refused until its day is
-	// over; heartbeats still record that it is alive.
+	// over; heartbeats still record that it is alive. A restart does not
+	// end the day: it is read back from the ledger (seed).
 	EventsPerDay int
 	// LogInterval is how often a refusal is logged per host and limit
 	// (default 10m).
@@ -102,6 +105,13 @@ type hostAdmission struct {
 	// logged is when each limit's refusal was last logged.
 	logged map[string]time.Time
 	seen   time.Time
+	// seeded says the day's events were read from the ledger (seed).
+	seeded bool
+}
+
+// eventCounter reads a host's recent ledger events (store.EventCounter).
+type eventCounter interface {
+	CountRecentEvents(ctx context.Context, hostID string, window time.Duration, limit int) (store.RecentEvents, error)
 }
 
 // admission holds every host's state.
@@ -112,6 +122,9 @@ type admission struct {
 	// onRefused, when set, is called for each refused report with the
 	// limit's name.
 	onRefused func(limit string)
+	// ledger, when set, seeds a host's day the first time the process
+	// admits a full report of it (seed).
+	ledger eventCounter
 
 	mu      sync.Mutex
 	hosts   map[string]*hostAdmission
@@ -153,7 +166,10 @@ func (a *admission) pruneLocked(now time.Time) {
 // it carries an inventory of items modules, drives and warnings. It
 // returns the events reserved for the report, to hand to settle once its
 // outcome is known, or the ResourceExhausted status that refuses it.
-func (a *admission) admit(host string, seq uint64, full bool, items int, now time.Time) (reserved int, err error) {
+func (a *admission) admit(ctx context.Context, host string, seq uint64, full bool, items int, now time.Time) (reserved int, err error) {
+	if full {
+		a.seed(ctx, host, now)
+	}
 	a.mu.Lock()
 	h := a.hostLocked(host, now)
 	need := 0
@@ -208,6 +224,56 @@ func (a *admission) admit(host string, seq uint64, full bool, items int, now tim
 		a.logger.Warn("host_over_limit", "host_id", host, "limit", limit, "reason", reason, "next_log_after", a.lim.LogInterval)
 	}
 	return 0, status.Errorf(codes.ResourceExhausted, "report sequence %d of host %.80q refused: %s", seq, host, reason)
+}
+
+// seed reads, once per host and process, the events the host's reports
+// made in its last day from the ledger into its day, so that a collector
+// restart gives no host a new day. The read stops after the most events
+// a host can make in a day, one indexed query per host; a failed read is
+// logged and tried again at the host's next full report.
+//
+// The ledger keeps the agent's observation times, which advance no
+// faster than the collector's clock: the day is counted back from the
+// host's last sighting (store.EventCounter), so a host claiming old times
+// cannot hide its events. Such a day, which began before the collector's
+// last 24 hours, is taken to begin now: when it began is not recorded.
+func (a *admission) seed(ctx context.Context, host string, now time.Time) {
+	if a.ledger == nil || a.lim.EventsPerDay < 0 {
+		return
+	}
+	a.mu.Lock()
+	h := a.hosts[host]
+	done := h != nil && h.seeded
+	a.mu.Unlock()
+	if done {
+		return
+	}
+	rec, err := a.ledger.CountRecentEvents(ctx, host, 24*time.Hour, a.lim.EventsPerDay+3*a.maxParts+2)
+	if err != nil {
+		a.logger.Warn("admission_seed_failed", "host_id", host, "error", err)
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h = a.hostLocked(host, now)
+	if h.seeded {
+		return
+	}
+	h.seeded = true
+	if rec.Count == 0 {
+		return
+	}
+	h.eventsToday(now)
+	first := rec.First
+	if now.Sub(first) >= 24*time.Hour {
+		first = now
+	}
+	if first.Before(h.dayStart) {
+		h.dayStart = first
+	}
+	// Events this process counted since it started are in the ledger
+	// too, once committed: the larger count covers both.
+	h.events = max(h.events, rec.Count)
 }
 
 // eventsToday returns the events of the host's current day, starting a

@@ -2,8 +2,11 @@ package server
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/memledger/memledger/collector/internal/store"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -24,7 +28,7 @@ func TestAdmissionLimits(t *testing.T) {
 	a := newAdmission(lim, 10, slog.New(slog.NewTextHandler(&logs, nil)), func(l string) { refused[l]++ })
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	admit := func(host string, full bool) error {
-		reserved, err := a.admit(host, 1, full, 4, now)
+		reserved, err := a.admit(t.Context(), host, 1, full, 4, now)
 		if err == nil {
 			a.settle(host, reserved, 0, now) // committed without events
 		}
@@ -90,12 +94,12 @@ func TestAdmissionLogsOncePerInterval(t *testing.T) {
 	a := newAdmission(HostLimits{ReportsPerHour: -1, FullReportsPerHour: 1, EventsPerDay: -1, LogInterval: time.Minute}, 10, slog.New(slog.NewTextHandler(&logs, nil)), nil)
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 1000 {
-		_, _ = a.admit("h1", uint64(i+1), true, 1, now.Add(time.Duration(i)*time.Millisecond))
+		_, _ = a.admit(t.Context(), "h1", uint64(i+1), true, 1, now.Add(time.Duration(i)*time.Millisecond))
 	}
 	if n := strings.Count(logs.String(), "host_over_limit"); n != 1 {
 		t.Fatalf("%d log lines for 999 refusals within a minute, want 1", n)
 	}
-	_, _ = a.admit("h1", 2000, true, 1, now.Add(2*time.Minute))
+	_, _ = a.admit(t.Context(), "h1", 2000, true, 1, now.Add(2*time.Minute))
 	if n := strings.Count(logs.String(), "host_over_limit"); n != 2 {
 		t.Fatalf("%d log lines after the interval, want 2", n)
 	}
@@ -110,13 +114,13 @@ func TestAdmissionReservesEventsInFlight(t *testing.T) {
 	// Each report of 10 parts may make 2×10+10+2 = 32 events.
 	var held []int
 	for i := range 3 {
-		r, err := a.admit("h1", uint64(i+1), true, 10, now)
+		r, err := a.admit(t.Context(), "h1", uint64(i+1), true, 10, now)
 		if err != nil {
 			t.Fatalf("report %d in flight: %v", i+1, err)
 		}
 		held = append(held, r)
 	}
-	if _, err := a.admit("h1", 4, true, 10, now); status.Code(err) != codes.ResourceExhausted {
+	if _, err := a.admit(t.Context(), "h1", 4, true, 10, now); status.Code(err) != codes.ResourceExhausted {
 		t.Fatalf("fourth report while 96 events are reserved: %v, want ResourceExhausted", err)
 	}
 	// The first made 11 events (enrolled, 10 parts added), the others
@@ -125,13 +129,13 @@ func TestAdmissionReservesEventsInFlight(t *testing.T) {
 	a.settle("h1", held[1], 0, now)
 	a.settle("h1", held[2], 0, now)
 	for i := range 2 {
-		r, err := a.admit("h1", uint64(10+i), true, 10, now)
+		r, err := a.admit(t.Context(), "h1", uint64(10+i), true, 10, now)
 		if err != nil {
 			t.Fatalf("report after settling, %d: %v", i+1, err)
 		}
 		a.settle("h1", r, 30, now)
 	}
-	if _, err := a.admit("h1", 20, true, 10, now); status.Code(err) != codes.ResourceExhausted {
+	if _, err := a.admit(t.Context(), "h1", 20, true, 10, now); status.Code(err) != codes.ResourceExhausted {
 		t.Fatalf("report after 71 events: %v, want ResourceExhausted (71+32 > 100)", err)
 	}
 }
@@ -140,7 +144,7 @@ func TestAdmissionOff(t *testing.T) {
 	a := newAdmission(noHostLimits, 1024, slog.New(slog.DiscardHandler), nil)
 	now := time.Now()
 	for i := range 10000 {
-		reserved, err := a.admit("h1", uint64(i+1), true, 1024, now)
+		reserved, err := a.admit(t.Context(), "h1", uint64(i+1), true, 1024, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,5 +273,121 @@ func TestInflightCostCoversDecodedReport(t *testing.T) {
 		if held > cost {
 			t.Errorf("%s: a report of %d bytes holds %d bytes, more than its budget cost %d", name, len(b), held, cost)
 		}
+	}
+}
+
+// fakeCounter answers CountRecentEvents with rec, or err.
+type fakeCounter struct {
+	rec   store.RecentEvents
+	err   error
+	calls int
+}
+
+func (f *fakeCounter) CountRecentEvents(context.Context, string, time.Duration, int) (store.RecentEvents, error) {
+	f.calls++
+	return f.rec, f.err
+}
+
+// A host first met after a restart starts with the events its reports
+// made in its last day, read once from the ledger: its day began with
+// the first of them, or now when the host's times lag the clock.
+func TestAdmissionSeedsDayFromLedger(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := &fakeCounter{rec: store.RecentEvents{LastSeen: now.Add(-time.Hour), Count: 100, First: now.Add(-23 * time.Hour)}}
+	a := newAdmission(HostLimits{ReportsPerHour: -1, FullReportsPerHour: -1, EventsPerDay: 100}, 10, slog.New(slog.DiscardHandler), nil)
+	a.ledger = c
+	admit := func(host string, full bool, at time.Time) error {
+		r, err := a.admit(t.Context(), host, 1, full, 4, at)
+		if err == nil {
+			a.settle(host, r, 0, at)
+		}
+		return err
+	}
+	if err := admit("h1", false, now); err != nil || c.calls != 0 {
+		t.Fatalf("heartbeat: %v, %d ledger reads, want admitted without one", err, c.calls)
+	}
+	for i := range 2 {
+		if err := admit("h1", true, now); status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "--max-events-per-day") {
+			t.Fatalf("full report %d after the restart: %v, want refused over the events budget", i+1, err)
+		}
+	}
+	if c.calls != 1 {
+		t.Errorf("%d ledger reads for one host, want 1", c.calls)
+	}
+	if err := admit("h1", true, now.Add(time.Hour+time.Second)); err != nil {
+		t.Fatalf("full report once the day that began 23 h ago is over: %v", err)
+	}
+
+	// A failed read admits the day's first report and is tried again.
+	c.err = errors.New("database down")
+	if err := admit("h2", true, now); err != nil {
+		t.Fatalf("full report while the ledger fails: %v", err)
+	}
+	c.err = nil
+	if err := admit("h2", true, now); status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("full report once the ledger answers: %v, want refused", err)
+	}
+
+	// A host whose recorded times lag the clock by more than a day: its
+	// day begins now.
+	c.rec.LastSeen, c.rec.First = now.Add(-40*time.Hour), now.Add(-60*time.Hour)
+	if err := admit("h3", true, now); status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("lagging host: %v, want refused", err)
+	}
+	if err := admit("h3", true, now.Add(23*time.Hour)); status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("lagging host 23 h later: %v, want refused", err)
+	}
+	if err := admit("h3", true, now.Add(24*time.Hour)); err != nil {
+		t.Fatalf("lagging host a day later: %v", err)
+	}
+}
+
+// A collector restarted mid-day still refuses a host whose day's events
+// budget is spent: the day is read back from the ledger.
+func TestAdmissionSurvivesRestart(t *testing.T) {
+	st := openLedger(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
+	opts := Options{HostLimits: HostLimits{ReportsPerHour: -1, FullReportsPerHour: -1, EventsPerDay: 10}}
+	seq := uint64(time.Now().UnixMicro())
+	report := func(host string, modules int) *memledgerv1.ReportRequest {
+		seq++
+		inv := testInventory(host, modules, 0, 0)
+		inv.CollectedAt = timestamppb.Now()
+		return fullReport(host, seq, inv)
+	}
+	send := func(ts *testServer, req *memledgerv1.ReportRequest) error {
+		t.Helper()
+		s := openStream(t, dial(t, ts.addr))
+		if err := s.Send(req); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.Recv()
+		return err
+	}
+	refused := func(err error) bool {
+		return status.Code(err) == codes.ResourceExhausted && strings.Contains(err.Error(), "--max-events-per-day")
+	}
+
+	first := startServer(t, st, opts)
+	// The day's first report is admitted: enrolled + 12 modules added.
+	if err := send(first, report("h1", 12)); err != nil {
+		t.Fatalf("first report: %v", err)
+	}
+	if err := send(first, report("h1", 11)); !refused(err) {
+		t.Fatalf("second report, 13 events into a day of 10: %v, want refused", err)
+	}
+	if err := first.stop(t); err != nil {
+		t.Fatal(err)
+	}
+
+	second := startServer(t, st, opts)
+	if err := send(second, report("h1", 11)); !refused(err) {
+		t.Fatalf("report after the restart: %v, want refused (the day is in the ledger)", err)
+	}
+	hb := heartbeat("h1", seq+1, mustDigest(t, testInventory("h1", 12, 0, 0)))
+	if err := send(second, hb); err != nil {
+		t.Fatalf("heartbeat after the restart: %v", err)
+	}
+	if err := send(second, report("h2", 12)); err != nil {
+		t.Fatalf("another host after the restart: %v", err)
 	}
 }

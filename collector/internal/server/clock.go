@@ -25,7 +25,7 @@ const DefaultMaxClockSkew = 5 * time.Minute
 // accepted. The error is a *ValidationError naming the field.
 func CheckReportClock(req *memledgerv1.ReportRequest, receivedAt time.Time, skew time.Duration) error {
 	bound := receivedAt.Add(skew)
-	if us := bound.UnixMicro(); us > 0 && req.GetSequence() > uint64(us) {
+	if us := SequenceBound(receivedAt, skew); us > 0 && req.GetSequence() > us {
 		ahead := time.Duration(req.GetSequence()-uint64(receivedAt.UnixMicro())) * time.Microsecond
 		return &ValidationError{Field: "sequence", Reason: fmt.Sprintf(
 			"%d is %s ahead of the collector's clock (Unix microseconds), more than the allowed skew of %s: check the host's clock",
@@ -41,6 +41,17 @@ func CheckReportClock(req *memledgerv1.ReportRequest, receivedAt time.Time, skew
 			at.UTC().Format(time.RFC3339), at.Sub(receivedAt).Round(time.Second), skew)}
 	}
 	return nil
+}
+
+// SequenceBound is the highest sequence accepted at receivedAt: its Unix
+// microseconds plus skew (0 before 1970, where no bound applies). The
+// store treats a host's recorded last sequence above it as poisoned
+// (store.Report.MaxSequence).
+func SequenceBound(receivedAt time.Time, skew time.Duration) uint64 {
+	if us := receivedAt.Add(skew).UnixMicro(); us > 0 {
+		return uint64(us)
+	}
+	return 0
 }
 
 // humanAhead renders d, which may exceed time.Duration's range in spirit

@@ -3,8 +3,11 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +15,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/syncbuf"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -151,5 +156,43 @@ func TestServerRecordsObservationTime(t *testing.T) {
 	}
 	if h.LastSeen.Before(seen) {
 		t.Fatalf("last seen %v went before the host's last report %v", h.LastSeen, seen)
+	}
+}
+
+// A ledger that a collector older than the clock check let freeze (last
+// sequence 2^63-1) recovers: the host's next report is committed, its
+// sequence becomes the last one, the collector logs the poisoned value,
+// and from there the host's reports are exactly-once again.
+func TestServerRecoversPoisonedSequence(t *testing.T) {
+	st := openLedger(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
+	inv := testInventory("h1", 4, 1, 0)
+	// As the old collector committed it, through the store.
+	old := ToStoreReport(fullReport("h1", math.MaxInt64, inv), time.Now())
+	if out, err := st.Apply(context.Background(), []store.Report{old}); err != nil || out[0].Status != store.Committed {
+		t.Fatalf("seed the poisoned sequence: %v %+v", err, out)
+	}
+	var logs syncbuf.Buffer
+	ts := startServer(t, st, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s := openStream(t, dial(t, ts.addr))
+	seq := uint64(time.Now().UnixMicro())
+	changed := testInventory("h1", 3, 1, 0)
+	for i, want := range []memledgerv1.AckStatus{memledgerv1.AckStatus_ACK_STATUS_COMMITTED, memledgerv1.AckStatus_ACK_STATUS_DUPLICATE} {
+		if err := s.Send(fullReport("h1", seq, changed)); err != nil {
+			t.Fatal(err)
+		}
+		if ack := recvAck(t, s); ack.GetStatus() != want {
+			t.Fatalf("report %d with sequence %d: %v, want %v", i+1, seq, ack, want)
+		}
+	}
+	h, err := st.Host(context.Background(), "h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.LastSequence != seq || h.ActiveParts != 4 {
+		t.Errorf("last sequence %d (want %d), %d active parts (want 4)", h.LastSequence, seq, h.ActiveParts)
+	}
+	line := fmt.Sprintf("poisoned_sequence_replaced host_id=h1 poisoned_sequence=%d sequence=%d", uint64(math.MaxInt64), seq)
+	if got := logs.String(); strings.Count(got, "poisoned_sequence_replaced") != 1 || !strings.Contains(got, line) {
+		t.Errorf("log, want one line with %q:\n%s", line, got)
 	}
 }

@@ -204,6 +204,9 @@ func New(st store.Store, opts Options) *Server {
 		drainCh:   make(chan struct{}),
 		health:    health.NewServer(),
 	}
+	if c, ok := st.(eventCounter); ok {
+		s.admission.ledger = c
+	}
 	s.grpc = grpc.NewServer(
 		grpc.ForceServerCodecV2(reportCodec{base: encoding.GetCodecV2("proto")}),
 		grpc.MaxRecvMsgSize(opts.MaxRecvMsgSize),
@@ -499,7 +502,7 @@ func (r *reportStream) receive() error {
 		reserved := 0
 		if host != "" {
 			var err error
-			if reserved, err = s.admission.admit(host, seq, peek.full, peek.items, s.opts.Now()); err != nil {
+			if reserved, err = s.admission.admit(r.ctx, host, seq, peek.full, peek.items, s.opts.Now()); err != nil {
 				// Held a moment before the stream ends: an agent that
 				// retries at once gets at most MaxStreamsPerHost
 				// refusals a second, each costing one report's receipt.
@@ -573,6 +576,7 @@ func (r *reportStream) decode(b []byte) (store.Report, error) {
 	}
 	r.last = req.GetSequence()
 	rep := ToStoreReport(req, receivedAt)
+	rep.MaxSequence = SequenceBound(receivedAt, r.s.opts.MaxClockSkew)
 	// Digest (and observe a changed inventory) here, in parallel with the
 	// committer, whose goroutine is the ingest's bottleneck.
 	// Errors are left to Apply, which rejects the report with the reason.
@@ -703,6 +707,11 @@ func (r *reportStream) ack(it *inflight) error {
 		// The details are in the collector's log (committer); agents get
 		// no database internals.
 		return status.Errorf(codes.Unavailable, "report sequence %d was not committed (database error): send it again", it.seq)
+	}
+	if out.PoisonedSequence != 0 {
+		// A collector before the clock check committed it; the host
+		// reports again from here (store.Report.MaxSequence).
+		r.s.opts.Logger.Warn("poisoned_sequence_replaced", "host_id", it.host, "poisoned_sequence", out.PoisonedSequence, "sequence", it.seq)
 	}
 	resp := &memledgerv1.ReportResponse{Sequence: it.seq, Message: out.Message}
 	switch out.Status {

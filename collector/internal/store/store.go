@@ -144,6 +144,34 @@ type Retirer interface {
 	RetireHost(ctx context.Context, hostID string, at time.Time) (Retirement, error)
 }
 
+// EventCounter is implemented by stores that can count a host's recent
+// ledger events (both drivers do): what per-host admission
+// (docs/security.md, "Limits") reads when it first meets a host after a
+// collector starts, so that a restart gives no host a new day.
+type EventCounter interface {
+	// CountRecentEvents counts the events of host hostID, policy
+	// statuses aside, recorded at most window before the host's last
+	// sighting, among the host's last limit events in the order
+	// recorded: the read stops there, so it costs at most limit index
+	// entries however long the host's history. Event times are the
+	// agent's observation times, never later than their receipt nor
+	// before the host's previous record, so those times advance no
+	// faster than the collector's clock: the window holds at least the
+	// events the host's reports made in the window before its last one
+	// was received, whatever times it claimed.
+	CountRecentEvents(ctx context.Context, hostID string, window time.Duration, limit int) (RecentEvents, error)
+}
+
+// RecentEvents is what CountRecentEvents found.
+type RecentEvents struct {
+	// LastSeen is the host's last sighting; zero for an unknown host.
+	LastSeen time.Time
+	// Count is the number of events counted, First the earliest time
+	// among them (zero when none).
+	Count int
+	First time.Time
+}
+
 // Retirement is what RetireHost did.
 type Retirement struct {
 	// At is when the host was retired (the earlier retirement when
@@ -224,6 +252,17 @@ type Report struct {
 	// Pre, when set, is Precompute of this report: work Apply would
 	// otherwise do on the database's write path.
 	Pre *Precomputed
+	// MaxSequence, when non-zero, is the highest sequence the collector
+	// accepts when it receives the report: its clock plus the allowed
+	// skew, in Unix microseconds (server.SequenceBound). A host's
+	// recorded last sequence above it was committed by a collector
+	// older than that check (a host clock years ahead, or 2^63-1) and
+	// would make every later report a Duplicate until that time: Apply
+	// treats it as poisoned, applies a report whose own sequence is at
+	// most MaxSequence, which becomes the host's last, and names the
+	// value replaced in Outcome.PoisonedSequence. Zero keeps the plain
+	// rule (sequence <= last sequence: Duplicate).
+	MaxSequence uint64
 }
 
 // Precomputed is the CPU work on a full report that a caller may do before
@@ -326,6 +365,10 @@ type Outcome struct {
 	Message string
 	// Err is set for Rejected only; it wraps ErrInvalid.
 	Err error
+	// PoisonedSequence is the host's recorded last sequence that this
+	// report replaced because it lay beyond Report.MaxSequence; 0 when
+	// none did.
+	PoisonedSequence uint64
 }
 
 // Host is what the ledger knows about one host.

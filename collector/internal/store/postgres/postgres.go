@@ -26,7 +26,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,24 +51,30 @@ const maxAttempts = 5
 
 // Open connects, migrates and returns the store named by dsn.
 func Open(ctx context.Context, dsn string) (store.Store, error) {
+	s, _, err := open(ctx, dsn)
+	return s, err
+}
+
+// open is Open, also returning the connection (its retry counts).
+func open(ctx context.Context, dsn string) (store.Store, *conn, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgx errors may echo the DSN; do not leak a password.
-		return nil, fmt.Errorf("open postgres store %s: parse dsn: %w", store.RedactDSN(dsn), store.ErrInvalid)
+		return nil, nil, fmt.Errorf("open postgres store %s: parse dsn: %w", store.RedactDSN(dsn), store.ErrInvalid)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres store %s: %w", store.RedactDSN(dsn), err)
+		return nil, nil, fmt.Errorf("open postgres store %s: %w", store.RedactDSN(dsn), err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open postgres store %s: %w", store.RedactDSN(dsn), err)
+		return nil, nil, fmt.Errorf("open postgres store %s: %w", store.RedactDSN(dsn), err)
 	}
 	c := &conn{pool: pool}
 	migrations, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open postgres store: embedded migrations: %w", err)
+		return nil, nil, fmt.Errorf("open postgres store: embedded migrations: %w", err)
 	}
 	if _, err := engine.Migrate(ctx, c, engine.Migrations{
 		FS: migrations,
@@ -82,7 +90,7 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		},
 	}); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open postgres store %s: migrate: %w", store.RedactDSN(dsn), err)
+		return nil, nil, fmt.Errorf("open postgres store %s: migrate: %w", store.RedactDSN(dsn), err)
 	}
 	// The parts id sequence, named once: pg_get_serial_sequence in the
 	// reserving query would look it up in the catalog for every id (6.5 µs
@@ -94,7 +102,7 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 	}
 	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open postgres store %s: find the sequence of parts.id: %w", store.RedactDSN(dsn), err)
+		return nil, nil, fmt.Errorf("open postgres store %s: find the sequence of parts.id: %w", store.RedactDSN(dsn), err)
 	}
 	e, err := engine.New(c, engine.SharedWriters, engine.Dialect{
 		Name: "postgres", LockSuffix: " FOR UPDATE", ArrayParams: true, OptimizeSQL: "ANALYZE",
@@ -107,9 +115,9 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 	})
 	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open postgres store %s: %w", store.RedactDSN(dsn), err)
+		return nil, nil, fmt.Errorf("open postgres store %s: %w", store.RedactDSN(dsn), err)
 	}
-	return e, nil
+	return e, c, nil
 }
 
 // quoteLiteral renders s as an SQL string literal
@@ -120,15 +128,20 @@ func quoteLiteral(s string) string {
 
 type conn struct {
 	pool *pgxpool.Pool
+	// retried counts the transactions retried, by SQLSTATE
+	// (transientCodes' order).
+	retried [len(transientCodes)]atomic.Int64
 }
 
 func (c *conn) Write(ctx context.Context, fn func(context.Context, engine.Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		err = c.writeOnce(ctx, fn)
-		if err == nil || !transient(err) || ctx.Err() != nil {
+		code, retry := transient(err)
+		if !retry || ctx.Err() != nil {
 			return err
 		}
+		c.retried[code].Add(1)
 		// Back off a little, longer each time, so that the competing
 		// transaction can commit.
 		select {
@@ -168,19 +181,23 @@ func (c *conn) writeOnce(ctx context.Context, fn func(context.Context, engine.Tx
 	return nil
 }
 
-// transient reports errors worth retrying the whole transaction for.
-func transient(err error) bool {
+// transientCodes are the SQLSTATEs worth retrying the whole transaction
+// for.
+var transientCodes = [...]string{
+	"40001", // serialization_failure
+	"40P01", // deadlock_detected
+	"23505", // unique_violation: a concurrent collector inserted the same part or host
+}
+
+// transient returns the index in transientCodes of err's SQLSTATE, and
+// whether it is there.
+func transient(err error) (int, bool) {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
-		return false
+		return 0, false
 	}
-	switch pgErr.Code {
-	case "40001", // serialization_failure
-		"40P01", // deadlock_detected
-		"23505": // unique_violation: a concurrent collector inserted the same part or host
-		return true
-	}
-	return false
+	i := slices.Index(transientCodes[:], pgErr.Code)
+	return i, i >= 0
 }
 
 func (c *conn) Reader() engine.Querier { return poolQuerier{c.pool} }

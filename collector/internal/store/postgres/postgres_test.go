@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/memledger/memledger/collector/internal/store"
-	_ "github.com/memledger/memledger/collector/internal/store/postgres"
+	"github.com/memledger/memledger/collector/internal/store/postgres"
 	"github.com/memledger/memledger/collector/internal/store/postgres/pgtest"
 	"github.com/memledger/memledger/collector/internal/store/storetest"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -210,6 +210,21 @@ func eachCollector(t *testing.T, stores []store.Store, fn func(c int, s store.St
 	}
 }
 
+// openCollectors opens n stores ("collectors") on the schema dsn names.
+func openCollectors(t *testing.T, dsn string, n int) []store.Store {
+	t.Helper()
+	stores := make([]store.Store, n)
+	for i := range stores {
+		s, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("open collector %d: %v", i, err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	return stores
+}
+
 // TestCollectorsSharingHostsKeepIntegrity feeds collectors on one schema
 // different reports for the same host ids at once, as when two agents
 // claim one host id or a fleet is re-pointed mid-stream: sequences from the
@@ -222,15 +237,7 @@ func TestCollectorsSharingHostsKeepIntegrity(t *testing.T) {
 	dsn := pgtest.FreshSchema(t, pgtest.DSN(t))
 	ctx := context.Background()
 	const collectors, hosts, rounds = 3, 4, 60
-	stores := make([]store.Store, collectors)
-	for i := range stores {
-		s, err := store.Open(ctx, dsn)
-		if err != nil {
-			t.Fatalf("open collector %d: %v", i, err)
-		}
-		t.Cleanup(func() { s.Close() })
-		stores[i] = s
-	}
+	stores := openCollectors(t, dsn, collectors)
 	eachCollector(t, stores, func(c int, s store.Store) error {
 		r := mrand.New(mrand.NewPCG(uint64(c), 7))
 		for round := 1; round <= rounds; round++ {
@@ -573,4 +580,130 @@ func openLegacy(t *testing.T, hosts []store.Report, undo []string, write func(te
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestCollectorsMovingPartsNoFailedBatch runs three collectors, two
+// writers each, on one schema while 32 hosts pass their modules round:
+// in round r host h lists block (h+r) mod 32 of four real-serial modules,
+// so every round each block moves from one host to the next one down.
+// A round's reports are spread at random over the writers, which apply
+// them at once in batches of up to eight: each batch locks hosts, and the
+// serials moving in and out of them, that other collectors' batches are
+// moving too. No batch may fail (a deadlock or unique violation the store
+// did not retry away) and the ledger must end where the last round left
+// it, each serial active on exactly one host.
+func TestCollectorsMovingPartsNoFailedBatch(t *testing.T) {
+	dsn := pgtest.FreshSchema(t, pgtest.DSN(t))
+	ctx := context.Background()
+	const collectors, writers, hosts, perBlock, rounds, batchMax = 3, 2, 32, 4, 12, 8
+	stores := make([]store.Store, collectors)
+	retried := make([]func() map[string]int64, collectors)
+	for i := range stores {
+		s, counts, err := postgres.OpenCountingRetries(ctx, dsn)
+		if err != nil {
+			t.Fatalf("open collector %d: %v", i, err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i], retried[i] = s, counts
+	}
+	host := func(h int) string { return fmt.Sprintf("mover%02d", h) }
+	block := func(h, round int) []*memledgerv1.MemoryModule {
+		b := (h + round) % hosts
+		mods := make([]*memledgerv1.MemoryModule, perBlock)
+		for k := range mods {
+			mods[k] = storetest.DIMM(fmt.Sprintf("A%d", k), storetest.Micron, "36ASF8G72PZ-2G3B1", fmt.Sprintf("MOVE%02d%02d", b, k))
+		}
+		return mods
+	}
+	r := mrand.New(mrand.NewPCG(17, 3))
+	statuses := map[store.Status]int{}
+	for round := 1; round <= rounds; round++ {
+		at := storetest.T0.Add(time.Duration(round) * time.Minute)
+		queues := make([][]store.Report, collectors*writers)
+		for _, h := range r.Perm(hosts) {
+			w := r.IntN(len(queues))
+			queues[w] = append(queues[w], storetest.Full(storetest.Inventory(host(h), block(h, round), nil), uint64(round), at))
+		}
+		var batches [][][]store.Report
+		for _, q := range queues {
+			var bs [][]store.Report
+			for len(q) > 0 {
+				n := min(len(q), 1+r.IntN(batchMax))
+				bs, q = append(bs, q[:n]), q[n:]
+			}
+			batches = append(batches, bs)
+		}
+		outs := make([][][]store.Outcome, len(batches))
+		var wg sync.WaitGroup
+		errs := make(chan error, len(batches))
+		for w := range batches {
+			s := stores[w%collectors]
+			wg.Go(func() {
+				for _, b := range batches[w] {
+					out, err := s.Apply(ctx, b)
+					if err != nil {
+						errs <- fmt.Errorf("round %d, writer %d (collector %d): batch of %d failed: %w", round, w, w%collectors, len(b), err)
+						return
+					}
+					outs[w] = append(outs[w], out)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if t.Failed() {
+			t.FailNow()
+		}
+		for _, ws := range outs {
+			for _, out := range ws {
+				for _, o := range out {
+					statuses[o.Status]++
+				}
+			}
+		}
+	}
+	// Retries hide a lock order broken (each deadlock costs PostgreSQL's
+	// deadlock_timeout, 1 s by default, and a retry), so none may happen:
+	// every batch locks host rows, then serials, each in sorted order.
+	for c, counts := range retried {
+		if n := counts(); len(n) > 0 {
+			t.Errorf("collector %d retried transactions, by SQLSTATE: %v (40P01: a deadlock)", c, n)
+		}
+	}
+	if want := (map[store.Status]int{store.Committed: hosts * rounds}); fmt.Sprint(statuses) != fmt.Sprint(want) {
+		t.Errorf("outcomes %v, want %v", statuses, want)
+	}
+	if err := stores[0].(interface{ CheckIntegrity(context.Context) error }).CheckIntegrity(ctx); err != nil {
+		t.Error(err)
+	}
+	// Each host holds the block of the last round, and nothing else.
+	for h := range hosts {
+		want := storetest.Serials(storetest.Inventory(host(h), block(h, rounds), nil))
+		if got := storetest.ActiveSerials(t, stores[1], host(h)); !slices.Equal(got, want) {
+			t.Errorf("%s holds %v, want %v", host(h), got, want)
+		}
+	}
+	active, err := stores[2].Parts(ctx, store.PartFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := map[string]string{}
+	for _, p := range active {
+		if prev, dup := holder[p.SerialNumber]; dup {
+			t.Errorf("serial %s active on %s and %s", p.SerialNumber, prev, p.HostID)
+		}
+		holder[p.SerialNumber] = p.HostID
+	}
+	if len(holder) != hosts*perBlock {
+		t.Errorf("%d serials active, want %d", len(holder), hosts*perBlock)
+	}
+	// Every move was seen as one.
+	moved, err := stores[0].Events(ctx, store.EventFilter{Kinds: []store.EventKind{store.EventPartMoved}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d part_moved events", len(moved))
 }

@@ -22,7 +22,7 @@ func TestTransient(t *testing.T) {
 		{nil, false},
 	}
 	for _, tc := range tests {
-		if got := transient(tc.err); got != tc.want {
+		if _, got := transient(tc.err); got != tc.want {
 			t.Errorf("transient(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}

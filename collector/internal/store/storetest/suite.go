@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"sort"
@@ -32,6 +33,8 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Enrollment", testEnrollment},
 		{"DuplicateAndStaleSequence", testDuplicateSequence},
+		{"PoisonedSequence", testPoisonedSequence},
+		{"CountRecentEvents", testCountRecentEvents},
 		{"Heartbeat", testHeartbeat},
 		{"SameInventoryAgain", testSameInventoryAgain},
 		{"ModuleSwap", testModuleSwap},
@@ -332,6 +335,113 @@ func testDuplicateSequence(t *testing.T, h *harness) {
 	h.expect([]store.Status{store.Committed, store.Duplicate}, Full(changed, 6, At(2)), Full(inv, 6, At(2)))
 	if host := h.host("h1"); host.ActiveParts != 19 || host.InventoryDigest != Digest(t, changed) {
 		t.Errorf("batch with duplicate: active %d", host.ActiveParts)
+	}
+}
+
+// A host whose last sequence lies far in the future (2^63-1, committed
+// by a collector before reports were checked against its clock) is not
+// frozen: a report within the collector's bound (Report.MaxSequence)
+// replaces it, and exactly-once holds again from there. A host whose last
+// sequence is within the bound keeps the plain duplicate rule.
+func testPoisonedSequence(t *testing.T, h *harness) {
+	const poison = math.MaxInt64
+	inv := FullHost("poisoned")
+	// As an old collector wrote it: no bound.
+	h.committed(Full(inv, poison, At(0)))
+	if got := h.host("poisoned").LastSequence; got != poison {
+		t.Fatalf("seeded last sequence %d, want %d", got, uint64(poison))
+	}
+	bounded := func(r store.Report) store.Report {
+		r.MaxSequence = uint64(r.ReceivedAt.Add(5 * time.Minute).UnixMicro())
+		return r
+	}
+	seq := func(days int) uint64 { return uint64(At(days).UnixMicro()) }
+
+	// Without a bound the poison still holds.
+	changed := FullHost("poisoned")
+	changed.MemoryModules = changed.MemoryModules[1:]
+	h.expect([]store.Status{store.Duplicate}, Full(changed, seq(1), At(1)))
+
+	before := h.lastEventID()
+	out := h.committed(bounded(Full(changed, seq(1), At(1))))
+	if out[0].PoisonedSequence != poison {
+		t.Errorf("outcome names poisoned sequence %d, want %d", out[0].PoisonedSequence, uint64(poison))
+	}
+	h.wantKinds("poisoned", before, store.EventPartRemoved)
+	host := h.host("poisoned")
+	if host.LastSequence != seq(1) || host.ActiveParts != 19 || !host.LastSeen.Equal(At(1)) {
+		t.Errorf("after the recovery: last sequence %d (want %d), active %d, last seen %v", host.LastSequence, seq(1), host.ActiveParts, host.LastSeen)
+	}
+	// Exactly once again: the same report, and older ones, are duplicates.
+	out = h.expect([]store.Status{store.Duplicate, store.Duplicate, store.Committed},
+		bounded(Full(inv, seq(1), At(1))), bounded(Heartbeat("poisoned", seq(1)-1, At(1), Digest(t, inv))),
+		bounded(Heartbeat("poisoned", seq(1)+1, At(1), Digest(t, changed))))
+	for i, o := range out {
+		if o.PoisonedSequence != 0 {
+			t.Errorf("report %d after the recovery names poisoned sequence %d", i, o.PoisonedSequence)
+		}
+	}
+
+	// A report beyond its own bound does not clear anything either (the
+	// server refuses such a report before the store sees it).
+	h.committed(Full(FullHost("poisoned2"), poison, At(0)))
+	over := bounded(Heartbeat("poisoned2", seq(1), At(1), Digest(t, FullHost("poisoned2"))))
+	over.Sequence = over.MaxSequence + 1
+	h.expect([]store.Status{store.Duplicate}, over)
+
+	// A normal host: a bound changes nothing.
+	normal := FullHost("normal")
+	h.committed(bounded(Full(normal, seq(2), At(2))))
+	normalChanged := FullHost("normal")
+	normalChanged.StorageDevices = nil
+	out = h.expect([]store.Status{store.Duplicate, store.Duplicate},
+		bounded(Full(normalChanged, seq(2), At(2))), bounded(Heartbeat("normal", seq(2)-5, At(2), Digest(t, normal))))
+	if out[0].PoisonedSequence != 0 || h.host("normal").LastSequence != seq(2) {
+		t.Errorf("normal host: outcome %+v, last sequence %d", out[0], h.host("normal").LastSequence)
+	}
+}
+
+// CountRecentEvents counts what a host's reports recorded in a window
+// before its last sighting, policy statuses aside, within the host's last
+// limit events.
+func testCountRecentEvents(t *testing.T, h *harness) {
+	c, ok := h.s.(store.EventCounter)
+	if !ok {
+		t.Fatalf("%T does not implement store.EventCounter", h.s)
+	}
+	inv := FullHost("counted")
+	h.committed(Full(inv, 1, At(0)), Full(FullHost("other"), 1, At(0))) // enrolled + 20 parts each
+	changed := FullHost("counted")
+	changed.MemoryModules = changed.MemoryModules[2:]
+	h.committed(Full(changed, 2, At(1))) // 2 removals
+	if err := h.s.AppendEvents(h.ctx, []store.Event{{Time: At(1), HostID: "counted", Kind: store.EventPolicyStatus, Message: "host status changed"}}); err != nil {
+		t.Fatal(err)
+	}
+	// A host whose reports claim times long past (spooled, or lying):
+	// counted from its last sighting, not from the collector's clock.
+	h.committed(Full(FullHost("lagging"), 1, At(-30)))
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		name   string
+		host   string
+		window time.Duration
+		limit  int
+		want   store.RecentEvents
+	}{
+		{"the last hour", "counted", time.Hour, 100, store.RecentEvents{LastSeen: At(1), Count: 2, First: At(1)}},
+		{"the last day", "counted", day, 100, store.RecentEvents{LastSeen: At(1), Count: 23, First: At(0)}},
+		// 1 policy status, 2 removals, 2 additions.
+		{"the last events only", "counted", day, 5, store.RecentEvents{LastSeen: At(1), Count: 4, First: At(0)}},
+		{"lagging host", "lagging", day, 100, store.RecentEvents{LastSeen: At(-30), Count: 21, First: At(-30)}},
+		{"unknown host", "nobody", day, 100, store.RecentEvents{}},
+	} {
+		got, err := c.CountRecentEvents(h.ctx, tc.host, tc.window, tc.limit)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got.Count != tc.want.Count || !got.First.Equal(tc.want.First) || !got.LastSeen.Equal(tc.want.LastSeen) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
 	}
 }
 

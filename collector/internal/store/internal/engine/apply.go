@@ -262,12 +262,16 @@ func (e *Engine) loadHosts(ctx context.Context, w *writer, ids []string, lock bo
 
 func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hostState, p *prepared) (store.Outcome, error) {
 	st := states[p.rep.HostID]
-	if p.seq <= st.lastSeq {
+	if p.stale(st) {
 		return store.Outcome{
 			Status:  store.Duplicate,
 			Digest:  st.digest,
 			Message: fmt.Sprintf("sequence %d already seen (last sequence %d)", p.seq, st.lastSeq),
 		}, nil
+	}
+	var poisoned uint64
+	if p.seq <= st.lastSeq {
+		poisoned = uint64(st.lastSeq)
 	}
 	var drafts []eventDraft
 	if st.enrolledNow {
@@ -283,7 +287,7 @@ func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hos
 	st.lastSeq = p.seq
 	st.touched = true
 	st.lastSeen = p.at
-	out := store.Outcome{Status: store.Committed}
+	out := store.Outcome{Status: store.Committed, PoisonedSequence: poisoned}
 
 	if p.rep.Inventory == nil { // heartbeat
 		if st.digest != "" && p.digest == st.digest {
@@ -316,6 +320,17 @@ func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hos
 		w.events = append(w.events, eventRow{at: p.at, eventDraft: d})
 	}
 	return out, nil
+}
+
+// stale says whether p is a Duplicate of what st recorded: its sequence
+// is not after the host's last one, unless that one is poisoned (beyond
+// the report's MaxSequence, while p's own sequence is within it).
+func (p *prepared) stale(st *hostState) bool {
+	if p.seq > st.lastSeq {
+		return false
+	}
+	limit := p.rep.MaxSequence
+	return limit == 0 || uint64(p.seq) > limit || uint64(st.lastSeq) <= limit
 }
 
 // eventDraft is a ledger draft with the part it is about.

@@ -230,7 +230,7 @@ func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, sta
 	listed := map[string]bool{}
 	for _, p := range prep {
 		st := states[p.rep.HostID]
-		if p.rejected != nil || p.rep.Inventory == nil || st == nil || p.digest == st.digest || p.seq <= st.lastSeq {
+		if p.rejected != nil || p.rep.Inventory == nil || st == nil || p.digest == st.digest || p.stale(st) {
 			continue // not diffed (as far as the batch's start tells)
 		}
 		changed = append(changed, p)

@@ -778,3 +778,64 @@ func (e *Engine) Events(ctx context.Context, f store.EventFilter) ([]store.Event
 	}
 	return out, nil
 }
+
+var _ store.EventCounter = (*Engine)(nil)
+
+// CountRecentEvents implements store.EventCounter: the host row by its
+// key, then events_host (host_id, id) walked backwards, at most limit
+// entries.
+func (e *Engine) CountRecentEvents(ctx context.Context, hostID string, window time.Duration, limit int) (store.RecentEvents, error) {
+	var out store.RecentEvents
+	if err := e.checkOpen(); err != nil {
+		return out, err
+	}
+	if limit <= 0 || !storableID(hostID) {
+		return out, nil
+	}
+	fail := func(err error) (store.RecentEvents, error) {
+		return store.RecentEvents{}, fmt.Errorf("count recent events of host %q: %w", ledger.CleanText(hostID), err)
+	}
+	rows, err := e.conn.Reader().Query(ctx, `SELECT last_seen FROM hosts WHERE host_id = $1`, hostID)
+	if err != nil {
+		return fail(err)
+	}
+	var last Time
+	found := rows.Next()
+	if found {
+		err = rows.Scan(&last)
+	}
+	if err := closeRows(rows, err); err != nil {
+		return fail(err)
+	}
+	if !found {
+		return out, nil
+	}
+	out.LastSeen = last.T
+	rows, err = e.conn.Reader().Query(ctx, `SELECT COUNT(*), MIN(at) FROM (SELECT at, kind FROM events WHERE host_id = $1 ORDER BY id DESC LIMIT $2) recent
+ WHERE at >= $3 AND kind <> $4`, hostID, int64(limit), Norm(last.T.Add(-window)), string(ledger.EventPolicyStatus))
+	if err != nil {
+		return fail(err)
+	}
+	var n int64
+	var first Time
+	if rows.Next() {
+		err = rows.Scan(&n, &first)
+	}
+	if err := closeRows(rows, err); err != nil {
+		return fail(err)
+	}
+	out.Count, out.First = int(n), first.T
+	return out, nil
+}
+
+// closeRows closes rows and returns the first of err, the rows' error and
+// Close's.
+func closeRows(rows Rows, err error) error {
+	if err == nil {
+		err = rows.Err()
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
