@@ -90,8 +90,11 @@ for pkg in $packages; do
 	esac
 	echo "== $pkg $version linux/$arch"
 	# Static (no cgo: SQLite is modernc.org/sqlite, pure Go), without local
-	# paths, stripped, and stamped with the version and commit.
-	CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath \
+	# paths, stripped, and stamped with the version and commit. grpcnotrace
+	# leaves out gRPC's golang.org/x/net/trace support (and html/template
+	# with it), which only grpc.EnableTracing turns on and neither binary
+	# does: every one-shot scan paid for initialising it.
+	CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath -tags grpcnotrace \
 		-ldflags "$ldflags" \
 		-o "$dist/bin/$pkg" "$main"
 	# The maintainer scripts are shared by both packages: render this

@@ -11,6 +11,7 @@ package packaging_test
 
 import (
 	"bytes"
+	"debug/buildinfo"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -637,6 +639,11 @@ func TestPackages(t *testing.T) {
 				t.Errorf("%s has a symbol table; build.sh strips it (-s -w)", p.name)
 			}
 			f.Close()
+			if info, err := buildinfo.ReadFile(bin); err != nil {
+				t.Error(err)
+			} else if !slices.Contains(info.Settings, debug.BuildSetting{Key: "-tags", Value: "grpcnotrace"}) {
+				t.Errorf("%s was built without -tags grpcnotrace (build settings %v)", p.name, info.Settings)
+			}
 			if got := run(t, nil, bin, "--version"); !strings.Contains(got, binVersion) {
 				t.Errorf("%s --version = %q, want it to contain %q (-X .../internal/version.Version)", p.name, got, binVersion)
 			}

@@ -38,59 +38,126 @@ var (
 // writes into SMBIOS manufacturer strings and decodes them, believing an
 // interpretation only when its parity is valid, its bank is in the table, the
 // id is listed, and no other valid reading of the same digits disagrees.
+//
+// Each expression runs only when the string has a character it needs, so a
+// maker's name ("Kingston") compiles none of them on a scan's start-up path.
 func parseCodeString(s string) codeString {
 	s = strings.TrimSpace(s)
-	if m := jedecLabelRE.FindStringSubmatch(s); m != nil {
-		b, ok := hexBytes(m[1])
-		if !ok {
-			return codeString{isCode: true, problems: []string{fmt.Sprintf("%q: the bytes after \"JEDEC ID:\" are not hex", s)}}
+	if mayBeJEDECLabel(s) {
+		if m := jedecLabelRE.FindStringSubmatch(s); m != nil {
+			return parseJEDECLabel(s, m[1])
 		}
-		return decodeIDBytes(s, b, true)
 	}
-	if m := bankRE.FindStringSubmatch(s); m != nil {
-		return decodeBankHex(s, m[1], m[2])
+	if mayBeBank(s) {
+		if m := bankRE.FindStringSubmatch(s); m != nil {
+			return decodeBankHex(s, m[1], m[2])
+		}
 	}
-	if m := bracketRE.FindStringSubmatch(s); m != nil {
-		b, ok := hexBytes(m[1])
-		if !ok {
-			return codeString{isCode: true, problems: []string{fmt.Sprintf("%q: bracketed value has an odd number of hex digits", s)}}
+	if strings.IndexByte(s, '[') >= 0 {
+		if m := bracketRE.FindStringSubmatch(s); m != nil {
+			return parseBracketed(s, m[1])
 		}
-		if len(b) == 2 {
-			// "[0x9B85]" is the SMBIOS word printed as a number: id byte
-			// first, then the continuation count. All 68 bracketed strings
-			// of linuxhw-dmi-train read so ("[0x0285]" = 6:0x02 Patriot,
-			// not 3:0x05).
-			out := codeString{isCode: true}
-			id, err := jep106.FromBytes(b[1], b[0])
-			if err != nil {
-				out.problems = append(out.problems, fmt.Sprintf("%q: SMBIOS word 0x%02X%02X: %v", s, b[0], b[1], err))
-				return out
-			}
-			return believe(out, s, id, []jep106.ID{id})
-		}
-		return decodeIDBytes(s, b, true)
 	}
-	if m := hexRE.FindStringSubmatch(s); m != nil {
-		digits := m[1]
-		prefixed := len(digits) != len(s)
-		if len(digits)%2 != 0 {
-			if prefixed {
-				return codeString{isCode: true, problems: []string{fmt.Sprintf("%q: odd number of hex digits", s)}}
-			}
-			return codeString{} // e.g. "123": not a code shape
+	if mayBeHex(s) {
+		if m := hexRE.FindStringSubmatch(s); m != nil {
+			return parseHexDigits(s, m[1])
 		}
-		if !prefixed && !strings.ContainsAny(digits, "0123456789") {
-			return codeString{} // a word made of the letters A-F ("ACE", "FACADE") is not a code
-		}
-		b, _ := hex.DecodeString(digits)
-		return decodeIDBytes(s, b, prefixed)
 	}
-	if spacedHexRE.MatchString(s) {
+	if mayBeSpacedHex(s) && spacedHexRE.MatchString(s) {
 		if b, ok := hexBytes(s); ok {
 			return decodeIDBytes(s, b, true)
 		}
 	}
 	return codeString{}
+}
+
+// parseJEDECLabel decodes the bytes after "JEDEC ID:".
+func parseJEDECLabel(s, rest string) codeString {
+	b, ok := hexBytes(rest)
+	if !ok {
+		return codeString{isCode: true, problems: []string{fmt.Sprintf("%q: the bytes after \"JEDEC ID:\" are not hex", s)}}
+	}
+	return decodeIDBytes(s, b, true)
+}
+
+// parseBracketed decodes the hex digits of "Unknown - [0x9B85]".
+func parseBracketed(s, digits string) codeString {
+	b, ok := hexBytes(digits)
+	if !ok {
+		return codeString{isCode: true, problems: []string{fmt.Sprintf("%q: bracketed value has an odd number of hex digits", s)}}
+	}
+	if len(b) == 2 {
+		// "[0x9B85]" is the SMBIOS word printed as a number: id byte
+		// first, then the continuation count. All 68 bracketed strings
+		// of linuxhw-dmi-train read so ("[0x0285]" = 6:0x02 Patriot,
+		// not 3:0x05).
+		out := codeString{isCode: true}
+		id, err := jep106.FromBytes(b[1], b[0])
+		if err != nil {
+			out.problems = append(out.problems, fmt.Sprintf("%q: SMBIOS word 0x%02X%02X: %v", s, b[0], b[1], err))
+			return out
+		}
+		return believe(out, s, id, []jep106.ID{id})
+	}
+	return decodeIDBytes(s, b, true)
+}
+
+// parseHexDigits decodes a string of hex digits ("859B", "0x2C00").
+func parseHexDigits(s, digits string) codeString {
+	prefixed := len(digits) != len(s)
+	if len(digits)%2 != 0 {
+		if prefixed {
+			return codeString{isCode: true, problems: []string{fmt.Sprintf("%q: odd number of hex digits", s)}}
+		}
+		return codeString{} // e.g. "123": not a code shape
+	}
+	if !prefixed && !strings.ContainsAny(digits, "0123456789") {
+		return codeString{} // a word made of the letters A-F ("ACE", "FACADE") is not a code
+	}
+	b, _ := hex.DecodeString(digits)
+	return decodeIDBytes(s, b, prefixed)
+}
+
+// The prefilters of parseCodeString: each holds for every string its
+// expression matches (FuzzCodePrefilters), and is far cheaper than
+// compiling the expression.
+
+// mayBeJEDECLabel: jedecLabelRE matches only strings starting with
+// "jedec" in any case (none of its letters folds outside ASCII).
+func mayBeJEDECLabel(s string) bool {
+	return len(s) >= 5 && strings.EqualFold(s[:5], "jedec")
+}
+
+// mayBeBank: bankRE needs "bank" in any case; its k also folds to the
+// Kelvin sign, so only "ban" is looked for.
+func mayBeBank(s string) bool {
+	for i := 0; i+3 <= len(s); i++ {
+		if strings.EqualFold(s[i:i+3], "ban") {
+			return true
+		}
+	}
+	return false
+}
+
+// mayBeHex: hexRE matches non-empty strings of hex digits after an
+// optional 0x.
+func mayBeHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isHexDigit(s[i]) && s[i] != 'x' && s[i] != 'X' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// mayBeSpacedHex: spacedHexRE matches at least two separated pairs of hex
+// digits.
+func mayBeSpacedHex(s string) bool {
+	return len(s) >= 5 && isHexDigit(s[0]) && isHexDigit(s[1])
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // hexBytes decodes hex digits, ignoring spaces, colons and dashes between

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/memledger/memledger/internal/jep106"
+	"github.com/memledger/memledger/internal/lazyregexp"
 	"github.com/memledger/memledger/internal/testcorpus"
 )
 
@@ -118,6 +119,36 @@ func FuzzParseCodeString(f *testing.F) {
 			}
 			if _, ok := id.Name(); !ok {
 				t.Fatalf("parseCodeString(%q) believed unlisted id %s", s, id)
+			}
+		}
+	})
+}
+
+// FuzzCodePrefilters checks that parseCodeString's prefilters skip no
+// string their expressions match, so that skipping an expression changes
+// no answer.
+func FuzzCodePrefilters(f *testing.F) {
+	for _, s := range moduleSeeds {
+		f.Add(s.ManufacturerRaw)
+	}
+	for _, s := range []string{"JEDEC ID:80 2C", "jedec id 7F 7F FE", "Bank 6, Hex 0x9B", "BAN\u212a 5 0x16",
+		"Unknown - [0x9B85]", "0x2C00", "859B", "80 2C", "80:2C-00", "Kingston"} {
+		f.Add(s)
+	}
+	checks := []struct {
+		re  *lazyregexp.Regexp
+		pre func(string) bool
+	}{
+		{jedecLabelRE, mayBeJEDECLabel},
+		{bankRE, mayBeBank},
+		{bracketRE, func(s string) bool { return strings.IndexByte(s, '[') >= 0 }},
+		{hexRE, mayBeHex},
+		{spacedHexRE, mayBeSpacedHex},
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, c := range checks {
+			if c.re.MatchString(s) && !c.pre(s) {
+				t.Fatalf("%s matches %q, but its prefilter skips it", c.re, s)
 			}
 		}
 	})

@@ -68,14 +68,32 @@ type registry struct {
 	byJEP106 map[jep106.ID]*Company
 	curated  []*Company
 	// names maps a name key (see nameKeys) to a slug; "" marks a key that
-	// names more than one maker and so identifies none.
+	// names more than one maker and so identifies none. The curated tier
+	// leaves it nil: its keys are generated (curatedNameKeys).
 	names map[string]string
-	// aliasKeys are the curated aliases' keys, for matching truncated
-	// strings ("Micron_Technolog") by prefix.
-	aliasKeys []aliasKey
 }
 
-type aliasKey struct{ key, slug string }
+// nameSlug is a name key and the maker it names; slug "" marks a key that
+// names more than one maker.
+type nameSlug struct{ key, slug string }
+
+// The curated tier's name keys are generated (curated_names_gen.go, by
+// TestCuratedNamesTableIsCurrent) rather than derived from the catalogue
+// at start-up: that took a third of a one-shot scan's own work, on every
+// scan whose modules name their maker (docs/benchmarks.md).
+//
+// curatedNameKeys are the keys of every curated name and alias, sorted;
+// curatedAliasKeys are the aliases' full keys in catalogue order, for
+// matching truncated strings ("Micron_Technolog") by prefix.
+
+// curatedName returns the slug a curated name key names.
+func curatedName(key string) (slug string, ok bool) {
+	i, found := slices.BinarySearchFunc(curatedNameKeys[:], key, func(e nameSlug, k string) int { return strings.Compare(e.key, k) })
+	if !found {
+		return "", false
+	}
+	return curatedNameKeys[i].slug, true
+}
 
 // The registry comes in two tiers. A one-shot scan pays for building it on
 // its start-up path, and deriving makers and name keys from all ~1,500
@@ -92,7 +110,6 @@ func buildCurated() *registry {
 	r := &registry{
 		bySlug:   make(map[string]*Company, len(catalogue)),
 		byJEP106: make(map[jep106.ID]*Company, 2*len(catalogue)),
-		names:    make(map[string]string, 8*len(catalogue)),
 	}
 	for _, d := range catalogue {
 		m := &Company{ID: d.id, Name: d.name, Parent: d.parent, Curated: true, Note: d.note}
@@ -107,25 +124,6 @@ func buildCurated() *registry {
 		r.bySlug[m.ID] = m
 		r.curated = append(r.curated, m)
 	}
-	// Curated aliases win over JEP106 names on the same key.
-	add := func(key, slug string) {
-		if key == "" {
-			return
-		}
-		if old, ok := r.names[key]; ok && old != slug {
-			r.names[key] = "" // two curated makers share the key: identify neither
-			return
-		}
-		r.names[key] = slug
-	}
-	for _, d := range catalogue {
-		for _, a := range append([]string{d.name, d.id}, d.aliases...) {
-			full, stripped := nameKeys(a)
-			add(full, d.id)
-			add(stripped, d.id)
-			r.aliasKeys = append(r.aliasKeys, aliasKey{full, d.id})
-		}
-	}
 	sort.Slice(r.curated, func(i, j int) bool { return r.curated[i].ID < r.curated[j].ID })
 	return r
 }
@@ -137,11 +135,10 @@ func buildRegistry() *registry {
 	// Sized for the full JEP106 table so building does not rehash; the
 	// curated tier's maps are copied, never written, as others read them.
 	r := &registry{
-		bySlug:    make(map[string]*Company, 2048),
-		byJEP106:  make(map[jep106.ID]*Company, 2048),
-		names:     make(map[string]string, 4096),
-		curated:   c.curated,
-		aliasKeys: c.aliasKeys,
+		bySlug:   make(map[string]*Company, 2048),
+		byJEP106: make(map[jep106.ID]*Company, 2048),
+		names:    make(map[string]string, 4096),
+		curated:  c.curated,
 	}
 	maps.Copy(r.bySlug, c.bySlug)
 	maps.Copy(r.byJEP106, c.byJEP106)
@@ -185,7 +182,10 @@ func buildRegistry() *registry {
 		}
 	}
 	maps.Copy(r.names, jepKeys)
-	maps.Copy(r.names, c.names)
+	// Curated aliases win over JEP106 names on the same key.
+	for _, n := range curatedNameKeys {
+		r.names[n.key] = n.slug
+	}
 	return r
 }
 
@@ -259,7 +259,7 @@ func byName(s string) (m *Company, ambiguous bool) {
 	}
 	// A curated key answers at once: in the full tables curated keys
 	// overlay JEP106 ones, so the answer would be the same.
-	if slug, ok := curatedReg().names[full]; ok {
+	if slug, ok := curatedName(full); ok {
 		if slug == "" {
 			return nil, true
 		}
@@ -279,7 +279,7 @@ func byName(s string) (m *Company, ambiguous bool) {
 		return nil, false
 	}
 	var found string
-	for _, a := range r.aliasKeys {
+	for _, a := range curatedAliasKeys {
 		if strings.HasPrefix(a.key, full) {
 			if found != "" && found != a.slug {
 				return nil, true

@@ -18,14 +18,25 @@ type partNumberRow struct {
 }
 
 // partNumberSchemeRow is one scheme row of partnumbers.tsv with the
-// literal text every match starts with (partgen works it out).
+// literal text every match starts with and, when there is none, the bytes
+// a match can start with ("" when any; partgen works both out).
 type partNumberSchemeRow struct {
-	pattern, prefix, slug, source string
+	pattern, prefix, first, slug, source string
+}
+
+// mayMatch reports whether key passes the scheme's cheap checks, so that
+// the scheme's regexp is compiled and run only for keys it might match.
+func (s *partNumberSchemeRow) mayMatch(key string) bool {
+	if s.first != "" {
+		return key != "" && strings.IndexByte(s.first, key[0]) >= 0
+	}
+	return strings.HasPrefix(key, s.prefix)
 }
 
 // The schemes are compiled one by one, the first time a part number starts
-// with a scheme's literal prefix, never at package initialisation: a scan
-// meets a handful of part numbers, which start with a handful of prefixes.
+// with a scheme's literal prefix (or, for a scheme without one, with a byte
+// a match can start with), never at package initialisation: a scan meets a
+// handful of part numbers, which start with a handful of prefixes.
 // Compiling all of them at once costs about a millisecond
 // (BenchmarkCompileSchemes), a tenth of a scan's CPU budget.
 var (
@@ -62,8 +73,9 @@ func partNumberKey(pn string) string {
 // key follows, in table order.
 func partNumberMakers(key string) []string {
 	var out []string
-	for i, s := range partNumberSchemes {
-		if strings.HasPrefix(key, s.prefix) && !containsString(out, s.slug) && schemeRegexp(i).MatchString(key) {
+	for i := range partNumberSchemes {
+		s := &partNumberSchemes[i]
+		if s.mayMatch(key) && !containsString(out, s.slug) && schemeRegexp(i).MatchString(key) {
 			out = append(out, s.slug)
 		}
 	}

@@ -1,8 +1,13 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/internal/cmdutil"
 )
@@ -50,6 +55,28 @@ func TestAgentConventions(t *testing.T) {
 	} {
 		if _, _, err := run(t, "", args...); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 			t.Errorf("%v: %v (exit %d), want a usage error (exit 2)", args, err, cmdutil.ExitCode(err))
+		}
+	}
+}
+
+// Execute builds only the scan command for "scan ...": whatever a scan
+// command line prints or fails with must be what the full tree gives.
+func TestScanTreeAnswersLikeFullTree(t *testing.T) {
+	t.Parallel()
+	execute := func(root *cobra.Command, out, errOut *bytes.Buffer, args []string) string {
+		err := cmdutil.Execute(context.Background(), root, args)
+		return fmt.Sprintf("exit %d, error %v\nstdout:\n%s\nstderr:\n%s", cmdutil.ExitCode(err), err, out, errOut)
+	}
+	for _, args := range [][]string{
+		{"scan", "--help"}, {"scan", "-h"}, {"scan", "--bogus"}, {"scan", "--format", "xml", "--smbios", "x"},
+		{"scan", "extra"}, {"scan", "--smbios", "a", "--dmidecode", "b"}, {"scan", "--assume-new", "--smbios", "x"},
+		{"scan", "--smbios", "/nonexistent"}, {"scan", "help"}, {"scan", "--version"},
+	} {
+		var fullOut, fullErr, leanOut, leanErr bytes.Buffer
+		full := execute(newRootCommand(strings.NewReader(""), &fullOut, &fullErr), &fullOut, &fullErr, args)
+		lean := execute(newScanRoot(strings.NewReader(""), &leanOut, &leanErr), &leanOut, &leanErr, args)
+		if full != lean {
+			t.Errorf("%q: the scan-only tree answers\n%s\nthe full tree\n%s", args, lean, full)
 		}
 	}
 }

@@ -2,12 +2,11 @@ package render
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-
-	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/version"
@@ -18,13 +17,70 @@ import (
 // properties, as the CycloneDX property taxonomy asks of tools.
 const propertyPrefix = "memledger:"
 
+// The BOM is written with the few CycloneDX 1.6 JSON types it uses rather
+// than github.com/CycloneDX/cyclonedx-go, whose package initialisation
+// (encoding/gob, encoding/xml, its regular expressions) every one-shot
+// scan paid for, whatever its --format (docs/benchmarks.md). The fields
+// keep the library's order and omitempty rules, so the bytes are the ones
+// it writes (the library copies a BOM through encoding/gob before writing
+// it, which drops empty lists: hence plain slices with omitempty), and
+// TestCycloneDXMatchesLibrary re-encodes our BOMs with it.
+type cdxBOM struct {
+	Schema       string         `json:"$schema"`
+	BOMFormat    string         `json:"bomFormat"`
+	SpecVersion  string         `json:"specVersion"`
+	SerialNumber string         `json:"serialNumber,omitempty"`
+	Version      int            `json:"version"`
+	Metadata     *cdxMetadata   `json:"metadata,omitempty"`
+	Components   []cdxComponent `json:"components,omitempty"`
+}
+
+type cdxMetadata struct {
+	Timestamp string        `json:"timestamp,omitempty"`
+	Tools     *cdxTools     `json:"tools,omitempty"`
+	Component *cdxComponent `json:"component,omitempty"`
+}
+
+type cdxTools struct {
+	Components []cdxComponent `json:"components,omitempty"`
+}
+
+type cdxComponent struct {
+	BOMRef       string           `json:"bom-ref,omitempty"`
+	Type         string           `json:"type"`
+	Manufacturer *cdxOrganization `json:"manufacturer,omitempty"`
+	Name         string           `json:"name"`
+	Version      string           `json:"version,omitempty"`
+	Description  string           `json:"description,omitempty"`
+	Properties   []cdxProperty    `json:"properties,omitempty"`
+}
+
+type cdxOrganization struct {
+	Name string `json:"name"`
+}
+
+type cdxProperty struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+const (
+	cdxTypeDevice      = "device"
+	cdxTypeApplication = "application"
+)
+
 // CycloneDX writes the inventory as a CycloneDX 1.6 JSON hardware BOM: the
 // host is the BOM's subject (metadata.component), every memory module and
 // drive a component of type "device" with its manufacturer, and everything
 // memledger knows that CycloneDX has no field for (part number, serial,
 // slot, the maker's evidence, the DRAM maker) as memledger: properties.
 func CycloneDX(w io.Writer, inv *memledgerv1.Inventory) error {
-	bom := cdx.NewBOM()
+	bom := &cdxBOM{
+		Schema:      "http://cyclonedx.org/schema/bom-1.6.schema.json",
+		BOMFormat:   "CycloneDX",
+		SpecVersion: "1.6",
+		Version:     1,
+	}
 	digest, err := inventory.Digest(inv)
 	if err != nil {
 		return err
@@ -33,9 +89,9 @@ func CycloneDX(w io.Writer, inv *memledgerv1.Inventory) error {
 	// the same BOM, so BOMs can be diffed and deduplicated.
 	bom.SerialNumber = "urn:uuid:" + uuidFromDigest(digest)
 	host := inv.GetHost()
-	hostComponent := &cdx.Component{
+	hostComponent := &cdxComponent{
 		BOMRef: "host",
-		Type:   cdx.ComponentTypeDevice,
+		Type:   cdxTypeDevice,
 		Name:   firstNonEmpty(host.GetHostname(), host.GetHostId(), "host"),
 		Properties: properties(
 			"host_id", host.GetHostId(),
@@ -51,22 +107,22 @@ func CycloneDX(w io.Writer, inv *memledgerv1.Inventory) error {
 		),
 	}
 	if host.GetSystemManufacturer() != "" {
-		hostComponent.Manufacturer = &cdx.OrganizationalEntity{Name: host.GetSystemManufacturer()}
+		hostComponent.Manufacturer = &cdxOrganization{Name: host.GetSystemManufacturer()}
 	}
-	bom.Metadata = &cdx.Metadata{
+	bom.Metadata = &cdxMetadata{
 		Component: hostComponent,
-		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{
-			Type: cdx.ComponentTypeApplication, Name: "memledger-agent", Version: version.String(),
+		Tools: &cdxTools{Components: []cdxComponent{{
+			Type: cdxTypeApplication, Name: "memledger-agent", Version: version.String(),
 		}}},
 	}
 	if t := inv.GetCollectedAt(); t != nil {
 		bom.Metadata.Timestamp = t.AsTime().UTC().Format("2006-01-02T15:04:05Z")
 	}
-	var components []cdx.Component
+	var components []cdxComponent
 	for i, m := range inv.GetMemoryModules() {
-		c := cdx.Component{
+		c := cdxComponent{
 			BOMRef:       fmt.Sprintf("memory-%d", i),
-			Type:         cdx.ComponentTypeDevice,
+			Type:         cdxTypeDevice,
 			Name:         firstNonEmpty(m.GetPartNumber(), m.GetMemoryType()+" memory module"),
 			Description:  strings.TrimSpace(fmt.Sprintf("%s %s %s memory module in slot %s", Bytes(m.GetSizeBytes()), m.GetMemoryType(), m.GetFormFactor(), inventory.Slot(m))),
 			Manufacturer: organization(m.GetModuleVendor()),
@@ -82,14 +138,14 @@ func CycloneDX(w io.Writer, inv *memledgerv1.Inventory) error {
 				"source", m.GetSource(),
 			),
 		}
-		*c.Properties = append(*c.Properties, vendorProperties("module_vendor", m.GetModuleVendor())...)
-		*c.Properties = append(*c.Properties, vendorProperties("dram_vendor", m.GetDramVendor())...)
+		c.Properties = append(c.Properties, vendorProperties("module_vendor", m.GetModuleVendor())...)
+		c.Properties = append(c.Properties, vendorProperties("dram_vendor", m.GetDramVendor())...)
 		components = append(components, c)
 	}
 	for i, d := range inv.GetStorageDevices() {
-		c := cdx.Component{
+		c := cdxComponent{
 			BOMRef:       fmt.Sprintf("storage-%d", i),
-			Type:         cdx.ComponentTypeDevice,
+			Type:         cdxTypeDevice,
 			Name:         firstNonEmpty(d.GetModel(), d.GetName()),
 			Version:      d.GetFirmware(),
 			Description:  strings.TrimSpace(fmt.Sprintf("%s %s drive %s", Bytes(d.GetSizeBytes()), d.GetTransport(), d.GetName())),
@@ -109,32 +165,32 @@ func CycloneDX(w io.Writer, inv *memledgerv1.Inventory) error {
 				"pci_subsystem_vendor_id", d.GetPciSubsystemVendorId(),
 			),
 		}
-		*c.Properties = append(*c.Properties, vendorProperties("vendor", d.GetVendor())...)
-		*c.Properties = append(*c.Properties, vendorProperties("controller_vendor", d.GetControllerVendor())...)
-		*c.Properties = append(*c.Properties, vendorProperties("oem_vendor", d.GetOemVendor())...)
+		c.Properties = append(c.Properties, vendorProperties("vendor", d.GetVendor())...)
+		c.Properties = append(c.Properties, vendorProperties("controller_vendor", d.GetControllerVendor())...)
+		c.Properties = append(c.Properties, vendorProperties("oem_vendor", d.GetOemVendor())...)
 		components = append(components, c)
 	}
-	bom.Components = &components
-	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
-	enc.SetPretty(true)
-	if err := enc.EncodeVersion(bom, cdx.SpecVersion1_6); err != nil {
+	bom.Components = components
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(bom); err != nil {
 		return fmt.Errorf("encoding CycloneDX BOM: %w", err)
 	}
 	return nil
 }
 
-func organization(v *memledgerv1.Vendor) *cdx.OrganizationalEntity {
+func organization(v *memledgerv1.Vendor) *cdxOrganization {
 	if v.GetId() == "" {
 		return nil
 	}
-	return &cdx.OrganizationalEntity{Name: v.GetName()}
+	return &cdxOrganization{Name: v.GetName()}
 }
 
-func vendorProperties(prefix string, v *memledgerv1.Vendor) []cdx.Property {
+func vendorProperties(prefix string, v *memledgerv1.Vendor) []cdxProperty {
 	if v.GetId() == "" {
 		return nil
 	}
-	return *properties(
+	return properties(
 		prefix+".id", v.GetId(),
 		prefix+".name", v.GetName(),
 		prefix+".parent", v.GetParent(),
@@ -145,14 +201,14 @@ func vendorProperties(prefix string, v *memledgerv1.Vendor) []cdx.Property {
 
 // properties builds memledger: properties from name/value pairs, leaving
 // out empty values.
-func properties(kv ...string) *[]cdx.Property {
-	props := make([]cdx.Property, 0, len(kv)/2)
+func properties(kv ...string) []cdxProperty {
+	props := make([]cdxProperty, 0, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
 		if kv[i+1] != "" && kv[i+1] != "0" {
-			props = append(props, cdx.Property{Name: propertyPrefix + kv[i], Value: kv[i+1]})
+			props = append(props, cdxProperty{Name: propertyPrefix + kv[i], Value: kv[i+1]})
 		}
 	}
-	return &props
+	return props
 }
 
 func uintString(v uint32) string {

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"google.golang.org/protobuf/encoding/protojson"
-
 	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/policy"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -23,10 +21,13 @@ import (
 // names, indented, followed by a newline.
 //
 // protojson varies its whitespace from build to build on purpose, so that
-// nobody relies on its bytes; re-indenting with encoding/json makes the same
-// inventory always print the same bytes, which people diff and tests pin.
+// nobody relies on its bytes; the compact form is indented with
+// encoding/json so that the same inventory always prints the same bytes,
+// which people diff and tests pin. The compact form comes from functions
+// generated from the descriptors (jsonenc.go says why), the same bytes
+// protojson writes.
 func JSON(w io.Writer, inv *memledgerv1.Inventory) error {
-	b, err := protojson.Marshal(inv)
+	b, err := appendInventoryJSON(make([]byte, 0, 4096), inv)
 	if err != nil {
 		return fmt.Errorf("encoding inventory as JSON: %w", err)
 	}

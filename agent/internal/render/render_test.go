@@ -180,6 +180,37 @@ func TestCycloneDXDecodesWithMakers(t *testing.T) {
 	}
 }
 
+// render writes its own CycloneDX types (no library init on the scan's
+// start-up path); they must give exactly the bytes cyclonedx-go writes for
+// the same BOM, including its escaping of HTML characters and its dropping
+// of empty lists.
+func TestCycloneDXMatchesLibrary(t *testing.T) {
+	odd := fleetHost()
+	odd.Host.Hostname = "<db&17>"
+	odd.MemoryModules[0].PartNumber = "CT16G4\u00e9\"quoted\""
+	odd.MemoryModules[1].SerialNumber = ""
+	odd.CollectedAt = nil
+	for name, inv := range map[string]*memledgerv1.Inventory{"fleet": fleetHost(), "empty": emptyHost(), "odd": odd} {
+		t.Run(name, func(t *testing.T) {
+			var ours bytes.Buffer
+			if err := CycloneDX(&ours, inv); err != nil {
+				t.Fatal(err)
+			}
+			var bom cdx.BOM
+			if err := cdx.NewBOMDecoder(bytes.NewReader(ours.Bytes()), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
+				t.Fatal(err)
+			}
+			var lib bytes.Buffer
+			if err := cdx.NewBOMEncoder(&lib, cdx.BOMFileFormatJSON).SetPretty(true).EncodeVersion(&bom, cdx.SpecVersion1_6); err != nil {
+				t.Fatal(err)
+			}
+			if ours.String() != lib.String() {
+				t.Errorf("cyclonedx-go writes the same BOM differently:\nours:\n%s\ncyclonedx-go:\n%s", ours.Bytes(), lib.Bytes())
+			}
+		})
+	}
+}
+
 // The BOM's serial number names the content: a rescan that finds the same
 // parts yields the same serial, a swapped module a new one.
 func TestCycloneDXSerialFollowsContent(t *testing.T) {

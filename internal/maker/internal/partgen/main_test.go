@@ -49,7 +49,7 @@ func TestRunWritesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := string(src)
-	for _, want := range []string{"DO NOT EDIT.", "package maker", "{`^MT\\d`, \"MT\", \"micron\", \"guide\"}",
+	for _, want := range []string{"DO NOT EDIT.", "package maker", "{`^MT\\d`, \"MT\", \"\", \"micron\", \"guide\"}",
 		`{"53D512M64D4RQ-046", "micron,samsung", "mined"}`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("generated source lacks %q:\n%s", want, got)
@@ -164,6 +164,57 @@ func FuzzLiteralPrefix(f *testing.F) {
 		}
 		if re.MatchString(input) && !strings.HasPrefix(input, prefix) {
 			t.Fatalf("%q matches %q, which does not start with its prefix %q", pattern, input, prefix)
+		}
+	})
+}
+
+func TestFirstBytes(t *testing.T) {
+	for _, tc := range []struct{ pattern, want string }{
+		{`^(?:KHX|KVR|KCP|KSM|ACR)\d`, "AK"},
+		{`^(?:4[01]|5[23]|6[02])[A-Z]`, "456"},
+		{`^\d{1,2}(?:HT|HV)`, "0123456789"},
+		{`^(?:CX)?DB[45]`, "CD"},
+		{`^G?D\d`, "DG"},
+		{`^(?:AB|C)D|^X`, "ACX"},
+		{`^(?i)ct\d`, "Cc"},
+		{`^(?i)k\d`, ""}, // k folds to the Kelvin sign
+		{`^a*B`, "Ba"},
+		{`^a*`, ""},          // may match the empty string
+		{`^.B`, ""},          // any rune
+		{`A`, ""},            // not anchored
+		{`^(?:A|B)|C`, ""},   // one alternative not anchored
+		{`^(?m)^A`, ""},      // a line start is not the text start
+		{`^[é]`, ""},         // non-ASCII
+		{`^A{0,2}B`, "AB"},   // optional repeat
+		{`^(?:A{2})+C`, "A"}, // repeat of a repeat
+	} {
+		if got := firstBytes(tc.pattern); got != tc.want {
+			t.Errorf("firstBytes(%q) = %q, want %q", tc.pattern, got, tc.want)
+		}
+	}
+}
+
+// FuzzFirstBytes checks the property the vendor package relies on: a string
+// an anchored pattern matches starts with one of the pattern's first bytes,
+// so skipping schemes whose first bytes a part number does not start with
+// loses no match.
+func FuzzFirstBytes(f *testing.F) {
+	f.Add(`^(?:KHX|KVR|KCP)\d`, "KVR16N11/8")
+	f.Add(`^(?:H9[A-Z]{2}|[HJ][A-Z])NNN`, "HCNNNCPMMLXR-NEE")
+	f.Add(`^(?i)ct\d`, "ct16")
+	f.Add(`^(?:AB|AB)C|^X`, "X")
+	f.Add(`^a*B|^\d?C`, "C")
+	f.Fuzz(func(t *testing.T, pattern, input string) {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return
+		}
+		first := firstBytes(pattern)
+		if first == "" || !re.MatchString(input) {
+			return
+		}
+		if input == "" || !strings.Contains(first, input[:1]) {
+			t.Fatalf("%q matches %q, which does not start with one of %q", pattern, input, first)
 		}
 	})
 }
