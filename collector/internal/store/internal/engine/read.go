@@ -215,6 +215,45 @@ func hostOrderBy(f store.HostFilter) (string, error) {
 	return " ORDER BY " + strings.Join(cols, ", "), nil
 }
 
+// rowsAfter renders the keyset condition "the row (cols) comes after
+// vals" in an ORDER BY of cols (all descending when desc): a row-value
+// comparison, which both databases answer from an index on cols.
+func (a *args) rowsAfter(cols []string, vals []any, desc bool) string {
+	op := " > "
+	if desc {
+		op = " < "
+	}
+	ph := make([]string, len(vals))
+	for i, v := range vals {
+		ph[i] = a.add(v)
+	}
+	return "(" + strings.Join(cols, ", ") + ")" + op + "(" + strings.Join(ph, ", ") + ")"
+}
+
+// hostAfterCond is the condition on hosts h of f.After ("" without one),
+// in hostOrderBy's order.
+func hostAfterCond(a *args, f store.HostFilter) (string, error) {
+	k := f.After
+	if k == nil {
+		return "", nil
+	}
+	if k.Order != f.Order || !storableID(k.ID) {
+		return "", fmt.Errorf("host filter: key %q of order %q in a list of order %q: %w", ledger.CleanText(k.ID), k.Order, f.Order, store.ErrInvalid)
+	}
+	var cols []string
+	var vals []any
+	switch f.Order {
+	case store.HostsByHostname:
+		// The column holds the cleaned name; Host.Hostname is the exact one.
+		cols, vals = []string{"h.hostname"}, []any{ledger.CleanText(k.Hostname)}
+	case store.HostsByFirstSeen:
+		cols, vals = []string{"h.first_seen"}, []any{Norm(k.Seen)}
+	case store.HostsByLastSeen:
+		cols, vals = []string{"h.last_seen"}, []any{Norm(k.Seen)}
+	}
+	return a.rowsAfter(append(cols, "h.host_id"), append(vals, k.ID), f.Desc), nil
+}
+
 // limitOffset renders LIMIT and OFFSET (an offset needs a limit: SQLite
 // has no OFFSET alone).
 func limitOffset(a *args, what string, limit, offset int) (string, error) {
@@ -291,6 +330,13 @@ func (e *Engine) Hosts(ctx context.Context, f store.HostFilter) ([]store.Host, e
 	order, err := hostOrderBy(f)
 	if err != nil {
 		return nil, err
+	}
+	after, err := hostAfterCond(a, f)
+	if err != nil {
+		return nil, err
+	}
+	if after != "" {
+		conds = append(conds, after)
 	}
 	page, err := limitOffset(a, "hosts", f.Limit, f.Offset)
 	if err != nil {
@@ -372,11 +418,30 @@ func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, e
 	if err != nil || !ok {
 		return nil, err
 	}
+	listing := []string{"p.host_id", "p.kind", "p.slot", "p.id"}
+	if k := f.After; k != nil {
+		if !storableID(k.HostID) || !storableID(k.Slot) {
+			return nil, fmt.Errorf("list parts: key %q: %w", ledger.CleanText(k.HostID), store.ErrInvalid)
+		}
+		conds = append(conds, a.rowsAfter(listing, []any{k.HostID, string(k.Kind), k.Slot, k.ID}, f.Desc))
+		// The same bound on the hosts side of the join: PostgreSQL merges
+		// the two in host order and would otherwise read the hosts
+		// table from its start.
+		bound := " >= "
+		if f.Desc {
+			bound = " <= "
+		}
+		conds = append(conds, "h.host_id"+bound+a.add(k.HostID))
+	}
+	order := strings.Join(listing, ", ")
+	if f.Desc {
+		order = strings.Join(listing, " DESC, ") + " DESC"
+	}
 	// CROSS JOIN keeps parts the outer loop on SQLite (PostgreSQL plans
 	// it as the inner join it is), so the parts_listing index gives the
 	// order and a LIMIT stops early instead of sorting every part first.
 	q := "SELECT " + partColumns + " FROM parts p CROSS JOIN hosts h" + where(append([]string{"h.host_id = p.host_id"}, conds...)) +
-		" ORDER BY p.host_id, p.kind, p.slot, p.id"
+		" ORDER BY " + order
 	page, err := limitOffset(a, "parts", f.Limit, f.Offset)
 	if err != nil {
 		return nil, err
@@ -467,6 +532,9 @@ func (e *Engine) ForEachPart(ctx context.Context, f store.PartFilter, fn func(st
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
+	if f.After != nil || f.Desc || f.Offset != 0 {
+		return fmt.Errorf("stream parts: keys, offsets and the reverse order page Parts: %w", store.ErrInvalid)
+	}
 	a := e.newArgs()
 	hostOnly := store.PartFilter{HostIDs: f.HostIDs, HostLabels: f.HostLabels, Removed: store.IncludeRemoved}
 	hostConds, ok, err := partConds(a, hostOnly)
@@ -551,7 +619,7 @@ func (e *Engine) ForEachPartGroup(ctx context.Context, f store.PartFilter, fn fu
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
-	if len(f.IDs) > 0 || f.Vendor != "" || f.MakerOnly || len(f.Kinds) > 0 || !f.AsOf.IsZero() || f.Limit != 0 {
+	if len(f.IDs) > 0 || f.Vendor != "" || f.MakerOnly || len(f.Kinds) > 0 || !f.AsOf.IsZero() || f.Limit != 0 || f.After != nil || f.Desc {
 		return fmt.Errorf("part groups: only host ids, host labels and removal state filter groups: %w", store.ErrInvalid)
 	}
 	a := e.newArgs()
@@ -627,6 +695,13 @@ func (e *Engine) ForEachHost(ctx context.Context, f store.HostFilter, fn func(st
 	order, err := hostOrderBy(f)
 	if err != nil {
 		return err
+	}
+	after, err := hostAfterCond(a, f)
+	if err != nil {
+		return err
+	}
+	if after != "" {
+		conds = append(conds, after)
 	}
 	q := `SELECT h.host_id, h.hostname, h.first_seen, h.last_seen, l.key, l.value
  FROM hosts h LEFT JOIN host_labels l ON l.host_id = h.host_id` + where(conds) + order
