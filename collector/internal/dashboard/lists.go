@@ -113,6 +113,10 @@ func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
 		lw.close(d.o.Logger, err)
 		return
 	}
+	// Counting a vendor's hosts or a search's reads the parts or names of
+	// every host (0.7 s at 100,000 hosts): those pages, as the parts
+	// list, read one row more than they show instead.
+	counted := status == "violation" || filter.Vendor == "" && filter.Search == ""
 	var (
 		hosts []store.Host
 		total int
@@ -124,8 +128,10 @@ func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
 			return nil
 		})
 	} else {
-		total, err = d.o.Store.CountHosts(ctx, filter)
-		total -= len(violating) // none without a status; the violating hosts for clean
+		if counted {
+			total, err = d.o.Store.CountHosts(ctx, filter)
+			total -= len(violating) // none without a status; the violating hosts for clean
+		}
 		if err == nil {
 			f := filter
 			f.After, f.Desc = cur.key, filter.Desc != cur.back
@@ -145,7 +151,9 @@ func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
 		keyOf = func(h store.Host) store.HostKey { return byID[h.ID].Key(filter.Order) }
 	}
 	hosts, pg := keysetPage(r.URL.Query(), hosts, d.o.PageSize, cur, keyOf)
-	pg.Total, pg.Counted = total, true
+	if counted {
+		pg.Total, pg.Counted = total, true
+	}
 	views := hostViews(hosts)
 	rows := make([]hostRow, len(views))
 	for i, h := range views {
@@ -403,9 +411,6 @@ func (d *Dashboard) parts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, pg := keysetPage(r.URL.Query(), list, d.o.PageSize, cur, store.Part.Key)
-	if cur.key == nil && pg.Next == "" {
-		pg.Total, pg.Counted = len(list), true // the whole list
-	}
 	views, err := d.partViews(ctx, list)
 	if err != nil {
 		d.fail(w, r, err)

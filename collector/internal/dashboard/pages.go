@@ -253,6 +253,8 @@ func keysetPage[T, K any](q url.Values, rows []T, size int, cur cursor[K], key f
 	pg := pager{Shown: len(rows)}
 	if cur.key != nil {
 		pg.First = withParam(q, "after", "")
+	} else if !more {
+		pg.Total, pg.Counted = len(rows), true // the whole list
 	}
 	if len(rows) == 0 {
 		return rows, pg
