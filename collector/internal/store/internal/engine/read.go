@@ -405,8 +405,13 @@ func nonNilMap(m map[string]string) map[string]string {
 	return m
 }
 
+// partColumns are the columns scanPart reads. An active part's last
+// sighting is its host's inventory_seen_at, read by a subquery rather
+// than a join so that the parts_listing index alone gives a page's rows
+// (a join let PostgreSQL merge parts with the hosts table from its
+// start, and SQLite build a Bloom filter of every host).
 const partColumns = `p.id, p.host_id, p.kind, p.identity, p.real_serial, p.slot, p.record, p.first_seen,
- CASE WHEN p.removed_at IS NULL THEN h.inventory_seen_at ELSE p.last_seen END, p.removed_at`
+ CASE WHEN p.removed_at IS NULL THEN (SELECT h.inventory_seen_at FROM hosts h WHERE h.host_id = p.host_id) ELSE p.last_seen END, p.removed_at`
 
 // Parts implements store.Store.
 func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, error) {
@@ -424,23 +429,12 @@ func (e *Engine) Parts(ctx context.Context, f store.PartFilter) ([]store.Part, e
 			return nil, fmt.Errorf("list parts: key %q: %w", ledger.CleanText(k.HostID), store.ErrInvalid)
 		}
 		conds = append(conds, a.rowsAfter(listing, []any{k.HostID, string(k.Kind), k.Slot, k.ID}, f.Desc))
-		// The same bound on the hosts side of the join: PostgreSQL merges
-		// the two in host order and would otherwise read the hosts
-		// table from its start.
-		bound := " >= "
-		if f.Desc {
-			bound = " <= "
-		}
-		conds = append(conds, "h.host_id"+bound+a.add(k.HostID))
 	}
 	order := strings.Join(listing, ", ")
 	if f.Desc {
 		order = strings.Join(listing, " DESC, ") + " DESC"
 	}
-	// CROSS JOIN keeps parts the outer loop on SQLite (PostgreSQL plans
-	// it as the inner join it is), so the parts_listing index gives the
-	// order and a LIMIT stops early instead of sorting every part first.
-	q := "SELECT " + partColumns + " FROM parts p CROSS JOIN hosts h" + where(append([]string{"h.host_id = p.host_id"}, conds...)) +
+	q := "SELECT " + partColumns + " FROM parts p" + where(conds) +
 		" ORDER BY " + order
 	page, err := limitOffset(a, "parts", f.Limit, f.Offset)
 	if err != nil {
