@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"PartSearchAndPaging", testPartSearchAndPaging},
 		{"HostFilter", testHostFilter},
 		{"HostListPages", testHostListPages},
+		{"CommonPrefixPages", testCommonPrefixPages},
 		{"EventFilter", testEventFilter},
 		{"AppendEvents", testAppendEvents},
 		{"RejectedReports", testRejected},
@@ -2135,6 +2136,47 @@ func testPartSearchAndPaging(t *testing.T, h *harness) {
 		if _, err := h.s.Parts(h.ctx, bad); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("Parts(limit %d, offset %d): %v, want ErrInvalid", bad.Limit, bad.Offset, err)
 		}
+	}
+}
+
+// testCommonPrefixPages: a part number on more parts than a page
+// should sort (the store then walks the list's order instead of the
+// prefix's index) pages as the unpaged list, by key both ways, typed in
+// lower case too.
+func testCommonPrefixPages(t *testing.T, h *harness) {
+	const hosts, perHost = 260, 20 // 5,200 parts of one part number
+	var reps []store.Report
+	for i := range hosts {
+		var mods []*memledgerv1.MemoryModule
+		for j := range perHost {
+			mods = append(mods, DIMM(fmt.Sprintf("A%d", j), Micron, "36ASF-COMMON", fmt.Sprintf("CP%03d%02d", i, j)))
+		}
+		reps = append(reps, Full(Inventory(fmt.Sprintf("cp-%03d", (i*7)%hosts), mods, nil), 1, At(0)))
+		if len(reps) == 52 || i == hosts-1 {
+			h.committed(reps...)
+			reps = nil
+		}
+	}
+	h.committed(Full(Inventory("cp-other", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASX-OTHER", "OTHER1")}, nil), 1, At(0)))
+	all := h.parts(store.PartFilter{PartNumberPrefix: "36asf-"})
+	if len(all) != hosts*perHost {
+		t.Fatalf("%d parts of 36ASF-, want %d", len(all), hosts*perHost)
+	}
+	first := h.parts(store.PartFilter{PartNumberPrefix: "36ASF-", Limit: 51})
+	if !reflect.DeepEqual(partIDs(first), partIDs(all[:51])) {
+		t.Errorf("first page %v, want %v", partIDs(first), partIDs(all[:51]))
+	}
+	k := all[3000].Key()
+	next := h.parts(store.PartFilter{PartNumberPrefix: "36asf-", After: &k, Limit: 51})
+	if !reflect.DeepEqual(partIDs(next), partIDs(all[3001:3052])) {
+		t.Errorf("page after part 3,000: %v, want %v", partIDs(next), partIDs(all[3001:3052]))
+	}
+	prev := h.parts(store.PartFilter{PartNumberPrefix: "36ASF-", After: &k, Desc: true, Limit: 2})
+	if want := []int64{all[2999].ID, all[2998].ID}; !reflect.DeepEqual(partIDs(prev), want) {
+		t.Errorf("2 parts before part 3,000: %v, want %v", partIDs(prev), want)
+	}
+	if got := h.parts(store.PartFilter{PartNumberPrefix: "36ASX", Limit: 51}); len(got) != 1 || got[0].SerialNumber != "OTHER1" {
+		t.Errorf("36ASX parts: %v, want OTHER1", serials(got))
 	}
 }
 
