@@ -69,7 +69,7 @@ func BenchmarkPages(b *testing.B) {
 	paths := []string{
 		"/", "/hosts", "/hosts?after={host}", "/hosts?before={host}", "/hosts?q=bench-0999", "/hosts?label=site%3Dsite-3&sort=last_seen",
 		"/hosts?vendor=kingston", "/hosts?status=violation", "/hosts?status=violation&after={host}", "/hosts?status=clean&after={host}",
-		"/hosts/bench-000050", "/parts", "/parts?vendor=micron", "/parts?serial=SWAP-0000",
+		"/hosts/bench-000050", "/parts", "/parts?vendor=micron", "/parts?serial=SWAP-0000", "/parts?part=36ASF",
 		"/parts?after={part}", "/parts?before={part}", "/violations",
 	}
 	if s := os.Getenv("MEMLEDGER_BENCH_PATHS"); s != "" {
