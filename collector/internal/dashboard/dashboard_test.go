@@ -333,3 +333,35 @@ func bearerBody(t *testing.T, srv *httptest.Server, path string) string {
 	_, body := bearerGet(t, srv, path)
 	return body
 }
+
+// TestStreamedJSONIsTheEncodersArray: a download written in batches is
+// byte for byte the indented array json.Encoder writes of the whole list.
+func TestStreamedJSONIsTheEncodersArray(t *testing.T) {
+	type item struct {
+		Name string            `json:"name"`
+		Tags map[string]string `json:"tags"`
+	}
+	all := []item{{"a<b>", map[string]string{"k": "v"}}, {"b", nil}, {"c", map[string]string{}}}
+	for n := range len(all) + 1 {
+		rec := httptest.NewRecorder()
+		lw := startDownload(rec, "json", "items", nil, func(item) []string { return nil })
+		for batch := range slices.Chunk(all[:n], 2) {
+			if err := lw.write(batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lw.finish(nil, nil, nil)
+		var want strings.Builder
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(append([]item{}, all[:n]...)); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Body.String() != want.String() {
+			t.Errorf("%d items streamed:\n%s\nencoder:\n%s", n, rec.Body.String(), want.String())
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("%d items: Content-Type %q", n, ct)
+		}
+	}
+}

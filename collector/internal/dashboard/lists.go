@@ -110,7 +110,7 @@ func (d *Dashboard) hosts(w http.ResponseWriter, r *http.Request) {
 		} else {
 			err = d.scanHosts(ctx, filter, keep, 0, each)
 		}
-		lw.close(d.o.Logger, err)
+		lw.finish(d, r, err)
 		return
 	}
 	// Counting a vendor's hosts or a search's reads the parts or names of
@@ -394,7 +394,7 @@ func (d *Dashboard) parts(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			if err != nil || len(list) < filter.Limit {
-				lw.close(d.o.Logger, err)
+				lw.finish(d, r, err)
 				return
 			}
 			k := list[len(list)-1].Key()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -116,39 +115,57 @@ func listFormat(r *http.Request) (string, error) {
 func download[T any](w http.ResponseWriter, format, name string, header []string, items []T, row func(T) []string) {
 	lw := startDownload(w, format, name, header, row)
 	_ = lw.write(items) // the client went away: nothing to do
-	lw.close(nil, nil)
+	lw.finish(nil, nil, nil)
 }
 
 // listWriter writes a download as its rows arrive, so that a list of
 // millions of rows is never held whole: a JSON array (as an indenting
-// json.Encoder would write it) or CSV.
+// json.Encoder would write it) or CSV. Nothing is sent before the first
+// row (or the end of an empty list), so a failure before it is still
+// answered with an error status.
 type listWriter[T any] struct {
-	w   io.Writer
-	cw  *csvsafe.Writer
-	row func(T) []string
-	n   int
+	w            http.ResponseWriter
+	format, name string
+	header       []string
+	cw           *csvsafe.Writer
+	row          func(T) []string
+	n            int
+	begun        bool
 }
 
 func startDownload[T any](w http.ResponseWriter, format, name string, header []string, row func(T) []string) *listWriter[T] {
-	lw := &listWriter[T]{w: w, row: row}
-	if format == "json" {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
-		return lw
+	return &listWriter[T]{w: w, format: format, name: name, header: header, row: row}
+}
+
+func (lw *listWriter[T]) begin() error {
+	if lw.begun {
+		return nil
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-	lw.cw = csvsafe.NewWriter(w)
-	_ = lw.cw.Write(header)
-	return lw
+	lw.begun = true
+	if lw.format == "json" {
+		lw.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		lw.w.Header().Set("Content-Disposition", `attachment; filename="`+lw.name+`.json"`)
+		return nil
+	}
+	lw.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	lw.w.Header().Set("Content-Disposition", `attachment; filename="`+lw.name+`.csv"`)
+	lw.cw = csvsafe.NewWriter(lw.w)
+	return lw.cw.Write(lw.header)
 }
 
 func (lw *listWriter[T]) write(items []T) error {
+	if len(items) == 0 {
+		return nil
+	}
+	if err := lw.begin(); err != nil {
+		return fmt.Errorf("download: %w", err)
+	}
 	for _, it := range items {
 		if lw.cw != nil {
 			if err := lw.cw.Write(lw.row(it)); err != nil {
 				return fmt.Errorf("download: %w", err)
 			}
+			lw.n++
 			continue
 		}
 		b, err := json.MarshalIndent(it, "  ", "  ")
@@ -170,15 +187,21 @@ func (lw *listWriter[T]) write(items []T) error {
 	return nil
 }
 
-// close ends the list. err, the failure that cut it short, can only be
-// logged: the status went with the first rows; the list is then left
-// unterminated, so that no client takes it for whole.
-func (lw *listWriter[T]) close(log *slog.Logger, err error) {
+// finish ends the list. err, a failure that cut it short, is answered by
+// d as the request's error when nothing was sent yet; else it can only be
+// logged, and the list is left unterminated (a JSON array without its
+// end, CSV rows unflushed) so that no client takes it for whole.
+func (lw *listWriter[T]) finish(d *Dashboard, r *http.Request, err error) {
 	if err != nil {
-		if log != nil {
-			log.Warn("dashboard_download_failed", "rows", lw.n, "error", err)
+		if !lw.begun && d != nil {
+			d.fail(lw.w, r, err)
+		} else if d != nil {
+			d.o.Logger.Warn("dashboard_download_failed", "rows", lw.n, "error", err)
 		}
 		return
+	}
+	if lw.begin() != nil {
+		return // the client went away
 	}
 	if lw.cw != nil {
 		lw.cw.Flush()
