@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -257,12 +257,21 @@ func TestDashboardEndToEnd(t *testing.T) {
 			if got := number("#total"); got != wantSerial || wantSerial == 0 {
 				t.Errorf("parts with serial WEB-A: page %d, CLI %d", got, wantSerial)
 			}
-			rows := download(ctx, t, srv.URL+"/parts"+href)
+			if !strings.Contains(href, "serial=WEB-A") || !strings.Contains(href, "format=csv") {
+				t.Errorf("download link %q, want the search's CSV", href)
+			}
+			checkSessionCookie(ctx, t)
+			rows := downloadCSV(ctx, t, "a.download-csv", "parts.csv")
 			if len(rows)-1 != wantSerial || rows[0][0] != "id" {
 				t.Errorf("downloaded CSV %q, want %d parts", rows, wantSerial)
 			}
 			// The CSV of a vendor equals the CLI's.
-			rows = download(ctx, t, srv.URL+"/parts?vendor=micron&format=csv")
+			if err := chromedp.Run(ctx,
+				chromedp.Navigate(srv.URL+"/parts?vendor=micron"),
+				chromedp.WaitReady("#parts", chromedp.ByQuery)); err != nil {
+				t.Fatal(err)
+			}
+			rows = downloadCSV(ctx, t, "a.download-csv", "parts.csv")
 			if strings.Join(csvColumn(rows, "serial_number"), ",") != strings.Join(csvColumn(micronParts, "serial_number"), ",") {
 				t.Errorf("micron parts CSV %q, CLI %q", csvColumn(rows, "serial_number"), csvColumn(micronParts, "serial_number"))
 			}
@@ -352,9 +361,9 @@ func clickAndWait(sel string) chromedp.Action {
 	})
 }
 
-// download fetches url with the browser's session cookie and parses the
-// CSV.
-func download(ctx context.Context, t *testing.T, url string) [][]string {
+// checkSessionCookie: the browser holds the session cookie HttpOnly,
+// SameSite=Strict and with an expiry.
+func checkSessionCookie(ctx context.Context, t *testing.T) {
 	t.Helper()
 	var cookies []*network.Cookie
 	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
@@ -364,27 +373,76 @@ func download(ctx context.Context, t *testing.T, url string) [][]string {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	found := false
 	for _, c := range cookies {
 		if c.Name == "memledger_session" {
+			found = true
 			if !c.HTTPOnly || c.SameSite != network.CookieSameSiteStrict || c.Expires <= 0 {
 				t.Errorf("session cookie %+v: want HttpOnly, SameSite=Strict, an expiry", c)
 			}
-			req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	if !found {
+		t.Error("the browser holds no session cookie")
+	}
+}
+
+// downloadCSV clicks the page's link sel and lets the browser itself
+// download the file (into a new temporary directory, with its session),
+// then parses it as CSV; the file name the server suggests must be name.
+func downloadCSV(ctx context.Context, t *testing.T, sel, name string) [][]string {
+	t.Helper()
+	dir := t.TempDir()
+	began := make(chan string, 1)
+	done := make(chan *browser.EventDownloadProgress, 1)
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chromedp.ListenTarget(lctx, func(ev any) {
+		switch e := ev.(type) {
+		case *browser.EventDownloadWillBegin:
+			select {
+			case began <- e.SuggestedFilename:
+			default:
+			}
+		case *browser.EventDownloadProgress:
+			if e.State == browser.DownloadProgressStateCompleted || e.State == browser.DownloadProgressStateCanceled {
+				select {
+				case done <- e:
+				default:
+				}
+			}
+		}
+	})
+	if err := chromedp.Run(ctx,
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).WithEventsEnabled(true),
+		chromedp.Click(sel, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
-		t.Fatalf("GET %s: %d %s\n%s", url, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	var ev *browser.EventDownloadProgress
+	select {
+	case ev = <-done:
+	case <-ctx.Done():
+		t.Fatalf("download by %s: %v", sel, ctx.Err())
+	}
+	if ev.State != browser.DownloadProgressStateCompleted {
+		t.Fatalf("download by %s: %s", sel, ev.State)
+	}
+	select {
+	case got := <-began:
+		if got != name {
+			t.Errorf("download by %s named %q, want %q", sel, got, name)
+		}
+	default:
+		t.Errorf("download by %s: no downloadWillBegin event", sel)
+	}
+	// AllowAndName saves the file under the download's GUID.
+	body, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+	if err != nil {
+		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("downloaded %s: %v\n%s", name, err, body)
 	}
 	return rows
 }

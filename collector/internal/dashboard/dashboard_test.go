@@ -3,6 +3,7 @@ package dashboard
 import (
 	"encoding/csv"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/report"
 	rt "github.com/memledger/memledger/collector/internal/report/reporttest"
+	"github.com/memledger/memledger/collector/internal/store"
 	fx "github.com/memledger/memledger/collector/internal/store/storetest"
 	"github.com/memledger/memledger/internal/policy"
 )
@@ -174,6 +176,16 @@ func TestListsDownloadWithTheirFilters(t *testing.T) {
 	if code, _ := bearerGet(t, srv, "/hosts?sort=nope"); code != http.StatusBadRequest {
 		t.Errorf("unknown sort: %d, want 400", code)
 	}
+	if _, body := bearerGet(t, srv, "/hosts?q=no-such-host&format=json"); strings.TrimSpace(body) != "[]" {
+		t.Errorf("empty host list as JSON: %q, want []", body)
+	}
+	byName := cursorString(store.HostKey{Order: store.HostsByHostname, Hostname: "db-01", ID: "db-01"})
+	for _, path := range []string{"/parts?after=!!!", "/parts?after=bm90IGpzb24", "/hosts?after=" + byName + "&sort=id",
+		"/hosts?after=" + byName + "&before=" + byName, "/hosts?status=violation&sort=last_seen&before=" + byName} {
+		if code, _ := bearerGet(t, srv, path); code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", path, code)
+		}
+	}
 }
 
 func TestWaiverYAMLParsesAsAPolicyWaiver(t *testing.T) {
@@ -242,6 +254,8 @@ func TestListPagesFollowTheDownload(t *testing.T) {
 		{"/hosts?sort=id&dir=desc&vendor=micron", "host_id"},
 		{"/hosts?q=WEB", "host_id"},
 		{"/hosts?status=clean", "host_id"},
+		{"/hosts?status=violation&sort=hostname&dir=desc", "host_id"},
+		{"/hosts?status=clean&sort=first_seen&q=a", "host_id"},
 	} {
 		_, csvBody := bearerGet(t, srv, c.path+"&format=csv")
 		rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
@@ -253,21 +267,38 @@ func TestListPagesFollowTheDownload(t *testing.T) {
 		for _, r := range rows[1:] {
 			want = append(want, r[col])
 		}
-		var got []string
-		pages := 0
-		for page := 1; page <= 200; page++ {
-			pages++
-			_, body := bearerGet(t, srv, c.path+"&page="+strconv.Itoa(page))
-			cells := hostLink
-			if c.column == "serial_number" {
-				cells = serialCell
-			}
+		cells := hostLink
+		if c.column == "serial_number" {
+			cells = serialCell
+		}
+		list, _, _ := strings.Cut(c.path, "?")
+		// Forward by the next links, then back from the last page by the
+		// previous links.
+		var got, back []string
+		var backPages [][]string
+		pages, link, rel := 0, c.path, "next"
+		for link != "" && pages <= 200 {
+			body := bearerBody(t, srv, link)
+			var rows []string
 			for _, m := range cells.FindAllStringSubmatch(body, -1) {
-				got = append(got, m[1])
+				rows = append(rows, m[1])
 			}
-			if !strings.Contains(body, `rel="next"`) {
-				break
+			if rel == "next" {
+				pages++
+				got = append(got, rows...)
+				if link = pageLink(body, list, "next"); link == "" {
+					link, rel = pageLink(body, list, "prev"), "prev"
+				}
+				continue
 			}
+			backPages = append(backPages, rows)
+			link = pageLink(body, list, "prev")
+		}
+		for _, rows := range slices.Backward(backPages) {
+			back = append(back, rows...)
+		}
+		if n := min(len(want), 7*(pages-1)); !slices.Equal(back, want[:n]) {
+			t.Errorf("%s: previous links show %v, want %v", c.path, back, want[:n])
 		}
 		if len(want) == 0 || !slices.Equal(got, want) {
 			t.Errorf("%s: pages show %v, download %v", c.path, got, want)
@@ -284,3 +315,53 @@ func TestListPagesFollowTheDownload(t *testing.T) {
 }
 
 var serialCell = regexp.MustCompile(`<td class="serial">([^<]*)</td>`)
+
+var relLink = regexp.MustCompile(`<a rel="(\w+)" href="([^"]*)"`)
+
+// pageLink is the path of the page's rel link ("" without one).
+func pageLink(body, list, rel string) string {
+	for _, m := range relLink.FindAllStringSubmatch(body, -1) {
+		if m[1] == rel {
+			return list + html.UnescapeString(m[2])
+		}
+	}
+	return ""
+}
+
+func bearerBody(t *testing.T, srv *httptest.Server, path string) string {
+	t.Helper()
+	_, body := bearerGet(t, srv, path)
+	return body
+}
+
+// TestStreamedJSONIsTheEncodersArray: a download written in batches is
+// byte for byte the indented array json.Encoder writes of the whole list.
+func TestStreamedJSONIsTheEncodersArray(t *testing.T) {
+	type item struct {
+		Name string            `json:"name"`
+		Tags map[string]string `json:"tags"`
+	}
+	all := []item{{"a<b>", map[string]string{"k": "v"}}, {"b", nil}, {"c", map[string]string{}}}
+	for n := range len(all) + 1 {
+		rec := httptest.NewRecorder()
+		lw := startDownload(rec, "json", "items", nil, func(item) []string { return nil })
+		for batch := range slices.Chunk(all[:n], 2) {
+			if err := lw.write(batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lw.finish(nil, nil, nil)
+		var want strings.Builder
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(append([]item{}, all[:n]...)); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Body.String() != want.String() {
+			t.Errorf("%d items streamed:\n%s\nencoder:\n%s", n, rec.Body.String(), want.String())
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("%d items: Content-Type %q", n, ct)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -55,13 +56,14 @@ var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 	},
 }).ParseFS(assets, "templates/*.tmpl"))
 
-// withParam returns the link "?query" of q with key set to value (page
-// reset to 1 unless key is page): the links of sort headers, pagers and
-// downloads. The values are query-encoded, so the result is a safe URL.
+// withParam returns the link "?query" of q with key set to value (the
+// list's cursor and page dropped unless key is one: a new sort or filter
+// starts at the first page). The values are query-encoded, so the result
+// is a safe URL.
 func withParam(q url.Values, key, value string) template.URL {
 	c := url.Values{}
 	for k, v := range q {
-		if k != "page" && k != "format" {
+		if !cursorParams[k] {
 			c[k] = v
 		}
 	}
@@ -72,6 +74,9 @@ func withParam(q url.Values, key, value string) template.URL {
 	}
 	return template.URL("?" + c.Encode()) //nolint:gosec // encoded by url.Values
 }
+
+// cursorParams are the parameters of a list's position and download.
+var cursorParams = map[string]bool{"page": true, "after": true, "before": true, "format": true}
 
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	if ss, ok := r.Context().Value(principalKey{}).(*session); ok {
@@ -108,66 +113,206 @@ func listFormat(r *http.Request) (string, error) {
 // download writes a list in the one shape: JSON array of items, or CSV of
 // header and rows.
 func download[T any](w http.ResponseWriter, format, name string, header []string, items []T, row func(T) []string) {
-	if format == "json" {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if items == nil {
-			items = []T{}
+	lw := startDownload(w, format, name, header, row)
+	_ = lw.write(items) // the client went away: nothing to do
+	lw.finish(nil, nil, nil)
+}
+
+// listWriter writes a download as its rows arrive, so that a list of
+// millions of rows is never held whole: a JSON array (as an indenting
+// json.Encoder would write it) or CSV. Nothing is sent before the first
+// row (or the end of an empty list), so a failure before it is still
+// answered with an error status.
+type listWriter[T any] struct {
+	w            http.ResponseWriter
+	format, name string
+	header       []string
+	cw           *csvsafe.Writer
+	row          func(T) []string
+	n            int
+	begun        bool
+}
+
+func startDownload[T any](w http.ResponseWriter, format, name string, header []string, row func(T) []string) *listWriter[T] {
+	return &listWriter[T]{w: w, format: format, name: name, header: header, row: row}
+}
+
+func (lw *listWriter[T]) begin() error {
+	if lw.begun {
+		return nil
+	}
+	lw.begun = true
+	if lw.format == "json" {
+		lw.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		lw.w.Header().Set("Content-Disposition", `attachment; filename="`+lw.name+`.json"`)
+		return nil
+	}
+	lw.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	lw.w.Header().Set("Content-Disposition", `attachment; filename="`+lw.name+`.csv"`)
+	lw.cw = csvsafe.NewWriter(lw.w)
+	return lw.cw.Write(lw.header)
+}
+
+func (lw *listWriter[T]) write(items []T) error {
+	if len(items) == 0 {
+		return nil
+	}
+	if err := lw.begin(); err != nil {
+		return fmt.Errorf("download: %w", err)
+	}
+	for _, it := range items {
+		if lw.cw != nil {
+			if err := lw.cw.Write(lw.row(it)); err != nil {
+				return fmt.Errorf("download: %w", err)
+			}
+			lw.n++
+			continue
 		}
-		_ = enc.Encode(items) // the client went away: nothing to do
+		b, err := json.MarshalIndent(it, "  ", "  ")
+		if err != nil {
+			return fmt.Errorf("download: %w", err)
+		}
+		sep := ",\n  "
+		if lw.n == 0 {
+			sep = "[\n  "
+		}
+		if _, err := io.WriteString(lw.w, sep); err != nil {
+			return fmt.Errorf("download: %w", err)
+		}
+		if _, err := lw.w.Write(b); err != nil {
+			return fmt.Errorf("download: %w", err)
+		}
+		lw.n++
+	}
+	return nil
+}
+
+// finish ends the list. err, a failure that cut it short, is answered by
+// d as the request's error when nothing was sent yet; else it can only be
+// logged, and the list is left unterminated (a JSON array without its
+// end, CSV rows unflushed) so that no client takes it for whole.
+func (lw *listWriter[T]) finish(d *Dashboard, r *http.Request, err error) {
+	if err != nil {
+		if !lw.begun && d != nil {
+			d.fail(lw.w, r, err)
+		} else if d != nil {
+			d.o.Logger.Warn("dashboard_download_failed", "rows", lw.n, "error", err)
+		}
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-	cw := csvsafe.NewWriter(w)
-	_ = cw.Write(header)
-	for _, it := range items {
-		_ = cw.Write(row(it))
+	if lw.begin() != nil {
+		return // the client went away
 	}
-	cw.Flush()
+	if lw.cw != nil {
+		lw.cw.Flush()
+		return
+	}
+	end := "\n]\n"
+	if lw.n == 0 {
+		end = "[]\n"
+	}
+	_, _ = io.WriteString(lw.w, end) // the client went away: nothing to do
 }
 
-// pager is one page of a list.
+// pager is the position of a list page and its links.
 type pager struct {
-	Page, Pages, Total, From, To int
-	// More: the list goes on past Total (the stream stopped once it had
-	// the page and one row more).
-	More bool
+	// Shown rows of Total (Counted: lists that know their length).
+	Shown, Total int
+	Counted      bool
+	// First, Prev and Next link to the first, previous and next pages
+	// ("": none).
+	First, Prev, Next template.URL
+	// Page of Pages: lists held in memory (violations), paged by number.
+	Page, Pages int
 }
 
-func paginate(r *http.Request, total, size int) (pager, error) {
-	p := pager{Page: 1, Total: total, Pages: max(1, (total+size-1)/size)}
-	n, err := pageWanted(r)
-	if err != nil {
-		return p, err
+// cursor is the position a list page starts from: after (or, back,
+// before) key; no key on the first page.
+type cursor[K any] struct {
+	key  *K
+	back bool
+}
+
+// cursorOf reads ?after= or ?before= (a key of the list's order, as
+// keysetPage writes it).
+func cursorOf[K any](r *http.Request) (cursor[K], error) {
+	q := r.URL.Query()
+	s, back := q.Get("after"), false
+	if b := q.Get("before"); b != "" {
+		if s != "" {
+			return cursor[K]{}, badRequest("after and before: want one of them")
+		}
+		s, back = b, true
 	}
-	p.Page = min(n, p.Pages)
-	p.From = (p.Page - 1) * size
-	p.To = min(total, p.From+size)
-	return p, nil
-}
-
-// pageWanted is the page the request asks for (1 without ?page).
-func pageWanted(r *http.Request) (int, error) {
-	s := r.URL.Query().Get("page")
 	if s == "" {
-		return 1, nil
+		return cursor[K]{}, nil
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, badRequest("page %q: want a number from 1", s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	var k K
+	if err == nil {
+		err = json.Unmarshal(raw, &k)
 	}
-	return n, nil
+	if err != nil {
+		return cursor[K]{}, badRequest("cursor %q: not one of this list's (follow the page's links)", s)
+	}
+	return cursor[K]{key: &k, back: back}, nil
 }
 
-func (p pager) Prev() int { return p.Page - 1 }
-func (p pager) Next() int {
-	if p.Page >= p.Pages {
-		return 0
+func cursorString(k any) string {
+	b, _ := json.Marshal(k) // keys are strings, numbers and times
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// keysetPage makes the page at cur of rows, read from the store as up to
+// size+1 rows after cur's key (before it, nearest first, when cur goes
+// back): the one extra row says that the list goes on. It links the
+// neighbouring pages by the keys of the page's first and last rows.
+func keysetPage[T, K any](q url.Values, rows []T, size int, cur cursor[K], key func(T) K) ([]T, pager) {
+	more := len(rows) > size
+	rows = rows[:min(len(rows), size)]
+	if cur.back {
+		slices.Reverse(rows)
 	}
-	return p.Page + 1
+	pg := pager{Shown: len(rows)}
+	if cur.key != nil {
+		pg.First = withParam(q, "after", "")
+	} else if !more {
+		pg.Total, pg.Counted = len(rows), true // the whole list
+	}
+	if len(rows) == 0 {
+		return rows, pg
+	}
+	// Going back, the rows after the page include the cursor's; going on,
+	// those before it.
+	if more || cur.back {
+		pg.Next = withParam(q, "after", cursorString(key(rows[len(rows)-1])))
+	}
+	if more && cur.back || cur.key != nil && !cur.back {
+		pg.Prev = withParam(q, "before", cursorString(key(rows[0])))
+	}
+	return rows, pg
+}
+
+// paginate is the page ?page= asks for of a list held in memory.
+func paginate(r *http.Request, total, size int) (p pager, from, to int, err error) {
+	pages := max(1, (total+size-1)/size)
+	n := 1
+	q := r.URL.Query()
+	if s := q.Get("page"); s != "" {
+		if n, err = strconv.Atoi(s); err != nil || n < 1 {
+			return pager{}, 0, 0, badRequest("page %q: want a number from 1", s)
+		}
+	}
+	n = min(n, pages)
+	from, to = (n-1)*size, min(total, n*size)
+	p = pager{Shown: to - from, Total: total, Counted: true, Page: n, Pages: pages}
+	if n > 1 {
+		p.First, p.Prev = withParam(q, "page", ""), withParam(q, "page", strconv.Itoa(n-1))
+	}
+	if n < pages {
+		p.Next = withParam(q, "page", strconv.Itoa(n+1))
+	}
+	return p, from, to, nil
 }
 
 // ----- fleet -----
@@ -258,13 +403,13 @@ func (d *Dashboard) violations(w http.ResponseWriter, r *http.Request) {
 		download(w, format, "violations", nil, list, nil)
 		return
 	}
-	pg, err := paginate(r, len(list), d.o.PageSize)
+	pg, from, to, err := paginate(r, len(list), d.o.PageSize)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	rows := make([]violationRow, 0, pg.To-pg.From)
-	for _, v := range list[pg.From:pg.To] {
+	rows := make([]violationRow, 0, to-from)
+	for _, v := range list[from:to] {
 		rows = append(rows, violationRow{Violation: v, Waiver: waiverYAML(v, d.o.Now())})
 	}
 	d.render(w, r, http.StatusOK, "violations", page{Title: "Violations", Data: map[string]any{

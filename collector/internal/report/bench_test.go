@@ -11,29 +11,13 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	rt "github.com/memledger/memledger/collector/internal/report/reporttest"
 	"github.com/memledger/memledger/collector/internal/store"
 	_ "github.com/memledger/memledger/collector/internal/store/alldrivers"
 	fx "github.com/memledger/memledger/collector/internal/store/storetest"
 	"github.com/memledger/memledger/internal/policy"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
-
-// benchPolicy matches every part of storetest.FullHost (Micron, Crucial,
-// Kingston with Micron dies) on half the hosts, and Samsung drives on all.
-const benchPolicy = `
-rules:
-  - id: cii-micron
-    title: "No new Micron in critical infrastructure"
-    match: {vendors: [micron]}
-    scope: {cii: "true"}
-    effective: 2025-03-01
-    action: restrict-new
-  - id: samsung-drives
-    title: "Samsung drives recorded"
-    match: {vendors: [samsung], components: [storage]}
-    effective: 2030-01-01
-    action: deny
-`
 
 // BenchmarkBuild measures the exposure report over a seeded ledger:
 //
@@ -55,7 +39,7 @@ rules:
 func BenchmarkBuild(b *testing.B) {
 	_, st := openBench(b)
 	ctx := context.Background()
-	pol, err := policy.Parse([]byte(benchPolicy), "bench.yaml")
+	pol, err := policy.Parse([]byte(rt.BenchPolicy), "bench.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -83,7 +67,7 @@ func BenchmarkBuild(b *testing.B) {
 //	  go test -run '^$' -bench 'BenchmarkBuild|BenchmarkLiveReport' -benchtime 3x -timeout 60m ./collector/internal/report/
 func BenchmarkLiveReport(b *testing.B) {
 	hosts, st := openBench(b)
-	pol, err := policy.Parse([]byte(benchPolicy), "bench.yaml")
+	pol, err := policy.Parse([]byte(rt.BenchPolicy), "bench.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -674,6 +674,47 @@ type HostFilter struct {
 	// Offset skips that many hosts of the ordered list first (Hosts only,
 	// with a Limit: paging).
 	Offset int
+	// After keeps the hosts that come after this key in Order (Desc
+	// applied): keyset paging, which, unlike Offset, does not walk the
+	// hosts it skips. Its Order must be f.Order.
+	After *HostKey
+}
+
+// HostKey is a host's place in a host list's order: the cursor of a page
+// (HostFilter.After).
+type HostKey struct {
+	// Order is the order the key places the host in.
+	Order HostOrder
+	// Hostname (HostsByHostname) or Seen (HostsByFirstSeen,
+	// HostsByLastSeen): the host's value of the order's column.
+	Hostname string
+	Seen     time.Time
+	// ID breaks ties, and is the whole key of HostsByID.
+	ID string
+}
+
+// hostKey is the key of a host of these values in order.
+func hostKey(order HostOrder, id, hostname string, first, last time.Time) HostKey {
+	k := HostKey{Order: order, ID: id}
+	switch order {
+	case HostsByHostname:
+		k.Hostname = hostname
+	case HostsByFirstSeen:
+		k.Seen = first
+	case HostsByLastSeen:
+		k.Seen = last
+	}
+	return k
+}
+
+// Key is h's place in a list in order.
+func (h Host) Key(order HostOrder) HostKey {
+	return hostKey(order, h.ID, h.Hostname, h.FirstSeen, h.LastSeen)
+}
+
+// Key is h's place in a list in order.
+func (h HostBrief) Key(order HostOrder) HostKey {
+	return hostKey(order, h.ID, h.Hostname, h.FirstSeen, h.LastSeen)
 }
 
 // HostOrder names the sort of a host list.
@@ -736,7 +777,26 @@ type PartFilter struct {
 	// Offset skips that many parts of the ordered list first (Parts only,
 	// with a Limit: paging).
 	Offset int
+	// After keeps the parts that come after this key in the list's order
+	// (Desc applied): keyset paging over the parts_listing index, which,
+	// unlike Offset, does not walk the parts it skips (Parts only).
+	After *PartKey
+	// Desc reverses the order of Parts: with After, the parts before the
+	// key, nearest first (a previous page).
+	Desc bool
 }
+
+// PartKey is a part's place in the order of Parts: host id, kind, slot,
+// part id.
+type PartKey struct {
+	HostID string
+	Kind   PartKind
+	Slot   string
+	ID     int64
+}
+
+// Key is p's place in the order of Parts.
+func (p Part) Key() PartKey { return PartKey{HostID: p.HostID, Kind: p.Kind, Slot: p.Slot, ID: p.ID} }
 
 // EventFilter selects events. Zero fields do not filter.
 type EventFilter struct {

@@ -43,6 +43,24 @@ rules:
     action: restrict-new
 `
 
+// BenchPolicy is the benchmarks' policy (BenchmarkBuild, BenchmarkPages). It
+// matches every part of storetest.FullHost (Micron, Crucial,
+// Kingston with Micron dies) on half the hosts, and Samsung drives on all.
+const BenchPolicy = `
+rules:
+  - id: cii-micron
+    title: "No new Micron in critical infrastructure"
+    match: {vendors: [micron]}
+    scope: {cii: "true"}
+    effective: 2025-03-01
+    action: restrict-new
+  - id: samsung-drives
+    title: "Samsung drives recorded"
+    match: {vendors: [samsung], components: [storage]}
+    effective: 2030-01-01
+    action: deny
+`
+
 // Waiver waives the Micron SSD on db-17 until 2025-04-01; append it to
 // Policy.
 const Waiver = `

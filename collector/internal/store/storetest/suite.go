@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"PartSearchAndPaging", testPartSearchAndPaging},
 		{"HostFilter", testHostFilter},
 		{"HostListPages", testHostListPages},
+		{"CommonPrefixPages", testCommonPrefixPages},
 		{"EventFilter", testEventFilter},
 		{"AppendEvents", testAppendEvents},
 		{"RejectedReports", testRejected},
@@ -2211,6 +2212,33 @@ func testPartSearchAndPaging(t *testing.T, h *harness) {
 	if !reflect.DeepEqual(partIDs(paged), partIDs(all)) {
 		t.Errorf("paged ids %v, unpaged %v", partIDs(paged), partIDs(all))
 	}
+	// Keyset pages: forward from each page's last part, and back from
+	// the last part (Desc, nearest first).
+	var keyed []store.Part
+	for f := (store.PartFilter{Limit: 4}); ; {
+		page := h.parts(f)
+		keyed = append(keyed, page...)
+		if len(page) < f.Limit {
+			break
+		}
+		k := page[len(page)-1].Key()
+		f.After = &k
+	}
+	if !reflect.DeepEqual(partIDs(keyed), partIDs(all)) {
+		t.Errorf("keyset pages ids %v, unpaged %v", partIDs(keyed), partIDs(all))
+	}
+	last := all[len(all)-1].Key()
+	back := h.parts(store.PartFilter{After: &last, Desc: true, Limit: 3})
+	if want := []int64{all[4].ID, all[3].ID, all[2].ID}; !reflect.DeepEqual(partIDs(back), want) {
+		t.Errorf("3 parts before the last: %v, want %v", partIDs(back), want)
+	}
+	mid := all[2].Key()
+	if got := h.parts(store.PartFilter{After: &mid, SerialPrefix: "MICR"}); len(got) != 1 || got[0].SerialNumber != "MICR0100" {
+		t.Errorf("MICR parts after the third part: %v, want MICR0100", serials(got))
+	}
+	if err := h.s.ForEachPart(h.ctx, store.PartFilter{After: &mid}, func(store.PartBrief) error { return nil }); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("ForEachPart with a key: %v, want ErrInvalid", err)
+	}
 	if got := h.parts(store.PartFilter{SerialPrefix: "MICR", Limit: 1, Offset: 2}); len(got) != 1 || got[0].SerialNumber != "MICR0100" {
 		t.Errorf("third MICR part: %v, want MICR0100", serials(got))
 	}
@@ -2219,6 +2247,55 @@ func testPartSearchAndPaging(t *testing.T, h *harness) {
 			t.Errorf("Parts(limit %d, offset %d): %v, want ErrInvalid", bad.Limit, bad.Offset, err)
 		}
 	}
+}
+
+// testCommonPrefixPages: a part number on more parts than a page
+// should sort (the store then walks the list's order instead of the
+// prefix's index) pages as the unpaged list, by key both ways, typed in
+// lower case too.
+func testCommonPrefixPages(t *testing.T, h *harness) {
+	const hosts, perHost = 260, 20 // 5,200 parts of one part number
+	var reps []store.Report
+	for i := range hosts {
+		var mods []*memledgerv1.MemoryModule
+		for j := range perHost {
+			mods = append(mods, DIMM(fmt.Sprintf("A%d", j), Micron, "36ASF-COMMON", fmt.Sprintf("CP%03d%02d", i, j)))
+		}
+		reps = append(reps, Full(Inventory(fmt.Sprintf("cp-%03d", (i*7)%hosts), mods, nil), 1, At(0)))
+		if len(reps) == 52 || i == hosts-1 {
+			h.committed(reps...)
+			reps = nil
+		}
+	}
+	h.committed(Full(Inventory("cp-other", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASX-OTHER", "OTHER1")}, nil), 1, At(0)))
+	all := h.parts(store.PartFilter{PartNumberPrefix: "36asf-"})
+	if len(all) != hosts*perHost {
+		t.Fatalf("%d parts of 36ASF-, want %d", len(all), hosts*perHost)
+	}
+	first := h.parts(store.PartFilter{PartNumberPrefix: "36ASF-", Limit: 51})
+	if !reflect.DeepEqual(partIDs(first), partIDs(all[:51])) {
+		t.Errorf("first page %v, want %v", partIDs(first), partIDs(all[:51]))
+	}
+	k := all[3000].Key()
+	next := h.parts(store.PartFilter{PartNumberPrefix: "36asf-", After: &k, Limit: 51})
+	if !reflect.DeepEqual(partIDs(next), partIDs(all[3001:3052])) {
+		t.Errorf("page after part 3,000: %v, want %v", partIDs(next), partIDs(all[3001:3052]))
+	}
+	prev := h.parts(store.PartFilter{PartNumberPrefix: "36ASF-", After: &k, Desc: true, Limit: 2})
+	if want := []int64{all[2999].ID, all[2998].ID}; !reflect.DeepEqual(partIDs(prev), want) {
+		t.Errorf("2 parts before part 3,000: %v, want %v", partIDs(prev), want)
+	}
+	if got := h.parts(store.PartFilter{PartNumberPrefix: "36ASX", Limit: 51}); len(got) != 1 || got[0].SerialNumber != "OTHER1" {
+		t.Errorf("36ASX parts: %v, want OTHER1", serials(got))
+	}
+}
+
+func hostIDs(hs []store.Host) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.ID
+	}
+	return out
 }
 
 func partIDs(ps []store.Part) []int64 {
@@ -2308,7 +2385,48 @@ func testHostListPages(t *testing.T, h *harness) {
 			t.Errorf("CountHosts(%+v): %d, %v; want %d", c.f, n, err, len(c.want))
 		}
 	}
-	for _, bad := range []store.HostFilter{{Order: "size"}, {Offset: 1}, {Limit: -1}, {Vendor: "micron", VendorParts: 7}} {
+	// Keyset pages walk every order both ways, from each page's last host
+	// (Hosts) or from any host to the end (ForEachHost).
+	for _, order := range []store.HostOrder{store.HostsByID, store.HostsByHostname, store.HostsByFirstSeen, store.HostsByLastSeen} {
+		for _, desc := range []bool{false, true} {
+			f := store.HostFilter{Order: order, Desc: desc}
+			all, err := h.s.Hosts(h.ctx, f)
+			if err != nil || len(all) != len(fleet) {
+				t.Fatalf("Hosts(%+v): %d hosts, %v", f, len(all), err)
+			}
+			var paged []store.Host
+			for f.Limit = 2; ; {
+				page, err := h.s.Hosts(h.ctx, f)
+				if err != nil {
+					t.Fatalf("Hosts(%+v): %v", f, err)
+				}
+				paged = append(paged, page...)
+				if len(page) < f.Limit {
+					break
+				}
+				k := page[len(page)-1].Key(order)
+				f.After = &k
+			}
+			if got, want := hostIDs(paged), hostIDs(all); !reflect.DeepEqual(got, want) {
+				t.Errorf("keyset pages of %q desc %v: %v, want %v", order, desc, got, want)
+			}
+			k := all[2].Key(order)
+			var rest []string
+			err = h.s.ForEachHost(h.ctx, store.HostFilter{Order: order, Desc: desc, After: &k}, func(b store.HostBrief) error {
+				rest = append(rest, b.ID)
+				return nil
+			})
+			if want := hostIDs(all[3:]); err != nil || !reflect.DeepEqual(rest, want) {
+				t.Errorf("ForEachHost after %v: %v, %v; want %v", k, rest, err, want)
+			}
+			back, err := h.s.Hosts(h.ctx, store.HostFilter{Order: order, Desc: !desc, After: &k, Limit: 5})
+			if want := []string{all[1].ID, all[0].ID}; err != nil || !reflect.DeepEqual(hostIDs(back), want) {
+				t.Errorf("hosts before %v: %v, %v; want %v", k, hostIDs(back), err, want)
+			}
+		}
+	}
+	byName := store.HostKey{Order: store.HostsByHostname, Hostname: "mike.example.net", ID: "hp-c"}
+	for _, bad := range []store.HostFilter{{Order: "size"}, {Offset: 1}, {Limit: -1}, {Vendor: "micron", VendorParts: 7}, {After: &byName}} {
 		if _, err := h.s.Hosts(h.ctx, bad); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("Hosts(%+v): %v, want ErrInvalid", bad, err)
 		}
