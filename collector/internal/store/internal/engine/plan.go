@@ -14,13 +14,14 @@ import (
 
 // remotePrefetch holds, for identities the batch's changed reports may
 // look up on other hosts, every part row with that identity as the
-// transaction found it before its first write. An identity stays
-// answerable from here until a report of the batch touches it: touched
-// gets every identity a processed report observed or its host held
-// actively, a superset of the identities whose rows that report may have
-// written
-// (adds, updates, reopens and removals are all of the host's rows or of
-// its observed parts, moves included).
+// transaction found it before its first write. A report writes only its
+// own host's rows (adds, updates, reopens and removals), and a lookup
+// skips the looking host's rows, so an identity stays answerable from here
+// for a host until a report of another host touches it: touchedBy records,
+// for every identity a processed report observed or its host held
+// actively, that report's host. Reports of one host often share a batch
+// (an agent's spool, several in flight): the second report's lookups of
+// what the first one swapped must not cost a flush and a query each.
 //
 // Where several collectors share a database (PostgreSQL), another one may
 // change a row of a host outside this batch after the read. A read per
@@ -31,9 +32,28 @@ import (
 // and that the unique (identity, host) key turns two inserts of one part
 // on one host into a unique_violation, which retries the transaction.
 type remotePrefetch struct {
-	known   map[string]bool
-	rows    map[string][]ledger.Remote
-	touched map[string]bool
+	known map[string]bool
+	rows  map[string][]ledger.Remote
+	// touchedBy maps an identity to the host whose report touched it, or
+	// to "" once reports of several hosts have (host ids are never empty).
+	touchedBy map[string]string
+}
+
+// touch records that a report of hostID touched identity.
+func (pf *remotePrefetch) touch(identity, hostID string) {
+	if by, ok := pf.touchedBy[identity]; !ok {
+		pf.touchedBy[identity] = hostID
+	} else if by != hostID {
+		pf.touchedBy[identity] = ""
+	}
+}
+
+// answers says whether the prefetched rows of identity still hold for a
+// lookup by hostID: rows of hosts other than hostID as the batch found
+// them, not written since by a report of another host.
+func (pf *remotePrefetch) answers(identity, hostID string) bool {
+	by, touched := pf.touchedBy[identity]
+	return pf.known[identity] && (!touched || by == hostID)
 }
 
 const partRowColumns = `id, identity, kind, real_serial, slot, slot_key, record, removed_at, arrived_at`
@@ -174,7 +194,7 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 	if pf := w.remotes; pf != nil {
 		rest := want[:0:0]
 		for _, id := range want {
-			if !pf.known[id] || pf.touched[id] {
+			if !pf.answers(id, hostID) {
 				rest = append(rest, id)
 				continue
 			}
@@ -191,10 +211,10 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 		// This report's writes concern only these identities: removals
 		// are of active rows, the rest of observed identities.
 		for id := range active {
-			pf.touched[id] = true
+			pf.touch(id, hostID)
 		}
 		for _, o := range parts {
-			pf.touched[o.Identity] = true
+			pf.touch(o.Identity, hostID)
 		}
 	}
 	var unlocked []string
@@ -224,7 +244,7 @@ func (e *Engine) lookupElsewhere(ctx context.Context, w *writer, hostID string, 
 // serial its host does not hold actively), and, under SharedWriters, as
 // many new part ids as the reports will add.
 func (e *Engine) planBatch(ctx context.Context, w *writer, prep []*prepared, states map[string]*hostState) (*remotePrefetch, error) {
-	pf := &remotePrefetch{known: map[string]bool{}, rows: map[string][]ledger.Remote{}, touched: map[string]bool{}}
+	pf := &remotePrefetch{known: map[string]bool{}, rows: map[string][]ledger.Remote{}, touchedBy: map[string]string{}}
 	var changed []*prepared
 	var load []string
 	listed := map[string]bool{}
