@@ -236,13 +236,25 @@ func (a *args) rowsAfter(cols []string, vals []any, desc bool) string {
 	return "(" + strings.Join(cols, ", ") + ")" + op + "(" + strings.Join(ph, ", ") + ")"
 }
 
-// hostAfterCond is the condition on hosts h of f.After ("" without one),
-// in hostOrderBy's order.
+// hostListConds are hostConds and, for a page after a key (f.After), the
+// keyset condition in hostOrderBy's order: the conditions of a host list,
+// where a count (CountHosts) takes hostConds alone.
+func hostListConds(a *args, f store.HostFilter) (conds []string, none bool, err error) {
+	conds, none, err = hostConds(a, f)
+	if none || err != nil || f.After == nil {
+		return conds, none, err
+	}
+	after, err := hostAfterCond(a, f)
+	if err != nil {
+		return nil, false, err
+	}
+	return append(conds, after), false, nil
+}
+
+// hostAfterCond is the keyset condition on hosts h of f.After, which must
+// be set, in hostOrderBy's order.
 func hostAfterCond(a *args, f store.HostFilter) (string, error) {
 	k := f.After
-	if k == nil {
-		return "", nil
-	}
 	if k.Order != f.Order || !storableID(k.ID) {
 		return "", fmt.Errorf("host filter: key %q of order %q in a list of order %q: %w", ledger.CleanText(k.ID), k.Order, f.Order, store.ErrInvalid)
 	}
@@ -329,20 +341,13 @@ func (e *Engine) Hosts(ctx context.Context, f store.HostFilter) ([]store.Host, e
 		return nil, err
 	}
 	a := e.newArgs()
-	conds, none, err := hostConds(a, f)
+	conds, none, err := hostListConds(a, f)
 	if none || err != nil {
 		return nil, err
 	}
 	order, err := hostOrderBy(f)
 	if err != nil {
 		return nil, err
-	}
-	after, err := hostAfterCond(a, f)
-	if err != nil {
-		return nil, err
-	}
-	if after != "" {
-		conds = append(conds, after)
 	}
 	page, err := limitOffset(a, "hosts", f.Limit, f.Offset)
 	if err != nil {
@@ -724,20 +729,13 @@ func (e *Engine) ForEachHost(ctx context.Context, f store.HostFilter, fn func(st
 		return fmt.Errorf("stream hosts: limit %d, offset %d: Hosts pages, ForEachHost streams: %w", f.Limit, f.Offset, store.ErrInvalid)
 	}
 	a := e.newArgs()
-	conds, none, err := hostConds(a, f)
+	conds, none, err := hostListConds(a, f)
 	if none || err != nil {
 		return err
 	}
 	order, err := hostOrderBy(f)
 	if err != nil {
 		return err
-	}
-	after, err := hostAfterCond(a, f)
-	if err != nil {
-		return err
-	}
-	if after != "" {
-		conds = append(conds, after)
 	}
 	q := `SELECT h.host_id, h.hostname, h.first_seen, h.last_seen, l.key, l.value
  FROM hosts h LEFT JOIN host_labels l ON l.host_id = h.host_id` + where(conds) + order
