@@ -50,6 +50,8 @@ func TestIdentifyModule(t *testing.T) {
 		{"Patriot as a bracketed word", ModuleFacts{"Unknown - [0x0285]", 0, ""}, "patriot", []string{EvidenceJEP106String}, "6:0x02", "", ""},
 		{"bracketed word with a bad count", ModuleFacts{"Unknown - [0x02FF]", 0, ""}, "", nil, "", "", "SMBIOS word 0x02FF"},
 		{"bad parity id", ModuleFacts{"802D", 0, ""}, "", nil, "", "", "not a valid JEP106 code"},
+		{"(count, id) with a count past the last bank is not swapped", ModuleFacts{"0x7301", 0, "G2TT-4AFW00"}, "", nil, "", "", `"0x7301" is not a valid JEP106 code`},
+		{"nor without 0x", ModuleFacts{"9801", 0, ""}, "", nil, "", "", `"9801" is not a valid JEP106 code`},
 		{"valid but unlisted id", ModuleFacts{"0D2C", 0, ""}, "", nil, "", "", "does not list"},
 		{"six bytes with broken module id keep the DRAM id", ModuleFacts{"002D0000802C", 0, ""}, "", nil, "", "micron", "module id bytes 00 2D"},
 		{"six bytes with only a DRAM id", ModuleFacts{"00000000802C", 0, ""}, "", nil, "", "micron", ""},
