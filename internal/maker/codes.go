@@ -204,9 +204,10 @@ func decodeBankHex(s, bankStr, codeStr string) codeString {
 //
 //   - 1 byte (only when labelled or 0x-prefixed): an id byte in bank 1.
 //   - 2 bytes: (continuation count, id) as written ("859B", "0B2C", "0416"),
-//     which wins when valid; otherwise the 16-bit SMBIOS word printed as a
-//     number, i.e. byte-swapped ("2C00"; always so in brackets, "[0x9B85]"),
-//     or continuation codes ("7F98", "CE00").
+//     which wins when valid; otherwise, when the second byte is no id byte,
+//     the 16-bit SMBIOS word printed as a number, i.e. byte-swapped ("2C00";
+//     always so in brackets, "[0x9B85]"), or continuation codes ("7F98",
+//     "CE00").
 //   - 6 bytes: module (count, id), two bytes we cannot interpret, DRAM
 //     (count, id), as Dell and HP firmware write it ("002C00B3002C",
 //     "01980000802C", "80AD000080AD").
@@ -249,7 +250,16 @@ func decodeIDBytes(s string, b []byte, labelled bool) codeString {
 			}
 			return believe(out, s, pair, []jep106.ID{pair})
 		}
-		add(jep106.FromBytes(b[1], b[0]))
+		// The byte-swapped word is read only when the second byte cannot
+		// be an id ("2C00", "2C80"). When it can, the string has the
+		// (count, id) form with a count past the last bank: a garbage
+		// word copied in that order, as in the linuxhw-dmi-train reports
+		// whose "0x7301" and "0x5846" sit beside module ids of banks 116
+		// and 89. Swapping it would name whoever holds the first byte in
+		// bank 2 ("0x7301" as 2:0x73 Digital Microwave).
+		if _, err := jep106.FromBytes(0, b[1]); err != nil {
+			add(jep106.FromBytes(b[1], b[0]))
+		}
 		add(jep106.FromContinuationBytes(b))
 	case 6:
 		if b[0] == 0x7F {

@@ -50,7 +50,9 @@
 //     modules) has no valid reading and is ignored with a warning. Two
 //     bytes are the exception: a valid (count, id) reading wins over the
 //     byte-swapped word ("8502" is Patriot's 6:0x02, not 3:0x05), with a
-//     warning, as in every such string of linuxhw-dmi-train; in brackets
+//     warning, as in every such string of linuxhw-dmi-train, and the word
+//     is read only when the second byte is no id byte ("2C00"): "0x7301"
+//     is a (count, id) pair past the last bank, not 2:0x73; in brackets
 //     they are always the word.
 //  3. "name": the Manufacturer string as a maker's name or alias
 //     ("Hynix Semiconductor", "Micron_Technolog", "Crucial Technology"),

@@ -101,7 +101,7 @@ func minePartNumbers(rows []trainingRow) partNumberLists {
 				source: fmt.Sprintf("linuxhw-dmi-train: module ids of %s (%d reports) on a part number of %s's scheme", best, total, strings.Join(schemes, ", "))})
 			continue
 		}
-		if genericPartNumber.MatchString(key) {
+		if isGenericPartNumber(key) {
 			continue
 		}
 		ids := sortedKeys(t.ids)
@@ -115,10 +115,43 @@ func minePartNumbers(rows []trainingRow) partNumberLists {
 	return out
 }
 
-// genericPartNumber matches part numbers that say no more than the memory
-// type and speed ("DDR4 3200", "DDR4 3000 2OZ"): the training table shows
-// them on one maker's modules only, but any maker may write them.
-var genericPartNumber = regexp.MustCompile(`^(?:LP)?DDR[2-5]X?-?\d{3,4}`)
+// isGenericPartNumber reports whether a part number key says no more than
+// what any maker may write: the memory type and speed ("DDR4 3200", "DDR4
+// 3000 2OZ"), or a description made only of type, capacity, speed, timings,
+// form factor and rank ("DDR4 16GB 3200MHz", "16G3200CL22", "D4 8G",
+// "CL16-18-18 D4-3000", "UDIMM PC4-2666 8G 1R"). The training table shows
+// some of them on one maker's modules only, but it shows their siblings on
+// others' ("DDR4 8GB 3200MHz" on Micron's and KingSpec's ids, "CL16-18-18
+// D4-3000" on Golden Empire's and another maker's), so none is listed.
+func isGenericPartNumber(key string) bool {
+	return genericPartNumber.MatchString(key) ||
+		genericDescription.MatchString(key) && genericMemoryWord.MatchString(key)
+}
+
+var (
+	genericPartNumber  = regexp.MustCompile(`^(?:LP)?DDR[2-5]X?-?\d{3,4}`)
+	genericDescription = regexp.MustCompile(`^(?:(?:LP)?DDR[2-5]X?|D[2-5]|PC[2-5]L?|(?:[UR]|SO)?DIMM|\d{1,3}GB?|\d{3,4}(?:MHZ)?|CL\d{1,2}(?:-\d{1,2})*|[1248]R|[-_/.])+$`)
+	// genericMemoryWord keeps OEM option numbers made of digits and dashes
+	// ("840757-091") out of genericDescription's reach.
+	genericMemoryWord = regexp.MustCompile(`(?:DDR|PC|D)[2-5]|CL\d`)
+)
+
+func TestIsGenericPartNumber(t *testing.T) {
+	for _, pn := range []string{"DDR4 3200", "DDR4 3000 2OZ", "LPDDR4X-4266", "DDR4 16GB 2666MHz", "DDR4 8GB 3200",
+		"16G3200CL22", "D4 8G", "CL16-18-18 D4-3000", "CL22-22-22 D4-3200", "UDIMM PC4-2666 8G 1R", "SODIMM DDR3 4GB 1600"} {
+		if !isGenericPartNumber(partNumberKey(pn)) {
+			t.Errorf("isGenericPartNumber(%q) = false, want true", pn)
+		}
+	}
+	// Makers' numbers that start like a description, and OEM option
+	// numbers of digits and dashes, are part numbers.
+	for _, pn := range []string{"840757-091", "P03052-091", "D4U0830160B", "TD48G26S819-VC", "YTD48G26N10", "DATEN16G4N26",
+		"V01D4S88GB1G81G82666", "GKE160SO102408-3200", "CS4S3200D22161C", "JAD3200U1816", "-5600U3636C16G", "8GB"} {
+		if isGenericPartNumber(partNumberKey(pn)) {
+			t.Errorf("isGenericPartNumber(%q) = true, want false", pn)
+		}
+	}
+}
 
 func sortedSet(list []string) []string {
 	slices.Sort(list)

@@ -50,6 +50,8 @@ func TestIdentifyModule(t *testing.T) {
 		{"Patriot as a bracketed word", ModuleFacts{"Unknown - [0x0285]", 0, ""}, "patriot", []string{EvidenceJEP106String}, "6:0x02", "", ""},
 		{"bracketed word with a bad count", ModuleFacts{"Unknown - [0x02FF]", 0, ""}, "", nil, "", "", "SMBIOS word 0x02FF"},
 		{"bad parity id", ModuleFacts{"802D", 0, ""}, "", nil, "", "", "not a valid JEP106 code"},
+		{"(count, id) with a count past the last bank is not swapped", ModuleFacts{"0x7301", 0, "G2TT-4AFW00"}, "", nil, "", "", `"0x7301" is not a valid JEP106 code`},
+		{"nor without 0x", ModuleFacts{"9801", 0, ""}, "", nil, "", "", `"9801" is not a valid JEP106 code`},
 		{"valid but unlisted id", ModuleFacts{"0D2C", 0, ""}, "", nil, "", "", "does not list"},
 		{"six bytes with broken module id keep the DRAM id", ModuleFacts{"002D0000802C", 0, ""}, "", nil, "", "micron", "module id bytes 00 2D"},
 		{"six bytes with only a DRAM id", ModuleFacts{"00000000802C", 0, ""}, "", nil, "", "micron", ""},
@@ -269,6 +271,14 @@ func TestIdentifyModuleFromPartNumbers(t *testing.T) {
 		{ModuleFacts{ManufacturerRaw: "Hynix/Hyundai", PartNumber: ""}, "skhynix", "both names are SK hynix's"},
 		{ModuleFacts{ManufacturerRaw: "SMART Brazil", PartNumber: "Unknown"}, "smartmodular", "SMART Modular's Brazilian arm"},
 		{ModuleFacts{ManufacturerRaw: "Wilk Elektronik S.A.", PartNumber: ""}, "goodram", "Goodram's company name"},
+		// Descriptions any maker may write name nobody, whoever's module
+		// ids the training table shows them on.
+		{ModuleFacts{ManufacturerRaw: "Unknown", PartNumber: "DDR4 16GB 3200MHz"}, "", "type, capacity and speed; seen on Micron's ids"},
+		{ModuleFacts{ManufacturerRaw: "0x0080", PartNumber: "DDR4 16GB 2666MHz"}, "", "type, capacity and speed; seen on Micron's ids and an invalid one"},
+		{ModuleFacts{ManufacturerRaw: "Unknown", PartNumber: "16G3200CL22"}, "", "capacity, speed and CAS latency; seen on Samsung's ids"},
+		{ModuleFacts{ManufacturerRaw: "Unknown", PartNumber: "D4 8G"}, "", "type and capacity"},
+		{ModuleFacts{ManufacturerRaw: "Unknown", PartNumber: "CL16-16-16 D4-2400"}, "", "timings, type and speed; seen on Golden Empire's ids"},
+		{ModuleFacts{ManufacturerRaw: "Unknown", PartNumber: "UDIMM PC4-2666 8G 1R"}, "", "form factor, type, speed, capacity and rank"},
 	}
 	for _, tt := range tests {
 		got := IdentifyModule(tt.f)
@@ -341,6 +351,9 @@ func TestPartNumberTable(t *testing.T) {
 			}
 			if i > 0 && list[i-1].pattern >= r.pattern {
 				t.Errorf("part numbers %q and %q out of order", list[i-1].pattern, r.pattern)
+			}
+			if isGenericPartNumber(r.pattern) {
+				t.Errorf("part number %q is a description any maker may write, not evidence", r.pattern)
 			}
 			if _, ok := list.lookup(r.pattern); !ok {
 				t.Errorf("lookup(%q) fails", r.pattern)
