@@ -65,6 +65,57 @@ type Input struct {
 	// PrevReport is when the host's previous full inventory was received
 	// (zero when none): a part it leaves out now was listed then.
 	PrevReport time.Time
+	// MemoryUnread says the inventory's scan read none of the sources that
+	// list a host's memory modules (MemoryRead false): the agent could not
+	// read the SMBIOS tables nor udev's copy of them this time, and what it
+	// lists, if anything, came from SPD EEPROMs alone, in other slot names
+	// and forms. When the host holds an active module read from those
+	// sources, Diff leaves its memory as it stands: no module is removed,
+	// moved, changed or added, until an inventory reads them again.
+	MemoryUnread bool
+}
+
+// MemoryRead reports whether inv lists a host's memory modules as read
+// from one of the sources that list its slots: the SMBIOS tables
+// ("smbios"), udev's copy of them ("udev") or dmidecode text ("dmidecode").
+// It is false when the inventory names none of them in its sources and a
+// warning from one of them says why (the agent's scan of a live host that
+// could not read them: no permission, a container without /sys/firmware
+// and /run/udev): the agent then lists only the modules whose SPD EEPROM
+// it read, under the EEPROM's bus address, or none. An inventory made of
+// SPD images alone warns of no such source and is read as complete.
+func MemoryRead(inv *memledgerv1.Inventory) bool {
+	for _, s := range inv.GetSources() {
+		if dmiSource(s) {
+			return true
+		}
+	}
+	for _, w := range inv.GetWarnings() {
+		if dmiSource(w.GetSource()) {
+			return false
+		}
+	}
+	return true
+}
+
+func dmiSource(s string) bool {
+	return s == "smbios" || s == "udev" || s == "dmidecode"
+}
+
+// memoryHeld reports whether rows hold an active memory module whose
+// record was read from a source MemoryRead names (any source but "spd").
+func memoryHeld(rows []Row) bool {
+	for i := range rows {
+		r := &rows[i]
+		if r.Kind != KindMemory || r.Removed {
+			continue
+		}
+		m := &memledgerv1.MemoryModule{}
+		if m.UnmarshalVTUnsafe(r.Proto) != nil || m.GetSource() != "spd" {
+			return true
+		}
+	}
+	return false
 }
 
 // Op is what a Change does to a part row.
@@ -168,9 +219,23 @@ func (r Result) EventCount() int {
 //     part_moved on the other host's row. A part this host listed after
 //     the other host got it was carried by both (a clone): removed.
 //
+// When in.MemoryUnread and the host holds a module read from SMBIOS or
+// udev, the inventory's memory modules are left out on both sides: the
+// diff covers its drives only.
+//
 // Diff is pure apart from calling in.Elsewhere.
 func Diff(in Input) (Result, error) {
 	var res Result
+	keepMemory := in.MemoryUnread && memoryHeld(in.Rows)
+	if keepMemory {
+		parts := make([]Observed, 0, len(in.Parts))
+		for _, o := range in.Parts {
+			if o.Kind != KindMemory {
+				parts = append(parts, o)
+			}
+		}
+		in.Parts = parts
+	}
 	// One pass over the rows, which include every part the host ever
 	// held: maps are built over the inventory's identities and the rows
 	// that matter (observed or gone), not over the host's whole history.
@@ -184,6 +249,9 @@ func Diff(in Input) (Result, error) {
 	var goneSeen map[string]bool
 	for i := range in.Rows {
 		r := &in.Rows[i]
+		if keepMemory && r.Kind == KindMemory {
+			continue
+		}
 		if held, present := byIdentity[r.Identity]; present {
 			if held == nil {
 				byIdentity[r.Identity] = r

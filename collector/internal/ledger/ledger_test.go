@@ -489,3 +489,67 @@ func TestCleanText(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffMemoryUnread: an inventory whose scan read no SMBIOS (nor udev's
+// copy) says nothing of the modules the host holds from there; its drives
+// are diffed all the same. Modules held from SPD EEPROMs alone are diffed.
+func TestDiffMemoryUnread(t *testing.T) {
+	unreadable := []*memledgerv1.Warning{{Source: "smbios", Message: "cannot read the SMBIOS tables: permission denied"}}
+	read := inventory([]*memledgerv1.MemoryModule{dimm("B1", "SER00001"), dimm("B2", "SER00002")}, nvme("nvme0n1", "S64F0001", "GDC5602Q"))
+	read.Sources = []string{"smbios", "sysfs"}
+	spdA := dimm("SPD 0-0050", "SER00001")
+	spdA.Source = "spd"
+	spdOnly := inventory([]*memledgerv1.MemoryModule{spdA})
+	spdOnly.Sources, spdOnly.Warnings = []string{"spd"}, unreadable
+	spdHeld := inventory([]*memledgerv1.MemoryModule{spdA, func() *memledgerv1.MemoryModule {
+		m := dimm("SPD 0-0051", "SER00002")
+		m.Source = "spd"
+		return m
+	}()})
+	spdHeld.Sources, spdHeld.Warnings = []string{"spd"}, unreadable
+
+	for _, tc := range []struct {
+		name string
+		held *memledgerv1.Inventory
+		inv  *memledgerv1.Inventory
+		want []string
+	}{
+		{"modules held from SMBIOS stay; the drive is diffed", read, spdOnly, []string{"remove:3[part_removed]"}},
+		{"modules held from SPD EEPROMs are diffed", spdHeld, spdOnly, []string{"remove:2[part_removed]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obs, err := Observe("h1", tc.inv, ObserveOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Diff(Input{HostID: "h1", At: t0.Add(time.Hour), Rows: rowsOf(t, tc.held), Parts: obs, MemoryUnread: !MemoryRead(tc.inv)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := summary(res); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("changes %v, want %v", got, tc.want)
+			}
+		})
+	}
+
+	for _, tc := range []struct {
+		name    string
+		sources []string
+		warns   []*memledgerv1.Warning
+		want    bool
+	}{
+		{"smbios", []string{"smbios", "spd", "sysfs"}, nil, true},
+		{"udev fallback", []string{"udev"}, unreadable, true},
+		{"dmidecode text", []string{"dmidecode"}, nil, true},
+		{"SPD images alone", []string{"spd"}, nil, true},
+		{"no source, no warning", nil, nil, true},
+		{"SMBIOS unreadable", []string{"sysfs"}, unreadable, false},
+		{"SMBIOS unreadable, SPD read", []string{"spd", "sysfs"}, unreadable, false},
+		{"nothing readable", nil, unreadable, false},
+	} {
+		inv := &memledgerv1.Inventory{Sources: tc.sources, Warnings: tc.warns}
+		if got := MemoryRead(inv); got != tc.want {
+			t.Errorf("%s: MemoryRead %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"PlaceholderFleet", testPlaceholderFleet},
 		{"SerialHijack", testSerialHijack},
 		{"MakerReidentified", testMakerReidentified},
+		{"MemoryUnread", testMemoryUnread},
 		{"RetiredHost", testRetiredHost},
 		{"FieldsChanged", testFieldsChanged},
 		{"HostFactsChanged", testHostFactsChanged},
@@ -2062,6 +2063,68 @@ func testMakerReidentified(t *testing.T, h *harness) {
 			t.Errorf("move details %v, want from part %d", d, src.ID)
 		}
 	}
+}
+
+// testMemoryUnread: a scan that could not read the SMBIOS tables nor udev's
+// copy (it says so in a warning and names neither source) lists no module,
+// or only those it read from SPD EEPROMs, under their bus addresses. The
+// modules the host holds are neither removed nor moved: its drives are
+// still diffed, and the next inventory that reads the tables finds every
+// module where it was, with its first-seen date. A host whose modules only
+// ever came from SPD EEPROMs is diffed as before.
+func testMemoryUnread(t *testing.T, h *harness) {
+	a := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "UNREAD01")
+	b := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "UNREAD02")
+	ssd := Drive("nvme0n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "UNREADSSD1", "GDC5602Q")
+	ssd2 := Drive("nvme1n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "UNREADSSD2", "GDC5602Q")
+	full := Inventory("unread", []*memledgerv1.MemoryModule{a, b}, []*memledgerv1.StorageDevice{ssd, ssd2})
+	h.committed(Full(full, 1, At(0)))
+	before := bySerial(h.parts(store.PartFilter{HostIDs: []string{"unread"}}))
+	mark := h.lastEventID()
+
+	unreadable := []*memledgerv1.Warning{
+		{Source: "smbios", Message: "cannot read the SMBIOS tables: permission denied", Subject: "/sys/firmware/dmi/tables"},
+		{Source: "udev", Message: "cannot read the udev DMI database: no such file", Subject: "/run/udev/data/+dmi:id"},
+	}
+	// No module at all, and one drive fewer (really pulled).
+	none := Inventory("unread", nil, []*memledgerv1.StorageDevice{ssd})
+	none.Sources, none.Warnings = []string{"sysfs"}, unreadable
+	h.committed(Full(none, 2, At(1)))
+	h.wantKinds("unread", mark, store.EventPartRemoved)
+	if evs := h.events(store.EventFilter{HostID: "unread", AfterID: mark}); len(evs) == 1 && !strings.Contains(evs[0].Message, "UNREADSSD2") {
+		t.Errorf("removal %q, want the pulled drive's", evs[0].Message)
+	}
+	// The modules the SPD EEPROMs give, under their bus addresses.
+	spdA := proto.Clone(a).(*memledgerv1.MemoryModule)
+	spdA.Locator, spdA.BankLocator, spdA.Source = "SPD 0-0050", "", "spd"
+	spdOnly := Inventory("unread", []*memledgerv1.MemoryModule{spdA}, []*memledgerv1.StorageDevice{ssd})
+	spdOnly.Sources, spdOnly.Warnings = []string{"spd", "sysfs"}, unreadable
+	h.committed(Full(spdOnly, 3, At(2)))
+	// The tables read again.
+	h.committed(Full(Inventory("unread", []*memledgerv1.MemoryModule{a, b}, []*memledgerv1.StorageDevice{ssd}), 4, At(3)))
+	h.wantKinds("unread", mark, store.EventPartRemoved)
+	after := bySerial(h.parts(store.PartFilter{HostIDs: []string{"unread"}}))
+	for _, serial := range []string{"UNREAD01", "UNREAD02"} {
+		p, q := before[serial], after[serial]
+		if q.ID != p.ID || !q.Active() || !q.FirstSeen.Equal(p.FirstSeen) || q.Slot != p.Slot {
+			t.Errorf("%s: id %d active %v first seen %v slot %q; want id %d, active, first seen %v, slot %q",
+				serial, q.ID, q.Active(), q.FirstSeen, q.Slot, p.ID, p.FirstSeen, p.Slot)
+		}
+	}
+
+	// A host whose modules only ever came from SPD EEPROMs: a module its
+	// EEPROMs no longer show was removed.
+	spdB := proto.Clone(b).(*memledgerv1.MemoryModule)
+	spdB.Locator, spdB.BankLocator, spdB.Source, spdB.SerialNumber = "SPD 0-0051", "", "spd", "UNREAD04"
+	spdA.SerialNumber = "UNREAD03"
+	spdHost := Inventory("spdonly", []*memledgerv1.MemoryModule{spdA, spdB}, nil)
+	spdHost.Sources, spdHost.Warnings = []string{"spd"}, unreadable
+	h.committed(Full(spdHost, 1, At(0)))
+	mark = h.lastEventID()
+	spdHost = proto.Clone(spdHost).(*memledgerv1.Inventory)
+	spdHost.MemoryModules = spdHost.MemoryModules[:1]
+	h.committed(Full(spdHost, 2, At(1)))
+	h.wantKinds("spdonly", mark, store.EventPartRemoved)
 }
 
 // testRetiredHost: a retired host's parts are removed at its retirement,

@@ -363,7 +363,8 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 			r, ok := remotes[identity]
 			return r, ok, nil
 		},
-		PrevReport: prevReport,
+		PrevReport:   prevReport,
+		MemoryUnread: !ledger.MemoryRead(p.rep.Inventory),
 	})
 	if err != nil {
 		return nil, err
