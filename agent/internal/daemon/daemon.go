@@ -202,7 +202,7 @@ func Run(ctx context.Context, opts Options) error {
 	d.spool, err = spool.Open(spoolDir, opts.Spool)
 	if err != nil {
 		d.log.Error("spool_unavailable", "dir", spoolDir, "error", err.Error(),
-			"hint", "reports are kept in memory only until this is fixed: check that the state directory exists and belongs to the agent's user (StateDirectory=memledger)")
+			"hint", "reports are kept in memory only until this is fixed: check that the state directory exists and belongs to the agent's user (StateDirectory=memledger-agent)")
 		d.spool = spool.NewMemory(opts.Spool, err)
 	}
 	if n := d.spool.Len(); n > 0 {

@@ -277,7 +277,7 @@ func checkState(dir string) Result {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		r.Status, r.Message = Warn, fmt.Sprintf("state directory %s does not exist yet", dir)
-		r.Hint = "systemd creates it (StateDirectory=memledger); run also creates it"
+		r.Hint = "systemd creates it (StateDirectory=memledger-agent); run also creates it"
 		return r
 	case err != nil:
 		r.Status, r.Message = Fail, "state directory: "+err.Error()
@@ -291,7 +291,7 @@ func checkState(dir string) Result {
 	f, err := os.CreateTemp(dir, ".doctor-*")
 	if err != nil {
 		r.Status, r.Message = Fail, "state directory not writable: "+err.Error()
-		r.Hint = "reports cannot be spooled; chown it to the agent's user (memledger) or free disk space"
+		r.Hint = "reports cannot be spooled; chown it to the agent's user (memledger-agent) or free disk space"
 		return r
 	}
 	f.Close()

@@ -70,7 +70,7 @@ Every flag may also be set in the environment as MEMLEDGER_<FLAG> (e.g.
 MEMLEDGER_DB, MEMLEDGER_BATCH_MAX) or in the YAML file named by --config,
 whose keys are the flag names. A flag on the command line wins over the
 environment, which wins over the file.`,
-		Example: `  memledger-collector serve --db sqlite:/var/lib/memledger/ledger.db --listen :7420
+		Example: `  memledger-collector serve --db sqlite:/var/lib/memledger-collector/ledger.db --listen :7420
   memledger-collector parts --vendor micron --label env=prod
   memledger-collector history --host db-17`,
 		SilenceUsage:  true,

@@ -12,7 +12,7 @@ import (
 // warnFileModes warns, at serve's start, about secrets that other users
 // may read or write, or their group write: private keys, enrollment
 // tokens, HTTP tokens and the certificate registry. Group read is the
-// packaged setup (root:memledger 0640, packaging/config/collector.yaml). It does not refuse to start
+// packaged setup (root:memledger-collector 0640, packaging/config/collector.yaml). It does not refuse to start
 // (packagers and container images set modes their own way) but says what
 // to fix.
 func (f securityFlags) warnFileModes(logger *slog.Logger) {
@@ -34,7 +34,7 @@ func (f securityFlags) warnFileModes(logger *slog.Logger) {
 		}
 		if err := checkSecretMode(path); err != nil {
 			logger.Warn("secret_file_mode", "file", path, "what", what, "problem", err.Error(),
-				"hint", "chmod 0600, or 0640 with the collector's group (chown root:memledger)")
+				"hint", "chmod 0600, or 0640 with the collector's group (chown root:memledger-collector)")
 		}
 	}
 }

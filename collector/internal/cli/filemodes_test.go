@@ -27,7 +27,7 @@ func TestWarnFileModes(t *testing.T) {
 		return p
 	}
 	write(caKeyName, 0o666)
-	write(serverKeyName, 0o640) // the packaged mode: root:memledger 0640
+	write(serverKeyName, 0o640) // the packaged mode: root:memledger-collector 0640
 	tokens := write("tokens.json", 0o644)
 	httpTokens := write("http-tokens", 0o660)
 	var logs bytes.Buffer

@@ -375,8 +375,8 @@ func (a *app) historyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "Show the ledger's event log",
-		Long: `history prints the append-only event log, oldest first: hosts enrolled,
-parts added, removed, returned or moved, serial clashes (one real serial
+		Long: `history prints the append-only event log, oldest first: hosts enrolled
+or retired, parts added, removed, returned or moved, serial clashes (one real serial
 reported by two hosts at once: each keeps its own part), identities
 corrected by a migration, decoded facts changed, labels changed, policy
 verdicts. A module swapped between two reports shows as one part removed
@@ -391,7 +391,7 @@ and one part added.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.host, "host", "", "only events of the host with this id or hostname `H`")
-	fl.StringArrayVar(&f.kinds, "kind", nil, "only events of `KIND` (repeatable): host_enrolled, part_added, part_removed, part_returned, part_moved, serial_clash, identity_corrected, fields_changed, labels_changed, policy_status")
+	fl.StringArrayVar(&f.kinds, "kind", nil, "only events of `KIND` (repeatable): host_enrolled, host_retired, part_added, part_removed, part_returned, part_moved, serial_clash, identity_corrected, fields_changed, labels_changed, policy_status")
 	fl.StringVar(&f.since, "since", "", "only events at or after `TIME` (RFC 3339, YYYY-MM-DD, or a duration ago such as 24h)")
 	fl.StringVar(&f.until, "until", "", "only events before `TIME`")
 	fl.IntVar(&f.limit, "limit", 0, "at most `N` events (0: all); with --newest the last N")
