@@ -14,7 +14,7 @@ import (
 // no-op.
 func notifySystemd(ctx context.Context, logger *slog.Logger) (stopping func()) {
 	if _, err := sddaemon.SdNotify(false, sddaemon.SdNotifyReady); err != nil {
-		logger.Warn("systemd notify failed", "err", err)
+		logger.Warn("systemd_notify_failed", "err", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	if interval, err := sddaemon.SdWatchdogEnabled(false); err == nil && interval > 0 {

@@ -110,13 +110,13 @@ func (a *app) setGCPercent(percent int, explicit bool) {
 	source := "setting" // --gc-percent, MEMLEDGER_GC_PERCENT or the config file
 	if !explicit {
 		if gogc, ok := a.lookupEnv("GOGC"); ok {
-			a.logger.Info("garbage collector target", "gogc", gogc, "source", "GOGC")
+			a.logger.Info("gc_target_set", "gogc", gogc, "source", "GOGC")
 			return
 		}
 		source = "default"
 	}
 	debug.SetGCPercent(percent)
-	a.logger.Info("garbage collector target", "gogc", percent, "source", source)
+	a.logger.Info("gc_target_set", "gogc", percent, "source", source)
 }
 
 func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
