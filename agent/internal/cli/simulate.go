@@ -120,7 +120,7 @@ must. Host ids start with "sim-" and are reproducible with --seed.`,
 	fl.IntVar(&o.Connections, "concurrency", 0, "gRPC connections the hosts share (0: one per host, like real agents; only with --insecure)")
 	fl.IntVar(&o.Window, "window", 1, "most unacknowledged reports per host (1: wait for each ack)")
 	fl.BoolVar(&o.Reconnect, "reconnect", false, "connect for each report and disconnect after its ack, holding no idle stream (TLS handshake included in the latency)")
-	fl.DurationVar(&o.Spread, "spread", 0, "spread the hosts' first reports over this `DURATION` (default: --interval, at most 30s; with --reconnect, --interval)")
+	fl.DurationVar(&o.Spread, "spread", 0, "spread the hosts' first reports over this `DURATION` (default: --interval, at most 30s; with --reconnect, --interval; half of a shorter --duration)")
 	fl.IntVar(&o.CollectorPID, "collector-pid", 0, "the collector's process `PID` on this machine: the summary gives its peak RSS (VmHWM)")
 	fl.IntVar(&o.ReportsPerHost, "reports", 0, "stop each host after `N` reports (0: report until --duration ends)")
 	fl.Uint64Var(&o.Seed, "seed", 0, "seed for a reproducible fleet and schedule (0: random)")

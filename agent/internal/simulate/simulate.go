@@ -107,8 +107,9 @@ type Options struct {
 	// stream. Window does not apply (one report per connection).
 	Reconnect bool
 	// Spread is the interval over which the hosts' first reports are
-	// spread (default: Interval, at most 30s; with Reconnect, Interval),
-	// so a fleet does not report in step.
+	// spread (default: Interval, at most 30s; with Reconnect, Interval;
+	// half of Duration when that is shorter), so a fleet does not report
+	// in step.
 	Spread time.Duration
 	// CollectorPID, when set, names the collector's process: the summary
 	// gives its peak resident memory (VmHWM of ProcRoot/PID/status, so
@@ -159,6 +160,12 @@ func (o *Options) setDefaults() error {
 		o.Spread = min(o.Interval, 30*time.Second)
 		if o.Reconnect {
 			o.Spread = o.Interval
+		}
+		// A run shorter than the spread would leave most hosts silent
+		// (3 hosts for 3s at the 10s default often sent nothing): then
+		// every host reports in the first half of the run.
+		if o.Duration < o.Spread {
+			o.Spread = o.Duration / 2
 		}
 	}
 	if o.ProcRoot == "" {

@@ -326,6 +326,33 @@ func TestRunOptions(t *testing.T) {
 	}
 }
 
+func TestSpreadDefault(t *testing.T) {
+	tests := []struct {
+		opts Options
+		want time.Duration
+	}{
+		{Options{Interval: 10 * time.Second, Duration: 30 * time.Second}, 10 * time.Second},
+		{Options{Interval: 5 * time.Minute, Duration: 10 * time.Minute}, 30 * time.Second},
+		{Options{Interval: 5 * time.Minute, Duration: 6 * time.Minute, Reconnect: true}, 5 * time.Minute},
+		// Shorter runs than the spread: every host's first report falls
+		// in the first half of the run.
+		{Options{Interval: 10 * time.Second, Duration: 3 * time.Second}, 1500 * time.Millisecond},
+		{Options{Interval: time.Hour, Duration: 10 * time.Minute, Reconnect: true}, 5 * time.Minute},
+		{Options{Interval: 10 * time.Second, Duration: 3 * time.Second, Spread: 8 * time.Second}, 8 * time.Second},
+	}
+	for _, tt := range tests {
+		o := tt.opts
+		o.Collector = "x:1"
+		if err := o.setDefaults(); err != nil {
+			t.Fatal(err)
+		}
+		if o.Spread != tt.want {
+			t.Errorf("interval %v, duration %v, reconnect %v, spread %v: spread %v, want %v",
+				tt.opts.Interval, tt.opts.Duration, tt.opts.Reconnect, tt.opts.Spread, o.Spread, tt.want)
+		}
+	}
+}
+
 func TestProgressTerminal(t *testing.T) {
 	var b bytes.Buffer
 	c := &counters{}
