@@ -12,6 +12,7 @@ import (
 
 	inventorypkg "github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/placeholder"
+	"github.com/memledger/memledger/internal/udev"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -56,13 +57,17 @@ type Observed struct {
 // Identity rules:
 //   - A part with a real serial number (placeholder.Is false) is
 //     "kind|part number|serial", part number (a drive's model) and serial
-//     trimmed and uppercased. A drive whose serial is a placeholder but
-//     whose WWN is not uses "wwn:"+WWN instead. The identified maker is
-//     left out: it is the agent's conclusion, which improves from one agent
-//     release to the next (unknown -> kingston, a renamed slug), while the
-//     part number and serial are what the part itself stores and every
-//     source (SMBIOS, dmidecode text, SPD, sysfs) reads alike. A maker
-//     change of a part is then a changed field, not another part.
+//     trimmed and uppercased, in one form whatever form a source wrote
+//     them in: a module serial written "0x"+hex as the SPD writes it
+//     (moduleSerial), a drive's model and serial with udev's '_' for white
+//     space read as one space (driveText). A drive whose serial is a
+//     placeholder but whose WWN is not uses "wwn:"+WWN instead. The
+//     identified maker is left out: it is the agent's conclusion, which
+//     improves from one agent release to the next (unknown -> kingston, a
+//     renamed slug), while the part number and serial are what the part
+//     itself stores and every source (SMBIOS, dmidecode text, SPD, sysfs)
+//     reads alike. A maker change of a part, or a change of the form its
+//     serial is written in, is then a changed field, not another part.
 //   - Otherwise the fingerprint "kind@host|slot key|part number|size".
 //   - When a real-serial identity occurs more than once in inv (a firmware
 //     that repeats one serial), all those parts fall back to the fingerprint:
@@ -279,7 +284,7 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 			o.Slot, o.SlotKey = CleanText(inventorypkg.Slot(m)), CleanText(memorySlotKey(m))
 			if serial := m.GetSerialNumber(); !placeholder.Is(serial) {
 				o.RealSerial = true
-				o.Identity = realIdentity(KindMemory, m.GetPartNumber(), serial)
+				o.Identity = joinKey(string(KindMemory), normID(m.GetPartNumber()), moduleSerial(serial))
 			}
 			memo.record(&o)
 		}
@@ -303,10 +308,10 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 			switch {
 			case !placeholder.Is(d.GetSerialNumber()):
 				o.RealSerial = true
-				o.Identity = realIdentity(KindDrive, d.GetModel(), d.GetSerialNumber())
+				o.Identity = joinKey(string(KindDrive), driveText(d.GetModel()), driveText(d.GetSerialNumber()))
 			case !placeholder.Is(d.GetWwn()):
 				o.RealSerial = true
-				o.Identity = realIdentity(KindDrive, d.GetModel(), "wwn:"+d.GetWwn())
+				o.Identity = joinKey(string(KindDrive), driveText(d.GetModel()), normID("wwn:"+d.GetWwn()))
 			}
 			memo.record(&o)
 		}
@@ -347,11 +352,6 @@ func observe(hostID string, inv *memledgerv1.Inventory, mods, drives [][]byte, m
 	return out, nil
 }
 
-// realIdentity builds "kind|PN|SERIAL".
-func realIdentity(kind PartKind, pn, serial string) string {
-	return joinKey(string(kind), normID(pn), normID(serial))
-}
-
 // fingerprint builds "kind@host|slot key|PN|size".
 func fingerprint(hostID string, o *Observed) string {
 	var pn string
@@ -378,8 +378,54 @@ func rawSlotKey(o *Observed) string {
 	return strings.TrimSpace(o.Drive.GetName())
 }
 
+// normID is a part number, model or serial as identities and fingerprints
+// compare it: white space and NUL trimmed at both ends, upper case.
 func normID(s string) string {
 	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == 0 }))
+}
+
+// moduleSerial is a memory module's serial as its real-serial identity
+// holds it: normID, and a serial written as a hexadecimal number ("0x"
+// then hex digits only) as the SPD writes it: its digits without the
+// prefix, padded with leading zeros to 8 (the 4 serial bytes of an SPD
+// EEPROM, which the agent's SPD decoder writes as "%02X" each), leading
+// zeros beyond 8 digits dropped. Firmware copies the SPD's serial into
+// SMBIOS and some prints it as "0x750174F7" (Intel S3000AHLX in the
+// glpi-agent dmidecode corpus), where the SPD reads "750174F7" and most
+// firmware prints that: both are one number, so one part.
+//
+// A serial without the prefix is left as written: nothing says it is a
+// number, and "0000750174F7" and "750174F7" may be different strings a
+// maker wrote (no dump in the corpus holds a module serial with leading
+// zeros that is not a placeholder), so they stay two identities.
+func moduleSerial(s string) string {
+	s = normID(s)
+	digits, ok := strings.CutPrefix(s, "0X")
+	if !ok || digits == "" || strings.TrimLeft(digits, "0123456789ABCDEF") != "" {
+		return s
+	}
+	digits = strings.TrimLeft(digits, "0")
+	if len(digits) < 8 {
+		digits = strings.Repeat("0", 8-len(digits)) + digits
+	}
+	return digits
+}
+
+// driveText is a drive's model or serial as its real-serial identity
+// holds it: normID spelled as udev spells it (udev.ReplaceWhitespace:
+// each inner run of white space one '_'), then each '_' read as a space.
+// udev writes spaces as '_' in ID_MODEL and ID_SERIAL_SHORT, so the agent
+// reports "Samsung_SSD_860_EVO_500GB" when udev's ID_MODEL is all it read
+// and "Samsung SSD 860 EVO 500GB" from ATA IDENTIFY, NVMe sysfs or
+// ID_MODEL_ENC (older agents, reading drives through ghw, sent ID_MODEL's
+// form); a serial from udev has its inner spaces as '_' where ATA
+// IDENTIFY keeps them. Exactly the strings udev spells alike get one
+// form; a model with '_' of its own ("Micron_5200_MTFDDAK960TDD") reads
+// the same from every source, so still names one drive. udev's other
+// replacement in ID_SERIAL_SHORT (a character outside its safe set
+// becomes '_') is not undone: '_' cannot say which character it was.
+func driveText(s string) string {
+	return strings.ReplaceAll(udev.ReplaceWhitespace(normID(s)), "_", " ")
 }
 
 // joinKey joins components with '|', escaping '\' and '|' inside them (and

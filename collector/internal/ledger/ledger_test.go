@@ -553,3 +553,74 @@ func TestDiffMemoryUnread(t *testing.T) {
 		}
 	}
 }
+
+// TestObserveSerialForms: the forms in which sources write one part's
+// serial and model give one identity; different numbers and strings stay
+// different parts.
+func TestObserveSerialForms(t *testing.T) {
+	identity := func(inv *memledgerv1.Inventory) string {
+		t.Helper()
+		obs, err := Observe("h1", inv, ObserveOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(obs) != 1 || !obs[0].RealSerial {
+			t.Fatalf("observed %+v, want one real-serial part", obs)
+		}
+		return obs[0].Identity
+	}
+	mod := func(serial string) string {
+		return identity(inventory([]*memledgerv1.MemoryModule{dimm("A1", serial)}))
+	}
+	drive := func(model, serial string) string {
+		d := nvme("sda", serial, "FW1")
+		d.Model = model
+		return identity(inventory(nil, d))
+	}
+	same := [][2]string{
+		{mod("0x750174F7"), mod("750174F7")},         // SMBIOS as some firmware prints it; the SPD's form
+		{mod("0X750174f7"), mod("750174F7")},         // case
+		{mod("0x0750174F"), mod("0750174F")},         // a leading zero the SPD writes
+		{mod("0x750174F"), mod("0750174F")},          // the same number, unpadded
+		{mod("0x00000000750174F7"), mod("750174F7")}, // the same number, 8 bytes wide
+		{mod(" 0x750174F7 "), mod("750174F7")},
+		{drive("Samsung_SSD_860_EVO_500GB", "S3Z1NB0K123456A"), drive("Samsung SSD 860 EVO 500GB", "S3Z1NB0K123456A")},
+		{drive("WDC_WD10EZEX-08WN4A0", "WD-WCC6Y1234567"), drive("  WDC  WD10EZEX-08WN4A0  ", "  WD-WCC6Y1234567")},
+		{drive("ST1000DM003", "Z1D_9X2Y"), drive("ST1000DM003", "Z1D 9X2Y")},
+		{drive("Micron_5200_MTFDDAK960TDD", "18151C123456"), drive("Micron 5200 MTFDDAK960TDD", "18151C123456")},
+	}
+	for i, p := range same {
+		if p[0] != p[1] {
+			t.Errorf("pair %d: %q and %q, want one identity", i, p[0], p[1])
+		}
+	}
+	if got, want := mod("0x750174F7"), "memory|36ASF8G72PZ-2G3B1|750174F7"; got != want {
+		t.Errorf("identity %q, want %q", got, want)
+	}
+	if got, want := drive("Samsung_SSD_860_EVO_500GB", "S3Z1NB0K123456A"), "drive|SAMSUNG SSD 860 EVO 500GB|S3Z1NB0K123456A"; got != want {
+		t.Errorf("identity %q, want %q", got, want)
+	}
+	different := [][2]string{
+		{mod("0000750174F7"), mod("750174F7")}, // not provably a number: a string with zeros
+		{mod("0x750174F7"), mod("0x750174F8")},
+		{mod("0x1750174F7"), mod("750174F7")},
+		{mod("0xG50174F7"), mod("G50174F7")},                                  // not hex: not a number
+		{drive("ST1000DM003", "Z1D/9X2Y"), drive("ST1000DM003", "Z1D_9X2Y")},  // udev's '_' for '/' is not undone
+		{drive("ST1000DM003", "Z1D__9X2Y"), drive("ST1000DM003", "Z1D 9X2Y")}, // udev writes a run of spaces as one '_'
+		{drive("ST1000DM003", "Z1D9X2Y"), drive("ST1000DM003", "Z1D 9X2Y")},
+	}
+	for i, p := range different {
+		if p[0] == p[1] {
+			t.Errorf("pair %d: both %q, want two identities", i, p[0])
+		}
+	}
+	// A drive's fingerprint (placeholder serial) is unchanged: its model
+	// as written, trimmed and in upper case.
+	obs, err := Observe("h1", inventory(nil, &memledgerv1.StorageDevice{Name: "sda", Model: "Samsung_SSD_860_EVO_500GB", SizeBytes: 500}), ObserveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "drive@h1|sda|SAMSUNG_SSD_860_EVO_500GB|500"; obs[0].Identity != want {
+		t.Errorf("fingerprint %q, want %q", obs[0].Identity, want)
+	}
+}

@@ -86,7 +86,8 @@ func open(ctx context.Context, dsn string) (store.Store, *conn, error) {
 		Now: time.Now().UTC(),
 		Steps: map[string]func(context.Context, engine.Tx) error{
 			"0008_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(engine.SharedWriters, time.Now().UTC()),
-			"0009_rekey_without_maker.sql":     engine.RekeyWithoutMaker(engine.SharedWriters, time.Now().UTC()),
+			"0009_rekey_without_maker.sql":     engine.Rekey(engine.SharedWriters, time.Now().UTC(), engine.RekeyWithoutMaker),
+			"0012_rekey_one_form.sql":          engine.Rekey(engine.SharedWriters, time.Now().UTC(), engine.RekeyOneForm),
 		},
 	}); err != nil {
 		pool.Close()

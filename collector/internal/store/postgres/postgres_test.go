@@ -541,11 +541,31 @@ func TestMigrationRekeysWithoutMaker(t *testing.T) {
 	}, storetest.WriteLegacyMakerKeys))
 }
 
+// A ledger written by the release before one-form identities, with a
+// module and a drive recorded as removed and added when their source
+// wrote the serial or model in another form, is migrated on open: one
+// part each again, first-seen times restored, nothing deleted, the
+// migration idempotent (storetest.CheckFormsMigrated).
+func TestMigrationRekeysOneForm(t *testing.T) {
+	s, rerun := openLegacyRerun(t, storetest.OneFormHosts(), []string{
+		`DELETE FROM schema_migrations WHERE version >= 12`,
+	}, storetest.WriteLegacyForms)
+	storetest.CheckFormsMigrated(t, s, rerun)
+}
+
 // openLegacy makes a ledger as an older release wrote it: hosts enrolled
 // by the current code, then the schema taken back by undo and rows written
 // behind the store's back by write; it returns the store opened (and so
 // migrated) on it.
 func openLegacy(t *testing.T, hosts []store.Report, undo []string, write func(testing.TB, storetest.LegacyWriter)) store.Store {
+	s, _ := openLegacyRerun(t, hosts, undo, write)
+	return s
+}
+
+// openLegacyRerun is openLegacy, and returns too a function that closes
+// the store, runs undo again and reopens it (so runs the migrations undo
+// took back once more).
+func openLegacyRerun(t *testing.T, hosts []store.Report, undo []string, write func(testing.TB, storetest.LegacyWriter)) (store.Store, func() store.Store) {
 	t.Helper()
 	dsn := pgtest.FreshSchema(t, pgtest.DSN(t))
 	ctx := context.Background()
@@ -561,7 +581,7 @@ func openLegacy(t *testing.T, hosts []store.Report, undo []string, write func(te
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close(ctx)
+	t.Cleanup(func() { c.Close(ctx) })
 	exec := func(q string, args ...any) error { _, err := c.Exec(ctx, q, args...); return err }
 	for _, q := range undo {
 		if err := exec(q); err != nil {
@@ -579,7 +599,19 @@ func openLegacy(t *testing.T, hosts []store.Report, undo []string, write func(te
 		t.Fatalf("open the legacy ledger: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
+	rerun := func() store.Store {
+		s.Close()
+		for _, q := range undo {
+			if err := exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if s, err = store.Open(ctx, dsn); err != nil {
+			t.Fatalf("reopen the legacy ledger: %v", err)
+		}
+		return s
+	}
+	return s, rerun
 }
 
 // TestCollectorsMovingPartsNoFailedBatch runs three collectors, two

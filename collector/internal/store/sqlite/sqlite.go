@@ -210,7 +210,8 @@ func openConn(ctx context.Context, o Options) (*conn, error) {
 		Now: time.Now().UnixMicro(),
 		Steps: map[string]func(context.Context, engine.Tx) error{
 			"0006_reidentify_placeholders.sql": engine.ReidentifyPlaceholders(engine.SingleWriter, time.Now().UTC()),
-			"0007_rekey_without_maker.sql":     engine.RekeyWithoutMaker(engine.SingleWriter, time.Now().UTC()),
+			"0007_rekey_without_maker.sql":     engine.Rekey(engine.SingleWriter, time.Now().UTC(), engine.RekeyWithoutMaker),
+			"0010_rekey_one_form.sql":          engine.Rekey(engine.SingleWriter, time.Now().UTC(), engine.RekeyOneForm),
 		},
 	}); err != nil {
 		c.Close()

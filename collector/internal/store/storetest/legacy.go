@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -237,9 +238,10 @@ var (
 	legacyGoodram = &memledgerv1.Vendor{Id: "goodram", Name: "GOODRAM", Parent: "goodram"}
 )
 
-// makerKeyedParts are the parts of the maker-keyed ledger: row id, host,
-// record, identity under the old rule, first seen, removal (zero: active).
-func makerKeyedParts() []struct {
+// legacyPart is a part row of a legacy ledger: row id, host, record
+// (mod or drive), identity under the old rule, first seen, removal (zero:
+// active).
+type legacyPart struct {
 	id        int64
 	host      string
 	mod       *memledgerv1.MemoryModule
@@ -247,16 +249,11 @@ func makerKeyedParts() []struct {
 	identity  string
 	first     time.Time
 	removedAt time.Time
-} {
-	type row = struct {
-		id        int64
-		host      string
-		mod       *memledgerv1.MemoryModule
-		drive     *memledgerv1.StorageDevice
-		identity  string
-		first     time.Time
-		removedAt time.Time
-	}
+}
+
+// makerKeyedParts are the parts of the maker-keyed ledger.
+func makerKeyedParts() []legacyPart {
+	type row = legacyPart
 	return []row{
 		{id: mkUnknown, host: "mk-up", mod: DIMM("A1", nil, "KSM32RD4/32MRR", "MKUP0001"), identity: "memory||KSM32RD4/32MRR|MKUP0001", first: At(0), removedAt: At(2)},
 		{id: mkKingston, host: "mk-up", mod: DIMM("A1", Kingston, "KSM32RD4/32MRR", "MKUP0001"), identity: "memory|kingston|KSM32RD4/32MRR|MKUP0001", first: At(2)},
@@ -272,7 +269,14 @@ func makerKeyedParts() []struct {
 // events; enroll MakerKeyedHosts first.
 func WriteLegacyMakerKeys(t testing.TB, w LegacyWriter) {
 	t.Helper()
-	for _, p := range makerKeyedParts() {
+	writeLegacyParts(t, w, makerKeyedParts())
+}
+
+// writeLegacyParts writes part rows with their stays and their events
+// (part_added, and part_removed for a removed row).
+func writeLegacyParts(t testing.TB, w LegacyWriter, parts []legacyPart) {
+	t.Helper()
+	for _, p := range parts {
 		var msg proto.Message = p.mod
 		kind, slot, slotKey, maker, pn, serial, size := "memory", "", "", p.mod.GetModuleVendor().GetId(), p.mod.GetPartNumber(), p.mod.GetSerialNumber(), p.mod.GetSizeBytes()
 		if p.drive != nil {
@@ -296,7 +300,7 @@ func WriteLegacyMakerKeys(t testing.TB, w LegacyWriter) {
  VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, $10, '', '', '', 0, '', $11, $11, '', '', '', '', '', $12, $13, $13, $14, $15)`
 		if err := w.Exec(q, p.id, p.host, kind, p.identity, w.Bool(true), slot, slotKey, pn, serial, int64(size), maker,
 			record, w.Time(p.first), lastSeen, removedAt); err != nil {
-			t.Fatalf("write maker-keyed part %d: %v", p.id, err)
+			t.Fatalf("write legacy part %d: %v", p.id, err)
 		}
 		type event struct {
 			at         time.Time
@@ -306,14 +310,14 @@ func WriteLegacyMakerKeys(t testing.TB, w LegacyWriter) {
 		if !p.removedAt.IsZero() {
 			if err := w.Exec(`INSERT INTO part_presence (part_id, host_id, since_at, until_at) VALUES ($1, $2, $3, $4)`,
 				p.id, p.host, w.Time(p.first), w.Time(p.removedAt)); err != nil {
-				t.Fatalf("write maker-keyed stay: %v", err)
+				t.Fatalf("write legacy stay: %v", err)
 			}
 			events = append(events, event{p.removedAt, "part_removed", "removed"})
 		}
 		for _, ev := range events {
 			if err := w.Exec(`INSERT INTO events (at, host_id, part_id, kind, message, details) VALUES ($1, $2, $3, $4, $5, $6)`,
 				w.Time(ev.at), p.host, p.id, ev.kind, "part "+ev.verb+": "+kind+" "+p.identity, `{"identity":"`+p.identity+`"}`); err != nil {
-				t.Fatalf("write maker-keyed event: %v", err)
+				t.Fatalf("write legacy event: %v", err)
 			}
 		}
 	}
@@ -431,4 +435,220 @@ func CheckMakerKeysMigrated(t *testing.T, s store.Store) {
 	if err := s.(integrityChecker).CheckIntegrity(ctx); err != nil {
 		t.Fatalf("check after the reports: %v", err)
 	}
+}
+
+// A ledger as the release before one-form identities wrote it, for the
+// rekey_one_form migration's tests. Its real-serial identities hold the
+// serial and model as the agent sent them, trimmed and upper-cased, and
+// sources changed form:
+//   - "of-up": a module first reported from SMBIOS as "0x750174F7" (row
+//     ofOld, removed), then from its SPD as "750174F7" (row ofNew): a
+//     removal and an addition that did not happen;
+//   - "of-swap": the same the other way round, the active row (ofSwap,
+//     "0x9DCCE4ED") holding the lower id, the removed one (ofSwapOld)
+//     already holding the identity the active row takes;
+//   - "of-drive": a drive first reported with udev's ID_MODEL
+//     ("Samsung_SSD_860_EVO_500GB", row ofDriveOld, removed), then with
+//     its exact model (row ofDriveNew); and a drive whose model has '_'
+//     of its own (row ofMicron), which only changes key;
+//   - "of-zeros": serials "0000750174F8" (removed) and "750174F8": two
+//     strings, two parts, untouched.
+const (
+	ofOld, ofNew, ofSwap, ofSwapOld         = 900201, 900202, 900203, 900204
+	ofDriveOld, ofDriveNew, ofMicron        = 900205, 900206, 900207
+	ofZeros, ofNoZeros                      = 900208, 900209
+	oneFormPN                               = "36ASF8G72PZ-2G3B1"
+	oneFormSSD, oneFormSSDSerial, oneFormFW = "Samsung SSD 860 EVO 500GB", "S3Z1NB0K123456A", "RVT04B6Q"
+	oneFormMicron, oneFormMicronSerial      = "Micron_5200_MTFDDAK960TDD", "18151C123456"
+)
+
+// OneFormHosts are the full reports that enroll the hosts of
+// WriteLegacyForms with no parts, at At(0).
+func OneFormHosts() []store.Report {
+	var reps []store.Report
+	for _, h := range []string{"of-up", "of-swap", "of-drive", "of-zeros"} {
+		reps = append(reps, Full(Inventory(h, nil, nil), 1, At(0)))
+	}
+	return reps
+}
+
+func oneFormParts() []legacyPart {
+	mod := func(serial string) *memledgerv1.MemoryModule { return DIMM("A1", Micron, oneFormPN, serial) }
+	return []legacyPart{
+		{id: ofOld, host: "of-up", mod: mod("0x750174F7"), identity: "memory|" + oneFormPN + "|0X750174F7", first: At(0), removedAt: At(2)},
+		{id: ofNew, host: "of-up", mod: mod("750174F7"), identity: "memory|" + oneFormPN + "|750174F7", first: At(2)},
+		{id: ofSwap, host: "of-swap", mod: mod("0x9DCCE4ED"), identity: "memory|" + oneFormPN + "|0X9DCCE4ED", first: At(2)},
+		{id: ofSwapOld, host: "of-swap", mod: mod("9DCCE4ED"), identity: "memory|" + oneFormPN + "|9DCCE4ED", first: At(0), removedAt: At(2)},
+		{id: ofDriveOld, host: "of-drive", drive: Drive("sda", Samsung, "Samsung_SSD_860_EVO_500GB", oneFormSSDSerial, oneFormFW),
+			identity: "drive|SAMSUNG_SSD_860_EVO_500GB|" + oneFormSSDSerial, first: At(0), removedAt: At(1)},
+		{id: ofDriveNew, host: "of-drive", drive: Drive("sda", Samsung, oneFormSSD, oneFormSSDSerial, oneFormFW),
+			identity: "drive|SAMSUNG SSD 860 EVO 500GB|" + oneFormSSDSerial, first: At(1)},
+		{id: ofMicron, host: "of-drive", drive: Drive("sdb", Micron, oneFormMicron, oneFormMicronSerial, "D1MU020"),
+			identity: "drive|MICRON_5200_MTFDDAK960TDD|" + oneFormMicronSerial, first: At(0)},
+		{id: ofZeros, host: "of-zeros", mod: mod("0000750174F8"), identity: "memory|" + oneFormPN + "|0000750174F8", first: At(0), removedAt: At(2)},
+		{id: ofNoZeros, host: "of-zeros", mod: mod("750174F8"), identity: "memory|" + oneFormPN + "|750174F8", first: At(2)},
+	}
+}
+
+// WriteLegacyForms writes the one-form ledger's part rows, their stays
+// and events; enroll OneFormHosts first.
+func WriteLegacyForms(t testing.TB, w LegacyWriter) {
+	t.Helper()
+	writeLegacyParts(t, w, oneFormParts())
+}
+
+// CheckFormsMigrated checks a store opened on the one-form ledger after
+// the rekey_one_form migration: every row is still there; each part
+// recorded under two forms is one part again, the active row keeping the
+// identity and the earliest first-seen time, the other its history under
+// a suffixed identity, each with an identity_corrected event; the drive
+// whose model has '_' of its own only changed key; the serials differing
+// in leading zeros are untouched. rerun runs the migration once more
+// (its schema_migrations row dropped, the store reopened) and returns
+// the store: it changes nothing and writes no event. The hosts then
+// report in the other forms: only fields change.
+func CheckFormsMigrated(t *testing.T, s store.Store, rerun func() store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.(integrityChecker).CheckIntegrity(ctx); err != nil {
+		t.Fatalf("check after the migration: %v", err)
+	}
+	hosts := []string{"of-up", "of-swap", "of-drive", "of-zeros"}
+	all := func(s store.Store) []store.Part {
+		t.Helper()
+		parts, err := s.Parts(ctx, store.PartFilter{HostIDs: hosts, Removed: store.IncludeRemoved})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return parts
+	}
+	parts := all(s)
+	byID := map[int64]store.Part{}
+	for _, p := range parts {
+		byID[p.ID] = p
+	}
+	mem := "memory|" + oneFormPN + "|"
+	want := map[int64]struct {
+		identity string
+		first    time.Time
+		events   []store.EventKind
+	}{
+		ofOld:      {mem + "750174F7#migrated-900201", At(0), []store.EventKind{store.EventPartAdded, store.EventPartRemoved, store.EventIdentityCorrected}},
+		ofNew:      {mem + "750174F7", At(0), []store.EventKind{store.EventPartAdded, store.EventIdentityCorrected}},
+		ofSwap:     {mem + "9DCCE4ED", At(0), []store.EventKind{store.EventPartAdded, store.EventIdentityCorrected}},
+		ofSwapOld:  {mem + "9DCCE4ED#migrated-900204", At(0), []store.EventKind{store.EventPartAdded, store.EventPartRemoved, store.EventIdentityCorrected}},
+		ofDriveOld: {"drive|SAMSUNG SSD 860 EVO 500GB|" + oneFormSSDSerial + "#migrated-900205", At(0), []store.EventKind{store.EventPartAdded, store.EventPartRemoved, store.EventIdentityCorrected}},
+		ofDriveNew: {"drive|SAMSUNG SSD 860 EVO 500GB|" + oneFormSSDSerial, At(0), []store.EventKind{store.EventPartAdded, store.EventIdentityCorrected}},
+		ofMicron:   {"drive|MICRON 5200 MTFDDAK960TDD|" + oneFormMicronSerial, At(0), []store.EventKind{store.EventPartAdded}},
+		ofZeros:    {mem + "0000750174F8", At(0), []store.EventKind{store.EventPartAdded, store.EventPartRemoved}},
+		ofNoZeros:  {mem + "750174F8", At(2), []store.EventKind{store.EventPartAdded}},
+	}
+	if len(parts) != len(want) {
+		t.Errorf("%d parts after the migration, want %d", len(parts), len(want))
+	}
+	events := func(s store.Store, id int64) []store.Event {
+		t.Helper()
+		evs, err := s.Events(ctx, store.EventFilter{PartID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return evs
+	}
+	for id, w := range want {
+		p := byID[id]
+		if p.Identity != w.identity || !p.RealSerial || !p.FirstSeen.Equal(w.first) {
+			t.Errorf("part %d after the migration: identity %q real %v first seen %v, want %q, real, %v", id, p.Identity, p.RealSerial, p.FirstSeen, w.identity, w.first)
+		}
+		evs := events(s, id)
+		var kinds []store.EventKind
+		for _, ev := range evs {
+			kinds = append(kinds, ev.Kind)
+		}
+		if !slices.Equal(kinds, w.events) {
+			t.Errorf("events of part %d after the migration: %v, want %v", id, kinds, w.events)
+			continue
+		}
+		if last := evs[len(evs)-1]; last.Kind == store.EventIdentityCorrected {
+			var d struct {
+				OldIdentity string  `json:"old_identity"`
+				Identity    string  `json:"identity"`
+				Same        []int64 `json:"same_part_ids"`
+			}
+			if err := json.Unmarshal(last.Details, &d); err != nil {
+				t.Fatal(err)
+			}
+			if d.OldIdentity != oneFormIdentity(id) || d.Identity != w.identity || len(d.Same) != 1 ||
+				!strings.Contains(last.Message, "forms") {
+				t.Errorf("correction of part %d: %s %s", id, last.Message, last.Details)
+			}
+		}
+	}
+	for _, id := range []int64{ofNew, ofSwap, ofDriveNew} {
+		if !byID[id].Active() {
+			t.Errorf("part %d is not active after the migration", id)
+		}
+	}
+
+	// Run again, the migration changes nothing.
+	newest := func(s store.Store) int64 {
+		t.Helper()
+		evs, err := s.Events(ctx, store.EventFilter{Newest: true, Limit: 1})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("newest event: %v %v", evs, err)
+		}
+		return evs[0].ID
+	}
+	mark := newest(s)
+	s = rerun()
+	if again := all(s); !reflect.DeepEqual(again, parts) {
+		t.Errorf("parts after the migration ran again:\n%+v\nwant\n%+v", again, parts)
+	}
+	if n := newest(s); n != mark {
+		t.Errorf("the migration run again wrote events up to %d after %d", n, mark)
+	}
+
+	mod := func(serial string) []*memledgerv1.MemoryModule {
+		return []*memledgerv1.MemoryModule{DIMM("A1", Micron, oneFormPN, serial)}
+	}
+	reports := []store.Report{
+		Full(Inventory("of-up", mod("0x750174F7"), nil), 2, At(3)),
+		Full(Inventory("of-swap", mod("9DCCE4ED"), nil), 2, At(3)),
+		Full(Inventory("of-drive", nil, []*memledgerv1.StorageDevice{
+			Drive("sda", Samsung, "Samsung_SSD_860_EVO_500GB", oneFormSSDSerial, oneFormFW),
+			Drive("sdb", Micron, "Micron 5200 MTFDDAK960TDD", oneFormMicronSerial, "D1MU020")}), 2, At(3)),
+		Full(Inventory("of-zeros", mod("750174F8"), nil), 2, At(3)),
+	}
+	if out, err := s.Apply(ctx, reports); err != nil || len(out) != len(reports) {
+		t.Fatalf("reports after the migration: %v %+v", err, out)
+	}
+	evs, err := s.Events(ctx, store.EventFilter{AfterID: mark})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 4 {
+		t.Errorf("%d events after the reports, want 4 fields_changed", len(evs))
+	}
+	for _, ev := range evs {
+		if ev.Kind != store.EventFieldsChanged {
+			t.Errorf("after the migration: %s on %s: %s", ev.Kind, ev.HostID, ev.Message)
+		}
+	}
+	for _, p := range all(s) {
+		if _, ok := want[p.ID]; !ok {
+			t.Errorf("%s has a new part %d (%s) after its report", p.HostID, p.ID, p.Identity)
+		}
+	}
+	if err := s.(integrityChecker).CheckIntegrity(ctx); err != nil {
+		t.Fatalf("check after the reports: %v", err)
+	}
+}
+
+// oneFormIdentity is the identity part id had in the one-form ledger.
+func oneFormIdentity(id int64) string {
+	for _, p := range oneFormParts() {
+		if p.id == id {
+			return p.identity
+		}
+	}
+	return ""
 }

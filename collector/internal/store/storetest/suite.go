@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -51,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"PlaceholderFleet", testPlaceholderFleet},
 		{"SerialHijack", testSerialHijack},
 		{"MakerReidentified", testMakerReidentified},
+		{"SerialForms", testSerialForms},
 		{"MemoryUnread", testMemoryUnread},
 		{"RetiredHost", testRetiredHost},
 		{"FieldsChanged", testFieldsChanged},
@@ -2063,6 +2065,50 @@ func testMakerReidentified(t *testing.T, h *harness) {
 			t.Errorf("move details %v, want from part %d", d, src.ID)
 		}
 	}
+}
+
+// testSerialForms: a part whose source writes its serial or model in
+// another form is the same part: a module read as "0x750174F7" from SMBIOS
+// and as "750174F7" from its SPD, a drive whose model udev wrote with '_'
+// for its spaces. Only fields change; nothing is removed, added or moved,
+// and the first-seen dates stand. A serial with leading zeros is another
+// string, so another part.
+func testSerialForms(t *testing.T, h *harness) {
+	smbiosForm := []*memledgerv1.MemoryModule{
+		DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "0x750174F7"),
+		DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "0x0750174E"),
+	}
+	udevForm := []*memledgerv1.StorageDevice{Drive("sda", Samsung, "Samsung_SSD_860_EVO_500GB", "S3Z1NB0K123456A", "RVT04B6Q")}
+	h.committed(Full(Inventory("forms", smbiosForm, udevForm), 1, At(0)))
+	before := h.parts(store.PartFilter{HostIDs: []string{"forms"}})
+	mark := h.lastEventID()
+
+	spdForm := []*memledgerv1.MemoryModule{
+		DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "750174F7"),
+		DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "0750174E"),
+	}
+	exactForm := []*memledgerv1.StorageDevice{Drive("sda", Samsung, "Samsung SSD 860 EVO 500GB", "S3Z1NB0K123456A", "RVT04B6Q")}
+	h.committed(Full(Inventory("forms", spdForm, exactForm), 2, At(1)))
+	h.committed(Full(Inventory("forms", smbiosForm, udevForm), 3, At(2))) // and back
+	h.wantKinds("forms", mark, store.EventFieldsChanged, store.EventFieldsChanged, store.EventFieldsChanged,
+		store.EventFieldsChanged, store.EventFieldsChanged, store.EventFieldsChanged)
+	after := h.parts(store.PartFilter{HostIDs: []string{"forms"}, Removed: store.IncludeRemoved})
+	if len(after) != len(before) {
+		t.Fatalf("parts after the reports: %+v, want the %d first ones", after, len(before))
+	}
+	for i, p := range before {
+		q := after[slices.IndexFunc(after, func(q store.Part) bool { return q.ID == p.ID })]
+		if !q.Active() || !q.FirstSeen.Equal(p.FirstSeen) || q.Identity != p.Identity {
+			t.Errorf("part %d after the reports: active %v first seen %v identity %q; want active, %v, %q",
+				i, q.Active(), q.FirstSeen, q.Identity, p.FirstSeen, p.Identity)
+		}
+	}
+
+	// Leading zeros without "0x": another string, another part.
+	mark = h.lastEventID()
+	h.committed(Full(Inventory("forms", []*memledgerv1.MemoryModule{
+		DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "0000750174F7"), smbiosForm[1]}, udevForm), 4, At(3)))
+	h.wantKinds("forms", mark, store.EventPartRemoved, store.EventPartAdded)
 }
 
 // testMemoryUnread: a scan that could not read the SMBIOS tables nor udev's

@@ -12,23 +12,53 @@ import (
 	"github.com/memledger/memledger/collector/internal/ledger"
 )
 
-// RekeyWithoutMaker is the migration step that rewrites real-serial
-// identities from "kind|maker|part number|serial" to ledger.Observe's
-// "kind|part number|serial": the identified maker is no longer part of a
-// part's identity (see ledger.Observe), so that an agent that identifies
-// makers better does not turn the parts it re-reports into new parts.
+// RekeyReason says, in the events a Rekey step writes, which change of
+// ledger.Observe's identity rules the step follows.
+type RekeyReason struct {
+	// Merged ends "are one part ...": why rows of one host that fall onto
+	// one identity had two.
+	Merged string
+	// Found ends "found when ...": the change that brought rows of
+	// several hosts onto one identity.
+	Found string
+}
+
+var (
+	// RekeyWithoutMaker: real-serial identities went from "kind|maker|part
+	// number|serial" to "kind|part number|serial": the identified maker
+	// is no longer part of a part's identity, so that an agent that
+	// identifies makers better does not turn the parts it re-reports into
+	// new parts.
+	RekeyWithoutMaker = RekeyReason{
+		Merged: "whose maker was identified differently over time",
+		Found:  "identities stopped naming the maker",
+	}
+	// RekeyOneForm: real-serial identities take one form of what sources
+	// write in several (a module serial "0x750174F7" is the SPD's
+	// "750174F7"; a drive model or serial with udev's '_' for a space),
+	// so that a source's form does not make one part two.
+	RekeyOneForm = RekeyReason{
+		Merged: "whose part number or serial its sources wrote in different forms",
+		Found:  "identities took one form of each part number and serial",
+	}
+)
+
+// Rekey is the migration step that re-derives the real-serial identities
+// of stored rows under ledger.Observe's current rules (ledger.Reidentify),
+// after a change of those rules that reason names.
 //
 // A row whose new identity no other row of its host takes just changes
 // key; nothing else about it changes and no event is written (the key
 // only changes form). Rows of one host that fall onto one identity are
-// the same physical part seen under two makers, or two parts sharing a
-// part number and serial; nothing is deleted either way:
+// the same physical part recorded under two identities, or two parts
+// sharing a part number and serial; nothing is deleted either way:
 //   - at most one of them active (the usual case: an upgraded agent
-//     re-identified the maker, and the ledger recorded part_removed +
-//     part_added): the active row, or else the last to arrive, keeps the
-//     identity and takes the earliest first-seen time of the group (the
-//     part was there since, which a restrict-new rule's baseline must
-//     see); each other row keeps its history under the identity suffixed
+//     re-identified the maker, or a source wrote the serial in another
+//     form, and the ledger recorded part_removed + part_added): the
+//     active row, or else the last to arrive, keeps the identity and
+//     takes the earliest first-seen time of the group (the part was there
+//     since, which a restrict-new rule's baseline must see); each other
+//     row keeps its history under the identity suffixed
 //     "#migrated-<id>". Every row of the group gets an identity_corrected
 //     event naming the others;
 //   - two or more active (one inventory listed both): two parts the new
@@ -43,7 +73,14 @@ import (
 // `check` requires), unless they already shared their old identity (they
 // had one then). With SharedWriters it bumps hosts.parts_version of the
 // hosts whose rows changed, so that no collector keeps their cached rows.
-func RekeyWithoutMaker(writers WriterMode, now time.Time) func(ctx context.Context, tx Tx) error {
+//
+// The step is idempotent: run again, or after a later step with the same
+// rules, it finds every row under the identity it gives and writes
+// nothing. A new identity may be the old one of another row of the host
+// (a row stored in the new form, another in the old); such rows pass
+// through a temporary identity, so that no update meets the (host,
+// identity) uniqueness rule half done.
+func Rekey(writers WriterMode, now time.Time, reason RekeyReason) func(ctx context.Context, tx Tx) error {
 	return func(ctx context.Context, tx Tx) error {
 		taken, err := hostIdentities(ctx, tx)
 		if err != nil {
@@ -74,20 +111,42 @@ func RekeyWithoutMaker(writers WriterMode, now time.Time) func(ctx context.Conte
 		var events []rekeyEvent
 		for _, k := range order {
 			if g := groups[k]; len(g) > 1 {
-				evs, err := collapse(g, taken)
+				evs, err := collapse(g, taken, reason)
 				if err != nil {
 					return err
 				}
 				events = append(events, evs...)
 			}
 		}
-		events = append(events, newClashes(rows)...)
+		events = append(events, newClashes(rows, reason)...)
 
-		bumped := map[string]bool{}
+		var changed []*rekeyRow
+		wanted := map[string]bool{} // host + "\x00" + an identity a row takes anew
 		for _, r := range rows {
 			if r.newIdentity == "" || (r.newIdentity == r.identity && r.newReal && r.newFirstSeen.Equal(r.firstSeen)) {
 				continue
 			}
+			changed = append(changed, r)
+			if r.newIdentity != r.identity {
+				wanted[r.host+"\x00"+r.newIdentity] = true
+			}
+		}
+		// A row whose identity another row takes moves aside first.
+		for _, r := range changed {
+			if r.newIdentity == r.identity || !wanted[r.host+"\x00"+r.identity] {
+				continue
+			}
+			aside := r.identity + "#rekeying-" + strconv.FormatInt(r.id, 10)
+			for taken[r.host+"\x00"+aside] {
+				aside += "#"
+			}
+			taken[r.host+"\x00"+aside] = true
+			if _, err := tx.Exec(ctx, `UPDATE parts SET identity = $1 WHERE id = $2`, aside, r.id); err != nil {
+				return fmt.Errorf("rekey part %d: move identity %q aside: %w", r.id, r.identity, err)
+			}
+		}
+		bumped := map[string]bool{}
+		for _, r := range changed {
 			if _, err := tx.Exec(ctx, `UPDATE parts SET identity = $1, real_serial = $2, first_seen = $3 WHERE id = $4`,
 				r.newIdentity, r.newReal, r.newFirstSeen, r.id); err != nil {
 				return fmt.Errorf("rekey part %d: %w", r.id, err)
@@ -107,8 +166,7 @@ func RekeyWithoutMaker(writers WriterMode, now time.Time) func(ctx context.Conte
 	}
 }
 
-// rekeyRow is a real-serial part row as RekeyWithoutMaker reads and
-// rewrites it.
+// rekeyRow is a real-serial part row as Rekey reads and rewrites it.
 type rekeyRow struct {
 	id                        int64
 	host, kind, identity      string
@@ -183,9 +241,10 @@ func readRealRows(ctx context.Context, tx Tx) ([]*rekeyRow, error) {
 }
 
 // collapse decides the identities of the rows of one host that fall onto
-// one new identity (see RekeyWithoutMaker) and returns the events that
-// record it. taken holds host + "\x00" + identity of every row.
-func collapse(g []*rekeyRow, taken map[string]bool) ([]rekeyEvent, error) {
+// one new identity (see Rekey) and returns the events that record it:
+// none when every row already has what it gets (a step run again). taken
+// holds host + "\x00" + identity of every row.
+func collapse(g []*rekeyRow, taken map[string]bool, reason RekeyReason) ([]rekeyEvent, error) {
 	newIdentity := g[0].newIdentity
 	var active, removed []*rekeyRow
 	for _, r := range g {
@@ -205,9 +264,8 @@ func collapse(g []*rekeyRow, taken map[string]bool) ([]rekeyEvent, error) {
 			r.newIdentity, r.newReal = claimIdentity(taken, r.host, o.Identity, r.id), false
 			others := otherRows(active, r)
 			events = append(events, rekeyEvent{row: r, kind: ledger.EventIdentityCorrected,
-				message: fmt.Sprintf("identity corrected: parts %s of host %s share part number %s and serial %s under makers %s: two parts the serial cannot tell apart, so this one is known on this host only, as %s",
-					rowIDs(active), ledger.CleanText(r.host), ledger.CleanText(r.partNumber), ledger.CleanText(r.serial),
-					makers(active), r.newIdentity),
+				message: fmt.Sprintf("identity corrected: parts %s of host %s (%s) have one identity, %s, under the current rules: two parts the serial cannot tell apart, so this one is known on this host only, as %s",
+					rowIDs(active), ledger.CleanText(r.host), describe(active), ledger.CleanText(newIdentity), r.newIdentity),
 				details: map[string]any{"old_identity": r.identity, "identity": r.newIdentity, "real_serial": false,
 					"maker_id": r.maker, "shared_with_part_ids": ids(others)}})
 		}
@@ -236,9 +294,11 @@ func collapse(g []*rekeyRow, taken map[string]bool) ([]rekeyEvent, error) {
 		}
 	}
 	all := append([]*rekeyRow{keeper}, rest...)
-	msg := fmt.Sprintf("identity corrected: parts %s of host %s (part number %s, serial %s, makers %s) are one part whose maker was identified differently over time, not parts removed and added: part %d keeps identity %s",
-		rowIDs(all), ledger.CleanText(keeper.host), ledger.CleanText(keeper.partNumber), ledger.CleanText(keeper.serial),
-		makers(all), keeper.id, newIdentity)
+	if !slices.ContainsFunc(all, func(r *rekeyRow) bool { return r.newIdentity != r.identity || !r.newFirstSeen.Equal(r.firstSeen) }) {
+		return events, nil // corrected before
+	}
+	msg := fmt.Sprintf("identity corrected: parts %s of host %s (%s) are one part %s, not parts removed and added: part %d keeps identity %s",
+		rowIDs(all), ledger.CleanText(keeper.host), describe(all), reason.Merged, keeper.id, newIdentity)
 	if keeper.newFirstSeen.Before(keeper.firstSeen) {
 		msg += fmt.Sprintf(" and is first seen %s", keeper.newFirstSeen.UTC().Format(time.RFC3339))
 	}
@@ -254,7 +314,7 @@ func collapse(g []*rekeyRow, taken map[string]bool) ([]rekeyEvent, error) {
 // newClashes returns serial_clash events for the real-serial identities
 // active on several hosts after rekeying whose rows had different
 // identities before (rows sharing one before had their clash recorded).
-func newClashes(rows []*rekeyRow) []rekeyEvent {
+func newClashes(rows []*rekeyRow, reason RekeyReason) []rekeyEvent {
 	byIdentity := map[string][]*rekeyRow{}
 	var order []string
 	for _, r := range rows {
@@ -287,8 +347,8 @@ func newClashes(rows []*rekeyRow) []rekeyEvent {
 				otherHosts = append(otherHosts, o.host)
 			}
 			events = append(events, rekeyEvent{row: r, kind: ledger.EventSerialClash,
-				message: fmt.Sprintf("serial clash: part number %s serial %s is carried by hosts %s, each under its own maker identification (makers %s); found when identities stopped naming the maker; each keeps its own part",
-					ledger.CleanText(r.partNumber), ledger.CleanText(r.serial), ledger.CleanText(strings.Join(hosts, ", ")), makers(g)),
+				message: fmt.Sprintf("serial clash: part number %s serial %s is carried by hosts %s, each under an identity of its own (%s); found when %s; each keeps its own part",
+					ledger.CleanText(r.partNumber), ledger.CleanText(r.serial), ledger.CleanText(strings.Join(hosts, ", ")), describe(g), reason.Found),
 				details: map[string]any{"identity": identity, "host_id": r.host, "other_host_ids": otherHosts,
 					"other_part_ids": ids(others), "found_by": "migration"}})
 		}
@@ -316,11 +376,13 @@ func rowIDs(rows []*rekeyRow) string {
 	return strings.Join(s, ", ")
 }
 
-// makers lists the rows' maker slugs, "unknown" for none, in row order.
-func makers(rows []*rekeyRow) string {
-	s := make([]string, len(rows))
+// describe lists the rows' part numbers, serials and maker slugs
+// ("unknown" for none), each in row order.
+func describe(rows []*rekeyRow) string {
+	pns, serials, makers := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
 	for i, r := range rows {
-		s[i] = cmp.Or(r.maker, "unknown")
+		pns[i], serials[i], makers[i] = r.partNumber, r.serial, cmp.Or(r.maker, "unknown")
 	}
-	return ledger.CleanText(strings.Join(s, ", "))
+	return ledger.CleanText(fmt.Sprintf("part numbers %s; serials %s; makers %s",
+		strings.Join(pns, ", "), strings.Join(serials, ", "), strings.Join(makers, ", ")))
 }

@@ -1,0 +1,9 @@
+-- Real-serial identities take one form of what sources write in several
+-- (ledger.Observe): a module serial written "0x750174F7" is the SPD's
+-- "750174F7", and a drive's model or serial with udev's '_' for white
+-- space is the one with spaces. Rows of one host that fall onto one
+-- identity are one part recorded as removed and added when its source
+-- changed form: nothing is deleted, the row kept takes the earliest
+-- first-seen time, and each correction is an identity_corrected event.
+-- Done in Go (engine.Rekey with engine.RekeyOneForm, run by the driver as
+-- this file's step): the identity rules are not SQL.
