@@ -310,6 +310,25 @@ func TestIngestNamedPipe(t *testing.T) {
 	}
 }
 
+// A read command on an empty file (a wrong path, a ledger lost to a full
+// disk) says there is no ledger rather than writing one into the file and
+// reporting an empty fleet.
+func TestReadCommandsRefuseAnEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"hosts"}, {"parts"}, {"history"}, {"report"}, {"check"}, {"label", "db-17"}} {
+		_, _, err := runCLI(t, nil, "", append(args, "--db", "sqlite:"+path)...)
+		if err == nil || !strings.Contains(err.Error(), "no ledger at "+path+": the file is empty") || cmdutil.ExitCode(err) != 1 {
+			t.Errorf("%v on an empty file: %v (exit %d), want exit 1 and no ledger", args, err, cmdutil.ExitCode(err))
+		}
+	}
+	if b, err := os.ReadFile(path); err != nil || len(b) != 0 {
+		t.Errorf("the empty file after the read commands: %d bytes, %v; want it untouched", len(b), err)
+	}
+}
+
 func readCSV(t *testing.T, s string) [][]string {
 	t.Helper()
 	rows, err := csv.NewReader(strings.NewReader(s)).ReadAll()
