@@ -68,6 +68,9 @@ func fromSMBIOSFile(name string, stdin io.Reader) (*dmiFacts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMBIOS file %s: %w", name, err)
 	}
+	if ep := table.EntryPoint; len(table.Structures) == 0 && ep != nil && ep.TableLength > 0 {
+		return nil, fmt.Errorf("SMBIOS file %s: %w: the entry point announces a %d-byte table at offset %d, the %d-byte file holds no structure of it", name, smbios.ErrTruncated, ep.TableLength, ep.TableAddress, len(data))
+	}
 	if len(table.Structures) == 0 {
 		return nil, fmt.Errorf("SMBIOS file %s: no SMBIOS structures found (%d bytes): not a dmidecode --dump-bin file or SMBIOS table", name, len(data))
 	}
