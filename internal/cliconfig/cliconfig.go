@@ -21,12 +21,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/memledger/memledger/internal/fileutil"
 )
 
 // EnvPrefix starts the environment variable of every flag.
@@ -104,10 +105,14 @@ func Resolve(flags *pflag.FlagSet, known Known, lookupEnv func(string) (string, 
 	return path, nil
 }
 
+// maxConfigBytes bounds a config file: real ones are a few lines, and a
+// wrong path (/dev/zero, a disk image) must not exhaust memory.
+const maxConfigBytes = 1 << 20
+
 // Load reads and parses the config file at path. Keys that known rejects
 // are errors with file:line.
 func Load(path string, known Known) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := fileutil.ReadFileLimit(path, maxConfigBytes)
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
 	}

@@ -184,6 +184,18 @@ func TestLoad(t *testing.T) {
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml"), knownKeys); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("Load of a missing file = %v, want an error naming it", err)
 	}
+	// A wrong file is refused by its size, not read whole: a sparse file
+	// stands in for /dev/zero or a disk image.
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, maxConfigBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(big, knownKeys); err == nil || !strings.Contains(err.Error(), big+": larger than 1 MiB") {
+		t.Errorf("Load of a file over the limit = %v, want an error naming it and the limit", err)
+	}
 }
 
 func FuzzParse(f *testing.F) {

@@ -82,6 +82,14 @@ func TestNewHolderBadFile(t *testing.T) {
 	if _, err := NewHolder(path); err == nil || err.Error() != path+":1: policy has no rules (rules is an empty list)" {
 		t.Errorf("bad file: %v", err)
 	}
+	// A wrong file is refused by its size, not read whole: a sparse file
+	// stands in for /dev/zero or a disk image.
+	if err := os.Truncate(path, maxPolicyBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewHolder(path); err == nil || !strings.Contains(err.Error(), path+": larger than 16 MiB") {
+		t.Errorf("file over the limit: %v, want an error naming it and the limit", err)
+	}
 }
 
 // TestHolderConcurrent evaluates while the policy is reloaded; run with

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
@@ -44,9 +44,13 @@ func Parse(data []byte, filename string) (*Policy, error) {
 	return parse(data, filename, isKnownSlug)
 }
 
+// maxPolicyBytes bounds a policy file: real ones are a few KiB, and a
+// wrong path (/dev/zero, a disk image) must not exhaust memory.
+const maxPolicyBytes = 16 << 20
+
 // LoadFile reads and parses the policy file at path.
 func LoadFile(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := fileutil.ReadFileLimit(path, maxPolicyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("reading policy: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/lazyregexp"
 )
 
@@ -128,7 +129,7 @@ func eepromPath(root, devRel, dev string) string {
 // readEEPROM reads at most maxEEPROMRead bytes and fails on anything larger,
 // so a wrong file cannot make the agent read without bound.
 func readEEPROM(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := fileutil.OpenInput(path)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func readEEPROM(path string) ([]byte, error) {
 
 // readSmall reads a short sysfs attribute file.
 func readSmall(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := fileutil.OpenInput(path)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -237,5 +239,37 @@ func TestScanErrorsNameTheInput(t *testing.T) {
 	_, _, err = run(t, "", "scan", "--root", missing)
 	if err == nil || err.Error() != "host root "+missing+": no such file or directory" {
 		t.Errorf("scan --root %s: %v", missing, err)
+	}
+}
+
+// A named pipe nobody writes, given for any input, is an error naming it
+// (it reads as empty) rather than a scan blocked in open(2), where the
+// signal handling of main cannot end it.
+func TestScanNamedPipeInputs(t *testing.T) {
+	t.Parallel()
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	dump := dumpWithMicron(t)
+	for _, args := range [][]string{
+		{"scan", "--smbios", fifo},
+		{"scan", "--dmidecode", fifo},
+		{"scan", "--smbios", dump, "--spd", fifo},
+		{"scan", "--smbios", dump, "--policy", fifo},
+	} {
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := run(t, "", args...)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), fifo) || cmdutil.ExitCode(err) != 1 {
+				t.Errorf("%v: %v (exit %d), want exit 1 naming %s", args, err, cmdutil.ExitCode(err), fifo)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%v blocked on a named pipe without a writer", args)
+		}
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/jaypipes/ghw"
 	"github.com/memledger/memledger/internal/dmidecode"
+	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/smbios"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -42,18 +42,10 @@ type dmiFacts struct {
 // readLimited reads a whole file, refusing files larger than maxInputBytes
 // rather than exhausting memory. name "-" reads stdin.
 func readLimited(name string, stdin io.Reader) ([]byte, error) {
-	var r io.Reader
-	if name == "-" {
-		r = stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+	if name != "-" {
+		return fileutil.ReadFileLimit(name, maxInputBytes)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
+	data, err := io.ReadAll(io.LimitReader(stdin, maxInputBytes+1))
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +67,9 @@ func fromSMBIOSFile(name string, stdin io.Reader) (*dmiFacts, error) {
 	table, err := smbios.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("SMBIOS file %s: %w", name, err)
+	}
+	if ep := table.EntryPoint; len(table.Structures) == 0 && ep != nil && ep.TableLength > 0 {
+		return nil, fmt.Errorf("SMBIOS file %s: %w: the entry point announces a %d-byte table at offset %d, the %d-byte file holds no structure of it", name, smbios.ErrTruncated, ep.TableLength, ep.TableAddress, len(data))
 	}
 	if len(table.Structures) == 0 {
 		return nil, fmt.Errorf("SMBIOS file %s: no SMBIOS structures found (%d bytes): not a dmidecode --dump-bin file or SMBIOS table", name, len(data))
@@ -134,7 +129,7 @@ func factsFromTable(table *smbios.Table, source, subject string) *dmiFacts {
 // still a host, and the warnings say what could not be read and why.
 func fromLiveHost(root string) *dmiFacts {
 	var warnings []*memledgerv1.Warning
-	entry, errEntry := os.ReadFile(filepath.Join(root, sysEntryPointPath))
+	entry, errEntry := readLimited(filepath.Join(root, sysEntryPointPath), nil)
 	table, errTable := readLimited(filepath.Join(root, sysDMITablePath), nil)
 	switch {
 	case errEntry == nil && errTable == nil:
@@ -157,7 +152,7 @@ func fromLiveHost(root string) *dmiFacts {
 		warnings = append(warnings, warning("smbios", explainReadError("cannot read the SMBIOS tables", err), "/sys/firmware/dmi/tables"))
 	}
 
-	udev, err := os.ReadFile(filepath.Join(root, udevDMIPath))
+	udev, err := readLimited(filepath.Join(root, udevDMIPath), nil)
 	if err == nil {
 		devices, perr := parseUdevDMI(udev)
 		if perr == nil {

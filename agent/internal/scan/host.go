@@ -8,6 +8,7 @@ import (
 
 	"github.com/shirou/gopsutil/v4/host"
 
+	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/placeholder"
 	"github.com/memledger/memledger/internal/smbios"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -87,8 +88,12 @@ func isLiveRoot(root string) bool {
 	return filepath.Clean(root) == "/"
 }
 
+// maxHostFileBytes bounds the small files that name a host (machine-id,
+// hostname, os-release): a captured tree may hold anything at their paths.
+const maxHostFileBytes = 64 << 10
+
 func readTrimmed(path string) string {
-	b, err := os.ReadFile(path)
+	b, err := fileutil.ReadFileLimit(path, maxHostFileBytes)
 	if err != nil {
 		return ""
 	}
@@ -134,7 +139,7 @@ func realUUID(u string) bool {
 // os-release file as gopsutil does for the live host: "ID VERSION_ID".
 func osRelease(root string) string {
 	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
-		data, err := os.ReadFile(filepath.Join(root, p))
+		data, err := fileutil.ReadFileLimit(filepath.Join(root, p), maxHostFileBytes)
 		if err != nil {
 			continue
 		}

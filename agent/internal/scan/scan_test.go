@@ -119,6 +119,7 @@ func TestScanSMBIOSFileErrors(t *testing.T) {
 		want string
 	}{
 		"truncated":  {dump[:len(dump)-60], "truncated"},
+		"entry only": {dump[:0x20], "truncated: the entry point announces a"},
 		"not smbios": {[]byte("hello, this is not a table\n"), "dump.bin"},
 		"empty":      {nil, "dump.bin"},
 		"bad anchor": {append([]byte("_SM3_"), make([]byte, 40)...), "entry point"},

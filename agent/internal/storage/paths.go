@@ -1,9 +1,6 @@
 package storage
 
 import (
-	"fmt"
-	"io"
-	"os"
 	"path"
 	"strings"
 
@@ -18,19 +15,7 @@ const maxAttrBytes = 64 << 10
 
 // readFileLimited reads a file of at most maxAttrBytes.
 func readFileLimited(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxAttrBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	if len(data) > maxAttrBytes {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", p, maxAttrBytes)
-	}
-	return data, nil
+	return fileutil.ReadFileLimit(p, maxAttrBytes)
 }
 
 var (

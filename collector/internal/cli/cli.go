@@ -152,19 +152,24 @@ func allFlagNames(root *cobra.Command) map[string]bool {
 }
 
 // openStore opens the ledger named by --db. With mustExist, a SQLite file
-// that does not exist is an error instead of a new empty ledger: a read
-// command pointed at the wrong path should say so.
+// that does not exist, or is empty, is an error instead of a new empty
+// ledger: a read command pointed at the wrong path (or at a ledger lost
+// to a full disk) should say so, not report an empty fleet.
 func (a *app) openStore(ctx context.Context, mustExist bool) (store.Store, error) {
 	if mustExist && strings.HasPrefix(a.db, "sqlite:") {
 		o, err := sqlite.ParseDSN(a.db)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := os.Stat(o.Path); err != nil {
+		fi, err := os.Stat(o.Path)
+		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("no ledger at %s (serve creates it; choose another with --db or MEMLEDGER_DB)", o.Path)
 			}
 			return nil, fmt.Errorf("ledger %s: %w", o.Path, err)
+		}
+		if fi.Mode().IsRegular() && fi.Size() == 0 {
+			return nil, fmt.Errorf("no ledger at %s: the file is empty (serve creates a ledger; choose another with --db or MEMLEDGER_DB)", o.Path)
 		}
 	}
 	st, err := store.Open(ctx, a.db)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/memledger/memledger/collector/internal/view"
+	"github.com/memledger/memledger/internal/cmdutil"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -278,6 +280,52 @@ func TestIngestStdin(t *testing.T) {
 	out, _, err := runCLI(t, nil, string(b), "ingest", "--db", db, "-")
 	if err != nil || !strings.Contains(out, "-: host host-b (web-3): committed") {
 		t.Fatalf("ingest -: %q, %v", out, err)
+	}
+}
+
+// A named pipe nobody writes is a bad file, reported and skipped, not an
+// ingest blocked in open(2); nothing reaches the ledger.
+func TestIngestNamedPipe(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "ledger.db")
+	fifo := filepath.Join(dir, "pipe.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := runCLI(t, nil, "", "ingest", "--db", db, fifo)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "1 of 1 files not ingested") || cmdutil.ExitCode(err) != 1 {
+			t.Errorf("ingest of a named pipe: %v (exit %d), want exit 1", err, cmdutil.ExitCode(err))
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("ingest blocked on a named pipe without a writer")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ledger.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ledger after a refused ingest: %v, want none written", err)
+	}
+}
+
+// A read command on an empty file (a wrong path, a ledger lost to a full
+// disk) says there is no ledger rather than writing one into the file and
+// reporting an empty fleet.
+func TestReadCommandsRefuseAnEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"hosts"}, {"parts"}, {"history"}, {"report"}, {"check"}, {"label", "db-17"}} {
+		_, _, err := runCLI(t, nil, "", append(args, "--db", "sqlite:"+path)...)
+		if err == nil || !strings.Contains(err.Error(), "no ledger at "+path+": the file is empty") || cmdutil.ExitCode(err) != 1 {
+			t.Errorf("%v on an empty file: %v (exit %d), want exit 1 and no ledger", args, err, cmdutil.ExitCode(err))
+		}
+	}
+	if b, err := os.ReadFile(path); err != nil || len(b) != 0 {
+		t.Errorf("the empty file after the read commands: %d bytes, %v; want it untouched", len(b), err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/memledger/memledger/collector/internal/server"
 	"github.com/memledger/memledger/collector/internal/store"
+	"github.com/memledger/memledger/internal/fileutil"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -183,7 +183,7 @@ func (a *app) openInput(name string) (io.ReadCloser, error) {
 		}
 		return io.NopCloser(a.stdin), nil
 	}
-	f, err := os.Open(name)
+	f, err := fileutil.OpenInput(name)
 	if err != nil {
 		return nil, err
 	}
