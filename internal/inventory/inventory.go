@@ -108,6 +108,7 @@ func DigestInputValidUTF8(inv *memledgerv1.Inventory) ([]byte, error) {
 		StorageDevices: inv.StorageDevices,
 		Warnings:       inv.Warnings,
 		Sources:        inv.Sources,
+		Incomplete:     inv.Incomplete,
 	}
 	if u := inv.ProtoReflect().GetUnknown(); len(u) > 0 {
 		rest.ProtoReflect().SetUnknown(u)
