@@ -32,6 +32,10 @@ func TestScanIncomplete(t *testing.T) {
 		t.Fatal("B1 not found in the synthetic table")
 	}
 	damaged := table[:b1+2]
+	// An SMBIOS 2.x table (whose length is exact) cut between two
+	// structures, before B1.
+	ep21 := smbiostest.EntryPoint21(2, 8, uint16(len(table)), 8)
+	cut := table[:bytes.LastIndex(table[:b1], []byte{0, 0, 17})+2]
 	shortTable := shortRecordTable()
 
 	sata := hosttree.SATA{Name: "sda", Model: "MK000480GWUGF", Serial: "19232A1B2C3D", Firmware: "HPG3",
@@ -51,6 +55,7 @@ func TestScanIncomplete(t *testing.T) {
 		{"udev's copy of the tables", func(b *hosttree.Builder) { b.WriteFile(udevDMIPath, []byte(udevSample)); b.AddSATA(sata) }, false, nil, 2, "smbios"},
 		{"no SMBIOS, no udev", func(b *hosttree.Builder) { b.AddSATA(sata) }, false, []string{inventory.IncompleteMemory}, 0, "smbios"},
 		{"damaged table", func(b *hosttree.Builder) { b.DMI(ep, damaged); b.AddSATA(sata) }, false, []string{inventory.IncompleteMemory}, 2, "smbios"},
+		{"2.x table cut short", func(b *hosttree.Builder) { b.DMI(ep21, cut); b.AddSATA(sata) }, false, []string{inventory.IncompleteMemory}, 2, "smbios"},
 		{"memory device left out", func(b *hosttree.Builder) {
 			b.DMI(smbiostest.EntryPoint30(3, 2, 0, uint32(len(shortTable))), shortTable)
 			b.AddSATA(sata)
