@@ -45,6 +45,19 @@ func DigestOf(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// The domains an Inventory's incomplete field names: what a scan could not
+// read completely, so that the parts it lists of that kind are not all the
+// host's.
+const (
+	// IncompleteMemory: the memory modules (and the platform facts read
+	// from the same tables). Neither the SMBIOS tables nor udev's copy of
+	// them could be read, or the SMBIOS table is damaged and its decoding
+	// stopped before the end or left a memory device out.
+	IncompleteMemory = "memory"
+	// IncompleteStorage: the drives. The block-device listing failed.
+	IncompleteStorage = "storage"
+)
+
 // DigestInput returns the bytes Digest hashes, for debugging digest
 // mismatches between agent and collector.
 func DigestInput(inv *memledgerv1.Inventory) ([]byte, error) {
@@ -108,6 +121,7 @@ func DigestInputValidUTF8(inv *memledgerv1.Inventory) ([]byte, error) {
 		StorageDevices: inv.StorageDevices,
 		Warnings:       inv.Warnings,
 		Sources:        inv.Sources,
+		Incomplete:     inv.Incomplete,
 	}
 	if u := inv.ProtoReflect().GetUnknown(); len(u) > 0 {
 		rest.ProtoReflect().SetUnknown(u)

@@ -169,8 +169,11 @@ func allZero(b []byte) bool {
 // offset 0 and the structure table at the file offset the entry point
 // gives (0x20 in every dump dmidecode writes). A table shorter than the
 // entry point announces is decoded as far as it goes; for SMBIOS 3.x that
-// is normal, since the announced length is only a maximum. For a 2.x entry
-// point decoding also stops after the announced structure count.
+// is normal, since the announced length is only a maximum. A 2.x table
+// length is exact: a 2.x table that ends before it, short of the
+// announced structure count and of an end-of-table structure, gives its
+// structures and an error wrapping ErrTruncated. For a 2.x entry point
+// decoding also stops after the announced structure count.
 //
 // The result is nil only when the entry point is unusable; a broken table
 // gives the structures before the break plus an error, as ParseTable.
@@ -210,10 +213,23 @@ func ParseSysfs(entry, table []byte) (*Table, error) {
 func withEntryPoint(ep EntryPoint, table []byte, what string) (*Table, error) {
 	t, err := parseTable(table, ep.Version, int(ep.StructureCount))
 	t.EntryPoint = &ep
+	if err == nil && !ep.Is64Bit && uint64(len(table)) < uint64(ep.TableLength) &&
+		len(t.Structures) < int(ep.StructureCount) && !endsTable(t) {
+		// A 2.x table length is exact: a table that ends early, even
+		// between two structures, was cut short.
+		err = fmt.Errorf("%w: the table ends at byte %d of the %d the entry point announces, after %d of its %d structures",
+			ErrTruncated, len(table), ep.TableLength, len(t.Structures), ep.StructureCount)
+	}
 	if err != nil {
 		return t, fmt.Errorf("smbios: %s table (SMBIOS %s): %w", what, ep.Version, err)
 	}
 	return t, nil
+}
+
+// endsTable reports whether t's last structure is the end-of-table one.
+func endsTable(t *Table) bool {
+	n := len(t.Structures)
+	return n > 0 && t.Structures[n-1].Type == TypeEndOfTable
 }
 
 // Parse decodes b whatever its kind: when b starts with an entry point

@@ -345,6 +345,15 @@ func TestParseDumpBin(t *testing.T) {
 			wantTable: true,
 		},
 		{
+			name:      "2.x table cut between two structures",
+			file:      smbiostest.DumpBin(smbiostest.EntryPoint21(2, 7, uint16(len(table)), uint16(count)), table[:len(table)-6]),
+			wantVer:   smbios.Version{Major: 2, Minor: 7},
+			wantN:     count - 1,
+			wantErr:   smbios.ErrTruncated,
+			errHas:    "ends at byte",
+			wantTable: true,
+		},
+		{
 			name: "table address beyond the file",
 			file: func() []byte {
 				ep := smbiostest.EntryPoint30(3, 3, 0, 100)
@@ -446,6 +455,13 @@ func TestParseSysfs(t *testing.T) {
 			name:  "announced length cuts into the memory device",
 			entry: smbiostest.EntryPoint30(3, 4, 0, uint32(len(table)-7)),
 			table: table, wantN: count - 2, errIs: smbios.ErrTruncated, errHas: "sysfs DMI table",
+		},
+		{
+			// 2.x: the table is shorter than announced, the end-of-table
+			// structure and the count not reached.
+			name:  "2.x table cut between two structures",
+			entry: smbiostest.EntryPoint21(2, 8, uint16(len(table)), uint16(count)),
+			table: table[:len(table)-6], wantN: count - 1, errIs: smbios.ErrTruncated, errHas: "sysfs DMI table",
 		},
 		{
 			name:  "bad entry point",

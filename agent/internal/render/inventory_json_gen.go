@@ -80,6 +80,13 @@ func appendInventoryJSON(b []byte, m *memledgerv1.Inventory) ([]byte, error) {
 			return nil, fmt.Errorf("memledger.v1.Inventory.sources: %w", err)
 		}
 	}
+	if v := m.GetIncomplete(); len(v) > 0 {
+		b = jsonKey(b, &first, "incomplete")
+		b, err = jsonStrings(b, v)
+		if err != nil {
+			return nil, fmt.Errorf("memledger.v1.Inventory.incomplete: %w", err)
+		}
+	}
 	return append(b, '}'), err
 }
 

@@ -37,6 +37,10 @@ type dmiFacts struct {
 	baseboard     *smbios.BaseboardInfo
 	devices       []smbios.MemoryDevice
 	warnings      []*memledgerv1.Warning
+	// incomplete says the devices may not be all the host's: no source
+	// could be read, or the table is damaged (its decoding stopped early,
+	// or a memory device record was left out).
+	incomplete bool
 }
 
 // readLimited reads a whole file, refusing files larger than maxInputBytes
@@ -119,6 +123,9 @@ func factsFromTable(table *smbios.Table, source, subject string) *dmiFacts {
 	facts.devices = devices
 	for _, err := range errs {
 		facts.warnings = append(facts.warnings, warning(source, err.Error(), subject))
+		if errors.Is(err, smbios.ErrMalformed) {
+			facts.incomplete = true // the record is left out
+		}
 	}
 	return facts
 }
@@ -140,6 +147,7 @@ func fromLiveHost(root string) *dmiFacts {
 				// The kernel hands us what the firmware wrote; a damaged
 				// table still carries the structures before the damage.
 				facts.warnings = append(facts.warnings, warning("smbios", "SMBIOS table is damaged, using the structures before the damage: "+err.Error(), "/"+sysDMITablePath))
+				facts.incomplete = true
 			}
 			return facts
 		}
@@ -165,7 +173,7 @@ func fromLiveHost(root string) *dmiFacts {
 	} else {
 		warnings = append(warnings, warning("udev", explainReadError("cannot read the udev DMI database", err), "/"+udevDMIPath))
 	}
-	facts := &dmiFacts{source: "", warnings: warnings}
+	facts := &dmiFacts{source: "", warnings: warnings, incomplete: true}
 	facts.system, facts.baseboard = readDMIID(root)
 	facts.warnings = append(facts.warnings, warning("smbios", "no memory module information available on this host: no readable SMBIOS tables and no udev DMI data (typical of virtual machines and containers)", ""))
 	return facts

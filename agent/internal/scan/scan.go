@@ -16,6 +16,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/version"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -118,12 +119,19 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 	}
 	inv.MemoryModules = modules
 
+	if facts.incomplete {
+		inv.Incomplete = append(inv.Incomplete, inventory.IncompleteMemory)
+	}
+
 	if !fromFiles {
-		drives, warnings := scanStorage(ctx, opts.Root)
+		drives, warnings, listed := scanStorage(ctx, opts.Root)
 		inv.StorageDevices = drives
 		inv.Warnings = append(inv.Warnings, warnings...)
 		if len(drives) > 0 {
 			inv.Sources = append(inv.Sources, "sysfs")
+		}
+		if !listed {
+			inv.Incomplete = append(inv.Incomplete, inventory.IncompleteStorage)
 		}
 	}
 

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -120,6 +121,8 @@ func TestScanSMBIOSFileErrors(t *testing.T) {
 	}{
 		"truncated":  {dump[:len(dump)-60], "truncated"},
 		"entry only": {dump[:0x20], "truncated: the entry point announces a"},
+		"2.x cut between structures": {smbiostest.DumpBin(smbiostest.EntryPoint21(2, 8, uint16(len(table)), 8),
+			table[:bytes.LastIndex(table, []byte{0, 0, 17})+2]), "truncated"},
 		"not smbios": {[]byte("hello, this is not a table\n"), "dump.bin"},
 		"empty":      {nil, "dump.bin"},
 		"bad anchor": {append([]byte("_SM3_"), make([]byte, 40)...), "entry point"},

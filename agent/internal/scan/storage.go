@@ -13,26 +13,26 @@ import (
 
 // scanStorage lists the host's physical drives and identifies their makers.
 // It never fails the scan: a host whose drives cannot be listed still has
-// its memory inventoried, and the warning says why.
-func scanStorage(ctx context.Context, root string) ([]*memledgerv1.StorageDevice, []*memledgerv1.Warning) {
-	drives, storageWarnings, err := storage.Scan(ctx, root)
-	var warnings []*memledgerv1.Warning
+// its memory inventoried, the warning says why, and listed is false (a
+// host without drives has listed true and no drive).
+func scanStorage(ctx context.Context, root string) (drives []*memledgerv1.StorageDevice, warnings []*memledgerv1.Warning, listed bool) {
+	found, storageWarnings, err := storage.Scan(ctx, root)
 	for _, w := range storageWarnings {
 		warnings = append(warnings, warning("storage", w.Message, w.Subject))
 	}
 	if err != nil {
 		if errors.Is(err, storage.ErrUnsupported) {
-			return nil, append(warnings, warning("storage", err.Error(), ""))
+			return nil, append(warnings, warning("storage", err.Error(), "")), false
 		}
-		return nil, append(warnings, warning("storage", explainReadError("cannot list drives", err), "/sys/block"))
+		return nil, append(warnings, warning("storage", explainReadError("cannot list drives", err), "/sys/block")), false
 	}
-	devices := make([]*memledgerv1.StorageDevice, 0, len(drives))
-	for i := range drives {
-		d, w := storageDevice(&drives[i])
-		devices = append(devices, d)
+	drives = make([]*memledgerv1.StorageDevice, 0, len(found))
+	for i := range found {
+		d, w := storageDevice(&found[i])
+		drives = append(drives, d)
 		warnings = append(warnings, w...)
 	}
-	return devices, warnings
+	return drives, warnings, true
 }
 
 func storageDevice(d *storage.Drive) (*memledgerv1.StorageDevice, []*memledgerv1.Warning) {

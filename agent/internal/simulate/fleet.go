@@ -215,7 +215,7 @@ func (h *host) churn(r *rand.Rand) string {
 	inv := &memledgerv1.Inventory{
 		Host: src.Host, CollectedAt: src.CollectedAt, AgentVersion: src.AgentVersion,
 		MemoryModules: slices.Clone(src.MemoryModules), StorageDevices: slices.Clone(src.StorageDevices),
-		Warnings: src.Warnings, Sources: src.Sources,
+		Warnings: src.Warnings, Sources: src.Sources, Incomplete: src.Incomplete,
 	}
 	defer func() { h.inv = inv }()
 	n := r.IntN(100)

@@ -794,6 +794,7 @@ func (s *hostSim) nextReport() *memledgerv1.ReportRequest {
 			StorageDevices: src.StorageDevices,
 			Warnings:       src.Warnings,
 			Sources:        src.Sources,
+			Incomplete:     src.Incomplete,
 		}
 		// The digest a heartbeat needs is computed when one is sent.
 		return send.FullReport(inv, s.seq, now)

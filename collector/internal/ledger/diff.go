@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	inventorypkg "github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/placeholder"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -65,14 +66,32 @@ type Input struct {
 	// PrevReport is when the host's previous full inventory was received
 	// (zero when none): a part it leaves out now was listed then.
 	PrevReport time.Time
-	// MemoryUnread says the inventory's scan read none of the sources that
-	// list a host's memory modules (MemoryRead false): the agent could not
-	// read the SMBIOS tables nor udev's copy of them this time, and what it
-	// lists, if anything, came from SPD EEPROMs alone, in other slot names
-	// and forms. When the host holds an active module read from those
-	// sources, Diff leaves its memory as it stands: no module is removed,
-	// moved, changed or added, until an inventory reads them again.
-	MemoryUnread bool
+	// Incomplete are the part kinds the inventory's scan could not read
+	// completely (Incomplete of the inventory): what it lists of such a
+	// kind, if anything, is not all the host holds. Diff leaves the host's
+	// parts of that kind as they stand (see Diff).
+	Incomplete []PartKind
+}
+
+// Incomplete returns the part kinds inv's scan could not read completely,
+// from its incomplete field: KindMemory for "memory", KindDrive for
+// "storage" (other values, from newer agents, are ignored). An inventory
+// from an agent that predates the field names none; its memory is
+// incomplete when MemoryRead is false.
+func Incomplete(inv *memledgerv1.Inventory) []PartKind {
+	memory, storage := !MemoryRead(inv), false
+	for _, d := range inv.GetIncomplete() {
+		memory = memory || d == inventorypkg.IncompleteMemory
+		storage = storage || d == inventorypkg.IncompleteStorage
+	}
+	var kinds []PartKind
+	if memory {
+		kinds = append(kinds, KindMemory)
+	}
+	if storage {
+		kinds = append(kinds, KindDrive)
+	}
+	return kinds
 }
 
 // MemoryRead reports whether inv lists a host's memory modules as read
@@ -83,7 +102,9 @@ type Input struct {
 // could not read them: no permission, a container without /sys/firmware
 // and /run/udev): the agent then lists only the modules whose SPD EEPROM
 // it read, under the EEPROM's bus address, or none. An inventory made of
-// SPD images alone warns of no such source and is read as complete.
+// SPD images alone warns of no such source and is read as complete. Agents
+// that send the incomplete field name "memory" in these cases too; this
+// reading serves the inventories of older agents (see Incomplete).
 func MemoryRead(inv *memledgerv1.Inventory) bool {
 	for _, s := range inv.GetSources() {
 		if dmiSource(s) {
@@ -116,6 +137,24 @@ func memoryHeld(rows []Row) bool {
 		}
 	}
 	return false
+}
+
+// keptKinds returns the kinds of in.Incomplete whose rows Diff leaves as
+// they stand: every such kind but memory on a host that holds no module
+// read from SMBIOS or udev (its modules only ever came from SPD EEPROMs,
+// which a scan without the tables reads as well as any other).
+func keptKinds(in *Input) map[PartKind]bool {
+	var kept map[PartKind]bool
+	for _, k := range in.Incomplete {
+		if k == KindMemory && !memoryHeld(in.Rows) {
+			continue
+		}
+		if kept == nil {
+			kept = map[PartKind]bool{}
+		}
+		kept[k] = true
+	}
+	return kept
 }
 
 // Op is what a Change does to a part row.
@@ -219,18 +258,22 @@ func (r Result) EventCount() int {
 //     part_moved on the other host's row. A part this host listed after
 //     the other host got it was carried by both (a clone): removed.
 //
-// When in.MemoryUnread and the host holds a module read from SMBIOS or
-// udev, the inventory's memory modules are left out on both sides: the
-// diff covers its drives only.
+// A kind in in.Incomplete is left out on both sides, the host's rows and
+// the inventory's parts: no part of that kind is removed, moved, changed,
+// added or returned, since the scan did not see all of them (and what it
+// lists may come from another source, under other slot names: SPD
+// EEPROMs by bus address). The diff covers the other kinds. Memory is
+// left out only when the host holds a module read from SMBIOS or udev; a
+// host whose modules only ever came from SPD EEPROMs is diffed as usual.
 //
 // Diff is pure apart from calling in.Elsewhere.
 func Diff(in Input) (Result, error) {
 	var res Result
-	keepMemory := in.MemoryUnread && memoryHeld(in.Rows)
-	if keepMemory {
+	kept := keptKinds(&in)
+	if kept != nil {
 		parts := make([]Observed, 0, len(in.Parts))
 		for _, o := range in.Parts {
-			if o.Kind != KindMemory {
+			if !kept[o.Kind] {
 				parts = append(parts, o)
 			}
 		}
@@ -249,7 +292,7 @@ func Diff(in Input) (Result, error) {
 	var goneSeen map[string]bool
 	for i := range in.Rows {
 		r := &in.Rows[i]
-		if keepMemory && r.Kind == KindMemory {
+		if kept[r.Kind] {
 			continue
 		}
 		if held, present := byIdentity[r.Identity]; present {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
 
@@ -20,6 +22,41 @@ func HostFieldChanges(oldHost, newHost *memledgerv1.Host) []FieldChange {
 		newHost = &memledgerv1.Host{}
 	}
 	return FieldChanges(oldHost, newHost, "labels")
+}
+
+// KeepHostFacts returns the host record of an inventory whose memory was
+// not read completely (KindMemory in Incomplete), with the platform facts
+// such a scan cannot vouch for taken from the host's record before it,
+// oldHost: the memory slot count and the SMBIOS version (a scan without
+// the tables counts no slot, one of a damaged table fewer), and every
+// other fact of the SMBIOS tables that it left empty (the system and
+// baseboard names, serials and UUID: the kernel's dmi/id copy it falls
+// back on keeps serials root-only). A fact it did read and that differs
+// is a change as usual. newHost is not modified: the result is a copy
+// when a fact is kept, else newHost itself; a nil oldHost keeps nothing.
+func KeepHostFacts(oldHost, newHost *memledgerv1.Host) *memledgerv1.Host {
+	if oldHost == nil || newHost == nil {
+		return newHost
+	}
+	out := proto.Clone(newHost).(*memledgerv1.Host)
+	out.MemorySlots, out.SmbiosVersion = oldHost.GetMemorySlots(), oldHost.GetSmbiosVersion()
+	keep := func(v *string, old string) {
+		if *v == "" {
+			*v = old
+		}
+	}
+	keep(&out.SystemManufacturer, oldHost.GetSystemManufacturer())
+	keep(&out.SystemProduct, oldHost.GetSystemProduct())
+	keep(&out.SystemVersion, oldHost.GetSystemVersion())
+	keep(&out.SystemSerial, oldHost.GetSystemSerial())
+	keep(&out.SystemUuid, oldHost.GetSystemUuid())
+	keep(&out.BaseboardManufacturer, oldHost.GetBaseboardManufacturer())
+	keep(&out.BaseboardProduct, oldHost.GetBaseboardProduct())
+	keep(&out.BaseboardSerial, oldHost.GetBaseboardSerial())
+	if proto.Equal(out, newHost) {
+		return newHost
+	}
+	return out
 }
 
 // HostFieldsDraft is the fields_changed event for host changes, or false

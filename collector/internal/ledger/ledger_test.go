@@ -522,7 +522,7 @@ func TestDiffMemoryUnread(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Diff(Input{HostID: "h1", At: t0.Add(time.Hour), Rows: rowsOf(t, tc.held), Parts: obs, MemoryUnread: !MemoryRead(tc.inv)})
+			res, err := Diff(Input{HostID: "h1", At: t0.Add(time.Hour), Rows: rowsOf(t, tc.held), Parts: obs, Incomplete: Incomplete(tc.inv)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -622,5 +622,106 @@ func TestObserveSerialForms(t *testing.T) {
 	}
 	if want := "drive@h1|sda|SAMSUNG_SSD_860_EVO_500GB|500"; obs[0].Identity != want {
 		t.Errorf("fingerprint %q, want %q", obs[0].Identity, want)
+	}
+}
+
+// TestDiffIncomplete: the part kinds an inventory names incomplete are
+// left as the host holds them (no removal, move, change or addition of
+// that kind); the other kinds are diffed. An inventory of an agent that
+// predates the field is diffed whole (but for MemoryRead, above).
+func TestDiffIncomplete(t *testing.T) {
+	held := inventory([]*memledgerv1.MemoryModule{dimm("A1", "SER00001"), dimm("A2", "SER00002"), dimm("B1", "SER00003")},
+		nvme("nvme0n1", "S64F0001", "GDC5602Q"), nvme("nvme1n1", "S64F0002", "GDC5602Q"))
+	held.Sources = []string{"smbios", "sysfs"}
+	with := func(inv *memledgerv1.Inventory, incomplete ...string) *memledgerv1.Inventory {
+		inv.Sources, inv.Incomplete = []string{"smbios"}, incomplete
+		return inv
+	}
+	allModules := []*memledgerv1.MemoryModule{dimm("A1", "SER00001"), dimm("A2", "SER00002"), dimm("B1", "SER00003")}
+	// A damaged table: B1 is past the damage, and C1 is listed anew.
+	damaged := []*memledgerv1.MemoryModule{dimm("A1", "SER00001"), dimm("A2", "SER00002"), dimm("C1", "SER00009")}
+
+	for _, tc := range []struct {
+		name string
+		inv  *memledgerv1.Inventory
+		want []string
+	}{
+		{"drive listing failed: drives stay, memory diffed",
+			with(inventory(allModules[:2]), "storage"), []string{"remove:3[part_removed]"}},
+		{"drive listing failed, old agent: drives removed",
+			with(inventory(allModules)), []string{"remove:4[part_removed]", "remove:5[part_removed]"}},
+		{"damaged table: modules stay, drives diffed",
+			with(inventory(damaged, nvme("nvme0n1", "S64F0001", "GDC5602Q")), "memory"), []string{"remove:5[part_removed]"}},
+		{"damaged table, old agent: B1 removed, C1 added",
+			with(inventory(damaged, nvme("nvme0n1", "S64F0001", "GDC5602Q"), nvme("nvme1n1", "S64F0002", "GDC5602Q"))),
+			[]string{"remove:3[part_removed]", "add:C1[part_added]"}},
+		{"a listed module in another slot is not moved",
+			with(inventory([]*memledgerv1.MemoryModule{dimm("A2", "SER00001")}, nvme("nvme0n1", "S64F0001", "GDC5602Q"), nvme("nvme1n1", "S64F0002", "GDC5602Q")), "memory"), nil},
+		{"both incomplete, unknown domain ignored",
+			with(inventory(nil), "memory", "storage", "gpu"), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obs, err := Observe("h1", tc.inv, ObserveOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Diff(Input{HostID: "h1", At: t0.Add(time.Hour), Rows: rowsOf(t, held), Parts: obs, Incomplete: Incomplete(tc.inv)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := summary(res); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("changes %v, want %v", got, tc.want)
+			}
+		})
+	}
+
+	unreadable := []*memledgerv1.Warning{{Source: "smbios", Message: "cannot read the SMBIOS tables: permission denied"}}
+	for _, tc := range []struct {
+		name       string
+		sources    []string
+		warns      []*memledgerv1.Warning
+		incomplete []string
+		want       []PartKind
+	}{
+		{"complete", []string{"smbios", "sysfs"}, nil, nil, nil},
+		{"storage", []string{"smbios"}, nil, []string{"storage"}, []PartKind{KindDrive}},
+		{"memory named", []string{"smbios", "sysfs"}, nil, []string{"memory"}, []PartKind{KindMemory}},
+		{"memory inferred (old agent)", []string{"sysfs"}, unreadable, nil, []PartKind{KindMemory}},
+		{"memory named and inferred", nil, unreadable, []string{"memory", "storage"}, []PartKind{KindMemory, KindDrive}},
+		{"unknown domains", []string{"smbios"}, nil, []string{"gpu", "Memory", ""}, nil},
+	} {
+		inv := &memledgerv1.Inventory{Sources: tc.sources, Warnings: tc.warns, Incomplete: tc.incomplete}
+		if got := Incomplete(inv); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: Incomplete %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestKeepHostFacts: a scan that did not read the memory completely keeps
+// the recorded slot count and SMBIOS version, and the SMBIOS facts it left
+// empty; what it did read is taken.
+func TestKeepHostFacts(t *testing.T) {
+	old := &memledgerv1.Host{HostId: "h1", Hostname: "a", MemorySlots: 24, SmbiosVersion: "3.3.0",
+		SystemManufacturer: "Dell Inc.", SystemProduct: "PowerEdge R650", SystemSerial: "ABC1234", SystemUuid: "4c4c4544-0031",
+		BaseboardProduct: "0H28RR", BaseboardSerial: "CN1234"}
+	// What a scan without the tables gives: the kernel's dmi/id copy
+	// without its root-only serials, no slot, no version; a new hostname.
+	unread := &memledgerv1.Host{HostId: "h1", Hostname: "b", SystemManufacturer: "Dell Inc.", SystemProduct: "PowerEdge R650 (renamed)",
+		BaseboardProduct: "0H28RR"}
+	got := KeepHostFacts(old, unread)
+	want := proto.Clone(old).(*memledgerv1.Host)
+	want.Hostname, want.SystemProduct = "b", "PowerEdge R650 (renamed)"
+	if !proto.Equal(got, want) {
+		t.Errorf("KeepHostFacts = %v, want %v", got, want)
+	}
+	if unread.GetMemorySlots() != 0 || unread.GetSystemSerial() != "" {
+		t.Errorf("KeepHostFacts modified its argument: %v", unread)
+	}
+	if fc := HostFieldChanges(old, got); len(fc) != 2 {
+		t.Errorf("changes %v, want hostname and system_product", fc)
+	}
+	same := proto.Clone(old).(*memledgerv1.Host)
+	if KeepHostFacts(old, same) != same || KeepHostFacts(nil, unread) != unread {
+		t.Error("KeepHostFacts copied a record it kept nothing for")
 	}
 }

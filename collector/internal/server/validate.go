@@ -379,6 +379,7 @@ func (c *checker) inventory(l *loc, inv *memledgerv1.Inventory) {
 		c.str(wl, "subject", w.GetSubject())
 	}
 	c.strs(l, "sources", inv.GetSources())
+	c.strs(l, "incomplete", inv.GetIncomplete())
 }
 
 func (c *checker) host(l *loc, h *memledgerv1.Host) {

@@ -100,7 +100,16 @@ type Inventory struct {
 	Warnings []*Warning `protobuf:"bytes,6,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	// The sources the scan used, in order of preference: "smbios", "udev",
 	// "dmidecode", "spd", "sysfs".
-	Sources       []string `protobuf:"bytes,7,rep,name=sources,proto3" json:"sources,omitempty"`
+	Sources []string `protobuf:"bytes,7,rep,name=sources,proto3" json:"sources,omitempty"`
+	// The domains this scan could not read completely: "memory" (the memory
+	// modules and the platform facts read with them: neither the SMBIOS
+	// tables nor udev's copy of them could be read, or the SMBIOS table is
+	// damaged and its decoding stopped before its end) and "storage" (the
+	// block-device listing itself failed). The parts listed in such a domain,
+	// if any, are a subset of the host's: a part left out is not a part
+	// removed. Empty when the scan read everything, and in inventories from
+	// agents that predate the field. The warnings say why.
+	Incomplete    []string `protobuf:"bytes,8,rep,name=incomplete,proto3" json:"incomplete,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -180,6 +189,13 @@ func (x *Inventory) GetWarnings() []*Warning {
 func (x *Inventory) GetSources() []string {
 	if x != nil {
 		return x.Sources
+	}
+	return nil
+}
+
+func (x *Inventory) GetIncomplete() []string {
+	if x != nil {
+		return x.Incomplete
 	}
 	return nil
 }
@@ -1140,7 +1156,7 @@ var File_memledger_v1_inventory_proto protoreflect.FileDescriptor
 
 const file_memledger_v1_inventory_proto_rawDesc = "" +
 	"\n" +
-	"\x1cmemledger/v1/inventory.proto\x12\fmemledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xed\x02\n" +
+	"\x1cmemledger/v1/inventory.proto\x12\fmemledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x03\n" +
 	"\tInventory\x12&\n" +
 	"\x04host\x18\x01 \x01(\v2\x12.memledger.v1.HostR\x04host\x12=\n" +
 	"\fcollected_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vcollectedAt\x12#\n" +
@@ -1148,7 +1164,10 @@ const file_memledger_v1_inventory_proto_rawDesc = "" +
 	"\x0ememory_modules\x18\x04 \x03(\v2\x1a.memledger.v1.MemoryModuleR\rmemoryModules\x12D\n" +
 	"\x0fstorage_devices\x18\x05 \x03(\v2\x1b.memledger.v1.StorageDeviceR\x0estorageDevices\x121\n" +
 	"\bwarnings\x18\x06 \x03(\v2\x15.memledger.v1.WarningR\bwarnings\x12\x18\n" +
-	"\asources\x18\a \x03(\tR\asources\"U\n" +
+	"\asources\x18\a \x03(\tR\asources\x12\x1e\n" +
+	"\n" +
+	"incomplete\x18\b \x03(\tR\n" +
+	"incomplete\"U\n" +
 	"\aWarning\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x18\n" +

@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"MakerReidentified", testMakerReidentified},
 		{"SerialForms", testSerialForms},
 		{"MemoryUnread", testMemoryUnread},
+		{"Incomplete", testIncomplete},
 		{"RetiredHost", testRetiredHost},
 		{"FieldsChanged", testFieldsChanged},
 		{"HostFactsChanged", testHostFactsChanged},
@@ -2171,6 +2172,87 @@ func testMemoryUnread(t *testing.T, h *harness) {
 	spdHost.MemoryModules = spdHost.MemoryModules[:1]
 	h.committed(Full(spdHost, 2, At(1)))
 	h.wantKinds("spdonly", mark, store.EventPartRemoved)
+}
+
+// testIncomplete: an inventory that names a domain incomplete (the drive
+// listing failed; the SMBIOS table was damaged or unreadable) leaves the
+// host's parts of that kind as they stand, and the facts read with the
+// memory (slot count, SMBIOS version, serials it could not read): no
+// part_removed, part_added or fields_changed that did not happen. The
+// other kinds are diffed. An agent that predates the field gets the same
+// for memory by inference (MemoryRead), and its failed drive listing is
+// still taken as the host's drives.
+func testIncomplete(t *testing.T, h *harness) {
+	const host = "incomplete"
+	a := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "INCOMPL01")
+	b := DIMM("A2", Micron, "36ASF8G72PZ-2G3B1", "INCOMPL02")
+	c := DIMM("B1", Micron, "36ASF8G72PZ-2G3B1", "INCOMPL03")
+	ssd := Drive("nvme0n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "INCOMPLSSD1", "GDC5602Q")
+	ssd2 := Drive("nvme1n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "INCOMPLSSD2", "GDC5602Q")
+	inv := func(mods []*memledgerv1.MemoryModule, drives []*memledgerv1.StorageDevice, incomplete ...string) *memledgerv1.Inventory {
+		i := Inventory(host, mods, drives)
+		i.Host.SmbiosVersion = "3.3.0"
+		i.Incomplete = incomplete
+		return i
+	}
+	h.committed(Full(inv([]*memledgerv1.MemoryModule{a, b, c}, []*memledgerv1.StorageDevice{ssd, ssd2}), 1, At(0)))
+	before := bySerial(h.parts(store.PartFilter{HostIDs: []string{host}}))
+	mark := h.lastEventID()
+
+	// (a) The drive listing failed: no drive, no sysfs source.
+	noDrives := inv([]*memledgerv1.MemoryModule{a, b, c}, nil, "storage")
+	noDrives.Sources = []string{"smbios"}
+	noDrives.Warnings = []*memledgerv1.Warning{{Source: "storage", Message: "cannot list drives: permission denied", Subject: "/sys/block"}}
+	h.committed(Full(noDrives, 2, At(1)))
+	h.wantKinds(host, mark)
+
+	// (b) A damaged table: B1 lies past the damage, and the slot count is
+	// short. One drive was really pulled.
+	damaged := inv([]*memledgerv1.MemoryModule{a, b}, []*memledgerv1.StorageDevice{ssd}, "memory")
+	damaged.Host.MemorySlots = 9
+	damaged.Warnings = []*memledgerv1.Warning{{Source: "smbios", Message: "SMBIOS table is damaged, using the structures before the damage", Subject: "/sys/firmware/dmi/tables/DMI"}}
+	h.committed(Full(damaged, 3, At(2)))
+	if evs := h.wantKinds(host, mark, store.EventPartRemoved); !strings.Contains(evs[0].Message, "INCOMPLSSD2") {
+		t.Errorf("removal %q, want the pulled drive's", evs[0].Message)
+	}
+	mark = h.lastEventID()
+
+	// (c) SMBIOS unreadable: no module, no slot, no SMBIOS version, and
+	// the root-only system serial missing from the kernel's dmi/id copy.
+	unread := inv(nil, []*memledgerv1.StorageDevice{ssd}, "memory")
+	unread.Sources = []string{"sysfs"}
+	unread.Host.MemorySlots, unread.Host.SmbiosVersion, unread.Host.SystemSerial = 0, "", ""
+	unread.Warnings = []*memledgerv1.Warning{{Source: "smbios", Message: "cannot read the SMBIOS tables: permission denied", Subject: "/sys/firmware/dmi/tables"}}
+	h.committed(Full(unread, 4, At(3)))
+	h.wantKinds(host, mark)
+	if p := h.host(host).Platform; p.GetMemorySlots() != 16 || p.GetSmbiosVersion() != "3.3.0" || p.GetSystemSerial() != "S"+host {
+		t.Errorf("host record after an unread scan: %d slots, SMBIOS %q, serial %q; want 16, 3.3.0, S%s",
+			p.GetMemorySlots(), p.GetSmbiosVersion(), p.GetSystemSerial(), host)
+	}
+	// The same from an agent that predates the field (MemoryRead).
+	old := proto.Clone(unread).(*memledgerv1.Inventory)
+	old.Incomplete, old.AgentVersion = nil, "0.0.9"
+	h.committed(Full(old, 5, At(4)))
+	h.wantKinds(host, mark)
+
+	// Everything read again: every module where it was.
+	h.committed(Full(inv([]*memledgerv1.MemoryModule{a, b, c}, []*memledgerv1.StorageDevice{ssd}), 6, At(5)))
+	h.wantKinds(host, mark)
+	after := bySerial(h.parts(store.PartFilter{HostIDs: []string{host}}))
+	for _, serial := range []string{"INCOMPL01", "INCOMPL02", "INCOMPL03", "INCOMPLSSD1"} {
+		p, q := before[serial], after[serial]
+		if q.ID != p.ID || !q.Active() || !q.FirstSeen.Equal(p.FirstSeen) || q.Slot != p.Slot {
+			t.Errorf("%s: id %d active %v first seen %v slot %q; want id %d, active, first seen %v, slot %q",
+				serial, q.ID, q.Active(), q.FirstSeen, q.Slot, p.ID, p.FirstSeen, p.Slot)
+		}
+	}
+
+	// An agent that predates the field cannot say its drive listing
+	// failed: its drive is removed.
+	oldNoDrives := proto.Clone(noDrives).(*memledgerv1.Inventory)
+	oldNoDrives.Incomplete, oldNoDrives.AgentVersion = nil, "0.0.9"
+	h.committed(Full(oldNoDrives, 7, At(6)))
+	h.wantKinds(host, mark, store.EventPartRemoved)
 }
 
 // testRetiredHost: a retired host's parts are removed at its retirement,

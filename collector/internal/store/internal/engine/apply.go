@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -354,6 +355,7 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	if err != nil {
 		return nil, err
 	}
+	incomplete := ledger.Incomplete(p.rep.Inventory)
 	res, err := ledger.Diff(ledger.Input{
 		HostID: st.id,
 		At:     p.at,
@@ -363,8 +365,8 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 			r, ok := remotes[identity]
 			return r, ok, nil
 		},
-		PrevReport:   prevReport,
-		MemoryUnread: !ledger.MemoryRead(p.rep.Inventory),
+		PrevReport: prevReport,
+		Incomplete: incomplete,
 	})
 	if err != nil {
 		return nil, err
@@ -442,6 +444,24 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	// enrollment records the facts).
 	newHost := p.rep.Inventory.GetHost()
 	platform, ok := ledger.HostRecord(p.pre.Input)
+	// The old record is decoded only where it is needed: most changed
+	// reports change parts only.
+	var oldHost *memledgerv1.Host
+	decodeOld := func() {
+		if st.platform != nil && oldHost == nil {
+			oldHost = &memledgerv1.Host{}
+			if err := proto.Unmarshal(st.platform, oldHost); err != nil {
+				oldHost = nil // undecodable old record: report no field changes rather than fail ingest
+			}
+		}
+	}
+	if slices.Contains(incomplete, ledger.KindMemory) {
+		// The facts read with the memory stay as recorded.
+		decodeOld()
+		if kept := ledger.KeepHostFacts(oldHost, newHost); kept != newHost {
+			newHost, ok = kept, false
+		}
+	}
 	if !ok {
 		var err error
 		if platform, err = (proto.MarshalOptions{Deterministic: true}).Marshal(newHost); err != nil {
@@ -453,10 +473,7 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	}
 	samePlatform := st.platform != nil && bytes.Equal(platform, st.platform)
 	if st.platform != nil && !samePlatform {
-		oldHost := &memledgerv1.Host{}
-		if err := proto.Unmarshal(st.platform, oldHost); err != nil {
-			oldHost = nil // undecodable old record: report no field changes rather than fail ingest
-		}
+		decodeOld()
 		if d, ok := ledger.HostFieldsDraft(st.id, ledger.HostFieldChanges(oldHost, newHost)); ok {
 			drafts = append(drafts, eventDraft{Draft: d})
 		}
