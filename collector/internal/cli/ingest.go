@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +73,16 @@ func readInventoryFile(name string, r io.Reader, now time.Time) (inventoryFile, 
 	}
 	inv := new(memledgerv1.Inventory)
 	if err := protojson.Unmarshal(data, inv); err != nil {
+		if len(bytes.TrimSpace(data)) == 0 {
+			return inventoryFile{}, fmt.Errorf("%s: empty file, not an inventory", name)
+		}
+		// protojson names no place for a file cut short (a copy or a
+		// scan interrupted): encoding/json tells that case apart.
+		var syntax *json.SyntaxError
+		if errors.As(json.Unmarshal(data, new(json.RawMessage)), &syntax) && syntax.Offset >= int64(len(data)) {
+			line := 1 + bytes.Count(data, []byte("\n"))
+			return inventoryFile{}, fmt.Errorf("%s: truncated: the JSON ends at line %d (%d bytes) before the inventory is complete", name, line, len(data))
+		}
 		return inventoryFile{}, fmt.Errorf("%s: not an inventory (protojson of memledger.v1.Inventory): %w", name, err)
 	}
 	if err := server.ValidateInventory(inv, "", server.Limits{}); err != nil {
