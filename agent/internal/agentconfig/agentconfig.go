@@ -25,6 +25,7 @@ import (
 
 	"github.com/memledger/memledger/internal/cliconfig"
 	"github.com/memledger/memledger/internal/cmdutil"
+	"github.com/memledger/memledger/internal/inventory"
 	"github.com/memledger/memledger/internal/pki"
 )
 
@@ -178,19 +179,11 @@ func (c *Config) Validate() error {
 
 // LabelMap returns the labels as a map.
 func (c *Config) LabelMap() (map[string]string, error) {
-	if len(c.Labels) == 0 {
-		return nil, nil
+	labels, err := inventory.ParseLabels(c.Labels)
+	if err != nil {
+		return nil, fmt.Errorf("label %w", err)
 	}
-	m := make(map[string]string, len(c.Labels))
-	for _, p := range c.Labels {
-		k, v, ok := strings.Cut(p, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			return nil, fmt.Errorf("label %q: want KEY=VALUE", p)
-		}
-		m[k] = v
-	}
-	return m, nil
+	return labels, nil
 }
 
 // SpoolDir is where reports wait for their acknowledgement.

@@ -6,11 +6,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/internal/cmdutil"
+	"github.com/memledger/memledger/internal/inventory"
 )
 
 // ExitError carries a specific exit status (2: usage, 3: policy violations
@@ -71,19 +71,11 @@ daemon the systemd unit starts; "enroll" obtains this host's certificate;
 	return root
 }
 
-// parseLabels turns repeated k=v flags into a map.
+// parseLabels turns repeated --label KEY=VALUE flags into a map.
 func parseLabels(pairs []string) (map[string]string, error) {
-	if len(pairs) == 0 {
-		return nil, nil
-	}
-	labels := make(map[string]string, len(pairs))
-	for _, p := range pairs {
-		k, v, ok := strings.Cut(p, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			return nil, fmt.Errorf("--label %q: want KEY=VALUE", p)
-		}
-		labels[k] = v
+	labels, err := inventory.ParseLabels(pairs)
+	if err != nil {
+		return nil, fmt.Errorf("--label %w", err)
 	}
 	return labels, nil
 }

@@ -631,18 +631,12 @@ func ParseSelectors(s string) ([]LabelSelector, error) {
 	return out, nil
 }
 
-// ValidateLabelKey checks a collector-side label key: non-empty, at most 253
-// bytes, no NUL, no whitespace, none of '=', ',' and '!' (which the selector
-// syntax uses). Agent labels are stored as the agent sent them.
+// ValidateLabelKey checks a collector-side label key by the rule agents
+// follow too (inventory.ValidateLabelKey). Labels of older agents are
+// stored as the agent sent them.
 func ValidateLabelKey(k string) error {
-	if k == "" {
-		return fmt.Errorf("empty label key: %w", ErrInvalid)
-	}
-	if len(k) > 253 {
-		return fmt.Errorf("label key %.40q...: longer than 253 bytes: %w", k, ErrInvalid)
-	}
-	if i := strings.IndexAny(k, "=,! \t\r\n\x00"); i >= 0 {
-		return fmt.Errorf("label key %q: forbidden character %q at byte %d: %w", k, k[i], i, ErrInvalid)
+	if err := inventory.ValidateLabelKey(k); err != nil {
+		return fmt.Errorf("%w: %w", err, ErrInvalid)
 	}
 	return nil
 }
