@@ -26,6 +26,10 @@ type DriveFacts struct {
 	// hex with or without the separators sysfs prints; "" when absent or
 	// unread.
 	EUI64, NGUID string
+	// IEEEOUI is an NVMe controller's IEEE OUI Identifier (Identify
+	// Controller bytes 73-75, as smartctl prints it: "002538", with or
+	// without "0x"); "" when unread. The kernel does not export it.
+	IEEEOUI string
 	// Media is "ssd" or "hdd" when the host says (queue/rotational; NVMe is
 	// solid state), "" when unknown.
 	Media string
@@ -510,11 +514,21 @@ func (res *DriveResult) setOEM(slug, evidence string) {
 // claim, one per maker.
 func (res *DriveResult) companyIDClaims(f DriveFacts) []claim {
 	var claims []claim
-	for _, id := range []struct{ what, value string }{{"NGUID", f.NGUID}, {"EUI-64", f.EUI64}, {"WWN", f.WWN}} {
+	for _, id := range []struct{ what, value string }{{"NGUID", f.NGUID}, {"EUI-64", f.EUI64}, {"WWN", f.WWN}, {"IEEE OUI", f.IEEEOUI}} {
 		if strings.TrimSpace(id.value) == "" {
 			continue
 		}
-		oui, format, err := wwnCompanyID(id.value)
+		var (
+			oui    uint32
+			format string
+			err    error
+		)
+		if id.what == "IEEE OUI" {
+			oui, err = parseOUI(id.value)
+			format = "NVMe controller OUI"
+		} else {
+			oui, format, err = wwnCompanyID(id.value)
+		}
 		if err != nil {
 			continue // no company id: a fallback, a UUID, locally assigned
 		}

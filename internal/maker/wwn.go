@@ -122,3 +122,20 @@ func makerByOUI(oui uint32) (string, bool) {
 	}
 	return "", false
 }
+
+// parseOUI reads a bare IEEE company id, 6 hex digits with or without
+// "0x" (an NVMe controller's IEEE OUI Identifier); zero is no id.
+func parseOUI(s string) (uint32, error) {
+	h := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "0x")
+	if len(h) != 6 {
+		return 0, fmt.Errorf("IEEE OUI %q is not 6 hex digits", s)
+	}
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		return 0, fmt.Errorf("IEEE OUI %q is not hex: %w", s, err)
+	}
+	if allZero(b) {
+		return 0, fmt.Errorf("IEEE OUI %q is all zeros", s)
+	}
+	return uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2]), nil
+}

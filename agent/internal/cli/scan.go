@@ -24,6 +24,7 @@ type scanFlags struct {
 	hostname      string
 	labels        []string
 	spdFiles      []string
+	smartctlFiles []string
 	policyFile    string
 	assumeNew     bool
 	sendAddr      string
@@ -57,6 +58,12 @@ decoded and merged: the SPD names the DRAM die maker as well as the module
 maker. On a live host the EEPROMs exposed by the ee1004, spd5118 and at24
 drivers are read automatically (root only).
 
+With --smartctl, the drives come from smartctl output in a support bundle
+(smartctl -i, -a or -x text, or smartctl --json; one drive or several to a
+file) instead of this host, and are identified as a live scan identifies
+them. Alone it gives an inventory of those drives only; with --smbios,
+--dmidecode or --spd, one inventory of those modules and these drives.
+
 With --policy, every part is checked against a procurement policy (see
 docs/policy.md). A one-shot scan has no history, so its parts count as the
 host's existing installs unless --assume-new treats them all as new installs,
@@ -68,6 +75,8 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
   memledger-agent scan --smbios dump.bin
   sudo dmidecode -t 17 | memledger-agent scan --dmidecode - --host-id db-17
   memledger-agent scan --spd dimm0.hex --spd dimm1.bin
+  memledger-agent scan --dmidecode dmidecode.txt --smartctl smartctl-x.txt --host-id db-17
+  for d in /dev/sd? /dev/nvme?; do smartctl -j -x $d; done | memledger-agent scan --smartctl - --host-id db-17
   memledger-agent scan --format cyclonedx --output hbom.cdx.json
   memledger-agent scan --policy /etc/memledger/policy.yaml --assume-new
   memledger-agent scan --send collector.example:7420 --label site=fra1`,
@@ -86,6 +95,7 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
 	fl.StringVar(&f.hostname, "hostname", "", "host name to report (default: this host's; useful with --smbios/--dmidecode)")
 	fl.StringArrayVar(&f.labels, "label", nil, "attach a host label `KEY=VALUE` (repeatable), e.g. --label site=fra1 --label cii=true")
 	fl.StringArrayVar(&f.spdFiles, "spd", nil, "decode the SPD EEPROM image in `FILE` (binary or hex dump; repeatable) instead of this host's")
+	fl.StringArrayVar(&f.smartctlFiles, "smartctl", nil, "read drives from smartctl -i/-a/-x text or --json output in `FILE` (\"-\" for stdin; repeatable) instead of this host's")
 	fl.StringVar(&f.policyFile, "policy", "", "check every part against the policy in `FILE` (exit 3 on violations)")
 	fl.BoolVar(&f.assumeNew, "assume-new", false, "with --policy: treat every part as a new install (acceptance gate for new servers)")
 	fl.StringVar(&f.sendAddr, "send", "", "also send the inventory to the collector at `ADDR` (host:port) and wait for its acknowledgement")
@@ -103,6 +113,9 @@ func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout, stderr io
 	}
 	if f.assumeNew && f.policyFile == "" {
 		return cmdutil.UsageErrorf("--assume-new needs --policy")
+	}
+	if n := stdinInputs(f); n > 1 {
+		return cmdutil.UsageErrorf("%d inputs read from stdin (\"-\"): stdin can be read once", n)
 	}
 	labels, err := parseLabels(f.labels)
 	if err != nil {
@@ -124,6 +137,7 @@ func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout, stderr io
 		Hostname:      f.hostname,
 		Labels:        labels,
 		SPDFiles:      f.spdFiles,
+		SmartctlFiles: f.smartctlFiles,
 		Stdin:         stdin,
 	})
 	if err != nil {
@@ -166,4 +180,15 @@ func runScan(cmd *cobra.Command, f scanFlags, stdin io.Reader, stdout, stderr io
 		return &ExitError{Code: ExitViolations, Err: fmt.Errorf("%d part(s) violate the policy in %s", violations, f.policyFile)}
 	}
 	return nil
+}
+
+// stdinInputs counts the input files named "-".
+func stdinInputs(f scanFlags) int {
+	n := 0
+	for _, name := range append(append([]string{f.smbiosFile, f.dmidecodeFile}, f.spdFiles...), f.smartctlFiles...) {
+		if name == "-" {
+			n++
+		}
+	}
+	return n
 }

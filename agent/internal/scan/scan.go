@@ -35,6 +35,10 @@ type Options struct {
 	// merge. Given without SMBIOSFile or DmidecodeFile they describe a
 	// module set of their own, not this host.
 	SPDFiles []string
+	// SmartctlFiles are smartctl outputs (-i/-a/-x text or --json; "-"
+	// reads Stdin) whose drives replace this host's. Given alone they
+	// describe a drive set of their own, not this host.
+	SmartctlFiles []string
 	// HostID overrides the machine id.
 	HostID string
 	// Hostname overrides the host name; useful with SMBIOSFile and
@@ -68,14 +72,20 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 		facts *dmiFacts
 		err   error
 	)
-	fromFiles := opts.DmidecodeFile != "" || opts.SMBIOSFile != "" || len(opts.SPDFiles) > 0
+	fromFiles := opts.DmidecodeFile != "" || opts.SMBIOSFile != "" || len(opts.SPDFiles) > 0 || len(opts.SmartctlFiles) > 0
 	switch {
 	case opts.DmidecodeFile != "":
 		facts, err = fromDmidecodeFile(opts.DmidecodeFile, stdin)
 	case opts.SMBIOSFile != "":
 		facts, err = fromSMBIOSFile(opts.SMBIOSFile, stdin)
 	case fromFiles:
-		facts = &dmiFacts{} // SPD images alone: no DMI source at all
+		facts = &dmiFacts{} // SPD images or smartctl output alone: no DMI source at all
+		if len(opts.SPDFiles) == 0 {
+			// No module was read, so none may count as gone: the
+			// collector leaves a host's memory as it stands when a
+			// warning of an SMBIOS source says why it was not read.
+			facts.warnings = append(facts.warnings, warning("smbios", "no memory modules read: the inputs are smartctl output only (add --smbios, --dmidecode or --spd for the modules)", ""))
+		}
 	default:
 		// A root that is not there is a mistake in the command line (or a
 		// capture not extracted), not a host without SMBIOS.
@@ -123,7 +133,8 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 		inv.Incomplete = append(inv.Incomplete, inventory.IncompleteMemory)
 	}
 
-	if !fromFiles {
+	switch {
+	case !fromFiles:
 		drives, warnings, listed := scanStorage(ctx, opts.Root)
 		inv.StorageDevices = drives
 		inv.Warnings = append(inv.Warnings, warnings...)
@@ -133,6 +144,14 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 		if !listed {
 			inv.Incomplete = append(inv.Incomplete, inventory.IncompleteStorage)
 		}
+	case len(opts.SmartctlFiles) > 0:
+		drives, warnings, err := readSmartctlFiles(opts.SmartctlFiles, stdin)
+		if err != nil {
+			return nil, err
+		}
+		inv.StorageDevices = drives
+		inv.Warnings = append(inv.Warnings, warnings...)
+		inv.Sources = append(inv.Sources, "smartctl")
 	}
 
 	var host *memledgerv1.Host

@@ -54,7 +54,7 @@ func storageDevice(d *storage.Drive) (*memledgerv1.StorageDevice, []*memledgerv1
 		dev.PciSubsystemVendorId = pciID(d.PCISubsystemVendor)
 		dev.PciSubsystemDeviceId = pciID(d.PCISubsystemDevice)
 	}
-	res := maker.IdentifyDrive(maker.DriveFacts{
+	return dev, identifyDrive(dev, maker.DriveFacts{
 		Model:              d.Model,
 		VendorRaw:          d.VendorRaw,
 		Transport:          d.Transport,
@@ -66,16 +66,23 @@ func storageDevice(d *storage.Drive) (*memledgerv1.StorageDevice, []*memledgerv1
 		EUI64:              d.EUI64,
 		NGUID:              d.NGUID,
 		Media:              driveMedia(d),
-	})
+	}, d.Name)
+}
+
+// identifyDrive sets dev's kind, maker, controller maker and OEM from what
+// its source says about it (the live host's sysfs and udev, or smartctl
+// output), and returns maker.IdentifyDrive's warnings about subject.
+func identifyDrive(dev *memledgerv1.StorageDevice, facts maker.DriveFacts, subject string) []*memledgerv1.Warning {
+	res := maker.IdentifyDrive(facts)
 	dev.Kind = driveKindProto(res.Kind)
 	dev.Vendor = inventory.VendorProto(res.Vendor)
 	dev.ControllerVendor = inventory.VendorProto(res.Controller)
 	dev.OemVendor = inventory.VendorProto(res.OEM)
 	var warnings []*memledgerv1.Warning
 	for _, w := range res.Warnings {
-		warnings = append(warnings, warning("vendor", w, d.Name))
+		warnings = append(warnings, warning("vendor", w, subject))
 	}
-	return dev, warnings
+	return warnings
 }
 
 // pciID renders a PCI id as the 4 lowercase hex digits lspci and sysfs use.

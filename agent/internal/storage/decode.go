@@ -143,13 +143,13 @@ func ataString(words []uint16) string {
 	for _, w := range words {
 		b = append(b, byte(w>>8), byte(w))
 	}
-	return cleanText(string(b))
+	return CleanText(string(b))
 }
 
-// cleanText trims white space and NUL padding and replaces invalid UTF-8
+// CleanText trims white space and NUL padding and replaces invalid UTF-8
 // and control characters with U+FFFD, so that hostile or corrupt device
 // strings stay printable and valid for protobuf string fields.
-func cleanText(s string) string {
+func CleanText(s string) string {
 	s = strings.Trim(s, " \t\r\n\x00")
 	clean := true
 	for _, r := range s {
@@ -193,7 +193,7 @@ func parsePCIID(s string) (uint16, error) {
 // lower-cases hex; kernel wwids ("naa.", "eui.", "nvme.", "uuid.") pass
 // through. It returns "" for T10 vendor identifiers and empty input.
 func normalizeWWN(s string) string {
-	s = cleanText(s)
+	s = CleanText(s)
 	switch {
 	case s == "" || strings.HasPrefix(s, "t10."):
 		return ""

@@ -210,8 +210,8 @@ func TestCleanText(t *testing.T) {
 		{"", ""},
 	}
 	for _, tc := range tests {
-		if got := cleanText(tc.in); got != tc.want {
-			t.Errorf("cleanText(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := CleanText(tc.in); got != tc.want {
+			t.Errorf("CleanText(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

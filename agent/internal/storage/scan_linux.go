@@ -122,7 +122,7 @@ func (s *scanner) text(rel string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return cleanText(string(b)), nil
+	return CleanText(string(b)), nil
 }
 
 func (s *scanner) exists(rel string) bool {
@@ -220,7 +220,7 @@ func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
 	case TransportMMC:
 		s.fillMMC(&drv, dc)
 	case TransportSATA, TransportSAS, TransportUSB, TransportSCSI:
-		drv.VendorRaw = cleanText(vendor)
+		drv.VendorRaw = CleanText(vendor)
 		kernelWWN, identifyWWN = s.fillSCSI(&drv, dc)
 	}
 
@@ -232,14 +232,14 @@ func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
 		// ghw's serial comes from the same udev record (SCSI_IDENT_SERIAL,
 		// ID_SCSI_SERIAL, ID_SERIAL_SHORT, ID_SERIAL); a record Scan
 		// rejected as corrupt is not trusted through ghw either.
-		drv.SerialNumber = cleanText(ghwString(d.SerialNumber))
+		drv.SerialNumber = CleanText(ghwString(d.SerialNumber))
 	}
 	if drv.SerialNumber == "" && drv.Transport == TransportVirtio && devpath != "" {
 		// virtio_blk's own attribute; empty when the host set no serial.
 		drv.SerialNumber, _ = s.text(devpath + "/serial")
 	}
 	if drv.Firmware == "" {
-		drv.Firmware = cleanText(dc.udev["ID_REVISION"])
+		drv.Firmware = CleanText(dc.udev["ID_REVISION"])
 	}
 
 	drv.WWN = normalizeWWN(kernelWWN)
@@ -430,7 +430,7 @@ func (s *scanner) fillSCSI(drv *Drive, dc *driveCtx) (kernelWWN, identifyWWN str
 	if drv.Model == "" && sdev != "" {
 		raw, err := s.read(sdev + "/model")
 		if err == nil {
-			drv.Model, drv.ModelSource = cleanText(string(raw)), ModelFromSysfs
+			drv.Model, drv.ModelSource = CleanText(string(raw)), ModelFromSysfs
 			// The INQUIRY product field is 16 bytes; a model filling it
 			// may have been longer.
 			if len(strings.TrimRight(string(raw), "\n")) >= 16 && len(drv.Model) >= 16 {
@@ -439,7 +439,7 @@ func (s *scanner) fillSCSI(drv *Drive, dc *driveCtx) (kernelWWN, identifyWWN str
 		}
 	}
 	if drv.Firmware == "" {
-		drv.Firmware = cleanText(dc.udev["ID_REVISION"])
+		drv.Firmware = CleanText(dc.udev["ID_REVISION"])
 		if drv.Firmware != "" && dc.udev["ID_ATA"] == "1" && dc.udev["SCSI_REVISION"] == dc.udev["ID_REVISION"] {
 			s.warn(dc.name, "firmware %q is the 4-character SCSI INQUIRY revision (sg3_utils' udev rules replaced ata_id's); the drive's own revision may be longer", drv.Firmware)
 		}
@@ -506,11 +506,11 @@ func (s *scanner) modelFromUdev(drv *Drive, dc *driveCtx) {
 		if err != nil {
 			s.warn(dc.name, "udev ID_MODEL_ENC not used: %v", err)
 		} else {
-			model, source = cleanText(m), ModelFromUdev
+			model, source = CleanText(m), ModelFromUdev
 		}
 	}
 	if model == "" {
-		model, source = cleanText(dc.udev["ID_MODEL"]), ModelFromUdevID
+		model, source = CleanText(dc.udev["ID_MODEL"]), ModelFromUdevID
 		if dc.transport == TransportNVMe {
 			source = ModelFromUdev
 		}
@@ -530,10 +530,10 @@ func (s *scanner) modelFromUdev(drv *Drive, dc *driveCtx) {
 			if strings.Contains(rest, "_") {
 				// Past the cut, '_' may have been a space or an '_':
 				// keep udev's spelling rather than guess.
-				model, source = cleanText(full), ModelFromUdevSerial
+				model, source = CleanText(full), ModelFromUdevSerial
 				s.warn(dc.name, "udev's ID_MODEL is cut to 16 characters; model %q taken from ID_SERIAL, where udev wrote spaces as '_'", model)
 			} else {
-				model = cleanText(model + rest)
+				model = CleanText(model + rest)
 			}
 		}
 	}
