@@ -95,19 +95,32 @@ func TestScanIncomplete(t *testing.T) {
 
 // TestScanSMBIOSFileIncomplete: a dump whose memory device record cannot
 // be decoded (left out of the modules) is incomplete memory; an intact
-// one is complete. (A dump cut short is refused: TestScanSMBIOSFileErrors.)
+// one is complete memory. A dump reads no drive: storage is incomplete
+// unless smartctl output gives the drives, and smartctl output alone
+// reads no module. (A dump cut short is refused: TestScanSMBIOSFileErrors.)
 func TestScanSMBIOSFileIncomplete(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
+	smartctl := writeFile(t, dir, "smartctl.txt", []byte("Device Model:     MTFDDAK960TDS\nSerial Number:    1234567890AB\n"))
 	for name, tc := range map[string]struct {
-		table []byte
-		want  []string
+		table    []byte
+		smartctl bool
+		want     []string
 	}{
-		"intact":          {syntheticTable(), nil},
-		"record left out": {shortRecordTable(), []string{inventory.IncompleteMemory}},
+		"intact":                    {syntheticTable(), false, []string{inventory.IncompleteStorage}},
+		"record left out":           {shortRecordTable(), false, []string{inventory.IncompleteMemory, inventory.IncompleteStorage}},
+		"intact, smartctl":          {syntheticTable(), true, nil},
+		"record left out, smartctl": {shortRecordTable(), true, []string{inventory.IncompleteMemory}},
+		"smartctl alone":            {nil, true, []string{inventory.IncompleteMemory}},
 	} {
-		file := writeFile(t, dir, name+"/dump.bin", smbiostest.DumpBin(smbiostest.EntryPoint30(3, 2, 0, uint32(len(tc.table))), tc.table))
-		inv, err := Scan(context.Background(), Options{SMBIOSFile: file})
+		var opts Options
+		if tc.table != nil {
+			opts.SMBIOSFile = writeFile(t, dir, name+"/dump.bin", smbiostest.DumpBin(smbiostest.EntryPoint30(3, 2, 0, uint32(len(tc.table))), tc.table))
+		}
+		if tc.smartctl {
+			opts.SmartctlFiles, opts.HostID = []string{smartctl}, "h1"
+		}
+		inv, err := Scan(context.Background(), opts)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

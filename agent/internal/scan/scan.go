@@ -82,8 +82,9 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 		facts = &dmiFacts{} // SPD images or smartctl output alone: no DMI source at all
 		if len(opts.SPDFiles) == 0 {
 			// No module was read, so none may count as gone: the
-			// collector leaves a host's memory as it stands when a
-			// warning of an SMBIOS source says why it was not read.
+			// inventory names its memory incomplete, and the warning
+			// of an SMBIOS source tells older collectors the same.
+			facts.incomplete = true
 			facts.warnings = append(facts.warnings, warning("smbios", "no memory modules read: the inputs are smartctl output only (add --smbios, --dmidecode or --spd for the modules)", ""))
 		}
 	default:
@@ -152,6 +153,11 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 		inv.StorageDevices = drives
 		inv.Warnings = append(inv.Warnings, warnings...)
 		inv.Sources = append(inv.Sources, "smartctl")
+	default:
+		// Dumps and SPD images without smartctl output read no drive:
+		// sent to a collector, such an inventory must not remove the
+		// host's drives.
+		inv.Incomplete = append(inv.Incomplete, inventory.IncompleteStorage)
 	}
 
 	var host *memledgerv1.Host

@@ -99,13 +99,15 @@ type Inventory struct {
 	// What the scan could not read, or read with doubts, and why.
 	Warnings []*Warning `protobuf:"bytes,6,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	// The sources the scan used, in order of preference: "smbios", "udev",
-	// "dmidecode", "spd", "sysfs".
+	// "dmidecode", "spd", "sysfs", "smartctl".
 	Sources []string `protobuf:"bytes,7,rep,name=sources,proto3" json:"sources,omitempty"`
 	// The domains this scan could not read completely: "memory" (the memory
 	// modules and the platform facts read with them: neither the SMBIOS
-	// tables nor udev's copy of them could be read, or the SMBIOS table is
-	// damaged and its decoding stopped before its end) and "storage" (the
-	// block-device listing itself failed). The parts listed in such a domain,
+	// tables nor udev's copy of them could be read, the SMBIOS table is
+	// damaged and its decoding stopped before its end, or the scan read
+	// smartctl output alone) and "storage" (the block-device listing itself
+	// failed, or the scan read dumps or SPD images and no smartctl output).
+	// The parts listed in such a domain,
 	// if any, are a subset of the host's: a part left out is not a part
 	// removed. Empty when the scan read everything, and in inventories from
 	// agents that predate the field. The warnings say why.
