@@ -670,3 +670,86 @@ func sdDevNum(idx int) (major, minor int, ok bool) {
 	}
 	return major, (idx % 16) * 16, true
 }
+
+// LinkOut replaces the file rel with a symbolic link that, followed from
+// this machine's root, leads out of the tree to a file under outside (a
+// directory beside the tree, mirroring its layout) holding outsideData,
+// and, followed as a process chrooted to the tree follows it, to a file
+// inside the tree holding treeData. absolute picks the link's form: the
+// outside file's absolute path (inside the tree: that path under the
+// root), or enough "../" to climb out of the tree (inside: ".." stops at
+// the root). Links on the way to rel are followed first, so rel may name a
+// file through sys/block/<disk> or sys/class/dmi/id. Tests use it to check
+// that a scan of the tree reads the tree's file, never the one outside.
+func (b *Builder) LinkOut(rel string, absolute bool, outside string, treeData, outsideData []byte) {
+	rel = filepath.FromSlash(rel)
+	if !b.ok() || !b.checkRel(rel) {
+		return
+	}
+	rootReal, err := filepath.EvalSymlinks(b.root)
+	if err != nil {
+		b.fail("LinkOut %s: %w", rel, err)
+		return
+	}
+	outsideAbs, err := filepath.Abs(outside)
+	if err != nil {
+		b.fail("LinkOut %s: %w", rel, err)
+		return
+	}
+	parent, err := filepath.EvalSymlinks(filepath.Join(b.root, filepath.Dir(rel)))
+	if err != nil {
+		b.fail("LinkOut %s: %w", rel, err)
+		return
+	}
+	dir, err := filepath.Rel(rootReal, parent)
+	if err != nil || !filepath.IsLocal(dir) {
+		b.fail("LinkOut %s: its directory %s is not inside the tree", rel, parent)
+		return
+	}
+	// The file's own path in the tree, links resolved: where the outside
+	// copy and the link's target lie below their directories.
+	real := filepath.Join(dir, filepath.Base(rel))
+	up, err := filepath.Rel(rootReal, outsideAbs)
+	if err != nil || filepath.IsLocal(up) {
+		b.fail("LinkOut %s: %s is not outside the tree", rel, outside)
+		return
+	}
+	var text, inTree string
+	if absolute {
+		text = filepath.Join(outsideAbs, real)
+		inTree = filepath.Join(strings.TrimPrefix(outsideAbs, string(filepath.Separator)), real)
+	} else {
+		depth := 0
+		if dir != "." {
+			depth = len(strings.Split(dir, string(filepath.Separator)))
+		}
+		text = strings.Repeat("../", depth) + filepath.ToSlash(filepath.Join(up, real))
+		// Chrooted, every ".." past the root stays at the root.
+		below := filepath.ToSlash(up)
+		for strings.HasPrefix(below, "../") {
+			below = strings.TrimPrefix(below, "../")
+		}
+		inTree = filepath.Join(filepath.FromSlash(below), real)
+	}
+	outFile := filepath.Join(outsideAbs, real)
+	if err := os.MkdirAll(filepath.Dir(outFile), 0o755); err != nil {
+		b.fail("LinkOut %s: %w", rel, err)
+		return
+	}
+	if err := os.WriteFile(outFile, outsideData, 0o644); err != nil {
+		b.fail("LinkOut %s: %w", rel, err)
+		return
+	}
+	b.write(inTree, treeData, 0o444)
+	if !b.ok() {
+		return
+	}
+	p := filepath.Join(rootReal, real)
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		b.fail("replace %s: %w", rel, err)
+		return
+	}
+	if err := os.Symlink(text, p); err != nil {
+		b.fail("link %s -> %s: %w", rel, text, err)
+	}
+}

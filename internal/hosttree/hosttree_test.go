@@ -376,6 +376,11 @@ func TestBuilderErrors(t *testing.T) {
 		{"dmi key", func(b *Builder) { b.DMIID(map[string]string{"../x": "y"}) }, `key "../x"`},
 		{"escaping WriteFile", func(b *Builder) { b.WriteFile("../outside", []byte("x")) }, "not a relative path inside the tree"},
 		{"absolute Symlink", func(b *Builder) { b.Symlink("/etc/x", "etc/y") }, "not a relative path inside the tree"},
+		{"LinkOut to inside", func(b *Builder) {
+			b.MachineID("x")
+			b.LinkOut("etc/machine-id", true, filepath.Join(b.Root(), "x"), nil, nil)
+		}, "is not outside the tree"},
+		{"LinkOut of nothing", func(b *Builder) { b.LinkOut("etc/none/x", true, "/nonexistent", nil, nil) }, "LinkOut"},
 		{"dm over missing", func(b *Builder) { b.AddDM("dm-0", "v", 1<<20, "sdq1") }, "lower device sdq1"},
 		{"loop name", func(b *Builder) { b.AddLoop("loopy", 1<<20, "") }, `name "loopy"`},
 		{"usb port", func(b *Builder) {
@@ -410,6 +415,40 @@ func TestBuilderErrors(t *testing.T) {
 				t.Errorf("a call after the error wrote etc/hostname (stat: %v)", statErr)
 			}
 		})
+	}
+}
+
+// A LinkOut link leads out of the tree from this machine's root and to
+// the tree's own copy when resolved as a chrooted process would.
+func TestLinkOut(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	root, outside := filepath.Join(base, "root"), filepath.Join(base, "outside")
+	b := New(root)
+	b.OSRelease("debian", "12", "Debian GNU/Linux 12 (bookworm)")
+	b.AddSATA(SATA{Name: "sda", Model: "M", Serial: "S", Firmware: "F", SizeBytes: 1 << 20, PCIAddr: "0000:00:17.0"})
+	b.LinkOut("etc/os-release", true, outside, []byte("tree os"), []byte("outside os"))
+	b.LinkOut("sys/block/sda/size", false, outside, []byte("tree size"), []byte("outside size"))
+	if err := b.Err(); err != nil {
+		t.Fatal(err)
+	}
+	sizeDir := resolve(t, root, "sys/block/sda")
+	for _, tc := range []struct {
+		rel, text, inTree string
+	}{
+		{"etc/os-release", filepath.Join(outside, "etc/os-release"), filepath.Join(strings.TrimPrefix(outside, "/"), "etc/os-release")},
+		{sizeDir + "/size", strings.Repeat("../", strings.Count(sizeDir, "/")+1) + "../outside/" + sizeDir + "/size", "outside/" + sizeDir + "/size"},
+	} {
+		text, err := os.Readlink(filepath.Join(root, tc.rel))
+		if err != nil || text != tc.text {
+			t.Errorf("%s -> %q (%v), want -> %q", tc.rel, text, err, tc.text)
+		}
+		if got := readTree(t, root, tc.rel); !strings.HasPrefix(got, "outside ") {
+			t.Errorf("%s followed from this machine's root reads %q, want the outside copy", tc.rel, got)
+		}
+		if got := readTree(t, root, tc.inTree); !strings.HasPrefix(got, "tree ") {
+			t.Errorf("%s, where %s leads chrooted, reads %q, want the tree's copy", tc.inTree, tc.rel, got)
+		}
 	}
 }
 

@@ -4,10 +4,8 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +54,8 @@ var i2cDevName = lazyregexp.New(`^([0-9]+)-([0-9a-fA-F]{4})$`)
 // directory ("/" on a live system; a copied or fake tree in tests). It looks
 // at root/sys/bus/i2c/drivers/{at24,ee1004,spd5118}/<bus>-<addr> (symlinks into
 // /sys/devices/...), keeping at24 devices only when their "name" is "spd".
+// Every path is read as a process chrooted to root reads it: links resolve
+// inside root (fileutil.ReadFileInRoot and its kin), never out of it.
 //
 // Problems with one device (typically permission: eeprom files are 0400 or
 // 0600 root) are returned as errors for that device and do not stop the
@@ -63,14 +63,14 @@ var i2cDevName = lazyregexp.New(`^([0-9]+)-([0-9a-fA-F]{4})$`)
 // that a module is present but unreadable. A driver directory that does not
 // exist (module not loaded) is not an error. Results are sorted by bus,
 // address and driver.
-func Find(root string) ([]EEPROM, []error) {
+func Find(root *os.Root) ([]EEPROM, []error) {
 	var (
 		found []EEPROM
 		errs  []error
 	)
 	for _, drv := range spdDrivers {
-		rel := filepath.Join("sys", "bus", "i2c", "drivers", drv.name)
-		entries, err := os.ReadDir(filepath.Join(root, rel))
+		rel := "sys/bus/i2c/drivers/" + drv.name
+		entries, err := fileutil.ReadDirInRoot(root, rel)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, fmt.Errorf("spd: list %s driver devices: %w", drv.name, err))
@@ -88,9 +88,9 @@ func Find(root string) ([]EEPROM, []error) {
 				errs = append(errs, fmt.Errorf("spd: device name %q under %s: bad bus or address", ent.Name(), rel))
 				continue
 			}
-			devRel := filepath.Join(rel, ent.Name())
+			devRel := rel + "/" + ent.Name()
 			if drv.wantName != "" {
-				name, err := readSmall(filepath.Join(root, devRel, "name"))
+				name, err := readSmall(root, devRel+"/name")
 				if err != nil {
 					errs = append(errs, fmt.Errorf("spd: read name of %s: %w", devRel, err))
 					continue
@@ -100,7 +100,7 @@ func Find(root string) ([]EEPROM, []error) {
 				}
 			}
 			e := EEPROM{Path: eepromPath(root, devRel, ent.Name()), Driver: drv.name, Bus: bus, Address: int(addr)}
-			data, err := readEEPROM(filepath.Join(root, e.Path))
+			data, err := readEEPROM(root, e.Path)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("spd: read %s (driver %s, bus %d, address 0x%02x): %w", e.Path, drv.name, bus, addr, err))
 			} else {
@@ -118,28 +118,20 @@ func Find(root string) ([]EEPROM, []error) {
 // eepromPath prefers the stable sys/bus/i2c/devices/<dev>/eeprom name (the
 // same file as through the driver link) and falls back to the driver path
 // when the devices link is absent, as in minimal fake trees.
-func eepromPath(root, devRel, dev string) string {
-	canonical := filepath.Join("sys", "bus", "i2c", "devices", dev, "eeprom")
-	if _, err := os.Stat(filepath.Join(root, canonical)); err == nil {
-		return filepath.ToSlash(canonical)
+func eepromPath(root *os.Root, devRel, dev string) string {
+	canonical := "sys/bus/i2c/devices/" + dev + "/eeprom"
+	if _, err := fileutil.StatInRoot(root, canonical); err == nil {
+		return canonical
 	}
-	return filepath.ToSlash(filepath.Join(devRel, "eeprom"))
+	return devRel + "/eeprom"
 }
 
 // readEEPROM reads at most maxEEPROMRead bytes and fails on anything larger,
 // so a wrong file cannot make the agent read without bound.
-func readEEPROM(path string) ([]byte, error) {
-	f, err := fileutil.OpenInput(path)
+func readEEPROM(root *os.Root, rel string) ([]byte, error) {
+	data, err := fileutil.ReadFileInRoot(root, rel, maxEEPROMRead)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxEEPROMRead+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxEEPROMRead {
-		return nil, fmt.Errorf("more than %d bytes, not an SPD EEPROM", maxEEPROMRead)
 	}
 	if len(data) == 0 {
 		return nil, errors.New("eeprom file is empty")
@@ -147,12 +139,11 @@ func readEEPROM(path string) ([]byte, error) {
 	return data, nil
 }
 
+// maxNameRead bounds a device's name attribute (an I2C client name is at
+// most 20 bytes).
+const maxNameRead = 256
+
 // readSmall reads a short sysfs attribute file.
-func readSmall(path string) ([]byte, error) {
-	f, err := fileutil.OpenInput(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, 256))
+func readSmall(root *os.Root, rel string) ([]byte, error) {
+	return fileutil.ReadFileInRoot(root, rel, maxNameRead)
 }

@@ -38,6 +38,17 @@ func newFakeSysfs(t *testing.T) *fakeSysfs {
 	return &fakeSysfs{t: t, root: root}
 }
 
+// openRoot opens dir as the host root Find reads.
+func openRoot(t *testing.T, dir string) *os.Root {
+	t.Helper()
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
 func writeFile(t *testing.T, path string, data []byte, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, data, mode); err != nil {
@@ -85,7 +96,7 @@ func TestFind(t *testing.T) {
 	tree.add("at24", "0-0053", "spd", ddr3img, true)
 	tree.add("at24", "0-0057", "24c02", notSPD, true) // board EEPROM, not an SPD
 
-	got, errs := Find(tree.root)
+	got, errs := Find(openRoot(t, tree.root))
 	if len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}
@@ -132,7 +143,7 @@ func TestFindPerDeviceErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, errs := Find(tree.root)
+	got, errs := Find(openRoot(t, tree.root))
 	if len(got) != 5 {
 		t.Fatalf("found %d devices, want 5 (all but the nameless one): %+v", len(got), got)
 	}
@@ -144,7 +155,7 @@ func TestFindPerDeviceErrors(t *testing.T) {
 			t.Errorf("device %s has data despite a read error", e.Path)
 		}
 	}
-	wantErrs := []string{"0-0051/eeprom", "0-0052/eeprom", "more than 4096", "0-0053/eeprom", "empty", "0-0054/eeprom", "0-0055"}
+	wantErrs := []string{"0-0051/eeprom", "0-0052/eeprom", "larger than 4 KiB", "0-0053/eeprom", "empty", "0-0054/eeprom", "0-0055"}
 	joined := ""
 	for _, err := range errs {
 		joined += err.Error() + "\n"
@@ -175,7 +186,7 @@ func TestFindPermissionDenied(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "eeprom"), 0o000); err != nil {
 		t.Fatal(err)
 	}
-	got, errs := Find(tree.root)
+	got, errs := Find(openRoot(t, tree.root))
 	if len(got) != 1 || got[0].Data != nil {
 		t.Fatalf("got %+v, want one listed device without data", got)
 	}
@@ -186,7 +197,7 @@ func TestFindPermissionDenied(t *testing.T) {
 
 func TestFindNoDrivers(t *testing.T) {
 	root := t.TempDir() // no sys at all: drivers not loaded, nothing to report
-	got, errs := Find(root)
+	got, errs := Find(openRoot(t, root))
 	if len(got) != 0 || len(errs) != 0 {
 		t.Fatalf("Find on empty root = %v, %v", got, errs)
 	}

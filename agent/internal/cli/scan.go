@@ -53,6 +53,11 @@ A maker that cannot be identified is reported unknown, never guessed.
 Instead of this host, scan can read a "dmidecode --dump-bin" file or raw
 table (--smbios) or dmidecode text from a support bundle (--dmidecode).
 
+With --root, scan reads a captured host tree (an unpacked snapshot) as that
+host: its symbolic links resolve inside DIR as if chrooted there, so a link
+to /etc/machine-id, "../../..", or any sysfs link leads to the tree's file,
+never to this machine's.
+
 With --spd, SPD EEPROM images (binary, hexdump -C, i2cdump or plain hex) are
 decoded and merged: the SPD names the DRAM die maker as well as the module
 maker. On a live host the EEPROMs exposed by the ee1004, spd5118 and at24
@@ -90,7 +95,7 @@ Exit status: 0 success (warnings included), 1 error, 3 policy violations found.`
 	cmdutil.OutputFlag(fl, &f.output)
 	fl.StringVar(&f.smbiosFile, "smbios", "", "read SMBIOS from `FILE` (dmidecode --dump-bin output or a raw table) instead of this host")
 	fl.StringVar(&f.dmidecodeFile, "dmidecode", "", "read dmidecode text from `FILE` (\"-\" for stdin) instead of this host")
-	fl.StringVar(&f.root, "root", "/", "read the host's files under `DIR` (a captured host tree) instead of /")
+	fl.StringVar(&f.root, "root", "/", "read the host's files under `DIR` (a captured host tree; its links resolve inside DIR) instead of /")
 	fl.StringVar(&f.hostID, "host-id", "", "host identity to report (default: /etc/machine-id; for dumps: the SMBIOS system UUID)")
 	fl.StringVar(&f.hostname, "hostname", "", "host name to report (default: this host's; useful with --smbios/--dmidecode)")
 	fl.StringArrayVar(&f.labels, "label", nil, "attach a host label `KEY=VALUE` (repeatable), e.g. --label site=fra1 --label cii=true")

@@ -5,8 +5,9 @@
 // it touches no ledger data).
 //
 // Every check yields one Result, OK, WARN or FAIL, with a hint for anything
-// not OK. Every host path is read under Options.Root so that the checks run
-// over captured or synthetic host trees in tests.
+// not OK. Every host path is read under Options.Root, as a process chrooted
+// there reads it (links resolve inside the root), so that the checks run
+// over captured or synthetic host trees as a scan reads them.
 package doctor
 
 import (
@@ -25,6 +26,7 @@ import (
 	"github.com/memledger/memledger/agent/internal/agentconfig"
 	"github.com/memledger/memledger/agent/internal/send"
 	"github.com/memledger/memledger/agent/internal/storage"
+	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/pki"
 	"github.com/memledger/memledger/internal/smbios"
 	"github.com/memledger/memledger/internal/spd"
@@ -92,12 +94,20 @@ func Run(ctx context.Context, opts Options) []Result {
 	if opts.CertWarn <= 0 {
 		opts.CertWarn = 30 * 24 * time.Hour
 	}
-	results := []Result{
-		checkConfig(opts),
-		checkSMBIOS(opts.Root),
-		checkUdev(opts.Root),
-		checkSPD(opts.Root),
-		checkStorage(ctx, opts.Root),
+	results := []Result{checkConfig(opts)}
+	if tree, err := os.OpenRoot(opts.Root); err != nil {
+		results = append(results, Result{
+			Check: "root", Status: Fail,
+			Message: "cannot open the host root: " + err.Error(),
+			Hint:    "name an existing directory (a captured host tree) or / for this host",
+		})
+	} else {
+		defer tree.Close()
+		results = append(results,
+			checkSMBIOS(tree),
+			checkUdev(tree),
+			checkSPD(tree),
+			checkStorage(ctx, tree))
 	}
 	if opts.Config == nil {
 		return results
@@ -151,14 +161,15 @@ func checkConfig(opts Options) Result {
 	return r
 }
 
-func checkSMBIOS(root string) Result {
+// maxTableBytes bounds the SMBIOS table and udev record doctor reads.
+const maxTableBytes = 64 << 20
+
+func checkSMBIOS(root *os.Root) Result {
 	r := Result{Check: "smbios"}
-	entryPath := filepath.Join(root, "sys/firmware/dmi/tables/smbios_entry_point")
-	tablePath := filepath.Join(root, "sys/firmware/dmi/tables/DMI")
-	entry, err := os.ReadFile(entryPath)
+	entry, err := fileutil.ReadFileInRoot(root, "sys/firmware/dmi/tables/smbios_entry_point", maxTableBytes)
 	var table []byte
 	if err == nil {
-		table, err = os.ReadFile(tablePath)
+		table, err = fileutil.ReadFileInRoot(root, "sys/firmware/dmi/tables/DMI", maxTableBytes)
 	}
 	switch {
 	case errors.Is(err, fs.ErrPermission):
@@ -190,9 +201,9 @@ func checkSMBIOS(root string) Result {
 	return r
 }
 
-func checkUdev(root string) Result {
+func checkUdev(root *os.Root) Result {
 	r := Result{Check: "udev"}
-	data, err := os.ReadFile(filepath.Join(root, "run/udev/data/+dmi:id"))
+	data, err := fileutil.ReadFileInRoot(root, "run/udev/data/+dmi:id", maxTableBytes)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		r.Status, r.Message = Warn, "no udev DMI database (/run/udev/data/+dmi:id): no fallback when SMBIOS is not readable"
@@ -213,7 +224,7 @@ func checkUdev(root string) Result {
 	return r
 }
 
-func checkSPD(root string) Result {
+func checkSPD(root *os.Root) Result {
 	r := Result{Check: "spd"}
 	eeproms, errs := spd.Find(root)
 	readable := 0
@@ -238,7 +249,7 @@ func checkSPD(root string) Result {
 	return r
 }
 
-func checkStorage(ctx context.Context, root string) Result {
+func checkStorage(ctx context.Context, root *os.Root) Result {
 	r := Result{Check: "storage"}
 	drives, warnings, err := storage.Scan(ctx, root)
 	switch {

@@ -124,6 +124,22 @@ func TestConfigErrorFails(t *testing.T) {
 	}
 }
 
+// A root that cannot be opened fails once, by name, instead of each host
+// check reporting its files missing.
+func TestMissingRootFails(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nothing")
+	res := byCheck(Run(context.Background(), Options{Root: missing, ConfigErr: errors.New("no config")}))
+	r := res["root"]
+	if r.Status != Fail || !strings.Contains(r.Message, missing) || r.Hint == "" {
+		t.Errorf("root check: %+v, want a failure naming %s", r, missing)
+	}
+	for _, c := range []string{"smbios", "udev", "spd", "storage"} {
+		if _, ok := res[c]; ok {
+			t.Errorf("%s checked under a root that cannot be opened", c)
+		}
+	}
+}
+
 func TestStateDir(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(file, nil, 0o600)

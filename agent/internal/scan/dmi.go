@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path/filepath"
+	"os"
 	"strings"
 
-	"github.com/jaypipes/ghw"
 	"github.com/memledger/memledger/internal/dmidecode"
 	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/smbios"
@@ -21,6 +20,7 @@ const (
 	sysEntryPointPath = "sys/firmware/dmi/tables/smbios_entry_point"
 	sysDMITablePath   = "sys/firmware/dmi/tables/DMI"
 	sysDMIIDDir       = "sys/class/dmi/id"
+	deviceTreeDir     = "sys/firmware/devicetree/base"
 )
 
 // maxInputBytes bounds what we read from a single table, dump or text file.
@@ -134,10 +134,10 @@ func factsFromTable(table *smbios.Table, source, subject string) *dmiFacts {
 // the udev database when they are unreadable (not root) or absent. It never
 // fails: a host without SMBIOS (many virtual machines, some ARM boards) is
 // still a host, and the warnings say what could not be read and why.
-func fromLiveHost(root string) *dmiFacts {
+func fromLiveHost(tree *os.Root) *dmiFacts {
 	var warnings []*memledgerv1.Warning
-	entry, errEntry := readLimited(filepath.Join(root, sysEntryPointPath), nil)
-	table, errTable := readLimited(filepath.Join(root, sysDMITablePath), nil)
+	entry, errEntry := fileutil.ReadFileInRoot(tree, sysEntryPointPath, maxInputBytes)
+	table, errTable := fileutil.ReadFileInRoot(tree, sysDMITablePath, maxInputBytes)
 	switch {
 	case errEntry == nil && errTable == nil:
 		t, err := smbios.ParseSysfs(entry, table)
@@ -160,13 +160,13 @@ func fromLiveHost(root string) *dmiFacts {
 		warnings = append(warnings, warning("smbios", explainReadError("cannot read the SMBIOS tables", err), "/sys/firmware/dmi/tables"))
 	}
 
-	udev, err := readLimited(filepath.Join(root, udevDMIPath), nil)
+	udev, err := fileutil.ReadFileInRoot(tree, udevDMIPath, maxInputBytes)
 	if err == nil {
 		devices, perr := parseUdevDMI(udev)
 		if perr == nil {
 			facts := &dmiFacts{source: "udev", devices: devices, warnings: warnings}
 			facts.warnings = append(facts.warnings, warning("udev", "using the udev database (systemd's dmi_memory_id) instead of the SMBIOS tables: module manufacturer ids are kept, but some fields may be missing", "/"+udevDMIPath))
-			facts.system, facts.baseboard = readDMIID(root)
+			facts.system, facts.baseboard = readDMIID(tree)
 			return facts
 		}
 		warnings = append(warnings, warning("udev", "cannot parse the udev DMI database: "+perr.Error(), "/"+udevDMIPath))
@@ -174,7 +174,7 @@ func fromLiveHost(root string) *dmiFacts {
 		warnings = append(warnings, warning("udev", explainReadError("cannot read the udev DMI database", err), "/"+udevDMIPath))
 	}
 	facts := &dmiFacts{source: "", warnings: warnings, incomplete: true}
-	facts.system, facts.baseboard = readDMIID(root)
+	facts.system, facts.baseboard = readDMIID(tree)
 	facts.warnings = append(facts.warnings, warning("smbios", "no memory module information available on this host: no readable SMBIOS tables and no udev DMI data (typical of virtual machines and containers)", ""))
 	return facts
 }
@@ -199,48 +199,67 @@ func explainReadError(what string, err error) string {
 }
 
 // readDMIID reads the platform identity the kernel exports under
-// /sys/class/dmi/id (or the device tree on boards without DMI) through ghw.
+// /sys/class/dmi/id, or, on boards without DMI, the device tree's model,
+// serial-number and compatible (the vendor prefix of its first entry).
 // Serial numbers and the UUID there are root-only and stay empty when
 // unreadable.
-func readDMIID(root string) (*smbios.SystemInfo, *smbios.BaseboardInfo) {
-	opts := []any{ghw.WithChroot(root), ghw.WithDisableWarnings()}
-	var sys *smbios.SystemInfo
-	if p, err := ghw.Product(opts...); err == nil {
-		s := smbios.SystemInfo{
-			Manufacturer: known(p.Vendor),
-			ProductName:  known(p.Name),
-			Version:      known(p.Version),
-			SerialNumber: known(p.SerialNumber),
-			UUID:         known(p.UUID),
-			SKUNumber:    known(p.SKU),
-			Family:       known(p.Family),
+//
+// These are our own reads through tree, not ghw's Product and Baseboard:
+// ghw joins its chroot to each path as a string, so a link in a captured
+// tree would lead it to this machine's files, and it cannot be confined to
+// an os.Root.
+func readDMIID(tree *os.Root) (*smbios.SystemInfo, *smbios.BaseboardInfo) {
+	attr := func(dir, name string) string {
+		b, err := fileutil.ReadFileInRoot(tree, dir+"/"+name, maxHostFileBytes)
+		if err != nil {
+			return ""
 		}
-		if s != (smbios.SystemInfo{}) {
-			sys = &s
+		return strings.TrimSpace(strings.Trim(string(b), "\x00"))
+	}
+	isDir := func(rel string) bool {
+		fi, err := fileutil.StatInRoot(tree, rel)
+		return err == nil && fi.IsDir()
+	}
+	var sys smbios.SystemInfo
+	var bb smbios.BaseboardInfo
+	if !isDir(sysDMIIDDir) && isDir(deviceTreeDir) {
+		model, serial := attr(deviceTreeDir, "model"), attr(deviceTreeDir, "serial-number")
+		vendor := ""
+		for c := range strings.SplitSeq(attr(deviceTreeDir, "compatible"), "\x00") {
+			if c = strings.TrimSpace(c); c != "" {
+				vendor, _, _ = strings.Cut(c, ",")
+				break
+			}
+		}
+		sys = smbios.SystemInfo{Manufacturer: vendor, ProductName: model, SerialNumber: serial}
+		bb = smbios.BaseboardInfo{Manufacturer: vendor, Product: model, SerialNumber: serial}
+	} else {
+		sys = smbios.SystemInfo{
+			Manufacturer: attr(sysDMIIDDir, "sys_vendor"),
+			ProductName:  attr(sysDMIIDDir, "product_name"),
+			Version:      attr(sysDMIIDDir, "product_version"),
+			SerialNumber: attr(sysDMIIDDir, "product_serial"),
+			UUID:         attr(sysDMIIDDir, "product_uuid"),
+			SKUNumber:    attr(sysDMIIDDir, "product_sku"),
+			Family:       attr(sysDMIIDDir, "product_family"),
+		}
+		bb = smbios.BaseboardInfo{
+			Manufacturer: attr(sysDMIIDDir, "board_vendor"),
+			Product:      attr(sysDMIIDDir, "board_name"),
+			Version:      attr(sysDMIIDDir, "board_version"),
+			SerialNumber: attr(sysDMIIDDir, "board_serial"),
+			AssetTag:     attr(sysDMIIDDir, "board_asset_tag"),
 		}
 	}
-	var bb *smbios.BaseboardInfo
-	if b, err := ghw.Baseboard(opts...); err == nil {
-		s := smbios.BaseboardInfo{
-			Manufacturer: known(b.Vendor),
-			Product:      known(b.Product),
-			Version:      known(b.Version),
-			SerialNumber: known(b.SerialNumber),
-			AssetTag:     known(b.AssetTag),
-		}
-		if s != (smbios.BaseboardInfo{}) {
-			bb = &s
-		}
+	var sysp *smbios.SystemInfo
+	if sys != (smbios.SystemInfo{}) {
+		sysp = &sys
 	}
-	return sys, bb
-}
-
-// known maps ghw's placeholder for an unreadable value to empty.
-func known(s string) string {
-	if s == "unknown" {
-		return ""
+	var bbp *smbios.BaseboardInfo
+	if bb != (smbios.BaseboardInfo{}) {
+		bbp = &bb
 	}
-	return s
+	return sysp, bbp
 }
 
 func warning(source, message, subject string) *memledgerv1.Warning {

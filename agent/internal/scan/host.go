@@ -20,14 +20,14 @@ import (
 var machineIDPaths = []string{"etc/machine-id", "var/lib/dbus/machine-id"}
 
 // collectHost fills the host identity and operating system facts. Every path
-// is read under root; for the live root ("/") gopsutil's syscalls (uname)
-// are used too.
-func collectHost(ctx context.Context, root, hostID string, labels map[string]string, facts *dmiFacts) (*memledgerv1.Host, []*memledgerv1.Warning) {
+// is read through tree, the root named root; for the live root ("/")
+// gopsutil's syscalls (uname) are used too.
+func collectHost(ctx context.Context, root string, tree *os.Root, hostID string, labels map[string]string, facts *dmiFacts) (*memledgerv1.Host, []*memledgerv1.Warning) {
 	var warnings []*memledgerv1.Warning
 	h := &memledgerv1.Host{HostId: hostID, Labels: labels}
 	if h.HostId == "" {
 		for _, p := range machineIDPaths {
-			if id := readTrimmed(filepath.Join(root, p)); id != "" {
+			if id := readTrimmed(tree, p); id != "" {
 				h.HostId = id
 				break
 			}
@@ -53,13 +53,13 @@ func collectHost(ctx context.Context, root, hostID string, labels map[string]str
 		// /usr/bin files and caches virtualization for the process. So
 		// the tree's own files are read instead, and nothing of the
 		// machine we run on leaks into the inventory.
-		h.Hostname = readTrimmed(filepath.Join(root, "proc/sys/kernel/hostname"))
+		h.Hostname = readTrimmed(tree, "proc/sys/kernel/hostname")
 		if h.Hostname == "" {
-			h.Hostname = readTrimmed(filepath.Join(root, "etc/hostname"))
+			h.Hostname = readTrimmed(tree, "etc/hostname")
 		}
-		h.Os = osRelease(root)
-		h.Kernel = readTrimmed(filepath.Join(root, "proc/sys/kernel/osrelease"))
-		h.Architecture = readTrimmed(filepath.Join(root, "proc/sys/kernel/arch"))
+		h.Os = osRelease(tree)
+		h.Kernel = readTrimmed(tree, "proc/sys/kernel/osrelease")
+		h.Architecture = readTrimmed(tree, "proc/sys/kernel/arch")
 	}
 
 	if facts != nil {
@@ -92,8 +92,9 @@ func isLiveRoot(root string) bool {
 // hostname, os-release): a captured tree may hold anything at their paths.
 const maxHostFileBytes = 64 << 10
 
-func readTrimmed(path string) string {
-	b, err := fileutil.ReadFileLimit(path, maxHostFileBytes)
+// readTrimmed reads the small file rel under tree, "" when unreadable.
+func readTrimmed(tree *os.Root, rel string) string {
+	b, err := fileutil.ReadFileInRoot(tree, rel, maxHostFileBytes)
 	if err != nil {
 		return ""
 	}
@@ -137,9 +138,9 @@ func realUUID(u string) bool {
 
 // osRelease describes the operating system of a captured tree from its
 // os-release file as gopsutil does for the live host: "ID VERSION_ID".
-func osRelease(root string) string {
+func osRelease(tree *os.Root) string {
 	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
-		data, err := fileutil.ReadFileLimit(filepath.Join(root, p), maxHostFileBytes)
+		data, err := fileutil.ReadFileInRoot(tree, p, maxHostFileBytes)
 		if err != nil {
 			continue
 		}

@@ -3,7 +3,10 @@
 // decodes it, identifies every maker and assembles a memledger.v1.Inventory.
 //
 // Every path is read under Options.Root so that a captured host tree is
-// scanned exactly like the live host.
+// scanned exactly like the live host: through one os.Root, as a process
+// chrooted there reads it (internal/fileutil's ReadFileInRoot and its kin),
+// so a link in the tree, absolute or climbing with "..", leads to the
+// tree's file and never to the file of the machine the scan runs on.
 package scan
 
 import (
@@ -70,6 +73,7 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 
 	var (
 		facts *dmiFacts
+		tree  *os.Root // the host root; nil when reading files the user named
 		err   error
 	)
 	fromFiles := opts.DmidecodeFile != "" || opts.SMBIOSFile != "" || len(opts.SPDFiles) > 0 || len(opts.SmartctlFiles) > 0
@@ -90,10 +94,11 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 	default:
 		// A root that is not there is a mistake in the command line (or a
 		// capture not extracted), not a host without SMBIOS.
-		if err := checkRoot(opts.Root); err != nil {
+		if tree, err = openRoot(opts.Root); err != nil {
 			return nil, err
 		}
-		facts = fromLiveHost(opts.Root)
+		defer tree.Close()
+		facts = fromLiveHost(tree)
 	}
 	if err != nil {
 		return nil, err
@@ -108,7 +113,7 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 			return nil, err
 		}
 	} else {
-		spds, spdWarnings = readLiveSPDs(opts.Root)
+		spds, spdWarnings = readLiveSPDs(tree)
 	}
 
 	inv := &memledgerv1.Inventory{
@@ -136,7 +141,7 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 
 	switch {
 	case !fromFiles:
-		drives, warnings, listed := scanStorage(ctx, opts.Root)
+		drives, warnings, listed := scanStorage(ctx, tree)
 		inv.StorageDevices = drives
 		inv.Warnings = append(inv.Warnings, warnings...)
 		if len(drives) > 0 {
@@ -166,7 +171,7 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 		// run on may leak into its inventory.
 		host, warnings = fileHost(opts.HostID, opts.Labels, facts)
 	} else {
-		host, warnings = collectHost(ctx, opts.Root, opts.HostID, opts.Labels, facts)
+		host, warnings = collectHost(ctx, opts.Root, tree, opts.HostID, opts.Labels, facts)
 	}
 	if opts.Hostname != "" {
 		host.Hostname = opts.Hostname
@@ -177,17 +182,15 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 	return inv, nil
 }
 
-// checkRoot fails unless root is a directory that can be read.
-func checkRoot(root string) error {
-	st, err := os.Stat(root)
+// openRoot opens the host root every read of the scan goes through, and
+// fails unless root is a directory that can be read.
+func openRoot(root string) (*os.Root, error) {
+	tree, err := os.OpenRoot(root)
 	if pe, ok := err.(*fs.PathError); ok {
-		return fmt.Errorf("host root %s: %w", root, pe.Err)
+		err = pe.Err
 	}
 	if err != nil {
-		return fmt.Errorf("host root %s: %w", root, err)
+		return nil, fmt.Errorf("host root %s: %w", root, err)
 	}
-	if !st.IsDir() {
-		return fmt.Errorf("host root %s: not a directory", root)
-	}
-	return nil
+	return tree, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -55,22 +56,22 @@ func readSPDFiles(files []string, stdin io.Reader) ([]spdImage, []*memledgerv1.W
 	return images, warnings, nil
 }
 
-// readLiveSPDs finds the SPD EEPROMs the kernel exposes under root. Nothing
+// readLiveSPDs finds the SPD EEPROMs the kernel exposes under tree. Nothing
 // here is fatal: an unreadable or undecodable EEPROM becomes a warning.
-func readLiveSPDs(root string) ([]spdImage, []*memledgerv1.Warning) {
-	eeproms, errs := spd.Find(root)
+func readLiveSPDs(tree *os.Root) ([]spdImage, []*memledgerv1.Warning) {
+	eeproms, errs := spd.Find(tree)
 	var (
 		images   []spdImage
 		warnings []*memledgerv1.Warning
 	)
 	for _, err := range errs {
-		warnings = append(warnings, warning("spd", explainReadError("cannot read an SPD EEPROM", err), errorPath(root, err)))
+		warnings = append(warnings, warning("spd", explainReadError("cannot read an SPD EEPROM", err), errorPath(err)))
 	}
 	for _, e := range eeproms {
 		if e.Data == nil {
 			continue // its error is among errs
 		}
-		where := "/" + filepath.ToSlash(e.Path)
+		where := "/" + e.Path
 		m, err := spd.Decode(e.Data)
 		partial := errors.Is(err, spd.ErrTruncated)
 		if err != nil && !partial {

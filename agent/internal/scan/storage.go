@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/memledger/memledger/agent/internal/storage"
 	"github.com/memledger/memledger/internal/inventory"
@@ -15,7 +16,7 @@ import (
 // It never fails the scan: a host whose drives cannot be listed still has
 // its memory inventoried, the warning says why, and listed is false (a
 // host without drives has listed true and no drive).
-func scanStorage(ctx context.Context, root string) (drives []*memledgerv1.StorageDevice, warnings []*memledgerv1.Warning, listed bool) {
+func scanStorage(ctx context.Context, root *os.Root) (drives []*memledgerv1.StorageDevice, warnings []*memledgerv1.Warning, listed bool) {
 	found, storageWarnings, err := storage.Scan(ctx, root)
 	for _, w := range storageWarnings {
 		warnings = append(warnings, warning("storage", w.Message, w.Subject))

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"strings"
 
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
@@ -63,16 +62,13 @@ func joinSubjects(ss []string) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(ss[:maxSubjectsNamed], ", "), len(ss)-maxSubjectsNamed)
 }
 
-// errorPath is the file an error is about, as a path on the scanned host
-// ("/sys/bus/i2c/..."), or "" when the error names none.
-func errorPath(root string, err error) string {
+// errorPath is the file an error is about, or "" when the error names
+// none. Reads under the host root name their file as the scanned host does
+// ("/sys/bus/i2c/..."; fileutil.ReadFileInRoot).
+func errorPath(err error) string {
 	var pe *fs.PathError
 	if !errors.As(err, &pe) {
 		return ""
 	}
-	rel, relErr := filepath.Rel(root, pe.Path)
-	if relErr != nil || strings.HasPrefix(rel, "..") {
-		return pe.Path
-	}
-	return "/" + filepath.ToSlash(rel)
+	return pe.Path
 }

@@ -61,8 +61,9 @@ const (
 	deviceTreeDir = "sys/firmware/devicetree/base"
 )
 
-// dmiIDFields are the sys/class/dmi/id attributes ghw's Product and
-// Baseboard read, with the role of the serial-bearing ones.
+// dmiIDFields are the sys/class/dmi/id attributes the scan reads for the
+// product and baseboard (agent/internal/scan's readDMIID), with the role of
+// the serial-bearing ones.
 var dmiIDFields = []struct {
 	name string
 	role role
@@ -73,7 +74,7 @@ var dmiIDFields = []struct {
 	{"board_vendor", roleNone}, {"board_version", roleNone}, {"board_name", roleNone},
 }
 
-// deviceTreeFields are what ghw reads on device-tree machines.
+// deviceTreeFields are what the scan reads on device-tree machines.
 var deviceTreeFields = []struct {
 	name string
 	role role
@@ -86,16 +87,17 @@ var spdDrivers = []struct{ name, wantName string }{
 	{"at24", "spd"}, {"ee1004", ""}, {"spd5118", ""},
 }
 
-// blockAttrs are read from every sys/block/<name> directory: by ghw (size,
-// removable, dev, queue/*) and agent/internal/storage (partition, wwid,
-// serial, and an NVMe namespace's eui and nguid); ro and nsid come along
-// for bug reports.
+// blockAttrs are read from every sys/block/<name> directory: those
+// agent/internal/storage reads (dev, size, queue/rotational, partition,
+// wwid, serial, and an NVMe namespace's eui and nguid); removable, ro, nsid
+// and the block sizes come along for bug reports.
 var blockAttrs = []string{
 	"dev", "size", "removable", "ro", "wwid", "eui", "nguid", "serial", "partition", "nsid",
 	"queue/rotational", "queue/logical_block_size", "queue/physical_block_size",
 }
 
-// partitionAttrs are read for each partition ghw lists under its disk.
+// partitionAttrs are read for each partition under its disk, for bug
+// reports (the scan leaves partitions out).
 var partitionAttrs = []string{"dev", "size", "partition", "start"}
 
 // identityAttrs are the small text attributes that say what a device is,
@@ -268,7 +270,7 @@ func (c *capturer) blockDevice(name string) {
 		c.fileRole(devDir+"/"+a, r)
 	}
 	c.deviceAndAncestors(devDir)
-	// ghw reads device/vendor through this link; storage resolves it to
+	// storage reads device/vendor through this link and resolves it to
 	// find the SCSI device or MMC card.
 	if dev, ok := c.dir(base + "/device"); ok {
 		c.deviceAndAncestors(dev)

@@ -16,14 +16,15 @@
 //     .dockerenv). proc/1/environ is reduced to its "container=" variable,
 //     the only thing gopsutil looks for there;
 //   - DMI: sys/firmware/dmi/tables/{smbios_entry_point,DMI},
-//     run/udev/data/+dmi:id, the sys/class/dmi/id attributes ghw reads for
-//     the product and baseboard, and on device-tree machines
+//     run/udev/data/+dmi:id, the sys/class/dmi/id attributes the scan reads
+//     for the product and baseboard, and on device-tree machines
 //     sys/firmware/devicetree/base/{model,serial-number,compatible};
 //   - SPD EEPROMs: every device of the at24 (only those named "spd"), ee1004
 //     and spd5118 drivers, with its eeprom file;
-//   - drives: every sys/block entry with the attributes ghw and
-//     agent/internal/storage read (dev, size, removable, queue/*, wwid, eui,
-//     nguid, serial, partition), its partitions' dev/size/partition, its udev
+//   - drives: every sys/block entry with the attributes
+//     agent/internal/storage reads (dev, size, queue/rotational, wwid, eui,
+//     nguid, serial, partition) and a few more for bug reports (removable,
+//     ro, nsid, the block sizes), its partitions' dev/size/partition, its udev
 //     record run/udev/data/b<major>:<minor>, the ATA IDENTIFY data under its
 //     ata<N> port, its NVMe controller(s) and their PCI function.
 //

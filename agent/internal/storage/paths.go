@@ -13,11 +13,6 @@ import (
 // and is refused rather than read whole.
 const maxAttrBytes = 64 << 10
 
-// readFileLimited reads a file of at most maxAttrBytes.
-func readFileLimited(p string) ([]byte, error) {
-	return fileutil.ReadFileLimit(p, maxAttrBytes)
-}
-
 var (
 	usbRootRE    = lazyregexp.New(`^usb[0-9]+$`)
 	virtioRE     = lazyregexp.New(`^virtio[0-9]+$`)

@@ -1,10 +1,7 @@
 package storage
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -105,25 +102,6 @@ func TestATAIdentifyPath(t *testing.T) {
 		if got := ataIdentifyPath(tc.devpath); got != tc.want {
 			t.Errorf("ataIdentifyPath(%q) = %q, want %q", tc.devpath, got, tc.want)
 		}
-	}
-}
-
-func TestReadFileLimited(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	big := filepath.Join(dir, "big")
-	if err := os.WriteFile(big, []byte(strings.Repeat("x", maxAttrBytes+1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := readFileLimited(big); err == nil || !strings.Contains(err.Error(), "larger than") {
-		t.Errorf("readFileLimited(%d bytes) error = %v, want a size error", maxAttrBytes+1, err)
-	}
-	ok := filepath.Join(dir, "ok")
-	if err := os.WriteFile(ok, []byte("0x1344\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := readFileLimited(ok); err != nil || string(b) != "0x1344\n" {
-		t.Errorf("readFileLimited = %q, %v", b, err)
 	}
 }
 

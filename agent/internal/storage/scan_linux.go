@@ -7,73 +7,51 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
+	"math"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/jaypipes/ghw"
-	"github.com/jaypipes/ghw/pkg/block"
 
 	"github.com/memledger/memledger/internal/fileutil"
 	"github.com/memledger/memledger/internal/lazyregexp"
 	"github.com/memledger/memledger/internal/udev"
 )
 
-// ghwUnknown is the value ghw puts in a string field it could not read.
-const ghwUnknown = "unknown"
-
-// Scan enumerates the physical drives under root ("/" for the live host).
-// Warnings say what could not be read, for which drive, and why; a scan that
-// finds some facts missing still succeeds. The error is kept for a scan that
-// cannot run at all: root without a readable sys/block, or ctx done.
-//
-// ghw's enumeration does not take a context, so ctx is checked before it
-// and between drives.
-func Scan(ctx context.Context, root string) ([]Drive, []Warning, error) {
+// Scan enumerates the physical drives under root (the live host's "/" or
+// a captured tree). Every path is read as a process chrooted to root reads
+// it: links, absolute ones and ones climbing with "..", resolve inside root
+// (fileutil.ResolveInRoot), never out of it. Warnings say what could not be
+// read, for which drive, and why; a scan that finds some facts missing still
+// succeeds. The error is kept for a scan that cannot run at all: root
+// without a readable sys/block, or ctx done.
+func Scan(ctx context.Context, root *os.Root) ([]Drive, []Warning, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("storage scan: %w", err)
 	}
-	if root == "" {
-		return nil, nil, errors.New(`storage scan: empty root directory (use "/" for the live host)`)
+	if root == nil {
+		return nil, nil, errors.New("storage scan: no root directory")
 	}
-	abs, err := filepath.Abs(root)
+	ents, err := fileutil.ReadDirInRoot(root, "sys/block")
 	if err != nil {
-		return nil, nil, fmt.Errorf("storage scan: root %q: %w", root, err)
-	}
-	// ghw answers an unreadable /sys/block with an empty list and no error;
-	// check first so that "no drives" and "could not look" differ.
-	sysBlock := filepath.Join(abs, "sys", "block")
-	if _, err := os.ReadDir(sysBlock); err != nil {
 		return nil, nil, fmt.Errorf("storage scan: list block devices: %w", err)
 	}
-	// ghw logs what it cannot read (to stderr by default) and carries on with
-	// "unknown" or 0. Scan re-reads what matters and reports it as Warnings,
-	// so ghw's own log lines are dropped rather than printed.
-	info, err := ghw.Block(ghw.WithChroot(abs), ghw.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("storage scan: ghw block enumeration under %s: %w", abs, err)
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		names = append(names, e.Name())
 	}
+	slices.SortFunc(names, naturalCompare)
 
-	tree, err := os.OpenRoot(abs)
-	if err != nil {
-		return nil, nil, fmt.Errorf("storage scan: root %q: %w", root, err)
-	}
-	defer tree.Close()
-	s := &scanner{root: abs, tree: tree}
+	s := &scanner{tree: root}
 	s.checkUdevDB()
-	disks := slices.Clone(info.Disks)
-	slices.SortFunc(disks, func(a, b *block.Disk) int { return naturalCompare(a.Name, b.Name) })
 	var drives []Drive
 	byNVMe := map[string]int{} // NVMe controller or subsystem dir -> index in drives
-	for _, d := range disks {
+	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, fmt.Errorf("storage scan: %w", err)
 		}
-		drv, nvmeKey, keep := s.drive(d)
+		drv, nvmeKey, keep := s.drive(name)
 		if !keep {
 			continue
 		}
@@ -93,8 +71,7 @@ func Scan(ctx context.Context, root string) ([]Drive, []Warning, error) {
 
 // scanner holds one scan's root and the warnings it collects.
 type scanner struct {
-	root     string
-	tree     *os.Root // root, for resolving links inside it
+	tree     *os.Root // the host root, every read resolved inside it
 	warnings []Warning
 	udevWhy  string // why the udev database is unusable, "" when present
 }
@@ -111,9 +88,9 @@ func (s *scanner) resolve(rel string) (string, error) {
 	return resolved, err
 }
 
-// read reads a file given relative to root.
+// read reads a file given relative to root, of at most maxAttrBytes.
 func (s *scanner) read(rel string) ([]byte, error) {
-	return readFileLimited(filepath.Join(s.root, filepath.FromSlash(rel)))
+	return fileutil.ReadFileInRoot(s.tree, rel, maxAttrBytes)
 }
 
 // text reads a sysfs attribute as cleaned text.
@@ -126,15 +103,14 @@ func (s *scanner) text(rel string) (string, error) {
 }
 
 func (s *scanner) exists(rel string) bool {
-	_, err := os.Lstat(filepath.Join(s.root, filepath.FromSlash(rel)))
+	_, err := fileutil.StatInRoot(s.tree, rel)
 	return err == nil
 }
 
 // checkUdevDB notes, once per scan, a missing udev database (containers,
 // initramfs, systems without systemd-udevd).
 func (s *scanner) checkUdevDB() {
-	dir := filepath.Join(s.root, "run", "udev", "data")
-	if _, err := os.Stat(dir); err != nil {
+	if _, err := fileutil.StatInRoot(s.tree, "run/udev/data"); err != nil {
 		// Name the path as the host sees it, not under the scan root, so a
 		// host and its snapshot give the same warning.
 		why := "unreadable"
@@ -162,8 +138,8 @@ type driveCtx struct {
 // drive builds the Drive for one /sys/block entry. keep is false for block
 // devices that are not physical drives. nvmeKey groups NVMe namespaces of
 // one controller.
-func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
-	dc := &driveCtx{name: d.Name}
+func (s *scanner) drive(name string) (drv Drive, nvmeKey string, keep bool) {
+	dc := &driveCtx{name: name}
 	if skipNameRE.MatchString(dc.name) {
 		return Drive{}, "", false
 	}
@@ -182,23 +158,16 @@ func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
 
 	drv = Drive{
 		Name:       dc.name,
-		SizeBytes:  d.SizeBytes,
-		Rotational: d.DriveType == block.DriveTypeHDD,
+		SizeBytes:  s.sizeBytes(dc.name),
+		Rotational: s.rotational(dc.name),
 	}
-	vendor := ghwString(d.Vendor)
+	vendor, _ := s.text("sys/block/" + dc.name + "/device/vendor")
 	drv.Transport = classifyTransport(devpath, vendor)
 	if drv.Transport == "" {
 		drv.Transport = transportFromUdevBus(dc.udev["ID_BUS"])
 	}
 	if drv.Transport == "" {
-		switch d.StorageController {
-		case block.StorageControllerNVMe:
-			drv.Transport = TransportNVMe
-		case block.StorageControllerVirtIO:
-			drv.Transport = TransportVirtio
-		case block.StorageControllerMMC:
-			drv.Transport = TransportMMC
-		}
+		drv.Transport = transportFromName(dc.name)
 	}
 	dc.transport = drv.Transport
 
@@ -224,15 +193,12 @@ func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
 		kernelWWN, identifyWWN = s.fillSCSI(&drv, dc)
 	}
 
-	// What the transport-specific steps left empty, udev and ghw may know.
+	// What the transport-specific steps left empty, udev may know.
 	if drv.Model == "" {
 		s.modelFromUdev(&drv, dc)
 	}
-	if drv.SerialNumber == "" && dc.udev != nil {
-		// ghw's serial comes from the same udev record (SCSI_IDENT_SERIAL,
-		// ID_SCSI_SERIAL, ID_SERIAL_SHORT, ID_SERIAL); a record Scan
-		// rejected as corrupt is not trusted through ghw either.
-		drv.SerialNumber = CleanText(ghwString(d.SerialNumber))
+	if drv.SerialNumber == "" {
+		drv.SerialNumber = CleanText(udevSerial(dc.udev))
 	}
 	if drv.SerialNumber == "" && drv.Transport == TransportVirtio && devpath != "" {
 		// virtio_blk's own attribute; empty when the host set no serial.
@@ -254,12 +220,59 @@ func (s *scanner) drive(d *block.Disk) (drv Drive, nvmeKey string, keep bool) {
 	return drv, nvmeKey, true
 }
 
-// ghwString maps ghw's "unknown" to "".
-func ghwString(v string) string {
-	if v == ghwUnknown {
-		return ""
+// sizeBytes reads the disk's size attribute (512-byte sectors whatever
+// the block size); 0 when unreadable (checkSize says why).
+func (s *scanner) sizeBytes(name string) uint64 {
+	v, err := s.text("sys/block/" + name + "/size")
+	if err != nil {
+		return 0
 	}
-	return v
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n > math.MaxUint64/512 {
+		return 0
+	}
+	return n * 512
+}
+
+// rotational reports spinning media: a disk by name (sd, hd, vd, xvd) whose
+// queue/rotational is 1. NVMe and MMC devices are solid state whatever
+// the attribute says, and so is a device of another name.
+func (s *scanner) rotational(name string) bool {
+	switch {
+	case strings.HasPrefix(name, "sd"), strings.HasPrefix(name, "hd"),
+		strings.HasPrefix(name, "vd"), strings.HasPrefix(name, "xvd"):
+	default:
+		return false
+	}
+	v, err := s.text("sys/block/" + name + "/queue/rotational")
+	return err == nil && v == "1"
+}
+
+// transportFromName is the last resort: the transport the kernel's
+// device name implies, for the names that imply one.
+func transportFromName(name string) string {
+	switch {
+	case strings.HasPrefix(name, "nvme"):
+		return TransportNVMe
+	case strings.HasPrefix(name, "vd"):
+		return TransportVirtio
+	case strings.HasPrefix(name, "mmc"):
+		return TransportMMC
+	}
+	return ""
+}
+
+// udevSerial is the serial a udev record gives: the first of
+// SCSI_IDENT_SERIAL (sg3_utils), ID_SCSI_SERIAL, ID_SERIAL_SHORT and
+// ID_SERIAL it holds, even empty. A record loadUdev rejected as corrupt is
+// nil here and gives none.
+func udevSerial(props map[string]string) string {
+	for _, k := range []string{"SCSI_IDENT_SERIAL", "ID_SCSI_SERIAL", "ID_SERIAL_SHORT", "ID_SERIAL"} {
+		if v, ok := props[k]; ok {
+			return v
+		}
+	}
+	return ""
 }
 
 var devNumRE = lazyregexp.New(`^[0-9]+:[0-9]+$`)
@@ -343,7 +356,7 @@ func (s *scanner) fillNVMe(drv *Drive, dc *driveCtx) string {
 // subsystemController picks the controller of an NVMe subsystem whose PCI
 // ids to report: the first (by number) attached over PCIe, else the first.
 func (s *scanner) subsystemController(name, subsysDir string) string {
-	entries, err := os.ReadDir(filepath.Join(s.root, filepath.FromSlash(subsysDir)))
+	entries, err := fileutil.ReadDirInRoot(s.tree, subsysDir)
 	if err != nil {
 		s.warn(name, "NVMe subsystem %s unreadable: %v; PCI ids unknown", subsysDir, err)
 		return ""

@@ -7,15 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/jaypipes/ghw"
-	"github.com/jaypipes/ghw/pkg/block"
 
 	"github.com/memledger/memledger/internal/hosttree"
 )
@@ -115,7 +112,7 @@ func TestScanFullTree(t *testing.T) {
 	dir := t.TempDir()
 	buildFullTree(t, dir)
 
-	drives, warnings, err := Scan(context.Background(), dir)
+	drives, warnings, err := Scan(context.Background(), openRoot(t, dir))
 	if err != nil {
 		t.Fatalf("Scan: %v", err)
 	}
@@ -167,57 +164,6 @@ func TestScanFullTree(t *testing.T) {
 	assertDrives(t, drives, want)
 	if len(warnings) != 0 {
 		t.Errorf("warnings = %+v, want none", warnings)
-	}
-}
-
-// ghw, the enumerator, reads a hosttree tree as it reads a host.
-func TestGHWReadsHostTree(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	buildFullTree(t, dir)
-	info, err := ghw.Block(ghw.WithChroot(dir), ghw.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatalf("ghw.Block: %v", err)
-	}
-	type fact struct {
-		size          uint64
-		vendor, model string
-		ctrl          block.StorageController
-		parts         int
-		serial        string
-		driveType     block.DriveType
-	}
-	got := map[string]fact{}
-	for _, d := range info.Disks {
-		got[d.Name] = fact{d.SizeBytes, d.Vendor, d.Model, d.StorageController, len(d.Partitions), d.SerialNumber, d.DriveType}
-	}
-	want := map[string]fact{
-		"nvme0n1": {size960G, "unknown", "Micron_7450_MTFDKCC960TFR", block.StorageControllerNVMe, 3, "2231390A1B2C", block.DriveTypeSSD},
-		"nvme1n1": {size1T, "unknown", "CT1000P5PSSD8", block.StorageControllerNVMe, 1, "22193A4B5C6D", block.DriveTypeSSD},
-		"nvme2n1": {size960G, "unknown", "SAMSUNG MZQL2960HCJR-00A07", block.StorageControllerNVMe, 0, "S64FNE0R123456", block.DriveTypeSSD},
-		"nvme2n2": {100 << 30, "unknown", "SAMSUNG MZQL2960HCJR-00A07", block.StorageControllerNVMe, 0, "S64FNE0R123456", block.DriveTypeSSD},
-		"nvme3n1": {size2T, "unknown", "KINGSTON SFYRD2000G", block.StorageControllerNVMe, 0, "50026B7686A1B2C3", block.DriveTypeSSD},
-		"sda":     {size480G, "ATA", "Micron_5300_MTFDDAK480TDS", block.StorageControllerSCSI, 0, "21032C1A2B3C", block.DriveTypeSSD},
-		"sdb":     {size500G, "ATA", "CT500MX500SSD1", block.StorageControllerSCSI, 2, "2041E4C1A2B3", block.DriveTypeSSD},
-		"sdc":     {size64G, "SanDisk", "Ultra_Fit", block.StorageControllerSCSI, 0, "4C530001230814117293", block.DriveTypeHDD},
-		"vda":     {size100G, "0x1af4", "unknown", block.StorageControllerVirtIO, 1, "vol-0a1b2c3d", block.DriveTypeHDD},
-		"sr0":     {0, "HL-DT-ST", "DVD+-RW_GHB0N", block.StorageControllerSCSI, 0, "unknown", block.DriveTypeODD},
-		"loop0":   {64 << 20, "unknown", "unknown", block.StorageControllerLoop, 0, "unknown", block.DriveTypeVirtual},
-		"zram0":   {8 << 30, "unknown", "unknown", block.StorageControllerUnknown, 0, "unknown", block.DriveTypeUnknown},
-		"dm-0":    {400 << 30, "unknown", "unknown", block.StorageControllerUnknown, 0, "unknown", block.DriveTypeUnknown},
-		"md0":     {200 << 30, "unknown", "unknown", block.StorageControllerUnknown, 0, "unknown", block.DriveTypeUnknown},
-	}
-	if !reflect.DeepEqual(got, want) {
-		for name, w := range want {
-			if got[name] != w {
-				t.Errorf("ghw %s = %+v, want %+v", name, got[name], w)
-			}
-		}
-		for name := range got {
-			if _, ok := want[name]; !ok {
-				t.Errorf("ghw lists unexpected %s", name)
-			}
-		}
 	}
 }
 
@@ -488,7 +434,7 @@ func TestScanScenarios(t *testing.T) {
 			if err := b.Err(); err != nil {
 				t.Fatalf("build host tree: %v", err)
 			}
-			drives, warnings, err := Scan(context.Background(), dir)
+			drives, warnings, err := Scan(context.Background(), openRoot(t, dir))
 			if err != nil {
 				t.Fatalf("Scan: %v", err)
 			}
@@ -507,13 +453,13 @@ func TestScanErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		ctx     context.Context
-		root    string
+		root    *os.Root
 		wantErr string
 		is      error
 	}{
-		{name: "empty root", ctx: context.Background(), root: "", wantErr: "empty root"},
-		{name: "no sys/block", ctx: context.Background(), root: t.TempDir(), wantErr: "list block devices"},
-		{name: "canceled", ctx: canceled, root: full, is: context.Canceled},
+		{name: "no root", ctx: context.Background(), root: nil, wantErr: "no root directory"},
+		{name: "no sys/block", ctx: context.Background(), root: openRoot(t, t.TempDir()), wantErr: "list block devices", is: fs.ErrNotExist},
+		{name: "canceled", ctx: canceled, root: openRoot(t, full), is: context.Canceled},
 	}
 	for _, tc := range tests {
 		drives, _, err := Scan(tc.ctx, tc.root)
@@ -535,7 +481,7 @@ func TestScanRelativeRoot(t *testing.T) {
 	dir := t.TempDir()
 	buildFullTree(t, dir)
 	t.Chdir(dir)
-	drives, _, err := Scan(context.Background(), ".")
+	drives, _, err := Scan(context.Background(), openRoot(t, "."))
 	if err != nil {
 		t.Fatalf("Scan(.): %v", err)
 	}
@@ -544,15 +490,45 @@ func TestScanRelativeRoot(t *testing.T) {
 	}
 }
 
+// openRoot opens dir as the host root a scan reads.
+func openRoot(tb testing.TB, dir string) *os.Root {
+	tb.Helper()
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { r.Close() })
+	return r
+}
+
 func BenchmarkScan(b *testing.B) {
 	dir := b.TempDir()
 	buildFullTree(b, dir)
+	root := openRoot(b, dir)
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		drives, _, err := Scan(ctx, dir)
+		drives, _, err := Scan(ctx, root)
 		if err != nil || len(drives) != 8 {
 			b.Fatalf("Scan: %d drives, %v", len(drives), err)
 		}
+	}
+}
+
+func TestScannerReadLimit(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "big"), []byte(strings.Repeat("x", maxAttrBytes+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ok"), []byte("0x1344\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &scanner{tree: openRoot(t, dir)}
+	if _, err := s.read("big"); err == nil || err.Error() != "read /big: larger than 64 KiB" {
+		t.Errorf("read of %d bytes: error = %v, want a size error naming /big", maxAttrBytes+1, err)
+	}
+	if b, err := s.read("ok"); err != nil || string(b) != "0x1344\n" {
+		t.Errorf("read(ok) = %q, %v", b, err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestScanUnsupported(t *testing.T) {
-	_, _, err := Scan(context.Background(), "/")
+	_, _, err := Scan(context.Background(), nil)
 	if !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("Scan error = %v, want ErrUnsupported", err)
 	}

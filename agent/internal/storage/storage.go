@@ -1,17 +1,16 @@
 // Package storage enumerates the physical drives of a Linux host under an
-// injected root directory ("/" for the live host, a fixture tree in tests)
+// injected root (an *os.Root: "/" for the live host, a captured or fixture
+// tree)
 // and reports raw facts about each: kernel name, transport, full model,
 // serial, firmware, size, WWN, the SCSI/ATA vendor string and, for NVMe, the
 // controller's PCI ids. Deciding who made a drive is not done here (see
 // internal/maker); this package only says what the host reports.
 //
-// Enumeration is ghw's (github.com/jaypipes/ghw, block package, chrooted to
-// root). ghw does not expose everything a drive ledger needs, so Scan reads a
-// few more things itself, all under root:
+// Scan lists /sys/block and reads, all under root:
 //
+//   - each disk's size, queue/rotational and device/vendor attributes;
 //   - the udev database entry /run/udev/data/b<major>:<minor>, for the
-//     unabridged ID_MODEL_ENC, ID_REVISION and ID_WWN (ghw reads this file
-//     too, but only hands out ID_MODEL, in which udev turned spaces into '_');
+//     unabridged ID_MODEL_ENC, ID_REVISION, ID_WWN and the serial;
 //   - for ATA disks on libata, the IDENTIFY DEVICE words the kernel exports
 //     at .../ata<N>/link<N>/dev<N>.0/ata_device/dev<N>.0/id, the drive's own
 //     40-character model, 20-character serial and 8-character firmware,
@@ -20,8 +19,15 @@
 //     vendor/device/subsystem ids of its PCI function, and the first
 //     namespace's wwid, eui and nguid attributes;
 //   - the resolved sysfs device path, from which the transport is derived
-//     (ghw's StorageController only looks at the name prefix, so every sdX
-//     is "SCSI" to it, be it SATA, SAS or USB).
+//     (the name prefix alone calls every sdX "SCSI", be it SATA, SAS or
+//     USB).
+//
+// Every path is read as a process chrooted to root reads it
+// (internal/fileutil's ReadFileInRoot and its kin): a link in a captured
+// tree, absolute or climbing with "..", leads to the tree's file, never to
+// this machine's. No library reads for Scan: ghw's block enumeration, which
+// joins its chroot to each path as a string and so follows such links out
+// of the tree, cannot be confined to an os.Root.
 //
 // Block devices that are not physical drives are left out: partitions,
 // loop, ram, zram, device-mapper, md arrays (their member disks stay),
@@ -65,7 +71,7 @@ type Drive struct {
 	// order; nil for other transports.
 	Namespaces []string
 	// Transport is one of the Transport constants, or "" when the sysfs
-	// path, udev and ghw all fail to tell. SATA disks behind a SAS HBA are
+	// path, udev and the device name all fail to tell. SATA disks behind a SAS HBA are
 	// "sata" (their SCSI vendor is "ATA"); PATA disks on libata read "sata"
 	// as well, sysfs paths do not tell them apart.
 	Transport string
@@ -76,15 +82,15 @@ type Drive struct {
 	ModelSource string
 	// SerialNumber is the drive's serial: NVMe "serial" attribute, ATA
 	// IDENTIFY, or udev (SCSI_IDENT_SERIAL, ID_SCSI_SERIAL, ID_SERIAL_SHORT,
-	// ID_SERIAL in that order, ghw's choice); MMC: the CID serial ("0x...").
+	// ID_SERIAL, the first present); MMC: the CID serial ("0x...").
 	SerialNumber string
 	// Firmware is the firmware revision (NVMe firmware_rev, ATA IDENTIFY,
 	// udev ID_REVISION, else the 4-character SCSI revision).
 	Firmware string
 	// SizeBytes is the capacity; for NVMe the sum of its namespaces.
 	SizeBytes uint64
-	// Rotational is true for spinning media (ghw's drive type HDD, from
-	// queue/rotational; ghw always counts NVMe and MMC as solid state).
+	// Rotational is true for spinning media: an sd, hd, vd or xvd disk
+	// whose queue/rotational is 1 (NVMe and MMC are always solid state).
 	Rotational bool
 	// WWN is the world wide name in the kernel's wwid notation:
 	// "naa.5000c500a1b2c3d4", "eui.0025388b91b2c3d4", "nvme.1344-...".
@@ -109,7 +115,7 @@ type Drive struct {
 
 // Warning says what could not be read for a drive, or for the scan, and why.
 type Warning struct {
-	Subject string // drive name, or "udev"/"ghw" for scan-wide warnings
+	Subject string // drive name, or "udev" for scan-wide warnings
 	Message string
 }
 
