@@ -18,9 +18,19 @@ import (
 // that host sees it ("/" + rel), not where root lies on this machine, so a
 // host and a copy of it report the same path.
 
+// kernelResolve lets the kernel resolve paths in one call where it can
+// (openResolvedByKernel); tests turn it off to run the walk too.
+var kernelResolve = true
+
 // OpenInRoot is OpenInput for rel under root: a named pipe is opened
 // without waiting for a writer.
 func OpenInRoot(root *os.Root, rel string) (*os.File, error) {
+	if f, ok, err := openResolvedByKernel(root, rel, false); ok {
+		if err != nil {
+			return nil, inRootError("open", rel, err)
+		}
+		return f, nil
+	}
 	resolved, _, err := ResolveInRoot(root, rel, nil)
 	if err != nil {
 		return nil, inRootError("open", rel, err)
@@ -67,6 +77,17 @@ func ReadDirInRoot(root *os.Root, rel string) ([]fs.DirEntry, error) {
 
 // StatInRoot is os.Stat for rel under root.
 func StatInRoot(root *os.Root, rel string) (fs.FileInfo, error) {
+	if f, ok, err := openResolvedByKernel(root, rel, true); ok {
+		if err != nil {
+			return nil, inRootError("stat", rel, err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, inRootError("stat", rel, err)
+		}
+		return fi, nil
+	}
 	_, fi, err := ResolveInRoot(root, rel, nil)
 	if err != nil {
 		return nil, inRootError("stat", rel, err)

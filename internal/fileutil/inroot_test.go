@@ -61,7 +61,25 @@ func inRootTree(t *testing.T) (root *os.Root, outside string) {
 	return r, outside
 }
 
-func TestReadFileInRoot(t *testing.T) {
+// bothResolvers runs test with the kernel's resolution (openat2, where
+// the kernel has it) and with the walk, which must agree.
+func bothResolvers(t *testing.T, test func(t *testing.T)) {
+	for _, kernel := range []bool{true, false} {
+		name := "walk"
+		if kernel {
+			name = "kernel"
+		}
+		t.Run(name, func(t *testing.T) {
+			defer func(was bool) { kernelResolve = was }(kernelResolve)
+			kernelResolve = kernel
+			test(t)
+		})
+	}
+}
+
+func TestReadFileInRoot(t *testing.T) { bothResolvers(t, testReadFileInRoot) }
+
+func testReadFileInRoot(t *testing.T) {
 	root, outside := inRootTree(t)
 	tests := []struct {
 		rel, want string
@@ -114,7 +132,9 @@ func TestReadFileInRoot(t *testing.T) {
 	}
 }
 
-func TestReadDirAndStatInRoot(t *testing.T) {
+func TestReadDirAndStatInRoot(t *testing.T) { bothResolvers(t, testReadDirAndStatInRoot) }
+
+func testReadDirAndStatInRoot(t *testing.T) {
 	root, _ := inRootTree(t)
 	ents, err := ReadDirInRoot(root, "etc/listdir")
 	if err != nil || len(ents) != 1 || ents[0].Name() != "a" {
