@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -273,10 +274,12 @@ func checkStorage(ctx context.Context, root *os.Root) Result {
 		r.Hint = "normal in containers; on a server, check that /sys is the host's"
 		return r
 	}
-	r.Message = fmt.Sprintf("%d drives visible", len(drives))
+	r.Message = countOf(len(drives), "drive", "drives") + " visible"
 	if len(warnings) > 0 {
+		// A warning may name one drive or all of them (no udev
+		// database): count warnings, not drives.
 		r.Status = Warn
-		r.Message += fmt.Sprintf(", %d with problems: %s", len(warnings), warnings[0].Message)
+		r.Message += fmt.Sprintf(", %s: %s", countOf(len(warnings), "warning", "warnings"), warnings[0].Message)
 		r.Hint = "run memledger-agent scan to see every warning"
 	}
 	return r
@@ -404,4 +407,12 @@ func checkCollector(ctx context.Context, c *agentconfig.Config, timeout time.Dur
 	}
 	r.Message = fmt.Sprintf("collector %s answers SERVING (%s)", c.Collector, transport)
 	return r
+}
+
+// countOf is "1 drive" or "2 drives".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

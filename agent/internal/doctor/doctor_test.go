@@ -73,7 +73,7 @@ func TestHosts(t *testing.T) {
 			name: "server with collector up", root: server, collector: healthServer(t),
 			want: map[string]Status{"config": OK, "smbios": OK, "spd": OK, "storage": OK, "state": OK, "certificate": Warn, "collector": OK},
 			contains: map[string]string{
-				"smbios": "SMBIOS 3.", "spd": "SPD EEPROMs readable", "storage": "drives visible",
+				"smbios": "SMBIOS 3.", "spd": "SPD EEPROMs readable", "storage": "5 drives visible",
 				"collector": "SERVING (plaintext)", "certificate": "plaintext",
 			},
 		},
