@@ -661,9 +661,7 @@ func UnreadSinceHosts() []store.Report {
 }
 
 func unreadSinceInventory() *memledgerv1.Inventory {
-	inv := Inventory("unread-legacy", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "UNLEGACY01")}, nil)
-	inv.Incomplete = []string{inventory.IncompleteMemory}
-	return inv
+	return PartlyRead("unread-legacy", inventory.IncompleteMemory)
 }
 
 // CheckUnreadSinceMigrated checks a store opened on that ledger after the
