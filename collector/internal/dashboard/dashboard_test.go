@@ -31,6 +31,12 @@ func newServerPaged(t *testing.T, pageSize int) *httptest.Server {
 	t.Helper()
 	st := rt.OpenStore(t)
 	rt.SeedFleet(t, st, 20)
+	return serve(t, st, pageSize)
+}
+
+// serve serves st's ledger under the test fleet's policy.
+func serve(t *testing.T, st store.Store, pageSize int) *httptest.Server {
+	t.Helper()
 	pol := rt.MustPolicy(t, rt.Policy)
 	d := New(Options{Store: st, Policy: func() *policy.Policy { return pol }, Now: rt.FixedNow(fx.At(25)), PageSize: pageSize,
 		Auth: AuthenticatorFunc(func(tok string) (Principal, error) {

@@ -400,6 +400,13 @@ type Host struct {
 	LastSequence uint64
 	// InventoryDigest is inventory.Digest of the last full inventory.
 	InventoryDigest string
+	// MemoryUnreadSince and StorageUnreadSince are when the host's full
+	// inventories began to leave its memory or its storage unread (the
+	// kinds ledger.Incomplete gives), zero while the last one read it:
+	// the first such inventory since one that read it. Its parts of that
+	// kind are those last read. Heartbeats leave them as they are.
+	MemoryUnreadSince  time.Time
+	StorageUnreadSince time.Time
 
 	AgentVersion       string
 	OS                 string

@@ -155,6 +155,12 @@ type Host struct {
 	SystemManufacturer string            `json:"system_manufacturer,omitempty"`
 	SystemProduct      string            `json:"system_product,omitempty"`
 	SystemSerial       string            `json:"system_serial,omitempty"`
+	// MemoryUnreadSince and StorageUnreadSince are when the host's full
+	// inventories began to leave its memory or storage unread (absent
+	// while the last one read it): its parts of that kind are those
+	// last read.
+	MemoryUnreadSince  *time.Time `json:"memory_unread_since,omitempty"`
+	StorageUnreadSince *time.Time `json:"storage_unread_since,omitempty"`
 }
 
 // HostOf is h's view.
@@ -184,13 +190,16 @@ func HostOf(h store.Host) Host {
 		SystemManufacturer: h.SystemManufacturer,
 		SystemProduct:      h.SystemProduct,
 		SystemSerial:       h.SystemSerial,
+		MemoryUnreadSince:  timePtr(h.MemoryUnreadSince),
+		StorageUnreadSince: timePtr(h.StorageUnreadSince),
 	}
 }
 
 // HostCSVHeader names the CSV columns of a host (labels as k=v;k=v, keys
 // sorted).
 var HostCSVHeader = []string{"host_id", "hostname", "labels", "active_parts", "first_seen", "last_seen", "last_report_at",
-	"inventory_seen_at", "agent_version", "os", "kernel", "system_manufacturer", "system_product", "system_serial"}
+	"inventory_seen_at", "agent_version", "os", "kernel", "system_manufacturer", "system_product", "system_serial",
+	"memory_unread_since", "storage_unread_since"}
 
 // CSVRow is the host's row under HostCSVHeader.
 func (h Host) CSVRow() []string {
@@ -200,7 +209,7 @@ func (h Host) CSVRow() []string {
 	}
 	return []string{h.HostID, h.Hostname, strings.Join(labels, ";"), strconv.Itoa(h.ActiveParts), csvTime(h.FirstSeen),
 		csvTime(h.LastSeen), csvTime(h.LastReportAt), csvTime(h.InventorySeenAt), h.AgentVersion, h.OS, h.Kernel,
-		h.SystemManufacturer, h.SystemProduct, h.SystemSerial}
+		h.SystemManufacturer, h.SystemProduct, h.SystemSerial, csvTime(h.MemoryUnreadSince), csvTime(h.StorageUnreadSince)}
 }
 
 // Event is one entry of the ledger's event log.

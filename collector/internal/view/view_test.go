@@ -52,3 +52,39 @@ func TestCSVRowsFitTheirHeaders(t *testing.T) {
 		t.Errorf("part JSON without maker: %s", b)
 	}
 }
+
+// A host's unread times are in its JSON only when set, and in the last
+// two CSV columns (empty when not set).
+func TestHostUnreadSince(t *testing.T) {
+	at := time.Date(2026, 10, 1, 14, 2, 0, 0, time.FixedZone("CEST", 2*3600))
+	for _, c := range []struct {
+		name            string
+		host            store.Host
+		memory, storage string
+	}{
+		{"read", store.Host{ID: "h"}, "", ""},
+		{"memory unread", store.Host{ID: "h", MemoryUnreadSince: at}, "2026-10-01T12:02:00Z", ""},
+		{"storage unread", store.Host{ID: "h", StorageUnreadSince: at}, "", "2026-10-01T12:02:00Z"},
+	} {
+		h := HostOf(c.host)
+		b, err := json.Marshal(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]string{"memory_unread_since": c.memory, "storage_unread_since": c.storage} {
+			got, present := m[key]
+			if want == "" && present || want != "" && got != want {
+				t.Errorf("%s: JSON %s = %v (present %v), want %q (absent when empty)", c.name, key, got, present, want)
+			}
+		}
+		row, n := h.CSVRow(), len(HostCSVHeader)
+		if HostCSVHeader[n-2] != "memory_unread_since" || HostCSVHeader[n-1] != "storage_unread_since" ||
+			row[n-2] != c.memory || row[n-1] != c.storage {
+			t.Errorf("%s: CSV %q = %q, %q = %q; want %q, %q", c.name, HostCSVHeader[n-2], row[n-2], HostCSVHeader[n-1], row[n-1], c.memory, c.storage)
+		}
+	}
+}

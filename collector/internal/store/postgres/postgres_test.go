@@ -553,6 +553,17 @@ func TestMigrationRekeysOneForm(t *testing.T) {
 	storetest.CheckFormsMigrated(t, s, rerun)
 }
 
+// A ledger written by the release before unread times, whose host's last
+// report left its memory unread, is migrated on open: the time is unknown
+// (zero) until the host's next full report, which sets it even when it
+// repeats the inventory (storetest.CheckUnreadSinceMigrated).
+func TestMigrationUnreadSince(t *testing.T) {
+	storetest.CheckUnreadSinceMigrated(t, openLegacy(t, storetest.UnreadSinceHosts(), []string{
+		`DELETE FROM schema_migrations WHERE version >= 13`,
+		`ALTER TABLE hosts DROP COLUMN memory_unread_since, DROP COLUMN storage_unread_since`,
+	}, func(testing.TB, storetest.LegacyWriter) {}))
+}
+
 // openLegacy makes a ledger as an older release wrote it: hosts enrolled
 // by the current code, then the schema taken back by undo and rows written
 // behind the store's back by write; it returns the store opened (and so

@@ -310,6 +310,7 @@ func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
 	storetest.CheckLegacyMergeMigrated(t, openLegacy(t, storetest.LegacyHosts(), []string{
 		`CREATE UNIQUE INDEX parts_active_real_identity ON parts (identity) WHERE removed_at IS NULL AND real_serial = 1`,
 		`DELETE FROM schema_migrations WHERE version >= 5`,
+		dropMemoryUnread, dropStorageUnread,
 	}, storetest.WriteLegacyMerge))
 }
 
@@ -321,6 +322,7 @@ func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
 func TestMigrationRekeysWithoutMaker(t *testing.T) {
 	storetest.CheckMakerKeysMigrated(t, openLegacy(t, storetest.MakerKeyedHosts(), []string{
 		`DELETE FROM schema_migrations WHERE version >= 7`,
+		dropMemoryUnread, dropStorageUnread,
 	}, storetest.WriteLegacyMakerKeys))
 }
 
@@ -332,8 +334,27 @@ func TestMigrationRekeysWithoutMaker(t *testing.T) {
 func TestMigrationRekeysOneForm(t *testing.T) {
 	s, rerun := openLegacyRerun(t, storetest.OneFormHosts(), []string{
 		`DELETE FROM schema_migrations WHERE version >= 10`,
+		dropMemoryUnread, dropStorageUnread,
 	}, storetest.WriteLegacyForms)
 	storetest.CheckFormsMigrated(t, s, rerun)
+}
+
+// dropMemoryUnread and dropStorageUnread take back migration 0011 (SQLite
+// has no ADD COLUMN IF NOT EXISTS), for tests that replay it.
+const (
+	dropMemoryUnread  = `ALTER TABLE hosts DROP COLUMN memory_unread_since`
+	dropStorageUnread = `ALTER TABLE hosts DROP COLUMN storage_unread_since`
+)
+
+// A ledger written by the release before unread times, whose host's last
+// report left its memory unread, is migrated on open: the time is unknown
+// (zero) until the host's next full report, which sets it even when it
+// repeats the inventory (storetest.CheckUnreadSinceMigrated).
+func TestMigrationUnreadSince(t *testing.T) {
+	storetest.CheckUnreadSinceMigrated(t, openLegacy(t, storetest.UnreadSinceHosts(), []string{
+		`DELETE FROM schema_migrations WHERE version >= 11`,
+		dropMemoryUnread, dropStorageUnread,
+	}, func(testing.TB, storetest.LegacyWriter) {}))
 }
 
 // openLegacy makes a ledger as an older release wrote it: hosts enrolled

@@ -98,6 +98,15 @@ func Inventory(hostID string, mods []*memledgerv1.MemoryModule, drives []*memled
 	}
 }
 
+// PartlyRead returns an inventory of host id with one module, serial
+// "S-" and the id, whose scan names the domains incomplete (nothing: read
+// completely).
+func PartlyRead(hostID string, incomplete ...string) *memledgerv1.Inventory {
+	inv := Inventory(hostID, []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "S-"+hostID)}, nil)
+	inv.Incomplete = incomplete
+	return inv
+}
+
 // FullHost returns a realistic server inventory: 16 modules (12 Micron, 2
 // Crucial, 2 Kingston with Micron DRAM) and 4 drives, serials derived from
 // hostID so that hosts never share parts.

@@ -652,3 +652,43 @@ func oneFormIdentity(id int64) string {
 	}
 	return ""
 }
+
+// UnreadSinceHosts is the full report that enrolls "unread-legacy", whose
+// scan could not read its memory, for a ledger made as the release before
+// unread times wrote it (CheckUnreadSinceMigrated).
+func UnreadSinceHosts() []store.Report {
+	return []store.Report{Full(unreadSinceInventory(), 1, At(0))}
+}
+
+func unreadSinceInventory() *memledgerv1.Inventory {
+	return PartlyRead("unread-legacy", inventory.IncompleteMemory)
+}
+
+// CheckUnreadSinceMigrated checks a store opened on that ledger after the
+// migration that adds the unread times: the host's is unknown, zero (the
+// release did not record when its memory was first left unread), and its
+// next full report, the same inventory again, sets it to that report's
+// time; a heartbeat then leaves it.
+func CheckUnreadSinceMigrated(t *testing.T, s store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	host := func() store.Host {
+		t.Helper()
+		h, err := s.Host(ctx, "unread-legacy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if h := host(); !h.MemoryUnreadSince.IsZero() || !h.StorageUnreadSince.IsZero() {
+		t.Errorf("after the migration: memory unread since %v, storage %v; want both zero", h.MemoryUnreadSince, h.StorageUnreadSince)
+	}
+	inv := unreadSinceInventory()
+	reps := []store.Report{Full(inv, 2, At(1)), Heartbeat("unread-legacy", 3, At(2), Digest(t, inv))}
+	if out, err := s.Apply(ctx, reps); err != nil || len(out) != 2 || out[0].Status != store.Committed || out[1].Status != store.Committed {
+		t.Fatalf("apply the same inventory and a heartbeat: %+v, %v", out, err)
+	}
+	if h := host(); !h.MemoryUnreadSince.Equal(At(1)) || !h.StorageUnreadSince.IsZero() {
+		t.Errorf("after the next full report: memory unread since %v, storage %v; want %v, zero", h.MemoryUnreadSince, h.StorageUnreadSince, At(1))
+	}
+}

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"SerialForms", testSerialForms},
 		{"MemoryUnread", testMemoryUnread},
 		{"Incomplete", testIncomplete},
+		{"UnreadSince", testUnreadSince},
 		{"RetiredHost", testRetiredHost},
 		{"FieldsChanged", testFieldsChanged},
 		{"HostFactsChanged", testHostFactsChanged},
@@ -2253,6 +2254,71 @@ func testIncomplete(t *testing.T, h *harness) {
 	oldNoDrives.Incomplete, oldNoDrives.AgentVersion = nil, "0.0.9"
 	h.committed(Full(oldNoDrives, 7, At(6)))
 	h.wantKinds(host, mark, store.EventPartRemoved)
+}
+
+// testUnreadSince: a host's MemoryUnreadSince and StorageUnreadSince are
+// the time of the first full report, since one that read the domain, that
+// left it unread (its incomplete field, or for an agent that predates it
+// the inference of ledger.Incomplete); a full report that reads the
+// domain clears it. Heartbeats, a report repeating the inventory, and
+// refused or duplicate reports leave them; memory and storage are
+// independent.
+func testUnreadSince(t *testing.T, h *harness) {
+	const host = "unread-since"
+	a := DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "UNSINCE01")
+	ssd := Drive("nvme0n1", Samsung, "SAMSUNG MZQL2960HCJR-00A07", "UNSINCESSD1", "GDC5602Q")
+	inv := func(incomplete ...string) *memledgerv1.Inventory {
+		i := Inventory(host, []*memledgerv1.MemoryModule{a}, []*memledgerv1.StorageDevice{ssd})
+		i.Incomplete = incomplete
+		return i
+	}
+	want := func(step string, memory, storage time.Time) {
+		t.Helper()
+		got := h.host(host)
+		if !got.MemoryUnreadSince.Equal(memory) || !got.StorageUnreadSince.Equal(storage) {
+			t.Errorf("%s: memory unread since %v, storage %v; want %v, %v",
+				step, got.MemoryUnreadSince, got.StorageUnreadSince, memory, storage)
+		}
+	}
+	var none time.Time
+
+	h.committed(Full(inv(), 1, At(0)))
+	want("complete", none, none)
+
+	memory := inv("memory")
+	h.committed(Full(memory, 2, At(1)))
+	want("memory unread", At(1), none)
+	h.committed(Heartbeat(host, 3, At(2), Digest(t, memory)))
+	h.expect([]store.Status{store.NeedFull}, Heartbeat(host, 4, At(2), Digest(t, inv())))
+	want("after heartbeats", At(1), none)
+	// Refused: another host's inventory; a sequence already seen.
+	other := inv()
+	other.Host.HostId = "someone-else"
+	h.expect([]store.Status{store.Rejected, store.Duplicate},
+		store.Report{HostID: host, Sequence: 5, ReceivedAt: At(3), Inventory: other},
+		Full(inv(), 4, At(3)))
+	want("after refused reports", At(1), none)
+
+	both := inv("memory", "storage")
+	h.committed(Full(both, 5, At(3)))
+	want("memory and storage unread", At(1), At(3))
+	h.committed(Full(both, 6, At(4))) // the same inventory again
+	want("same inventory again", At(1), At(3))
+
+	h.committed(Full(inv("storage"), 7, At(5)))
+	want("memory read again", none, At(3))
+	h.committed(Full(inv(), 8, At(6)))
+	want("storage read again", none, none)
+
+	// An agent that predates the field: SMBIOS unreadable, said in a
+	// warning, and neither smbios nor udev among the sources.
+	old := inv()
+	old.AgentVersion, old.Sources = "0.0.9", []string{"sysfs"}
+	old.Warnings = []*memledgerv1.Warning{{Source: "smbios", Message: "cannot read the SMBIOS tables: permission denied", Subject: "/sys/firmware/dmi/tables"}}
+	h.committed(Full(old, 9, At(7)))
+	want("old agent, SMBIOS unreadable", At(7), none)
+	h.committed(Full(inv(), 10, At(8)))
+	want("read again", none, none)
 }
 
 // testRetiredHost: a retired host's parts are removed at its retirement,

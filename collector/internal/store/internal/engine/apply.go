@@ -43,10 +43,14 @@ type hostState struct {
 	sysMfr, sysProd string
 	sysSerial       string
 	platform        []byte
+	// memoryUnreadSince and storageUnreadSince are when the host's full
+	// reports began to leave the domain unread (zero: the last one read
+	// it); see markUnread.
+	memoryUnreadSince, storageUnreadSince time.Time
 
 	enrolledNow bool // the row was inserted by this batch
 	touched     bool // sighting columns changed
-	factsDirty  bool // hostname, platform, digest, agent labels changed
+	factsDirty  bool // hostname, platform, digest, agent labels, unread times changed
 	labelsDirty bool // host_labels must be rewritten
 }
 
@@ -307,8 +311,13 @@ func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hos
 		prevReport, prevSeen := st.lastReportAt, st.inventorySeenAt
 		st.lastReportAt = p.at
 		st.inventorySeenAt = p.at
+		// Every full report, changed or not: a host whose memory was
+		// already unread before the unread times were recorded repeats
+		// its inventory unchanged.
+		incomplete := ledger.Incomplete(p.rep.Inventory)
+		st.markUnread(incomplete, p.at)
 		if p.digest != st.digest {
-			d, err := e.applyInventory(ctx, w, st, p, prevReport, prevSeen, states)
+			d, err := e.applyInventory(ctx, w, st, p, incomplete, prevReport, prevSeen, states)
 			if err != nil {
 				return store.Outcome{}, err
 			}
@@ -321,6 +330,28 @@ func (e *Engine) applyOne(ctx context.Context, w *writer, states map[string]*hos
 		w.events = append(w.events, eventRow{at: p.at, eventDraft: d})
 	}
 	return out, nil
+}
+
+// markUnread records what a full report at at, whose scan could not read
+// the kinds incomplete completely (ledger.Incomplete), says of the host's
+// memory and storage: a domain it left unread keeps the time it was first
+// left unread (at, when the last full report read it), one it read is
+// read now. A change is written with the host row's facts.
+func (h *hostState) markUnread(incomplete []ledger.PartKind, at time.Time) {
+	mark := func(since *time.Time, kind ledger.PartKind) {
+		unread := slices.Contains(incomplete, kind)
+		switch {
+		case unread && since.IsZero():
+			*since = at
+		case !unread && !since.IsZero():
+			*since = time.Time{}
+		default:
+			return
+		}
+		h.factsDirty = true
+	}
+	mark(&h.memoryUnreadSince, ledger.KindMemory)
+	mark(&h.storageUnreadSince, ledger.KindDrive)
 }
 
 // stale says whether p is a Duplicate of what st recorded: its sequence
@@ -340,9 +371,10 @@ type eventDraft struct {
 	partID int64
 }
 
-// applyInventory diffs a changed full inventory against the host's parts
-// and queues the writes; it returns the events.
-func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p *prepared, prevReport, prevSeen time.Time, states map[string]*hostState) ([]eventDraft, error) {
+// applyInventory diffs a changed full inventory, whose scan could not read
+// the kinds incomplete completely, against the host's parts and queues
+// the writes; it returns the events.
+func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p *prepared, incomplete []ledger.PartKind, prevReport, prevSeen time.Time, states map[string]*hostState) ([]eventDraft, error) {
 	parts, err := p.observe()
 	if err != nil {
 		return nil, err
@@ -355,7 +387,6 @@ func (e *Engine) applyInventory(ctx context.Context, w *writer, st *hostState, p
 	if err != nil {
 		return nil, err
 	}
-	incomplete := ledger.Incomplete(p.rep.Inventory)
 	res, err := ledger.Diff(ledger.Input{
 		HostID: st.id,
 		At:     p.at,
@@ -615,7 +646,8 @@ func (e *Engine) queueHostUpdate(w *writer, st *hostState) {
 		args = []any{st.id, ledger.CleanText(st.hostname), labelsJSON(st.agentLabels), st.lastSeen, nullTime(st.lastReportAt),
 			nullTime(st.inventorySeenAt), st.lastSeq, st.digest, ledger.CleanText(st.agentVersion),
 			ledger.CleanText(st.os), ledger.CleanText(st.kernel), ledger.CleanText(st.sysMfr),
-			ledger.CleanText(st.sysProd), ledger.CleanText(st.sysSerial), st.platform}
+			ledger.CleanText(st.sysProd), ledger.CleanText(st.sysSerial), st.platform,
+			nullTime(st.memoryUnreadSince), nullTime(st.storageUnreadSince)}
 	case st.touched:
 		sql = e.hostSightingSQL
 		args = []any{st.id, st.lastSeen, nullTime(st.lastReportAt), nullTime(st.inventorySeenAt), st.lastSeq, st.digest}

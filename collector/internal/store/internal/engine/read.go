@@ -389,6 +389,8 @@ func (h *hostState) toHost(active int) store.Host {
 		InventorySeenAt:    h.inventorySeenAt,
 		LastSequence:       uint64(h.lastSeq),
 		InventoryDigest:    h.digest,
+		MemoryUnreadSince:  h.memoryUnreadSince,
+		StorageUnreadSince: h.storageUnreadSince,
 		AgentVersion:       h.agentVersion,
 		OS:                 h.os,
 		Kernel:             h.kernel,

@@ -12,19 +12,22 @@ import (
 
 const hostColumns = `h.host_id, h.hostname, h.agent_labels, h.label_overrides, h.labels_unset,
  h.first_seen, h.last_seen, h.last_report_at, h.inventory_seen_at, h.last_sequence, h.inventory_digest,
- h.agent_version, h.os, h.kernel, h.system_manufacturer, h.system_product, h.system_serial, h.platform`
+ h.agent_version, h.os, h.kernel, h.system_manufacturer, h.system_product, h.system_serial, h.platform,
+ h.memory_unread_since, h.storage_unread_since`
 
 func scanHost(rows Rows, extra ...any) (*hostState, error) {
 	var st hostState
 	var agent, over, unset string
-	var first, last, lastRep, invSeen Time
+	var first, last, lastRep, invSeen, memUnread, storUnread Time
 	dest := []any{&st.id, &st.hostname, &agent, &over, &unset,
 		&first, &last, &lastRep, &invSeen, &st.lastSeq, &st.digest,
-		&st.agentVersion, &st.os, &st.kernel, &st.sysMfr, &st.sysProd, &st.sysSerial, &st.platform}
+		&st.agentVersion, &st.os, &st.kernel, &st.sysMfr, &st.sysProd, &st.sysSerial, &st.platform,
+		&memUnread, &storUnread}
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	st.firstSeen, st.lastSeen, st.lastReportAt, st.inventorySeenAt = first.T, last.T, lastRep.T, invSeen.T
+	st.memoryUnreadSince, st.storageUnreadSince = memUnread.T, storUnread.T
 	if err := json.Unmarshal([]byte(agent), &st.agentLabels); err != nil {
 		return nil, fmt.Errorf("host %q: column agent_labels: %w", st.id, err)
 	}
@@ -133,16 +136,18 @@ func detailsJSON(d map[string]any) string {
 }
 
 // hostUpdateSQL returns the UPDATEs of a host row: all it learns from a
-// changed inventory (facts), or only that it was seen (sighting). $1 is the
-// host id; parts_version comes last where writers share the database.
+// full inventory that changed its facts or unread times (facts), or only
+// that it was seen (sighting). $1 is the host id; parts_version comes last
+// where writers share the database.
 func hostUpdateSQL(writers WriterMode) (facts, sighting string) {
 	facts = `UPDATE hosts SET hostname = $2, agent_labels = $3, last_seen = $4, last_report_at = $5,
  inventory_seen_at = $6, last_sequence = $7, inventory_digest = $8, agent_version = $9, os = $10, kernel = $11,
- system_manufacturer = $12, system_product = $13, system_serial = $14, platform = $15`
+ system_manufacturer = $12, system_product = $13, system_serial = $14, platform = $15,
+ memory_unread_since = $16, storage_unread_since = $17`
 	sighting = `UPDATE hosts SET last_seen = $2, last_report_at = $3, inventory_seen_at = $4, last_sequence = $5,
  inventory_digest = $6`
 	if writers == SharedWriters {
-		facts += `, parts_version = $16`
+		facts += `, parts_version = $18`
 		sighting += `, parts_version = $7`
 	}
 	return facts + ` WHERE host_id = $1`, sighting + ` WHERE host_id = $1`

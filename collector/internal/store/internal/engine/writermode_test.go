@@ -48,7 +48,7 @@ func TestNewChecksDialectForWriterMode(t *testing.T) {
 // bump hosts.parts_version with the host row, as the last argument.
 func TestHostUpdateSQLKeepsPartsVersionForSharedWriters(t *testing.T) {
 	facts, sighting := hostUpdateSQL(SharedWriters)
-	if !strings.Contains(facts, "parts_version = $16") || !strings.Contains(sighting, "parts_version = $7") {
+	if !strings.Contains(facts, "parts_version = $18") || !strings.Contains(sighting, "parts_version = $7") {
 		t.Fatalf("shared writers' host updates lack parts_version:\n%s\n%s", facts, sighting)
 	}
 	facts, sighting = hostUpdateSQL(SingleWriter)
