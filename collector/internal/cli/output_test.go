@@ -210,3 +210,20 @@ func FuzzReadInventoryFile(f *testing.F) {
 		}
 	})
 }
+
+func TestUnreadText(t *testing.T) {
+	at := time.Date(2026, 10, 1, 14, 2, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		h    store.Host
+		want string
+	}{
+		{store.Host{ID: "h"}, ""},
+		{store.Host{ID: "h", MemoryUnreadSince: at}, "memory 2026-10-01 14:02"},
+		{store.Host{ID: "h", StorageUnreadSince: at.Add(time.Hour)}, "storage 2026-10-01 15:02"},
+		{store.Host{ID: "h", MemoryUnreadSince: at, StorageUnreadSince: at}, "memory 2026-10-01 14:02, storage 2026-10-01 14:02"},
+	} {
+		if got := unreadText(tt.h); got != tt.want {
+			t.Errorf("unreadText(%+v) = %q, want %q", tt.h, got, tt.want)
+		}
+	}
+}

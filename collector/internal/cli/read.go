@@ -225,6 +225,21 @@ var hostColumns = []column[store.Host]{
 	{header: "LAST REPORT", text: func(h store.Host) string { return tableTime(h.LastReportAt) }},
 	{header: "SYSTEM", text: func(h store.Host) string { return strings.TrimSpace(h.SystemManufacturer + " " + h.SystemProduct) }},
 	{header: "AGENT", text: func(h store.Host) string { return h.AgentVersion }},
+	{header: "NOT READ SINCE", text: unreadText},
+}
+
+// unreadText names the domains the host's latest full reports could not
+// read and since when ("memory 2026-10-01 14:02"), "" when every domain
+// was read: the parts listed for such a domain are those last read.
+func unreadText(h store.Host) string {
+	var parts []string
+	if !h.MemoryUnreadSince.IsZero() {
+		parts = append(parts, "memory "+tableTime(h.MemoryUnreadSince))
+	}
+	if !h.StorageUnreadSince.IsZero() {
+		parts = append(parts, "storage "+tableTime(h.StorageUnreadSince))
+	}
+	return strings.Join(parts, ", ")
 }
 
 type partsFlags struct {

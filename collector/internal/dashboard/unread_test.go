@@ -45,6 +45,20 @@ func TestHostPageSaysWhatWasNotRead(t *testing.T) {
 		}
 	}
 
+	// The host list marks the hosts with a domain not read, and since when.
+	_, list := bearerGet(t, srv, "/hosts")
+	for _, mark := range []string{
+		`memory not read since ` + memoryAt.UTC().Format(time.DateOnly) + `</span>`,
+		`storage not read since ` + fx.At(3).UTC().Format(time.DateOnly) + `</span>`,
+	} {
+		if n := strings.Count(list, mark); n != 1 {
+			t.Errorf("/hosts: %q %d times, want once\n%s", mark, n, list)
+		}
+	}
+	if n := strings.Count(list, `class="problem unread"`); n != 2 {
+		t.Errorf("/hosts: %d unread marks, want 2 (no-memory, no-storage)", n)
+	}
+
 	_, jsonBody := bearerGet(t, srv, "/hosts?format=json")
 	var hosts []view.Host
 	if err := json.Unmarshal([]byte(jsonBody), &hosts); err != nil {
