@@ -50,10 +50,15 @@ func goldenLedger(t *testing.T) (dsn, policyPath string) {
 		Name: "nvme1n1", Transport: "nvme", Model: "MTFDKCC960TFR", SerialNumber: "MICSSD01", SizeBytes: 960197124096,
 		Vendor: &memledgerv1.Vendor{Id: "micron", Name: "Micron Technology", Parent: "micron", Evidence: []string{"pci-vendor"}},
 	})
+	// host-b's later report could not read its memory: its module stays
+	// as last read, and the report names the host.
+	b2 := hostB(after)
+	b2.MemoryModules, b2.Incomplete = nil, []string{"memory"}
 	mustRun(t, dsn, "ingest",
 		writeInventory(t, dir, "a1.json", hostA(before, "0K1NG001")),
 		writeInventory(t, dir, "b1.json", hostB(before)),
 		writeInventory(t, dir, "a2.json", a2),
+		writeInventory(t, dir, "b2.json", b2),
 	)
 	policyPath = filepath.Join(dir, "policy.yaml")
 	if err := os.WriteFile(policyPath, []byte(goldenPolicy), 0o644); err != nil {

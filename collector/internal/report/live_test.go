@@ -121,7 +121,16 @@ func (f *churnFleet) round(t *testing.T, n int, at time.Time) []string {
 		}
 		f.parts[host] = ps
 		f.seq[host]++
-		reps = append(reps, fx.Full(f.inventory(host), f.seq[host], at))
+		inv := f.inventory(host)
+		// Now and then a host's memory or drives go unread (the report
+		// lists the host; its parts stay as last read), then are read.
+		switch f.seq[host] % 7 {
+		case 2:
+			inv.Incomplete = []string{"memory"}
+		case 3:
+			inv.Incomplete = []string{"memory", "storage"}
+		}
+		reps = append(reps, fx.Full(inv, f.seq[host], at))
 		hosts = append(hosts, host)
 	}
 	rt.Apply(t, f.st, reps...)
@@ -156,7 +165,7 @@ func TestLiveReportEqualsRecomputation(t *testing.T) {
 			var now time.Time
 			tr := NewTracker(st, func() *policy.Policy { return pol }, TrackerOptions{Now: func() time.Time { return now }})
 			f := &churnFleet{rng: rand.New(rand.NewPCG(20, 3)), st: st, seq: map[string]uint64{}, parts: map[string][]string{}}
-			live, fellBack := 0, 0
+			live, fellBack, withUnread := 0, 0, 0
 			for day := 1; day <= 40; day++ {
 				// Two rounds a day, a minute apart.
 				for r := range 2 {
@@ -205,6 +214,10 @@ func TestLiveReportEqualsRecomputation(t *testing.T) {
 							}
 							live++
 							got.SerialClashes = want.SerialClashes // read alike from the events
+							got.UnreadHosts = want.UnreadHosts     // and the hosts
+							if len(want.UnreadHosts) > 0 {
+								withUnread++
+							}
 							if g, w := reportJSON(t, got), reportJSON(t, want); g != w {
 								t.Fatalf("day %d round %d, as of %s, %+v: live report differs from recomputation:\nlive:\n%s\nrecomputed:\n%s", day, r, asOf, opts, g, w)
 							}
@@ -225,7 +238,10 @@ func TestLiveReportEqualsRecomputation(t *testing.T) {
 			if live < 800 {
 				t.Errorf("the aggregates answered %d reports (fell back %d times), want most of 960", live, fellBack)
 			}
-			t.Logf("%d reports from the aggregates, %d from the ledger", live, fellBack)
+			if withUnread < live/4 {
+				t.Errorf("%d of %d reports name unread hosts, want the churn to leave some in many", withUnread, live)
+			}
+			t.Logf("%d reports from the aggregates, %d from the ledger, %d with unread hosts", live, fellBack, withUnread)
 		})
 	}
 }

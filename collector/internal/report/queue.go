@@ -308,7 +308,7 @@ func (t *Tracker) Report(ctx context.Context, opts Options) (*Report, error) {
 	if !ok {
 		return fromLedger()
 	}
-	if rep.SerialClashes, err = serialClashes(ctx, t.st, rep.AsOf); err != nil {
+	if err := ledgerLists(ctx, t.st, rep); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	return rep, nil

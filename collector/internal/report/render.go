@@ -106,6 +106,15 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// fmtMinute is t to the minute, UTC ("" for nil): when a host's domain
+// became unread.
+func fmtMinute(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
 // WriteTable writes a human summary for a terminal.
 func WriteTable(w io.Writer, rep *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -119,6 +128,19 @@ func WriteTable(w io.Writer, rep *Report) error {
 		t.Hosts, t.HostsWithViolations, t.Parts, t.Memory, t.Drives)
 	fmt.Fprintf(tw, "Parts by worst status:\tviolation %d\twaived %d\trecorded %d\tremoved %d\tallowed %d\n",
 		t.ByStatus.Violation, t.ByStatus.Waived, t.ByStatus.Recorded, t.ByStatus.Removed, t.ByStatus.Allowed)
+	if len(rep.UnreadHosts) > 0 {
+		fmt.Fprintf(tw, "\nHosts not read completely (%d): their parts are counted as last read\n", len(rep.UnreadHosts))
+		for _, u := range rep.UnreadHosts {
+			var since []string
+			if u.MemoryUnreadSince != nil {
+				since = append(since, "memory since "+fmtMinute(u.MemoryUnreadSince))
+			}
+			if u.StorageUnreadSince != nil {
+				since = append(since, "drives since "+fmtMinute(u.StorageUnreadSince))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(u.HostID), termsafe.String(u.Hostname), strings.Join(since, ", "))
+		}
+	}
 	for _, r := range rep.Rules {
 		fmt.Fprintf(tw, "\nRule %s (%s from %s)", termsafe.String(r.ID), termsafe.String(r.Action), r.Effective.Format(time.DateOnly))
 		if r.Title != "" {
@@ -185,6 +207,7 @@ var htmlSource string
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"date":   func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 	"ts":     fmtTime,
+	"minute": fmtMinute,
 	"cells":  countCells,
 	"charts": ChartsSVG,
 	"none": func(s string) string {

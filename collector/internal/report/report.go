@@ -112,6 +112,21 @@ type Report struct {
 	// or a host reporting what it does not carry); each kept its own part.
 	// Oldest first.
 	SerialClashes []SerialClash `json:"serial_clashes"`
+	// UnreadHosts lists the hosts whose latest full reports could not read
+	// their memory or their drives: their parts of that kind are counted
+	// as last read. They are the hosts as they stand now, whatever AsOf
+	// (like labels, the ledger keeps no history of it). Ordered by host id.
+	UnreadHosts []UnreadHost `json:"unread_hosts"`
+}
+
+// UnreadHost is a host whose memory or drives were not read completely.
+type UnreadHost struct {
+	HostID   string `json:"host_id"`
+	Hostname string `json:"hostname,omitempty"`
+	// MemoryUnreadSince and StorageUnreadSince are when its full reports
+	// began to leave that domain unread; absent while it is read.
+	MemoryUnreadSince  *time.Time `json:"memory_unread_since,omitempty"`
+	StorageUnreadSince *time.Time `json:"storage_unread_since,omitempty"`
 }
 
 // SerialClash is one serial_clash the ledger recorded.
@@ -302,10 +317,44 @@ func Build(ctx context.Context, st store.Store, pol *policy.Policy, opts Options
 		}
 	}
 	b.finish(rep)
-	if rep.SerialClashes, err = serialClashes(ctx, st, asOf); err != nil {
+	if err := ledgerLists(ctx, st, rep); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	return rep, nil
+}
+
+// ledgerLists fills the lists a report reads from the ledger, not from
+// part counts: serial clashes and unread hosts. Build and the Tracker's
+// live report share it.
+func ledgerLists(ctx context.Context, st store.Store, rep *Report) error {
+	var err error
+	if rep.SerialClashes, err = serialClashes(ctx, st, rep.AsOf); err != nil {
+		return err
+	}
+	rep.UnreadHosts, err = unreadHosts(ctx, st)
+	return err
+}
+
+// unreadHosts lists the hosts whose memory or storage is unread now.
+func unreadHosts(ctx context.Context, st store.Store) ([]UnreadHost, error) {
+	hosts, err := st.Hosts(ctx, store.HostFilter{Unread: true, Order: store.HostsByID})
+	if err != nil {
+		return nil, fmt.Errorf("unread hosts: %w", err)
+	}
+	out := make([]UnreadHost, 0, len(hosts))
+	for _, h := range hosts {
+		u := UnreadHost{HostID: h.ID, Hostname: h.Hostname}
+		if !h.MemoryUnreadSince.IsZero() {
+			t := h.MemoryUnreadSince.UTC()
+			u.MemoryUnreadSince = &t
+		}
+		if !h.StorageUnreadSince.IsZero() {
+			t := h.StorageUnreadSince.UTC()
+			u.StorageUnreadSince = &t
+		}
+		out = append(out, u)
+	}
+	return out, nil
 }
 
 // newReport is the empty report of opts: its times and policy name.
@@ -319,7 +368,7 @@ func newReport(pol *policy.Policy, opts Options) *Report {
 	if asOf.IsZero() {
 		asOf = gen
 	}
-	rep := &Report{SchemaVersion: view.Version, GeneratedAt: gen, AsOf: asOf.UTC(), GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}, SerialClashes: []SerialClash{}}
+	rep := &Report{SchemaVersion: view.Version, GeneratedAt: gen, AsOf: asOf.UTC(), GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}, SerialClashes: []SerialClash{}, UnreadHosts: []UnreadHost{}}
 	if pol != nil {
 		rep.Policy = pol.Source
 	}

@@ -369,3 +369,64 @@ func TestCSVIsFormulaSafe(t *testing.T) {
 		t.Errorf("violation row %q not escaped", got)
 	}
 }
+
+// TestUnreadHosts: the report names the hosts whose memory or drives are
+// unread now, by host id, with since when, whatever AsOf; the table and
+// the HTML say so, and a host read again leaves the list.
+func TestUnreadHosts(t *testing.T) {
+	ctx := context.Background()
+	st := rt.OpenStore(t)
+	rt.SeedFleet(t, st, 20)
+	web := fx.Inventory("web-1", nil, nil)
+	web.Incomplete = []string{"memory", "storage"}
+	db := fx.Inventory("db-18", nil, nil)
+	db.Incomplete = []string{"storage"}
+	rt.Apply(t, st, fx.Full(web, 3, fx.At(21)), fx.Full(db, 2, fx.At(22)))
+	rep, err := Build(ctx, st, rt.MustPolicy(t, rt.Policy), Options{AsOf: fx.At(10), Now: rt.FixedNow(fx.At(50))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day21, day22 := fx.At(21).UTC(), fx.At(22).UTC()
+	want := []UnreadHost{
+		{HostID: "db-18", Hostname: "db-18.example.net", StorageUnreadSince: &day22},
+		{HostID: "web-1", Hostname: "web-1.example.net", MemoryUnreadSince: &day21, StorageUnreadSince: &day21},
+	}
+	if g, w := fmt.Sprintf("%+v", deref(rep.UnreadHosts)), fmt.Sprintf("%+v", deref(want)); g != w {
+		t.Errorf("unread hosts %s, want %s", g, w)
+	}
+	var table, html bytes.Buffer
+	if err := WriteTable(&table, rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&html, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Hosts not read completely (2): their parts are counted as last read",
+		"drives since " + day22.Format("2006-01-02 15:04"),
+		"memory since " + day21.Format("2006-01-02 15:04") + ", drives since " + day21.Format("2006-01-02 15:04")} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, table.String())
+		}
+	}
+	if !strings.Contains(html.String(), `<table id="unread-hosts">`) || !strings.Contains(html.String(), "<td>db-18</td>") {
+		t.Errorf("html lacks the unread hosts:\n%s", html.String())
+	}
+
+	rt.Apply(t, st, fx.Full(fx.Inventory("db-18", nil, nil), 3, fx.At(23)))
+	rep, err = Build(ctx, st, nil, Options{Now: rt.FixedNow(fx.At(50))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.UnreadHosts) != 1 || rep.UnreadHosts[0].HostID != "web-1" {
+		t.Errorf("after db-18 is read again: unread hosts %+v, want web-1 only", deref(rep.UnreadHosts))
+	}
+}
+
+// deref shows the times of unread hosts, not their pointers.
+func deref(us []UnreadHost) []string {
+	var out []string
+	for _, u := range us {
+		out = append(out, fmt.Sprintf("%s %q memory %s storage %s", u.HostID, u.Hostname, fmtMinute(u.MemoryUnreadSince), fmtMinute(u.StorageUnreadSince)))
+	}
+	return out
+}

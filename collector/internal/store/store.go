@@ -666,6 +666,10 @@ type HostFilter struct {
 	// VendorParts selects Vendor's parts by removal state: active ones by
 	// default, or also (only) those removed from the host.
 	VendorParts RemovedFilter
+	// Unread: the host's memory or storage is unread (Host.MemoryUnreadSince
+	// or StorageUnreadSince set). A partial index keeps the list cheap
+	// where few hosts are unread.
+	Unread bool
 	// Order sorts the hosts; ties are broken by host id.
 	Order HostOrder
 	// Desc reverses Order (ties included).

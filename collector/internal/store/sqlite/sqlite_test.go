@@ -310,7 +310,7 @@ func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
 	storetest.CheckLegacyMergeMigrated(t, openLegacy(t, storetest.LegacyHosts(), []string{
 		`CREATE UNIQUE INDEX parts_active_real_identity ON parts (identity) WHERE removed_at IS NULL AND real_serial = 1`,
 		`DELETE FROM schema_migrations WHERE version >= 5`,
-		dropMemoryUnread, dropStorageUnread,
+		dropUnreadIndex, dropMemoryUnread, dropStorageUnread,
 	}, storetest.WriteLegacyMerge))
 }
 
@@ -322,7 +322,7 @@ func TestMigrationSplitsPlaceholderMerges(t *testing.T) {
 func TestMigrationRekeysWithoutMaker(t *testing.T) {
 	storetest.CheckMakerKeysMigrated(t, openLegacy(t, storetest.MakerKeyedHosts(), []string{
 		`DELETE FROM schema_migrations WHERE version >= 7`,
-		dropMemoryUnread, dropStorageUnread,
+		dropUnreadIndex, dropMemoryUnread, dropStorageUnread,
 	}, storetest.WriteLegacyMakerKeys))
 }
 
@@ -334,14 +334,17 @@ func TestMigrationRekeysWithoutMaker(t *testing.T) {
 func TestMigrationRekeysOneForm(t *testing.T) {
 	s, rerun := openLegacyRerun(t, storetest.OneFormHosts(), []string{
 		`DELETE FROM schema_migrations WHERE version >= 10`,
-		dropMemoryUnread, dropStorageUnread,
+		dropUnreadIndex, dropMemoryUnread, dropStorageUnread,
 	}, storetest.WriteLegacyForms)
 	storetest.CheckFormsMigrated(t, s, rerun)
 }
 
 // dropMemoryUnread and dropStorageUnread take back migration 0011 (SQLite
-// has no ADD COLUMN IF NOT EXISTS), for tests that replay it.
+// has no ADD COLUMN IF NOT EXISTS), for tests that replay it, after
+// dropUnreadIndex takes back 0012's index on the columns (SQLite drops no
+// indexed column).
 const (
+	dropUnreadIndex   = `DROP INDEX IF EXISTS hosts_unread`
 	dropMemoryUnread  = `ALTER TABLE hosts DROP COLUMN memory_unread_since`
 	dropStorageUnread = `ALTER TABLE hosts DROP COLUMN storage_unread_since`
 )
@@ -353,7 +356,7 @@ const (
 func TestMigrationUnreadSince(t *testing.T) {
 	storetest.CheckUnreadSinceMigrated(t, openLegacy(t, storetest.UnreadSinceHosts(), []string{
 		`DELETE FROM schema_migrations WHERE version >= 11`,
-		dropMemoryUnread, dropStorageUnread,
+		dropUnreadIndex, dropMemoryUnread, dropStorageUnread,
 	}, func(testing.TB, storetest.LegacyWriter) {}))
 }
 

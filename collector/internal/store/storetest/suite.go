@@ -2279,9 +2279,33 @@ func testUnreadSince(t *testing.T, h *harness) {
 			t.Errorf("%s: memory unread since %v, storage %v; want %v, %v",
 				step, got.MemoryUnreadSince, got.StorageUnreadSince, memory, storage)
 		}
+		// HostFilter.Unread lists it (and counts it) while either is set,
+		// never the host that is read completely.
+		var wantIDs []string
+		if !memory.IsZero() || !storage.IsZero() {
+			wantIDs = []string{host}
+		}
+		f := store.HostFilter{Unread: true}
+		list, err := h.s.Hosts(h.ctx, f)
+		if err != nil {
+			t.Fatalf("%s: unread hosts: %v", step, err)
+		}
+		var ids []string
+		for _, x := range list {
+			ids = append(ids, x.ID)
+		}
+		n, err := h.s.CountHosts(h.ctx, f)
+		if err != nil {
+			t.Fatalf("%s: count unread hosts: %v", step, err)
+		}
+		if !slices.Equal(ids, wantIDs) || n != len(wantIDs) {
+			t.Errorf("%s: unread hosts %q, counted %d; want %q", step, ids, n, wantIDs)
+		}
 	}
 	var none time.Time
 
+	read := Inventory("read-completely", []*memledgerv1.MemoryModule{DIMM("A1", Micron, "36ASF8G72PZ-2G3B1", "UNSINCE02")}, nil)
+	h.committed(Full(read, 1, At(0)))
 	h.committed(Full(inv(), 1, At(0)))
 	want("complete", none, none)
 

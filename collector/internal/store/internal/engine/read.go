@@ -178,8 +178,17 @@ func hostConds(a *args, f store.HostFilter) (conds []string, none bool, err erro
 		}
 		conds = append(conds, "EXISTS (SELECT 1 FROM parts p"+where(pc)+")")
 	}
+	if f.Unread {
+		// The predicate of the hosts_unread partial index, word for word:
+		// the planners use the index only for a condition that matches it.
+		conds = append(conds, unreadCond)
+	}
 	return conds, false, nil
 }
+
+// unreadCond matches hosts h whose memory or storage is unread
+// (store.HostFilter.Unread).
+const unreadCond = "(h.memory_unread_since IS NOT NULL OR h.storage_unread_since IS NOT NULL)"
 
 // removedCond is the condition on parts p of a removal state ("" for all).
 func removedCond(f store.RemovedFilter) (string, error) {
