@@ -343,16 +343,10 @@ func unreadHosts(ctx context.Context, st store.Store) ([]UnreadHost, error) {
 	}
 	out := make([]UnreadHost, 0, len(hosts))
 	for _, h := range hosts {
-		u := UnreadHost{HostID: h.ID, Hostname: h.Hostname}
-		if !h.MemoryUnreadSince.IsZero() {
-			t := h.MemoryUnreadSince.UTC()
-			u.MemoryUnreadSince = &t
-		}
-		if !h.StorageUnreadSince.IsZero() {
-			t := h.StorageUnreadSince.UTC()
-			u.StorageUnreadSince = &t
-		}
-		out = append(out, u)
+		// The one shape of a host (view) converts the times.
+		v := view.HostOf(h)
+		out = append(out, UnreadHost{HostID: v.HostID, Hostname: v.Hostname,
+			MemoryUnreadSince: v.MemoryUnreadSince, StorageUnreadSince: v.StorageUnreadSince})
 	}
 	return out, nil
 }
