@@ -52,7 +52,7 @@ func ReadFileInRoot(root *os.Root, rel string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := readAllLimit(f, HostPath(rel), limit)
+	data, err := ReadAllLimit(f, HostPath(rel), limit)
 	if err != nil {
 		return nil, inRootError("read", rel, err)
 	}

@@ -26,13 +26,14 @@ func ReadFileLimit(name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return readAllLimit(f, name, limit)
+	return ReadAllLimit(f, name, limit)
 }
 
-// readAllLimit reads f, named name in errors, to its end, and refuses more
-// than limit bytes after reading at most limit+1 of them.
-func readAllLimit(f *os.File, name string, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+// ReadAllLimit reads r, named name in errors, to its end, and refuses more
+// than limit bytes after reading at most limit+1 of them: a file, or the
+// body of an HTTP answer, that never ends cannot exhaust memory.
+func ReadAllLimit(r io.Reader, name string, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}

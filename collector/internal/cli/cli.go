@@ -56,6 +56,9 @@ type app struct {
 	logLevel  string
 	logFormat string
 	logger    *slog.Logger
+	// onCommandLine names the flags given on the command line, not by
+	// the environment or the config file (configure).
+	onCommandLine map[string]bool
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -119,6 +122,8 @@ var usesLedger = map[string]bool{
 // configure applies the environment and the config file to cmd's flags,
 // then sets up logging. It runs before every command.
 func (a *app) configure(cmd *cobra.Command) error {
+	a.onCommandLine = map[string]bool{}
+	cmd.Flags().Visit(func(f *pflag.Flag) { a.onCommandLine[f.Name] = true })
 	known := allFlagNames(cmd.Root())
 	if _, err := cliconfig.Resolve(cmd.Flags(), cliconfig.Known{
 		Key:  func(k string) bool { return known[k] },
