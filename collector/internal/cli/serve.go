@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/spf13/cobra"
 
 	"github.com/memledger/memledger/collector/internal/enroll"
@@ -33,6 +34,8 @@ type serveFlags struct {
 	// gcPercent is --gc-percent; gcPercentSet says it was given.
 	gcPercent    int
 	gcPercentSet bool
+	// memoryLimit is --memory-limit; 0: not given.
+	memoryLimit cliconfig.ByteSize
 	// sec: mutual TLS, enrollment and HTTP bearer tokens (ca.go).
 	sec securityFlags
 	// http: policy, HTTP listener and metrics (httpserve.go).
@@ -79,6 +82,7 @@ logged ("listening") and written to --addr-file.`,
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.gcPercent, "gc-percent", defaultGCPercent, "Go garbage collector target (GOGC): heap growth in % over live data before a collection; higher trades memory for CPU; -1 turns the collector off (default used only when GOGC is not set)")
+	fl.Var(&f.memoryLimit, "memory-limit", "soft limit on the collector's memory (the Go runtime's GOMEMLIMIT, e.g. 900MiB): near it the garbage collector runs more often, trading CPU for memory (default: GOMEMLIMIT when set, else 90% of the cgroup's memory limit, such as a unit's MemoryMax=, when there is one, else none; GOMEMLIMIT=off: none)")
 	fl.StringVar(&f.listen, "listen", ":7420", "listen on `ADDR` (host:port; port 0 picks a free one)")
 	fl.StringVar(&f.addrFile, "addr-file", "", "write the bound address to `FILE` once listening (replaced atomically)")
 	fl.IntVar(&f.batchMax, "batch-max", 128, "most reports committed in one transaction")
@@ -119,8 +123,45 @@ func (a *app) setGCPercent(percent int, explicit bool) {
 	a.logger.Info("gc_target_set", "gogc", percent, "source", source)
 }
 
+// cgroupShare is the part of the cgroup's memory limit serve's default
+// soft limit takes: the rest is left to memory the Go runtime does not
+// count (SQLite's page cache, which modernc's allocator maps itself, and
+// the binary's pages) and to the heap's growth while a collection runs.
+const cgroupShare = 0.9
+
+// setMemoryLimit applies --memory-limit. Under GOGC=200 the heap may grow
+// to three times its live data before a collection; a collector that
+// falls behind a large fleet holds every waiting agent's connection, and
+// that growth, not the live data, is what would meet a cgroup's limit and
+// its OOM killer. A soft limit makes the collections come sooner as the
+// heap nears it. Given explicitly it wins; else GOMEMLIMIT in the
+// environment (which the runtime has applied) is left alone; else
+// cgroupShare of the cgroup's limit, when there is one (cgroupLimit is
+// memlimit.FromCgroup: v1 and v2 hierarchies).
+func (a *app) setMemoryLimit(limit int64, cgroupLimit func() (uint64, error)) {
+	source := "setting"
+	if limit == 0 {
+		if v, ok := a.lookupEnv("GOMEMLIMIT"); ok {
+			a.logger.Info("memory_limit_set", "gomemlimit", v, "source", "GOMEMLIMIT")
+			return
+		}
+		max, err := cgroupLimit()
+		if err != nil {
+			// No cgroup limit (ErrNoLimit), none readable, or no cgroups:
+			// the runtime's default, no limit, stays.
+			a.logger.Info("memory_limit_none", "reason", err.Error())
+			return
+		}
+		limit = int64(float64(max) * cgroupShare)
+		source = "cgroup"
+	}
+	debug.SetMemoryLimit(limit)
+	a.logger.Info("memory_limit_set", "bytes", limit, "source", source)
+}
+
 func (a *app) runServe(ctx context.Context, f serveFlags) (err error) {
 	a.setGCPercent(f.gcPercent, f.gcPercentSet)
+	a.setMemoryLimit(int64(f.memoryLimit), memlimit.FromCgroup)
 	f.sec.warnFileModes(a.logger)
 	tlsCfg, enrollSvc, registry, err := a.serveSecurity(f.sec)
 	if err != nil {
