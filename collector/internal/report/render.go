@@ -177,7 +177,8 @@ func WriteTable(w io.Writer, rep *Report) error {
 		fmt.Fprintf(tw, "Serial clashes (%d): one serial reported by two hosts at once; each keeps its own part\n", len(rep.SerialClashes))
 		fmt.Fprintln(tw, "TIME\tHOST\tSLOT\tOTHER HOST\tOTHER SLOT\tPART")
 		for _, c := range rep.SerialClashes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", fmtTime(c.Time), c.HostID, c.Slot, c.OtherHostID, c.OtherSlot, c.Identity)
+			ts := termsafe.String // agents name hosts, slots and parts
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", fmtTime(c.Time), ts(c.HostID), ts(c.Slot), ts(c.OtherHostID), ts(c.OtherSlot), ts(c.Identity))
 		}
 		if err := tw.Flush(); err != nil {
 			return fmt.Errorf("write serial clashes: %w", err)

@@ -247,6 +247,24 @@ func TestHTMLEscapesHostileValues(t *testing.T) {
 	}
 }
 
+// The table writes what agents sent (host ids, slots, part identities)
+// with control characters made visible, serial clashes included.
+func TestTableEscapesTerminalControls(t *testing.T) {
+	esc := "\x1b]0;owned\x07\x1b[2J"
+	rep := &Report{Rules: []Rule{},
+		Violations:    []Violation{{RuleID: "r", HostID: "h" + esc, Slot: esc, Serial: esc}},
+		SerialClashes: []SerialClash{{HostID: "a" + esc, Slot: esc, OtherHostID: "b" + esc, OtherSlot: esc, Identity: "memory|" + esc}}}
+	for _, violations := range []bool{false, true} {
+		var buf bytes.Buffer
+		if err := Write(&buf, rep, "table", violations); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(buf.String(), "\x1b\x07") {
+			t.Errorf("violations=%v: terminal control reached the table:\n%q", violations, buf.String())
+		}
+	}
+}
+
 func TestOrderCode(t *testing.T) {
 	in := []time.Time{fx.At(10), fx.At(20)}
 	tests := []struct {
