@@ -416,7 +416,7 @@ func selectRules(pol *policy.Policy, ids []string) ([]bool, error) {
 			if known == "" {
 				known = "none"
 			}
-			return nil, fmt.Errorf("report: unknown rule %q (policy rules: %s): %w", id, known, ErrUnknownRule)
+			return nil, fmt.Errorf("%w %q (policy rules: %s)", ErrUnknownRule, id, known)
 		}
 		sel[i] = true
 	}

@@ -123,7 +123,8 @@ func TestBuildRuleSelectionAndNoPolicy(t *testing.T) {
 	rt.SeedFleet(t, st, 12)
 	ctx := context.Background()
 	if _, err := Build(ctx, st, rt.MustPolicy(t, rt.Policy), Options{Rules: []string{"nope"}}); err == nil ||
-		!strings.Contains(err.Error(), `unknown rule "nope"`) || !strings.Contains(err.Error(), "cii-micron") {
+		!strings.Contains(err.Error(), `unknown rule "nope"`) || !strings.Contains(err.Error(), "cii-micron") ||
+		strings.Count(err.Error(), "unknown rule") != 1 {
 		t.Errorf("unknown rule: err %v", err)
 	}
 	two := rt.MustPolicy(t, rt.Policy+`
