@@ -232,7 +232,9 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("teamgroup", `^(?:TEAM[ _]|TEAMGROUP|T-FORCE)`),
 		r("ymtc", `^(?:YMTC|ZHITAI)`),
 		r("ramaxel", `^RAMAXEL`),
-		r("apacer", `^APACER`),
+		// Apacer, and its SATA-Disk Module part numbers (APSDMxxxxG...,
+		// Apacer's SDM4/SDM5 datasheets), which drivedb's notes list.
+		r("apacer", `^(?:APACER|APSDM\d{3}G)`),
 		r("huawei", `^HUAWEI`),
 		r("netac", `^NETAC`),
 		r("innodisk", `^(?:INNODISK|INNOLITE)`),

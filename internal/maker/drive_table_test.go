@@ -177,6 +177,7 @@ var driveTable = []driveCase{
 	sata("Patriot Burst Elite 240GB", "", "patriot", srcMaker),
 	sata("TEAM T253X2256G", "", "teamgroup", srcMaker),
 	sata("Apacer AS340 120GB", "", "apacer", srcDriveDB),
+	sata("APSDM016GA2AN-PTM1", "", "apacer", srcDriveDB), // Apacer SDM5 part number (APSDMxxxxG..., Apacer datasheets)
 	sata("Netac SSD 256GB", "", "netac", srcMaker),
 	sata("SSDPR-CX400-256-G2", "", "goodram", srcMaker),
 	sata("GOODRAM", "", "goodram", srcMaker),
