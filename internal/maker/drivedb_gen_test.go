@@ -574,3 +574,133 @@ func FuzzParseDriveDB(f *testing.F) {
 		_ = driveDBExamples(src, entries)
 	})
 }
+
+// patternSamples returns up to limit strings that a drive database model
+// pattern matches, one or a few per choice it offers: both sides of an
+// alternative or optional part, the lowest character of a class's first
+// ranges, the fewest repeats; "." stands for "0". A pattern with more
+// choices than limit is sampled by its first ones.
+func patternSamples(pattern string, limit int) []string {
+	t, err := syntax.Parse(pattern, syntax.POSIX)
+	if err != nil {
+		return nil
+	}
+	return samplesOf(t.Simplify(), limit)
+}
+
+func samplesOf(t *syntax.Regexp, limit int) []string {
+	switch t.Op {
+	case syntax.OpLiteral:
+		return []string{string(t.Rune)}
+	case syntax.OpCharClass:
+		var out []string
+		for i := 0; i+1 < len(t.Rune) && len(out) < 2; i += 2 {
+			out = append(out, string(t.Rune[i]))
+		}
+		return out
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return []string{"0"}
+	case syntax.OpCapture:
+		return samplesOf(t.Sub[0], limit)
+	case syntax.OpQuest, syntax.OpStar:
+		return append([]string{""}, samplesOf(t.Sub[0], limit-1)...)
+	case syntax.OpPlus:
+		return samplesOf(t.Sub[0], limit)
+	case syntax.OpRepeat:
+		one := samplesOf(t.Sub[0], limit)
+		out := []string{""}
+		for range t.Min {
+			out = crossSamples(out, one, limit)
+		}
+		return out
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, s := range t.Sub {
+			out = crossSamples(out, samplesOf(s, limit), limit)
+		}
+		return out
+	case syntax.OpAlternate:
+		var out []string
+		for _, s := range t.Sub {
+			out = append(out, samplesOf(s, limit-len(out))...)
+			if len(out) >= limit {
+				return out[:limit]
+			}
+		}
+		return out
+	}
+	return []string{""} // empty match, anchors
+}
+
+func crossSamples(a, b []string, limit int) []string {
+	var out []string
+	for _, x := range a {
+		for _, y := range b {
+			if len(out) == limit {
+				return out
+			}
+			out = append(out, x+y)
+		}
+	}
+	return out
+}
+
+// TestRulesAgreeWithDriveDBPatterns widens the examples check to the
+// families' patterns: it expands each pattern of a family that names a
+// maker into sample models and holds IdentifyDrive to the family smartctl
+// would report for them (the first entry whose pattern matches). A rule
+// that names another maker for a model the database files under a maker's
+// family fails the test; how many samples the rules name by themselves,
+// before the database is asked, is logged.
+func TestRulesAgreeWithDriveDBPatterns(t *testing.T) {
+	src := readSource(t, driveDBSource, "smartmontools")
+	entries, err := parseDriveDB(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patterns := make([]*regexp.Regexp, len(entries))
+	for i, e := range entries {
+		if len(e.fields) >= 2 && !strings.HasPrefix(e.fields[0], "USB:") && e.fields[0] != "DEFAULT" && !strings.HasPrefix(e.fields[0], "VERSION:") {
+			patterns[i], _ = regexp.Compile(`^(?:` + e.fields[1] + `)$`)
+		}
+	}
+	var n, families, byRules, byDriveDB, unknown int
+	seen := map[string]bool{}
+	for i, e := range entries {
+		want, _ := driveDBFamilyMaker(e.fields[0])
+		if want == "" || patterns[i] == nil {
+			continue
+		}
+		families++
+		for _, model := range patternSamples(e.fields[1], 200) {
+			if seen[model] || !patterns[i].MatchString(model) {
+				continue
+			}
+			seen[model] = true
+			// smartctl reports the first entry that matches.
+			first := slices.IndexFunc(patterns, func(re *regexp.Regexp) bool { return re != nil && re.MatchString(model) })
+			firstMaker, _ := driveDBFamilyMaker(entries[first].fields[0])
+			n++
+			got := IdentifyDrive(DriveFacts{Model: model, VendorRaw: "ATA", Transport: "sata"})
+			id := got.Vendor.ID
+			switch {
+			case id == "":
+				unknown++
+				continue
+			case !related(id, want) && (firstMaker == "" || !related(id, firstMaker)):
+				t.Errorf("%q fits drivedb family %q (%s) but is named %s (evidence %v)", model, e.fields[0], want, id, got.Vendor.Evidence)
+				continue
+			}
+			if slices.Contains(got.Vendor.Evidence, EvidenceDriveDB) {
+				byDriveDB++
+			} else {
+				byRules++
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d sample models from %d families: the sampler is broken", n, families)
+	}
+	t.Logf("%d sample models of %d drivedb families that name a maker: %d named right by the model rules, %d by the drive database, %d unknown",
+		n, families, byRules, byDriveDB, unknown)
+}
