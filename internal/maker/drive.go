@@ -209,8 +209,10 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		// Micron and Crucial.
 		// Micron's drive part numbers (MTFD..., EEFD... for OEM builds, as
 		// smartmontools' database lists them) also appear after a family
-		// name: "M500IT_MTFDDAK240MBD", "C400-MTFDDAK128MAM".
-		r("micron", `^MICRON|(?:^|[^A-Z])(?:MT|EE)FD[A-Z]{2}[A-Z0-9]\d{2}`),
+		// name: "M500IT_MTFDDAK240MBD", "C400-MTFDDAK128MAM". The
+		// capacity is three digits, or a digit, T and a digit for 1T9,
+		// 3T8, 7T6 (MTFDDAK1T9TDS).
+		r("micron", `^MICRON|(?:^|[^A-Z])(?:MT|EE)FD[A-Z]{2}[A-Z0-9](?:\d{2}|\dT\d)`),
 		r("crucial", `^(?:CRUCIAL|CT\d{2,5}[A-Z0-9]*SSD|M4-CT\d|C300-CT)`),
 		// Kingston.
 		r("kingston", `^(?:KINGSTON|SA400|SKC\d|SNV\d|SNVS|SEDC\d|SFYR|SUV\d|SA2000|SV300)`),

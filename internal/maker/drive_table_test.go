@@ -122,6 +122,11 @@ var driveTable = []driveCase{
 	sata("Micron_5200_MTFDDAK3T8TDD", "naa.500a07511d2e3f40", "micron", srcDriveDB),
 	sata("Micron_5100_MTFDDAK3T8TCB", "naa.500a075112345678", "micron", srcDriveDB),
 	sata("Micron_5400_MTFDDAK960TGA", "naa.500a07513a4b5c6d", "micron", srcMaker),
+	// Micron part numbers alone (OEM-labelled servers report them so),
+	// capacities in the 1T9/3T8 form: Micron 5300 and 7300 product briefs.
+	sata("MTFDDAK1T9TDS", "", "micron", srcMaker),
+	sata("MTFDDAV3T8TDS", "", "micron", srcMaker),
+	nvme("MTFDHBE3T8TDF", 0, 0, "micron", srcMaker),
 	sata("Micron_M500DC_EEFDDAA120MBB", "", "micron", srcDriveDB),
 	sata("EEFDDAK960TCB", "", "micron", srcDriveDB),
 	sata("M500IT_MTFDDAK240MBD", "", "micron", srcDriveDB),
