@@ -193,8 +193,13 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("sandisk", `^WD[ _]?(?:BLACK|BLUE|GREEN|RED)[ _]+(?:SN|SA)\d`),
 		// Western Digital hard disks, HGST and Hitachi's disk families.
 		r("hgst", `^(?:HGST|HITACHI)`),
-		r("hgst", `^(?:HUS|HUH|HUA|HUC|HUE|HMS|HTS|HTE|HTC|HDS|HDT|HDE|HDP|HDN|HCS|HCP)\d{3}`),
-		r("westerndigital", `^(?:WDC|WD\d|WD[ _]|WD_BLACK|WESTERN DIGITAL|WU[HS]\d)`),
+		// Hitachi's scheme: family letters, then the speed and capacity
+		// digits ("HDS721010") or a 5K-class "5C" ("HDS5C3020ALA632",
+		// "HUA5C3030ALA640", "HMS5C4040BLE640").
+		r("hgst", `^(?:HUS|HUH|HUA|HUC|HUE|HMS|HTS|HTE|HTC|HDS|HDT|HDE|HDP|HDN|HCS|HCP)(?:\d{3}|5C\d)`),
+		// WD's Ultrastar models: WUH/WUS (disks, SSDs), WSH (host-managed
+		// SMR disks, Ultrastar DC HC650: WSH722020ALE6L0).
+		r("westerndigital", `^(?:WDC|WD\d|WD[ _]|WD_BLACK|WESTERN DIGITAL|WU[HS]\d|WSH\d)`),
 		// Seagate, including Nytro SSDs (XS..., XA..., XF..., XP...) and
 		// Maxtor, which Seagate bought.
 		r("seagate", `^(?:SEAGATE|ST\d{2}|Z[AP]\d{3,}[A-Z]{2}\d|X[SAFP]\d{3,}[A-Z]{2}\d)`),

@@ -159,6 +159,13 @@ var driveTable = []driveCase{
 	sata("HGST HUS726T4TALA6L4", "naa.5000cca2a0b1c2d3", "hgst", srcDriveDB),
 	sata("Hitachi HDS721010CLA332", "", "hgst", srcDriveDB),
 	sata("HDE721010SLA330", "", "hgst", srcDriveDB),
+	// Hitachi's 5K-class "5C" models and WD's WSH, from drivedb's family
+	// patterns (HGST MegaScale 4000, whose pattern wants the HGST prefix a
+	// bare model lacks; Hitachi Deskstar 5K3000; Ultrastar DC HC650).
+	sata("HMS5C4040BLE640", "", "hgst", srcDriveDB),
+	sata("HDS5C3020ALA632", "", "hgst", srcDriveDB),
+	sata("WDC  WSH722020ALE6L0", "", "westerndigital", srcDriveDB),
+	sata("WSH722020ALE6L0", "", "westerndigital", srcDriveDB),
 	sata("ST4000DM004-2CV104", "naa.5000c500b1a2b3c4", "seagate", srcDriveDB),
 	sata("ST16000NM001G-2KK103", "naa.5000c500c1a2b3c4", "seagate", srcDriveDB),
 	sata("XA960LE10063", "naa.5000c500d1a2b3c4", "seagate", srcMaker),
