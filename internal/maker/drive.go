@@ -164,6 +164,10 @@ type modelRule struct {
 	slug string
 	re   *regexp.Regexp
 	note string // added to the warnings when the rule decides
+	// ssd is the maker of the brand's solid-state drives, when it is not
+	// slug: a brand-only rule cannot tell a disk from an SSD, the host's
+	// media can.
+	ssd, ssdNote string
 }
 
 // modelRules are compiled on first use, not at package init: a scan that
@@ -173,7 +177,7 @@ var modelRules = sync.OnceValue(func() []modelRule {
 	return []modelRule{
 		// Kioxia and the Toshiba SSD families it inherited from Toshiba Memory.
 		r("kioxia", `^KIOXIA`),
-		r("kioxia", `^(?:TOSHIBA[ _-]?)?(?:THN|KSG|KXG|KBG|XG\d|RD\d{3}|RC\d{3}|Q300|TR\d{3}|PX\d{2}[A-Z]|HK\d|HG\d|KHK|VX500)`),
+		r("kioxia", `^(?:TOSHIBA[ _-]?)?(?:THN|KSG|KXG|KBG|XG\d|RD\d{3}|RC\d{3}|Q300|TR\d{3}|PX\d{2}[A-Z]|HK\d|HG\d|KHK|VX500)|^TOSHIBA[ _-]?TL\d{3}`),
 		r("kioxia", `^K(?:CD|CM|PM|XD|RM)\d`),
 		// OCZ, Toshiba's (now Kioxia's) since 2014.
 		r("ocz", `^OCZ[- _]`),
@@ -182,7 +186,8 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		// not HPE's MK....GEYKC), AL SAS, HDW retail.
 		r("toshiba", `^(?:TOSHIBA[ _-]?)?(?:MG\d{2}[A-Z]{3}|DT0\d[A-Z]{3}|MQ\d{2}[A-Z]{3}|MD\d{2}[A-Z]{3}|MN\d{2}[A-Z]{3}|AL\d{2}S[EN]|HDW[A-Z]\d|MK\d{4}(?:G[SA][A-Z]{1,3}|T[RS]KB)\b)`),
 		{slug: "toshiba", re: regexp.MustCompile(`^TOSHIBA`),
-			note: "Toshiba-branded drive of an unrecognised family: Toshiba makes the hard disks, Kioxia (former Toshiba Memory) the SSDs"},
+			note: "Toshiba-branded drive of an unrecognised family: Toshiba makes the hard disks, Kioxia (former Toshiba Memory) the SSDs",
+			ssd:  "kioxia", ssdNote: "Toshiba-branded solid-state drive of an unrecognised family: Toshiba's SSDs are Toshiba Memory's, now Kioxia"},
 		// SanDisk, including WD-branded SSDs (the flash business SanDisk took
 		// with it in Feb 2025): WDS..., PC SN..., WD_BLACK/Blue/Green/Red
 		// SN/SA..., CloudSpeed SDLF..., Optimus SDLK...
@@ -432,7 +437,7 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 	claims = append(claims, res.companyIDClaims(f)...)
 
 	if model != "" {
-		if c, ok := res.modelClaim(f.Model, model); ok {
+		if c, ok := res.modelClaim(f.Model, model, f.Media); ok {
 			claims = append(claims, c)
 		}
 	}
@@ -566,8 +571,8 @@ func (res *DriveResult) companyIDClaims(f DriveFacts) []claim {
 
 // modelClaim reads the model: an OEM scheme (which labels, never makes),
 // then the makers' prefix rules, smartmontools' drive database families,
-// and a maker's name inside the model.
-func (res *DriveResult) modelClaim(raw, model string) (claim, bool) {
+// and a maker's name inside the model. media is the host's "ssd" or "hdd".
+func (res *DriveResult) modelClaim(raw, model, media string) (claim, bool) {
 	src := fmt.Sprintf("model %q", raw)
 	rest := model
 	for _, p := range []string{"APPLE HDD ", "APPLE SSD "} {
@@ -589,10 +594,14 @@ func (res *DriveResult) modelClaim(raw, model string) (claim, bool) {
 		}
 	}
 	if ruleOK {
-		if rule.note != "" {
-			res.Warnings = append(res.Warnings, rule.note)
+		slug, note := rule.slug, rule.note
+		if rule.ssd != "" && media == "ssd" {
+			slug, note = rule.ssd, rule.ssdNote
 		}
-		return claim{EvidenceModelPrefix, lookupSlug(rule.slug).vendor(), src}, true
+		if note != "" {
+			res.Warnings = append(res.Warnings, note)
+		}
+		return claim{EvidenceModelPrefix, lookupSlug(slug).vendor(), src}, true
 	}
 	if slug, family, ok := driveDBFamily(raw); ok {
 		return claim{EvidenceDriveDB, lookupSlug(slug).vendor(), fmt.Sprintf("%s (smartmontools drive database: %s)", src, family)}, true
