@@ -214,8 +214,9 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("intel", `^(?:INTEL|SSDP[EF]|SSDSC|SSDSA|SSDMCE)`),
 		// Samsung.
 		r("samsung", `^(?:SAMSUNG|MZ[0-9A-Z]{8}|MZ-[0-9A-Z]{6})`),
-		// SK hynix.
-		r("skhynix", `^(?:SK ?HYNIX|SKHYNIX|HYNIX|HF[SMB]\d|SH(?:GP|GS|PP)\d)`),
+		// SK hynix. Its part numbers (HFS/HFM/HFB, capacity, G or T) also
+		// follow a family name: "BC511 HFM512GDJTNI-82A0A".
+		r("skhynix", `^(?:SK ?HYNIX|SKHYNIX|HYNIX|HF[SMB]\d|SH(?:GP|GS|PP)\d)|[ _]HF[SMB](?:\d{3}[GT]|\dT\d)`),
 		// Micron and Crucial.
 		// Micron's drive part numbers (MTFD..., EEFD... for OEM builds, as
 		// smartmontools' database lists them) also appear after a family
@@ -267,10 +268,10 @@ var modelRules = sync.OnceValue(func() []modelRule {
 })
 
 // modelBrandRE finds a maker's name inside a model that does not start with
-// it ("PC711 NVMe SK hynix 1TB", "BC711 NVMe SK hynix 256GB"); byName says
-// which maker the name means.
+// it ("PC711 NVMe SK hynix 1TB", "BC711 NVMe SK hynix 256GB", "CA3-8D512-Q11
+// NVMe LITEON 512GB"); byName says which maker the name means.
 var modelBrandRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\b(SK ?HYNIX|KIOXIA|SAMSUNG|MICRON|CRUCIAL|KINGSTON|SANDISK|SEAGATE|LEXAR|ADATA|TRANSCEND|SOLIDIGM|TOSHIBA|PLEXTOR|HUAWEI|NETAC|SABRENT|CORSAIR|PATRIOT|GIGABYTE|HIKSEMI|FANXIANG|INNODISK)\b`)
+	return regexp.MustCompile(`\b(SK ?HYNIX|KIOXIA|SAMSUNG|MICRON|CRUCIAL|KINGSTON|SANDISK|SEAGATE|LEXAR|ADATA|TRANSCEND|SOLIDIGM|TOSHIBA|PLEXTOR|LITE-?ON|SSSTC|HUAWEI|NETAC|SABRENT|CORSAIR|PATRIOT|GIGABYTE|HIKSEMI|FANXIANG|INNODISK)\b`)
 })
 
 // oemModel is an OEM's part-number scheme: the OEM labels drives made by

@@ -111,6 +111,13 @@ var driveTable = []driveCase{
 	nvme("TEAM TM8FP6512G", 0x10ec, 0x10ec, "teamgroup", srcMaker),
 	nvme("HS-SSD-FUTURE 1024G", 0x1e4b, 0x1e4b, "hangzhouhikstorage", srcMaker),
 	nvme("Fanxiang S880 1TB", 0x1e4b, 0x1e4b, "fanxiang", srcMaker),
+	// The model alone (no PCI function ids: NVMe over fabrics, a tree
+	// without them): a maker's part number after a family name, a brand
+	// between NVMe and the capacity (SK hynix, Lite-On, SSSTC product
+	// pages and part-number schemes).
+	nvme("BC511 HFM256GDJTNI-82A0A", 0, 0, "skhynix", srcMaker),
+	nvme("CA3-8D512-Q11 NVMe LITEON 512GB", 0, 0, "liteon", srcMaker),
+	nvme("CL1-8D512 NVMe SSSTC 512GB", 0, 0, "ssstc", srcMaker),
 	// Only the controller is known: no maker.
 	nvme("PHISON ESR01TBTLCG-EAC-4", 0x1987, 0x1987, "", srcPCIIDs),
 	nvme("SM2263XT NVMe 512GB", 0x126f, 0x126f, "", srcPCIIDs),
