@@ -261,9 +261,25 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("memblaze", `^(?:MEMBLAZE|PBLAZE)`),
 		r("fujitsu", `^(?:FUJITSU|MH[TVWYZ]\d{4}[A-Z]{2}|MJA\d{4}[A-Z]{2})`),
 		// Goodram (Wilk Elektronik) SSD part numbers: SSDPR-CX400-256-G2,
-		// IRDM's IRP-SSDPR-...; KLEVV is Essencore's brand.
-		r("goodram", `^(?:GOODRAM|(?:IRP-)?SSDPR-)`),
+		// IRDM's IR-SSDPR-S25A-240 (drivedb) and IRP-SSDPR-...; KLEVV is
+		// Essencore's brand.
+		r("goodram", `^(?:GOODRAM|(?:IRP?-)?SSDPR-)`),
 		r("essencore", `^KLEVV`),
+		// Brands whose models start with their name or part-number prefix;
+		// drivedb lists some under its Phison and Silicon Motion families,
+		// which name no maker ("Hoodisk SSD", "INTENSO SATA III SSD",
+		// "Ramsta SSD S800 480GB", Mushkin's MKNSSD...). Each brand is the
+		// JEP106 company of its name.
+		r("mushkin", `^(?:MUSHKIN|MKNSSD)`),
+		r("hoodisk", `^HOODISK`),
+		r("intenso", `^INTENSO`),
+		r("ramsta", `^RAMSTA`),
+		r("colorful", `^COLORFUL`),
+		r("gloway", `^GLOWAY`),
+		r("asgard", `^ASGARD`),
+		r("kimtigo", `^KIMTIGO`),
+		r("twinmos", `^TWINMOS`),
+		r("zotac", `^ZOTAC`),
 	}
 })
 

@@ -199,6 +199,13 @@ var driveTable = []driveCase{
 	sata("APSDM016GA2AN-PTM1", "", "apacer", srcDriveDB), // Apacer SDM5 part number (APSDMxxxxG..., Apacer datasheets)
 	sata("Netac SSD 256GB", "", "netac", srcMaker),
 	sata("SSDPR-CX400-256-G2", "", "goodram", srcMaker),
+	sata("IR-SSDPR-S25A-240", "", "goodram", srcDriveDB),
+	// Brands drivedb lists under its controller families (Phison, Silicon
+	// Motion), which name no maker: the brand in the model does.
+	sata("Hoodisk SSD", "", "hoodisk", srcDriveDB),
+	sata("INTENSO SATA III SSD", "", "intenso", srcDriveDB),
+	sata("Ramsta SSD S800 480GB", "", "ramsta", srcDriveDB),
+	sata("MKNSSDRE500GB", "", "mushkin", srcDriveDB),
 	sata("GOODRAM", "", "goodram", srcMaker),
 	sata("KLEVV NEO N400 SSD 240GB", "", "essencore", srcMaker),
 	sata("FUJITSU MHV2080AH", "", "fujitsu", srcDriveDB),
