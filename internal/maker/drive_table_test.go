@@ -26,6 +26,7 @@ const (
 	srcHPE     = "HPE QuickSpecs part number; maker by its WWN OUI"
 	srcRAID    = "controller documentation: what the logical volume reports"
 	srcVirt    = "hypervisor / cloud documentation"
+	srcScheme  = "maker's published model or part-number scheme"
 )
 
 func nvme(model string, vid, sub uint16, want, src string) driveCase {
@@ -243,6 +244,61 @@ var driveTable = []driveCase{
 	usb("WD", "Elements 25A2", "westerndigital", srcMaker),
 	usb("JMicron", "Generic", "", srcMaker),
 	usb("ASMT", "2115", "", srcMaker),
+
+	// Models as smartctl -i prints them on desktops, laptops and servers,
+	// alone: no WWN, no PCI ids, so only the model and the SCSI vendor
+	// speak. drivedb rows are in drivedb.h's notes or patterns; the others
+	// follow the maker's published numbering (WD: WD + capacity + class;
+	// Seagate: ST + capacity + segment; Toshiba MQ/HDW/AL; HGST H + family;
+	// Samsung MZ + form factor; Micron MTFD; SK hynix HFS/HFM; Toshiba
+	// memory THN/KXG; Lite-On CV; Intel SSDPE).
+	sata("WDC WD10EZEX-08WN4A0", "", "westerndigital", srcDriveDB),
+	sata("WDC  WDS100T2B0A-00SM50", "", "sandisk", srcDriveDB),
+	sata("WD Blue SA510 2.5 1000GB", "", "sandisk", srcMaker),
+	nvme("WD Blue SN570 1TB", 0, 0, "sandisk", srcMaker),
+	nvme("WDC PC SN720 SDAPNTW-512G-1006", 0, 0, "sandisk", srcScheme),
+	sata("ST1000DM003-1ER162", "", "seagate", srcDriveDB),
+	sata("ST500LM021-1KJ152", "", "seagate", srcDriveDB),
+	sata("TOSHIBA MQ01ABD100", "", "toshiba", srcDriveDB),
+	sata("TOSHIBA MK5065GSX", "", "toshiba", srcDriveDB),
+	sata("TOSHIBA HDWD110", "", "toshiba", srcScheme),
+	sata("TOSHIBA THNSNJ256GCSU", "", "kioxia", srcScheme),
+	nvme("THNSN5256GPUK NVMe TOSHIBA 256GB", 0, 0, "kioxia", srcScheme),
+	nvme("KXG50ZNV256G TOSHIBA", 0, 0, "kioxia", srcScheme),
+	sata("HGST HTS721010A9E630", "", "hgst", srcDriveDB),
+	nvme("SAMSUNG MZVLB512HBJQ-000L7", 0, 0, "samsung", srcScheme),
+	sata("SAMSUNG MZ7LN256HMJP-000H1", "", "samsung", srcDriveDB),
+	sata("Samsung SSD 860 EVO 500GB", "", "samsung", srcDriveDB),
+	sata("Samsung SSD 870 QVO 1TB", "", "samsung", srcMaker),
+	sata("INTEL SSDSC2BB480G4", "", "intel", srcDriveDB),
+	sata("SSDSC2KB960G8R", "", "intel", srcScheme), // Dell's build of the D3-S4510
+	nvme("INTEL SSDPEKKW256G8", 0, 0, "intel", srcScheme),
+	nvme("KINGSTON SNV2S1000G", 0, 0, "kingston", srcMaker),
+	sata("CT500MX500SSD1", "", "crucial", srcDriveDB),
+	sata("CT250MX500SSD4", "", "crucial", srcDriveDB),
+	sata("Crucial_CT525MX300SSD1", "", "crucial", srcDriveDB),
+	sata("C300-CTFDDAC128MAG", "", "crucial", srcDriveDB),
+	sata("Micron_1100_MTFDDAK256TBN", "", "micron", srcDriveDB),
+	sata("MTFDDAK480TDC-1AT1ZABYY", "", "micron", srcScheme),
+	nvme("MTFDKBA512TFH-1BC1AABHA", 0, 0, "micron", srcScheme),
+	sata("SanDisk SDSSDA240G", "", "sandisk", srcDriveDB),
+	sata("LITEON CV3-8D128", "", "liteon", srcScheme),
+	sata("HFS256G39TND-N210A", "", "skhynix", srcScheme),
+	sata("SK hynix SC401 SATA 512GB", "", "skhynix", srcDriveDB),
+	nvme("SK hynix BC501 HFM256GDJTNG-8310A", 0, 0, "skhynix", srcScheme),
+	sata("TS256GMTS430S", "", "transcend", srcDriveDB),
+	sata("PNY CS900 240GB SSD", "", "pny", srcDriveDB),
+	sas("SEAGATE", "ST4000NM0023", "", "seagate", srcScheme),
+	sas("HGST", "HUC101818CS4200", "", "hgst", srcScheme),
+	sas("HGST", "HUSMM1616ASS200", "", "hgst", srcScheme),
+	sas("WDC", "WUSTR6440ASS204", "", "westerndigital", srcScheme),
+	sas("TOSHIBA", "AL14SEB120N", "", "toshiba", srcScheme),
+	sas("TOSHIBA", "AL13SXB300N", "", "toshiba", srcScheme),
+	sas("SAMSUNG", "MZILT1T9HBJR0D3", "", "samsung", srcScheme),
+	// HPE part numbers without the drive's WWN: only the OEM is known
+	// (HPE QuickSpecs list these numbers for drives of several makers).
+	sas("HP", "EG0900FBVFQ", "", "", srcHPE),
+	sata("VK0800GEFJK", "", "", srcHPE),
 
 	// RAID logical volumes and virtual disks.
 	raid("HP", "LOGICAL VOLUME", "sas"),
