@@ -280,6 +280,12 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("kimtigo", `^KIMTIGO`),
 		r("twinmos", `^TWINMOS`),
 		r("zotac", `^ZOTAC`),
+		// Industrial makers whose drivedb families the generator leaves
+		// out (they are JEP106 makers, not catalogue ones): ATP ("ATP
+		// I-Temp M.2 2242", "ATP Velocity MIV 480GB") and Swissbit's
+		// part numbers (SFCF... CompactFlash, SFSA... mSATA).
+		r("atp", `^ATP[ _]`),
+		r("swissbit", `^(?:SWISSBIT|SF(?:CF|SA)(?:\d{3}G|\d{4}H|\d{2}GB))`),
 	}
 })
 
