@@ -164,6 +164,10 @@ type modelRule struct {
 	slug string
 	re   *regexp.Regexp
 	note string // added to the warnings when the rule decides
+	// ssd is the maker of the brand's solid-state drives, when it is not
+	// slug: a brand-only rule cannot tell a disk from an SSD, the host's
+	// media can.
+	ssd, ssdNote string
 }
 
 // modelRules are compiled on first use, not at package init: a scan that
@@ -173,7 +177,7 @@ var modelRules = sync.OnceValue(func() []modelRule {
 	return []modelRule{
 		// Kioxia and the Toshiba SSD families it inherited from Toshiba Memory.
 		r("kioxia", `^KIOXIA`),
-		r("kioxia", `^(?:TOSHIBA[ _-]?)?(?:THN|KSG|KXG|KBG|XG\d|RD\d{3}|RC\d{3}|Q300|TR\d{3}|PX\d{2}[A-Z]|HK\d|HG\d|KHK|VX500)`),
+		r("kioxia", `^(?:TOSHIBA[ _-]?)?(?:THN|KSG|KXG|KBG|XG\d|RD\d{3}|RC\d{3}|Q300|TR\d{3}|PX\d{2}[A-Z]|HK\d|HG\d|KHK|VX500)|^TOSHIBA[ _-]?TL\d{3}`),
 		r("kioxia", `^K(?:CD|CM|PM|XD|RM)\d`),
 		// OCZ, Toshiba's (now Kioxia's) since 2014.
 		r("ocz", `^OCZ[- _]`),
@@ -182,7 +186,8 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		// not HPE's MK....GEYKC), AL SAS, HDW retail.
 		r("toshiba", `^(?:TOSHIBA[ _-]?)?(?:MG\d{2}[A-Z]{3}|DT0\d[A-Z]{3}|MQ\d{2}[A-Z]{3}|MD\d{2}[A-Z]{3}|MN\d{2}[A-Z]{3}|AL\d{2}S[EN]|HDW[A-Z]\d|MK\d{4}(?:G[SA][A-Z]{1,3}|T[RS]KB)\b)`),
 		{slug: "toshiba", re: regexp.MustCompile(`^TOSHIBA`),
-			note: "Toshiba-branded drive of an unrecognised family: Toshiba makes the hard disks, Kioxia (former Toshiba Memory) the SSDs"},
+			note: "Toshiba-branded drive of an unrecognised family: Toshiba makes the hard disks, Kioxia (former Toshiba Memory) the SSDs",
+			ssd:  "kioxia", ssdNote: "Toshiba-branded solid-state drive of an unrecognised family: Toshiba's SSDs are Toshiba Memory's, now Kioxia"},
 		// SanDisk, including WD-branded SSDs (the flash business SanDisk took
 		// with it in Feb 2025): WDS..., PC SN..., WD_BLACK/Blue/Green/Red
 		// SN/SA..., CloudSpeed SDLF..., Optimus SDLK...
@@ -193,8 +198,13 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("sandisk", `^WD[ _]?(?:BLACK|BLUE|GREEN|RED)[ _]+(?:SN|SA)\d`),
 		// Western Digital hard disks, HGST and Hitachi's disk families.
 		r("hgst", `^(?:HGST|HITACHI)`),
-		r("hgst", `^(?:HUS|HUH|HUA|HUC|HUE|HMS|HTS|HTE|HTC|HDS|HDT|HDE|HDP|HDN|HCS|HCP)\d{3}`),
-		r("westerndigital", `^(?:WDC|WD\d|WD[ _]|WD_BLACK|WESTERN DIGITAL|WU[HS]\d)`),
+		// Hitachi's scheme: family letters, then the speed and capacity
+		// digits ("HDS721010") or a 5K-class "5C" ("HDS5C3020ALA632",
+		// "HUA5C3030ALA640", "HMS5C4040BLE640").
+		r("hgst", `^(?:HUS|HUH|HUA|HUC|HUE|HMS|HTS|HTE|HTC|HDS|HDT|HDE|HDP|HDN|HCS|HCP)(?:\d{3}|5C\d)`),
+		// WD's Ultrastar models: WUH/WUS (disks, SSDs), WSH (host-managed
+		// SMR disks, Ultrastar DC HC650: WSH722020ALE6L0).
+		r("westerndigital", `^(?:WDC|WD\d|WD[ _]|WD_BLACK|WESTERN DIGITAL|WU[HS]\d|WSH\d)`),
 		// Seagate, including Nytro SSDs (XS..., XA..., XF..., XP...) and
 		// Maxtor, which Seagate bought.
 		r("seagate", `^(?:SEAGATE|ST\d{2}|Z[AP]\d{3,}[A-Z]{2}\d|X[SAFP]\d{3,}[A-Z]{2}\d)`),
@@ -204,13 +214,16 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("intel", `^(?:INTEL|SSDP[EF]|SSDSC|SSDSA|SSDMCE)`),
 		// Samsung.
 		r("samsung", `^(?:SAMSUNG|MZ[0-9A-Z]{8}|MZ-[0-9A-Z]{6})`),
-		// SK hynix.
-		r("skhynix", `^(?:SK ?HYNIX|SKHYNIX|HYNIX|HF[SMB]\d|SH(?:GP|GS|PP)\d)`),
+		// SK hynix. Its part numbers (HFS/HFM/HFB, capacity, G or T) also
+		// follow a family name: "BC511 HFM512GDJTNI-82A0A".
+		r("skhynix", `^(?:SK ?HYNIX|SKHYNIX|HYNIX|HF[SMB]\d|SH(?:GP|GS|PP)\d)|[ _]HF[SMB](?:\d{3}[GT]|\dT\d)`),
 		// Micron and Crucial.
 		// Micron's drive part numbers (MTFD..., EEFD... for OEM builds, as
 		// smartmontools' database lists them) also appear after a family
-		// name: "M500IT_MTFDDAK240MBD", "C400-MTFDDAK128MAM".
-		r("micron", `^MICRON|(?:^|[^A-Z])(?:MT|EE)FD[A-Z]{2}[A-Z0-9]\d{2}`),
+		// name: "M500IT_MTFDDAK240MBD", "C400-MTFDDAK128MAM". The
+		// capacity is three digits, or a digit, T and a digit for 1T9,
+		// 3T8, 7T6 (MTFDDAK1T9TDS).
+		r("micron", `^MICRON|(?:^|[^A-Z])(?:MT|EE)FD[A-Z]{2}[A-Z0-9](?:\d{2}|\dT\d)`),
 		r("crucial", `^(?:CRUCIAL|CT\d{2,5}[A-Z0-9]*SSD|M4-CT\d|C300-CT)`),
 		// Kingston.
 		r("kingston", `^(?:KINGSTON|SA400|SKC\d|SNV\d|SNVS|SEDC\d|SFYR|SUV\d|SA2000|SV300)`),
@@ -232,7 +245,9 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("teamgroup", `^(?:TEAM[ _]|TEAMGROUP|T-FORCE)`),
 		r("ymtc", `^(?:YMTC|ZHITAI)`),
 		r("ramaxel", `^RAMAXEL`),
-		r("apacer", `^APACER`),
+		// Apacer, and its SATA-Disk Module part numbers (APSDMxxxxG...,
+		// Apacer's SDM4/SDM5 datasheets), which drivedb's notes list.
+		r("apacer", `^(?:APACER|APSDM\d{3}G)`),
 		r("huawei", `^HUAWEI`),
 		r("netac", `^NETAC`),
 		r("innodisk", `^(?:INNODISK|INNOLITE)`),
@@ -246,17 +261,39 @@ var modelRules = sync.OnceValue(func() []modelRule {
 		r("memblaze", `^(?:MEMBLAZE|PBLAZE)`),
 		r("fujitsu", `^(?:FUJITSU|MH[TVWYZ]\d{4}[A-Z]{2}|MJA\d{4}[A-Z]{2})`),
 		// Goodram (Wilk Elektronik) SSD part numbers: SSDPR-CX400-256-G2,
-		// IRDM's IRP-SSDPR-...; KLEVV is Essencore's brand.
-		r("goodram", `^(?:GOODRAM|(?:IRP-)?SSDPR-)`),
+		// IRDM's IR-SSDPR-S25A-240 (drivedb) and IRP-SSDPR-...; KLEVV is
+		// Essencore's brand.
+		r("goodram", `^(?:GOODRAM|(?:IRP?-)?SSDPR-)`),
 		r("essencore", `^KLEVV`),
+		// Brands whose models start with their name or part-number prefix;
+		// drivedb lists some under its Phison and Silicon Motion families,
+		// which name no maker ("Hoodisk SSD", "INTENSO SATA III SSD",
+		// "Ramsta SSD S800 480GB", Mushkin's MKNSSD...). Each brand is the
+		// JEP106 company of its name.
+		r("mushkin", `^(?:MUSHKIN|MKNSSD)`),
+		r("hoodisk", `^HOODISK`),
+		r("intenso", `^INTENSO`),
+		r("ramsta", `^RAMSTA`),
+		r("colorful", `^COLORFUL`),
+		r("gloway", `^GLOWAY`),
+		r("asgard", `^ASGARD`),
+		r("kimtigo", `^KIMTIGO`),
+		r("twinmos", `^TWINMOS`),
+		r("zotac", `^ZOTAC`),
+		// Industrial makers whose drivedb families the generator leaves
+		// out (they are JEP106 makers, not catalogue ones): ATP ("ATP
+		// I-Temp M.2 2242", "ATP Velocity MIV 480GB") and Swissbit's
+		// part numbers (SFCF... CompactFlash, SFSA... mSATA).
+		r("atp", `^ATP[ _]`),
+		r("swissbit", `^(?:SWISSBIT|SF(?:CF|SA)(?:\d{3}G|\d{4}H|\d{2}GB))`),
 	}
 })
 
 // modelBrandRE finds a maker's name inside a model that does not start with
-// it ("PC711 NVMe SK hynix 1TB", "BC711 NVMe SK hynix 256GB"); byName says
-// which maker the name means.
+// it ("PC711 NVMe SK hynix 1TB", "BC711 NVMe SK hynix 256GB", "CA3-8D512-Q11
+// NVMe LITEON 512GB"); byName says which maker the name means.
 var modelBrandRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\b(SK ?HYNIX|KIOXIA|SAMSUNG|MICRON|CRUCIAL|KINGSTON|SANDISK|SEAGATE|LEXAR|ADATA|TRANSCEND|SOLIDIGM|TOSHIBA|PLEXTOR|HUAWEI|NETAC|SABRENT|CORSAIR|PATRIOT|GIGABYTE|HIKSEMI|FANXIANG|INNODISK)\b`)
+	return regexp.MustCompile(`\b(SK ?HYNIX|KIOXIA|SAMSUNG|MICRON|CRUCIAL|KINGSTON|SANDISK|SEAGATE|LEXAR|ADATA|TRANSCEND|SOLIDIGM|TOSHIBA|PLEXTOR|LITE-?ON|SSSTC|HUAWEI|NETAC|SABRENT|CORSAIR|PATRIOT|GIGABYTE|HIKSEMI|FANXIANG|INNODISK)\b`)
 })
 
 // oemModel is an OEM's part-number scheme: the OEM labels drives made by
@@ -423,7 +460,7 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 	claims = append(claims, res.companyIDClaims(f)...)
 
 	if model != "" {
-		if c, ok := res.modelClaim(f.Model, model); ok {
+		if c, ok := res.modelClaim(f.Model, model, f.Media); ok {
 			claims = append(claims, c)
 		}
 	}
@@ -557,8 +594,8 @@ func (res *DriveResult) companyIDClaims(f DriveFacts) []claim {
 
 // modelClaim reads the model: an OEM scheme (which labels, never makes),
 // then the makers' prefix rules, smartmontools' drive database families,
-// and a maker's name inside the model.
-func (res *DriveResult) modelClaim(raw, model string) (claim, bool) {
+// and a maker's name inside the model. media is the host's "ssd" or "hdd".
+func (res *DriveResult) modelClaim(raw, model, media string) (claim, bool) {
 	src := fmt.Sprintf("model %q", raw)
 	rest := model
 	for _, p := range []string{"APPLE HDD ", "APPLE SSD "} {
@@ -580,10 +617,14 @@ func (res *DriveResult) modelClaim(raw, model string) (claim, bool) {
 		}
 	}
 	if ruleOK {
-		if rule.note != "" {
-			res.Warnings = append(res.Warnings, rule.note)
+		slug, note := rule.slug, rule.note
+		if rule.ssd != "" && media == "ssd" {
+			slug, note = rule.ssd, rule.ssdNote
 		}
-		return claim{EvidenceModelPrefix, lookupSlug(rule.slug).vendor(), src}, true
+		if note != "" {
+			res.Warnings = append(res.Warnings, note)
+		}
+		return claim{EvidenceModelPrefix, lookupSlug(slug).vendor(), src}, true
 	}
 	if slug, family, ok := driveDBFamily(raw); ok {
 		return claim{EvidenceDriveDB, lookupSlug(slug).vendor(), fmt.Sprintf("%s (smartmontools drive database: %s)", src, family)}, true

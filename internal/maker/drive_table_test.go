@@ -26,6 +26,7 @@ const (
 	srcHPE     = "HPE QuickSpecs part number; maker by its WWN OUI"
 	srcRAID    = "controller documentation: what the logical volume reports"
 	srcVirt    = "hypervisor / cloud documentation"
+	srcScheme  = "maker's published model or part-number scheme"
 )
 
 func nvme(model string, vid, sub uint16, want, src string) driveCase {
@@ -111,6 +112,13 @@ var driveTable = []driveCase{
 	nvme("TEAM TM8FP6512G", 0x10ec, 0x10ec, "teamgroup", srcMaker),
 	nvme("HS-SSD-FUTURE 1024G", 0x1e4b, 0x1e4b, "hangzhouhikstorage", srcMaker),
 	nvme("Fanxiang S880 1TB", 0x1e4b, 0x1e4b, "fanxiang", srcMaker),
+	// The model alone (no PCI function ids: NVMe over fabrics, a tree
+	// without them): a maker's part number after a family name, a brand
+	// between NVMe and the capacity (SK hynix, Lite-On, SSSTC product
+	// pages and part-number schemes).
+	nvme("BC511 HFM256GDJTNI-82A0A", 0, 0, "skhynix", srcMaker),
+	nvme("CA3-8D512-Q11 NVMe LITEON 512GB", 0, 0, "liteon", srcMaker),
+	nvme("CL1-8D512 NVMe SSSTC 512GB", 0, 0, "ssstc", srcMaker),
 	// Only the controller is known: no maker.
 	nvme("PHISON ESR01TBTLCG-EAC-4", 0x1987, 0x1987, "", srcPCIIDs),
 	nvme("SM2263XT NVMe 512GB", 0x126f, 0x126f, "", srcPCIIDs),
@@ -122,6 +130,11 @@ var driveTable = []driveCase{
 	sata("Micron_5200_MTFDDAK3T8TDD", "naa.500a07511d2e3f40", "micron", srcDriveDB),
 	sata("Micron_5100_MTFDDAK3T8TCB", "naa.500a075112345678", "micron", srcDriveDB),
 	sata("Micron_5400_MTFDDAK960TGA", "naa.500a07513a4b5c6d", "micron", srcMaker),
+	// Micron part numbers alone (OEM-labelled servers report them so),
+	// capacities in the 1T9/3T8 form: Micron 5300 and 7300 product briefs.
+	sata("MTFDDAK1T9TDS", "", "micron", srcMaker),
+	sata("MTFDDAV3T8TDS", "", "micron", srcMaker),
+	nvme("MTFDHBE3T8TDF", 0, 0, "micron", srcMaker),
 	sata("Micron_M500DC_EEFDDAA120MBB", "", "micron", srcDriveDB),
 	sata("EEFDDAK960TCB", "", "micron", srcDriveDB),
 	sata("M500IT_MTFDDAK240MBD", "", "micron", srcDriveDB),
@@ -154,6 +167,13 @@ var driveTable = []driveCase{
 	sata("HGST HUS726T4TALA6L4", "naa.5000cca2a0b1c2d3", "hgst", srcDriveDB),
 	sata("Hitachi HDS721010CLA332", "", "hgst", srcDriveDB),
 	sata("HDE721010SLA330", "", "hgst", srcDriveDB),
+	// Hitachi's 5K-class "5C" models and WD's WSH, from drivedb's family
+	// patterns (HGST MegaScale 4000, whose pattern wants the HGST prefix a
+	// bare model lacks; Hitachi Deskstar 5K3000; Ultrastar DC HC650).
+	sata("HMS5C4040BLE640", "", "hgst", srcDriveDB),
+	sata("HDS5C3020ALA632", "", "hgst", srcDriveDB),
+	sata("WDC  WSH722020ALE6L0", "", "westerndigital", srcDriveDB),
+	sata("WSH722020ALE6L0", "", "westerndigital", srcDriveDB),
 	sata("ST4000DM004-2CV104", "naa.5000c500b1a2b3c4", "seagate", srcDriveDB),
 	sata("ST16000NM001G-2KK103", "naa.5000c500c1a2b3c4", "seagate", srcDriveDB),
 	sata("XA960LE10063", "naa.5000c500d1a2b3c4", "seagate", srcMaker),
@@ -177,8 +197,20 @@ var driveTable = []driveCase{
 	sata("Patriot Burst Elite 240GB", "", "patriot", srcMaker),
 	sata("TEAM T253X2256G", "", "teamgroup", srcMaker),
 	sata("Apacer AS340 120GB", "", "apacer", srcDriveDB),
+	sata("APSDM016GA2AN-PTM1", "", "apacer", srcDriveDB), // Apacer SDM5 part number (APSDMxxxxG..., Apacer datasheets)
 	sata("Netac SSD 256GB", "", "netac", srcMaker),
 	sata("SSDPR-CX400-256-G2", "", "goodram", srcMaker),
+	sata("IR-SSDPR-S25A-240", "", "goodram", srcDriveDB),
+	// Brands drivedb lists under its controller families (Phison, Silicon
+	// Motion), which name no maker: the brand in the model does.
+	sata("Hoodisk SSD", "", "hoodisk", srcDriveDB),
+	sata("INTENSO SATA III SSD", "", "intenso", srcDriveDB),
+	sata("Ramsta SSD S800 480GB", "", "ramsta", srcDriveDB),
+	sata("MKNSSDRE500GB", "", "mushkin", srcDriveDB),
+	sata("ATP Velocity MIV 480GB", "", "atp", srcDriveDB),
+	sata("ATP I-Temp M.2 2242", "", "atp", srcDriveDB),
+	sata("SFSA016GU1AA2TO-I-DB-216-STD", "", "swissbit", srcDriveDB),
+	sata("SFCF4096H2BU4TO-I-MS-527-STD", "", "swissbit", srcDriveDB),
 	sata("GOODRAM", "", "goodram", srcMaker),
 	sata("KLEVV NEO N400 SSD 240GB", "", "essencore", srcMaker),
 	sata("FUJITSU MHV2080AH", "", "fujitsu", srcDriveDB),
@@ -216,6 +248,61 @@ var driveTable = []driveCase{
 	usb("WD", "Elements 25A2", "westerndigital", srcMaker),
 	usb("JMicron", "Generic", "", srcMaker),
 	usb("ASMT", "2115", "", srcMaker),
+
+	// Models as smartctl -i prints them on desktops, laptops and servers,
+	// alone: no WWN, no PCI ids, so only the model and the SCSI vendor
+	// speak. drivedb rows are in drivedb.h's notes or patterns; the others
+	// follow the maker's published numbering (WD: WD + capacity + class;
+	// Seagate: ST + capacity + segment; Toshiba MQ/HDW/AL; HGST H + family;
+	// Samsung MZ + form factor; Micron MTFD; SK hynix HFS/HFM; Toshiba
+	// memory THN/KXG; Lite-On CV; Intel SSDPE).
+	sata("WDC WD10EZEX-08WN4A0", "", "westerndigital", srcDriveDB),
+	sata("WDC  WDS100T2B0A-00SM50", "", "sandisk", srcDriveDB),
+	sata("WD Blue SA510 2.5 1000GB", "", "sandisk", srcMaker),
+	nvme("WD Blue SN570 1TB", 0, 0, "sandisk", srcMaker),
+	nvme("WDC PC SN720 SDAPNTW-512G-1006", 0, 0, "sandisk", srcScheme),
+	sata("ST1000DM003-1ER162", "", "seagate", srcDriveDB),
+	sata("ST500LM021-1KJ152", "", "seagate", srcDriveDB),
+	sata("TOSHIBA MQ01ABD100", "", "toshiba", srcDriveDB),
+	sata("TOSHIBA MK5065GSX", "", "toshiba", srcDriveDB),
+	sata("TOSHIBA HDWD110", "", "toshiba", srcScheme),
+	sata("TOSHIBA THNSNJ256GCSU", "", "kioxia", srcScheme),
+	nvme("THNSN5256GPUK NVMe TOSHIBA 256GB", 0, 0, "kioxia", srcScheme),
+	nvme("KXG50ZNV256G TOSHIBA", 0, 0, "kioxia", srcScheme),
+	sata("HGST HTS721010A9E630", "", "hgst", srcDriveDB),
+	nvme("SAMSUNG MZVLB512HBJQ-000L7", 0, 0, "samsung", srcScheme),
+	sata("SAMSUNG MZ7LN256HMJP-000H1", "", "samsung", srcDriveDB),
+	sata("Samsung SSD 860 EVO 500GB", "", "samsung", srcDriveDB),
+	sata("Samsung SSD 870 QVO 1TB", "", "samsung", srcMaker),
+	sata("INTEL SSDSC2BB480G4", "", "intel", srcDriveDB),
+	sata("SSDSC2KB960G8R", "", "intel", srcScheme), // Dell's build of the D3-S4510
+	nvme("INTEL SSDPEKKW256G8", 0, 0, "intel", srcScheme),
+	nvme("KINGSTON SNV2S1000G", 0, 0, "kingston", srcMaker),
+	sata("CT500MX500SSD1", "", "crucial", srcDriveDB),
+	sata("CT250MX500SSD4", "", "crucial", srcDriveDB),
+	sata("Crucial_CT525MX300SSD1", "", "crucial", srcDriveDB),
+	sata("C300-CTFDDAC128MAG", "", "crucial", srcDriveDB),
+	sata("Micron_1100_MTFDDAK256TBN", "", "micron", srcDriveDB),
+	sata("MTFDDAK480TDC-1AT1ZABYY", "", "micron", srcScheme),
+	nvme("MTFDKBA512TFH-1BC1AABHA", 0, 0, "micron", srcScheme),
+	sata("SanDisk SDSSDA240G", "", "sandisk", srcDriveDB),
+	sata("LITEON CV3-8D128", "", "liteon", srcScheme),
+	sata("HFS256G39TND-N210A", "", "skhynix", srcScheme),
+	sata("SK hynix SC401 SATA 512GB", "", "skhynix", srcDriveDB),
+	nvme("SK hynix BC501 HFM256GDJTNG-8310A", 0, 0, "skhynix", srcScheme),
+	sata("TS256GMTS430S", "", "transcend", srcDriveDB),
+	sata("PNY CS900 240GB SSD", "", "pny", srcDriveDB),
+	sas("SEAGATE", "ST4000NM0023", "", "seagate", srcScheme),
+	sas("HGST", "HUC101818CS4200", "", "hgst", srcScheme),
+	sas("HGST", "HUSMM1616ASS200", "", "hgst", srcScheme),
+	sas("WDC", "WUSTR6440ASS204", "", "westerndigital", srcScheme),
+	sas("TOSHIBA", "AL14SEB120N", "", "toshiba", srcScheme),
+	sas("TOSHIBA", "AL13SXB300N", "", "toshiba", srcScheme),
+	sas("SAMSUNG", "MZILT1T9HBJR0D3", "", "samsung", srcScheme),
+	// HPE part numbers without the drive's WWN: only the OEM is known
+	// (HPE QuickSpecs list these numbers for drives of several makers).
+	sas("HP", "EG0900FBVFQ", "", "", srcHPE),
+	sata("VK0800GEFJK", "", "", srcHPE),
 
 	// RAID logical volumes and virtual disks.
 	raid("HP", "LOGICAL VOLUME", "sas"),

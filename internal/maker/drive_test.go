@@ -76,6 +76,12 @@ func TestIdentifyDrive(t *testing.T) {
 		{"Toshiba HDD stays Toshiba", DriveFacts{Model: "TOSHIBA MG07ACA14TE", VendorRaw: "ATA", Transport: "sata"}, "toshiba", []string{EvidenceModelPrefix}, "", ""},
 		{"Toshiba SSD is Kioxia", DriveFacts{Model: "TOSHIBA THNSN5512GPU7", VendorRaw: "ATA", Transport: "sata"}, "kioxia", []string{EvidenceModelPrefix}, "", ""},
 		{"Toshiba unknown family", DriveFacts{Model: "TOSHIBA XYZ123", VendorRaw: "ATA", Transport: "sata"}, "toshiba", []string{EvidenceModelPrefix}, "", "unrecognised family"},
+		// The host's media tells a Toshiba SSD of an unknown family from a
+		// disk: Toshiba's SSDs are Kioxia's (Toshiba Memory's).
+		{"Toshiba unknown family, solid state", DriveFacts{Model: "TOSHIBA XYZ123", VendorRaw: "ATA", Transport: "sata", Media: "ssd"}, "kioxia", []string{EvidenceModelPrefix}, "", "solid-state drive of an unrecognised family"},
+		{"Toshiba unknown family, rotating", DriveFacts{Model: "TOSHIBA XYZ123", VendorRaw: "ATA", Transport: "sata", Media: "hdd"}, "toshiba", []string{EvidenceModelPrefix}, "", "unrecognised family"},
+		{"Toshiba HDD family stays Toshiba whatever the media", DriveFacts{Model: "TOSHIBA MQ01ABD100", VendorRaw: "ATA", Transport: "sata", Media: "ssd"}, "toshiba", []string{EvidenceModelPrefix}, "", ""},
+		{"Toshiba TL100 SSD", DriveFacts{Model: "TOSHIBA-TL100", VendorRaw: "ATA", Transport: "sata"}, "kioxia", []string{EvidenceModelPrefix}, "", ""},
 		{"Intel SATA SSD", DriveFacts{Model: "INTEL SSDSC2KB960G8", VendorRaw: "ATA", Transport: "sata"}, "intel", []string{EvidenceModelPrefix}, "", ""},
 		{"Intel bare SSDSC", DriveFacts{Model: "SSDSC2BB480G7", VendorRaw: "ATA", Transport: "sata"}, "intel", []string{EvidenceModelPrefix}, "", ""},
 		{"SanDisk", DriveFacts{Model: "SanDisk SDSSDH3500G", VendorRaw: "ATA", Transport: "sata"}, "sandisk", []string{EvidenceModelPrefix}, "", ""},
@@ -216,6 +222,9 @@ func TestDriveTablesNameKnownMakers(t *testing.T) {
 	for _, r := range append(modelRules(), appleSSDRules()...) {
 		if lookupSlug(r.slug) == nil {
 			t.Errorf("model rule %s: unknown slug %q", r.re, r.slug)
+		}
+		if r.ssd != "" && lookupSlug(r.ssd) == nil {
+			t.Errorf("model rule %s: unknown SSD maker slug %q", r.re, r.ssd)
 		}
 	}
 	for _, o := range oemModels() {

@@ -388,12 +388,86 @@ func driveDBExamples(src []byte, entries []driveDBEntry) map[int][]string {
 				inNote = false
 			}
 		}
+		var re *regexp.Regexp
+		var prefixes []string
+		if len(e.fields) >= 2 {
+			re, _ = regexp.Compile(`^(?:` + e.fields[1] + `)$`)
+			prefixes = leadingLiterals(e.fields[1])
+		}
+		prev := ""
 		for _, n := range notes {
 			for part := range strings.SplitSeq(n, ",") {
-				if m := modelFW.FindStringSubmatch(part); m != nil && !strings.Contains(m[1], "0x") {
-					out[i] = append(out[i], strings.TrimSpace(m[1]))
+				m := modelFW.FindStringSubmatch(part)
+				if m == nil || strings.Contains(m[1], "0x") {
+					continue
 				}
+				model := strings.Trim(strings.TrimSpace(m[1]), `"`)
+				if re != nil {
+					model = completeExample(re, model, append([]string{prev}, prefixes...))
+				}
+				out[i] = append(out[i], model)
+				prev = model
 			}
+		}
+	}
+	return out
+}
+
+// completeExample returns the model string a note abbreviates, when the
+// entry's own regexp says what was left out: notes drop the prefix the
+// pattern requires ("SAMSUNG SpinPoint F1 EG, tested with HD103UI" for
+// the drive's "SAMSUNG HD103UI") or list more capacities after one full
+// model ("SanDisk SSD U100 8GB/..., 256GB/..."). The shortest completion
+// by a word-ending prefix of the previous example or of the pattern's
+// leading literals that the pattern matches is taken; an example the
+// pattern matches, or that no completion makes match, is kept as written.
+func completeExample(re *regexp.Regexp, model string, prefixes []string) string {
+	if model == "" || re.MatchString(model) {
+		return model
+	}
+	best := ""
+	for _, p := range prefixes {
+		for i := 1; i <= len(p); i++ {
+			if !strings.ContainsRune(" _-", rune(p[i-1])) {
+				continue
+			}
+			if c := p[:i] + model; re.MatchString(c) && (best == "" || len(c) < len(best)) {
+				best = c
+			}
+		}
+	}
+	if best == "" {
+		return model
+	}
+	return best
+}
+
+// leadingLiterals returns the literal text each top-level alternative of a
+// model regexp starts with ("SAMSUNG HD" for "SAMSUNG HD(252H|322H)I").
+func leadingLiterals(re string) []string {
+	t, err := syntax.Parse(re, syntax.POSIX)
+	if err != nil {
+		return nil
+	}
+	alts := []*syntax.Regexp{t}
+	if t.Op == syntax.OpAlternate {
+		alts = t.Sub
+	}
+	var out []string
+	for _, a := range alts {
+		var b strings.Builder
+		subs := []*syntax.Regexp{a}
+		if a.Op == syntax.OpConcat {
+			subs = a.Sub
+		}
+		for _, s := range subs {
+			if s.Op != syntax.OpLiteral || s.Flags&syntax.FoldCase != 0 {
+				break
+			}
+			b.WriteString(string(s.Rune))
+		}
+		if b.Len() > 0 {
+			out = append(out, b.String())
 		}
 	}
 	return out
@@ -409,21 +483,28 @@ func TestRulesAgreeWithDriveDBExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n, right, unknown int
+	var n, right, unknown, offPattern int
 	for i, models := range driveDBExamples(src, entries) {
 		want, _ := driveDBFamilyMaker(entries[i].fields[0])
 		if want == "" {
 			continue
 		}
+		re := regexp.MustCompile(`^(?:` + entries[i].fields[1] + `)$`) // the generator kept only families whose pattern compiles
 		for _, model := range models {
 			n++
+			// A note that is not the drive's model string (a label's part
+			// number, a typo, shorthand) is still checked, and counted.
+			matched := re.MatchString(model)
+			if !matched {
+				offPattern++
+			}
 			got := IdentifyDrive(DriveFacts{Model: model, VendorRaw: "ATA", Transport: "sata"})
 			switch id := got.Vendor.ID; {
 			case id == want:
 				right++
 			case id == "":
 				unknown++
-				t.Logf("unknown: %q (family %q, %s)", model, entries[i].fields[0], want)
+				t.Logf("unknown: %q (family %q, %s; the family's pattern matches it: %v)", model, entries[i].fields[0], want, matched)
 			case related(id, want):
 				right++
 			default:
@@ -434,7 +515,40 @@ func TestRulesAgreeWithDriveDBExamples(t *testing.T) {
 	if n < 100 {
 		t.Fatalf("only %d tested-with models found: the note parser is broken", n)
 	}
-	t.Logf("%d tested-with models of families that name a maker: %d named right (or a related brand), %d unknown", n, right, unknown)
+	t.Logf("%d tested-with models of families that name a maker: %d named right (or a related brand), %d unknown; %d are not matched by their family's own pattern", n, right, unknown, offPattern)
+}
+
+func TestCompleteExample(t *testing.T) {
+	for _, c := range []struct {
+		pattern, prev, model, want string
+	}{
+		// The prefix the pattern requires, left out of the note.
+		{"SAMSUNG HD(252H|322H|502I|642J|753L|103U)I", "", "HD103UI", "SAMSUNG HD103UI"},
+		{"SAMSUNG SP(0451|08[0124]2|12[0145]3|16[0145]4)[CN]", "", "SP0802N", "SAMSUNG SP0802N"},
+		// Further capacities after one full model.
+		{"SanDisk SSD U100 ([0-9]*GB|SMG2)|SanDisk SSD U110 (8|16)GB", "SanDisk SSD U100 8GB", "256GB", "SanDisk SSD U100 256GB"},
+		{"SanDisk SSD U100 ([0-9]*GB|SMG2)", "SanDisk SSD U100 256GB", "SMG2", "SanDisk SSD U100 SMG2"},
+		{"OCZ INTREPID 3[678]00", "OCZ INTREPID 3600", "3800", "OCZ INTREPID 3800"},
+		// Whole models, and notes no completion makes a model, as written.
+		{"WDC WD((16|25|32|50)00BU[CD]|5000LUC|10JUC)T-.*", "", "WDC WD10JUCT-63CYNY0", "WDC WD10JUCT-63CYNY0"},
+		{"WDC WD((16|25|32|50)00BU[CD]|5000LUC|10JUC)T-.*", "", "DC WD10JUCT-63CYNY0", "DC WD10JUCT-63CYNY0"},
+		{"(1|2|4|8|16|32|64)GB SATA Flash Drive", "", "APSDM016GA2AN-PTM1", "APSDM016GA2AN-PTM1"},
+	} {
+		re := regexp.MustCompile(`^(?:` + c.pattern + `)$`)
+		if got := completeExample(re, c.model, append([]string{c.prev}, leadingLiterals(c.pattern)...)); got != c.want {
+			t.Errorf("completeExample(%q, %q after %q) = %q, want %q", c.pattern, c.model, c.prev, got, c.want)
+		}
+	}
+	// The quoted example of a note is its model without the quotes.
+	src := []byte(`  { "Seagate Barracuda 7200.7", // tested with "ST380819AS          39M3701 39M0171 IBM"/3.03
+    "ST3(80819AS)( .* IBM)?", "", "", "" },`)
+	entries, err := parseDriveDB(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := driveDBExamples(src, entries)[0]; !slices.Equal(got, []string{"ST380819AS          39M3701 39M0171 IBM"}) {
+		t.Errorf("quoted example: got %q", got)
+	}
 }
 
 func FuzzParseDriveDB(f *testing.F) {
@@ -459,4 +573,134 @@ func FuzzParseDriveDB(f *testing.F) {
 		}
 		_ = driveDBExamples(src, entries)
 	})
+}
+
+// patternSamples returns up to limit strings that a drive database model
+// pattern matches, one or a few per choice it offers: both sides of an
+// alternative or optional part, the lowest character of a class's first
+// ranges, the fewest repeats; "." stands for "0". A pattern with more
+// choices than limit is sampled by its first ones.
+func patternSamples(pattern string, limit int) []string {
+	t, err := syntax.Parse(pattern, syntax.POSIX)
+	if err != nil {
+		return nil
+	}
+	return samplesOf(t.Simplify(), limit)
+}
+
+func samplesOf(t *syntax.Regexp, limit int) []string {
+	switch t.Op {
+	case syntax.OpLiteral:
+		return []string{string(t.Rune)}
+	case syntax.OpCharClass:
+		var out []string
+		for i := 0; i+1 < len(t.Rune) && len(out) < 2; i += 2 {
+			out = append(out, string(t.Rune[i]))
+		}
+		return out
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return []string{"0"}
+	case syntax.OpCapture:
+		return samplesOf(t.Sub[0], limit)
+	case syntax.OpQuest, syntax.OpStar:
+		return append([]string{""}, samplesOf(t.Sub[0], limit-1)...)
+	case syntax.OpPlus:
+		return samplesOf(t.Sub[0], limit)
+	case syntax.OpRepeat:
+		one := samplesOf(t.Sub[0], limit)
+		out := []string{""}
+		for range t.Min {
+			out = crossSamples(out, one, limit)
+		}
+		return out
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, s := range t.Sub {
+			out = crossSamples(out, samplesOf(s, limit), limit)
+		}
+		return out
+	case syntax.OpAlternate:
+		var out []string
+		for _, s := range t.Sub {
+			out = append(out, samplesOf(s, limit-len(out))...)
+			if len(out) >= limit {
+				return out[:limit]
+			}
+		}
+		return out
+	}
+	return []string{""} // empty match, anchors
+}
+
+func crossSamples(a, b []string, limit int) []string {
+	var out []string
+	for _, x := range a {
+		for _, y := range b {
+			if len(out) == limit {
+				return out
+			}
+			out = append(out, x+y)
+		}
+	}
+	return out
+}
+
+// TestRulesAgreeWithDriveDBPatterns widens the examples check to the
+// families' patterns: it expands each pattern of a family that names a
+// maker into sample models and holds IdentifyDrive to the family smartctl
+// would report for them (the first entry whose pattern matches). A rule
+// that names another maker for a model the database files under a maker's
+// family fails the test; how many samples the rules name by themselves,
+// before the database is asked, is logged.
+func TestRulesAgreeWithDriveDBPatterns(t *testing.T) {
+	src := readSource(t, driveDBSource, "smartmontools")
+	entries, err := parseDriveDB(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patterns := make([]*regexp.Regexp, len(entries))
+	for i, e := range entries {
+		if len(e.fields) >= 2 && !strings.HasPrefix(e.fields[0], "USB:") && e.fields[0] != "DEFAULT" && !strings.HasPrefix(e.fields[0], "VERSION:") {
+			patterns[i], _ = regexp.Compile(`^(?:` + e.fields[1] + `)$`)
+		}
+	}
+	var n, families, byRules, byDriveDB, unknown int
+	seen := map[string]bool{}
+	for i, e := range entries {
+		want, _ := driveDBFamilyMaker(e.fields[0])
+		if want == "" || patterns[i] == nil {
+			continue
+		}
+		families++
+		for _, model := range patternSamples(e.fields[1], 200) {
+			if seen[model] || !patterns[i].MatchString(model) {
+				continue
+			}
+			seen[model] = true
+			// smartctl reports the first entry that matches.
+			first := slices.IndexFunc(patterns, func(re *regexp.Regexp) bool { return re != nil && re.MatchString(model) })
+			firstMaker, _ := driveDBFamilyMaker(entries[first].fields[0])
+			n++
+			got := IdentifyDrive(DriveFacts{Model: model, VendorRaw: "ATA", Transport: "sata"})
+			id := got.Vendor.ID
+			switch {
+			case id == "":
+				unknown++
+				continue
+			case !related(id, want) && (firstMaker == "" || !related(id, firstMaker)):
+				t.Errorf("%q fits drivedb family %q (%s) but is named %s (evidence %v)", model, e.fields[0], want, id, got.Vendor.Evidence)
+				continue
+			}
+			if slices.Contains(got.Vendor.Evidence, EvidenceDriveDB) {
+				byDriveDB++
+			} else {
+				byRules++
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d sample models from %d families: the sampler is broken", n, families)
+	}
+	t.Logf("%d sample models of %d drivedb families that name a maker: %d named right by the model rules, %d by the drive database, %d unknown",
+		n, families, byRules, byDriveDB, unknown)
 }
