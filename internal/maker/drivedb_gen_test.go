@@ -265,6 +265,13 @@ func TestDriveDBFamilyMaker(t *testing.T) {
 		"DEFAULT":                                  "",
 		"Smart Storage Systems Xcel-10 SSDs":       "",
 		"SMART Modular Technologies mSATA XL+ SLC": "smartmodular",
+		// Families of newer databases than drivedb_gen.go's, as smartctl
+		// prints them.
+		"Western Digital Red Plus":     "westerndigital",
+		"Seagate BarraCuda 3.5":        "seagate",
+		"Toshiba 2.5\" HDD MQ01ABD...": "toshiba",
+		"Crucial/Micron Client SSDs":   "",
+		"JMicron/Maxiotek based SSDs":  "",
 	} {
 		if got, why := driveDBFamilyMaker(family); got != want {
 			t.Errorf("driveDBFamilyMaker(%q) = %q (%s), want %q", family, got, why, want)
