@@ -97,7 +97,10 @@
 // "smartmontools-drivedb" for a family of smartmontools' drive database,
 // drivedb_gen.go; "model-name" for a maker's name inside the model), and
 // the SCSI vendor string unless it is "ATA", a USB bridge, a hypervisor, an
-// array or an OEM ("scsi-vendor"). OEM part-number schemes, OEM SCSI
+// array or an OEM ("scsi-vendor"), and last the model family smartctl
+// printed ("smartctl-model-family", DriveFacts.ModelFamily), read by the
+// rule that selects drivedb_gen.go's families, so a family named after a
+// controller names nobody. OEM part-number schemes, OEM SCSI
 // vendors and OEM PCI subsystem ids set DriveResult.OEM, the label, never
 // the maker. When only a controller maker is known, the maker is unknown.
 package maker

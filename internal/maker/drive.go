@@ -33,6 +33,12 @@ type DriveFacts struct {
 	// Media is "ssd" or "hdd" when the host says (queue/rotational; NVMe is
 	// solid state), "" when unknown.
 	Media string
+	// ModelFamily is the family smartctl printed for the drive ("Model
+	// Family", JSON model_family): its reading of the model by its own
+	// copy of smartmontools' drive database, which may know models that
+	// drivedb_gen.go's older copy does not. "" when unknown (the live
+	// scan has none).
+	ModelFamily string
 }
 
 // DriveKind says whether a block device is a physical drive.
@@ -406,7 +412,8 @@ var raidVendors = map[string]bool{
 // the IEEE company id of the NVMe NGUID, EUI-64 or WWN ("wwn-oui"), the
 // model (maker's prefix rule, then smartmontools' drive database family,
 // then a maker's name inside it), the SCSI vendor string unless it is
-// "ATA", an OEM or another non-maker. When a company id and the model name
+// "ATA", an OEM or another non-maker, and last smartctl's model family
+// when one is given. When a company id and the model name
 // makers of one family (Micron's OUI on a Crucial drive, WD's on a WD-brand
 // SanDisk SSD), the model's brand is reported. RAID logical volumes and
 // virtual disks are reported as such, without a maker.
@@ -492,9 +499,17 @@ func IdentifyDrive(f DriveFacts) DriveResult {
 		}
 	}
 
+	// smartctl's family comes last: it is a database's reading of the
+	// model, so it decides only when nothing the drive itself reports
+	// names a maker.
+	if c, ok := familyClaim(f.ModelFamily); ok {
+		claims = append(claims, c)
+	}
+
 	claims = preferSuccessor(claims, &res.Warnings)
 	claims = preferModelBrand(claims)
 	claims = preferFlashLineage(claims, f.Media, &res.Warnings)
+	claims = familyForWinner(claims)
 	if len(claims) > 0 {
 		var w []string
 		res.Vendor, w = resolve(claims)
@@ -635,6 +650,40 @@ func (res *DriveResult) modelClaim(raw, model, media string) (claim, bool) {
 		}
 	}
 	return claim{}, false
+}
+
+// familyClaim reads smartctl's model family through the rule the drive
+// database generator uses (driveDBFamilyMaker): a family named after a
+// controller, an OEM, two makers or a company outside the catalogue
+// names nobody.
+func familyClaim(family string) (claim, bool) {
+	family = strings.TrimSpace(family)
+	slug, _ := driveDBFamilyMaker(family)
+	if slug == "" {
+		return claim{}, false
+	}
+	m := lookupSlug(slug)
+	if m == nil {
+		return claim{}, false
+	}
+	return claim{EvidenceModelFamily, m.vendor(), fmt.Sprintf("smartctl model family %q", family)}, true
+}
+
+// familyForWinner lets smartctl's family count as evidence for the
+// strongest claim when both name one company family (an "HGST Ultrastar"
+// family on a drive the model names Western Digital's): the family names
+// the company, the stronger evidence the brand. A family naming an
+// unrelated maker is left to resolve, which keeps the stronger evidence
+// and reports the conflict.
+func familyForWinner(claims []claim) []claim {
+	last := len(claims) - 1
+	if last < 1 || claims[last].evidence != EvidenceModelFamily {
+		return claims
+	}
+	if related(claims[last].v.ID, claims[0].v.ID) {
+		claims[last].v = claims[0].v
+	}
+	return claims
 }
 
 // driveKind tells RAID logical volumes and virtual disks from physical

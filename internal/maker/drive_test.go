@@ -89,6 +89,33 @@ func TestIdentifyDrive(t *testing.T) {
 		{"Hitachi HDD is HGST", DriveFacts{Model: "Hitachi HDS721010CLA332", VendorRaw: "ATA", Transport: "sata"}, "hgst", []string{EvidenceModelPrefix}, "", ""},
 		{"unknown model", DriveFacts{Model: "SuperDrive 3000", VendorRaw: "ATA", Transport: "sata"}, "", nil, "", ""},
 
+		// smartctl's model family, from its own (maybe newer) drive
+		// database: it names the maker of a model nothing else names,
+		// agrees with or yields to stronger evidence, and a family named
+		// after a controller or two makers names nobody.
+		{"family names the maker of a model no rule knows", DriveFacts{Model: "QZ9T0-00ABCD0", VendorRaw: "ATA", Transport: "sata", ModelFamily: "Western Digital Red Plus"},
+			"westerndigital", []string{EvidenceModelFamily}, "", ""},
+		{"family's SSD lineage (WD Blue SSDs are SanDisk's)", DriveFacts{Model: "QZ500G-SSD", VendorRaw: "ATA", Transport: "sata", ModelFamily: "WD Blue / Red / Green SSDs"},
+			"sandisk", []string{EvidenceModelFamily}, "", ""},
+		{"family agrees with the model prefix", DriveFacts{Model: "WDC WD999ZZZZ-00ABCD0", VendorRaw: "ATA", Transport: "sata", ModelFamily: "Western Digital Red Plus"},
+			"westerndigital", []string{EvidenceModelPrefix, EvidenceModelFamily}, "", ""},
+		{"family of a related maker counts for the model's brand", DriveFacts{Model: "WDC WUH721414ALE6L4", VendorRaw: "ATA", Transport: "sata", ModelFamily: "HGST Ultrastar He10"},
+			"westerndigital", []string{EvidenceModelPrefix, EvidenceModelFamily}, "", ""},
+		{"family naming a brand after its controller", DriveFacts{Model: "QZ240G", VendorRaw: "ATA", Transport: "sata", ModelFamily: "Marvell based SanDisk SSDs"},
+			"sandisk", []string{EvidenceModelFamily}, "", ""},
+		{"controller family names nobody", DriveFacts{Model: "QZ240G", VendorRaw: "ATA", Transport: "sata", ModelFamily: "Phison Driven SSDs"},
+			"", nil, "", ""},
+		{"controller family names nobody (based)", DriveFacts{Model: "QZ240G", VendorRaw: "ATA", Transport: "sata", ModelFamily: "Silicon Motion based SSDs"},
+			"", nil, "", ""},
+		{"family of two makers names nobody", DriveFacts{Model: "QZ240G", VendorRaw: "ATA", Transport: "sata", ModelFamily: "Crucial/Micron Client SSDs"},
+			"", nil, "", ""},
+		{"model rule beats a disagreeing family", DriveFacts{Model: "ST4000DM004-2CV104", VendorRaw: "ATA", Transport: "sata", ModelFamily: "Western Digital Red Plus"},
+			"seagate", []string{EvidenceModelPrefix}, "", `conflict: smartctl model family "Western Digital Red Plus" says westerndigital`},
+		{"PCI vendor beats a disagreeing family", DriveFacts{Model: "QZ1000", Transport: "nvme", PCIVendor: 0x1344, ModelFamily: "Samsung based SSDs"},
+			"micron", []string{EvidencePCIVendor}, "", "conflict"},
+		{"drivedb family beats a disagreeing family", DriveFacts{Model: "16GB SATA Flash Drive", VendorRaw: "ATA", Transport: "sata", ModelFamily: "Seagate BarraCuda 3.5"},
+			"apacer", []string{EvidenceDriveDB}, "", "conflict"},
+
 		// SAS/SCSI vendor strings.
 		{"SAS Seagate", DriveFacts{Model: "ST600MM0009", VendorRaw: "SEAGATE", Transport: "sas"}, "seagate", []string{EvidenceModelPrefix, EvidenceSCSIVendor}, "", ""},
 		{"SAS vendor only", DriveFacts{Model: "X425_STBTE900A10", VendorRaw: "SEAGATE", Transport: "sas"}, "seagate", []string{EvidenceSCSIVendor}, "", ""},

@@ -1,6 +1,7 @@
 package maker
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -64,4 +65,94 @@ func driveDBFamily(model string) (slug, family string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// driveDBFamilyMaker says which maker a drivedb model family names, or why
+// it names none. It is the one answer for both places a family name comes
+// from: the generator of drivedb_gen.go (which keeps the families it
+// names) and smartctl's "Model Family" line (DriveFacts.ModelFamily),
+// which smartctl takes from its own, possibly newer, copy of the database.
+// Only families whose name states the drive's maker count:
+// families named after a controller ("Phison Driven SSDs", "JMicron based
+// SSDs", "Silicon Motion based SSDs"), an OEM ("HP ...", "Dell ...",
+// "Apple ..."), two different makers ("Crucial/Micron", "IBM/Hitachi") or
+// a company outside the catalogue name nobody; USB bridge entries describe
+// enclosures, not drives.
+func driveDBFamilyMaker(family string) (slug, why string) {
+	switch {
+	case family == "" || family == "DEFAULT" || strings.HasPrefix(family, "VERSION:"):
+		return "", "no family"
+	case strings.HasPrefix(family, "USB:"):
+		return "", "USB bridge"
+	}
+	name := family
+	if before, after, ok := strings.Cut(family, " based "); ok {
+		// "Marvell based SanDisk SSDs" names SanDisk; "Samsung based SSDs"
+		// names Samsung; "JMicron based SSDs" names a controller only.
+		name = after
+		if s, _ := familyWordsMaker(after); s == "" {
+			name = before
+		}
+	}
+	if strings.Contains(family, "Driven") {
+		return "", "controller-based family"
+	}
+	slug, why = familyWordsMaker(name)
+	if slug == "" {
+		return "", why
+	}
+	switch {
+	case oemSlugs[slug]:
+		return "", "OEM-labelled family"
+	case isControllerMaker(slug):
+		return "", "controller-based family"
+	}
+	// The SSD lineage of makers whose flash business went elsewhere, as
+	// the model rules have it.
+	if strings.Contains(family, "SSD") {
+		switch slug {
+		case "toshiba":
+			slug = "kioxia"
+		case "westerndigital":
+			slug = "sandisk"
+		}
+	}
+	return slug, ""
+}
+
+// familyWordsMaker finds the maker named by the first words of a family
+// name; every "/"-separated maker in it must be the same one.
+func familyWordsMaker(name string) (string, string) {
+	ws := strings.Fields(name)
+	if len(ws) == 0 {
+		return "", "no name"
+	}
+	parts := strings.Split(ws[0], "/")
+	rest := ws[1:]
+	var slug string
+	for i, p := range parts {
+		words := []string{p}
+		if i == len(parts)-1 {
+			words = append(words, rest...)
+		}
+		s := ""
+		for n := 1; n <= len(words) && n <= 3 && s == ""; n++ {
+			w := strings.Join(words[:n], " ")
+			if v := scsiVendors[strings.ToUpper(w)]; v != "" {
+				s = v
+				continue
+			}
+			if m, _ := byName(w); m != nil && m.Curated {
+				s = m.ID
+			}
+		}
+		if s == "" {
+			return "", fmt.Sprintf("%q is not a catalogue maker", p)
+		}
+		if slug != "" && s != slug {
+			return "", "names two makers"
+		}
+		slug = s
+	}
+	return slug, ""
 }

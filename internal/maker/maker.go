@@ -41,6 +41,7 @@ const (
 	EvidenceDriveDB         = "smartmontools-drivedb" // the drive model fits a family of smartmontools' drive database
 	EvidenceModelName       = "model-name"            // the drive model contains the maker's name
 	EvidenceSCSIVendor      = "scsi-vendor"           // the SCSI/sysfs vendor string names the maker
+	EvidenceModelFamily     = "smartctl-model-family" // smartctl's model family (its drive database) names the maker
 	EvidenceOEMModel        = "oem-model-scheme"      // the drive model follows an OEM's part-number scheme (labels, not makes)
 )
 

@@ -66,8 +66,10 @@ drivers are read automatically (root only).
 With --smartctl, the drives come from smartctl output in a support bundle
 (smartctl -i, -a or -x text, or smartctl --json; one drive or several to a
 file) instead of this host, and are identified as a live scan identifies
-them. Alone it gives an inventory of those drives only; with --smbios,
---dmidecode or --spd, one inventory of those modules and these drives.
+them; smartctl's "Model Family" line names the maker of a model nothing
+else names (evidence smartctl-model-family). Alone it gives an inventory
+of those drives only; with --smbios, --dmidecode or --spd, one inventory
+of those modules and these drives.
 
 With --policy, every part is checked against a procurement policy (see
 docs/policy.md). A one-shot scan has no history, so its parts count as the

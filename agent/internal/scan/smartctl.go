@@ -86,5 +86,6 @@ func smartctlDevice(d *smartctl.Drive, file string) (*memledgerv1.StorageDevice,
 		EUI64:              d.EUI64,
 		IEEEOUI:            d.IEEEOUI,
 		Media:              d.Media,
+		ModelFamily:        storage.CleanText(d.ModelFamily),
 	}, subject)
 }
