@@ -60,8 +60,10 @@ never to this machine's.
 
 With --spd, SPD EEPROM images (binary, hexdump -C, i2cdump or plain hex) are
 decoded and merged: the SPD names the DRAM die maker as well as the module
-maker. On a live host the EEPROMs exposed by the ee1004, spd5118 and at24
-drivers are read automatically (root only).
+maker. A file too short to hold an SPD image (blank, whitespace only, a
+fragment of a dump) is an error, not a module. On a live host the EEPROMs
+exposed by the ee1004, spd5118 and at24 drivers are read automatically
+(root only).
 
 With --smartctl, the drives come from smartctl output in a support bundle
 (smartctl -i, -a or -x text, or smartctl --json; one drive or several to a
