@@ -28,3 +28,19 @@ const InfoATA = "smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0-18-amd64] (lo
 	"SMART support is: Available - device has SMART capability.\n" +
 	"SMART support is: Enabled\n" +
 	"\n"
+
+// InfoNVMeNoSerial is `smartctl -q noserial -i` of an NVMe drive: no
+// Serial Number line (and this drive reports no namespace EUI-64).
+const InfoNVMeNoSerial = "smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0-18-amd64] (local build)\n" +
+	"Copyright (C) 2002-22, Bruce Allen, Christian Franke, www.smartmontools.org\n" +
+	"\n" +
+	"=== START OF INFORMATION SECTION ===\n" +
+	"Model Number:                       CT1000P5SSD8\n" +
+	"Firmware Version:                   P4CR313\n" +
+	"PCI Vendor/Subsystem ID:            0xc0a9\n" +
+	"IEEE OUI Identifier:                0x00a075\n" +
+	"Total NVM Capacity:                 1,000,204,886,016 [1.00 TB]\n" +
+	"Number of Namespaces:               1\n" +
+	"Namespace 1 Size/Capacity:          1,000,204,886,016 [1.00 TB]\n" +
+	"Local Time is:                      Mon Mar  4 10:11:12 2024 UTC\n" +
+	"\n"
