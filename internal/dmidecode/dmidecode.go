@@ -8,6 +8,9 @@
 // which "Handle 0x0000" and "DMI type 0, 20 bytes." are separate lines and
 // records are not separated by blank lines, CRLF line ends, tab or space
 // indentation, and files cut off at the end (reported in Dump.Warnings).
+// A UTF-8 byte-order mark is skipped; UTF-16 text, with or without a
+// byte-order mark (as PowerShell writes redirected output), is refused
+// with an error that names the encoding and how to convert it.
 //
 // Parse reads line by line with a bounded line length (MaxLineBytes);
 // longer lines are skipped with a warning, so memory stays bounded whatever
@@ -93,14 +96,22 @@ type Dump struct {
 // Module Installed" makes Installed false. Records printed without a
 // header (dmidecode -q) have Handle 0.
 //
-// Parse returns an error wrapping ErrNotDmidecode for empty input or input
-// in which nothing is dmidecode output (quoting its first lines), one
-// wrapping ErrMalformed, naming the line, for a Memory Device record that
-// cannot be parsed, and the reader's error, with the line reached, when r
-// fails.
+// Parse returns an error wrapping ErrNotDmidecode for empty input, UTF-16
+// text, or input in which nothing is dmidecode output (quoting its first
+// lines), one wrapping ErrMalformed, naming the line, for a Memory Device
+// record that cannot be parsed, and the reader's error, with the line
+// reached, when r fails.
 func Parse(r io.Reader) (*Dump, error) {
+	br := bufio.NewReader(r)
+	head, err := br.Peek(utf16Window)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("dmidecode: reading line %d: %w", bytes.Count(head, []byte("\n"))+1, err)
+	}
+	if err := checkUTF16(head); err != nil {
+		return nil, err
+	}
 	split := &lineSplitter{max: MaxLineBytes}
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
 	sc.Split(split.split)
 
@@ -176,6 +187,67 @@ func (s *lineSplitter) split(data []byte, atEOF bool) (int, []byte, error) {
 	return 0, nil, nil
 }
 
+// utf16Window is how many bytes at the start of the input are looked at
+// to recognise UTF-16 text without a byte-order mark: enough for the first
+// line of dmidecode output ("# dmidecode 3.3") in UTF-16, few enough to be
+// all text.
+const utf16Window = 64
+
+// checkUTF16 refuses input that starts as UTF-16 text, with or without a
+// byte-order mark: dmidecode prints ASCII, so such a file was re-encoded on
+// its way (PowerShell's redirection and Out-File write UTF-16LE, without a
+// mark in some versions). Read byte by byte it would only be reported as
+// lines full of NULs; the message says what the file is and how to convert
+// it. head is the start of the input.
+func checkUTF16(head []byte) error {
+	var enc, how string
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		enc, how = "UTF-16LE", fmt.Sprintf("byte-order mark %q", head[:2])
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		enc, how = "UTF-16BE", fmt.Sprintf("byte-order mark %q", head[:2])
+	default:
+		if enc = bomlessUTF16(head); enc == "" {
+			return nil
+		}
+		how = "without a byte-order mark: every second byte is NUL"
+	}
+	return fmt.Errorf("dmidecode: line 1: %w: the input is %s text (%s); dmidecode prints ASCII, convert it to UTF-8 first, e.g. iconv -f %s -t UTF-8",
+		ErrNotDmidecode, enc, how, enc)
+}
+
+// bomlessUTF16 returns "UTF-16LE" or "UTF-16BE" when head reads as ASCII
+// text in that encoding: at least two characters, each a text byte paired
+// with a NUL, and nothing else. Binary data passed as text (an SMBIOS
+// table, an executable) has NULs too, but not in every other byte with
+// text between them, so it is left to the "not dmidecode output" error
+// that quotes its first lines.
+func bomlessUTF16(head []byte) string {
+	n := len(head) &^ 1
+	if n < 4 {
+		return ""
+	}
+	le, be := true, true
+	for i := 0; i < n && (le || be); i += 2 {
+		lo, hi := head[i], head[i+1]
+		le = le && hi == 0 && isTextByte(lo)
+		be = be && lo == 0 && isTextByte(hi)
+	}
+	switch {
+	case le:
+		return "UTF-16LE"
+	case be:
+		return "UTF-16BE"
+	}
+	return ""
+}
+
+// isTextByte reports whether c can be a character of text: printable or
+// whitespace, not another control byte.
+func isTextByte(c byte) bool {
+	return c == '\n' || isSpace(c) || (c > ' ' && c != 0x7F)
+}
+
 // record is one dmidecode record (one SMBIOS structure) being collected.
 type record struct {
 	line      int // line of its header, or of its title when it has none
@@ -238,9 +310,6 @@ func (p *parser) warnf(format string, args ...any) {
 // line handles one input line (without its '\n').
 func (p *parser) line(b []byte) error {
 	if p.lineNo == 1 {
-		if bytes.HasPrefix(b, []byte{0xFF, 0xFE}) || bytes.HasPrefix(b, []byte{0xFE, 0xFF}) {
-			return fmt.Errorf("dmidecode: line 1: %w: the input is UTF-16 text (byte-order mark %q); dmidecode prints ASCII, convert it to UTF-8 first", ErrNotDmidecode, b[:2])
-		}
 		b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF")) // UTF-8 byte-order mark
 	}
 	indent, start, end, rawEnd := splitLine(b)

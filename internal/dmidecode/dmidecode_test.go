@@ -571,7 +571,27 @@ func TestParseErrors(t *testing.T) {
 		{"permission denied", "/dev/mem: Permission denied\n", ErrNotDmidecode, []string{`"/dev/mem: Permission denied"`}},
 		{"binary garbage", "\x7fELF\x02\x01\x01\x00\x00\x00\x00\n\x00\x01\xff\xfe", ErrNotDmidecode,
 			[]string{`"\x7fELF\x02\x01\x01\x00\x00\x00\x00"`}},
-		{"UTF-16", "\xff\xfe#\x00 \x00d\x00", ErrNotDmidecode, []string{"line 1", "UTF-16"}},
+		{"UTF-16LE with byte-order mark", "\xff\xfe" + utf16Text(sampleNew, false), ErrNotDmidecode,
+			[]string{"line 1", `UTF-16LE text (byte-order mark "\xff\xfe")`, "iconv -f UTF-16LE -t UTF-8"}},
+		{"UTF-16BE with byte-order mark", "\xfe\xff" + utf16Text(sampleNew, true), ErrNotDmidecode,
+			[]string{"line 1", `UTF-16BE text (byte-order mark "\xfe\xff")`, "iconv -f UTF-16BE -t UTF-8"}},
+		{"UTF-16LE without byte-order mark", utf16Text(sampleNew, false), ErrNotDmidecode,
+			[]string{"line 1", "UTF-16LE text (without a byte-order mark", "iconv -f UTF-16LE -t UTF-8"}},
+		{"UTF-16BE without byte-order mark", utf16Text(sampleNew, true), ErrNotDmidecode,
+			[]string{"line 1", "UTF-16BE text (without a byte-order mark", "iconv -f UTF-16BE -t UTF-8"}},
+		// PowerShell's Out-File: CRLF line ends, and here a blank first
+		// line, so that the text of line 2 starts at an odd offset.
+		{"UTF-16LE CRLF, blank first line", utf16Text("\r\n"+strings.ReplaceAll(sampleNew, "\n", "\r\n"), false), ErrNotDmidecode,
+			[]string{"UTF-16LE text (without a byte-order mark", "iconv -f UTF-16LE"}},
+		{"UTF-16LE, two characters", utf16Text("#\n", false), ErrNotDmidecode, []string{"UTF-16LE"}},
+		// NULs are no proof of UTF-16: binary data passed as dmidecode
+		// text keeps the error that quotes it.
+		{"SMBIOS table as text", "\x00\x1a\x00\x00\x01\x02\x00\xf0\x03\xff\x80\x98\xfbw\x01\x00\x00\x00\x03\r\x05\x11\xff\xff\x10\x00American Megatrends\x00\x00", ErrNotDmidecode,
+			[]string{`first lines "\x00\x1a\x00\x00\x01\x02`}},
+		{"SMBIOS dump-bin as text", "_SM3_g\x18\x03\x05\x00\x01\x00\xb1\x16\x00\x00 \x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x1a\x00\x00\x01", ErrNotDmidecode,
+			[]string{`first lines "_SM3_g`}},
+		{"16-bit numbers", "\x01\x00\x02\x00\x03\x00\x04\x00\n", ErrNotDmidecode, []string{`first lines "\x01\x00\x02\x00`}},
+		{"NULs only", "\x00\x00\x00\x00\x00\x00\n", ErrNotDmidecode, []string{`first lines "\x00\x00`}},
 		{"bad size", head + "\tSize: lots\n\n", ErrMalformed,
 			[]string{"line 5", "record at line 3 (handle 0x0040)", `Size: unrecognised value "lots"`}},
 		{"bad speed", head + "\tSize: 8 GB\n\tSpeed: 2400 Mbps\n\n", ErrMalformed, []string{"line 6", "Speed", `"2400 Mbps"`}},
@@ -598,8 +618,27 @@ func TestParseErrors(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, m)
 				}
 			}
+			if isUTF16 := strings.HasPrefix(tt.name, "UTF-16"); strings.Contains(err.Error(), "UTF-16") != isUTF16 {
+				t.Errorf("error %q: mentions UTF-16 = %v, want %v", err, !isUTF16, isUTF16)
+			}
 		})
 	}
+}
+
+// utf16Text encodes s, which must be ASCII, as UTF-16 without a byte-order
+// mark.
+func utf16Text(s string, bigEndian bool) string {
+	var b strings.Builder
+	for i := range len(s) {
+		if bigEndian {
+			b.WriteByte(0)
+		}
+		b.WriteByte(s[i])
+		if !bigEndian {
+			b.WriteByte(0)
+		}
+	}
+	return b.String()
 }
 
 func TestParseReaderError(t *testing.T) {
@@ -611,6 +650,19 @@ func TestParseReaderError(t *testing.T) {
 	}
 	if want := fmt.Sprintf("reading line %d", strings.Count(sampleNew[:200], "\n")+1); !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not name the line (%q)", err, want)
+	}
+}
+
+// A read error within the bytes looked at for UTF-16 is reported as any
+// other: wrapped, with the line it stopped in.
+func TestParseReaderErrorAtStart(t *testing.T) {
+	boom := errors.New("disk on fire")
+	_, err := Parse(io.MultiReader(strings.NewReader("# dmidecode 3.3\nSMB"), iotest.ErrReader(boom)))
+	if !errors.Is(err, boom) {
+		t.Fatalf("Parse error = %v, want it to wrap %v", err, boom)
+	}
+	if !strings.Contains(err.Error(), "reading line 2") {
+		t.Errorf("error %q does not name line 2", err)
 	}
 }
 

@@ -5,7 +5,9 @@
 // Accepted inputs (detected automatically, see Detect):
 //
 //   - raw binary: any input holding a byte that is neither printable ASCII nor
-//     whitespace is taken to be the image itself and returned unchanged;
+//     whitespace is taken to be the image itself and returned unchanged
+//     (input of whitespace bytes only is neither: it is refused with
+//     ErrEmpty, naming its bytes);
 //   - `hexdump -C` output: "00000010  23 12 ... 00  |#...|" rows, a lone "*"
 //     meaning "the previous row repeats until the next offset", and a final
 //     bare offset giving the total length;
@@ -25,6 +27,7 @@
 package hexdump
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -123,6 +126,14 @@ func DecodeLimit(b []byte, limit int) ([]byte, error) {
 			return nil, fmt.Errorf("hexdump: raw binary input of %d bytes exceeds limit of %d: %w", len(b), limit, ErrTooLarge)
 		}
 		return append([]byte(nil), b...), nil
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		// Whitespace bytes count as text, so such input would be reported
+		// as blank lines; but a file of one form feed or a few CRs was
+		// never typed as a dump either, and the user should hear what the
+		// file holds.
+		return nil, fmt.Errorf("hexdump: %d-byte input holds only whitespace (%s): as text it has no hex bytes, and no EEPROM image is whitespace only: %w",
+			len(b), strconv.Quote(clip(string(b))), ErrEmpty)
 	}
 	lines := splitLines(string(b))
 	switch f := detectText(lines); f {

@@ -197,7 +197,13 @@ func TestDecodeErrors(t *testing.T) {
 		contains string // text the message must mention
 	}{
 		{"empty", "", 0, ErrEmpty, 0, "empty"},
-		{"only comments", "# nothing\n\n   \n# here\n", 0, ErrEmpty, 0, ""},
+		{"only comments", "# nothing\n\n   \n# here\n", 0, ErrEmpty, 0, "blank or comment lines"},
+		// Whitespace control bytes count as text; alone they are neither
+		// a dump nor an image, and the message shows them.
+		{"form feed", "\f", 0, ErrEmpty, 0, `1-byte input holds only whitespace ("\f")`},
+		{"vertical tab", "\v", 0, ErrEmpty, 0, `("\v")`},
+		{"carriage return", "\r", 0, ErrEmpty, 0, `("\r")`},
+		{"mixed whitespace", "\t\n\v\f\r \n", 0, ErrEmpty, 0, `7-byte input holds only whitespace ("\t\n\v\f\r \n")`},
 		{"i2cdump unreadable byte", i2cdump(sample(), 0x13), 0, ErrUnreadable, 4, "0x13"},
 		{"offset-hex XX", "0000: 23 12 XX 01\n", 0, ErrUnreadable, 1, "0x2"},
 		{"offset-hex gap", row(0, 1) + row(0x20, 2), 0, ErrGap, 2, "0x10-0x1f"},
@@ -323,6 +329,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add(s)
 	f.Add([]byte("*\n0000ffff\n"))
 	f.Add([]byte("0000: 00\nffff: 00\n"))
+	f.Add([]byte("\f")) // whitespace only: refused, not blank text
+	f.Add([]byte("\r\v\t \n"))
 	if dir := testcorpus.SharedDir(); dir != "" {
 		files, _ := filepath.Glob(filepath.Join(dir, "corpus", "illumos-libjedec-spd", "*", "*.spd"))
 		for _, p := range files {

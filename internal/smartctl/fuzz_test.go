@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/memledger/memledger/internal/smartctl/smartctltest"
 )
 
 // FuzzParse checks that no input makes Parse panic, that its only error
@@ -18,6 +20,8 @@ func FuzzParse(f *testing.F) {
 		banner + nvmeDrive + banner + sasHDD,
 		dellMicron + ataHDD,
 		"Device: /dev/sda\n" + banner + dellNVMe,
+		"# smartctl -i -d megaraid,3 /dev/bus/0\n" + smartctltest.InfoATA,
+		"$ smartctl -a /dev/sda 2>&1 | tee -d\n$ smartctl --device /dev/sdb\n" + ataHDD,
 		banner + "Smartctl open device: /dev/sdz failed: No such device\n",
 		ataSSD[:len(ataSSD)/2],
 		jsonATA(f) + jsonNVMe(f),

@@ -3,7 +3,9 @@
 // SCSI/SAS and NVMe devices, with or without the banner, and the JSON of
 // `smartctl --json` (`-j`), pretty or compact. A file may hold the output
 // of several drives one after another, as a shell loop over the devices
-// writes it.
+// writes it. smartctl's text does not name the device it read; the
+// "Device: /dev/sda" line or the smartctl command line that support tools
+// print before each output does, and gives Drive.Name.
 //
 // Field names are smartctl's own (ataprint.cpp, scsiprint.cpp,
 // nvmeprint.cpp): ATA "Model Family", "Device Model", "Serial Number",
@@ -45,11 +47,15 @@ type Drive struct {
 	// (1-based): its banner, "Device:" line, information section or
 	// JSON object.
 	Line int
-	// Name is the device smartctl was given ("/dev/sda"; a JSON
-	// device.name), "" when the text does not say.
+	// Name is the device smartctl was given ("/dev/sda"): JSON
+	// device.name, or in text the "Device: /dev/sda" line that support
+	// tools print before each drive, or the smartctl command line they
+	// echo ("# smartctl -a /dev/sda"). "" when the text has neither:
+	// smartctl's own text never names the device it read.
 	Name string
 	// Type is smartctl's device type when the output names it (JSON
-	// device.type: "sat", "nvme", "megaraid,0").
+	// device.type: "sat", "nvme", "megaraid,0"; in text the -d option of
+	// the command line).
 	Type string
 	// Protocol is "ATA", "SCSI" or "NVMe": JSON device.protocol, or what
 	// the fields printed say.

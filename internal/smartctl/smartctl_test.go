@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/memledger/memledger/internal/smartctl/smartctltest"
 )
 
 const banner = "smartctl 7.2 2020-12-30 r5155 [x86_64-linux-5.10.0-21-amd64] (local build)\n" +
@@ -159,13 +161,7 @@ func TestParseText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, warnings, err := Parse([]byte(tt.in))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(warnings) != 0 {
-				t.Errorf("warnings: %v", warnings)
-			}
+			got := parseNoWarnings(t, tt.in)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
@@ -175,6 +171,19 @@ func TestParseText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parseNoWarnings parses in, which must give drives and no warning.
+func parseNoWarnings(t *testing.T, in string) []Drive {
+	t.Helper()
+	got, warnings, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	return got
 }
 
 // models lists the drives' models and first lines.
@@ -303,4 +312,60 @@ func TestParseNoDrive(t *testing.T) {
 			t.Errorf("Parse(%q) = %v, %v; want ErrNoDrive", in, drives, err)
 		}
 	}
+}
+
+// TestParseTextCommandLines: smartctl's text never names the device it
+// read; the command line a support tool echoes before the output does.
+func TestParseTextCommandLines(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        string
+		wantNames []string // Name and Type of each drive
+		wantLines []int
+	}{
+		{"smartctl -i alone names nothing", smartctltest.InfoATA, []string{" "}, []int{1}},
+		{"supportconfig header", "#==[ Command ]======================================#\n# /usr/sbin/smartctl -i /dev/sda\n" + smartctltest.InfoATA,
+			[]string{"/dev/sda "}, []int{2}},
+		{"shell prompt, RAID type", "root@db-17:~# smartctl -i -d megaraid,3 /dev/bus/0\n" + smartctltest.InfoATA,
+			[]string{"/dev/bus/0 megaraid,3"}, []int{1}},
+		{"sudo, --device=, redirect", "$ sudo /usr/sbin/smartctl --device=sat -i /dev/sdb 2>/dev/null\n" + smartctltest.InfoATA,
+			[]string{"/dev/sdb sat"}, []int{1}},
+		{"sh -x trace, -dTYPE", "+ smartctl -dnvme -i /dev/nvme0\n" + nvmeDrive, []string{"/dev/nvme0 nvme"}, []int{1}},
+		{"two commands, two drives", "$ smartctl -i /dev/sda\n" + smartctltest.InfoATA + "$ smartctl -i /dev/sdb\n" + banner + ataHDD,
+			[]string{"/dev/sda ", "/dev/sdb "}, []int{1, 2 + lineCount(smartctltest.InfoATA)}},
+		{"command then Device: line of the same device", "# smartctl -i /dev/sda\nDevice: /dev/sda [SAT]\n" + smartctltest.InfoATA,
+			[]string{"/dev/sda "}, []int{1}},
+		{"shell loop names no device", "for d in /dev/sd?; do smartctl -i $d; done\n" + smartctltest.InfoATA, []string{" "}, []int{2}},
+		{"first of two chained commands", "smartctl -i /dev/sda; smartctl -i /dev/sdb\n" + smartctltest.InfoATA, []string{"/dev/sda "}, []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := parseNoWarnings(t, tt.in)
+			var names []string
+			var lines []int
+			for _, d := range got {
+				names = append(names, d.Name+" "+d.Type)
+				lines = append(lines, d.Line)
+			}
+			if !reflect.DeepEqual(names, tt.wantNames) || !reflect.DeepEqual(lines, tt.wantLines) {
+				t.Errorf("names %q at lines %v, want %q at %v", names, lines, tt.wantNames, tt.wantLines)
+			}
+			if got[0].Model == "" || got[0].SerialNumber == "" {
+				t.Errorf("drive %+v lost its fields", got[0])
+			}
+		})
+	}
+	t.Run("failed command", func(t *testing.T) {
+		in := "$ smartctl -i /dev/sdz\n" + banner + "Smartctl open device: /dev/sdz failed: No such device\n" + "$ smartctl -i /dev/sda\n" + smartctltest.InfoATA
+		got, warnings, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Name != "/dev/sda" {
+			t.Errorf("drives %+v, want /dev/sda only", got)
+		}
+		if len(warnings) != 1 || warnings[0].Line != 1 || !strings.Contains(warnings[0].Message, "/dev/sdz failed") {
+			t.Errorf("warnings %+v, want the failed /dev/sdz at line 1", warnings)
+		}
+	})
 }

@@ -102,6 +102,11 @@ func (p *textParser) line(n int, line string) {
 		}
 		return
 	}
+	if name, typ, ok := commandLine(line); ok {
+		p.named(n, name)
+		p.cur.d.Type = typ
+		return
+	}
 	if line == "" || line[0] == ' ' || line[0] == '\t' {
 		return // smartctl prints the identity fields at column 0
 	}
@@ -121,13 +126,7 @@ func (p *textParser) line(n int, line string) {
 		// "Device: /dev/sda [SAT]": the device smartctl was given, as
 		// support-bundle tools print it before each drive.
 		if name, _, _ := strings.Cut(value, " "); strings.HasPrefix(name, "/") {
-			if b.fields || b.d.Name != "" {
-				p.begin(n)
-			} else if !b.started {
-				b.d.Line = n
-			}
-			p.cur.started = true
-			p.cur.d.Name = strings.TrimSuffix(name, ",")
+			p.named(n, strings.TrimSuffix(name, ","))
 		}
 		return
 	}
@@ -135,6 +134,69 @@ func (p *textParser) line(n int, line string) {
 		b.said = strings.TrimSpace(line)
 	}
 	p.field(n, key, value)
+}
+
+// named opens the block of the device name, given at line n by a
+// "Device:" line or a command line, unless the block open is already that
+// device's and has no field yet (a tool that prints both).
+func (p *textParser) named(n int, name string) {
+	b := &p.cur
+	switch {
+	case b.fields || (b.d.Name != "" && b.d.Name != name):
+		p.begin(n)
+	case !b.started:
+		b.d.Line = n
+	}
+	p.cur.started = true
+	p.cur.d.Name = name
+}
+
+// commandLine recognises the smartctl command line that whoever collected
+// the output printed before it: "# /usr/sbin/smartctl -a /dev/sda"
+// (supportconfig), "$ sudo smartctl -i /dev/nvme0", "+ smartctl -x
+// /dev/sdb" (sh -x), "root@db-17:~# smartctl -i -d megaraid,3 /dev/bus/0".
+// smartctl itself never prints its command line, and names the device
+// only in messages, so a `smartctl -i` of one drive names it here or
+// nowhere. It returns the last argument under /dev/ (the device; smartctl
+// takes it last) and the -d type, if given; ok is false for lines without
+// a smartctl command and a device, such as "Use smartctl -h to get a usage
+// summary".
+func commandLine(line string) (name, typ string, ok bool) {
+	if !strings.Contains(line, "smartctl") {
+		return "", "", false // most lines, cheaply
+	}
+	fields := strings.Fields(line)
+	for i, f := range fields {
+		if f != "smartctl" && !strings.HasSuffix(f, "/smartctl") {
+			continue
+		}
+		args := fields[i+1:]
+		for j := 0; j < len(args); j++ {
+			a := args[j]
+			// The command ends at a shell operator: "smartctl -a /dev/sda
+			// 2>&1; smartctl -a /dev/sdb" names /dev/sda.
+			end := strings.IndexAny(a, ";|&<>")
+			if end >= 0 {
+				a, args = a[:end], args[:j+1]
+			}
+			a = strings.Trim(a, `"'`)
+			switch {
+			case a == "-d" || a == "--device":
+				if j+1 < len(args) {
+					j++
+					typ = strings.Trim(args[j], `"'`)
+				}
+			case strings.HasPrefix(a, "--device="):
+				typ = strings.TrimPrefix(a, "--device=")
+			case strings.HasPrefix(a, "-d") && !strings.HasPrefix(a, "--"):
+				typ = a[len("-d"):]
+			case strings.HasPrefix(a, "/dev/") && len(a) > len("/dev/"):
+				name = a
+			}
+		}
+		return name, typ, name != ""
+	}
+	return "", "", false
 }
 
 // knownKey reports the keys field reads.

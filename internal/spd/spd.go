@@ -58,6 +58,16 @@ var (
 	ErrTruncated = errors.New("spd: image truncated")
 )
 
+// MinImageBytes is the shortest input taken for an SPD image rather than a
+// fragment of one. Every EEPROM of the generations decoded here holds at
+// least 256 bytes (DDR3 256, DDR4 512, DDR5 1024), drivers that expose only
+// part of one (at24 on a DDR4) give its first 256, and the first 128 hold
+// the base configuration of every generation. Decode reads any prefix that
+// holds the key byte, since a partial read still says what it can (see
+// TruncatedError); callers given a file said to be an SPD image refuse one
+// shorter than this, which is noise or a mistyped dump, not a module.
+const MinImageBytes = 128
+
 // Region is a named byte range of an SPD image; End is inclusive, as the
 // JEDEC tables write ranges.
 type Region struct {

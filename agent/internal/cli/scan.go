@@ -60,16 +60,22 @@ never to this machine's.
 
 With --spd, SPD EEPROM images (binary, hexdump -C, i2cdump or plain hex) are
 decoded and merged: the SPD names the DRAM die maker as well as the module
-maker. On a live host the EEPROMs exposed by the ee1004, spd5118 and at24
-drivers are read automatically (root only).
+maker. A file too short to hold an SPD image (blank, whitespace only, a
+fragment of a dump) is an error, not a module. On a live host the EEPROMs
+exposed by the ee1004, spd5118 and at24 drivers are read automatically
+(root only).
 
 With --smartctl, the drives come from smartctl output in a support bundle
 (smartctl -i, -a or -x text, or smartctl --json; one drive or several to a
 file) instead of this host, and are identified as a live scan identifies
 them; smartctl's "Model Family" line names the maker of a model nothing
-else names (evidence smartctl-model-family). Alone it gives an inventory
-of those drives only; with --smbios, --dmidecode or --spd, one inventory
-of those modules and these drives.
+else names (evidence smartctl-model-family). smartctl's text does not name
+the device it read: the "Device: /dev/sda" line or the smartctl command
+line printed before each output ("# smartctl -a /dev/sda") does. A drive
+whose output names no device is named FILE#N, its place in the file, with
+a warning, or is an error when it has no serial number or WWN either.
+Alone it gives an inventory of those drives only; with --smbios,
+--dmidecode or --spd, one inventory of those modules and these drives.
 
 With --policy, every part is checked against a procurement policy (see
 docs/policy.md). A one-shot scan has no history, so its parts count as the

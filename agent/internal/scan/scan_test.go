@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/memledger/memledger/internal/hexdump"
 	"github.com/memledger/memledger/internal/smbios/smbiostest"
+	"github.com/memledger/memledger/internal/spd"
+	"github.com/memledger/memledger/internal/spd/spdtest"
 	"github.com/memledger/memledger/internal/testcorpus"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -135,6 +139,49 @@ func TestScanSMBIOSFileErrors(t *testing.T) {
 	}
 	if _, err := Scan(context.Background(), Options{SMBIOSFile: filepath.Join(dir, "missing.bin")}); err == nil || !strings.Contains(err.Error(), "missing.bin") {
 		t.Errorf("missing file: err = %v", err)
+	}
+}
+
+// TestScanSPDFileErrors feeds --spd files that hold no SPD image: each must
+// be an error naming the file and saying why, never a module in the
+// inventory. Whitespace-only files used to read as blank hex text, and
+// short images as truncated modules with only a memory type.
+func TestScanSPDFileErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ddr4 := spdtest.NewDDR4().Bytes()
+	for name, tc := range map[string]struct {
+		data    []byte
+		wantIs  error
+		wantMsg string
+	}{
+		"empty":           {nil, hexdump.ErrEmpty, "empty input"},
+		"form feed":       {[]byte("\f"), hexdump.ErrEmpty, `1-byte input holds only whitespace ("\f")`},
+		"vertical tab":    {[]byte("\v"), hexdump.ErrEmpty, `("\v")`},
+		"carriage return": {[]byte("\r"), hexdump.ErrEmpty, `("\r")`},
+		"CRLF and spaces": {[]byte("  \r\n\r\n"), hexdump.ErrEmpty, "6-byte input holds only whitespace"},
+		"comments only":   {[]byte("# SPD of DIMM A1\n"), hexdump.ErrEmpty, "blank or comment lines"},
+		"one binary byte": {[]byte{0x1c}, spd.ErrTooShort, "a 1-byte binary image, fewer than the 128 bytes"},
+		"DDR4 key byte":   {[]byte{0x23, 0x11, 0x0c}, spd.ErrTooShort, "a 3-byte binary image"},
+		"hex DDR4 key":    {[]byte("23 11 0c\n"), spd.ErrTooShort, "plain hex text giving a 3-byte image"},
+		"one short":       {ddr4[:spd.MinImageBytes-1], spd.ErrTooShort, "a 127-byte binary image"},
+	} {
+		file := writeFile(t, dir, name+"/a1.spd", tc.data)
+		inv, err := Scan(context.Background(), Options{SPDFiles: []string{file}})
+		if !errors.Is(err, tc.wantIs) || !strings.Contains(err.Error(), tc.wantMsg) ||
+			!strings.Contains(err.Error(), "SPD file "+file+": not an SPD image") {
+			t.Errorf("%s: err = %v (inventory %v); want one naming %s, saying it is not an SPD image, mentioning %q, wrapping %v",
+				name, err, inv, file, tc.wantMsg, tc.wantIs)
+		}
+	}
+	// From the floor on, a partial image is still a module, with a warning.
+	file := writeFile(t, dir, "partial/a1.spd", ddr4[:spd.MinImageBytes])
+	inv, err := Scan(context.Background(), Options{SPDFiles: []string{file}})
+	if err != nil {
+		t.Fatalf("%d-byte DDR4 image: %v", spd.MinImageBytes, err)
+	}
+	if mods := inv.GetMemoryModules(); len(mods) != 1 || mods[0].GetMemoryType() != "DDR4" {
+		t.Errorf("%d-byte DDR4 image: modules %v, want one DDR4", spd.MinImageBytes, mods)
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/memledger/memledger/agent/internal/storage"
 	"github.com/memledger/memledger/internal/maker"
+	"github.com/memledger/memledger/internal/placeholder"
 	"github.com/memledger/memledger/internal/smartctl"
 	memledgerv1 "github.com/memledger/memledger/proto/memledger/v1"
 )
@@ -16,6 +18,13 @@ import (
 // (text or JSON, one drive or several a file). A file without a single
 // drive is an error: the user asked about it. Blocks skipped inside a file
 // are warnings naming the file and line.
+//
+// A drive's name is its slot in the ledger, and for a drive without a
+// serial number or WWN its identity too. Text that does not name the
+// device (smartctl -i saved without a "Device:" or command line) gives a
+// drive with a serial or WWN the name "FILE#N", N its place in the file,
+// with a warning; one with neither is an error, since nothing would tell
+// it from the next such drive.
 func readSmartctlFiles(files []string, stdin io.Reader) ([]*memledgerv1.StorageDevice, []*memledgerv1.Warning, error) {
 	var (
 		devices  []*memledgerv1.StorageDevice
@@ -39,7 +48,10 @@ func readSmartctlFiles(files []string, stdin io.Reader) ([]*memledgerv1.StorageD
 			warnings = append(warnings, warning("smartctl", storage.CleanText(w.Message), fmt.Sprintf("%s:%d", file, w.Line)))
 		}
 		for i := range drives {
-			dev, w := smartctlDevice(&drives[i], file)
+			dev, w, err := smartctlDevice(&drives[i], name, i+1)
+			if err != nil {
+				return nil, nil, fmt.Errorf("smartctl output %s: %w", file, err)
+			}
 			devices = append(devices, dev)
 			warnings = append(warnings, w...)
 		}
@@ -47,11 +59,20 @@ func readSmartctlFiles(files []string, stdin io.Reader) ([]*memledgerv1.StorageD
 	return devices, warnings, nil
 }
 
-// smartctlDevice maps one drive of smartctl output to the inventory's
-// form, spelled as the live scan spells the same drive (kernel name,
-// transport, naa. WWN, 4-digit PCI ids), and identifies its maker as the
-// live scan does.
-func smartctlDevice(d *smartctl.Drive, file string) (*memledgerv1.StorageDevice, []*memledgerv1.Warning) {
+// fileLabel is how a drive named after its file names the file: its base
+// name, which a support bundle keeps wherever it is unpacked.
+func fileLabel(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	return filepath.Base(name)
+}
+
+// smartctlDevice maps drive number index (from 1) of the smartctl output
+// in file to the inventory's form, spelled as the live scan spells the
+// same drive (kernel name, transport, naa. WWN, 4-digit PCI ids), and
+// identifies its maker as the live scan does.
+func smartctlDevice(d *smartctl.Drive, file string, index int) (*memledgerv1.StorageDevice, []*memledgerv1.Warning, error) {
 	name := storage.CleanText(strings.TrimPrefix(d.Name, "/dev/"))
 	if strings.Contains(d.Type, ",") {
 		// Drives behind a RAID controller share its device node and are
@@ -72,11 +93,19 @@ func smartctlDevice(d *smartctl.Drive, file string) (*memledgerv1.StorageDevice,
 		PciSubsystemVendorId: pciID(d.PCISubsystemVendor),
 		Source:               "smartctl",
 	}
-	subject := name
-	if subject == "" {
-		subject = fmt.Sprintf("%s:%d", file, d.Line)
+	var warnings []*memledgerv1.Warning
+	if name == "" {
+		// The ledger keys a drive by its serial or WWN and files it under
+		// its name; without either, by the name (see readSmartctlFiles).
+		if placeholder.Is(dev.SerialNumber) && placeholder.Is(dev.Wwn) {
+			return nil, nil, fmt.Errorf("drive %q at line %d: no device name, serial number or WWN identifies it (give the output with the \"Device: /dev/...\" or smartctl command line printed before it, or smartctl --json)",
+				dev.Model, d.Line)
+		}
+		dev.Name = fmt.Sprintf("%s#%d", storage.CleanText(fileLabel(file)), index)
+		warnings = append(warnings, warning("smartctl", fmt.Sprintf("the output names no device for drive %q (no \"Device:\" or smartctl command line before it): named %q after the file and its place in it", dev.Model, dev.Name),
+			fmt.Sprintf("%s:%d", displayName(file), d.Line)))
 	}
-	return dev, identifyDrive(dev, maker.DriveFacts{
+	warnings = append(warnings, identifyDrive(dev, maker.DriveFacts{
 		Model:              dev.Model,
 		VendorRaw:          dev.VendorRaw,
 		Transport:          d.Transport,
@@ -87,5 +116,6 @@ func smartctlDevice(d *smartctl.Drive, file string) (*memledgerv1.StorageDevice,
 		IEEEOUI:            d.IEEEOUI,
 		Media:              d.Media,
 		ModelFamily:        storage.CleanText(d.ModelFamily),
-	}, subject)
+	}, dev.Name)...)
+	return dev, warnings, nil
 }

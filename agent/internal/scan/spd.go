@@ -28,7 +28,10 @@ type spdImage struct {
 
 // readSPDFiles reads SPD images the user named (binary or any hex dump
 // hexdump.Decode knows). An image that cannot be decoded at all is an error:
-// the user asked about it.
+// the user asked about it. So is a file that holds no image: one of
+// whitespace only, or fewer than spd.MinImageBytes bytes, which spd.Decode
+// would read as a module with nothing but a memory type (the three bytes
+// "23 11 0c" are a "DDR4" to it) and the inventory would list as one.
 func readSPDFiles(files []string, stdin io.Reader) ([]spdImage, []*memledgerv1.Warning, error) {
 	var (
 		images   []spdImage
@@ -40,8 +43,19 @@ func readSPDFiles(files []string, stdin io.Reader) ([]spdImage, []*memledgerv1.W
 			return nil, nil, fmt.Errorf("reading SPD file %s: %w", displayName(name), err)
 		}
 		img, err := hexdump.Decode(data)
+		if errors.Is(err, hexdump.ErrEmpty) {
+			return nil, nil, fmt.Errorf("SPD file %s: not an SPD image: %w", displayName(name), err)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("SPD file %s: %w", displayName(name), err)
+		}
+		if len(img) < spd.MinImageBytes {
+			what := fmt.Sprintf("a %d-byte binary image", len(img))
+			if f := hexdump.Detect(data); f != hexdump.FormatRaw {
+				what = fmt.Sprintf("%s text giving a %d-byte image", f, len(img))
+			}
+			return nil, nil, fmt.Errorf("SPD file %s: not an SPD image: %s, fewer than the %d bytes an SPD image has at the least: %w",
+				displayName(name), what, spd.MinImageBytes, spd.ErrTooShort)
 		}
 		m, err := spd.Decode(img)
 		partial := errors.Is(err, spd.ErrTruncated)
