@@ -161,14 +161,19 @@ func uniqueMatch(modules []*memledgerv1.MemoryModule, matched []bool, ok func(*m
 	return found
 }
 
+// normSerial is the form in which an SPD's serial and its module's SMBIOS
+// serial are compared within one scan. The SPD holds a 32-bit number,
+// which firmware writes with or without "0x" and leading zeros ("750174F"
+// for 0x0750174F), so both are dropped: equal forms are one number, one
+// module. All zeros or all ones (an erased EEPROM, an unset field) is
+// unset; a serial that only starts with zeros ("000000FF") is a serial.
 func normSerial(s string) string {
 	s = strings.ToUpper(strings.TrimSpace(s))
 	s = strings.TrimPrefix(s, "0X")
-	s = strings.TrimLeft(s, "0")
-	if s == "" || strings.Trim(s, "F") == "" {
-		return "" // all zeros or all FF: unset
+	if strings.Trim(s, "0") == "" || strings.Trim(s, "F") == "" {
+		return ""
 	}
-	return s
+	return strings.TrimLeft(s, "0")
 }
 
 func normPart(s string) string {
