@@ -186,6 +186,7 @@ func (rt *policyRuntime) ingestStats() metrics.IngestStats {
 	return metrics.IngestStats{
 		StreamsOpen: st.Streams, StreamsRejected: st.Rejected,
 		QueueDepth: st.Committer.Queued, InflightBytes: st.InflightBytes,
+		AcceptPaused: st.AcceptPaused,
 	}
 }
 

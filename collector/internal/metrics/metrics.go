@@ -76,6 +76,9 @@ type IngestStats struct {
 	StreamsRejected uint64
 	QueueDepth      int
 	InflightBytes   int64
+	// AcceptPaused is how long new connections have been held in the
+	// listen backlog for an exhausted in-flight budget.
+	AcceptPaused time.Duration
 }
 
 // Metrics is the collector's metrics.
@@ -194,6 +197,7 @@ var (
 	streamsRejDesc  = prometheus.NewDesc("memledger_streams_rejected_total", "Agent report streams ended for a malformed report (InvalidArgument).", nil, nil)
 	queueDepthDesc  = prometheus.NewDesc("memledger_ingest_queue_depth", "Reports waiting for a group commit.", nil, nil)
 	inflightDesc    = prometheus.NewDesc("memledger_ingest_inflight_bytes", "Bytes of agent reports received and not yet committed.", nil, nil)
+	acceptDesc      = prometheus.NewDesc("memledger_ingest_accept_paused_seconds_total", "Time new agent connections were left in the listen backlog because the in-flight budget was exhausted (the ledger commits more slowly than agents report).", nil, nil)
 )
 
 // ingestCollector reads the ingest's counters at scrape time.
@@ -204,6 +208,7 @@ func (c ingestCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- streamsRejDesc
 	ch <- queueDepthDesc
 	ch <- inflightDesc
+	ch <- acceptDesc
 }
 
 func (c ingestCollector) Collect(ch chan<- prometheus.Metric) {
@@ -212,6 +217,7 @@ func (c ingestCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(streamsRejDesc, prometheus.CounterValue, float64(s.StreamsRejected))
 	ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(s.QueueDepth))
 	ch <- prometheus.MustNewConstMetric(inflightDesc, prometheus.GaugeValue, float64(s.InflightBytes))
+	ch <- prometheus.MustNewConstMetric(acceptDesc, prometheus.CounterValue, s.AcceptPaused.Seconds())
 }
 
 // ObserveCommit records one group commit; its signature fits

@@ -59,7 +59,7 @@ func TestObserveCommit(t *testing.T) {
 
 func TestBuildInfoIngestEnrollmentsAndReloads(t *testing.T) {
 	m := New(Options{Ingest: func() IngestStats {
-		return IngestStats{StreamsOpen: 7, StreamsRejected: 2, QueueDepth: 31, InflightBytes: 4096}
+		return IngestStats{StreamsOpen: 7, StreamsRejected: 2, QueueDepth: 31, InflightBytes: 4096, AcceptPaused: 1500 * time.Millisecond}
 	}})
 	m.ObserveEnrollment("enroll", "issued")
 	m.ObserveEnrollment("enroll", "refused")
@@ -95,6 +95,7 @@ func TestBuildInfoIngestEnrollmentsAndReloads(t *testing.T) {
 		"memledger_streams_rejected_total":                        2,
 		"memledger_ingest_queue_depth":                            31,
 		"memledger_ingest_inflight_bytes":                         4096,
+		"memledger_ingest_accept_paused_seconds_total":            1.5,
 		"memledger_enrollments_total kind=enroll outcome=issued":  1,
 		"memledger_enrollments_total kind=enroll outcome=refused": 2,
 		"memledger_enrollments_total kind=enroll outcome=failed":  0,

@@ -124,6 +124,13 @@ func (b *budget) grantLocked() {
 	}
 }
 
+// exhausted reports whether streams wait for budget.
+func (b *budget) exhausted() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.waiters.Len() > 0
+}
+
 // inUse returns the bytes currently held.
 func (b *budget) inUse() int64 {
 	b.mu.Lock()

@@ -190,6 +190,9 @@ type Server struct {
 
 	streams  atomic.Int64
 	rejected atomic.Uint64
+
+	// gate holds Accept while the budget is exhausted (Serve sets it).
+	gate atomic.Pointer[acceptGate]
 }
 
 // New returns a server that commits to st. The caller keeps ownership of
@@ -248,7 +251,9 @@ func New(st store.Store, opts Options) *Server {
 // The listener is closed on return.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	errc := make(chan error, 1)
-	lis = netutil.LimitListener(lis, s.opts.MaxConns)
+	gate := newAcceptGate(netutil.LimitListener(lis, s.opts.MaxConns), s.budget.exhausted, s.opts.Logger)
+	s.gate.Store(gate)
+	lis = gate
 	if s.opts.TLS != nil && s.opts.CheckCert != nil {
 		stop := make(chan struct{})
 		defer close(stop)
@@ -317,13 +322,18 @@ type Stats struct {
 	// RefusedStreams counts streams refused by a stream cap.
 	RefusedStreams uint64
 	// Refused counts reports refused by a host limit (HostLimits).
-	Refused   uint64
-	Committer CommitterStats
+	Refused uint64
+	// AcceptPauses counts the times new connections were held in the
+	// listen backlog for an exhausted in-flight budget, AcceptPaused
+	// their total duration (acceptGate).
+	AcceptPauses uint64
+	AcceptPaused time.Duration
+	Committer    CommitterStats
 }
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
-	return Stats{
+	st := Stats{
 		Streams:        s.streams.Load(),
 		InflightBytes:  s.budget.inUse(),
 		Rejected:       s.rejected.Load(),
@@ -331,6 +341,11 @@ func (s *Server) Stats() Stats {
 		Refused:        s.admission.refused.Load(),
 		Committer:      s.committer.Stats(),
 	}
+	if g := s.gate.Load(); g != nil {
+		st.AcceptPauses = g.pauses.Load()
+		st.AcceptPaused = time.Duration(g.pausedNanos.Load())
+	}
+	return st
 }
 
 // rawReport is a received report not yet decoded: the server decodes it

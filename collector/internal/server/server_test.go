@@ -308,10 +308,15 @@ func TestServerBackpressure(t *testing.T) {
 	ts := startServer(t, st, Options{MaxInflightBytes: budget, StreamWindow: 64, HostLimits: noHostLimits})
 	inv := testInventory("h", 16, 4, 0)
 	size := inflightCost(proto.Size(fullReport("h0", 1, inv)), 20)
-	var wg sync.WaitGroup
+	// Every stream opens before any report fills the budget: once it is
+	// exhausted, new connections wait in the backlog (acceptGate).
+	var streams []reportClient
 	for a := 0; a < 8; a++ {
+		streams = append(streams, openStream(t, dial(t, ts.addr)))
+	}
+	var wg sync.WaitGroup
+	for a, s := range streams {
 		host := fmt.Sprint("h", a)
-		s := openStream(t, dial(t, ts.addr))
 		hinv := testInventory(host, 16, 4, 0)
 		wg.Add(1)
 		go func() {
