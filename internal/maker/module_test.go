@@ -218,6 +218,11 @@ func TestPartNumberRules(t *testing.T) {
 		{"CBD26D4S9S8K1C-8", "kingston"}, {"RB32D4S2S1ME-8", "kingston"}, {"LV48U40BS8MA-16FIM", "kingston"},
 		{"AO2P32NC8W1-BD3SHC", "adata"}, {"AO1E34RCSV1-BD7S", "adata"}, {"W642GU42J5213N8", "avant"},
 		{"HMABAGL7ABR4N-XN", "skhynix"}, {"HMCGY8MGBSB212N", "skhynix"},
+		// Numbers whose leading prefix or chip count the firmware dropped.
+		{"K32GX5M2B5600C36", "corsair"}, {"CG88MEBUA081N", "skhynix"}, {"552C40-16", "kingston"},
+		{"ATF2G64AZ-3G2F1", "micron"}, {"23R4GA3BB0-CQKOD", "samsung"},
+		// A clone maker's copy of Corsair's structure (Shanghai Reizuan's id).
+		{"ZKA32GX4M1C3200-B", ""},
 		// A one-letter system code: seen on Samsung, SK hynix and Micron ids.
 		{"D24D4S7S8MA-8", ""},
 		// Goldkey's GKE... numbers are also Neo Forza's: no scheme.
