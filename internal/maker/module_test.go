@@ -223,6 +223,10 @@ func TestPartNumberRules(t *testing.T) {
 		{"ATF2G64AZ-3G2F1", "micron"}, {"23R4GA3BB0-CQKOD", "samsung"},
 		// A clone maker's copy of Corsair's structure (Shanghai Reizuan's id).
 		{"ZKA32GX4M1C3200-B", ""},
+		// Makers' numbering with no scheme before.
+		{"GP-ARS16G44", "gigabyte"}, {"GP-AR36C18S8K2HU416R", "gigabyte"}, {"GR26C16S8K1HU408", "gigabyte"},
+		{"M4S0-8GSSNCEM", "innodisk"}, {"M5UV-AGS2JC0P-B", "innodisk"}, {"BL.9BWWA.210", "acer"},
+		{"W-MEM3200S416G", "goodram"}, {"W-HK32S16O", "goodram"},
 		// A one-letter system code: seen on Samsung, SK hynix and Micron ids.
 		{"D24D4S7S8MA-8", ""},
 		// Goldkey's GKE... numbers are also Neo Forza's: no scheme.
