@@ -225,7 +225,7 @@ func TestPartNumberRules(t *testing.T) {
 		{"ZKA32GX4M1C3200-B", ""},
 		// Makers' numbering with no scheme before.
 		{"GP-ARS16G44", "gigabyte"}, {"GP-AR36C18S8K2HU416R", "gigabyte"}, {"GR26C16S8K1HU408", "gigabyte"},
-		{"M4S0-8GSSNCEM", "innodisk"}, {"M5UV-AGS2JC0P-B", "innodisk"}, {"BL.9BWWA.210", "acer"},
+		{"M4S0-8GSSNCEM", "innodisk"}, {"M5UV-AGS2JC0P-B", "innodisk"},
 		{"W-MEM3200S416G", "goodram"}, {"W-HK32S16O", "goodram"},
 		// A one-letter system code: seen on Samsung, SK hynix and Micron ids.
 		{"D24D4S7S8MA-8", ""},
@@ -234,8 +234,9 @@ func TestPartNumberRules(t *testing.T) {
 		// Narrowed: a clone's "MT" + Samsung number, ACPI Digital's CMB6-;
 		// a Dell number starting K4 is not Samsung's but Kingston's.
 		{"MT471A1K43DB1-CTD", ""}, {"CMB6-DHDA1BAR08D00", ""}, {"K4YRP4-MIE", "kingston"},
-		// OEM and unknown schemes name nobody.
-		{"HP647647-071-HYE", ""}, {"XVTW4H-MIE", "kingston"}, {"K467XP-HYM-I", ""}, {"D3ES12082XH12AA", ""}, {"P48808GSHCRN-VK", ""}, {"GSOG42F-18", ""},
+		// OEM and unknown schemes name nobody: Acer's BL.xxxxx.nnn
+		// option numbers too, like HP's and Dell's.
+		{"BL.9BWWA.210", ""}, {"HP647647-071-HYE", ""}, {"XVTW4H-MIE", "kingston"}, {"K467XP-HYM-I", ""}, {"D3ES12082XH12AA", ""}, {"P48808GSHCRN-VK", ""}, {"GSOG42F-18", ""},
 		{"AQD-D4U32N32-SBW", ""}, {"K", ""}, {"ModulePartNumber01", ""}, {"FFFFFFFF", ""}, {"NTBSD4P26SP-08", ""},
 	}
 	for _, tt := range tests {

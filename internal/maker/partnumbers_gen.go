@@ -80,7 +80,6 @@ var partNumberSchemes = [...]partNumberSchemeRow{
 	{`^GP-(?:ARS|DSG)\d{2}G\d{2}`, "GP-", "", "gigabyte", "GIGABYTE memory product numbers: GP- + AORUS RGB (ARS) or DESIGNARE (DSG) + kit capacity + G + speed (GP-ARS16G44, GP-ARS32G52D5, GP-DSG64G32)"},
 	{`^(?:GP-)?[AG]R\d{2}C\d{2}S\d[A-Z]\d[A-Z]{2}\d{3}`, "", "AG", "gigabyte", "GIGABYTE AORUS and GIGABYTE memory product numbers, with or without GP-: AR/GR + speed + C + CAS latency + organisation + kit (K2) + form + capacity (GP-AR36C18S8K2HU416R, GP-GR26C16S8K1HU408)"},
 	{`^M[345][A-Z][0-9A-Z]-[0-9A-Z]{4}`, "M", "", "innodisk", "Innodisk DRAM module numbers: M + generation (4 = DDR4, 5 = DDR5) + form factor and grade + - + capacity and organisation (M4S0-8GSSNCEM, M4SI-8GSSOCSJ-F, M5UV-AGS2JC0P-B); Samsung's M3xx/M4xx have digits where these have a letter and a dash"},
-	{`^BL\.[0-9A-Z]{5}\.\d{3}$`, "BL.", "", "acer", "Acer-branded memory product numbers: BL. + five characters + . + three digits (BL.9BWWA.210, BL.9BWWR.366), not Crucial's BL/BLS Ballistix numbers, which have no dot"},
 	{`^W-[A-Z]{2,3}\d{2}(?:\d{2})?[SDU]\d{2,3}[A-Z]{1,2}$`, "W-", "", "goodram", "Goodram (Wilk Elektronik) dedicated memory: W- + system code + speed + S/D/U + capacity + suffix (W-MEM3200S416G, W-HK32S16G)"},
 }
 
@@ -101,6 +100,7 @@ var partNumberExact = [...]partNumberRow{
 	{"840757-091", "hpe", "linuxhw-dmi-train: 2 reports, module id 10:0x03"},
 	{"879527-091", "hpe", "linuxhw-dmi-train: 8 reports, module id 10:0x03"},
 	{"ASSD4320008G8B223", "asint", "linuxhw-dmi-train: 2 reports, module id 7:0x41"},
+	{"BL.9BWWR.366", "acer", "linuxhw-dmi-train: 2 reports, module id 11:0x6B"},
 	{"BORY-8GB-2666", "shenzhenlarix", "linuxhw-dmi-train: 2 reports, module id 10:0x30"},
 	{"BRA6G2622164S-075", "micron", "linuxhw-dmi-train: 2 reports, module id 1:0x2C"},
 	{"CBDAD5S560032G-BAD", "adata", "linuxhw-dmi-train: 3 reports, module id 5:0x4B"},
