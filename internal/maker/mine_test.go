@@ -277,6 +277,7 @@ func TestModuleMakerFamilySplit(t *testing.T) {
 		folds[f] = append(folds[f], r)
 	}
 	var split, splitBlank, schemesOnly, schemesOnlyBlank moduleFigures
+	misses := missTally{}
 	for k := range familyFolds {
 		var train []trainingRow
 		for j, f := range folds {
@@ -296,7 +297,7 @@ func TestModuleMakerFamilySplit(t *testing.T) {
 		identify := func(f ModuleFacts) ModuleResult { return identifyModule(f, mined) }
 		none := func(f ModuleFacts) ModuleResult { return identifyModule(f, partNumberLists{}) }
 		split.add(scoreModules(folds[k], false, identify, nil))
-		splitBlank.add(scoreModules(blankStrings(folds[k]), false, identify, nil))
+		splitBlank.add(scoreModules(blankStrings(folds[k]), false, identify, misses.add))
 		schemesOnly.add(scoreModules(folds[k], false, none, nil))
 		schemesOnlyBlank.add(scoreModules(blankStrings(folds[k]), false, none, nil))
 	}
@@ -304,11 +305,70 @@ func TestModuleMakerFamilySplit(t *testing.T) {
 	t.Logf("family split, module id removed, manufacturer string blanked: %v", splitBlank)
 	t.Logf("schemes alone (no exact table), module id removed: %v", schemesOnly)
 	t.Logf("schemes alone (no exact table), module id removed, manufacturer string blanked: %v", schemesOnlyBlank)
+	misses.log(t, "family split, string blanked", 40)
 	if p := percent(split.micronClaims-split.micronFalse, split.micronClaims); p < 99.9 {
 		t.Errorf("family split: Micron precision %.3f%% < 99.9%%", p)
 	}
 	if split.correct < schemesOnly.correct {
 		t.Errorf("family split: the mined table loses reports on families it never saw (%d correct, %d without it)", split.correct, schemesOnly.correct)
+	}
+}
+
+// missTally groups the rows an identification run gets wrong or leaves
+// unknown by part-number family, true maker and answer, weighted by
+// reports, so that -v shows which families a scheme could still name.
+// Rows whose part number is a placeholder are left out: nothing in the part
+// number can name their maker.
+type missTally map[missKey]*missGroup
+
+type missKey struct{ family, truth, got string }
+
+type missGroup struct {
+	reports int
+	parts   []string // distinct part number keys, first seen first
+}
+
+func (m missTally) add(r trainingRow, res ModuleResult) {
+	family := partFamily(r.partNumber)
+	if family == "" {
+		return
+	}
+	k := missKey{family, r.truth, res.Module.ID}
+	g := m[k]
+	if g == nil {
+		g = &missGroup{}
+		m[k] = g
+	}
+	g.reports += r.reports
+	pn, _ := CleanPartNumber(r.partNumber)
+	if key := partNumberKey(pn); !slices.Contains(g.parts, key) {
+		g.parts = append(g.parts, key)
+	}
+}
+
+// log writes the n groups with most reports.
+func (m missTally) log(t *testing.T, run string, n int) {
+	keys := make([]missKey, 0, len(m))
+	total := 0
+	for k, g := range m {
+		keys = append(keys, k)
+		total += g.reports
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if m[a].reports != m[b].reports {
+			return m[a].reports > m[b].reports
+		}
+		return a.family+a.truth+a.got < b.family+b.truth+b.got
+	})
+	t.Logf("%s: %d reports with a part number not identified as their module id's maker, in %d groups; the %d largest:", run, total, len(keys), min(n, len(keys)))
+	for _, k := range keys[:min(n, len(keys))] {
+		got := k.got
+		if got == "" {
+			got = "unknown"
+		}
+		g := m[k]
+		t.Logf("  %5d %-6q %-24s as %-10s %s", g.reports, k.family, k.truth, got, strings.Join(g.parts[:min(4, len(g.parts))], " "))
 	}
 }
 

@@ -213,13 +213,30 @@ func TestPartNumberRules(t *testing.T) {
 		{"16GF2X16QFHH36-135-K", "pny"}, {"M4S16S682LJJJ43-12", "pny"}, {"AI1V56WC8W1-B1CS", "adata"},
 		{"MRX4U360GKKP32G", "mushkin"}, {"JHD3200U1816JG", "juhor"}, {"WAR4S2666D19321C", "gloway"},
 		{"R009D408GX2-4000C19A", "thermaltake"}, {"32G48C40U5.M16A1", "crucial"}, {"C16C2085S1UC48BA1", "micron"},
+		// Widened to variants of the same numbering.
+		{"XVTW4H-MIE-NX", "kingston"}, {"XW21KG-HYD-NX", "kingston"}, {"XN205T-MIE2", "kingston"},
+		{"CBD26D4S9S8K1C-8", "kingston"}, {"RB32D4S2S1ME-8", "kingston"}, {"LV48U40BS8MA-16FIM", "kingston"},
+		{"AO2P32NC8W1-BD3SHC", "adata"}, {"AO1E34RCSV1-BD7S", "adata"}, {"W642GU42J5213N8", "avant"},
+		{"HMABAGL7ABR4N-XN", "skhynix"}, {"HMCGY8MGBSB212N", "skhynix"},
+		// Numbers whose leading prefix or chip count the firmware dropped.
+		{"K32GX5M2B5600C36", "corsair"}, {"CG88MEBUA081N", "skhynix"}, {"552C40-16", "kingston"},
+		{"ATF2G64AZ-3G2F1", "micron"}, {"23R4GA3BB0-CQKOD", "samsung"},
+		// A clone maker's copy of Corsair's structure (Shanghai Reizuan's id).
+		{"ZKA32GX4M1C3200-B", ""},
+		// Makers' numbering with no scheme before.
+		{"GP-ARS16G44", "gigabyte"}, {"GP-AR36C18S8K2HU416R", "gigabyte"}, {"GR26C16S8K1HU408", "gigabyte"},
+		{"M4S0-8GSSNCEM", "innodisk"}, {"M5UV-AGS2JC0P-B", "innodisk"},
+		{"W-MEM3200S416G", "goodram"}, {"W-HK32S16O", "goodram"},
+		// A one-letter system code: seen on Samsung, SK hynix and Micron ids.
+		{"D24D4S7S8MA-8", ""},
 		// Goldkey's GKE... numbers are also Neo Forza's: no scheme.
 		{"GKE800UD102408-2666A", ""},
 		// Narrowed: a clone's "MT" + Samsung number, ACPI Digital's CMB6-;
 		// a Dell number starting K4 is not Samsung's but Kingston's.
 		{"MT471A1K43DB1-CTD", ""}, {"CMB6-DHDA1BAR08D00", ""}, {"K4YRP4-MIE", "kingston"},
-		// OEM and unknown schemes name nobody.
-		{"HP647647-071-HYE", ""}, {"XVTW4H-MIE", "kingston"}, {"K467XP-HYM-I", ""}, {"XVTW4H-MIE-NX", ""}, {"D3ES12082XH12AA", ""}, {"P48808GSHCRN-VK", ""}, {"GSOG42F-18", ""},
+		// OEM and unknown schemes name nobody: Acer's BL.xxxxx.nnn
+		// option numbers too, like HP's and Dell's.
+		{"BL.9BWWA.210", ""}, {"HP647647-071-HYE", ""}, {"XVTW4H-MIE", "kingston"}, {"K467XP-HYM-I", ""}, {"D3ES12082XH12AA", ""}, {"P48808GSHCRN-VK", ""}, {"GSOG42F-18", ""},
 		{"AQD-D4U32N32-SBW", ""}, {"K", ""}, {"ModulePartNumber01", ""}, {"FFFFFFFF", ""}, {"NTBSD4P26SP-08", ""},
 	}
 	for _, tt := range tests {
