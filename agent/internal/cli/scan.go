@@ -71,11 +71,12 @@ file) instead of this host, and are identified as a live scan identifies
 them; smartctl's "Model Family" line names the maker of a model nothing
 else names (evidence smartctl-model-family). smartctl's text does not name
 the device it read: the "Device: /dev/sda" line or the smartctl command
-line printed before each output ("# smartctl -a /dev/sda") does. A drive
-whose output names no device is named FILE#N, its place in the file, with
-a warning, or is an error when it has no serial number or WWN either.
-Alone it gives an inventory of those drives only; with --smbios,
---dmidecode or --spd, one inventory of those modules and these drives.
+line printed before each output ("# smartctl -a /dev/sda") does, or a
+sosreport's file name (smartctl_-a_.dev.sda). A drive whose output names
+no device is named FILE#N, its place in the file, with a warning, or is
+an error when it has no serial number or WWN either. Alone it gives an
+inventory of those drives only; with --smbios, --dmidecode or --spd, one
+inventory of those modules and these drives.
 
 With --policy, every part is checked against a procurement policy (see
 docs/policy.md). A one-shot scan has no history, so its parts count as the

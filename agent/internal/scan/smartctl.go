@@ -21,8 +21,10 @@ import (
 //
 // A drive's name is its slot in the ledger, and for a drive without a
 // serial number or WWN its identity too. Text that does not name the
-// device (smartctl -i saved without a "Device:" or command line) gives a
-// drive with a serial or WWN the name "FILE#N", N its place in the file,
+// device (smartctl -i saved without a "Device:" or command line) names the
+// drive after a sosreport's file name ("smartctl_-a_.dev.sda": sda) when
+// the file holds that one drive; otherwise it gives a drive with a serial
+// or WWN the name "FILE#N", N its place in the file,
 // with a warning; one with neither is an error, since nothing would tell
 // it from the next such drive.
 func readSmartctlFiles(files []string, stdin io.Reader) ([]*memledgerv1.StorageDevice, []*memledgerv1.Warning, error) {
@@ -47,6 +49,11 @@ func readSmartctlFiles(files []string, stdin io.Reader) ([]*memledgerv1.StorageD
 		for _, w := range skipped {
 			warnings = append(warnings, warning("smartctl", storage.CleanText(w.Message), fmt.Sprintf("%s:%d", file, w.Line)))
 		}
+		if len(drives) == 1 && drives[0].Name == "" {
+			if dev := sosDevice(name); dev != "" {
+				drives[0].Name = "/dev/" + dev
+			}
+		}
 		for i := range drives {
 			dev, w, err := smartctlDevice(&drives[i], name, i+1)
 			if err != nil {
@@ -57,6 +64,29 @@ func readSmartctlFiles(files []string, stdin io.Reader) ([]*memledgerv1.StorageD
 		}
 	}
 	return devices, warnings, nil
+}
+
+// sosDevice returns the device a sosreport's smartctl file was read from,
+// or "": sos names a command's output after its command line, spaces as
+// "_" and "/" as ".", so "smartctl -a /dev/sda" is saved as
+// sos_commands/ata/smartctl_-a_.dev.sda. Only a plain kernel name is
+// taken (letters, digits, "-"); anything else keeps the FILE#N name.
+func sosDevice(path string) string {
+	base := filepath.Base(path)
+	i := strings.LastIndex(base, "_.dev.")
+	if !strings.HasPrefix(base, "smartctl_") || i < 0 {
+		return ""
+	}
+	dev := base[i+len("_.dev."):]
+	if dev == "" {
+		return ""
+	}
+	for _, r := range dev {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return ""
+		}
+	}
+	return dev
 }
 
 // fileLabel is how a drive named after its file names the file: its base

@@ -117,6 +117,24 @@ func TestScanSmartctlDriveNames(t *testing.T) {
 			t.Errorf("warnings %q, want one per drive, at its line, giving the name", warnings)
 		}
 	})
+	t.Run("sosreport file names", func(t *testing.T) {
+		sos := writeFile(t, dir, "sos_commands/ata/smartctl_-a_.dev.sda", []byte(smartctltest.InfoATA))
+		names, warnings, err := scan(t, sos, "")
+		if err != nil || !slices.Equal(names, []string{"sda"}) || len(warnings) != 0 {
+			t.Errorf("names %q, warnings %q, err %v; want [sda] and no warning", names, warnings, err)
+		}
+		// Not a plain kernel name, or two drives in one file: FILE#N.
+		odd := writeFile(t, dir, "sos_commands/ata/smartctl_-a_.dev.disk.by-id.x", []byte(smartctltest.InfoATA))
+		two := writeFile(t, dir, "sos_commands/ata/smartctl_-a_.dev.sdb", []byte(smartctltest.InfoATA+smartctltest.InfoATA))
+		for file, want := range map[string][]string{
+			odd: {"smartctl_-a_.dev.disk.by-id.x#1"},
+			two: {"smartctl_-a_.dev.sdb#1", "smartctl_-a_.dev.sdb#2"},
+		} {
+			if names, _, err := scan(t, file, ""); err != nil || !slices.Equal(names, want) {
+				t.Errorf("%s: names %q, err %v; want %q", file, names, err, want)
+			}
+		}
+	})
 	t.Run("stdin", func(t *testing.T) {
 		names, _, err := scan(t, "-", smartctltest.InfoATA)
 		if err != nil || !slices.Equal(names, []string{"stdin#1"}) {
