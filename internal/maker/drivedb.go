@@ -120,8 +120,22 @@ func driveDBFamilyMaker(family string) (slug, why string) {
 	return slug, ""
 }
 
+// parentIn returns whichever of a and b owns the other (Micron of Crucial
+// and Micron), or "".
+func parentIn(a, b string) string {
+	ma, mb := lookupSlug(a), lookupSlug(b)
+	switch {
+	case ma != nil && ma.Parent == b:
+		return b
+	case mb != nil && mb.Parent == a:
+		return a
+	}
+	return ""
+}
+
 // familyWordsMaker finds the maker named by the first words of a family
-// name; every "/"-separated maker in it must be the same one.
+// name; every "/"-separated maker in it must be the same one, or a brand
+// and its owner (the owner, then).
 func familyWordsMaker(name string) (string, string) {
 	ws := strings.Fields(name)
 	if len(ws) == 0 {
@@ -150,7 +164,13 @@ func familyWordsMaker(name string) (string, string) {
 			return "", fmt.Sprintf("%q is not a catalogue maker", p)
 		}
 		if slug != "" && s != slug {
-			return "", "names two makers"
+			// "Crucial/Micron Client SSDs": a brand and the maker that
+			// owns it name one company, the owner.
+			p := parentIn(slug, s)
+			if p == "" {
+				return "", "names two makers"
+			}
+			s = p
 		}
 		slug = s
 	}

@@ -2,7 +2,7 @@
 
 package maker
 
-// driveDBFamilies are the 454 model families of smartmontools' drive database
+// driveDBFamilies are the 458 model families of smartmontools' drive database
 // whose name states the drive's maker, with the maker's slug and the
 // family's model regexp (matched against the whole model). Left out:
 // 1 entries ("ATP" is not a catalogue maker),
@@ -21,7 +21,7 @@ package maker
 // 2 entries (OEM-labelled family),
 // 198 entries (USB bridge),
 // 8 entries (controller-based family),
-// 5 entries (names two makers),
+// 1 entries (names two makers),
 // 21 entries (no family),
 // 0 patterns Go's regexp does not accept.
 // The last field lists literals of which a matching model contains at least
@@ -32,6 +32,10 @@ var driveDBFamilies = [...]driveDBRow{
 	{"apacer", "Apacer SDM5/5A/5A-M Series SSD Module", "(1|2|4|8|16|32|64)GB SATA Flash Drive", []string{"GB SATA Flash Drive"}},
 	{"apacer", "Apacer AS340 SSDs", "Apacer AS340 (120|240|480|960)GB", []string{"Apacer AS340 "}},
 	{"apacer", "Apacer SSDs", "([1248]|1[056]|20|3[02]|40|60|64|80|12[08]|160|240|256|320|480|512|640|960|1280|1920|3840)(GB|TB) SATA Flash Drive|S[GH]250-M2[48][02] 128GB SSD", []string{" SATA Flash Drive", " 128GB SSD"}},
+	{"micron", "Crucial/Micron RealSSD C300/P300", "C300-CTFDDA[AC](064|128|256)MAG|P300-MTFDDAC(050|100|200)SAL", []string{"C300-CTFDDA", "P300-MTFDDAC"}},
+	{"micron", "Crucial/Micron RealSSD m4/C400/P400", "C400-MTFDDA[ACK](064|128|256|512)MAM|M4-CT(032|064|128|256|512)M4SSD[123]|MTFDDA[AK](064|128|256|512|050|100|200|400)MA[MNR]-1[JKS]1.*", []string{"C400-MTFDDA", "M4SSD", "TFDDA"}},
+	{"micron", "Crucial/Micron RealSSD m4/C400", "C400-MTFDDA[ACK](064|128|256|512)MAM|M4-CT(032|064|128|256|512)M4SSD[123]", []string{"C400-MTFDDA", "M4-CT"}},
+	{"micron", "Crucial/Micron Client SSDs", "Crucial_CT(128|256|512)MX100SSD1|Crucial_CT(200|250|256|500|512|1000|1024)MX200SSD[1346]|Crucial_CT(275|525|750|1050|2050)MX300SSD[14]|Crucial_CT(120|240|480|960)M500SSD[134]|Crucial_CT(128|256|512|1024)M550SSD[134]|CT(120|240|480)BX300SSD1|CT(120|240|480|960|[12]000)BX500SSD1|CT(250|500|1000|2000)MX500SSD[14]|Micron_M500_MTFDDA[KTV](120|240|480|960)MAV|Micron_M500DC_(EE|MT)FDDA[AK](120|240|480|800)MBB|(Micron[_ ])?M500IT[_ ]MTFDDA[KTY](032|050|060|064|120|128|240|256)[MS]BD|(Micron_)?M510[_-]MTFDDA[KTV](128|256)MAZ|MICRON_M510DC_(EE|MT)FDDAK(120|240|480|800|960)MBP|(Micron_)?M550[_-]MTFDDA[KTV](064|128|256|512|1T0)MAY|(Micron_M600_)?(EE|MT)FDDA[KTV](128|256|512|1T0)MBF[25Z]?(-.*)?|(Micron_1100_)?MTFDDA[KV](256|512|1T0|2T0)TBN(-.*)?|Micron 1100 SATA (256G|512G|1T|2T)B|(Micron_1300_)?(EE|MT)FDDA[KV](256|512|1T0|2T0)TDL(-.*)?", []string{"rucial_CT", "BX300SSD1", "BX500SSD1", "MX500SSD", "Micron_M500", "M500IT", "MTFDDA", "MICRON_M510DC_", "FDDA", "Micron 1100 SATA "}},
 	{"lexar", "Lexar 128GB SSD", "Lexar 128GB SSD", []string{"Lexar 128GB SSD"}},
 	{"micron", "Micron 5100 Pro / 52x0 / 5300 SSDs", "(Micron_5100_)?(EE|MT)FDDA[KV](240|480|960|1T9|3T8|7T6)T(BY|CB|CC)|(Micron_5200_)?MTFDDAK(480|960|1T9|3T8|7T6)TD(C|D|N)|Micron_5210_MTFDDAK(480|960|1T9|3T8|7T6)QDE|Micron_5300(HC)?_MTFDDA[KV](240|480|960|1T9|3T8|7T6)TD[ST]", []string{"FDDA", "MTFDDAK", "Micron_5"}},
 	{"micron", "Micron M500DC/M510DC Enterprise SSDs", "Micron_M500DC_(EE|MT)FDDA[AK](120|240|480|800)MBB|MICRON_M510DC_(EE|MT)FDDAK(120|240|480|800|960)MBP", []string{"icron_M500DC_", "ICRON_M510DC_"}},

@@ -255,7 +255,7 @@ func TestDriveDBFamilyMaker(t *testing.T) {
 		"Silicon Motion based OEM SSDs":            "",
 		"SandForce Driven SSDs":                    "",
 		"Indilinx Barefoot based SSDs":             "",
-		"Crucial/Micron RealSSD m4/C400":           "",
+		"Crucial/Micron RealSSD m4/C400":           "micron", // a brand and its owner: the owner
 		"IBM/Hitachi Deskstar 120GXP":              "",
 		"HP 250GB SATA disk VB0250EAVER":           "",
 		"Dell Certified Intel S3520 Series SSDs":   "",
@@ -270,7 +270,7 @@ func TestDriveDBFamilyMaker(t *testing.T) {
 		"Western Digital Red Plus":     "westerndigital",
 		"Seagate BarraCuda 3.5":        "seagate",
 		"Toshiba 2.5\" HDD MQ01ABD...": "toshiba",
-		"Crucial/Micron Client SSDs":   "",
+		"Crucial/Micron Client SSDs":   "micron",
 		"JMicron/Maxiotek based SSDs":  "",
 	} {
 		if got, why := driveDBFamilyMaker(family); got != want {
