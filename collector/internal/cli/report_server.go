@@ -157,25 +157,8 @@ func (a *app) fetchReport(ctx context.Context, f reportFlags) (*report.Report, e
 		a.logger.Warn("report_schema_differs", "server", base, "server_schema_version", rep.SchemaVersion, "schema_version", view.Version,
 			"hint", "fields this version does not know are left out")
 	}
-	fillEmptyLists(&rep)
+	rep.FillEmptyLists()
 	return &rep, nil
-}
-
-// fillEmptyLists makes the lists an answer left out or null empty, as
-// Build makes them: the JSON written again keeps its documented shape.
-func fillEmptyLists(rep *report.Report) {
-	if rep.Rules == nil {
-		rep.Rules = []report.Rule{}
-	}
-	if rep.Violations == nil {
-		rep.Violations = []report.Violation{}
-	}
-	if rep.SerialClashes == nil {
-		rep.SerialClashes = []report.SerialClash{}
-	}
-	if rep.UnreadHosts == nil {
-		rep.UnreadHosts = []report.UnreadHost{}
-	}
 }
 
 // serverRequestError says why no answer came: a timeout, a refused

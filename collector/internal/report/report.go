@@ -362,11 +362,31 @@ func newReport(pol *policy.Policy, opts Options) *Report {
 	if asOf.IsZero() {
 		asOf = gen
 	}
-	rep := &Report{SchemaVersion: view.Version, GeneratedAt: gen, AsOf: asOf.UTC(), GroupBy: opts.GroupBy, Rules: []Rule{}, Violations: []Violation{}, SerialClashes: []SerialClash{}, UnreadHosts: []UnreadHost{}}
+	rep := &Report{SchemaVersion: view.Version, GeneratedAt: gen, AsOf: asOf.UTC(), GroupBy: opts.GroupBy}
+	rep.FillEmptyLists()
 	if pol != nil {
 		rep.Policy = pol.Source
 	}
 	return rep
+}
+
+// FillEmptyLists makes rep's nil lists empty, so that its JSON keeps one
+// shape, "[]" where a list has nothing, never null: every report Build
+// makes, and one decoded from a collector's answer that left a list out
+// (an older collector's, without the lists added since).
+func (rep *Report) FillEmptyLists() {
+	if rep.Rules == nil {
+		rep.Rules = []Rule{}
+	}
+	if rep.Violations == nil {
+		rep.Violations = []Violation{}
+	}
+	if rep.SerialClashes == nil {
+		rep.SerialClashes = []SerialClash{}
+	}
+	if rep.UnreadHosts == nil {
+		rep.UnreadHosts = []UnreadHost{}
+	}
 }
 
 // serialClashes reads the serial clashes recorded up to asOf. The ledger

@@ -20,7 +20,6 @@ import (
 type acceptGate struct {
 	net.Listener
 	full   func() bool // the budget has waiters
-	poll   time.Duration
 	logger *slog.Logger
 
 	closed    chan struct{}
@@ -36,8 +35,11 @@ type acceptGate struct {
 // overload the gate opens and closes with every commit.
 const acceptLogEvery = time.Minute
 
+// acceptPoll is how often a held Accept looks at the budget again.
+const acceptPoll = 5 * time.Millisecond
+
 func newAcceptGate(lis net.Listener, full func() bool, logger *slog.Logger) *acceptGate {
-	return &acceptGate{Listener: lis, full: full, poll: 5 * time.Millisecond, logger: logger, closed: make(chan struct{})}
+	return &acceptGate{Listener: lis, full: full, logger: logger, closed: make(chan struct{})}
 }
 
 // Accept waits while the budget is exhausted, then accepts. It returns
@@ -59,7 +61,7 @@ func (g *acceptGate) wait() error {
 		g.logger.Warn("accept_paused", "pauses", n, "paused_total", time.Duration(g.pausedNanos.Load()).Round(time.Millisecond),
 			"reason", "the in-flight budget is exhausted (--max-inflight-bytes): the ledger commits more slowly than agents report; new agents wait in the listen backlog")
 	}
-	t := time.NewTicker(g.poll)
+	t := time.NewTicker(acceptPoll)
 	defer t.Stop()
 	defer func() { g.pausedNanos.Add(int64(time.Since(began))) }()
 	for g.full() {

@@ -323,10 +323,8 @@ type Stats struct {
 	RefusedStreams uint64
 	// Refused counts reports refused by a host limit (HostLimits).
 	Refused uint64
-	// AcceptPauses counts the times new connections were held in the
-	// listen backlog for an exhausted in-flight budget, AcceptPaused
-	// their total duration (acceptGate).
-	AcceptPauses uint64
+	// AcceptPaused is how long new connections were held in the listen
+	// backlog for an exhausted in-flight budget, in all (acceptGate).
 	AcceptPaused time.Duration
 	Committer    CommitterStats
 }
@@ -342,7 +340,6 @@ func (s *Server) Stats() Stats {
 		Committer:      s.committer.Stats(),
 	}
 	if g := s.gate.Load(); g != nil {
-		st.AcceptPauses = g.pauses.Load()
 		st.AcceptPaused = time.Duration(g.pausedNanos.Load())
 	}
 	return st
