@@ -652,8 +652,8 @@ func (res *DriveResult) modelClaim(raw, model, media string) (claim, bool) {
 
 // familyClaim reads smartctl's model family through the rule the drive
 // database generator uses (driveDBFamilyMaker): a family named after a
-// controller, an OEM, two makers or a company outside the catalogue
-// names nobody.
+// controller, an OEM, two makers neither of which owns the other or a
+// company outside the catalogue names nobody.
 func familyClaim(family string) (claim, bool) {
 	family = strings.TrimSpace(family)
 	slug, _ := driveDBFamilyMaker(family)

@@ -80,8 +80,9 @@ func wholeModel(pattern string) string { return `^(?:` + pattern + `)$` }
 // Only families whose name states the drive's maker count:
 // families named after a controller ("Phison Driven SSDs", "JMicron based
 // SSDs", "Silicon Motion based SSDs"), an OEM ("HP ...", "Dell ...",
-// "Apple ..."), two different makers ("Crucial/Micron", "IBM/Hitachi") or
-// a company outside the catalogue name nobody; USB bridge entries describe
+// "Apple ..."), two makers neither of which owns the other ("IBM/Hitachi")
+// or a company outside the catalogue name nobody ("Crucial/Micron", a
+// brand and its owner, names Micron); USB bridge entries describe
 // enclosures, not drives.
 func driveDBFamilyMaker(family string) (slug, why string) {
 	switch {
