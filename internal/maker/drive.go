@@ -562,25 +562,23 @@ func (res *DriveResult) setOEM(slug, evidence string) {
 }
 
 // companyIDClaims reads the IEEE company ids of the drive's NGUID, EUI-64
-// and WWN. A controller company's id sets Controller; a drive maker's is a
-// claim, one per maker.
+// and WWN, and its NVMe controller's IEEE OUI. A controller company's id
+// sets Controller; a drive maker's is a claim, one per maker.
 func (res *DriveResult) companyIDClaims(f DriveFacts) []claim {
 	var claims []claim
-	for _, id := range []struct{ what, value string }{{"NGUID", f.NGUID}, {"EUI-64", f.EUI64}, {"WWN", f.WWN}, {"IEEE OUI", f.IEEEOUI}} {
+	for _, id := range []struct {
+		what, value string
+		companyID   func(string) (oui uint32, format string, err error)
+	}{
+		{"NGUID", f.NGUID, wwnCompanyID},
+		{"EUI-64", f.EUI64, wwnCompanyID},
+		{"WWN", f.WWN, wwnCompanyID},
+		{"IEEE OUI", f.IEEEOUI, parseOUI},
+	} {
 		if strings.TrimSpace(id.value) == "" {
 			continue
 		}
-		var (
-			oui    uint32
-			format string
-			err    error
-		)
-		if id.what == "IEEE OUI" {
-			oui, err = parseOUI(id.value)
-			format = "NVMe controller OUI"
-		} else {
-			oui, format, err = wwnCompanyID(id.value)
-		}
+		oui, format, err := id.companyID(id.value)
 		if err != nil {
 			continue // no company id: a fallback, a UUID, locally assigned
 		}
@@ -654,8 +652,8 @@ func (res *DriveResult) modelClaim(raw, model, media string) (claim, bool) {
 
 // familyClaim reads smartctl's model family through the rule the drive
 // database generator uses (driveDBFamilyMaker): a family named after a
-// controller, an OEM, two makers or a company outside the catalogue
-// names nobody.
+// controller, an OEM, two makers neither of which owns the other or a
+// company outside the catalogue names nobody.
 func familyClaim(family string) (claim, bool) {
 	family = strings.TrimSpace(family)
 	slug, _ := driveDBFamilyMaker(family)

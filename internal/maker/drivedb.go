@@ -58,7 +58,7 @@ func driveDBFamily(model string) (slug, family string, ok bool) {
 		p := &patterns[i]
 		p.once.Do(func() {
 			// The generator only keeps patterns that compile.
-			p.re = regexp.MustCompile(`^(?:` + row.model + `)$`)
+			p.re = regexp.MustCompile(wholeModel(row.model))
 		})
 		if p.re.MatchString(model) {
 			return row.slug, row.family, true
@@ -66,6 +66,11 @@ func driveDBFamily(model string) (slug, family string, ok bool) {
 	}
 	return "", "", false
 }
+
+// wholeModel anchors a drive database model pattern: smartctl matches it
+// against the whole model string, never a part of it. The generator and
+// the tests that check the rules against drivedb.h match the same way.
+func wholeModel(pattern string) string { return `^(?:` + pattern + `)$` }
 
 // driveDBFamilyMaker says which maker a drivedb model family names, or why
 // it names none. It is the one answer for both places a family name comes
@@ -75,8 +80,9 @@ func driveDBFamily(model string) (slug, family string, ok bool) {
 // Only families whose name states the drive's maker count:
 // families named after a controller ("Phison Driven SSDs", "JMicron based
 // SSDs", "Silicon Motion based SSDs"), an OEM ("HP ...", "Dell ...",
-// "Apple ..."), two different makers ("Crucial/Micron", "IBM/Hitachi") or
-// a company outside the catalogue name nobody; USB bridge entries describe
+// "Apple ..."), two makers neither of which owns the other ("IBM/Hitachi")
+// or a company outside the catalogue name nobody ("Crucial/Micron", a
+// brand and its owner, names Micron); USB bridge entries describe
 // enclosures, not drives.
 func driveDBFamilyMaker(family string) (slug, why string) {
 	switch {

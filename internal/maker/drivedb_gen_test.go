@@ -133,7 +133,7 @@ func generateDriveDBTable(src []byte) ([]byte, error) {
 		}
 		// smartmontools matches the whole model (POSIX extended regexp);
 		// the few patterns RE2 does not take are left out.
-		if _, err := regexp.Compile(`^(?:` + modelRE + `)$`); err != nil {
+		if _, err := regexp.Compile(wholeModel(modelRE)); err != nil {
 			badRE++
 			continue
 		}
@@ -312,7 +312,7 @@ func driveDBExamples(src []byte, entries []driveDBEntry) map[int][]string {
 		var re *regexp.Regexp
 		var prefixes []string
 		if len(e.fields) >= 2 {
-			re, _ = regexp.Compile(`^(?:` + e.fields[1] + `)$`)
+			re, _ = regexp.Compile(wholeModel(e.fields[1]))
 			prefixes = leadingLiterals(e.fields[1])
 		}
 		prev := ""
@@ -410,7 +410,10 @@ func TestRulesAgreeWithDriveDBExamples(t *testing.T) {
 		if want == "" {
 			continue
 		}
-		re := regexp.MustCompile(`^(?:` + entries[i].fields[1] + `)$`) // the generator kept only families whose pattern compiles
+		re, err := regexp.Compile(wholeModel(entries[i].fields[1]))
+		if err != nil {
+			continue // the generator leaves such families out too
+		}
 		for _, model := range models {
 			n++
 			// A note that is not the drive's model string (a label's part
@@ -455,7 +458,7 @@ func TestCompleteExample(t *testing.T) {
 		{"WDC WD((16|25|32|50)00BU[CD]|5000LUC|10JUC)T-.*", "", "DC WD10JUCT-63CYNY0", "DC WD10JUCT-63CYNY0"},
 		{"(1|2|4|8|16|32|64)GB SATA Flash Drive", "", "APSDM016GA2AN-PTM1", "APSDM016GA2AN-PTM1"},
 	} {
-		re := regexp.MustCompile(`^(?:` + c.pattern + `)$`)
+		re := regexp.MustCompile(wholeModel(c.pattern))
 		if got := completeExample(re, c.model, append([]string{c.prev}, leadingLiterals(c.pattern)...)); got != c.want {
 			t.Errorf("completeExample(%q, %q after %q) = %q, want %q", c.pattern, c.model, c.prev, got, c.want)
 		}
@@ -582,7 +585,7 @@ func TestRulesAgreeWithDriveDBPatterns(t *testing.T) {
 	patterns := make([]*regexp.Regexp, len(entries))
 	for i, e := range entries {
 		if len(e.fields) >= 2 && !strings.HasPrefix(e.fields[0], "USB:") && e.fields[0] != "DEFAULT" && !strings.HasPrefix(e.fields[0], "VERSION:") {
-			patterns[i], _ = regexp.Compile(`^(?:` + e.fields[1] + `)$`)
+			patterns[i], _ = regexp.Compile(wholeModel(e.fields[1]))
 		}
 	}
 	var n, families, byRules, byDriveDB, unknown int

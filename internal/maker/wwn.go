@@ -64,7 +64,6 @@ func wwnCompanyID(id string) (oui uint32, format string, err error) {
 	if allZero(b) {
 		return 0, "", fmt.Errorf("identifier %q is all zeros", id)
 	}
-	be24 := func(b []byte) uint32 { return uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2]) }
 	if kind == "eui" {
 		switch len(b) {
 		case 8:
@@ -124,18 +123,23 @@ func makerByOUI(oui uint32) (string, bool) {
 }
 
 // parseOUI reads a bare IEEE company id, 6 hex digits with or without
-// "0x" (an NVMe controller's IEEE OUI Identifier); zero is no id.
-func parseOUI(s string) (uint32, error) {
+// "0x" (an NVMe controller's IEEE OUI Identifier); zero is no id. It
+// answers as wwnCompanyID does, so that companyIDClaims reads every
+// identifier one way; the format is always "NVMe controller OUI".
+func parseOUI(s string) (oui uint32, format string, err error) {
 	h := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "0x")
 	if len(h) != 6 {
-		return 0, fmt.Errorf("IEEE OUI %q is not 6 hex digits", s)
+		return 0, "", fmt.Errorf("IEEE OUI %q is not 6 hex digits", s)
 	}
 	b, err := hex.DecodeString(h)
 	if err != nil {
-		return 0, fmt.Errorf("IEEE OUI %q is not hex: %w", s, err)
+		return 0, "", fmt.Errorf("IEEE OUI %q is not hex: %w", s, err)
 	}
 	if allZero(b) {
-		return 0, fmt.Errorf("IEEE OUI %q is all zeros", s)
+		return 0, "", fmt.Errorf("IEEE OUI %q is all zeros", s)
 	}
-	return uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2]), nil
+	return be24(b), "NVMe controller OUI", nil
 }
+
+// be24 is the big-endian 24-bit company id in b's first three bytes.
+func be24(b []byte) uint32 { return uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2]) }
