@@ -167,7 +167,8 @@ func (d *Drive) finish() string {
 
 // parseSize reads "960,197,124,096 bytes [960 GB]" (User Capacity) or
 // "1,000,204,886,016 [1.00 TB]" (NVMe capacities): the digits before the
-// first space, thousands separators (',' '.' or ' ' by locale) dropped.
+// first space, thousands separators (comma, period or apostrophe, by
+// locale) dropped.
 func parseSize(v string) (uint64, error) {
 	num, _, _ := strings.Cut(strings.TrimSpace(v), " ")
 	digits := strings.Map(func(r rune) rune {

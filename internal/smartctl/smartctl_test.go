@@ -369,3 +369,23 @@ func TestParseTextCommandLines(t *testing.T) {
 		}
 	})
 }
+
+// smartctl groups a capacity's digits with the locale's thousands
+// separator.
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]uint64{
+		"960,197,124,096 bytes [960 GB]":   960197124096,
+		"960.197.124.096 bytes [960 GB]":   960197124096, // de_DE
+		"960'197'124'096 bytes [960 GB]":   960197124096, // de_CH
+		"1,000,204,886,016 [1.00 TB]":      1000204886016,
+		"  500107862016 bytes [500 GB]":    500107862016,
+		"lots bytes":                       0,
+		"0 bytes":                          0,
+		"18,446,744,073,709,551,616 bytes": 0, // 2^64
+	} {
+		got, err := parseSize(in)
+		if got != want || (err != nil) != (want == 0) {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}

@@ -49,14 +49,7 @@ func readLimited(name string, stdin io.Reader) ([]byte, error) {
 	if name != "-" {
 		return fileutil.ReadFileLimit(name, maxInputBytes)
 	}
-	data, err := io.ReadAll(io.LimitReader(stdin, maxInputBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxInputBytes {
-		return nil, fmt.Errorf("larger than %d MiB", maxInputBytes>>20)
-	}
-	return data, nil
+	return fileutil.ReadAllLimit(stdin, "stdin", maxInputBytes)
 }
 
 // fromSMBIOSFile decodes a `dmidecode --dump-bin` file or a raw table. An

@@ -20,9 +20,9 @@ import (
 var machineIDPaths = []string{"etc/machine-id", "var/lib/dbus/machine-id"}
 
 // collectHost fills the host identity and operating system facts. Every path
-// is read through tree, the root named root; for the live root ("/")
-// gopsutil's syscalls (uname) are used too.
-func collectHost(ctx context.Context, root string, tree *os.Root, hostID string, labels map[string]string, facts *dmiFacts) (*memledgerv1.Host, []*memledgerv1.Warning) {
+// is read through tree; for the live root ("/") gopsutil's syscalls (uname)
+// are used too.
+func collectHost(ctx context.Context, tree *os.Root, hostID string, labels map[string]string, facts *dmiFacts) (*memledgerv1.Host, []*memledgerv1.Warning) {
 	var warnings []*memledgerv1.Warning
 	h := &memledgerv1.Host{HostId: hostID, Labels: labels}
 	if h.HostId == "" {
@@ -37,7 +37,7 @@ func collectHost(ctx context.Context, root string, tree *os.Root, hostID string,
 		}
 	}
 
-	if isLiveRoot(root) {
+	if isLiveRoot(tree.Name()) {
 		h.Hostname, _ = os.Hostname()
 		if platform, _, version, err := host.PlatformInformationWithContext(ctx); err == nil && platform != "" {
 			h.Os = strings.TrimSpace(platform + " " + version)

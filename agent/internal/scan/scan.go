@@ -171,7 +171,7 @@ func Scan(ctx context.Context, opts Options) (*memledgerv1.Inventory, error) {
 		// run on may leak into its inventory.
 		host, warnings = fileHost(opts.HostID, opts.Labels, facts)
 	} else {
-		host, warnings = collectHost(ctx, opts.Root, tree, opts.HostID, opts.Labels, facts)
+		host, warnings = collectHost(ctx, tree, opts.HostID, opts.Labels, facts)
 	}
 	if opts.Hostname != "" {
 		host.Hostname = opts.Hostname

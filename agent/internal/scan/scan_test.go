@@ -185,6 +185,24 @@ func TestScanSPDFileErrors(t *testing.T) {
 	}
 }
 
+// zeros is an input that never ends.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// An input on stdin is bounded as a named file is: one that never ends is
+// refused after maxInputBytes, not read until memory runs out.
+func TestScanStdinTooLarge(t *testing.T) {
+	t.Parallel()
+	_, err := Scan(context.Background(), Options{DmidecodeFile: "-", Stdin: zeros{}})
+	if err == nil || err.Error() != "reading dmidecode text (stdin): read stdin: larger than 64 MiB" {
+		t.Errorf("err = %v, want the stdin input refused as larger than 64 MiB", err)
+	}
+}
+
 func TestScanLiveTreeSources(t *testing.T) {
 	t.Parallel()
 	table := syntheticTable()

@@ -156,9 +156,10 @@ func (s *scanner) drive(name string) (drv Drive, nvmeKey string, keep bool) {
 	}
 	s.loadUdev(dc)
 
+	size, sizeErr := s.sizeBytes(dc.name)
 	drv = Drive{
 		Name:       dc.name,
-		SizeBytes:  s.sizeBytes(dc.name),
+		SizeBytes:  size,
 		Rotational: s.rotational(dc.name),
 	}
 	vendor, _ := s.text("sys/block/" + dc.name + "/device/vendor")
@@ -214,24 +215,28 @@ func (s *scanner) drive(name string) (drv Drive, nvmeKey string, keep bool) {
 			drv.WWN = normalizeWWN(w)
 		}
 	}
-	if drv.SizeBytes == 0 {
-		s.checkSize(dc)
+	if sizeErr != nil {
+		s.warn(dc.name, "size unknown: %v", sizeErr)
 	}
 	return drv, nvmeKey, true
 }
 
 // sizeBytes reads the disk's size attribute (512-byte sectors whatever
-// the block size); 0 when unreadable (checkSize says why).
-func (s *scanner) sizeBytes(name string) uint64 {
+// the block size). The error says why an unreadable or non-numeric
+// attribute gives 0; a count too large for bytes is 0 without one.
+func (s *scanner) sizeBytes(name string) (uint64, error) {
 	v, err := s.text("sys/block/" + name + "/size")
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil || n > math.MaxUint64/512 {
-		return 0
+	if err != nil {
+		return 0, fmt.Errorf("size attribute %q is not a sector count", v)
 	}
-	return n * 512
+	if n > math.MaxUint64/512 {
+		return 0, nil
+	}
+	return n * 512, nil
 }
 
 // rotational reports spinning media: a disk by name (sd, hd, vd, xvd) whose
@@ -578,17 +583,5 @@ func (s *scanner) fillMMC(drv *Drive, dc *driveCtx) {
 	}
 	if drv.Model != "" {
 		drv.ModelSource = ModelFromMMC
-	}
-}
-
-// checkSize explains a zero size when the size attribute is the cause.
-func (s *scanner) checkSize(dc *driveCtx) {
-	v, err := s.text("sys/block/" + dc.name + "/size")
-	if err != nil {
-		s.warn(dc.name, "size unknown: %v", err)
-		return
-	}
-	if _, err := strconv.ParseUint(v, 10, 64); err != nil {
-		s.warn(dc.name, "size unknown: size attribute %q is not a sector count", v)
 	}
 }

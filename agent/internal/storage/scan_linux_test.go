@@ -416,6 +416,28 @@ func TestScanScenarios(t *testing.T) {
 			warnings: []wantWarning{{"nvme3n1", "NVMe model unreadable"}},
 		},
 		{
+			name: "size attribute missing or not a count: size 0, said so",
+			build: func(t *testing.T, b *hosttree.Builder) {
+				b.AddNVMe(kingstonPhison)
+				b.AddSATA(crucialMX500)
+				if err := os.Remove(filepath.Join(b.Root(), "sys/block/nvme3n1/size")); err != nil {
+					t.Fatal(err)
+				}
+				b.WriteFile("sys/block/sdb/size", []byte("lots\n"))
+			},
+			want: []Drive{
+				{Name: "nvme3n1", Namespaces: []string{"nvme3n1"}, Transport: TransportNVMe,
+					Model: "KINGSTON SFYRD2000G", ModelSource: ModelFromNVMe, SerialNumber: "50026B7686A1B2C3", Firmware: "EIFK31.6",
+					WWN: "eui.0026b7686a1b2c30", PCIVendor: 0x1987, PCIDevice: 0x5018, PCISubsystemVendor: 0x2646, PCISubsystemDevice: 0x5018},
+				{Name: "sdb", Transport: TransportSATA, Model: "CT500MX500SSD1", ModelSource: ModelFromATAIdentify,
+					SerialNumber: "2041E4C1A2B3", Firmware: "M3CR046", WWN: "naa.500a0751e4c1a2b3", VendorRaw: "ATA"},
+			},
+			warnings: []wantWarning{
+				{"nvme3n1", "size unknown: open /sys/block/nvme3n1/size: no such file or directory"},
+				{"sdb", `size unknown: size attribute "lots" is not a sector count`},
+			},
+		},
+		{
 			name: "only devices that are not drives",
 			build: func(t *testing.T, b *hosttree.Builder) {
 				b.AddLoop("loop0", 1<<20, "")
