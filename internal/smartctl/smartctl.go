@@ -166,13 +166,16 @@ func (d *Drive) finish() string {
 }
 
 // parseSize reads "960,197,124,096 bytes [960 GB]" (User Capacity) or
-// "1,000,204,886,016 [1.00 TB]" (NVMe capacities): the digits before the
-// first space, thousands separators (comma, period or apostrophe, by
-// locale) dropped.
+// "1,000,204,886,016 [1.00 TB]" (NVMe capacities): the number before the
+// bracket and "bytes", its thousands separators dropped. smartctl groups
+// digits by the locale: a comma, period, apostrophe, or a space of some
+// width ("1 000 204 886 016" in fr_FR), which must not end the number.
 func parseSize(v string) (uint64, error) {
-	num, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+	num, _, _ := strings.Cut(v, "[")
+	num = strings.TrimSuffix(strings.TrimSpace(num), "bytes")
 	digits := strings.Map(func(r rune) rune {
-		if r == ',' || r == '.' || r == '\'' {
+		switch r {
+		case ',', '.', '\'', ' ', '\u00a0', '\u202f', '\u2009':
 			return -1
 		}
 		return r
